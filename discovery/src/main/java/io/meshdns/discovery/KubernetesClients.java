@@ -1,0 +1,56 @@
+package io.meshdns.discovery;
+
+import io.fabric8.kubernetes.api.model.NamedContext;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
+import java.nio.file.Files;
+import java.util.stream.Collectors;
+
+/** Builds the fabric8 client for a {@link ClusterSpec}, failing with a message that names what is wrong. */
+final class KubernetesClients {
+  private KubernetesClients() {}
+
+  static KubernetesClient create(ClusterSpec spec) {
+    return new KubernetesClientBuilder().withConfig(config(spec)).build();
+  }
+
+  static Config config(ClusterSpec spec) {
+    if (spec.inCluster()) {
+      // The service account mounted into the pod (token, CA and KUBERNETES_SERVICE_HOST).
+      return Config.autoConfigure(null);
+    }
+    var file = spec.kubeconfig();
+    if (!Files.isReadable(file)) {
+      throw new ClusterConfigException(
+          "cluster " + spec.id() + ": kubeconfig " + file + " is missing or unreadable");
+    }
+    io.fabric8.kubernetes.api.model.Config parsed;
+    try {
+      parsed = KubeConfigUtils.parseConfig(file.toFile());
+    } catch (RuntimeException e) {
+      throw new ClusterConfigException(
+          "cluster " + spec.id() + ": kubeconfig " + file + " cannot be parsed: " + e.getMessage(), e);
+    }
+    String context = spec.context() != null ? spec.context() : parsed.getCurrentContext();
+    if (context == null || context.isEmpty()) {
+      throw new ClusterConfigException(
+          "cluster " + spec.id() + ": kubeconfig " + file + " has no current-context; set 'context'");
+    }
+    boolean known = parsed.getContexts() != null
+        && parsed.getContexts().stream().map(NamedContext::getName).anyMatch(context::equals);
+    if (!known) {
+      String names = parsed.getContexts() == null ? ""
+          : parsed.getContexts().stream().map(NamedContext::getName).collect(Collectors.joining(", "));
+      throw new ClusterConfigException("cluster " + spec.id() + ": context '" + context
+          + "' does not exist in kubeconfig " + file + " (contexts: " + names + ")");
+    }
+    try {
+      return Config.fromKubeconfig(context, file.toFile());
+    } catch (RuntimeException e) {
+      throw new ClusterConfigException(
+          "cluster " + spec.id() + ": kubeconfig " + file + ", context '" + context + "': " + e.getMessage(), e);
+    }
+  }
+}

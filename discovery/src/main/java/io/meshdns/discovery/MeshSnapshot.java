@@ -1,0 +1,71 @@
+package io.meshdns.discovery;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * An immutable, versioned view of the whole mesh: every global service and every cluster's health.
+ * A new one is published atomically on every (coalesced) change; readers never lock.
+ */
+public final class MeshSnapshot {
+  private static final MeshSnapshot EMPTY = new MeshSnapshot(0, Instant.EPOCH, Map.of(), Map.of());
+
+  private final long version;
+  private final Instant publishedAt;
+  private final Map<ServiceKey, GlobalService> services;
+  private final SortedMap<ClusterId, ClusterHealth> clusters;
+
+  /** Takes ownership of {@code services}: the publisher hands over a map it no longer touches. */
+  MeshSnapshot(
+      long version,
+      Instant publishedAt,
+      Map<ServiceKey, GlobalService> services,
+      Map<ClusterId, ClusterHealth> clusters) {
+    this.version = version;
+    this.publishedAt = publishedAt;
+    this.services = Collections.unmodifiableMap(services);
+    this.clusters = Collections.unmodifiableSortedMap(new TreeMap<>(clusters));
+  }
+
+  /** A snapshot built by hand, for tests and tools; copies its arguments. */
+  public static MeshSnapshot of(
+      long version, Map<ServiceKey, GlobalService> services, Map<ClusterId, ClusterHealth> clusters) {
+    return new MeshSnapshot(version, Instant.now(), new HashMap<>(services), clusters);
+  }
+
+  public static MeshSnapshot empty() {
+    return EMPTY;
+  }
+
+  /** Increases by one with each publication. */
+  public long version() {
+    return version;
+  }
+
+  public Instant publishedAt() {
+    return publishedAt;
+  }
+
+  /** The global services by namespace/name. */
+  public Map<ServiceKey, GlobalService> services() {
+    return services;
+  }
+
+  public GlobalService service(ServiceKey key) {
+    return services.get(key);
+  }
+
+  /** Every configured cluster's health, ordered by cluster id. */
+  public SortedMap<ClusterId, ClusterHealth> clusters() {
+    return clusters;
+  }
+
+  @Override
+  public String toString() {
+    return "MeshSnapshot[v" + version + ", " + services.size() + " services, clusters=" + clusters.values() + "]";
+  }
+}

@@ -1,0 +1,26 @@
+package io.meshdns.discovery;
+
+import java.util.Objects;
+
+/** A global service's identity: Services of the same namespace and name in different clusters are one. */
+public record ServiceKey(String namespace, String name) implements Comparable<ServiceKey> {
+  public ServiceKey {
+    Objects.requireNonNull(namespace, "namespace");
+    Objects.requireNonNull(name, "name");
+  }
+
+  public static ServiceKey of(String namespace, String name) {
+    return new ServiceKey(namespace, name);
+  }
+
+  @Override
+  public int compareTo(ServiceKey o) {
+    int c = namespace.compareTo(o.namespace);
+    return c != 0 ? c : name.compareTo(o.name);
+  }
+
+  @Override
+  public String toString() {
+    return namespace + "/" + name;
+  }
+}

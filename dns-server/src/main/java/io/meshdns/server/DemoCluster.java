@@ -1,0 +1,192 @@
+package io.meshdns.server;
+
+import io.fabric8.kubernetes.api.model.APIGroupBuilder;
+import io.fabric8.kubernetes.api.model.APIGroupListBuilder;
+import io.fabric8.kubernetes.api.model.APIResource;
+import io.fabric8.kubernetes.api.model.APIResourceBuilder;
+import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
+import io.fabric8.kubernetes.api.model.APIVersionsBuilder;
+import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.meshdns.discovery.ClusterSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Queue;
+
+/**
+ * One simulated member cluster: a fabric8 {@link KubernetesMockServer} in CRUD mode on loopback (real
+ * HTTP, real watches) and a kubeconfig file pointing at it. It also serves the API discovery documents
+ * kubectl reads first, so {@code kubectl get/create/delete} work against it for the kinds meshdns uses.
+ */
+public final class DemoCluster implements AutoCloseable {
+  private final String id;
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+  private final Path kubeconfig;
+
+  private DemoCluster(String id, KubernetesMockServer server, Path kubeconfig) {
+    this.id = id;
+    this.server = server;
+    this.client = server.createClient();
+    this.kubeconfig = kubeconfig;
+  }
+
+  /** Starts the API server on a free loopback port and writes {@code <dir>/<id>.kubeconfig}. */
+  public static DemoCluster start(String id, Path kubeconfigDir) {
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    var server = new KubernetesMockServer(
+        new Context(), new MockWebServer(), responses, new DiscoveryServingDispatcher(responses), false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    Path file = kubeconfigDir.resolve(id + ".kubeconfig");
+    try {
+      Files.createDirectories(kubeconfigDir);
+      Files.writeString(file, kubeconfig(id, "http://127.0.0.1:" + server.getPort()));
+    } catch (IOException e) {
+      server.destroy();
+      throw new UncheckedIOException("cannot write kubeconfig " + file, e);
+    }
+    return new DemoCluster(id, server, file);
+  }
+
+  public String id() {
+    return id;
+  }
+
+  /** A client of this cluster's API, for seeding and changing objects. */
+  public KubernetesClient client() {
+    return client;
+  }
+
+  public Path kubeconfig() {
+    return kubeconfig;
+  }
+
+  public int port() {
+    return server.getPort();
+  }
+
+  public ClusterSpec spec() {
+    return ClusterSpec.ofKubeconfig(id, kubeconfig, id);
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.destroy();
+  }
+
+  static String kubeconfig(String id, String url) {
+    return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: %1$s
+          cluster:
+            server: %2$s
+        users:
+        - name: %1$s-admin
+          user:
+            token: demo
+        contexts:
+        - name: %1$s
+          context:
+            cluster: %1$s
+            user: %1$s-admin
+            namespace: default
+        current-context: %1$s
+        """.formatted(id, url);
+  }
+
+  /** CRUD for objects, plus the legacy discovery documents ({@code /api}, {@code /apis}, ...) for kubectl. */
+  private static final class DiscoveryServingDispatcher extends KubernetesMixedDispatcher {
+    private static final Map<String, String> DOCUMENTS = Map.of(
+        "/api", Serialization.asJson(new APIVersionsBuilder().withVersions("v1").build()),
+        "/api/v1", Serialization.asJson(new APIResourceListBuilder().withGroupVersion("v1").withResources(
+            resource("services", "Service", "svc", true),
+            resource("namespaces", "Namespace", "ns", false),
+            resource("pods", "Pod", "po", true)).build()),
+        "/apis", Serialization.asJson(new APIGroupListBuilder().withGroups(new APIGroupBuilder()
+            .withName("discovery.k8s.io")
+            .withVersions(new GroupVersionForDiscoveryBuilder().withGroupVersion("discovery.k8s.io/v1").withVersion("v1").build())
+            .withPreferredVersion(new GroupVersionForDiscoveryBuilder().withGroupVersion("discovery.k8s.io/v1").withVersion("v1").build())
+            .build()).build()),
+        "/apis/discovery.k8s.io/v1", Serialization.asJson(new APIResourceListBuilder()
+            .withGroupVersion("discovery.k8s.io/v1")
+            .withResources(resource("endpointslices", "EndpointSlice", null, true)).build()));
+
+    /**
+     * Just enough OpenAPI v3 for kubectl to see that the server validates fields itself (the
+     * {@code fieldValidation} parameter on create), so {@code kubectl create -f} works without a schema.
+     */
+    private static final Map<String, String> OPENAPI_V3 = Map.of(
+        "/openapi/v3", """
+            {"paths":{"api/v1":{"serverRelativeURL":"/openapi/v3/api/v1"},
+            "apis/discovery.k8s.io/v1":{"serverRelativeURL":"/openapi/v3/apis/discovery.k8s.io/v1"}}}""",
+        "/openapi/v3/api/v1", openApi(
+            createPath("/api/v1/namespaces/{namespace}/services", "", "v1", "Service"),
+            createPath("/api/v1/namespaces/{namespace}/pods", "", "v1", "Pod"),
+            createPath("/api/v1/namespaces", "", "v1", "Namespace")),
+        "/openapi/v3/apis/discovery.k8s.io/v1", openApi(
+            createPath("/apis/discovery.k8s.io/v1/namespaces/{namespace}/endpointslices",
+                "discovery.k8s.io", "v1", "EndpointSlice")));
+
+    private static String openApi(String... paths) {
+      return "{\"openapi\":\"3.0.0\",\"info\":{\"title\":\"Kubernetes\",\"version\":\"v1.32.0\"},\"paths\":{"
+          + String.join(",", paths) + "}}";
+    }
+
+    /** kubectl looks for {@code fieldValidation} on the PATCH operation of the kind's path. */
+    private static String createPath(String path, String group, String version, String kind) {
+      String operation = """
+          {"parameters":[{"name":"fieldValidation","in":"query","schema":{"type":"string"}}],
+          "responses":{"200":{"description":"OK"}},
+          "x-kubernetes-group-version-kind":{"group":"%s","version":"%s","kind":"%s"}}""".formatted(group, version, kind);
+      return "\"" + path + "\":{\"post\":" + operation + ",\"patch\":" + operation + "}";
+    }
+
+    DiscoveryServingDispatcher(Map<ServerRequest, Queue<ServerResponse>> responses) {
+      super(responses);
+    }
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      String path = request.getPath();
+      int query = path.indexOf('?');
+      String document = "GET".equals(request.getMethod())
+          ? DOCUMENTS.get(query < 0 ? path : path.substring(0, query)) : null;
+      if (document != null) {
+        return new MockResponse().setResponseCode(200).addHeader("Content-Type", "application/json").setBody(document);
+      }
+      String openApi = "GET".equals(request.getMethod())
+          ? OPENAPI_V3.get(query < 0 ? path : path.substring(0, query)) : null;
+      if (openApi != null) {
+        return new MockResponse().setResponseCode(200).addHeader("Content-Type", "application/json").setBody(openApi);
+      }
+      return super.dispatch(request);
+    }
+
+    private static APIResource resource(String plural, String kind, String shortName, boolean namespaced) {
+      var b = new APIResourceBuilder().withName(plural).withKind(kind).withNamespaced(namespaced)
+          .withSingularName(kind.toLowerCase(java.util.Locale.ROOT))
+          .withVerbs("create", "delete", "get", "list", "patch", "update", "watch");
+      if (shortName != null) {
+        b.withShortNames(shortName);
+      }
+      return b.build();
+    }
+  }
+}

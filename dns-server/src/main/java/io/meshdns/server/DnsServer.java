@@ -1,0 +1,189 @@
+package io.meshdns.server;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollChannelOption;
+import io.netty.channel.epoll.EpollDatagramChannel;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioDatagramChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
+import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * DNS over UDP and TCP on one address and port, with Netty. With native epoll, one UDP socket per
+ * event-loop thread shares the port through SO_REUSEPORT so the kernel spreads queries across threads.
+ * Queries are answered on the event loop that read them: the responder never blocks.
+ */
+final class DnsServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DnsServer.class);
+  static final int TCP_IDLE_SECONDS = 10;
+
+  private final QueryResponder responder;
+  private final EventLoopGroup group;
+  private final boolean epoll;
+  private final List<Channel> channels = new ArrayList<>();
+  private InetSocketAddress address;
+
+  DnsServer(QueryResponder responder, int threads) {
+    this.responder = responder;
+    this.epoll = Epoll.isAvailable();
+    this.group = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
+  }
+
+  /** Binds TCP then UDP on the same port; port 0 picks a free port for both. */
+  DnsServer start(String bind, int port, int threads) throws Exception {
+    InetAddress host;
+    try {
+      host = InetAddress.getByName(bind);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException("DNS bind address '" + bind + "' is not an address", e);
+    }
+    for (int attempt = 0; ; attempt++) {
+      Channel tcp = bindTcp(new InetSocketAddress(host, port));
+      int bound = ((InetSocketAddress) tcp.localAddress()).getPort();
+      try {
+        List<Channel> udp = new ArrayList<>();
+        int sockets = epoll ? threads : 1;
+        for (int i = 0; i < sockets; i++) {
+          udp.add(bindUdp(new InetSocketAddress(host, bound)));
+        }
+        channels.add(tcp);
+        channels.addAll(udp);
+        address = new InetSocketAddress(host, bound);
+        log.info("DNS listening on {} port {} (UDP x{} and TCP, {})", host.getHostAddress(), bound, sockets,
+            epoll ? "epoll" : "nio");
+        return this;
+      } catch (Exception e) {
+        tcp.close().sync();
+        // A free TCP port whose UDP twin is taken: only worth retrying when we chose the port.
+        if (port != 0 || attempt >= 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
+
+  InetSocketAddress address() {
+    return address;
+  }
+
+  private Channel bindTcp(InetSocketAddress at) throws InterruptedException {
+    ServerBootstrap b = new ServerBootstrap()
+        .group(group)
+        .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            ch.pipeline().addLast(
+                new IdleStateHandler(0, 0, TCP_IDLE_SECONDS, TimeUnit.SECONDS),
+                // RFC 1035 4.2.2: each message is prefixed with its two-byte length.
+                new LengthFieldBasedFrameDecoder(65535 + 2, 0, 2, 0, 2),
+                new LengthFieldPrepender(2),
+                new TcpQueryHandler());
+          }
+        });
+    return b.bind(at).sync().channel();
+  }
+
+  private Channel bindUdp(InetSocketAddress at) throws InterruptedException {
+    Bootstrap b = new Bootstrap()
+        .group(group)
+        .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
+        .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
+        .handler(new UdpQueryHandler());
+    if (epoll) {
+      b.option(EpollChannelOption.SO_REUSEPORT, true);
+    }
+    return b.bind(at).sync().channel();
+  }
+
+  @ChannelHandler.Sharable
+  private final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+      byte[] query = ByteBufUtil.getBytes(packet.content());
+      byte[] answer = safeRespond(query, packet.sender().getAddress(), false);
+      if (answer != null) {
+        ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(answer), packet.sender()), ctx.voidPromise());
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      log.debug("UDP listener error (ignored): {}", cause.toString());
+    }
+  }
+
+  private final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+      byte[] query = ByteBufUtil.getBytes(frame);
+      InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+      byte[] answer = safeRespond(query, client, true);
+      if (answer != null) {
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(answer));
+      }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (evt instanceof IdleStateEvent) {
+        ctx.close(); // RFC 7766 6.2.3: servers close idle connections
+      }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      // An oversized or broken frame: this connection is beyond repair, the listener is not.
+      log.debug("TCP connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
+      ctx.close();
+    }
+  }
+
+  /** No packet may escape as an exception: a bug in one answer costs that answer, never the listener. */
+  private byte[] safeRespond(byte[] query, InetAddress client, boolean tcp) {
+    try {
+      return responder.respond(query, client, tcp);
+    } catch (RuntimeException e) {
+      log.debug("query failed: {}", e.toString());
+      return QueryResponder.servfail(query);
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Channel c : channels) {
+      c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+  }
+}

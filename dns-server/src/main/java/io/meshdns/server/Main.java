@@ -1,0 +1,154 @@
+package io.meshdns.server;
+
+import io.meshdns.discovery.ClusterConfigException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.bridge.SLF4JBridgeHandler;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code meshdns} command line. Exit codes: 0 done, 1 runtime failure, 2 bad usage or config. */
+@Command(name = "meshdns", mixinStandardHelpOptions = true, version = "meshdns 0.1.0",
+    description = "Cross-cluster DNS and service discovery for Kubernetes cluster meshes.",
+    subcommands = {Main.Serve.class, Main.Demo.class, CommandLine.HelpCommand.class})
+public final class Main {
+  static final int EXIT_CONFIG = 2;
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  static int run(String... args) {
+    routeJulToSlf4j();
+    CommandLine cli = new CommandLine(new Main());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      if (e instanceof ConfigException || e instanceof ClusterConfigException) {
+        cmd.getErr().println("meshdns: " + e.getMessage());
+        return EXIT_CONFIG;
+      }
+      cmd.getErr().println("meshdns: " + e.getMessage());
+      return 1;
+    });
+    return cli.execute(args);
+  }
+
+  /** fabric8's mock server logs through java.util.logging; one logging backend for everything. */
+  private static void routeJulToSlf4j() {
+    if (!SLF4JBridgeHandler.isInstalled()) {
+      SLF4JBridgeHandler.removeHandlersForRootLogger();
+      SLF4JBridgeHandler.install();
+    }
+  }
+
+  /** Listener overrides shared by {@code serve} and {@code demo}. */
+  static final class ListenOptions {
+    @Option(names = "--bind", paramLabel = "ADDR", description = "DNS listen address (overrides the config).")
+    String bind;
+
+    @Option(names = "--dns-port", paramLabel = "N", description = "DNS port, UDP and TCP (overrides the config).")
+    Integer dnsPort;
+  }
+
+  @Command(name = "serve", mixinStandardHelpOptions = true,
+      description = "Watch the clusters in the config file and serve the global zone.")
+  static final class Serve implements Callable<Integer> {
+    @Option(names = "--config", required = true, paramLabel = "FILE", description = "The meshdns YAML config.")
+    Path config;
+
+    @CommandLine.Mixin
+    ListenOptions listen = new ListenOptions();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      ServerConfig cfg = ConfigLoader.load(config).withDns(listen.bind, listen.dnsPort);
+      Path dir = config.toAbsolutePath().getParent();
+      MeshdnsServer server = MeshdnsServer.start(cfg, cfg.clusterSpecs(dir));
+      spec.commandLine().getOut().printf("meshdns serving zone %s on %s port %d%n",
+          cfg.zone(), server.dnsAddress().getAddress().getHostAddress(), server.dnsAddress().getPort());
+      spec.commandLine().getOut().flush();
+      runUntilShutdown(server);
+      return 0;
+    }
+  }
+
+  @Command(name = "demo", mixinStandardHelpOptions = true,
+      description = "Run meshdns on an embedded two-cluster mesh (east, west) of mock Kubernetes API servers.")
+  static final class Demo implements Callable<Integer> {
+    @CommandLine.Mixin
+    ListenOptions listen = new ListenOptions();
+
+    @Option(names = "--kubeconfig-dir", paramLabel = "DIR",
+        description = "Where to write <cluster>.kubeconfig for each demo cluster (default: a new temporary folder).")
+    Path kubeconfigDir;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+      Path dir = kubeconfigDir != null ? kubeconfigDir : Files.createTempDirectory("meshdns-demo-");
+      ServerConfig cfg = new ServerConfig(null, new ServerConfig.Dns("127.0.0.1", 5353), null, null, null)
+          .withDns(listen.bind, listen.dnsPort);
+      DemoMesh demo = DemoMesh.start(dir);
+      MeshdnsServer server;
+      try {
+        server = MeshdnsServer.start(cfg, demo.specs());
+      } catch (RuntimeException e) {
+        demo.close();
+        throw e;
+      }
+      printWelcome(spec.commandLine().getOut(), cfg, server, demo);
+      runUntilShutdown(demo, server);
+      return 0;
+    }
+
+    private static void printWelcome(PrintWriter out, ServerConfig cfg, MeshdnsServer server, DemoMesh demo) {
+      var dns = server.dnsAddress();
+      String at = dns.getAddress().getHostAddress();
+      out.printf("meshdns demo: zone %s on %s port %d (UDP and TCP)%n%n", cfg.zone(), at, dns.getPort());
+      out.println("Demo clusters (mock Kubernetes API servers):");
+      for (DemoCluster c : demo.clusters()) {
+        out.printf("  %-5s http://127.0.0.1:%d  kubeconfig %s%n", c.id(), c.port(), c.kubeconfig());
+      }
+      out.println();
+      out.println("Try:");
+      out.printf("  dig @%s -p %d web.shop.svc.%s +short%n", at, dns.getPort(), cfg.zone());
+      out.printf("  dig @%s -p %d cart.shop.svc.%s%n", at, dns.getPort(), cfg.zone());
+      out.printf("  kubectl --kubeconfig %s -n shop get endpointslices%n", demo.cluster("west").kubeconfig());
+      out.printf("  kubectl --kubeconfig %s -n shop delete service web%n", demo.cluster("west").kubeconfig());
+      out.println();
+      out.println("Press Ctrl-C to stop.");
+      out.flush();
+    }
+  }
+
+  /**
+   * Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes {@code resources} in reverse
+   * order from the shutdown hook, so the servers stop cleanly before the JVM exits.
+   */
+  static void runUntilShutdown(AutoCloseable... resources) throws InterruptedException {
+    CountDownLatch closed = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      closeAll(resources);
+      closed.countDown();
+    }, "meshdns-shutdown"));
+    closed.await();
+  }
+
+  static void closeAll(AutoCloseable... resources) {
+    for (int i = resources.length - 1; i >= 0; i--) {
+      try {
+        resources[i].close();
+      } catch (Exception e) {
+        System.err.println("meshdns: while stopping: " + e);
+      }
+    }
+  }
+}
