@@ -94,8 +94,7 @@ public final class Main {
     @Override
     public Integer call() throws Exception {
       Path dir = kubeconfigDir != null ? kubeconfigDir : Files.createTempDirectory("meshdns-demo-");
-      ServerConfig cfg = new ServerConfig(null, new ServerConfig.Dns("127.0.0.1", 5353), null, null, null)
-          .withDns(listen.bind, listen.dnsPort);
+      ServerConfig cfg = ServerConfig.defaults().withDns("127.0.0.1", 5353).withDns(listen.bind, listen.dnsPort);
       DemoMesh demo = DemoMesh.start(dir);
       MeshdnsServer server;
       try {

@@ -19,21 +19,42 @@ import java.util.regex.Pattern;
 public record ServerConfig(
     String zone,
     Dns dns,
+    Http http,
     Integer ttl,
     String staleAfter,
+    String readyAfter,
+    Boolean exportAll,
+    Boolean clusterScopedNames,
+    List<String> reverseZones,
+    Nameserver nameserver,
+    Axfr axfr,
+    LoadBalancing loadBalancing,
+    String kubeconfigDir,
     List<Cluster> clusters) {
 
   public static final String DEFAULT_ZONE = "clusterset.local";
 
   public ServerConfig {
     zone = zone == null ? DEFAULT_ZONE : normalizeZone(zone);
-    dns = dns == null ? new Dns(null, null) : dns;
+    dns = dns == null ? new Dns(null, null, null, null) : dns;
+    http = http == null ? new Http(null, null) : http;
     ttl = ttl == null ? 5 : ttl;
     if (ttl < 0 || ttl > 86400) {
       throw new InvalidValue("ttl", "must be between 0 and 86400 seconds, was " + ttl);
     }
     staleAfter = staleAfter == null ? "5m" : staleAfter;
     parseDuration("staleAfter", staleAfter);
+    readyAfter = readyAfter == null ? "60s" : readyAfter;
+    parseDuration("readyAfter", readyAfter);
+    exportAll = exportAll != null && exportAll;
+    clusterScopedNames = clusterScopedNames != null && clusterScopedNames;
+    reverseZones = reverseZones == null ? List.of() : List.copyOf(reverseZones);
+    for (String cidr : reverseZones) {
+      checkCidr("reverseZones", cidr);
+    }
+    nameserver = nameserver == null ? new Nameserver(null, null) : nameserver;
+    axfr = axfr == null ? new Axfr(null) : axfr;
+    loadBalancing = loadBalancing == null ? new LoadBalancing(null, null, null, null) : loadBalancing;
     clusters = clusters == null ? List.of() : List.copyOf(clusters);
     Set<String> ids = new HashSet<>();
     for (Cluster c : clusters) {
@@ -43,19 +64,92 @@ public record ServerConfig(
     }
   }
 
-  /** The DNS listeners. */
-  public record Dns(String bind, Integer port) {
+  /** The DNS listeners (UDP and TCP on the same address and port). */
+  public record Dns(String bind, Integer port, String tcpIdleTimeout, Integer maxTcpConnections) {
     public Dns {
       bind = bind == null ? "0.0.0.0" : bind;
-      port = port == null ? 53 : port;
-      if (port < 0 || port > 65535) {
-        throw new InvalidValue("port", "must be between 0 and 65535, was " + port);
+      port = checkPort(port == null ? 53 : port);
+      tcpIdleTimeout = tcpIdleTimeout == null ? "10s" : tcpIdleTimeout;
+      parseDuration("tcpIdleTimeout", tcpIdleTimeout);
+      maxTcpConnections = maxTcpConnections == null ? 1000 : maxTcpConnections;
+      if (maxTcpConnections < 1) {
+        throw new InvalidValue("maxTcpConnections", "must be at least 1, was " + maxTcpConnections);
       }
     }
   }
 
-  /** One member cluster. Without {@code kubeconfig}, the in-cluster service account is used. */
-  public record Cluster(String id, String kubeconfig, String context, String reachability) {
+  /** The HTTP listener: /metrics, /healthz, /readyz and the status page. */
+  public record Http(String bind, Integer port) {
+    public Http {
+      bind = bind == null ? "0.0.0.0" : bind;
+      port = checkPort(port == null ? 9153 : port);
+    }
+  }
+
+  /** The apex NS record's name and, when it is inside the zone, its glue addresses. */
+  public record Nameserver(String name, List<String> addresses) {
+    public Nameserver {
+      addresses = addresses == null ? List.of() : List.copyOf(addresses);
+      for (String a : addresses) {
+        checkAddress("addresses", a);
+      }
+    }
+  }
+
+  /** Zone transfers: allowed only from these client networks (none by default). */
+  public record Axfr(List<String> allow) {
+    public Axfr {
+      allow = allow == null ? List.of() : List.copyOf(allow);
+      for (String cidr : allow) {
+        checkCidr("allow", cidr);
+      }
+    }
+  }
+
+  /**
+   * How answers are chosen: the default policy, the answer cap, the EDNS0 option carrying the querier's
+   * cluster, and the querier's topology zone by source network.
+   */
+  public record LoadBalancing(String policy, Integer maxAnswers, Integer ednsClusterOption, List<ZoneSource> zones) {
+    public static final List<String> POLICIES = List.of("round-robin", "random", "weighted", "local-first", "zone-aware");
+
+    public LoadBalancing {
+      policy = policy == null ? "local-first" : policy;
+      if (!POLICIES.contains(policy)) {
+        throw new InvalidValue("policy", "must be one of " + String.join(", ", POLICIES) + "; was '" + policy + "'");
+      }
+      maxAnswers = maxAnswers == null ? 8 : maxAnswers;
+      if (maxAnswers < 1 || maxAnswers > 256) {
+        throw new InvalidValue("maxAnswers", "must be between 1 and 256, was " + maxAnswers);
+      }
+      ednsClusterOption = ednsClusterOption == null ? 65300 : ednsClusterOption;
+      if (ednsClusterOption < 1 || ednsClusterOption > 65535) {
+        throw new InvalidValue("ednsClusterOption", "must be an EDNS0 option code 1-65535, was " + ednsClusterOption);
+      }
+      zones = zones == null ? List.of() : List.copyOf(zones);
+    }
+  }
+
+  /** Queriers whose source address is in {@code cidr} are in topology zone {@code zone}. */
+  public record ZoneSource(String cidr, String zone) {
+    public ZoneSource {
+      if (cidr == null) {
+        throw new InvalidValue("cidr", "is required");
+      }
+      checkCidr("cidr", cidr);
+      if (zone == null || zone.isBlank()) {
+        throw new InvalidValue("zone", "is required");
+      }
+    }
+  }
+
+  /**
+   * One member cluster. Its kubeconfig is {@code kubeconfig} (relative to the config file), else
+   * {@code <kubeconfigDir>/<id>} when a kubeconfig directory is configured, else the in-cluster service
+   * account ({@code inCluster: true} says so explicitly).
+   */
+  public record Cluster(String id, String kubeconfig, String context, Boolean inCluster, String reachability,
+      Integer weight, Integer priority, List<String> sourceCidrs) {
     public Cluster {
       if (id == null) {
         throw new InvalidValue("id", "is required");
@@ -65,12 +159,32 @@ public record ServerConfig(
       } catch (IllegalArgumentException e) {
         throw new InvalidValue("id", e.getMessage());
       }
+      inCluster = inCluster != null && inCluster;
+      if (inCluster && kubeconfig != null) {
+        throw new InvalidValue("inCluster", "cannot be true together with kubeconfig");
+      }
       reachability = reachability == null ? "pod" : reachability;
       parseReachability(reachability);
+      weight = weight == null ? 1 : weight;
+      if (weight < 0 || weight > 10000) {
+        throw new InvalidValue("weight", "must be between 0 and 10000, was " + weight);
+      }
+      priority = priority == null ? 0 : priority;
+      sourceCidrs = sourceCidrs == null ? List.of() : List.copyOf(sourceCidrs);
+      for (String cidr : sourceCidrs) {
+        checkCidr("sourceCidrs", cidr);
+      }
     }
 
-    ClusterSpec toSpec(Path configDir) {
-      Path file = kubeconfig == null ? null : configDir.resolve(kubeconfig);
+    ClusterSpec toSpec(Path configDir, Path kubeconfigDir) {
+      Path file;
+      if (kubeconfig != null) {
+        file = configDir.resolve(kubeconfig);
+      } else if (!inCluster && kubeconfigDir != null) {
+        file = kubeconfigDir.resolve(id);
+      } else {
+        file = null;
+      }
       return new ClusterSpec(ClusterId.of(id), file, context, parseReachability(reachability));
     }
 
@@ -91,16 +205,72 @@ public record ServerConfig(
 
   /** The cluster specs, with kubeconfig paths resolved against {@code configDir}. */
   public List<ClusterSpec> clusterSpecs(Path configDir) {
-    return clusters.stream().map(c -> c.toSpec(configDir)).toList();
+    Path dir = kubeconfigDir == null ? null : configDir.resolve(kubeconfigDir);
+    return clusters.stream().map(c -> c.toSpec(configDir, dir)).toList();
+  }
+
+  public Duration readyAfterDuration() {
+    return parseDuration("readyAfter", readyAfter);
   }
 
   public ServerConfig withDns(String bind, Integer port) {
-    return new ServerConfig(zone, new Dns(bind != null ? bind : dns.bind(), port != null ? port : dns.port()),
-        ttl, staleAfter, clusters);
+    Dns d = new Dns(bind != null ? bind : dns.bind(), port != null ? port : dns.port(),
+        dns.tcpIdleTimeout(), dns.maxTcpConnections());
+    return new ServerConfig(zone, d, http, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
+        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters);
+  }
+
+  public ServerConfig withHttpPort(Integer port) {
+    Http h = port == null ? http : new Http(http.bind(), port);
+    return new ServerConfig(zone, dns, h, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
+        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters);
   }
 
   public ServerConfig withClusters(List<Cluster> clusters) {
-    return new ServerConfig(zone, dns, ttl, staleAfter, clusters);
+    return new ServerConfig(zone, dns, http, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
+        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters);
+  }
+
+  /** A config with every default: what {@code demo} starts from. */
+  public static ServerConfig defaults() {
+    return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+  }
+
+  private static int checkPort(int port) {
+    if (port < 0 || port > 65535) {
+      throw new InvalidValue("port", "must be between 0 and 65535, was " + port);
+    }
+    return port;
+  }
+
+  /** A CIDR like {@code 10.10.0.0/16} or {@code fd00::/8}; a bare address means a single host. */
+  static void checkCidr(String key, String cidr) {
+    int slash = cidr.indexOf('/');
+    String addr = slash < 0 ? cidr : cidr.substring(0, slash);
+    byte[] bytes = checkAddress(key, addr);
+    if (slash >= 0) {
+      int bits;
+      try {
+        bits = Integer.parseInt(cidr.substring(slash + 1));
+      } catch (NumberFormatException e) {
+        throw new InvalidValue(key, "'" + cidr + "' is not a CIDR like 10.0.0.0/8");
+      }
+      if (bits < 0 || bits > bytes.length * 8) {
+        throw new InvalidValue(key, "'" + cidr + "' has a prefix length out of range");
+      }
+    }
+  }
+
+  static byte[] checkAddress(String key, String address) {
+    // Literal addresses only: the config must never trigger a DNS lookup.
+    byte[] bytes = org.xbill.DNS.Address.toByteArray(address, org.xbill.DNS.Address.IPv4);
+    if (bytes == null) {
+      bytes = org.xbill.DNS.Address.toByteArray(address, org.xbill.DNS.Address.IPv6);
+    }
+    if (bytes == null) {
+      throw new InvalidValue(key, "'" + address + "' is not an IP address");
+    }
+    return bytes;
   }
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");

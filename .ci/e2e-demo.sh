@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# The demo jar, queried with dig: web.shop answers exactly the 5 ready pod IPs of both demo clusters.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source .ci/lib.sh
+
+port=$(free_port)
+log=$(mktemp)
+java -jar dns-server/target/meshdns.jar demo --dns-port "$port" >"$log" 2>&1 &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
+
+wait_for_dns "$port" web.shop.svc.clusterset.local || { cat "$log"; exit 1; }
+
+for proto in +notcp +tcp; do
+  got=$(dig @127.0.0.1 -p "$port" web.shop.svc.clusterset.local A +short $proto | sort)
+  want=$(printf '%s\n' 10.10.1.1 10.10.1.2 10.10.1.3 10.20.1.1 10.20.1.2 | sort)
+  if [ "$got" != "$want" ]; then
+    echo "e2e-demo: dig $proto answered:"; echo "$got"; echo "expected:"; echo "$want"; cat "$log"; exit 1
+  fi
+done
+status=$(dig @127.0.0.1 -p "$port" nope.shop.svc.clusterset.local A +noall +comments | grep -o 'status: [A-Z]*')
+[ "$status" = "status: NXDOMAIN" ] || { echo "e2e-demo: unknown name gave '$status'"; exit 1; }
+echo "e2e-demo: dig answered the 5 ready IPs over UDP and TCP, NXDOMAIN for an unknown name"
