@@ -22,4 +22,13 @@ public record ClusterSpec(ClusterId id, Path kubeconfig, String context, Reachab
   public boolean inCluster() {
     return kubeconfig == null;
   }
+
+  /**
+   * Checks, without contacting the cluster, that its kubeconfig can be read and names the context.
+   *
+   * @throws ClusterConfigException naming the cluster, the file and what is wrong
+   */
+  public void checkKubeconfig() {
+    KubernetesClients.config(this);
+  }
 }

@@ -13,7 +13,12 @@ final class KubernetesClients {
   private KubernetesClients() {}
 
   static KubernetesClient create(ClusterSpec spec) {
-    return new KubernetesClientBuilder().withConfig(config(spec)).build();
+    Config config = config(spec);
+    // The informers retry lists and watches themselves, with backoff, and report each failure to our
+    // exception handler; the HTTP client's own retries (about 100 s by default) would only hide an
+    // unreachable API server from the cluster's health for that long.
+    config.setRequestRetryBackoffLimit(0);
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   static Config config(ClusterSpec spec) {

@@ -1,16 +1,21 @@
 package io.meshdns.server;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /** Reads and validates the YAML config; every failure is one {@link ConfigException} naming file, line and key. */
@@ -41,39 +46,114 @@ public final class ConfigLoader {
     try {
       return YAML.readValue(text, ServerConfig.class);
     } catch (JsonMappingException e) {
-      throw new ConfigException("config " + source + describe(e), e);
+      throw new ConfigException("config " + source + describe(e, text), e);
     } catch (JsonProcessingException e) {
       throw new ConfigException("config " + source + line(e.getLocation()) + ": not valid YAML: " + e.getOriginalMessage(), e);
     }
   }
 
-  private static String describe(JsonMappingException e) {
-    StringBuilder path = new StringBuilder();
+  private static String describe(JsonMappingException e, String text) {
+    List<Object> segments = new ArrayList<>();
     for (JsonMappingException.Reference ref : e.getPath()) {
       if (ref.getFieldName() != null) {
-        if (path.length() > 0) {
-          path.append('.');
-        }
-        path.append(ref.getFieldName());
+        segments.add(ref.getFieldName());
       } else if (ref.getIndex() >= 0) {
-        path.append('[').append(ref.getIndex()).append(']');
+        segments.add(ref.getIndex());
       }
     }
     String message;
     Throwable cause = e.getCause();
     if (cause instanceof InvalidValue invalid) {
       // The value type named the key inside its object; the path names the object.
-      if (!path.toString().endsWith(invalid.key)) {
-        path.append(path.length() > 0 ? "." : "").append(invalid.key);
+      if (segments.isEmpty() || !invalid.key.equals(segments.get(segments.size() - 1))) {
+        segments.add(invalid.key);
       }
       message = invalid.getMessage();
     } else if (e instanceof UnrecognizedPropertyException u) {
       message = "unknown key; known keys here: " + u.getKnownPropertyIds().stream()
           .map(Object::toString).sorted().collect(Collectors.joining(", "));
+    } else if (e instanceof MismatchedInputException m && m.getTargetType() != null) {
+      message = "expected " + expected(m.getTargetType());
     } else {
       message = e.getOriginalMessage().lines().findFirst().orElse("invalid value");
     }
-    return line(e.getLocation()) + ", key " + (path.length() == 0 ? "(top level)" : path) + ": " + message;
+    // Records are built after their whole object is read, so Jackson's location is the object's end;
+    // the key's own line is what a person needs.
+    int line = lineOf(text, segments);
+    String where = line > 0 ? ", line " + line : line(e.getLocation());
+    return where + ", key " + (segments.isEmpty() ? "(top level)" : pathString(segments)) + ": " + message;
+  }
+
+  private static String expected(Class<?> type) {
+    if (type == Integer.class || type == int.class || type == Long.class) {
+      return "a whole number";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    if (type == String.class) {
+      return "a single value";
+    }
+    if (List.class.isAssignableFrom(type)) {
+      return "a list";
+    }
+    return "a mapping of keys (" + type.getSimpleName() + ")";
+  }
+
+  private static String pathString(List<Object> segments) {
+    StringBuilder path = new StringBuilder();
+    for (Object s : segments) {
+      if (s instanceof Integer i) {
+        path.append('[').append(i).append(']');
+      } else {
+        path.append(path.length() > 0 ? "." : "").append(s);
+      }
+    }
+    return path.toString();
+  }
+
+  /** The line where the key (or list item) at {@code path} starts in the YAML text, or -1. */
+  static int lineOf(String text, List<Object> path) {
+    if (path.isEmpty()) {
+      return -1;
+    }
+    try (JsonParser p = YAML.getFactory().createParser(text)) {
+      JsonToken t = p.nextToken();
+      for (int depth = 0; depth < path.size(); depth++) {
+        Object want = path.get(depth);
+        boolean last = depth == path.size() - 1;
+        if (t == JsonToken.START_OBJECT && want instanceof String key) {
+          while ((t = p.nextToken()) == JsonToken.FIELD_NAME && !key.equals(p.currentName())) {
+            p.nextToken();
+            p.skipChildren();
+          }
+          if (t != JsonToken.FIELD_NAME) {
+            return -1;
+          }
+          if (last) {
+            return p.currentTokenLocation().getLineNr();
+          }
+          t = p.nextToken();
+        } else if (t == JsonToken.START_ARRAY && want instanceof Integer index) {
+          t = p.nextToken();
+          for (int i = 0; i < index && t != JsonToken.END_ARRAY; i++) {
+            p.skipChildren();
+            t = p.nextToken();
+          }
+          if (t == JsonToken.END_ARRAY || t == null) {
+            return -1;
+          }
+          if (last) {
+            return p.currentTokenLocation().getLineNr();
+          }
+        } else {
+          return -1;
+        }
+      }
+      return -1;
+    } catch (IOException e) {
+      return -1;
+    }
   }
 
   private static String line(JsonLocation location) {

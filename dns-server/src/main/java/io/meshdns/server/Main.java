@@ -23,8 +23,12 @@ public final class Main {
   }
 
   static int run(String... args) {
+    return run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args);
+  }
+
+  static int run(PrintWriter out, PrintWriter err, String... args) {
     routeJulToSlf4j();
-    CommandLine cli = new CommandLine(new Main());
+    CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       if (e instanceof ConfigException || e instanceof ClusterConfigException) {
         cmd.getErr().println("meshdns: " + e.getMessage());

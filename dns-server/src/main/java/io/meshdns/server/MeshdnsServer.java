@@ -22,6 +22,9 @@ public final class MeshdnsServer implements AutoCloseable {
    * in the background (an unreachable one does not hold up the others).
    */
   public static MeshdnsServer start(ServerConfig config, List<ClusterSpec> clusters) {
+    // A kubeconfig that cannot be used is a config error: refuse to start rather than serve a mesh
+    // silently missing that cluster. (An unreachable API server, by contrast, is retried in the background.)
+    clusters.forEach(ClusterSpec::checkKubeconfig);
     var selector = new EndpointSelector(new RoundRobinPolicy(), EndpointSelector.DEFAULT_MAX_ANSWERS);
     var responder = new QueryResponder(config.zone(), config.ttl(), selector);
     var mesh = new MeshWatcher(MeshWatcher.Options.defaults().withStaleAfter(config.staleAfterDuration()));

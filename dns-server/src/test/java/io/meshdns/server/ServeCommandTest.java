@@ -1,0 +1,74 @@
+package io.meshdns.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code meshdns serve} refuses a config it cannot use with one clear line and exit code 2. */
+class ServeCommandTest {
+  @TempDir Path dir;
+  final StringWriter out = new StringWriter();
+  final StringWriter err = new StringWriter();
+
+  private int serve(Path config) {
+    // A config that is wrongly accepted would serve forever: fail instead of hanging the build.
+    return assertTimeoutPreemptively(Duration.ofSeconds(60), () ->
+        Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "serve", "--config", config.toString()));
+  }
+
+  @Test
+  void missingConfigFileExitsWithCode2NamingTheFile() {
+    Path missing = dir.resolve("missing.yaml");
+
+    assertThat(serve(missing)).isEqualTo(2);
+    assertThat(err.toString()).isEqualTo("meshdns: config " + missing + ": file does not exist" + System.lineSeparator());
+  }
+
+  @Test
+  void invalidConfigExitsWithCode2NamingFileLineAndKey() throws Exception {
+    Path config = dir.resolve("meshdns.yaml");
+    Files.writeString(config, "dns:\n  port: 70000\n");
+
+    assertThat(serve(config)).isEqualTo(2);
+    assertThat(err.toString().lines()).singleElement().asString()
+        .contains(config.toString(), "line 2", "dns.port", "between 0 and 65535");
+  }
+
+  @Test
+  void kubeconfigContextThatDoesNotExistIsNamed() throws Exception {
+    Files.writeString(dir.resolve("east.kubeconfig"), DemoCluster.kubeconfig("east", "http://127.0.0.1:1"));
+    Path config = dir.resolve("meshdns.yaml");
+    Files.writeString(config, """
+        dns: {bind: 127.0.0.1, port: 0}
+        clusters:
+          - id: east
+            kubeconfig: east.kubeconfig
+            context: east-prod
+        """);
+
+    assertThat(serve(config)).isEqualTo(2);
+    assertThat(err.toString().lines()).singleElement().asString()
+        .contains("cluster east", "context 'east-prod' does not exist", "east.kubeconfig");
+  }
+
+  @Test
+  void missingKubeconfigIsNamed() throws Exception {
+    Path config = dir.resolve("meshdns.yaml");
+    Files.writeString(config, """
+        dns: {bind: 127.0.0.1, port: 0}
+        clusters:
+          - id: west
+            kubeconfig: nowhere/west.kubeconfig
+        """);
+
+    assertThat(serve(config)).isEqualTo(2);
+    assertThat(err.toString()).contains("cluster west", "nowhere/west.kubeconfig", "missing or unreadable");
+  }
+}
