@@ -20,6 +20,19 @@ import java.util.Map;
  * code as {@code serve}.
  */
 public final class DemoMesh implements AutoCloseable {
+  /**
+   * The demo's config: every default, DNS on loopback port 5353, PTRs for the demo pod networks, and zone
+   * transfers for local clients (so `dig AXFR` shows the whole zone).
+   */
+  static final String CONFIG = """
+      dns:
+        bind: 127.0.0.1
+        port: 5353
+      reverseZones: [10.10.0.0/16, 10.20.0.0/16]
+      axfr:
+        allow: [127.0.0.0/8, "::1"]
+      """;
+
   private final Map<String, DemoCluster> clusters = new LinkedHashMap<>();
 
   private DemoMesh() {}
@@ -67,13 +80,39 @@ public final class DemoMesh implements AutoCloseable {
     // cart: only east exports it.
     exported(east, "shop", "cart", "10.96.0.11");
     slice(east, "shop", "cart", "cart-east-1", pods("10.10.2.", 1, 2, true));
+    // db: a headless StatefulSet-style service; each pod has its own name per cluster, and SRV records.
+    exported(east, headless(service("shop", "db", "None", true), "postgres", 5432));
+    slice(east, "shop", "db", "db-east-1", List.of(
+        new EndpointSpec("10.10.3.1", true, "db-0"), new EndpointSpec("10.10.3.2", true, "db-1")));
+    exported(west, headless(service("shop", "db", "None", true), "postgres", 5432));
+    slice(west, "shop", "db", "db-west-1", List.of(new EndpointSpec("10.20.3.1", true, "db-0")));
+    // docs: an ExternalName service, answered with a CNAME.
+    east.services().resource(new ServiceBuilder(service("shop", "docs", null, true))
+        .editSpec().withType("ExternalName").withExternalName("docs.example.com").withClusterIP(null)
+        .withClusterIPs((List<String>) null).withSelector(null).withPorts(List.of()).endSpec().build()).create();
     // payments: exists in west but is not exported, so it has no global name.
     west.services().resource(service("shop", "payments", "10.97.0.12", false)).create();
     slice(west, "shop", "payments", "payments-west-1", pods("10.20.3.", 1, 2, true));
   }
 
-  /** One endpoint to seed: an IP and whether its pod is ready. */
-  public record EndpointSpec(String ip, boolean ready) {}
+  /** One endpoint to seed: an IP, whether its pod is ready, and its hostname (headless services) or null. */
+  public record EndpointSpec(String ip, boolean ready, String hostname) {
+    public EndpointSpec(String ip, boolean ready) {
+      this(ip, ready, null);
+    }
+  }
+
+  private static void exported(KubernetesClient client, Service service) {
+    client.services().resource(service).create();
+  }
+
+  /** The service made headless ({@code clusterIP: None}) with one named TCP port. */
+  public static Service headless(Service service, String portName, int port) {
+    return new ServiceBuilder(service).editSpec().withClusterIP("None").withClusterIPs("None")
+        .withPorts(new io.fabric8.kubernetes.api.model.ServicePortBuilder()
+            .withName(portName).withPort(port).withProtocol("TCP").build())
+        .endSpec().build();
+  }
 
   public static List<EndpointSpec> pods(String prefix, int first, int count, boolean ready) {
     List<EndpointSpec> out = new ArrayList<>();
@@ -111,6 +150,7 @@ public final class DemoMesh implements AutoCloseable {
         .addNewPort().withName("http").withPort(8080).withProtocol("TCP").endPort()
         .withEndpoints(endpoints.stream().map(e -> new EndpointBuilder()
             .withAddresses(e.ip())
+            .withHostname(e.hostname())
             .withNewConditions().withReady(e.ready()).withServing(e.ready()).withTerminating(false).endConditions()
             .build()).toList())
         .build();

@@ -30,7 +30,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,16 +43,19 @@ import org.slf4j.LoggerFactory;
  */
 final class DnsServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DnsServer.class);
-  static final int TCP_IDLE_SECONDS = 10;
-
   private final QueryResponder responder;
+  private final long tcpIdleMillis;
+  private final int maxTcpConnections;
+  private final AtomicInteger tcpConnections = new AtomicInteger();
   private final EventLoopGroup group;
   private final boolean epoll;
   private final List<Channel> channels = new ArrayList<>();
   private InetSocketAddress address;
 
-  DnsServer(QueryResponder responder, int threads) {
+  DnsServer(QueryResponder responder, int threads, Duration tcpIdle, int maxTcpConnections) {
     this.responder = responder;
+    this.tcpIdleMillis = tcpIdle.toMillis();
+    this.maxTcpConnections = maxTcpConnections;
     this.epoll = Epoll.isAvailable();
     this.group = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
   }
@@ -104,7 +109,8 @@ final class DnsServer implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel ch) {
             ch.pipeline().addLast(
-                new IdleStateHandler(0, 0, TCP_IDLE_SECONDS, TimeUnit.SECONDS),
+                new TcpConnectionLimit(),
+                new IdleStateHandler(0, 0, tcpIdleMillis, TimeUnit.MILLISECONDS),
                 // RFC 1035 4.2.2: each message is prefixed with its two-byte length.
                 new LengthFieldBasedFrameDecoder(65535 + 2, 0, 2, 0, 2),
                 new LengthFieldPrepender(2),
@@ -148,10 +154,20 @@ final class DnsServer implements AutoCloseable {
     protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
       byte[] query = ByteBufUtil.getBytes(frame);
       InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-      byte[] answer = safeRespond(query, client, true);
-      if (answer != null) {
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(answer));
+      List<byte[]> answers;
+      try {
+        answers = responder.respondTcp(query, client);
+      } catch (RuntimeException e) {
+        log.debug("query failed: {}", e.toString());
+        byte[] servfail = QueryResponder.servfail(query);
+        answers = servfail == null ? List.of() : List.of(servfail);
       }
+      // RFC 7766: queries on one connection are answered as they come (pipelining); each answer is
+      // written without waiting for the client to read the previous one.
+      for (byte[] answer : answers) {
+        ctx.write(Unpooled.wrappedBuffer(answer));
+      }
+      ctx.flush();
     }
 
     @Override
@@ -166,6 +182,34 @@ final class DnsServer implements AutoCloseable {
       // An oversized or broken frame: this connection is beyond repair, the listener is not.
       log.debug("TCP connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
       ctx.close();
+    }
+  }
+
+  /**
+   * RFC 7766 6.2.2: a cap on concurrent TCP connections, so one client cannot exhaust the server; the
+   * connection over the cap is closed at once.
+   */
+  private final class TcpConnectionLimit extends io.netty.channel.ChannelInboundHandlerAdapter {
+    private boolean counted;
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+      if (tcpConnections.incrementAndGet() > maxTcpConnections) {
+        tcpConnections.decrementAndGet();
+        ctx.close();
+        return;
+      }
+      counted = true;
+      super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+      if (counted) {
+        tcpConnections.decrementAndGet();
+        counted = false;
+      }
+      super.channelInactive(ctx);
     }
   }
 

@@ -98,7 +98,7 @@ public final class Main {
     @Override
     public Integer call() throws Exception {
       Path dir = kubeconfigDir != null ? kubeconfigDir : Files.createTempDirectory("meshdns-demo-");
-      ServerConfig cfg = ServerConfig.defaults().withDns("127.0.0.1", 5353).withDns(listen.bind, listen.dnsPort);
+      ServerConfig cfg = ConfigLoader.parse("(demo)", DemoMesh.CONFIG).withDns(listen.bind, listen.dnsPort);
       DemoMesh demo = DemoMesh.start(dir);
       MeshdnsServer server;
       try {
@@ -124,6 +124,9 @@ public final class Main {
       out.println("Try:");
       out.printf("  dig @%s -p %d web.shop.svc.%s +short%n", at, dns.getPort(), cfg.zone());
       out.printf("  dig @%s -p %d cart.shop.svc.%s%n", at, dns.getPort(), cfg.zone());
+      out.printf("  dig @%s -p %d _postgres._tcp.db.shop.svc.%s SRV%n", at, dns.getPort(), cfg.zone());
+      out.printf("  dig @%s -p %d -x 10.10.3.1%n", at, dns.getPort());
+      out.printf("  dig @%s -p %d %s AXFR%n", at, dns.getPort(), cfg.zone());
       out.printf("  kubectl --kubeconfig %s -n shop get endpointslices%n", demo.cluster("west").kubeconfig());
       out.printf("  kubectl --kubeconfig %s -n shop delete service web%n", demo.cluster("west").kubeconfig());
       out.println();

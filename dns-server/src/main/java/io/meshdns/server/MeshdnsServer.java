@@ -26,11 +26,12 @@ public final class MeshdnsServer implements AutoCloseable {
     // silently missing that cluster. (An unreachable API server, by contrast, is retried in the background.)
     clusters.forEach(ClusterSpec::checkKubeconfig);
     var selector = new EndpointSelector(new RoundRobinPolicy(), EndpointSelector.DEFAULT_MAX_ANSWERS);
-    var responder = new QueryResponder(config.zone(), config.ttl(), selector);
+    var responder = new QueryResponder(config, selector);
     var mesh = new MeshWatcher(MeshWatcher.Options.defaults().withStaleAfter(config.staleAfterDuration()));
     mesh.addListener(responder::update);
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-    DnsServer dns = new DnsServer(responder, threads);
+    DnsServer dns = new DnsServer(responder, threads,
+        ServerConfig.parseDuration("dns.tcpIdleTimeout", config.dns().tcpIdleTimeout()), config.dns().maxTcpConnections());
     try {
       dns.start(config.dns().bind(), config.dns().port(), threads);
     } catch (Exception e) { // Netty rethrows bind failures (IOException) unchecked

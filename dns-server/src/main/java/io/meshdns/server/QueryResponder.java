@@ -1,33 +1,47 @@
 package io.meshdns.server;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.QueryContext;
 import java.io.IOException;
+import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
+import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
-import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
-import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
 
 /**
- * Turns one DNS query (wire bytes) into its answer (wire bytes), authoritatively for the mesh zone.
- * The query path: parse, look up in the current {@link ZoneIndex} (a volatile read), let the load
- * balancer choose endpoints, encode. No locks, no blocking, no logging per query.
+ * Turns one DNS query (wire bytes) into its answer (wire bytes), authoritatively for the mesh's zones.
+ *
+ * <p>The hot path: read the question from the bytes ({@link WireQuery}), find the encoded answer in the
+ * cache, patch the ID, RD bit and the question's exact case (0x20) into a copy. A miss parses with dnsjava,
+ * looks the name up in the current {@link ZoneIndex} (a volatile read), lets the load balancer choose
+ * endpoints and encodes. No locks, no blocking, no logging per query.
  */
 final class QueryResponder {
   /** RFC 1035: the most a DNS message over UDP may carry without EDNS. */
@@ -35,34 +49,51 @@ final class QueryResponder {
   /** The EDNS buffer size meshdns offers and honours at most (DNS Flag Day 2020). */
   static final int EDNS_UDP_SIZE = 1232;
   static final int TCP_MAX = 65535;
+  /** Records per message of a zone transfer: well under 64 KiB even for SRV records with long names. */
+  private static final int AXFR_RECORDS_PER_MESSAGE = 200;
 
-  private final Name origin;
-  private final long ttl;
+  private final ZoneSettings settings;
   private final EndpointSelector selector;
-  private final Name nsName;
-  private final Name hostmaster;
+  private final int clusterOptionCode;
+  private final List<Cidr> axfrAllowed;
+  private final ServerConfig.Chaos chaos;
+  private final Cache<AnswerKey, CachedAnswer> cache;
   private volatile ZoneIndex index;
 
-  QueryResponder(String zone, long ttl, EndpointSelector selector) {
-    try {
-      this.origin = Name.fromString(zone, Name.root);
-    } catch (IOException e) {
-      throw new IllegalArgumentException("zone " + zone, e);
-    }
-    this.ttl = ttl;
+  QueryResponder(ServerConfig config, EndpointSelector selector) {
+    this.settings = ZoneSettings.of(config);
     this.selector = selector;
-    this.nsName = ZoneIndex.child("ns", origin);
-    this.hostmaster = ZoneIndex.child("hostmaster", origin);
-    this.index = ZoneIndex.build(origin, MeshSnapshot.empty());
+    this.clusterOptionCode = config.loadBalancing().ednsClusterOption();
+    this.axfrAllowed = config.axfr().allow().stream().map(Cidr::parse).toList();
+    this.chaos = config.dns().chaos();
+    Duration cacheFor = ServerConfig.parseDuration("dns.cache", config.dns().cache());
+    this.cache = cacheFor.isZero() ? null : Caffeine.newBuilder()
+        .maximumSize(100_000)
+        .expireAfterWrite(cacheFor)
+        .recordStats()
+        .build();
+    this.index = ZoneIndex.build(settings, MeshSnapshot.empty());
   }
 
   /** Called on the discovery publisher thread with each new snapshot. */
   void update(MeshSnapshot snapshot) {
-    index = ZoneIndex.build(origin, snapshot);
+    index = ZoneIndex.build(settings, snapshot);
+    // Entries of older versions are ignored on lookup; dropping them frees the memory sooner.
+    if (cache != null) {
+      cache.invalidateAll();
+    }
   }
 
   Name origin() {
-    return origin;
+    return settings.origin();
+  }
+
+  ZoneIndex index() {
+    return index;
+  }
+
+  CacheStats cacheStats() {
+    return cache == null ? CacheStats.empty() : cache.stats();
   }
 
   /**
@@ -70,6 +101,44 @@ final class QueryResponder {
    * @return the response, or {@code null} when the packet is to be dropped
    */
   byte[] respond(byte[] packet, InetAddress client, boolean tcp) {
+    WireQuery wire = WireQuery.parse(packet, clusterOptionCode);
+    ZoneIndex zone = index;
+    AnswerKey key = null;
+    if (wire != null && cache != null && wire.qtype() != Type.AXFR && wire.qtype() != Type.IXFR) {
+      QueryContext context = context(client, wire.clusterOption());
+      key = new AnswerKey(wire.question(), sizeLimit(tcp, wire.ednsPayload()), wire.ednsPayload() >= 0,
+          context.querierCluster(), context.querierZone());
+      CachedAnswer hit = cache.getIfPresent(key);
+      if (hit != null && hit.version == zone.snapshot.version()) {
+        return hit.patched(packet, wire.nameLength());
+      }
+    }
+    byte[] response = respondUncached(packet, client, tcp, zone);
+    if (key != null && response != null && (response[3] & 0x0F) != Rcode.SERVFAIL) {
+      cache.put(key, new CachedAnswer(zone.snapshot.version(), response));
+    }
+    return response;
+  }
+
+  /**
+   * Over TCP a query may need several messages (a zone transfer); every other query gets one.
+   *
+   * @return the messages to send in order; empty when the query is to be dropped
+   */
+  List<byte[]> respondTcp(byte[] packet, InetAddress client) {
+    WireQuery wire = WireQuery.parse(packet, clusterOptionCode);
+    if (wire != null && wire.qtype() == Type.AXFR) {
+      try {
+        return transfer(new Message(packet), client, index);
+      } catch (IOException e) {
+        // fall through: the normal path answers FORMERR
+      }
+    }
+    byte[] one = respond(packet, client, true);
+    return one == null ? List.of() : List.of(one);
+  }
+
+  private byte[] respondUncached(byte[] packet, InetAddress client, boolean tcp, ZoneIndex zone) {
     Message query;
     try {
       query = new Message(packet);
@@ -80,6 +149,35 @@ final class QueryResponder {
     if (qh.getFlag(Flags.QR)) {
       return null; // a response sent to us: answering could start a loop
     }
+    Message response = newResponse(query);
+    Header rh = response.getHeader();
+    OPTRecord opt = query.getOPT();
+    int limit = sizeLimit(tcp, opt == null ? -1 : opt.getPayloadSize());
+    if (opt != null) {
+      if (opt.getVersion() > 0) {
+        // RFC 6891 6.1.3: only version 0 exists; the upper 8 bits of BADVERS go in the OPT record.
+        rh.setRcode(Rcode.BADVERS & 0xF);
+        response.addRecord(new OPTRecord(EDNS_UDP_SIZE, Rcode.BADVERS >>> 4, 0), Section.ADDITIONAL);
+        return response.toWire(limit);
+      }
+      response.addRecord(new OPTRecord(EDNS_UDP_SIZE, 0, 0), Section.ADDITIONAL);
+    }
+    if (qh.getOpcode() != Opcode.QUERY) {
+      rh.setRcode(Rcode.NOTIMP);
+      return response.toWire(limit);
+    }
+    if (qh.getCount(Section.QUESTION) != 1 || query.getQuestion() == null) {
+      rh.setRcode(Rcode.FORMERR);
+      return response.toWire(limit);
+    }
+    Record question = query.getQuestion();
+    response.addRecord(question, Section.QUESTION);
+    answer(question, context(client, clusterOption(opt)), tcp, response, zone);
+    return response.toWire(limit);
+  }
+
+  private static Message newResponse(Message query) {
+    Header qh = query.getHeader();
     Message response = new Message(qh.getID());
     Header rh = response.getHeader();
     rh.setFlag(Flags.QR);
@@ -87,83 +185,221 @@ final class QueryResponder {
     if (qh.getFlag(Flags.RD)) {
       rh.setFlag(Flags.RD);
     }
-    OPTRecord opt = query.getOPT();
-    int udpLimit = opt == null ? CLASSIC_UDP_SIZE
-        : Math.max(CLASSIC_UDP_SIZE, Math.min(opt.getPayloadSize(), EDNS_UDP_SIZE));
-    if (opt != null) {
-      response.addRecord(new OPTRecord(EDNS_UDP_SIZE, 0, 0), Section.ADDITIONAL);
-    }
-    if (qh.getOpcode() != Opcode.QUERY) {
-      rh.setRcode(Rcode.NOTIMP);
-      return response.toWire(tcp ? TCP_MAX : udpLimit);
-    }
-    if (qh.getCount(Section.QUESTION) != 1 || query.getQuestion() == null) {
-      rh.setRcode(Rcode.FORMERR);
-      return response.toWire(tcp ? TCP_MAX : udpLimit);
-    }
-    Record question = query.getQuestion();
-    response.addRecord(question, Section.QUESTION);
-    answer(question, client, response);
-    return response.toWire(tcp ? TCP_MAX : udpLimit);
+    return response;
   }
 
-  private void answer(Record question, InetAddress client, Message response) {
+  private void answer(Record question, QueryContext context, boolean tcp, Message response, ZoneIndex index) {
     Header rh = response.getHeader();
     Name qname = question.getName();
     int qtype = question.getType();
-    if (question.getDClass() != DClass.IN || !qname.subdomain(origin)) {
-      rh.setRcode(Rcode.REFUSED);
+    if (question.getDClass() == DClass.CH) {
+      chaos(qname, qtype, response);
+      return;
+    }
+    ZoneIndex.Zone zone = question.getDClass() == DClass.IN || question.getDClass() == DClass.ANY
+        ? index.zoneOf(qname) : null;
+    if (zone == null) {
+      rh.setRcode(Rcode.REFUSED); // not authoritative, and no recursion
+      return;
+    }
+    if (qtype == Type.AXFR || qtype == Type.IXFR) {
+      // Zone transfers go over TCP only (RFC 5936 4.2), through respondTcp.
+      rh.setRcode(qtype == Type.IXFR ? Rcode.NOTIMP : Rcode.REFUSED);
       return;
     }
     rh.setFlag(Flags.AA);
-    ZoneIndex zone = index;
-    if (qname.equals(origin)) {
-      if (qtype == Type.SOA || qtype == Type.ANY) {
-        response.addRecord(soa(zone, qname), Section.ANSWER);
-      } else if (qtype == Type.NS) {
-        response.addRecord(new NSRecord(qname, DClass.IN, ttl, nsName), Section.ANSWER);
-      } else {
-        nodata(zone, response);
+    if (qname.equals(zone.origin())) {
+      switch (qtype) {
+        case Type.SOA, Type.ANY -> response.addRecord(zone.soa().withName(qname), Section.ANSWER);
+        case Type.NS -> {
+          response.addRecord(zone.ns().withName(qname), Section.ANSWER);
+          glue(index, response);
+        }
+        default -> nodata(zone, response);
       }
       return;
     }
-    GlobalService service = zone.service(qname);
-    if (service != null) {
-      if (qtype == Type.A || qtype == Type.AAAA || qtype == Type.ANY) {
-        boolean ipv6 = qtype == Type.AAAA;
-        List<Endpoint> chosen = selector.select(service, ipv6, QueryContext.anonymous(client));
-        for (Endpoint e : chosen) {
-          response.addRecord(address(qname, e.address(), ipv6), Section.ANSWER);
-        }
-        if (chosen.isEmpty()) {
-          nodata(zone, response);
-        }
-      } else {
-        nodata(zone, response);
-      }
+    ZoneIndex.Node node = index.node(qname);
+    if (node == null) {
+      rh.setRcode(Rcode.NXDOMAIN);
+      response.addRecord(zone.soa(), Section.AUTHORITY);
       return;
     }
-    if (zone.isEmptyNonTerminal(qname) || qname.equals(nsName)) {
+    boolean added;
+    if (node instanceof ZoneIndex.ServiceNode s) {
+      added = service(s, qname, qtype, context, response);
+    } else if (node instanceof ZoneIndex.ClusterNode c) {
+      added = addresses(c.service(), qname, qtype, context, response);
+    } else if (node instanceof ZoneIndex.RecordsNode r) {
+      added = records(r, qname, qtype, response);
+    } else {
+      added = false; // an empty non-terminal
+    }
+    if (!added) {
       nodata(zone, response);
-      return;
     }
-    rh.setRcode(Rcode.NXDOMAIN);
-    response.addRecord(soa(zone, origin), Section.AUTHORITY);
   }
 
-  private Record address(Name owner, InetAddress address, boolean ipv6) {
-    return ipv6 ? new AAAARecord(owner, DClass.IN, ttl, address) : new ARecord(owner, DClass.IN, ttl, address);
+  private boolean service(ZoneIndex.ServiceNode s, Name qname, int qtype, QueryContext context, Message response) {
+    if (s.cname() != null) {
+      // ExternalName: the alias only; resolvers chase it (meshdns does not recurse).
+      response.addRecord(new CNAMERecord(qname, DClass.IN, settings.ttl(), s.cname()), Section.ANSWER);
+      return true;
+    }
+    return addresses(s.service(), qname, qtype, context, response);
+  }
+
+  private boolean addresses(GlobalService service, Name qname, int qtype, QueryContext context,
+      Message response) {
+    // ANY gets the A set only (RFC 8482: a minimal answer is enough).
+    if (qtype != Type.A && qtype != Type.AAAA && qtype != Type.ANY) {
+      return false;
+    }
+    boolean ipv6 = qtype == Type.AAAA;
+    List<Endpoint> chosen = selector.select(service, ipv6, context);
+    for (Endpoint e : chosen) {
+      response.addRecord(address(qname, e.address()), Section.ANSWER);
+    }
+    return !chosen.isEmpty();
+  }
+
+  private boolean records(ZoneIndex.RecordsNode node, Name qname, int qtype, Message response) {
+    boolean added = false;
+    for (Record r : node.records()) {
+      if (qtype == r.getType() || qtype == Type.ANY) {
+        response.addRecord(r.withName(qname), Section.ANSWER);
+        added = true;
+      }
+    }
+    if (added) {
+      for (Record r : node.additional()) {
+        response.addRecord(r, Section.ADDITIONAL);
+      }
+    }
+    return added;
+  }
+
+  private void glue(ZoneIndex index, Message response) {
+    if (index.node(settings.nsName()) instanceof ZoneIndex.RecordsNode glue) {
+      for (Record r : glue.records()) {
+        response.addRecord(r, Section.ADDITIONAL);
+      }
+    }
+  }
+
+  /** CH-class TXT {@code version.bind}/{@code id.server}: answered only when configured. */
+  private void chaos(Name qname, int qtype, Message response) {
+    String name = qname.toString(true).toLowerCase(java.util.Locale.ROOT);
+    String value = switch (name) {
+      case "version.bind", "version.server" -> chaos.version();
+      case "id.server", "hostname.bind" -> chaos.id();
+      default -> null;
+    };
+    if (value == null) {
+      response.getHeader().setRcode(Rcode.REFUSED);
+      return;
+    }
+    response.getHeader().setFlag(Flags.AA);
+    if (qtype == Type.TXT || qtype == Type.ANY) {
+      response.addRecord(new TXTRecord(qname, DClass.CH, 0, value), Section.ANSWER);
+    }
+  }
+
+  private Record address(Name owner, InetAddress address) {
+    return address instanceof Inet4Address
+        ? new ARecord(owner, DClass.IN, settings.ttl(), address)
+        : new AAAARecord(owner, DClass.IN, settings.ttl(), address);
   }
 
   /** NOERROR with an empty answer: the name exists, not with this type (RFC 2308 NODATA). */
-  private void nodata(ZoneIndex zone, Message response) {
-    response.addRecord(soa(zone, origin), Section.AUTHORITY);
+  private static void nodata(ZoneIndex.Zone zone, Message response) {
+    response.addRecord(zone.soa(), Section.AUTHORITY);
   }
 
-  /** The serial follows the snapshot version, so secondaries see every change. Minimum = negative TTL. */
-  private SOARecord soa(ZoneIndex zone, Name owner) {
-    long serial = zone.snapshot.version() & 0xFFFFFFFFL;
-    return new SOARecord(owner, DClass.IN, ttl, nsName, hostmaster, serial, 3600, 600, 86400, ttl);
+  /** AXFR (RFC 5936): SOA, every record of the zone, SOA; only to allow-listed clients. */
+  private List<byte[]> transfer(Message query, InetAddress client, ZoneIndex index) {
+    Record question = query.getQuestion();
+    Message refusal = newResponse(query);
+    refusal.addRecord(question, Section.QUESTION);
+    if (!axfrAllowed.stream().anyMatch(c -> c.contains(client))) {
+      refusal.getHeader().setRcode(Rcode.REFUSED);
+      return List.of(refusal.toWire(TCP_MAX));
+    }
+    ZoneIndex.Zone zone = index.zoneOf(question.getName());
+    if (zone == null || !zone.origin().equals(question.getName())) {
+      refusal.getHeader().setRcode(Rcode.NOTAUTH);
+      return List.of(refusal.toWire(TCP_MAX));
+    }
+    List<Record> records = new ArrayList<>();
+    records.add(zone.soa());
+    records.add(zone.ns());
+    for (Map.Entry<Name, ZoneIndex.Node> e : index.namesIn(zone)) {
+      Name name = e.getKey();
+      ZoneIndex.Node node = e.getValue();
+      if (node instanceof ZoneIndex.ServiceNode s && s.cname() != null) {
+        records.add(new CNAMERecord(name, DClass.IN, settings.ttl(), s.cname()));
+      } else if (node instanceof ZoneIndex.ServiceNode s) {
+        allAddresses(s.service(), name, records);
+      } else if (node instanceof ZoneIndex.ClusterNode c) {
+        allAddresses(c.service(), name, records);
+      } else if (node instanceof ZoneIndex.RecordsNode r) {
+        records.addAll(r.records());
+      }
+    }
+    records.add(zone.soa());
+    List<byte[]> messages = new ArrayList<>();
+    for (int from = 0; from < records.size(); from += AXFR_RECORDS_PER_MESSAGE) {
+      Message m = newResponse(query);
+      m.getHeader().setFlag(Flags.AA);
+      if (from == 0) {
+        m.addRecord(question, Section.QUESTION);
+      }
+      for (Record r : records.subList(from, Math.min(records.size(), from + AXFR_RECORDS_PER_MESSAGE))) {
+        m.addRecord(r, Section.ANSWER);
+      }
+      messages.add(m.toWire(TCP_MAX));
+    }
+    return messages;
+  }
+
+  /** A secondary mirrors the whole answer set: every eligible endpoint, not one query's choice. */
+  private void allAddresses(GlobalService service, Name name, List<Record> out) {
+    for (boolean ipv6 : new boolean[] {false, true}) {
+      for (Endpoint e : selector.eligible(service, ipv6)) {
+        out.add(address(name, e.address()));
+      }
+    }
+  }
+
+  private int sizeLimit(boolean tcp, int ednsPayload) {
+    if (tcp) {
+      return TCP_MAX;
+    }
+    return ednsPayload < 0 ? CLASSIC_UDP_SIZE : Math.max(CLASSIC_UDP_SIZE, Math.min(ednsPayload, EDNS_UDP_SIZE));
+  }
+
+  private String clusterOption(OPTRecord opt) {
+    if (opt == null) {
+      return null;
+    }
+    for (EDNSOption o : opt.getOptions(clusterOptionCode)) {
+      byte[] wire = o.toWire(); // code (2), length (2), data
+      return new String(wire, 4, wire.length - 4, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+    return null;
+  }
+
+  /** Who is asking: the querier's cluster from the EDNS0 option, when it names a cluster of the mesh. */
+  private QueryContext context(InetAddress client, String clusterOption) {
+    ClusterId cluster = null;
+    if (clusterOption != null) {
+      try {
+        cluster = ClusterId.of(clusterOption);
+      } catch (IllegalArgumentException e) {
+        cluster = null; // not a cluster id: answer cluster-neutrally
+      }
+    }
+    return new QueryContext(client, cluster, null);
   }
 
   /** FORMERR echoing the ID and opcode when the 12-byte header can be read; otherwise drop. */
@@ -185,8 +421,44 @@ final class QueryResponder {
     byte[] out = new byte[Header.LENGTH];
     out[0] = packet[0];
     out[1] = packet[1];
-    out[2] = (byte) (0x80 | (packet[2] & 0x78)); // QR + the query's opcode
+    out[2] = (byte) (0x80 | (packet[2] & 0x79)); // QR, the query's opcode and RD
     out[3] = (byte) rcode;
     return out;
+  }
+
+  /** What an answer depends on besides the snapshot: the question, the size limit, who asks. */
+  record AnswerKey(byte[] question, int sizeLimit, boolean edns, ClusterId cluster, String zone) {
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof AnswerKey k && k.sizeLimit == sizeLimit && k.edns == edns
+          && Arrays.equals(k.question, question) && Objects.equals(k.cluster, cluster) && Objects.equals(k.zone, zone);
+    }
+
+    @Override
+    public int hashCode() {
+      return (Arrays.hashCode(question) * 31 + sizeLimit) * 31 + Objects.hashCode(cluster);
+    }
+  }
+
+  /** An encoded answer; reused for later queries of the same key with their own ID, RD bit and case. */
+  static final class CachedAnswer {
+    final long version;
+    private final byte[] wire;
+
+    CachedAnswer(long version, byte[] wire) {
+      this.version = version;
+      this.wire = wire;
+    }
+
+    byte[] patched(byte[] query, int nameLength) {
+      byte[] out = wire.clone();
+      out[0] = query[0];
+      out[1] = query[1];
+      out[2] = (byte) ((out[2] & ~0x01) | (query[2] & 0x01));
+      // The question is the first name in the answer and every owner name points back to it, so copying
+      // the query's name bytes gives the whole answer the client's exact case (0x20 randomisation).
+      System.arraycopy(query, WireQuery.HEADER, out, WireQuery.HEADER, nameLength);
+      return out;
+    }
   }
 }

@@ -36,7 +36,7 @@ public record ServerConfig(
 
   public ServerConfig {
     zone = zone == null ? DEFAULT_ZONE : normalizeZone(zone);
-    dns = dns == null ? new Dns(null, null, null, null) : dns;
+    dns = dns == null ? new Dns(null, null, null, null, null, null) : dns;
     http = http == null ? new Http(null, null) : http;
     ttl = ttl == null ? 5 : ttl;
     if (ttl < 0 || ttl > 86400) {
@@ -64,9 +64,19 @@ public record ServerConfig(
     }
   }
 
-  /** The DNS listeners (UDP and TCP on the same address and port). */
-  public record Dns(String bind, Integer port, String tcpIdleTimeout, Integer maxTcpConnections) {
+  /**
+   * The DNS listeners (UDP and TCP on the same address and port) and how they answer.
+   *
+   * @param cache how long an encoded answer is reused (per name, type, querier cluster and size class);
+   *     the load-balancing order therefore changes at most this often per name; {@code 0s} disables it
+   * @param chaos the CH-class {@code version.bind}/{@code id.server} TXT answers; off by default
+   */
+  public record Dns(String bind, Integer port, String tcpIdleTimeout, Integer maxTcpConnections, String cache,
+      Chaos chaos) {
     public Dns {
+      cache = cache == null ? "1s" : cache;
+      parseDuration("cache", cache);
+      chaos = chaos == null ? new Chaos(null, null) : chaos;
       bind = bind == null ? "0.0.0.0" : bind;
       port = checkPort(port == null ? 53 : port);
       tcpIdleTimeout = tcpIdleTimeout == null ? "10s" : tcpIdleTimeout;
@@ -77,6 +87,9 @@ public record ServerConfig(
       }
     }
   }
+
+  /** What {@code dig CH TXT version.bind} and {@code id.server} answer; {@code null} = REFUSED (the default). */
+  public record Chaos(String version, String id) {}
 
   /** The HTTP listener: /metrics, /healthz, /readyz and the status page. */
   public record Http(String bind, Integer port) {
@@ -215,7 +228,7 @@ public record ServerConfig(
 
   public ServerConfig withDns(String bind, Integer port) {
     Dns d = new Dns(bind != null ? bind : dns.bind(), port != null ? port : dns.port(),
-        dns.tcpIdleTimeout(), dns.maxTcpConnections());
+        dns.tcpIdleTimeout(), dns.maxTcpConnections(), dns.cache(), dns.chaos());
     return new ServerConfig(zone, d, http, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
         reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters);
   }

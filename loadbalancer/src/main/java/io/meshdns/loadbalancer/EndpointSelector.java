@@ -40,6 +40,14 @@ public final class EndpointSelector {
     return ordered.size() <= maxAnswers ? ordered : ordered.subList(0, maxAnswers);
   }
 
+  /**
+   * Every endpoint of the family that may be answered, in a stable order and uncapped: what a zone
+   * transfer mirrors.
+   */
+  public List<Endpoint> eligible(GlobalService service, boolean ipv6) {
+    return eligible(service.endpoints(), ipv6);
+  }
+
   static List<Endpoint> eligible(List<Endpoint> all, boolean ipv6) {
     List<Endpoint> ready = new ArrayList<>();
     List<Endpoint> serving = new ArrayList<>();
