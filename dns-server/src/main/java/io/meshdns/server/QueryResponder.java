@@ -4,6 +4,7 @@ import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.loadbalancer.EndpointSelector;
+import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.loadbalancer.QueryContext;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -11,6 +12,7 @@ import java.util.List;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
@@ -39,11 +41,12 @@ final class QueryResponder {
   private final Name origin;
   private final long ttl;
   private final EndpointSelector selector;
+  private final QuerierResolver querier;
   private final Name nsName;
   private final Name hostmaster;
   private volatile ZoneIndex index;
 
-  QueryResponder(String zone, long ttl, EndpointSelector selector) {
+  QueryResponder(String zone, long ttl, EndpointSelector selector, QuerierResolver querier) {
     try {
       this.origin = Name.fromString(zone, Name.root);
     } catch (IOException e) {
@@ -51,6 +54,7 @@ final class QueryResponder {
     }
     this.ttl = ttl;
     this.selector = selector;
+    this.querier = querier;
     this.nsName = ZoneIndex.child("ns", origin);
     this.hostmaster = ZoneIndex.child("hostmaster", origin);
     this.index = ZoneIndex.build(origin, MeshSnapshot.empty());
@@ -103,11 +107,11 @@ final class QueryResponder {
     }
     Record question = query.getQuestion();
     response.addRecord(question, Section.QUESTION);
-    answer(question, client, response);
+    answer(question, client, opt, response);
     return response.toWire(tcp ? TCP_MAX : udpLimit);
   }
 
-  private void answer(Record question, InetAddress client, Message response) {
+  private void answer(Record question, InetAddress client, OPTRecord opt, Message response) {
     Header rh = response.getHeader();
     Name qname = question.getName();
     int qtype = question.getType();
@@ -131,7 +135,7 @@ final class QueryResponder {
     if (service != null) {
       if (qtype == Type.A || qtype == Type.AAAA || qtype == Type.ANY) {
         boolean ipv6 = qtype == Type.AAAA;
-        List<Endpoint> chosen = selector.select(service, ipv6, QueryContext.anonymous(client));
+        List<Endpoint> chosen = selector.select(service, ipv6, querier(opt, client));
         for (Endpoint e : chosen) {
           response.addRecord(address(qname, e.address(), ipv6), Section.ANSWER);
         }
@@ -149,6 +153,21 @@ final class QueryResponder {
     }
     rh.setRcode(Rcode.NXDOMAIN);
     response.addRecord(soa(zone, origin), Section.AUTHORITY);
+  }
+
+  /** The querier's cluster from the EDNS0 cluster option, else from its source address; and its zone. */
+  private QueryContext querier(OPTRecord opt, InetAddress client) {
+    if (opt != null) {
+      List<EDNSOption> options = opt.getOptions();
+      for (int i = 0, n = options.size(); i < n; i++) {
+        EDNSOption option = options.get(i);
+        if (option.getCode() == querier.ednsOptionCode()) {
+          byte[] wire = option.toWire(); // code (2 bytes), length (2), data: dnsjava keeps the data private
+          return querier.resolve(client, wire, 4, wire.length - 4);
+        }
+      }
+    }
+    return querier.resolve(client);
   }
 
   private Record address(Name owner, InetAddress address, boolean ipv6) {
