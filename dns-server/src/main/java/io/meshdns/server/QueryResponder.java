@@ -8,6 +8,7 @@ import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.loadbalancer.EndpointSelector;
+import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.loadbalancer.QueryContext;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -54,16 +55,18 @@ final class QueryResponder {
 
   private final ZoneSettings settings;
   private final EndpointSelector selector;
+  private final QuerierResolver querier;
   private final int clusterOptionCode;
   private final List<Cidr> axfrAllowed;
   private final ServerConfig.Chaos chaos;
   private final Cache<AnswerKey, CachedAnswer> cache;
   private volatile ZoneIndex index;
 
-  QueryResponder(ServerConfig config, EndpointSelector selector) {
+  QueryResponder(ServerConfig config, EndpointSelector selector, QuerierResolver querier) {
     this.settings = ZoneSettings.of(config);
     this.selector = selector;
-    this.clusterOptionCode = config.loadBalancing().ednsClusterOption();
+    this.querier = querier;
+    this.clusterOptionCode = querier.ednsOptionCode();
     this.axfrAllowed = config.axfr().allow().stream().map(Cidr::parse).toList();
     this.chaos = config.dns().chaos();
     Duration cacheFor = ServerConfig.parseDuration("dns.cache", config.dns().cache());
@@ -105,7 +108,8 @@ final class QueryResponder {
     ZoneIndex zone = index;
     AnswerKey key = null;
     if (wire != null && cache != null && wire.qtype() != Type.AXFR && wire.qtype() != Type.IXFR) {
-      QueryContext context = context(client, wire.clusterOption());
+      QueryContext context = wire.clusterOptionAt() < 0 ? querier.resolve(client)
+          : querier.resolve(client, packet, wire.clusterOptionAt(), wire.clusterOptionLength());
       key = new AnswerKey(wire.question(), sizeLimit(tcp, wire.ednsPayload()), wire.ednsPayload() >= 0,
           context.querierCluster(), context.querierZone());
       CachedAnswer hit = cache.getIfPresent(key);
@@ -172,7 +176,7 @@ final class QueryResponder {
     }
     Record question = query.getQuestion();
     response.addRecord(question, Section.QUESTION);
-    answer(question, context(client, clusterOption(opt)), tcp, response, zone);
+    answer(question, context(opt, client), tcp, response, zone);
     return response.toWire(limit);
   }
 
@@ -365,7 +369,7 @@ final class QueryResponder {
   /** A secondary mirrors the whole answer set: every eligible endpoint, not one query's choice. */
   private void allAddresses(GlobalService service, Name name, List<Record> out) {
     for (boolean ipv6 : new boolean[] {false, true}) {
-      for (Endpoint e : selector.eligible(service, ipv6)) {
+      for (Endpoint e : selector.candidates(service, ipv6)) {
         out.add(address(name, e.address()));
       }
     }
@@ -378,28 +382,15 @@ final class QueryResponder {
     return ednsPayload < 0 ? CLASSIC_UDP_SIZE : Math.max(CLASSIC_UDP_SIZE, Math.min(ednsPayload, EDNS_UDP_SIZE));
   }
 
-  private String clusterOption(OPTRecord opt) {
-    if (opt == null) {
-      return null;
-    }
-    for (EDNSOption o : opt.getOptions(clusterOptionCode)) {
-      byte[] wire = o.toWire(); // code (2), length (2), data
-      return new String(wire, 4, wire.length - 4, java.nio.charset.StandardCharsets.US_ASCII);
-    }
-    return null;
-  }
-
-  /** Who is asking: the querier's cluster from the EDNS0 option, when it names a cluster of the mesh. */
-  private QueryContext context(InetAddress client, String clusterOption) {
-    ClusterId cluster = null;
-    if (clusterOption != null) {
-      try {
-        cluster = ClusterId.of(clusterOption);
-      } catch (IllegalArgumentException e) {
-        cluster = null; // not a cluster id: answer cluster-neutrally
+  /** The querier's cluster from the EDNS0 cluster option, else from its source address; and its zone. */
+  private QueryContext context(OPTRecord opt, InetAddress client) {
+    if (opt != null) {
+      for (EDNSOption option : opt.getOptions(clusterOptionCode)) {
+        byte[] wire = option.toWire(); // code (2 bytes), length (2), data: dnsjava keeps the data private
+        return querier.resolve(client, wire, 4, wire.length - 4);
       }
     }
-    return new QueryContext(client, cluster, null);
+    return querier.resolve(client);
   }
 
   /** FORMERR echoing the ID and opcode when the 12-byte header can be read; otherwise drop. */

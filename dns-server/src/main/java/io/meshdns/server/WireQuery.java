@@ -12,9 +12,12 @@ import java.util.Arrays;
  * @param nameLength the length of the question's name in wire form (it starts at offset 12)
  * @param qtype the question's type
  * @param ednsPayload the EDNS UDP payload size, or -1 without an OPT record
- * @param clusterOption the value of the EDNS0 option carrying the querier's cluster, or {@code null}
+ * @param clusterOptionAt where the data of the EDNS0 option carrying the querier's cluster starts in the
+ *     packet, or -1 without one
+ * @param clusterOptionLength the length of that data
  */
-record WireQuery(byte[] question, int nameLength, int qtype, int qclass, int ednsPayload, String clusterOption) {
+record WireQuery(byte[] question, int nameLength, int qtype, int qclass, int ednsPayload, int clusterOptionAt,
+    int clusterOptionLength) {
   static final int HEADER = 12;
   private static final int TYPE_OPT = 41;
 
@@ -67,7 +70,8 @@ record WireQuery(byte[] question, int nameLength, int qtype, int qclass, int edn
       k += len + 1;
     }
     int payload = -1;
-    String cluster = null;
+    int clusterAt = -1;
+    int clusterLength = 0;
     if (ar == 1) {
       // OPT: root name, type 41, class = payload size, TTL = ext-rcode/version/flags, rdata = options.
       if (end + 11 > p.length || p[end] != 0 || u16(p, end + 1) != TYPE_OPT || p[end + 6] != 0) {
@@ -88,15 +92,16 @@ record WireQuery(byte[] question, int nameLength, int qtype, int qclass, int edn
         if (o + 4 + olen > p.length) {
           return null;
         }
-        if (code == clusterOptionCode) {
-          cluster = new String(p, o + 4, olen, java.nio.charset.StandardCharsets.US_ASCII);
+        if (code == clusterOptionCode && clusterAt < 0) {
+          clusterAt = o + 4;
+          clusterLength = olen;
         }
         o += 4 + olen;
       }
     } else if (end != p.length) {
       return null;
     }
-    return new WireQuery(question, nameLength, qtype, qclass, payload, cluster);
+    return new WireQuery(question, nameLength, qtype, qclass, payload, clusterAt, clusterLength);
   }
 
   static int u16(byte[] p, int at) {

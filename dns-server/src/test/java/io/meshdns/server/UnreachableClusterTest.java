@@ -45,8 +45,9 @@ class UnreachableClusterTest {
         var health = server.mesh().snapshot().clusters().get(down);
         assertThat(health.state()).isEqualTo(ClusterState.CONNECTING);
         assertThat(health.reason()).isNotBlank();
-        assertThat(server.mesh().snapshot().clusters().get(ClusterId.of("east")).state())
-            .isEqualTo(ClusterState.SYNCED);
+        ClusterId eastId = ClusterId.of("east");
+        server.mesh().await(s -> s.clusters().get(eastId).state() == ClusterState.SYNCED, Duration.ofSeconds(15));
+        assertThat(server.mesh().snapshot().clusters().get(eastId).state()).isEqualTo(ClusterState.SYNCED);
       }
     }
   }

@@ -1,66 +1,160 @@
 package io.meshdns.loadbalancer;
 
+import io.meshdns.discovery.ClusterHealth;
+import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
+import io.meshdns.discovery.MeshSnapshot;
+import io.meshdns.discovery.ServiceKey;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The load balancer's entry point: from a global service's endpoints, the ones to answer for one query.
- * Applies the rules every policy shares (address family, readiness, answer cap) around the policy.
+ *
+ * <p>{@link #update(MeshSnapshot)} runs on the snapshot publisher thread: for each service it resolves the
+ * policy and answer cap (config defaults, overridden by annotations, warnings logged once), and keeps the
+ * candidates per address family, already filtered by readiness and cluster health. {@link #select} runs on
+ * the query path: one volatile read, one map lookup, one atomic increment and the policy's ordering into a
+ * list of at most the cap. It never blocks, locks or logs.
  */
 public final class EndpointSelector {
-  public static final int DEFAULT_MAX_ANSWERS = 8;
+  /** Service annotation overriding the policy for that service; any cluster, lowest cluster id wins. */
+  public static final String POLICY_ANNOTATION = "meshdns.io/lb-policy";
+  /** Service annotation overriding the answer size cap for that service. */
+  public static final String MAX_ANSWERS_ANNOTATION = "meshdns.io/max-answers";
 
-  private final LoadBalancingPolicy policy;
-  private final int maxAnswers;
+  private static final Logger log = LoggerFactory.getLogger(EndpointSelector.class);
 
-  public EndpointSelector(LoadBalancingPolicy policy, int maxAnswers) {
-    if (maxAnswers < 1) {
-      throw new IllegalArgumentException("maxAnswers must be at least 1, was " + maxAnswers);
-    }
-    this.policy = policy;
-    this.maxAnswers = maxAnswers;
+  /** One service at one snapshot. The turn counter is carried over while the service exists. */
+  private record Plan(GlobalService service, ServiceRule rule, LoadBalancingPolicy policy, Candidates ipv4,
+      Candidates ipv6, AtomicInteger turn) {}
+
+  private record State(Set<ClusterId> degraded, Map<ServiceKey, Plan> plans) {}
+
+  private final LoadBalancingConfig config;
+  private final ClusterSettings settings;
+  private final Map<String, LoadBalancingPolicy> policies;
+  private final AtomicInteger unpreparedTurn = new AtomicInteger();
+  private volatile State state = new State(Set.of(), Map.of());
+
+  public EndpointSelector(LoadBalancingConfig config) {
+    this(config, ThreadLocalRandom::current);
   }
 
-  public LoadBalancingPolicy policy() {
-    return policy;
+  /** @param random the source of randomness for {@code random} and {@code weighted}; seeded in tests */
+  EndpointSelector(LoadBalancingConfig config, Supplier<RandomGenerator> random) {
+    this.config = config;
+    this.settings = new ClusterSettings(config);
+    Map<String, LoadBalancingPolicy> byName = new HashMap<>();
+    for (LoadBalancingPolicy p : List.of(new RoundRobinPolicy(), new RandomPolicy(random),
+        new WeightedPolicy(random), new LocalFirstPolicy(), new ZoneAwarePolicy())) {
+      byName.put(p.name(), p);
+    }
+    this.policies = Map.copyOf(byName);
+  }
+
+  public LoadBalancingConfig config() {
+    return config;
   }
 
   /**
-   * Ready endpoints of the wanted family; serving-but-terminating ones only when none is ready; ordered
-   * by the policy and capped. Empty when the service has no eligible endpoint of that family.
+   * Prepares for the services and cluster health of {@code snapshot}. Call it from one thread (the
+   * snapshot publisher) with each new snapshot, before the snapshot's names are answered. Logs each
+   * annotation warning once per service, not again while the service keeps the same annotations.
+   *
+   * @return the warnings logged now
    */
-  public List<Endpoint> select(GlobalService service, boolean ipv6, QueryContext query) {
-    List<Endpoint> eligible = eligible(service.endpoints(), ipv6);
-    if (eligible.isEmpty()) {
-      return List.of();
+  public List<String> update(MeshSnapshot snapshot) {
+    State previous = state;
+    Set<ClusterId> degraded = new HashSet<>();
+    for (ClusterHealth health : snapshot.clusters().values()) {
+      if (health.degraded()) {
+        degraded.add(health.cluster());
+      }
     }
-    List<Endpoint> ordered = policy.order(service.key(), eligible, query);
-    return ordered.size() <= maxAnswers ? ordered : ordered.subList(0, maxAnswers);
-  }
-
-  /**
-   * Every endpoint of the family that may be answered, in a stable order and uncapped: what a zone
-   * transfer mirrors.
-   */
-  public List<Endpoint> eligible(GlobalService service, boolean ipv6) {
-    return eligible(service.endpoints(), ipv6);
-  }
-
-  static List<Endpoint> eligible(List<Endpoint> all, boolean ipv6) {
-    List<Endpoint> ready = new ArrayList<>();
-    List<Endpoint> serving = new ArrayList<>();
-    for (Endpoint e : all) {
-      if (e.isIpv6() != ipv6) {
+    degraded = Set.copyOf(degraded);
+    boolean healthChanged = !degraded.equals(previous.degraded());
+    List<String> logged = new ArrayList<>();
+    Map<ServiceKey, Plan> plans = new HashMap<>();
+    for (var entry : snapshot.services().entrySet()) {
+      GlobalService service = entry.getValue();
+      Plan old = previous.plans().get(entry.getKey());
+      boolean same = old != null && old.service() == service;
+      if (same && !healthChanged) {
+        plans.put(entry.getKey(), old);
         continue;
       }
-      if (e.ready()) {
-        ready.add(e);
-      } else if (e.serving()) {
-        serving.add(e);
+      ServiceRule rule = same ? old.rule() : ServiceRule.resolve(service, config);
+      for (String warning : rule.warnings()) {
+        if (old == null || !old.rule().warnings().contains(warning)) {
+          log.warn(warning);
+          logged.add(warning);
+        }
       }
+      plans.put(entry.getKey(), plan(service, rule, degraded, old == null ? new AtomicInteger() : old.turn()));
     }
-    return ready.isEmpty() ? serving : ready;
+    state = new State(degraded, plans);
+    return logged;
+  }
+
+  /**
+   * The endpoints to answer: candidates of the wanted family (ready ones; serving-but-terminating ones
+   * only when none is ready; degraded clusters only when no healthy cluster has one), ordered by the
+   * service's policy for this querier and capped. Empty when the service has no candidate.
+   */
+  public List<Endpoint> select(GlobalService service, boolean ipv6, QueryContext query) {
+    Plan plan = plan(service);
+    Candidates candidates = ipv6 ? plan.ipv6() : plan.ipv4();
+    if (candidates.isEmpty()) {
+      return List.of();
+    }
+    return plan.policy().order(candidates, query, plan.turn().getAndIncrement(), plan.rule().maxAnswers());
+  }
+
+  /**
+   * Every candidate of the family, uncapped and in a stable order (by cluster): what a zone transfer
+   * mirrors, since a secondary serves the whole answer set rather than one query's choice.
+   */
+  public List<Endpoint> candidates(GlobalService service, boolean ipv6) {
+    Plan plan = plan(service);
+    return (ipv6 ? plan.ipv6() : plan.ipv4()).all();
+  }
+
+  /** The policy that applies to {@code service}: the default, or its annotation's. */
+  public String policyOf(GlobalService service) {
+    return plan(service).policy().name();
+  }
+
+  /** The answer size cap that applies to {@code service}: the default, or its annotation's. */
+  public int maxAnswersOf(GlobalService service) {
+    return plan(service).rule().maxAnswers();
+  }
+
+  private Plan plan(GlobalService service) {
+    State s = state;
+    Plan plan = s.plans().get(service.key());
+    if (plan != null && plan.service() == service) {
+      return plan;
+    }
+    // Not prepared by update() (a query racing a publication, or no update yet): build it here, quietly.
+    AtomicInteger turn = plan != null ? plan.turn() : unpreparedTurn;
+    return plan(service, ServiceRule.resolve(service, config), s.degraded(), turn);
+  }
+
+  private Plan plan(GlobalService service, ServiceRule rule, Set<ClusterId> degraded, AtomicInteger turn) {
+    List<Endpoint> all = service.endpoints();
+    return new Plan(service, rule, policies.get(rule.policy()),
+        Candidates.of(all, false, degraded, settings), Candidates.of(all, true, degraded, settings), turn);
   }
 }

@@ -1,0 +1,157 @@
+package io.meshdns.loadbalancer;
+
+import io.meshdns.discovery.ClusterId;
+import io.meshdns.discovery.Endpoint;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The endpoints of one service and address family that may be answered, grouped by cluster (clusters in
+ * id order), with each group's weight and failover rank. Built once per snapshot on the publisher thread,
+ * then only read by policies, so the query path neither filters nor groups.
+ *
+ * <p>Eligibility, best first; the first non-empty tier is the whole candidate set:
+ * ready endpoints of healthy clusters; ready endpoints of degraded (disconnected or stale) clusters;
+ * serving-but-terminating endpoints of healthy clusters; those of degraded clusters.
+ */
+final class Candidates {
+  static final Candidates NONE = new Candidates(List.of(), new ClusterId[0], new int[] {0}, new int[0], new int[0]);
+
+  private final List<Endpoint> endpoints;
+  private final ClusterId[] clusters;
+  private final int[] starts;
+  private final int[] weights;
+  private final int[] failoverOrder;
+
+  private Candidates(List<Endpoint> endpoints, ClusterId[] clusters, int[] starts, int[] weights, int[] failoverOrder) {
+    this.endpoints = endpoints;
+    this.clusters = clusters;
+    this.starts = starts;
+    this.weights = weights;
+    this.failoverOrder = failoverOrder;
+  }
+
+  static Candidates of(List<Endpoint> all, boolean ipv6, Set<ClusterId> degraded, ClusterSettings settings) {
+    int best = Integer.MAX_VALUE;
+    for (Endpoint e : all) {
+      if (e.isIpv6() == ipv6) {
+        best = Math.min(best, tier(e, degraded));
+      }
+    }
+    if (best == Integer.MAX_VALUE || best == EXCLUDED) {
+      return NONE;
+    }
+    TreeMap<ClusterId, List<Endpoint>> byCluster = new TreeMap<>();
+    for (Endpoint e : all) {
+      if (e.isIpv6() == ipv6 && tier(e, degraded) == best) {
+        byCluster.computeIfAbsent(e.cluster(), k -> new ArrayList<>()).add(e);
+      }
+    }
+    int groups = byCluster.size();
+    List<Endpoint> flat = new ArrayList<>();
+    ClusterId[] ids = new ClusterId[groups];
+    int[] starts = new int[groups + 1];
+    int[] weights = new int[groups];
+    int g = 0;
+    for (var entry : byCluster.entrySet()) {
+      ids[g] = entry.getKey();
+      starts[g] = flat.size();
+      weights[g] = settings.weight(entry.getKey());
+      flat.addAll(entry.getValue());
+      g++;
+    }
+    starts[groups] = flat.size();
+    Integer[] order = new Integer[groups];
+    for (int i = 0; i < groups; i++) {
+      order[i] = i;
+    }
+    Comparator<ClusterId> rank = settings.failoverRank();
+    Arrays.sort(order, (a, b) -> rank.compare(ids[a], ids[b]));
+    int[] failoverOrder = Arrays.stream(order).mapToInt(Integer::intValue).toArray();
+    return new Candidates(List.copyOf(flat), ids, starts, weights, failoverOrder);
+  }
+
+  private static final int EXCLUDED = 4;
+
+  private static int tier(Endpoint e, Set<ClusterId> degraded) {
+    int health = degraded.contains(e.cluster()) ? 1 : 0;
+    if (e.ready()) {
+      return health;
+    }
+    if (e.serving()) {
+      return 2 + health;
+    }
+    return EXCLUDED;
+  }
+
+  /** Every candidate, grouped by cluster in cluster id order. */
+  List<Endpoint> all() {
+    return endpoints;
+  }
+
+  int size() {
+    return endpoints.size();
+  }
+
+  boolean isEmpty() {
+    return endpoints.isEmpty();
+  }
+
+  int groups() {
+    return clusters.length;
+  }
+
+  ClusterId cluster(int group) {
+    return clusters[group];
+  }
+
+  int start(int group) {
+    return starts[group];
+  }
+
+  int end(int group) {
+    return starts[group + 1];
+  }
+
+  int weight(int group) {
+    return weights[group];
+  }
+
+  /** The group of {@code cluster}, or -1 when it has no candidate. */
+  int group(ClusterId cluster) {
+    if (cluster == null) {
+      return -1;
+    }
+    for (int g = 0; g < clusters.length; g++) {
+      if (clusters[g].equals(cluster)) {
+        return g;
+      }
+    }
+    return -1;
+  }
+
+  /** The groups by failover rank: configured priority (lowest first), then weight (highest first), then id. */
+  int failoverGroup(int position) {
+    return failoverOrder[position];
+  }
+
+  /**
+   * Appends to {@code out}, until it holds {@code limit}, the candidates {@code from..to} starting at
+   * {@code turn} (mod their count) and wrapping: consecutive turns cover every one of them.
+   */
+  void addRotated(List<Endpoint> out, int from, int to, int turn, int limit) {
+    int n = to - from;
+    if (n <= 0) {
+      return;
+    }
+    int start = Math.floorMod(turn, n);
+    for (int i = 0; i < n && out.size() < limit; i++) {
+      int k = start + i;
+      out.add(endpoints.get(from + (k < n ? k : k - n)));
+    }
+  }
+}

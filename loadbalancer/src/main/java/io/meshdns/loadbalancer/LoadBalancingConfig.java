@@ -1,0 +1,119 @@
+package io.meshdns.loadbalancer;
+
+import io.meshdns.discovery.ClusterId;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Everything the load balancer needs from the configuration, as one immutable value. dns-server builds
+ * it from its YAML config; every check here names the key it failed on.
+ *
+ * @param policy the default policy, one of {@link #POLICIES}
+ * @param maxAnswers the default answer size cap
+ * @param ednsClusterOption the EDNS0 option code whose data is the querier's cluster id
+ * @param clusters per-cluster weight, failover priority and source networks; clusters not listed get
+ *     weight 1, priority 0 and no source networks
+ * @param zones the querier's topology zone by source network
+ */
+public record LoadBalancingConfig(
+    String policy, int maxAnswers, int ednsClusterOption, List<Cluster> clusters, List<Zone> zones) {
+
+  public static final String ROUND_ROBIN = "round-robin";
+  public static final String RANDOM = "random";
+  public static final String WEIGHTED = "weighted";
+  public static final String LOCAL_FIRST = "local-first";
+  public static final String ZONE_AWARE = "zone-aware";
+  /** Every policy name accepted in config and in the {@code meshdns.io/lb-policy} annotation. */
+  public static final List<String> POLICIES = List.of(ROUND_ROBIN, RANDOM, WEIGHTED, LOCAL_FIRST, ZONE_AWARE);
+
+  public static final String DEFAULT_POLICY = LOCAL_FIRST;
+  public static final int DEFAULT_MAX_ANSWERS = 8;
+  public static final int MAX_ANSWERS_LIMIT = 256;
+  /** 0xff14, from the EDNS0 local/experimental range (RFC 6891 section 9). */
+  public static final int DEFAULT_EDNS_CLUSTER_OPTION = 65300;
+
+  public LoadBalancingConfig {
+    policy = policy == null ? DEFAULT_POLICY : policy;
+    if (!POLICIES.contains(policy)) {
+      throw new IllegalArgumentException(
+          "loadBalancing.policy must be one of " + String.join(", ", POLICIES) + "; was '" + policy + "'");
+    }
+    if (maxAnswers < 1 || maxAnswers > MAX_ANSWERS_LIMIT) {
+      throw new IllegalArgumentException(
+          "loadBalancing.maxAnswers must be between 1 and " + MAX_ANSWERS_LIMIT + ", was " + maxAnswers);
+    }
+    if (ednsClusterOption < 1 || ednsClusterOption > 65535) {
+      throw new IllegalArgumentException(
+          "loadBalancing.ednsClusterOption must be an EDNS0 option code 1-65535, was " + ednsClusterOption);
+    }
+    clusters = clusters == null ? List.of() : List.copyOf(clusters);
+    zones = zones == null ? List.of() : List.copyOf(zones);
+    Set<ClusterId> ids = new HashSet<>();
+    for (Cluster c : clusters) {
+      if (!ids.add(c.id())) {
+        throw new IllegalArgumentException("clusters: cluster id '" + c.id() + "' appears twice");
+      }
+    }
+  }
+
+  /** The defaults: local-first, 8 answers, option 65300, no per-cluster settings, no zones. */
+  public static LoadBalancingConfig defaults() {
+    return new LoadBalancingConfig(DEFAULT_POLICY, DEFAULT_MAX_ANSWERS, DEFAULT_EDNS_CLUSTER_OPTION, List.of(), List.of());
+  }
+
+  public LoadBalancingConfig withPolicy(String policy) {
+    return new LoadBalancingConfig(policy, maxAnswers, ednsClusterOption, clusters, zones);
+  }
+
+  public LoadBalancingConfig withMaxAnswers(int maxAnswers) {
+    return new LoadBalancingConfig(policy, maxAnswers, ednsClusterOption, clusters, zones);
+  }
+
+  public LoadBalancingConfig withClusters(List<Cluster> clusters) {
+    return new LoadBalancingConfig(policy, maxAnswers, ednsClusterOption, clusters, zones);
+  }
+
+  public LoadBalancingConfig withZones(List<Zone> zones) {
+    return new LoadBalancingConfig(policy, maxAnswers, ednsClusterOption, clusters, zones);
+  }
+
+  /**
+   * One member cluster as the load balancer sees it.
+   *
+   * @param weight its share of first answer positions under {@code weighted} (0 = only after the others)
+   * @param priority its failover rank under {@code local-first}: lower values are tried first
+   * @param sourceCidrs queriers whose source address is in one of these networks are in this cluster
+   */
+  public record Cluster(ClusterId id, int weight, int priority, List<String> sourceCidrs) {
+    public static final int MAX_WEIGHT = 10000;
+
+    public Cluster {
+      Objects.requireNonNull(id, "id");
+      if (weight < 0 || weight > MAX_WEIGHT) {
+        throw new IllegalArgumentException(
+            "clusters[" + id + "].weight must be between 0 and " + MAX_WEIGHT + ", was " + weight);
+      }
+      sourceCidrs = sourceCidrs == null ? List.of() : List.copyOf(sourceCidrs);
+      for (String cidr : sourceCidrs) {
+        Cidr.parse("clusters[" + id + "].sourceCidrs", cidr);
+      }
+    }
+
+    /** A cluster with weight 1, priority 0 and no source networks. */
+    public static Cluster of(ClusterId id) {
+      return new Cluster(id, 1, 0, List.of());
+    }
+  }
+
+  /** Queriers whose source address is in {@code cidr} are in topology zone {@code zone}. */
+  public record Zone(String cidr, String zone) {
+    public Zone {
+      Cidr.parse("loadBalancing.zones.cidr", cidr);
+      if (zone == null || zone.isBlank()) {
+        throw new IllegalArgumentException("loadBalancing.zones.zone is required (for cidr " + cidr + ")");
+      }
+    }
+  }
+}

@@ -1,0 +1,81 @@
+package io.meshdns.loadbalancer;
+
+import io.meshdns.discovery.ClusterId;
+import io.meshdns.discovery.ClusterService;
+import io.meshdns.discovery.GlobalService;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The policy and answer cap of one global service: the config defaults, overridden by the Service
+ * annotations {@value EndpointSelector#POLICY_ANNOTATION} and {@value EndpointSelector#MAX_ANSWERS_ANNOTATION}
+ * in any of its clusters. When clusters disagree the lowest cluster id wins; a malformed value falls back
+ * to the default. Both cases produce a warning, which the caller logs once.
+ */
+record ServiceRule(String policy, int maxAnswers, List<String> warnings) {
+
+  static ServiceRule resolve(GlobalService service, LoadBalancingConfig config) {
+    List<String> warnings = new ArrayList<>();
+    String policy = config.policy();
+    Annotation p = annotation(service, EndpointSelector.POLICY_ANNOTATION, warnings);
+    if (p != null) {
+      if (LoadBalancingConfig.POLICIES.contains(p.value)) {
+        policy = p.value;
+      } else {
+        warnings.add("service " + service.key() + ": annotation " + EndpointSelector.POLICY_ANNOTATION + " '"
+            + p.value + "' (cluster " + p.cluster + ") is not a policy (" + String.join(", ", LoadBalancingConfig.POLICIES)
+            + "); using the default '" + config.policy() + "'");
+      }
+    }
+    int maxAnswers = config.maxAnswers();
+    Annotation m = annotation(service, EndpointSelector.MAX_ANSWERS_ANNOTATION, warnings);
+    if (m != null) {
+      int parsed = parseMaxAnswers(m.value);
+      if (parsed > 0) {
+        maxAnswers = parsed;
+      } else {
+        warnings.add("service " + service.key() + ": annotation " + EndpointSelector.MAX_ANSWERS_ANNOTATION + " '"
+            + m.value + "' (cluster " + m.cluster + ") is not a whole number between 1 and "
+            + LoadBalancingConfig.MAX_ANSWERS_LIMIT + "; using the default " + config.maxAnswers());
+      }
+    }
+    return new ServiceRule(policy, maxAnswers, List.copyOf(warnings));
+  }
+
+  private record Annotation(ClusterId cluster, String value) {}
+
+  /** The value in the lowest cluster id that has the annotation; a warning for each cluster that differs. */
+  private static Annotation annotation(GlobalService service, String name, List<String> warnings) {
+    Annotation winner = null;
+    for (Map.Entry<ClusterId, ClusterService> e : service.byCluster().entrySet()) {
+      String raw = e.getValue().annotations().get(name);
+      if (raw == null) {
+        continue;
+      }
+      String value = raw.trim();
+      if (winner == null) {
+        winner = new Annotation(e.getKey(), value);
+      } else if (!winner.value.equals(value)) {
+        warnings.add("service " + service.key() + ": annotation " + name + " is '" + winner.value + "' in cluster "
+            + winner.cluster + " but '" + value + "' in cluster " + e.getKey() + "; using '" + winner.value
+            + "' from " + winner.cluster + ", the lowest cluster id");
+      }
+    }
+    return winner;
+  }
+
+  /** The cap, or -1 when {@code value} is not a whole number in range. */
+  private static int parseMaxAnswers(String value) {
+    if (value.isEmpty() || value.length() > 3) {
+      return -1;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+        return -1;
+      }
+    }
+    int n = Integer.parseInt(value);
+    return n >= 1 && n <= LoadBalancingConfig.MAX_ANSWERS_LIMIT ? n : -1;
+  }
+}

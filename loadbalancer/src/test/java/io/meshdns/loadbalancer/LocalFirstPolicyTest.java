@@ -1,0 +1,168 @@
+package io.meshdns.loadbalancer;
+
+import static io.meshdns.loadbalancer.Mesh.clusters;
+import static io.meshdns.loadbalancer.Mesh.ips;
+import static io.meshdns.loadbalancer.Mesh.notReady;
+import static io.meshdns.loadbalancer.Mesh.ready;
+import static io.meshdns.loadbalancer.Mesh.readyRange;
+import static io.meshdns.loadbalancer.Mesh.terminating;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshdns.discovery.ClusterId;
+import io.meshdns.discovery.ClusterState;
+import io.meshdns.discovery.GlobalService;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** local-first is the default policy: every selector here is built from the defaults. */
+class LocalFirstPolicyTest {
+  private static QueryContext from(String cluster) {
+    return new QueryContext(null, ClusterId.of(cluster), null);
+  }
+
+  private static List<String> select(EndpointSelector selector, Mesh mesh, QueryContext query) {
+    GlobalService web = mesh.service();
+    selector.update(mesh.snapshot(1, web));
+    return ips(selector.select(web, false, query));
+  }
+
+  private static LoadBalancingConfig.Cluster cluster(String id, int weight, int priority) {
+    return new LoadBalancingConfig.Cluster(ClusterId.of(id), weight, priority, List.of());
+  }
+
+  @Test
+  void isTheDefaultPolicy() {
+    GlobalService web = Mesh.web().in("east", ready("10.10.1.1")).service();
+    assertThat(new EndpointSelector(LoadBalancingConfig.defaults()).policyOf(web)).isEqualTo("local-first");
+  }
+
+  @Test
+  void aQuerierWhoseClusterHasReadyEndpointsGetsOnlyThose() {
+    Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 3)).in("west", readyRange("10.20.1.", 2));
+    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("west")))
+        .containsExactlyInAnyOrder("10.20.1.1", "10.20.1.2");
+  }
+
+  @Test
+  void insideTheLocalClusterTheOrderIsRoundRobin() {
+    Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 3)).in("west", readyRange("10.20.1.", 2));
+    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults());
+    GlobalService web = mesh.service();
+    selector.update(mesh.snapshot(1, web));
+    List<List<String>> answers = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      answers.add(ips(selector.select(web, false, from("east"))));
+    }
+    assertThat(answers).containsExactly(
+        List.of("10.10.1.1", "10.10.1.2", "10.10.1.3"),
+        List.of("10.10.1.2", "10.10.1.3", "10.10.1.1"),
+        List.of("10.10.1.3", "10.10.1.1", "10.10.1.2"));
+  }
+
+  @Test
+  void anUnknownQuerierGetsEveryClustersReadyEndpoints() {
+    Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 3)).in("west", ready("10.20.1.1"), notReady("10.20.1.3"));
+    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, QueryContext.anonymous(null)))
+        .containsExactlyInAnyOrder("10.10.1.1", "10.10.1.2", "10.10.1.3", "10.20.1.1");
+  }
+
+  @Test
+  void whenTheLocalClusterHasZeroReadyEndpointsTheQuerierFailsOverToTheOthers() {
+    Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1"), notReady("10.10.1.2")).in("west", readyRange("10.20.1.", 2));
+    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("east")))
+        .containsExactlyInAnyOrder("10.20.1.1", "10.20.1.2");
+  }
+
+  @Test
+  void aQuerierWhoseClusterDoesNotExportTheServiceFailsOverToTheOthers() {
+    Mesh mesh = Mesh.web().in("west", readyRange("10.20.1.", 2));
+    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("east")))
+        .containsExactlyInAnyOrder("10.20.1.1", "10.20.1.2");
+  }
+
+  @Test
+  void failoverOrdersClustersByConfiguredPriorityLowestFirst() {
+    Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1"))
+        .in("north", ready("10.30.1.1")).in("south", ready("10.40.1.1")).in("west", ready("10.20.1.1"));
+    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults().withClusters(List.of(
+        cluster("north", 1, 2), cluster("south", 1, 0), cluster("west", 1, 1))));
+    GlobalService web = mesh.service();
+    selector.update(mesh.snapshot(1, web));
+    for (int i = 0; i < 5; i++) {
+      assertThat(clusters(selector.select(web, false, from("east")))).containsExactly("south", "west", "north");
+    }
+  }
+
+  @Test
+  void failoverBetweenClustersOfEqualPriorityPrefersTheHigherWeight() {
+    Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1")).in("north", ready("10.30.1.1")).in("west", ready("10.20.1.1"));
+    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults().withClusters(List.of(
+        cluster("north", 1, 0), cluster("west", 5, 0))));
+    GlobalService web = mesh.service();
+    selector.update(mesh.snapshot(1, web));
+    assertThat(clusters(selector.select(web, false, from("east")))).containsExactly("west", "north");
+  }
+
+  @Test
+  void failoverRotatesInsideEachClusterSoTheCapStillCoversThem() {
+    Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1")).in("west", readyRange("10.20.1.", 4))
+        .in("north", readyRange("10.30.1.", 4));
+    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults().withMaxAnswers(2)
+        .withClusters(List.of(cluster("north", 1, 1))));
+    GlobalService web = mesh.service();
+    selector.update(mesh.snapshot(1, web));
+    List<String> seen = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      List<String> answer = ips(selector.select(web, false, from("east")));
+      assertThat(answer).hasSize(2).allMatch(ip -> ip.startsWith("10.20.1."));
+      seen.addAll(answer);
+    }
+    assertThat(seen).containsOnly("10.20.1.1", "10.20.1.2", "10.20.1.3", "10.20.1.4");
+  }
+
+  @Test
+  void aStaleClusterIsNotAnsweredWhileAnotherClusterIsReady() {
+    Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1")).in("north", ready("10.30.1.1"))
+        .in("west", ready("10.20.1.1")).state("north", ClusterState.STALE);
+    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults().withClusters(List.of(
+        cluster("north", 1, 0), cluster("west", 1, 9))));
+    assertThat(select(selector, mesh, from("east"))).containsExactly("10.20.1.1");
+  }
+
+  @Test
+  void aStaleClusterIsUsedWhenNothingElseIsReady() {
+    Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1")).in("north", ready("10.30.1.1"))
+        .state("north", ClusterState.STALE);
+    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("east")))
+        .containsExactly("10.30.1.1");
+  }
+
+  @Test
+  void aDisconnectedLocalClusterIsPassedOverForAHealthyOne() {
+    Mesh mesh = Mesh.web().in("east", ready("10.10.1.1")).in("west", ready("10.20.1.1"))
+        .state("east", ClusterState.DISCONNECTED);
+    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("east")))
+        .containsExactly("10.20.1.1");
+  }
+
+  @Test
+  void aStaleClustersReadyEndpointsComeBeforeAHealthyClustersTerminatingOnes() {
+    Mesh mesh = Mesh.web().in("east", terminating("10.10.1.1")).in("west", ready("10.20.1.1"))
+        .state("west", ClusterState.STALE);
+    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("east")))
+        .containsExactly("10.20.1.1");
+  }
+
+  @Test
+  void aClusterThatRecoversIsPreferredAgainWithTheNextSnapshot() {
+    Mesh mesh = Mesh.web().in("east", ready("10.10.1.1")).in("west", ready("10.20.1.1"))
+        .state("east", ClusterState.DISCONNECTED);
+    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults());
+    GlobalService web = mesh.service();
+    selector.update(mesh.snapshot(1, web));
+    assertThat(ips(selector.select(web, false, from("east")))).containsExactly("10.20.1.1");
+    selector.update(mesh.state("east", ClusterState.SYNCED).snapshot(2, web)); // same service, health changed
+    assertThat(ips(selector.select(web, false, from("east")))).containsExactly("10.10.1.1");
+  }
+}
