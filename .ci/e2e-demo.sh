@@ -22,3 +22,23 @@ done
 status=$(dig @127.0.0.1 -p "$port" nope.shop.svc.clusterset.local A +noall +comments | grep -o 'status: [A-Z]*')
 [ "$status" = "status: NXDOMAIN" ] || { echo "e2e-demo: unknown name gave '$status'"; exit 1; }
 echo "e2e-demo: dig answered the 5 ready IPs over UDP and TCP, NXDOMAIN for an unknown name"
+
+# Every name form of the demo with kdig (Knot's client) as a second, independent parser.
+Z=clusterset.local
+check() { # check DESCRIPTION EXPECTED COMMAND...
+  local want="$2"; shift 2
+  local got
+  got=$("$@" | sort | tr '\n' ' ' | sed 's/ $//')
+  [ "$got" = "$want" ] || { echo "e2e-demo: $* gave '$got', expected '$want'"; cat "$log"; exit 1; }
+}
+check srv "0 33 5432 db-0.east.db.shop.svc.$Z. 0 33 5432 db-0.west.db.shop.svc.$Z. 0 33 5432 db-1.east.db.shop.svc.$Z." \
+  kdig @127.0.0.1 -p "$port" "_postgres._tcp.db.shop.svc.$Z" SRV +short
+check endpoint "10.10.3.2" kdig @127.0.0.1 -p "$port" "db-1.east.db.shop.svc.$Z" A +short
+check ptr "db-0.east.db.shop.svc.$Z." kdig @127.0.0.1 -p "$port" -x 10.10.3.1 +short
+check cname "docs.example.com." kdig @127.0.0.1 -p "$port" "docs.shop.svc.$Z" A +short
+check version '"1.0.0"' kdig @127.0.0.1 -p "$port" "dns-version.$Z" TXT +short
+check 0x20 "wEb.ShOp.SvC.$Z." sh -c "dig @127.0.0.1 -p $port wEb.ShOp.SvC.$Z A +noall +answer | awk '{print \$1}' | sort -u"
+check refused "status: REFUSED" sh -c "dig @127.0.0.1 -p $port example.com A +comments | grep -o 'status: [A-Z]*'"
+axfr_records=$(kdig @127.0.0.1 -p "$port" "$Z" AXFR +noall +answer | grep -c "IN")
+[ "$axfr_records" -ge 20 ] || { echo "e2e-demo: AXFR gave only $axfr_records records"; exit 1; }
+echo "e2e-demo: SRV, per-endpoint, PTR, CNAME, dns-version, 0x20, REFUSED and AXFR ($axfr_records records) checked with kdig and dig"
