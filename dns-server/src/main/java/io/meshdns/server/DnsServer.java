@@ -145,10 +145,14 @@ final class DnsServer implements AutoCloseable {
   private final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-      byte[] query = ByteBufUtil.getBytes(packet.content());
-      byte[] answer = safeRespond(query, packet.sender().getAddress(), false);
+      ByteBuf answer;
+      try {
+        answer = responder.respond(packet.content(), packet.sender().getAddress(), false, ctx.alloc());
+      } catch (RuntimeException e) {
+        answer = servfail(packet.content(), e);
+      }
       if (answer != null) {
-        ctx.write(new DatagramPacket(Unpooled.wrappedBuffer(answer), packet.sender()), ctx.voidPromise());
+        ctx.write(new DatagramPacket(answer, packet.sender()), ctx.voidPromise());
       }
     }
 
@@ -167,21 +171,24 @@ final class DnsServer implements AutoCloseable {
   private final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
-      byte[] query = ByteBufUtil.getBytes(frame);
       InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-      List<byte[]> answers;
+      List<ByteBuf> answers;
       try {
-        answers = responder.respondTcp(query, client);
+        answers = responder.respondTcp(frame, client, ctx.alloc());
       } catch (RuntimeException e) {
-        log.debug("query failed: {}", e.toString());
-        byte[] servfail = QueryResponder.servfail(query);
+        ByteBuf servfail = servfail(frame, e);
         answers = servfail == null ? List.of() : List.of(servfail);
       }
       // RFC 7766: queries on one connection are answered as they come (pipelining); each answer is
       // written without waiting for the client to read the previous one.
-      for (byte[] answer : answers) {
-        ctx.write(Unpooled.wrappedBuffer(answer));
+      for (ByteBuf answer : answers) {
+        ctx.write(answer);
       }
+    }
+
+    /** After every query of one read: their answers go out together. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
       ctx.flush();
     }
 
@@ -229,13 +236,10 @@ final class DnsServer implements AutoCloseable {
   }
 
   /** No packet may escape as an exception: a bug in one answer costs that answer, never the listener. */
-  private byte[] safeRespond(byte[] query, InetAddress client, boolean tcp) {
-    try {
-      return responder.respond(query, client, tcp);
-    } catch (RuntimeException e) {
-      log.debug("query failed: {}", e.toString());
-      return QueryResponder.servfail(query);
-    }
+  private static ByteBuf servfail(ByteBuf query, RuntimeException e) {
+    log.debug("query failed: {}", e.toString());
+    byte[] servfail = QueryResponder.servfail(ByteBufUtil.getBytes(query));
+    return servfail == null ? null : Unpooled.wrappedBuffer(servfail);
   }
 
   @Override
