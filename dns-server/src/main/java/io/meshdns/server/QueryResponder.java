@@ -90,7 +90,8 @@ final class QueryResponder {
 
   /** Called on the discovery publisher thread with each new snapshot. */
   void update(MeshSnapshot snapshot) {
-    index = ZoneIndex.build(settings, snapshot);
+    // Only the services that changed since the last snapshot are rebuilt.
+    index = ZoneIndex.build(settings, snapshot, index);
     // Entries of older versions are ignored on lookup; dropping them frees the memory sooner.
     if (cache != null) {
       cache.invalidateAll();
