@@ -55,7 +55,8 @@ public final class Scale {
         Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
     var bench = SyntheticMeshUnderTest.start(size, Duration.ofMinutes(15));
     System.out.printf("seeded the mock API servers in %.1f s%n", bench.seedSeconds);
-    System.out.printf("first full sync: %.1f s%n", bench.syncSeconds);
+    System.out.printf("first full sync: %.1f s (of which %.1f s until every cluster's client and informers were started)%n",
+        bench.syncSeconds, bench.startSeconds);
     publications(bench, changes);
     System.out.printf("heap after full GC, meshdns and the %d mock API servers: %d MiB%n", size.clusters(), heapAfterGc());
     bench.mesh.close(); // meshdns keeps its last known state of unreachable clusters

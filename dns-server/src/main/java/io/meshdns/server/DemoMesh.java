@@ -356,5 +356,6 @@ public final class DemoMesh implements AutoCloseable {
     for (DemoCluster c : clusters.values()) {
       c.close();
     }
+    clusters.clear(); // so the stopped servers' stores can be collected while the mesh object lives on
   }
 }
