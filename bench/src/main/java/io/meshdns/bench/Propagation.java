@@ -38,7 +38,20 @@ import org.xbill.DNS.Type;
 public final class Propagation {
   static final String USAGE = "Propagation [--changes N] [--warmup N] [--clusters C] [--services N] [--pods-per-cluster K]";
 
-  public static void main(String[] args) throws Exception {
+  /** Exits with 0, 1 when the measurement failed, 2 for bad options; never leaves a server running. */
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = run(args);
+    } catch (Exception e) {
+      System.err.println("propagation: failed: " + e);
+      e.printStackTrace();
+      code = 1;
+    }
+    System.exit(code); // the mock servers' and clients' threads would keep the JVM alive
+  }
+
+  private static int run(String[] args) throws Exception {
     Options o;
     DemoMesh.Size size;
     try {
@@ -50,20 +63,19 @@ public final class Propagation {
       }
     } catch (IllegalArgumentException e) {
       System.err.println("propagation: " + e.getMessage());
-      System.exit(2);
-      return;
+      return 2;
     }
     int changes = o.integer("--changes", 500);
     int warmup = o.integer("--warmup", 20);
     try (var bench = SyntheticMeshUnderTest.start(size, Duration.ofMinutes(10))) {
       System.out.printf("mesh: %d clusters x %d services x %d pods; seeded in %.1f s, synced in %.1f s%n",
           size.clusters(), size.services(), size.podsPerCluster(), bench.seedSeconds, bench.syncSeconds);
-      run(bench, size, changes, warmup);
+      measure(bench, changes, warmup);
     }
-    System.exit(0);
+    return 0;
   }
 
-  private static void run(SyntheticMeshUnderTest bench, DemoMesh.Size size, int changes, int warmup) throws Exception {
+  private static void measure(SyntheticMeshUnderTest bench, int changes, int warmup) throws Exception {
     KubernetesClient client = bench.mesh.cluster("c0").client();
     String ns = DemoMesh.namespaceName(0);
     EndpointSlice slice = client.discovery().v1().endpointSlices().inNamespace(ns)

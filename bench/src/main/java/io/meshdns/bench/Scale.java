@@ -34,7 +34,20 @@ import java.util.concurrent.TimeUnit;
 public final class Scale {
   static final String USAGE = "Scale [--clusters C] [--services N] [--pods-per-cluster K] [--changes N]";
 
-  public static void main(String[] args) throws Exception {
+  /** Exits with 0, 1 when the measurement failed, 2 for bad options; never leaves a server running. */
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = run(args);
+    } catch (Exception e) {
+      System.err.println("scale: failed: " + e);
+      e.printStackTrace();
+      code = 1;
+    }
+    System.exit(code); // the mock servers' and clients' threads would keep the JVM alive
+  }
+
+  private static int run(String[] args) throws Exception {
     Options o;
     DemoMesh.Size size;
     try {
@@ -46,23 +59,22 @@ public final class Scale {
       }
     } catch (IllegalArgumentException e) {
       System.err.println("scale: " + e.getMessage());
-      System.exit(2);
-      return;
+      return 2;
     }
     int changes = o.integer("--changes", 20);
     System.out.printf("mesh: %d clusters x %d services x %d pods = %d endpoints; %d cores, max heap %d MiB%n",
         size.clusters(), size.services(), size.podsPerCluster(), size.endpoints(),
         Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
-    var bench = SyntheticMeshUnderTest.start(size, Duration.ofMinutes(15));
-    System.out.printf("seeded the mock API servers in %.1f s%n", bench.seedSeconds);
-    System.out.printf("first full sync: %.1f s (of which %.1f s until every cluster's client and informers were started)%n",
-        bench.syncSeconds, bench.startSeconds);
-    publications(bench, changes);
-    System.out.printf("heap after full GC, meshdns and the %d mock API servers: %d MiB%n", size.clusters(), heapAfterGc());
-    bench.mesh.close(); // meshdns keeps its last known state of unreachable clusters
-    System.out.printf("heap after full GC, meshdns alone (mock API servers stopped): %d MiB%n", heapAfterGc());
-    bench.server.close();
-    System.exit(0);
+    try (var bench = SyntheticMeshUnderTest.start(size, Duration.ofMinutes(15))) {
+      System.out.printf("seeded the mock API servers in %.1f s%n", bench.seedSeconds);
+      System.out.printf("first full sync: %.1f s (of which %.1f s until every cluster's client and informers were started)%n",
+          bench.syncSeconds, bench.startSeconds);
+      publications(bench, changes);
+      System.out.printf("heap after full GC, meshdns and the %d mock API servers: %d MiB%n", size.clusters(), heapAfterGc());
+      bench.mesh.close(); // meshdns keeps its last known state of the clusters it can no longer reach
+      System.out.printf("heap after full GC, meshdns alone (mock API servers stopped): %d MiB%n", heapAfterGc());
+    }
+    return 0;
   }
 
   /** Replaces one pod address of one slice per round; times the publication that carries the change. */
