@@ -1,5 +1,6 @@
 package io.meshdns.bench;
 
+import io.meshdns.discovery.ClusterState;
 import io.meshdns.server.ConfigLoader;
 import io.meshdns.server.DemoMesh;
 import io.meshdns.server.MeshdnsServer;
@@ -57,7 +58,8 @@ final class SyntheticMeshUnderTest implements AutoCloseable {
       throw e;
     }
     long started = System.nanoTime();
-    boolean synced = server.mesh().await(s -> s.clusters().size() == size.clusters()
+    boolean synced = server.awaitServed(s -> s.clusters().size() == size.clusters()
+        && s.clusters().values().stream().allMatch(h -> h.state() == ClusterState.SYNCED)
         && s.clusters().values().stream().mapToLong(h -> h.endpoints()).sum() == size.endpoints(), syncTimeout);
     long t2 = System.nanoTime();
     if (!synced) {

@@ -1,9 +1,11 @@
 package io.meshdns.server;
 
 import io.meshdns.discovery.ClusterConfigException;
+import io.meshdns.discovery.ClusterState;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -158,9 +160,10 @@ public final class Main {
       out.printf("  kubeconfigs in %s%n", demo.cluster("c0").kubeconfig().getParent());
       out.flush();
       long start = System.nanoTime();
-      boolean synced = server.mesh().await(s -> s.clusters().size() == size.clusters()
+      boolean synced = server.awaitServed(s -> s.clusters().size() == size.clusters()
+          && s.clusters().values().stream().allMatch(h -> h.state() == ClusterState.SYNCED)
           && s.clusters().values().stream().mapToLong(h -> h.endpoints()).sum() == size.endpoints(),
-          java.time.Duration.ofMinutes(10));
+          Duration.ofMinutes(10));
       out.printf(synced ? "mesh synced: %d endpoints in the zone after %.1f s%n"
           : "mesh NOT synced after %2$.1f s (expected %1$d endpoints)%n",
           size.endpoints(), (System.nanoTime() - start) / 1e9);

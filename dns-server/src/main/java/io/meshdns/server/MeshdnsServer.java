@@ -6,20 +6,26 @@ import io.meshdns.discovery.MeshWatcher;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.LoadBalancingConfig;
 import io.meshdns.loadbalancer.QuerierResolver;
+import io.meshdns.discovery.MeshSnapshot;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 /** The assembled application: discovery feeding the zone, the zone answered over UDP and TCP. */
 public final class MeshdnsServer implements AutoCloseable {
   private final MeshWatcher mesh;
   private final DnsServer dns;
+  private final AtomicReference<MeshSnapshot> served;
 
-  private MeshdnsServer(MeshWatcher mesh, DnsServer dns) {
+  private MeshdnsServer(MeshWatcher mesh, DnsServer dns, AtomicReference<MeshSnapshot> served) {
     this.mesh = mesh;
     this.dns = dns;
+    this.served = served;
   }
 
   /**
@@ -36,6 +42,8 @@ public final class MeshdnsServer implements AutoCloseable {
     var mesh = new MeshWatcher(MeshWatcher.Options.defaults().withStaleAfter(config.staleAfterDuration()));
     mesh.addListener(selector::update); // before the responder, so a published name is already prepared
     mesh.addListener(responder::update);
+    AtomicReference<MeshSnapshot> served = new AtomicReference<>(MeshSnapshot.empty());
+    mesh.addListener(served::set); // last: the snapshot DNS answers from
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     DnsServer dns = new DnsServer(responder, threads,
         ServerConfig.parseDuration("dns.tcpIdleTimeout", config.dns().tcpIdleTimeout()), config.dns().maxTcpConnections());
@@ -48,7 +56,7 @@ public final class MeshdnsServer implements AutoCloseable {
           + config.dns().port() + ": " + e.getMessage(), e);
     }
     mesh.setClusters(clusters).join();
-    return new MeshdnsServer(mesh, dns);
+    return new MeshdnsServer(mesh, dns, served);
   }
 
   /**
@@ -80,6 +88,21 @@ public final class MeshdnsServer implements AutoCloseable {
 
   public MeshWatcher mesh() {
     return mesh;
+  }
+
+  /**
+   * Waits until the snapshot DNS answers from satisfies {@code condition}. The watcher's own snapshot
+   * ({@link MeshWatcher#snapshot()}) is ahead of it while the zone index is being rebuilt.
+   */
+  public boolean awaitServed(Predicate<MeshSnapshot> condition, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.test(served.get())) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(10);
+    }
+    return true;
   }
 
   @Override

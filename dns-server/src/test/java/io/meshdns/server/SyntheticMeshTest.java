@@ -37,7 +37,7 @@ class SyntheticMeshTest {
     ServerConfig config = ConfigLoader.parse("(demo)", mesh.config()).withDns("127.0.0.1", 0);
     server = MeshdnsServer.start(config, mesh.specs());
     dns = new DnsClient(server.dnsAddress(), DnsClient.Transport.UDP);
-    assertThat(server.mesh().await(s -> s.clusters().values().stream().mapToLong(h -> h.endpoints()).sum()
+    assertThat(server.awaitServed(s -> s.clusters().values().stream().mapToLong(h -> h.endpoints()).sum()
         == SIZE.endpoints(), Duration.ofSeconds(60))).isTrue();
   }
 
