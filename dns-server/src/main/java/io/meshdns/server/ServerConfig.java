@@ -124,7 +124,7 @@ public record ServerConfig(
    * cluster, and the querier's topology zone by source network.
    */
   public record LoadBalancing(String policy, Integer maxAnswers, Integer ednsClusterOption, List<ZoneSource> zones) {
-    public static final List<String> POLICIES = List.of("round-robin", "random", "weighted", "local-first", "zone-aware");
+    public static final List<String> POLICIES = io.meshdns.loadbalancer.LoadBalancingConfig.POLICIES;
 
     public LoadBalancing {
       policy = policy == null ? "local-first" : policy;
