@@ -7,6 +7,7 @@ import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
+import io.meshdns.loadbalancer.Cidr;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.loadbalancer.QueryContext;
@@ -67,7 +68,7 @@ final class QueryResponder {
     this.selector = selector;
     this.querier = querier;
     this.clusterOptionCode = querier.ednsOptionCode();
-    this.axfrAllowed = config.axfr().allow().stream().map(Cidr::parse).toList();
+    this.axfrAllowed = config.axfr().allow().stream().map(c -> ServerConfig.checkCidr("axfr.allow", c)).toList();
     this.chaos = config.dns().chaos();
     Duration cacheFor = ServerConfig.parseDuration("dns.cache", config.dns().cache());
     this.cache = cacheFor.isZero() ? null : Caffeine.newBuilder()

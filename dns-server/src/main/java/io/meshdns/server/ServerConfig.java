@@ -3,6 +3,7 @@ package io.meshdns.server;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.Reachability;
+import io.meshdns.loadbalancer.Cidr;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -257,33 +258,21 @@ public record ServerConfig(
   }
 
   /** A CIDR like {@code 10.10.0.0/16} or {@code fd00::/8}; a bare address means a single host. */
-  static void checkCidr(String key, String cidr) {
-    int slash = cidr.indexOf('/');
-    String addr = slash < 0 ? cidr : cidr.substring(0, slash);
-    byte[] bytes = checkAddress(key, addr);
-    if (slash >= 0) {
-      int bits;
-      try {
-        bits = Integer.parseInt(cidr.substring(slash + 1));
-      } catch (NumberFormatException e) {
-        throw new InvalidValue(key, "'" + cidr + "' is not a CIDR like 10.0.0.0/8");
-      }
-      if (bits < 0 || bits > bytes.length * 8) {
-        throw new InvalidValue(key, "'" + cidr + "' has a prefix length out of range");
-      }
+  static Cidr checkCidr(String key, String cidr) {
+    try {
+      return Cidr.parse(cidr);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidValue(key, e.getMessage());
     }
   }
 
+  /** A literal address (never a DNS lookup: the config must not depend on DNS). */
   static byte[] checkAddress(String key, String address) {
-    // Literal addresses only: the config must never trigger a DNS lookup.
-    byte[] bytes = org.xbill.DNS.Address.toByteArray(address, org.xbill.DNS.Address.IPv4);
-    if (bytes == null) {
-      bytes = org.xbill.DNS.Address.toByteArray(address, org.xbill.DNS.Address.IPv6);
-    }
-    if (bytes == null) {
+    Cidr host = checkCidr(key, address);
+    if (host.prefix() != host.network().length * 8) {
       throw new InvalidValue(key, "'" + address + "' is not an IP address");
     }
-    return bytes;
+    return host.network();
   }
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
