@@ -10,7 +10,8 @@ import java.util.List;
  * {@code 1.0.10.in-addr.arpa}.
  */
 final class ReverseZones {
-  static final int MAX_ZONES = 256;
+  // A /10 (64 zones) is still a readable key list; wider unaligned networks should be split by hand.
+  static final int MAX_ZONES = 64;
 
   private ReverseZones() {}
 
