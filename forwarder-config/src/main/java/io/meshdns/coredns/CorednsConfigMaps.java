@@ -203,7 +203,7 @@ public final class CorednsConfigMaps {
         if (remove) {
           patched = nl.withoutMeshdnsBlock();
         } else {
-          List<String> bind = nl.firstBind();
+          List<String> bind = nl.bindAddresses();
           if (bind.isEmpty()) {
             throw new CorefileException(source(NODE_LOCAL, COREFILE_KEY) + ": has no 'bind' line to copy; NodeLocal"
                 + " DNSCache server blocks must listen only on its own addresses");

@@ -188,8 +188,11 @@ public final class Corefile {
         .flatMap(i -> i.args().stream()).anyMatch(a -> a.endsWith(".server"));
   }
 
-  /** The arguments of the first {@code bind} plugin line, as NodeLocal DNSCache Corefiles have in every block. */
-  List<String> firstBind() {
+  /**
+   * The addresses of the first {@code bind} plugin line, empty when there is none. NodeLocal DNSCache
+   * Corefiles have one in every block: the cache listens only on its own addresses.
+   */
+  public List<String> bindAddresses() {
     for (ServerBlock block : serverBlocks()) {
       for (Directive d : block.body()) {
         if (d.name().equals("bind") && d.words().size() > 1) {

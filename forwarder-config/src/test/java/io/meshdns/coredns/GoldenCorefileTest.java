@@ -36,7 +36,7 @@ class GoldenCorefileTest {
   static Corefile patch(String name, Corefile original) {
     MeshdnsStanza stanza = stanza();
     if (name.startsWith("nodelocal")) {
-      stanza = stanza.withBind(original.firstBind());
+      stanza = stanza.withBind(original.bindAddresses());
     }
     return original.withMeshdnsBlock(stanza);
   }
@@ -96,7 +96,7 @@ class GoldenCorefileTest {
     Corefile patched = Corefile.parse(name, read(name + ".patched"));
     MeshdnsStanza moved = MeshdnsStanza.of("east", List.of("10.99.0.53"));
     if (name.startsWith("nodelocal")) {
-      moved = moved.withBind(patched.firstBind());
+      moved = moved.withBind(patched.bindAddresses());
     }
 
     String repatched = patched.withMeshdnsBlock(moved).text();
