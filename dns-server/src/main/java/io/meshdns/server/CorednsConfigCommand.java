@@ -40,10 +40,14 @@ import picocli.CommandLine.Option;
     description = {
         "Generate and apply the CoreDNS configuration that delegates the global zone to meshdns.",
         "",
-        "With --config: for each cluster of the config (or those named by --cluster), --print shows the server",
-        "block, --output yaml the ConfigMaps, --dry-run a unified diff, --apply writes it, --rollback undoes the",
-        "last write. With --corefile FILE: prints FILE with the meshdns block put in (or, with --remove, taken",
-        "out); no cluster is needed."})
+        "With --config: for each cluster of the config (or those named by --cluster), --print shows the server "
+            + "block, --output yaml the ConfigMaps, --dry-run a unified diff, --apply writes it, --rollback undoes "
+            + "the last write.",
+        "",
+        "With --corefile FILE: prints FILE with the meshdns block put in (or, with --remove, taken out); no "
+            + "cluster is needed.",
+        "",
+        "Exit codes: 0 done, 1 a cluster failed (unreachable, forbidden, conflicts), 2 bad input."})
 final class CorednsConfigCommand implements Callable<Integer> {
   static final int EXIT_FAILED = 1;
   static final int EXIT_BAD_INPUT = 2;
