@@ -212,8 +212,8 @@ final class CorednsConfigCommand implements Callable<Integer> {
     Path dir = config.toAbsolutePath().getParent();
     List<ClusterSpec> specs = selected(cfg, cfg.clusterSpecs(dir));
     CorednsConfigMaps.Target where = target();
-    if (rollback && remove) {
-      throw new IllegalArgumentException("--rollback undoes the last write; it does not go with --remove");
+    if (remove && !apply && !dryRun && output == null) {
+      throw new IllegalArgumentException("--remove goes with --apply, --dry-run or --output yaml (or --corefile)");
     }
     KubernetesClient hub = null;
     int done = 0;

@@ -279,4 +279,27 @@ class CorednsConfigCommandTest {
     assertThat(err.toString()).contains("meshdns: cluster west: API server unreachable");
     assertThat(corefileOf(east)).contains("# meshdns:begin");
   }
+
+  @Test
+  void takesTheAddressesFromTheMeshdnsServiceInTheHubCluster() throws Exception {
+    twoClusters();
+    Path config = file("hub.yaml", """
+        clusters:
+          - {id: east, kubeconfig: east.kubeconfig}
+          - {id: west, kubeconfig: west.kubeconfig}
+        coredns: {service: meshdns/meshdns, serviceCluster: east}
+        """);
+    var services = east.client().services().inNamespace("meshdns");
+    services.resource(new io.fabric8.kubernetes.api.model.ServiceBuilder().withNewMetadata().withName("meshdns")
+        .withNamespace("meshdns").endMetadata().withNewSpec().withType("LoadBalancer").withClusterIP("10.96.7.7")
+        .addNewPort().withName("dns").withProtocol("UDP").withPort(53).endPort().endSpec().build()).create();
+    var svc = services.withName("meshdns").get();
+    services.resource(new io.fabric8.kubernetes.api.model.ServiceBuilder(svc).withNewStatus().withNewLoadBalancer()
+        .addNewIngress().withIp("192.0.2.53").endIngress().endLoadBalancer().endStatus().build()).updateStatus();
+
+    assertThat(run("--config", config.toString(), "--print")).isZero();
+
+    assertThat(out.toString()).contains("set 0xff14 east\n    forward . 10.96.7.7 {")
+        .contains("set 0xff14 west\n    forward . 192.0.2.53 {");
+  }
 }
