@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 /** The {@code meshdns} command line. Exit codes: 0 done, 1 runtime failure, 2 bad usage or config. */
 @Command(name = "meshdns", mixinStandardHelpOptions = true, version = "meshdns 0.1.0",
     description = "Cross-cluster DNS and service discovery for Kubernetes cluster meshes.",
-    subcommands = {Main.Serve.class, Main.Demo.class, CommandLine.HelpCommand.class})
+    subcommands = {Main.Serve.class, Main.Demo.class, CorednsConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   static final int EXIT_CONFIG = 2;
 
