@@ -114,7 +114,17 @@ empty values are left out so meshdns's own defaults apply.
 {{- $_ := set $lb "zones" $c.loadBalancing.zones }}
 {{- end }}
 {{- $_ := set $cfg "loadBalancing" $lb }}
-{{- $_ := set $cfg "dns" (dict "bind" $c.dns.bind "port" .Values.containerPorts.dns "tcpIdleTimeout" $c.dns.tcpIdleTimeout "maxTcpConnections" $c.dns.maxTcpConnections) }}
+{{- $dns := dict "bind" $c.dns.bind "port" .Values.containerPorts.dns "tcpIdleTimeout" $c.dns.tcpIdleTimeout "maxTcpConnections" $c.dns.maxTcpConnections "cache" $c.dns.cache }}
+{{- $chaos := dict }}
+{{- range $key := list "version" "id" }}
+{{- with get ($c.dns.chaos | default dict) $key }}
+{{- $_ := set $chaos $key . }}
+{{- end }}
+{{- end }}
+{{- if $chaos }}
+{{- $_ := set $dns "chaos" $chaos }}
+{{- end }}
+{{- $_ := set $cfg "dns" $dns }}
 {{- $_ := set $cfg "http" (dict "bind" $c.http.bind "port" .Values.containerPorts.http) }}
 {{- $clusters := list }}
 {{- if .Values.inCluster.enabled }}
