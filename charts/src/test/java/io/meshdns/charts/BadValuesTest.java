@@ -103,4 +103,10 @@ class BadValuesTest {
         "autoscaling.minReplicas", 5, "autoscaling.maxReplicas", 3)))
         .hasMessageContaining("autoscaling.minReplicas (5) is greater than autoscaling.maxReplicas (3)");
   }
+
+  @Test
+  void autoscalerWithoutACpuRequestFails() {
+    assertThatThrownBy(() -> MeshdnsChart.template(Map.of("autoscaling.enabled", true, "resources.requests.cpu", "null")))
+        .hasMessageContaining("autoscaling.enabled needs resources.requests.cpu");
+  }
 }
