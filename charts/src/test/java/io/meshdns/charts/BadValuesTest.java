@@ -109,4 +109,10 @@ class BadValuesTest {
     assertThatThrownBy(() -> MeshdnsChart.template(Map.of("autoscaling.enabled", true, "resources.requests.cpu", "null")))
         .hasMessageContaining("autoscaling.enabled needs resources.requests.cpu");
   }
+
+  @Test
+  void disruptionBudgetWithoutEitherLimitFails() {
+    assertThatThrownBy(() -> MeshdnsChart.template(Map.of("podDisruptionBudget.minAvailable", "null")))
+        .hasMessageContaining("podDisruptionBudget.minAvailable or podDisruptionBudget.maxUnavailable");
+  }
 }

@@ -17,6 +17,7 @@ import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.server.ServerConfig;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -180,5 +181,15 @@ class DefaultValuesTest {
     assertThat(chart.deployment().getSpec().getTemplate().getSpec().getAutomountServiceAccountToken()).isTrue();
     assertThat(chart.deployment().getSpec().getTemplate().getSpec().getVolumes())
         .extracting(v -> v.getName()).containsExactlyInAnyOrder("config", "tmp");
+  }
+
+  @Test
+  void aSingleReplicaCanUseMaxUnavailableSoDrainsAreNotBlocked() {
+    Rendered single = MeshdnsChart.template(Map.of("replicaCount", 1,
+        "podDisruptionBudget.minAvailable", "null", "podDisruptionBudget.maxUnavailable", 1));
+
+    PodDisruptionBudget pdb = single.one(PodDisruptionBudget.class);
+    assertThat(pdb.getSpec().getMinAvailable()).isNull();
+    assertThat(pdb.getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
   }
 }
