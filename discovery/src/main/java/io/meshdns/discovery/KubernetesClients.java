@@ -12,8 +12,15 @@ import java.util.stream.Collectors;
 final class KubernetesClients {
   private KubernetesClients() {}
 
-  static KubernetesClient create(ClusterSpec spec) {
-    return new KubernetesClientBuilder().withConfig(config(spec)).build();
+  /**
+   * A client whose failed requests surface quickly (one retry), so the informers' own exponential backoff,
+   * starting at {@code retryInterval}, is the one that paces reconnection and health sees errors at once.
+   */
+  static KubernetesClient create(ClusterSpec spec, java.time.Duration retryInterval) {
+    Config config = config(spec);
+    config.setRequestRetryBackoffLimit(1);
+    config.setWatchReconnectInterval((int) Math.max(1, retryInterval.toMillis()));
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   static Config config(ClusterSpec spec) {
