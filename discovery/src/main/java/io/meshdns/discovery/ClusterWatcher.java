@@ -114,7 +114,9 @@ final class ClusterWatcher implements AutoCloseable {
     try {
       client = KubernetesClients.create(spec, options.retryInterval());
     } catch (RuntimeException e) {
-      configError = e.getMessage();
+      String prefix = "cluster " + spec.id() + ": ";
+      String message = String.valueOf(e.getMessage());
+      configError = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
       return;
     }
     services = new Watched<>("services",
@@ -237,22 +239,43 @@ final class ClusterWatcher implements AutoCloseable {
 
   private void noteError(String what, Throwable t) {
     String reason = describe(what, t);
-    credentialsRefused = t instanceof KubernetesClientException k && (k.getCode() == 401 || k.getCode() == 403);
-    if (!reason.equals(lastError)) {
+    KubernetesClientException api = apiError(t);
+    credentialsRefused = api != null && (api.getCode() == 401 || api.getCode() == 403);
+    // The same cause seen by another informer (all fail together when the server is down) is no news.
+    String current = lastError;
+    if (current == null || !cause(current).equals(cause(reason))) {
       lastError = reason;
       sink.healthChanged(spec.id());
     }
   }
 
+  private static String cause(String reason) {
+    int colon = reason.indexOf(": ");
+    return colon < 0 ? reason : reason.substring(colon + 2);
+  }
+
+  /** The API server's answer inside {@code t} (fabric8 wraps it in completion exceptions), or {@code null}. */
+  private static KubernetesClientException apiError(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof KubernetesClientException k && k.getCode() > 0) {
+        return k;
+      }
+    }
+    return null;
+  }
+
   private static String describe(String what, Throwable t) {
-    if (t instanceof KubernetesClientException k && k.getCode() == 401) {
+    KubernetesClientException api = apiError(t);
+    if (api != null && api.getCode() == 401) {
       return what + ": the API server refused the credentials (HTTP 401 Unauthorized)";
     }
-    if (t instanceof KubernetesClientException k && k.getCode() == 403) {
+    if (api != null && api.getCode() == 403) {
       return what + ": not allowed for these credentials (HTTP 403 Forbidden); check the RBAC rules";
     }
-    if (t instanceof KubernetesClientException k && k.getCode() > 0) {
-      return what + ": HTTP " + k.getCode() + " " + firstLine(k.getMessage());
+    if (api != null) {
+      String message = api.getStatus() != null && api.getStatus().getMessage() != null
+          ? api.getStatus().getMessage() : firstLine(String.valueOf(api.getMessage()));
+      return what + ": HTTP " + api.getCode() + " " + message;
     }
     Throwable root = t;
     while (root.getCause() != null && root.getCause() != root) {
@@ -433,6 +456,9 @@ final class ClusterWatcher implements AutoCloseable {
       List<T> known = informer.getStore().list();
       informer.stop();
       watchRestarts.incrementAndGet();
+      if (lastError == null) {
+        lastError = "watch of " + resource + " lost; relisting";
+      }
       log.debug("cluster {}: {} watch lost; relisting, serving {} known objects meanwhile", spec.id(), resource,
           known.size());
       start(known);

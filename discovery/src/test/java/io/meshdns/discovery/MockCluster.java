@@ -21,6 +21,8 @@ import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.http.WebSocket;
+import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -36,7 +38,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * One member cluster for tests: a fabric8 {@link KubernetesMockServer} in CRUD mode on a loopback port
  * (real HTTP, real watches), a kubeconfig file pointing at it, and a client to change its objects. It can
  * be stopped and started again on the same port (an API server outage), and can answer requests with an
- * HTTP error (401, 410), the way a real API server does when credentials or resource versions expire.
+ * HTTP error (401, 403) or expire a watch (410), the way a real API server does when credentials or resource versions expire.
  */
 final class MockCluster implements AutoCloseable {
   private final String id;
@@ -98,7 +100,20 @@ final class MockCluster implements AutoCloseable {
   /** The API server goes away: connections are refused until {@link #restartEmpty()}. */
   void stop() {
     client.close();
-    server.destroy();
+    destroy(server);
+  }
+
+  /**
+   * The mock server can stall its event loop for 30 s when a watch closes while it is still writing events
+   * to it (its watch listener waits for its sender thread, which waits for the event loop). Shutting down
+   * then times out after 10 s; the server is closed by then or soon after, so that is not a test failure.
+   */
+  private static void destroy(KubernetesMockServer server) {
+    try {
+      server.destroy();
+    } catch (IllegalStateException slowShutdown) {
+      System.err.println("mock API server shutdown was slow: " + slowShutdown.getMessage());
+    }
   }
 
   /** A new API server on the same port, with no objects (as after a restore from an empty backup). */
@@ -107,9 +122,24 @@ final class MockCluster implements AutoCloseable {
     client = server.createClient();
   }
 
-  /** The next watch of {@code resource} (e.g. "services") is answered 410 Gone, as after etcd compaction. */
-  void expireNextWatchOf(String resource) {
-    faults.goneWatches.put(resource, new AtomicInteger(1));
+  /**
+   * The next watch of {@code resource} (e.g. "services") opens but delivers no events until
+   * {@link #expireStalledWatches()}: the informer misses every change made meanwhile.
+   */
+  void stallNextWatchOf(String resource) {
+    faults.stallWatches.put(resource, new AtomicInteger(1));
+  }
+
+  /** Ends the stalled watches the way the API server does when their resourceVersion was compacted away. */
+  void expireStalledWatches() {
+    String gone = Serialization.asJson(Map.of("type", "ERROR", "object", new StatusBuilder().withApiVersion("v1")
+        .withKind("Status").withStatus("Failure").withCode(410).withReason("Expired")
+        .withMessage("too old resource version").build()));
+    for (WebSocket ws : faults.stalled) {
+      ws.send(gone);
+      ws.close(1000, "");
+    }
+    faults.stalled.clear();
   }
 
   /** Every request is answered with {@code code} (401, 403) until {@link #heal()}. */
@@ -124,7 +154,11 @@ final class MockCluster implements AutoCloseable {
   @Override
   public void close() {
     client.close();
-    server.destroy();
+    KubernetesMockServer s = server;
+    // Not waited for: see destroy().
+    Thread closer = new Thread(() -> destroy(s), "mock-cluster-close-" + id);
+    closer.setDaemon(true);
+    closer.start();
   }
 
   // ---- objects ----
@@ -238,7 +272,8 @@ final class MockCluster implements AutoCloseable {
 
   /** Faults to inject; survive a restart of the server. */
   private static final class Faults {
-    final Map<String, AtomicInteger> goneWatches = new java.util.concurrent.ConcurrentHashMap<>();
+    final Map<String, AtomicInteger> stallWatches = new java.util.concurrent.ConcurrentHashMap<>();
+    final List<WebSocket> stalled = new java.util.concurrent.CopyOnWriteArrayList<>();
     volatile int refuse;
   }
 
@@ -259,10 +294,15 @@ final class MockCluster implements AutoCloseable {
       }
       String path = request.getPath();
       if (path.contains("watch=true")) {
-        for (var entry : faults.goneWatches.entrySet()) {
-          String resource = path.substring(0, path.indexOf('?'));
+        String resource = path.substring(0, path.indexOf('?'));
+        for (var entry : faults.stallWatches.entrySet()) {
           if (resource.endsWith("/" + entry.getKey()) && entry.getValue().getAndDecrement() > 0) {
-            return status(410, "Expired");
+            return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+              @Override
+              public void onOpen(WebSocket ws, io.fabric8.mockwebserver.http.Response response) {
+                faults.stalled.add(ws);
+              }
+            });
           }
         }
       }
