@@ -110,7 +110,8 @@ public final class MeshWatcher implements AutoCloseable {
   private final Map<ClusterId, int[]> counts = new HashMap<>(); // {services, endpoints}
   private final List<MeshSnapshot.Change> dropped = new ArrayList<>();
   private boolean healthChanged;
-  private long lastPublishNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
+  // When the last publication pass started; read by informer threads to schedule the next one.
+  private volatile long lastPublishNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
   public MeshWatcher(Options options) {
     this.options = Objects.requireNonNull(options);
@@ -177,7 +178,7 @@ public final class MeshWatcher implements AutoCloseable {
         }
       }
       healthChanged = true;
-      publish();
+      requestPublish();
     }, publisher);
   }
 
@@ -233,7 +234,7 @@ public final class MeshWatcher implements AutoCloseable {
       healthChanged |= w.refreshState(now, options.staleAfter());
     }
     if (healthChanged) {
-      publish();
+      requestPublish();
     }
   }
 
@@ -254,6 +255,8 @@ public final class MeshWatcher implements AutoCloseable {
   }
 
   private void publish() {
+    // Stamp first: a change arriving during this pass is scheduled a full interval later, not at once.
+    lastPublishNanos = System.nanoTime();
     publishScheduled.set(false);
     try {
       publishNow();
@@ -266,12 +269,10 @@ public final class MeshWatcher implements AutoCloseable {
   private void publishNow() {
     List<MeshSnapshot.Change> changes = new ArrayList<>(dropped);
     dropped.clear();
-    boolean held = false;
     for (Change change : pending.keySet()) {
       ClusterWatcher w = watchers.get(change.cluster());
       if (w != null && !w.ready()) {
-        held = true; // published together once the cluster has synced
-        continue;
+        continue; // published together once the cluster has synced
       }
       Instant observedAt = pending.remove(change);
       if (observedAt == null) {
@@ -295,10 +296,6 @@ public final class MeshWatcher implements AutoCloseable {
       }
     }
     if (changes.isEmpty() && !healthChanged) {
-      if (held) {
-        // A syncing cluster's events must not make every event a full pass over the pending set.
-        lastPublishNanos = System.nanoTime();
-      }
       return;
     }
     MeshSnapshot previous = current;
@@ -317,7 +314,6 @@ public final class MeshWatcher implements AutoCloseable {
       health.put(w.spec().id(), w.health(c[0], c[1]));
     }
     healthChanged = false;
-    lastPublishNanos = System.nanoTime();
     MeshSnapshot next = new MeshSnapshot(previous.version() + 1, Instant.now(), services, health, changes);
     current = next;
     for (Consumer<MeshSnapshot> listener : listeners) {
