@@ -24,7 +24,9 @@ public final class MeshdnsServer implements AutoCloseable {
   public static MeshdnsServer start(ServerConfig config, List<ClusterSpec> clusters) {
     var selector = new EndpointSelector(new RoundRobinPolicy(), EndpointSelector.DEFAULT_MAX_ANSWERS);
     var responder = new QueryResponder(config.zone(), config.ttl(), selector);
-    var mesh = new MeshWatcher(MeshWatcher.Options.defaults().withStaleAfter(config.staleAfterDuration()));
+    var mesh = new MeshWatcher(MeshWatcher.Options.defaults()
+        .withStaleAfter(config.staleAfterDuration())
+        .withExportAll(config.exportAll()));
     mesh.addListener(responder::update);
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     DnsServer dns = new DnsServer(responder, threads);
