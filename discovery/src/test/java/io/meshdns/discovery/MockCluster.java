@@ -93,6 +93,10 @@ final class MockCluster implements AutoCloseable {
     return kubeconfig;
   }
 
+  int port() {
+    return port;
+  }
+
   KubernetesClient client() {
     return client;
   }

@@ -194,6 +194,22 @@ class ConfigFileWatcherTest {
   }
 
   @Test
+  void clustersGetTheirKubeconfigFromTheKubeconfigDirectoryByTheirId() throws Exception {
+    // As the Helm chart mounts one Secret key per cluster: <kubeconfigDir>/<cluster id>.
+    Path kubeconfigs = Files.createDirectory(dir.resolve("kubeconfigs"));
+    Files.copy(east.kubeconfig(), kubeconfigs.resolve("east"));
+    Files.copy(west.kubeconfig(), kubeconfigs.resolve("west"));
+    Path file = dir.resolve("meshdns.yaml");
+    Files.writeString(file, "kubeconfigDir: kubeconfigs\nclusters:\n  - id: east\n");
+    serve(file);
+    await("east's web", webFrom("east"));
+
+    replace(file, "kubeconfigDir: kubeconfigs\nclusters:\n  - id: east\n  - id: west\n");
+
+    await("web from both", webFrom("east", "west"));
+  }
+
+  @Test
   void keysThatNeedARestartAreNamed() {
     ServerConfig before = ConfigLoader.parse("a.yaml", config("east"));
     ServerConfig after = ConfigLoader.parse("a.yaml", "zone: example.org\nttl: 9\n" + config("west").substring(
