@@ -83,7 +83,7 @@ final class ClusterWatcher implements AutoCloseable {
   // Owned by the publisher thread.
   private Watched<Service> services;
   private Watched<EndpointSlice> slices;
-  private Watched<GenericKubernetesResource> exports;
+  private volatile Watched<GenericKubernetesResource> exports; // also read by informer threads
   private boolean exportsKnown;
   private ClusterState state = ClusterState.CONNECTING;
   private Instant since = Instant.now();
@@ -165,7 +165,7 @@ final class ClusterWatcher implements AutoCloseable {
   }
 
   /** Control thread: asks the API server whether ServiceExports are served, then hands the answer over. */
-  private void probe() {
+  private synchronized void probe() {
     if (closed) {
       return;
     }
@@ -181,6 +181,26 @@ final class ClusterWatcher implements AutoCloseable {
       next = Math.min(recheck, options.retryInterval().toMillis() << Math.min(probeFailures++, 6));
     }
     scheduleProbe(next);
+  }
+
+  /** An extra, immediate look at the CRD, outside the periodic ones: ServiceExports just went 404. */
+  private void probeNow() {
+    try {
+      control.execute(() -> {
+        synchronized (this) {
+          if (!closed) {
+            try {
+              boolean present = serviceExportsServed();
+              publisher.execute(() -> exportsCrd(present));
+            } catch (RuntimeException e) {
+              // the periodic probe will tell
+            }
+          }
+        }
+      });
+    } catch (RejectedExecutionException shuttingDown) {
+      // the mesh is closing
+    }
   }
 
   /**
@@ -424,6 +444,10 @@ final class ClusterWatcher implements AutoCloseable {
       next.exceptionHandler((started, t) -> {
         failed = true;
         noteError("list/watch " + resource, t);
+        KubernetesClientException api = apiError(t);
+        if (this == exports && api != null && api.getCode() == 404) {
+          probeNow(); // the CRD was removed: stop watching ServiceExports now, not at the next probe
+        }
         return !closed;
       });
       replaced = informer != null;

@@ -91,6 +91,24 @@ class ExportRulesTest {
   }
 
   @Test
+  void serviceExportsAnswering404AfterTheCrdIsRemovedAreDroppedAtOnceNotAtTheNextPeriodicLook() {
+    east.installServiceExportCrd();
+    east.create(service("shop", "cart", "10.96.0.11").build());
+    east.export("shop", "cart");
+    east.stallNextWatchOf("serviceexports");
+    mesh = TestMesh.start(TestMesh.fast().withExportsRecheck(java.time.Duration.ofMinutes(10)), east.spec());
+    await(mesh, "cart exported", has(east, "shop", "cart"));
+
+    // The CRD goes: its objects' URLs answer 404, and the watch on them ends.
+    east.removeServiceExportCrd();
+    east.answer("serviceexports", 404);
+    east.expireStalledWatches();
+
+    var after = await(mesh, "cart unexported", lacks(east, "shop", "cart"));
+    assertThat(after.clusters().get(east.clusterId()).state()).isEqualTo(ClusterState.SYNCED);
+  }
+
+  @Test
   void annotationExportsAService() {
     east.create(annotated("shop", "web", "10.96.0.10"));
     east.create(service("shop", "internal", "10.96.0.12").build());

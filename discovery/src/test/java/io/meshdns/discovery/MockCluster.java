@@ -155,6 +155,11 @@ final class MockCluster implements AutoCloseable {
     faults.refuse = 0;
   }
 
+  /** Requests for {@code resource} (e.g. "serviceexports") are answered with {@code code} from now on. */
+  void answer(String resource, int code) {
+    faults.answers.put(resource, code);
+  }
+
   @Override
   public void close() {
     client.close();
@@ -278,6 +283,7 @@ final class MockCluster implements AutoCloseable {
   private static final class Faults {
     final Map<String, AtomicInteger> stallWatches = new java.util.concurrent.ConcurrentHashMap<>();
     final List<WebSocket> stalled = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final Map<String, Integer> answers = new java.util.concurrent.ConcurrentHashMap<>();
     volatile int refuse;
   }
 
@@ -297,8 +303,13 @@ final class MockCluster implements AutoCloseable {
         return status(refuse, refuse == 401 ? "Unauthorized" : "Forbidden");
       }
       String path = request.getPath();
+      String resource = path.indexOf('?') < 0 ? path : path.substring(0, path.indexOf('?'));
+      for (var entry : faults.answers.entrySet()) {
+        if (resource.endsWith("/" + entry.getKey())) {
+          return status(entry.getValue(), "NotFound");
+        }
+      }
       if (path.contains("watch=true")) {
-        String resource = path.substring(0, path.indexOf('?'));
         for (var entry : faults.stallWatches.entrySet()) {
           if (resource.endsWith("/" + entry.getKey()) && entry.getValue().getAndDecrement() > 0) {
             return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
