@@ -35,6 +35,9 @@ public final class ConfigFileWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ConfigFileWatcher.class);
   // Keys applied live (kubeconfigDir because it only changes where cluster kubeconfigs are found).
   private static final Set<String> LIVE_KEYS = Set.of("clusters", "kubeconfigDir");
+  // A cluster's keys that discovery applies live; the others (weight, priority, ...) wait for a restart.
+  private static final Set<String> LIVE_CLUSTER_KEYS = Set.of("id", "kubeconfig", "context", "inCluster",
+      "reachability");
 
   private final Path file;
   private final Path dir;
@@ -103,7 +106,7 @@ public final class ConfigFileWatcher implements AutoCloseable {
       }
       List<String> needRestart = changedKeys(applied, next);
       if (!needRestart.isEmpty()) {
-        log.warn("config {}: {} changed; only clusters are applied while running, restart to apply the rest",
+        log.warn("config {}: {} changed; only the cluster list is applied while running, restart to apply the rest",
             file, String.join(", ", needRestart));
       }
       mesh.setClusters(specs).join();
@@ -115,22 +118,38 @@ public final class ConfigFileWatcher implements AutoCloseable {
     }
   }
 
-  /** The top-level keys whose values differ, except those applied live. */
+  /**
+   * The keys whose values differ, except those applied live: top-level keys, and {@code clusters[<id>].key}
+   * for keys of a cluster kept in both that discovery does not use.
+   */
   static List<String> changedKeys(ServerConfig before, ServerConfig after) {
     List<String> changed = new ArrayList<>();
     for (RecordComponent c : ServerConfig.class.getRecordComponents()) {
-      if (LIVE_KEYS.contains(c.getName())) {
-        continue;
+      if (!LIVE_KEYS.contains(c.getName()) && !Objects.equals(value(c, before), value(c, after))) {
+        changed.add(c.getName());
       }
-      try {
-        if (!Objects.equals(c.getAccessor().invoke(before), c.getAccessor().invoke(after))) {
-          changed.add(c.getName());
+    }
+    for (ServerConfig.Cluster old : before.clusters()) {
+      for (ServerConfig.Cluster neu : after.clusters()) {
+        if (!old.id().equals(neu.id())) {
+          continue;
         }
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
+        for (RecordComponent c : ServerConfig.Cluster.class.getRecordComponents()) {
+          if (!LIVE_CLUSTER_KEYS.contains(c.getName()) && !Objects.equals(value(c, old), value(c, neu))) {
+            changed.add("clusters[" + old.id() + "]." + c.getName());
+          }
+        }
       }
     }
     return changed;
+  }
+
+  private static Object value(RecordComponent component, Record of) {
+    try {
+      return component.getAccessor().invoke(of);
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Override

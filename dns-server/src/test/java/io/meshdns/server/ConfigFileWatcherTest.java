@@ -216,4 +216,12 @@ class ConfigFileWatcherTest {
         "zone: clusterset.local\n".length()));
     assertThat(ConfigFileWatcher.changedKeys(before, after)).containsExactly("zone", "ttl");
   }
+
+  @Test
+  void clusterKeysDiscoveryDoesNotUseAreNamedTooButItsOwnAreNot() {
+    ServerConfig before = ConfigLoader.parse("a.yaml", config("east"));
+    ServerConfig after = ConfigLoader.parse("a.yaml",
+        config("east") + "    weight: 3\n    reachability: clusterIP\n");
+    assertThat(ConfigFileWatcher.changedKeys(before, after)).containsExactly("clusters[east].weight");
+  }
 }
