@@ -71,13 +71,16 @@ public final class Main {
 
     @Override
     public Integer call() throws Exception {
-      ServerConfig cfg = ConfigLoader.load(config).withDns(listen.bind, listen.dnsPort);
+      ServerConfig fromFile = ConfigLoader.load(config);
+      ServerConfig cfg = fromFile.withDns(listen.bind, listen.dnsPort);
       Path dir = config.toAbsolutePath().getParent();
       MeshdnsServer server = MeshdnsServer.start(cfg, cfg.clusterSpecs(dir));
+      // Clusters added to or removed from the file are applied without a restart.
+      var configWatcher = ConfigFileWatcher.start(config, fromFile, server.mesh(), ConfigFileWatcher.DEFAULT_INTERVAL);
       spec.commandLine().getOut().printf("meshdns serving zone %s on %s port %d%n",
           cfg.zone(), server.dnsAddress().getAddress().getHostAddress(), server.dnsAddress().getPort());
       spec.commandLine().getOut().flush();
-      runUntilShutdown(server);
+      runUntilShutdown(server, configWatcher);
       return 0;
     }
   }

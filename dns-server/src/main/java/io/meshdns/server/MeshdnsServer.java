@@ -33,7 +33,9 @@ public final class MeshdnsServer implements AutoCloseable {
     LoadBalancingConfig balancing = loadBalancing(config, clusters);
     var selector = new EndpointSelector(balancing);
     var responder = new QueryResponder(config, selector, new QuerierResolver(balancing));
-    var mesh = new MeshWatcher(MeshWatcher.Options.defaults().withStaleAfter(config.staleAfterDuration()));
+    var mesh = new MeshWatcher(MeshWatcher.Options.defaults()
+        .withStaleAfter(config.staleAfterDuration())
+        .withExportAll(config.exportAll()));
     mesh.addListener(selector::update); // before the responder, so a published name is already prepared
     mesh.addListener(responder::update);
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
