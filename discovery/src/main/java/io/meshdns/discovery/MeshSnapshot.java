@@ -18,6 +18,7 @@ public final class MeshSnapshot {
   private final Instant publishedAt;
   private final Map<ServiceKey, GlobalService> services;
   private final SortedMap<ClusterId, ClusterHealth> clusters;
+  private final Instant oldestChangeObservedAt;
 
   /** Takes ownership of {@code services}: the publisher hands over a map it no longer touches. */
   MeshSnapshot(
@@ -25,10 +26,20 @@ public final class MeshSnapshot {
       Instant publishedAt,
       Map<ServiceKey, GlobalService> services,
       Map<ClusterId, ClusterHealth> clusters) {
+    this(version, publishedAt, services, clusters, null);
+  }
+
+  MeshSnapshot(
+      long version,
+      Instant publishedAt,
+      Map<ServiceKey, GlobalService> services,
+      Map<ClusterId, ClusterHealth> clusters,
+      Instant oldestChangeObservedAt) {
     this.version = version;
     this.publishedAt = publishedAt;
     this.services = Collections.unmodifiableMap(services);
     this.clusters = Collections.unmodifiableSortedMap(new TreeMap<>(clusters));
+    this.oldestChangeObservedAt = oldestChangeObservedAt;
   }
 
   /** A snapshot built by hand, for tests and tools; copies its arguments. */
@@ -57,6 +68,14 @@ public final class MeshSnapshot {
 
   public GlobalService service(ServiceKey key) {
     return services.get(key);
+  }
+
+  /**
+   * When the oldest Kubernetes event this snapshot is the first to carry was observed, or {@code null}
+   * when it carries none (a health-only publication). Observation to installation is the propagation delay.
+   */
+  public Instant oldestChangeObservedAt() {
+    return oldestChangeObservedAt;
   }
 
   /** Every configured cluster's health, ordered by cluster id. */

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -54,6 +55,8 @@ public final class MeshWatcher implements AutoCloseable {
   private final ScheduledExecutorService publisher;
   private final Set<Change> pending = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean publishScheduled = new AtomicBoolean();
+  /** The earliest observation among changes not yet published; informer threads lower it, publish clears it. */
+  private final AtomicReference<Instant> oldestPendingObservation = new AtomicReference<>();
   private final List<Consumer<MeshSnapshot>> listeners = new CopyOnWriteArrayList<>();
   private volatile MeshSnapshot current = MeshSnapshot.empty();
   private volatile List<ClusterSpec> specs = List.of();
@@ -144,6 +147,8 @@ public final class MeshWatcher implements AutoCloseable {
   private final ClusterWatcher.Sink sink = new ClusterWatcher.Sink() {
     @Override
     public void serviceChanged(ClusterId cluster, ServiceKey key, Instant observedAt) {
+      // The time first, then the change: a publish that drains the change has then seen its time too.
+      oldestPendingObservation.accumulateAndGet(observedAt, (a, b) -> a == null || b.isBefore(a) ? b : a);
       pending.add(new Change(cluster, key));
       requestPublish();
     }
@@ -196,6 +201,7 @@ public final class MeshWatcher implements AutoCloseable {
   }
 
   private void publishNow() {
+    Instant oldestObserved = oldestPendingObservation.getAndSet(null);
     List<ServiceKey> changed = new ArrayList<>();
     for (var it = pending.iterator(); it.hasNext(); ) {
       Change change = it.next();
@@ -231,7 +237,8 @@ public final class MeshWatcher implements AutoCloseable {
     }
     healthChanged = false;
     lastPublishNanos = System.nanoTime();
-    MeshSnapshot next = new MeshSnapshot(previous.version() + 1, Instant.now(), services, health);
+    MeshSnapshot next = new MeshSnapshot(previous.version() + 1, Instant.now(), services, health,
+        changed.isEmpty() ? null : oldestObserved);
     current = next;
     for (Consumer<MeshSnapshot> listener : listeners) {
       try {
