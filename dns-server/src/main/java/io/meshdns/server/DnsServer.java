@@ -26,6 +26,7 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -33,6 +34,11 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
 
 /**
  * DNS over UDP and TCP on one address and port, with Netty. With native epoll, one UDP socket per
@@ -42,15 +48,23 @@ import org.slf4j.LoggerFactory;
 final class DnsServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DnsServer.class);
   static final int TCP_IDLE_SECONDS = 10;
+  /** One debug line per query when this logger is at debug ({@code --query-log}); off by default. */
+  static final String QUERY_LOG = "io.meshdns.server.QueryLog";
 
   private final QueryResponder responder;
+  private final QueryMetrics metrics;
+  /** Read once: when off, the query path pays one branch on a final field. */
+  private final Logger queryLog;
   private final EventLoopGroup group;
   private final boolean epoll;
   private final List<Channel> channels = new ArrayList<>();
   private InetSocketAddress address;
 
-  DnsServer(QueryResponder responder, int threads) {
+  DnsServer(QueryResponder responder, QueryMetrics metrics, int threads) {
     this.responder = responder;
+    this.metrics = metrics;
+    Logger q = LoggerFactory.getLogger(QUERY_LOG);
+    this.queryLog = q.isDebugEnabled() ? q : null;
     this.epoll = Epoll.isAvailable();
     this.group = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
   }
@@ -93,6 +107,19 @@ final class DnsServer implements AutoCloseable {
     return address;
   }
 
+  /** Whether every UDP and TCP listener is still open. */
+  boolean listening() {
+    if (channels.isEmpty()) {
+      return false;
+    }
+    for (Channel c : channels) {
+      if (!c.isActive()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private Channel bindTcp(InetSocketAddress at) throws InterruptedException {
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
@@ -130,8 +157,14 @@ final class DnsServer implements AutoCloseable {
   private final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+      long start = System.nanoTime();
       byte[] query = ByteBufUtil.getBytes(packet.content());
       byte[] answer = safeRespond(query, packet.sender().getAddress(), false);
+      long nanos = System.nanoTime() - start;
+      metrics.record(false, query, answer, nanos);
+      if (queryLog != null) {
+        logQuery(packet.sender().getAddress(), "udp", query, answer, nanos);
+      }
       if (answer != null) {
         ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(answer), packet.sender()), ctx.voidPromise());
       }
@@ -146,9 +179,15 @@ final class DnsServer implements AutoCloseable {
   private final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+      long start = System.nanoTime();
       byte[] query = ByteBufUtil.getBytes(frame);
       InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
       byte[] answer = safeRespond(query, client, true);
+      long nanos = System.nanoTime() - start;
+      metrics.record(true, query, answer, nanos);
+      if (queryLog != null) {
+        logQuery(client, "tcp", query, answer, nanos);
+      }
       if (answer != null) {
         ctx.writeAndFlush(Unpooled.wrappedBuffer(answer));
       }
@@ -177,6 +216,30 @@ final class DnsServer implements AutoCloseable {
       log.debug("query failed: {}", e.toString());
       return QueryResponder.servfail(query);
     }
+  }
+
+  /** The optional query log: parses the messages again, which only a debugging operator pays for. */
+  private void logQuery(InetAddress client, String proto, byte[] query, byte[] answer, long nanos) {
+    String question = "-";
+    try {
+      Record q = new Message(query).getQuestion();
+      if (q != null) {
+        question = "name=" + q.getName() + " type=" + Type.string(q.getType());
+      }
+    } catch (IOException | RuntimeException e) {
+      question = "malformed=" + query.length + "B";
+    }
+    String result = "dropped";
+    if (answer != null) {
+      try {
+        Message r = new Message(answer);
+        result = "rcode=" + Rcode.string(r.getRcode()) + " answers=" + r.getSection(Section.ANSWER).size()
+            + " bytes=" + answer.length;
+      } catch (IOException | RuntimeException e) {
+        result = "bytes=" + answer.length;
+      }
+    }
+    queryLog.debug("client={} proto={} {} {} micros={}", client.getHostAddress(), proto, question, result, nanos / 1000);
   }
 
   @Override

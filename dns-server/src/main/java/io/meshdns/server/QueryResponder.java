@@ -1,5 +1,6 @@
 package io.meshdns.server;
 
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
@@ -63,6 +64,16 @@ final class QueryResponder {
 
   Name origin() {
     return origin;
+  }
+
+  /** The load-balancing policy answers are chosen by, for the status page. */
+  String policyName() {
+    return selector.policy().name();
+  }
+
+  /** The response cache's statistics, for /metrics. Placeholder until the response cache replaces it. */
+  CacheStats cacheStats() {
+    return CacheStats.empty();
   }
 
   /**
