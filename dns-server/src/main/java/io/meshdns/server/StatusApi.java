@@ -152,7 +152,9 @@ final class StatusApi {
     try {
       qname = Name.fromString(name, Name.root);
     } catch (TextParseException e) {
-      throw new BadRequest("'" + shorten(name) + "' is not a DNS name: " + e.getMessage());
+      // dnsjava's message starts with the name again: keep only why.
+      String why = e.getMessage().replace("'" + name + "': ", "");
+      throw new BadRequest("'" + shorten(name) + "' is not a DNS name: " + why);
     }
     String typeName = type == null || type.isBlank() ? "A" : type.trim().toUpperCase(Locale.ROOT);
     int qtype = Type.value(typeName);
@@ -185,6 +187,7 @@ final class StatusApi {
     }
     Map<InetAddress, Endpoint> origin = endpointsByAddress(snapshot);
     List<RecordView> records = new ArrayList<>();
+    String[] sectionNames = {"", "answer", "authority", "additional"};
     for (int section : new int[] {Section.ANSWER, Section.AUTHORITY, Section.ADDITIONAL}) {
       for (Record r : response.getSection(section)) {
         if (r.getType() == Type.OPT) {
@@ -196,7 +199,7 @@ final class StatusApi {
         } else if (r instanceof org.xbill.DNS.AAAARecord a) {
           e = origin.get(a.getAddress());
         }
-        records.add(new RecordView(Section.string(section), r.getName().toString(), r.getTTL(),
+        records.add(new RecordView(sectionNames[section], r.getName().toString(), r.getTTL(),
             Type.string(r.getType()), r.rdataToString(), e == null ? null : e.cluster().value(),
             e == null ? null : e.ready()));
       }

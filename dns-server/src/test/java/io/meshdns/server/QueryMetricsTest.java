@@ -1,0 +1,45 @@
+package io.meshdns.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Type;
+
+/** The query type is read from the query's wire bytes without parsing the message. */
+class QueryMetricsTest {
+  private static byte[] query(String name, int type) throws Exception {
+    return Message.newQuery(Record.newRecord(Name.fromString(name), type, org.xbill.DNS.DClass.IN)).toWire();
+  }
+
+  @Test
+  void typeOfAWellFormedQueryIsRead() throws Exception {
+    assertThat(QueryMetrics.qtype(query("web.shop.svc.clusterset.local.", Type.AAAA))).isEqualTo(Type.AAAA);
+    assertThat(QueryMetrics.qtype(query("_http._tcp.web.shop.svc.clusterset.local.", Type.SRV))).isEqualTo(Type.SRV);
+    assertThat(QueryMetrics.qtype(query(".", Type.NS))).isEqualTo(Type.NS);
+  }
+
+  @Test
+  void truncatedOrQuestionlessPacketsHaveNoType() throws Exception {
+    byte[] q = query("web.shop.svc.clusterset.local.", Type.A);
+
+    assertThat(QueryMetrics.qtype(Arrays.copyOf(q, q.length - 2))).isEqualTo(Type.A); // class cut off
+    assertThat(QueryMetrics.qtype(Arrays.copyOf(q, q.length - 3))).isEqualTo(-1); // type cut in half
+    assertThat(QueryMetrics.qtype(Arrays.copyOf(q, 20))).isEqualTo(-1);
+    assertThat(QueryMetrics.qtype(Arrays.copyOf(q, 11))).isEqualTo(-1);
+    byte[] noQuestion = Arrays.copyOf(q, 12);
+    noQuestion[5] = 0;
+    assertThat(QueryMetrics.qtype(noQuestion)).isEqualTo(-1);
+  }
+
+  @Test
+  void reservedLabelTypeHasNoType() throws Exception {
+    byte[] q = query("web.example.", Type.A);
+    q[12] = (byte) 0x43; // 01xxxxxx: an extended label type, not a length
+
+    assertThat(QueryMetrics.qtype(q)).isEqualTo(-1);
+  }
+}
