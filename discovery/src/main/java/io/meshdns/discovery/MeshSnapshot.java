@@ -83,6 +83,20 @@ public final class MeshSnapshot {
     return changes;
   }
 
+  /**
+   * When the oldest change this snapshot is the first to carry was observed, or {@code null} when it
+   * carries none (a health-only publication). Observation to installation is the propagation delay.
+   */
+  public Instant oldestChangeObservedAt() {
+    Instant oldest = null;
+    for (Change c : changes) {
+      if (oldest == null || c.observedAt().isBefore(oldest)) {
+        oldest = c.observedAt();
+      }
+    }
+    return oldest;
+  }
+
   @Override
   public String toString() {
     return "MeshSnapshot[v" + version + ", " + services.size() + " services, clusters=" + clusters.values() + "]";

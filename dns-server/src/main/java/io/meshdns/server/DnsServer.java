@@ -26,6 +26,7 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -35,6 +36,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
 
 /**
  * DNS over UDP and TCP on one address and port, with Netty. With native epoll, one UDP socket per
@@ -43,7 +49,13 @@ import org.slf4j.LoggerFactory;
  */
 final class DnsServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DnsServer.class);
+  /** One debug line per query when this logger is at debug ({@code --query-log}); off by default. */
+  static final String QUERY_LOG = "io.meshdns.server.QueryLog";
+
   private final QueryResponder responder;
+  private final QueryMetrics metrics;
+  /** Read once: when off, the query path pays one branch on a final field. */
+  private final Logger queryLog;
   private final long tcpIdleMillis;
   private final int maxTcpConnections;
   private final AtomicInteger tcpConnections = new AtomicInteger();
@@ -52,8 +64,11 @@ final class DnsServer implements AutoCloseable {
   private final List<Channel> channels = new ArrayList<>();
   private InetSocketAddress address;
 
-  DnsServer(QueryResponder responder, int threads, Duration tcpIdle, int maxTcpConnections) {
+  DnsServer(QueryResponder responder, QueryMetrics metrics, int threads, Duration tcpIdle, int maxTcpConnections) {
     this.responder = responder;
+    this.metrics = metrics;
+    Logger q = LoggerFactory.getLogger(QUERY_LOG);
+    this.queryLog = q.isDebugEnabled() ? q : null;
     this.tcpIdleMillis = tcpIdle.toMillis();
     this.maxTcpConnections = maxTcpConnections;
     this.epoll = Epoll.isAvailable();
@@ -98,6 +113,19 @@ final class DnsServer implements AutoCloseable {
     return address;
   }
 
+  /** Whether every UDP and TCP listener is still open. */
+  boolean listening() {
+    if (channels.isEmpty()) {
+      return false;
+    }
+    for (Channel c : channels) {
+      if (!c.isActive()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private Channel bindTcp(InetSocketAddress at) throws InterruptedException {
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
@@ -136,8 +164,14 @@ final class DnsServer implements AutoCloseable {
   private final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+      long start = System.nanoTime();
       byte[] query = ByteBufUtil.getBytes(packet.content());
       byte[] answer = safeRespond(query, packet.sender().getAddress(), false);
+      long nanos = System.nanoTime() - start;
+      metrics.record(false, query, answer, nanos);
+      if (queryLog != null) {
+        logQuery(packet.sender().getAddress(), "udp", query, answer, nanos);
+      }
       if (answer != null) {
         ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(answer), packet.sender()), ctx.voidPromise());
       }
@@ -152,6 +186,7 @@ final class DnsServer implements AutoCloseable {
   private final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+      long start = System.nanoTime();
       byte[] query = ByteBufUtil.getBytes(frame);
       InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
       List<byte[]> answers;
@@ -161,6 +196,12 @@ final class DnsServer implements AutoCloseable {
         log.debug("query failed: {}", e.toString());
         byte[] servfail = QueryResponder.servfail(query);
         answers = servfail == null ? List.of() : List.of(servfail);
+      }
+      long nanos = System.nanoTime() - start;
+      byte[] first = answers.isEmpty() ? null : answers.get(0);
+      metrics.record(true, query, first, nanos);
+      if (queryLog != null) {
+        logQuery(client, "tcp", query, first, nanos);
       }
       // RFC 7766: queries on one connection are answered as they come (pipelining); each answer is
       // written without waiting for the client to read the previous one.
@@ -221,6 +262,30 @@ final class DnsServer implements AutoCloseable {
       log.debug("query failed: {}", e.toString());
       return QueryResponder.servfail(query);
     }
+  }
+
+  /** The optional query log: parses the messages again, which only a debugging operator pays for. */
+  private void logQuery(InetAddress client, String proto, byte[] query, byte[] answer, long nanos) {
+    String question = "-";
+    try {
+      Record q = new Message(query).getQuestion();
+      if (q != null) {
+        question = "name=" + q.getName() + " type=" + Type.string(q.getType());
+      }
+    } catch (IOException | RuntimeException e) {
+      question = "malformed=" + query.length + "B";
+    }
+    String result = "dropped";
+    if (answer != null) {
+      try {
+        Message r = new Message(answer);
+        result = "rcode=" + Rcode.string(r.getRcode()) + " answers=" + r.getSection(Section.ANSWER).size()
+            + " bytes=" + answer.length;
+      } catch (IOException | RuntimeException e) {
+        result = "bytes=" + answer.length;
+      }
+    }
+    queryLog.debug("client={} proto={} {} {} micros={}", client.getHostAddress(), proto, question, result, nanos / 1000);
   }
 
   @Override

@@ -100,6 +100,18 @@ final class QueryResponder {
     return cache == null ? CacheStats.empty() : cache.stats();
   }
 
+  /** The default load-balancing policy, for the status page. */
+  String policyName() {
+    return selector.config().policy();
+  }
+
+  /** The policy that applies to the service named {@code qname} (its annotation's or the default). */
+  String policyName(Name qname) {
+    ZoneIndex.Node node = index.node(qname);
+    return node instanceof ZoneIndex.ServiceNode s ? selector.policyOf(s.service()) : policyName();
+  }
+
+
   /**
    * @param tcp whether the answer goes over TCP (no size limit); over UDP the client's EDNS size decides
    * @return the response, or {@code null} when the packet is to be dropped

@@ -297,7 +297,11 @@ public record ServerConfig(
   }
 
   public ServerConfig withHttpPort(Integer port) {
-    Http h = port == null ? http : new Http(http.bind(), port);
+    return withHttp(null, port);
+  }
+
+  public ServerConfig withHttp(String bind, Integer port) {
+    Http h = new Http(bind != null ? bind : http.bind(), port != null ? port : http.port());
     return new ServerConfig(zone, dns, h, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
         reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
   }
