@@ -104,7 +104,7 @@ class HttpEndpointsTest {
     JsonNode body = HttpFetch.json(response);
     assertThat(body.get("rcode").asText()).isEqualTo("NOERROR");
     assertThat(body.get("flags").asText()).contains("aa");
-    assertThat(body.get("policy").asText()).isEqualTo("round-robin");
+    assertThat(body.get("policy").asText()).isEqualTo("local-first");
     assertThat(body.get("querierCluster").asText()).isEqualTo("west");
     assertThat(body.get("querierSource").asText()).isEqualTo("EDNS0 option 65300");
     List<String> answers = new ArrayList<>();
@@ -112,7 +112,8 @@ class HttpEndpointsTest {
       assertThat(r.get("section").asText()).isEqualTo("answer");
       answers.add(r.get("data").asText() + "@" + r.get("cluster").asText());
     }
-    assertThat(answers).containsExactlyInAnyOrder("10.10.1.1@east", "10.10.1.2@east", "10.20.1.1@west");
+    // local-first (the default): the querier's own cluster has a ready pod, so only that one is answered.
+    assertThat(answers).containsExactly("10.20.1.1@west");
   }
 
   @Test

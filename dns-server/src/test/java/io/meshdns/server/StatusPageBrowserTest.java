@@ -137,12 +137,13 @@ class StatusPageBrowserTest {
 
     waitUpTo(15).until(b -> b.findElement(By.id("resolve-result")).isDisplayed());
     assertThat(browser.findElement(By.id("resolve-rcode")).getText()).isEqualTo("NOERROR");
-    assertThat(browser.findElement(By.id("resolve-policy")).getText()).isEqualTo("round-robin");
+    assertThat(browser.findElement(By.id("resolve-policy")).getText()).isEqualTo("local-first");
     assertThat(browser.findElement(By.id("resolve-querier")).getText()).isEqualTo("east (EDNS0 option 65300)");
     List<WebElement> records = browser.findElements(By.cssSelector("#resolve-records tbody tr[data-section='answer']"));
     assertThat(records).extracting(r -> r.findElements(By.tagName("td")).get(4).getText() + "@"
             + r.findElements(By.tagName("td")).get(5).getText())
-        .containsExactlyInAnyOrder("10.10.1.1@east", "10.10.1.2@east", "10.10.1.3@east", "10.20.1.1@west", "10.20.1.2@west");
+        // local-first (the default): a querier in east that has ready pods there gets only those.
+        .containsExactlyInAnyOrder("10.10.1.1@east", "10.10.1.2@east", "10.10.1.3@east");
   }
 
   @Test
