@@ -8,7 +8,8 @@ import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
 import io.fabric8.kubernetes.api.model.APIVersionsBuilder;
 import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
@@ -23,9 +24,14 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Queue;
+import java.util.UUID;
 
 /**
  * One simulated member cluster: a fabric8 {@link KubernetesMockServer} in CRUD mode on loopback (real
@@ -35,12 +41,14 @@ import java.util.Queue;
 public final class DemoCluster implements AutoCloseable {
   private final String id;
   private final KubernetesMockServer server;
+  private final DiscoveryServingDispatcher store;
   private final KubernetesClient client;
   private final Path kubeconfig;
 
-  private DemoCluster(String id, KubernetesMockServer server, Path kubeconfig) {
+  private DemoCluster(String id, KubernetesMockServer server, DiscoveryServingDispatcher store, Path kubeconfig) {
     this.id = id;
     this.server = server;
+    this.store = store;
     this.client = server.createClient();
     this.kubeconfig = kubeconfig;
   }
@@ -53,8 +61,8 @@ public final class DemoCluster implements AutoCloseable {
   /** As {@link #start(String, Path)} on a given port: a cluster whose API server comes up late. */
   public static DemoCluster start(String id, Path kubeconfigDir, int port) {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    var server = new KubernetesMockServer(
-        new Context(), new MockWebServer(), responses, new DiscoveryServingDispatcher(responses), false);
+    var store = new DiscoveryServingDispatcher();
+    var server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, store, false);
     server.init(InetAddress.getLoopbackAddress(), port);
     Path file = kubeconfigDir.resolve(id + ".kubeconfig");
     try {
@@ -64,7 +72,26 @@ public final class DemoCluster implements AutoCloseable {
       server.destroy();
       throw new UncheckedIOException("cannot write kubeconfig " + file, e);
     }
-    return new DemoCluster(id, server, file);
+    return new DemoCluster(id, server, store, file);
+  }
+
+  /**
+   * Stores a new namespaced object as the API server's create would (uid, creation time, resource version;
+   * watchers get ADDED), without an HTTP round trip. For seeding large synthetic meshes: the mock server
+   * scans every stored object on each create request, so 100,000 creates over HTTP take many minutes.
+   * meshdns still reads everything through list and watch over HTTP. Not ordered with concurrent API
+   * writes: seed before anything else writes to this cluster.
+   *
+   * @param path the collection's API path, e.g. {@code /api/v1/namespaces/shop/services}
+   */
+  public void load(String path, HasMetadata object) {
+    var meta = object.getMetadata();
+    meta.setUid(UUID.randomUUID().toString());
+    meta.setCreationTimestamp(ZonedDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS)
+        .format(DateTimeFormatter.ISO_INSTANT));
+    meta.setResourceVersion(String.valueOf(store.requestResourceVersion()));
+    meta.setGeneration(1L);
+    store.processEvent(path, store.getKey(path), null, null, Serialization.asJson(object));
   }
 
   public String id() {
@@ -117,7 +144,7 @@ public final class DemoCluster implements AutoCloseable {
   }
 
   /** CRUD for objects, plus the legacy discovery documents ({@code /api}, {@code /apis}, ...) for kubectl. */
-  private static final class DiscoveryServingDispatcher extends KubernetesMixedDispatcher {
+  private static final class DiscoveryServingDispatcher extends KubernetesCrudDispatcher {
     private static final Map<String, String> DOCUMENTS = Map.of(
         "/api", Serialization.asJson(new APIVersionsBuilder().withVersions("v1").build()),
         "/api/v1", Serialization.asJson(new APIResourceListBuilder().withGroupVersion("v1").withResources(
@@ -163,9 +190,6 @@ public final class DemoCluster implements AutoCloseable {
       return "\"" + path + "\":{\"post\":" + operation + ",\"patch\":" + operation + "}";
     }
 
-    DiscoveryServingDispatcher(Map<ServerRequest, Queue<ServerResponse>> responses) {
-      super(responses);
-    }
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {

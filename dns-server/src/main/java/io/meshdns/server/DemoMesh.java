@@ -13,6 +13,12 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The embedded two-cluster mesh of {@code meshdns demo}: clusters {@code east} and {@code west}, each a
@@ -33,13 +39,65 @@ public final class DemoMesh implements AutoCloseable {
         allow: [127.0.0.0/8, "::1"]
       """;
 
-  private final Map<String, DemoCluster> clusters = new LinkedHashMap<>();
+  /**
+   * The config of a synthetic mesh: as {@link #CONFIG}, with PTRs for the whole synthetic pod network
+   * (10.0.0.0/8).
+   */
+  static final String SYNTHETIC_CONFIG = """
+      dns:
+        bind: 127.0.0.1
+        port: 5353
+      reverseZones: [10.0.0.0/8]
+      axfr:
+        allow: [127.0.0.0/8, "::1"]
+      """;
 
-  private DemoMesh() {}
+  /** How many synthetic namespaces the services are spread over. */
+  static final int SYNTHETIC_NAMESPACES = 4;
+  /** Every this many services, one is headless (per-pod names, SRV per pod); the others are ClusterIP. */
+  static final int HEADLESS_EVERY = 10;
+  /** The EndpointSlice controller's default maximum of endpoints per slice. */
+  static final int ENDPOINTS_PER_SLICE = 100;
+
+  private final Map<String, DemoCluster> clusters = new LinkedHashMap<>();
+  private final Size size;
+
+  private DemoMesh(Size size) {
+    this.size = size;
+  }
+
+  /**
+   * The size of a synthetic mesh: every one of {@code services} services exists, exported, in each of
+   * {@code clusters} clusters, with {@code podsPerCluster} ready pods in each.
+   */
+  public record Size(int clusters, int services, int podsPerCluster) {
+    public Size {
+      if (clusters < 1 || clusters > 1000) {
+        throw new IllegalArgumentException("--clusters must be between 1 and 1000, was " + clusters);
+      }
+      if (services < 1) {
+        throw new IllegalArgumentException("--services must be at least 1, was " + services);
+      }
+      if (podsPerCluster < 0) {
+        throw new IllegalArgumentException("--pods-per-cluster must be 0 or more, was " + podsPerCluster);
+      }
+      // Every pod gets its own address in 10.0.0.0/8 (minus network and broadcast).
+      if ((long) clusters * services * podsPerCluster > (1 << 24) - 2) {
+        throw new IllegalArgumentException("--clusters x --services x --pods-per-cluster must be at most "
+            + ((1 << 24) - 2) + " (one 10.0.0.0/8 address per pod), was "
+            + (long) clusters * services * podsPerCluster);
+      }
+    }
+
+    /** Pods across the mesh: clusters x services x pods per cluster. */
+    public long endpoints() {
+      return (long) clusters * services * podsPerCluster;
+    }
+  }
 
   /** Starts {@code east} and {@code west}, writes their kubeconfigs into {@code kubeconfigDir}, seeds them. */
   public static DemoMesh start(Path kubeconfigDir) {
-    DemoMesh mesh = new DemoMesh();
+    DemoMesh mesh = new DemoMesh(null);
     try {
       for (String id : List.of("east", "west")) {
         mesh.clusters.put(id, DemoCluster.start(id, kubeconfigDir));
@@ -50,6 +108,136 @@ public final class DemoMesh implements AutoCloseable {
       throw e;
     }
     return mesh;
+  }
+
+  /**
+   * Starts clusters {@code c0..c<n-1>}, writes their kubeconfigs into {@code kubeconfigDir}, and creates
+   * the synthetic services and EndpointSlices of {@code size} through their APIs (see {@link #serviceName},
+   * {@link #podAddress}). Namespace {@code ns-<s mod 4>}; every {@value #HEADLESS_EVERY}th service
+   * headless with a named port and pod hostnames, so per-pod names and SRV sets exist.
+   */
+  public static DemoMesh startSynthetic(Path kubeconfigDir, Size size) {
+    DemoMesh mesh = new DemoMesh(size);
+    try {
+      // Each mock API server takes a second or more to start: start them side by side.
+      List<CompletableFuture<DemoCluster>> starting = new ArrayList<>();
+      for (int c = 0; c < size.clusters(); c++) {
+        String id = "c" + c;
+        starting.add(CompletableFuture.supplyAsync(() -> DemoCluster.start(id, kubeconfigDir)));
+      }
+      RuntimeException failed = null;
+      for (var s : starting) {
+        try {
+          DemoCluster cluster = s.join();
+          mesh.clusters.put(cluster.id(), cluster);
+        } catch (CompletionException e) {
+          failed = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+        }
+      }
+      if (failed != null) {
+        throw failed;
+      }
+      mesh.seedSynthetic();
+    } catch (RuntimeException e) {
+      mesh.close();
+      throw e;
+    }
+    return mesh;
+  }
+
+  /** The synthetic size, or {@code null} for the two-cluster demo. */
+  public Size size() {
+    return size;
+  }
+
+  /** The config meshdns serves this mesh with. */
+  public String config() {
+    return size == null ? CONFIG : SYNTHETIC_CONFIG;
+  }
+
+  public static String namespaceName(int service) {
+    return "ns-" + service % SYNTHETIC_NAMESPACES;
+  }
+
+  public static String serviceName(int service) {
+    return "svc-" + service;
+  }
+
+  public static boolean isHeadless(int service) {
+    return service % HEADLESS_EVERY == HEADLESS_EVERY - 1;
+  }
+
+  /** Pod {@code pod} of service {@code service} in cluster {@code cluster}: one distinct 10.0.0.0/8 address. */
+  public String podAddress(int cluster, int service, int pod) {
+    long n = ((long) cluster * size.services() + service) * size.podsPerCluster() + pod + 1;
+    return "10." + (n >> 16 & 0xFF) + "." + (n >> 8 & 0xFF) + "." + (n & 0xFF);
+  }
+
+  /** The synthetic pods of one service in one cluster. */
+  public List<EndpointSpec> syntheticPods(int cluster, int service) {
+    List<EndpointSpec> pods = new ArrayList<>(size.podsPerCluster());
+    for (int p = 0; p < size.podsPerCluster(); p++) {
+      pods.add(new EndpointSpec(podAddress(cluster, service, p), true, isHeadless(service) ? "pod-" + p : null));
+    }
+    return pods;
+  }
+
+  /**
+   * Stores the services and their slices straight into each cluster's mock API server (see
+   * {@link DemoCluster#load}), one thread per cluster up to the machine's cores.
+   */
+  private void seedSynthetic() {
+    int namespaces = Math.min(SYNTHETIC_NAMESPACES, size.services());
+    List<DemoCluster> all = List.copyOf(clusters.values());
+    ExecutorService pool = Executors.newFixedThreadPool(
+        Math.max(1, Math.min(all.size(), Runtime.getRuntime().availableProcessors())), r -> {
+          Thread t = new Thread(r, "demo-seed");
+          t.setDaemon(true);
+          return t;
+        });
+    try {
+      List<Future<?>> work = new ArrayList<>();
+      for (int c = 0; c < all.size(); c++) {
+        int cluster = c;
+        DemoCluster target = all.get(c);
+        work.add(pool.submit(() -> {
+          for (int n = 0; n < namespaces; n++) {
+            target.load("/api/v1/namespaces",
+                new NamespaceBuilder().withNewMetadata().withName("ns-" + n).endMetadata().build());
+          }
+          for (int s = 0; s < size.services(); s++) {
+            seedService(target, cluster, s);
+          }
+        }));
+      }
+      for (Future<?> f : work) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while seeding the synthetic mesh", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("seeding the synthetic mesh failed: " + e.getCause(), e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** One service in one cluster and its EndpointSlices of up to 100 endpoints, as the controller cuts them. */
+  private void seedService(DemoCluster target, int cluster, int service) {
+    String ns = namespaceName(service);
+    String name = serviceName(service);
+    long ip = (long) cluster * size.services() + service + 1; // 100.64.0.0/10 holds 4M service IPs
+    String clusterIp = "100." + (64 + (ip >> 16 & 0x3F)) + "." + (ip >> 8 & 0xFF) + "." + (ip & 0xFF);
+    Service svc = isHeadless(service) ? headless(service(ns, name, "None", true), "tcp-db", 5432)
+        : service(ns, name, clusterIp, true);
+    target.load("/api/v1/namespaces/" + ns + "/services", svc);
+    List<EndpointSpec> pods = syntheticPods(cluster, service);
+    for (int from = 0, k = 0; from < pods.size(); from += ENDPOINTS_PER_SLICE, k++) {
+      List<EndpointSpec> part = pods.subList(from, Math.min(pods.size(), from + ENDPOINTS_PER_SLICE));
+      target.load("/apis/discovery.k8s.io/v1/namespaces/" + ns + "/endpointslices",
+          sliceOf(ns, name, name + "-c" + cluster + "-" + k, part));
+    }
   }
 
   public DemoCluster cluster(String id) {
@@ -141,7 +329,14 @@ public final class DemoMesh implements AutoCloseable {
   /** Creates or replaces an IPv4 EndpointSlice of a service, as the EndpointSlice controller would. */
   public static EndpointSlice slice(KubernetesClient client, String namespace, String service, String sliceName,
       List<EndpointSpec> endpoints) {
-    var slice = new EndpointSliceBuilder()
+    return client.discovery().v1().endpointSlices().resource(sliceOf(namespace, service, sliceName, endpoints))
+        .createOr(existing -> existing.update());
+  }
+
+  /** An IPv4 EndpointSlice of a service, labelled as the EndpointSlice controller labels them. */
+  public static EndpointSlice sliceOf(String namespace, String service, String sliceName,
+      List<EndpointSpec> endpoints) {
+    return new EndpointSliceBuilder()
         .withNewMetadata().withNamespace(namespace).withName(sliceName)
         .addToLabels("kubernetes.io/service-name", service)
         .addToLabels("endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io")
@@ -154,7 +349,6 @@ public final class DemoMesh implements AutoCloseable {
             .withNewConditions().withReady(e.ready()).withServing(e.ready()).withTerminating(false).endConditions()
             .build()).toList())
         .build();
-    return client.discovery().v1().endpointSlices().resource(slice).createOr(existing -> existing.update());
   }
 
   @Override
@@ -162,5 +356,6 @@ public final class DemoMesh implements AutoCloseable {
     for (DemoCluster c : clusters.values()) {
       c.close();
     }
+    clusters.clear(); // so the stopped servers' stores can be collected while the mesh object lives on
   }
 }

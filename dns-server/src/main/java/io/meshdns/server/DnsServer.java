@@ -11,6 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -26,7 +27,6 @@ import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -34,6 +34,7 @@ import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Message;
@@ -49,6 +50,10 @@ import org.xbill.DNS.Type;
  */
 final class DnsServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DnsServer.class);
+  /** The longest UDP query read whole; longer ones are cut (Netty's default datagram buffer size). */
+  static final int MAX_UDP_QUERY = 2048;
+  /** Queries read per recvmmsg system call, when the socket holds that many. */
+  static final int READ_BATCH = 16;
   /** One debug line per query when this logger is at debug ({@code --query-log}); off by default. */
   static final String QUERY_LOG = "io.meshdns.server.QueryLog";
 
@@ -113,19 +118,6 @@ final class DnsServer implements AutoCloseable {
     return address;
   }
 
-  /** Whether every UDP and TCP listener is still open. */
-  boolean listening() {
-    if (channels.isEmpty()) {
-      return false;
-    }
-    for (Channel c : channels) {
-      if (!c.isActive()) {
-        return false;
-      }
-    }
-    return true;
-  }
-
   private Channel bindTcp(InetSocketAddress at) throws InterruptedException {
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
@@ -155,26 +147,52 @@ final class DnsServer implements AutoCloseable {
         .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
         .handler(new UdpQueryHandler());
     if (epoll) {
-      b.option(EpollChannelOption.SO_REUSEPORT, true);
+      // One recvmmsg reads up to READ_BATCH queries (each slot MAX_UDP_QUERY bytes, Netty's default
+      // datagram buffer, so the longest query accepted is unchanged); the answers leave in one sendmmsg.
+      b.option(EpollChannelOption.SO_REUSEPORT, true)
+          .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_UDP_QUERY)
+          .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_UDP_QUERY * READ_BATCH));
     }
     return b.bind(at).sync().channel();
   }
 
+  /** Whether every UDP and TCP listener is still open. */
+  boolean listening() {
+    if (channels.isEmpty()) {
+      return false;
+    }
+    for (Channel c : channels) {
+      if (!c.isActive()) {
+        return false;
+      }
+    }
+    return true;
+  }
   @ChannelHandler.Sharable
   private final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
       long start = System.nanoTime();
-      byte[] query = ByteBufUtil.getBytes(packet.content());
-      byte[] answer = safeRespond(query, packet.sender().getAddress(), false);
+      ByteBuf answer;
+      try {
+        answer = responder.respond(packet.content(), packet.sender().getAddress(), false, ctx.alloc());
+      } catch (RuntimeException e) {
+        answer = servfail(packet.content(), e);
+      }
       long nanos = System.nanoTime() - start;
-      metrics.record(false, query, answer, nanos);
+      metrics.record(false, packet.content(), answer, nanos);
       if (queryLog != null) {
-        logQuery(packet.sender().getAddress(), "udp", query, answer, nanos);
+        logQuery(packet.sender().getAddress(), "udp", packet.content(), answer, nanos);
       }
       if (answer != null) {
-        ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(answer), packet.sender()), ctx.voidPromise());
+        ctx.write(new DatagramPacket(answer, packet.sender()), ctx.voidPromise());
       }
+    }
+
+    /** After every query of one read: the answers written since go out together (sendmmsg with epoll). */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+      ctx.flush();
     }
 
     @Override
@@ -187,27 +205,30 @@ final class DnsServer implements AutoCloseable {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
       long start = System.nanoTime();
-      byte[] query = ByteBufUtil.getBytes(frame);
       InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-      List<byte[]> answers;
+      List<ByteBuf> answers;
       try {
-        answers = responder.respondTcp(query, client);
+        answers = responder.respondTcp(frame, client, ctx.alloc());
       } catch (RuntimeException e) {
-        log.debug("query failed: {}", e.toString());
-        byte[] servfail = QueryResponder.servfail(query);
+        ByteBuf servfail = servfail(frame, e);
         answers = servfail == null ? List.of() : List.of(servfail);
       }
       long nanos = System.nanoTime() - start;
-      byte[] first = answers.isEmpty() ? null : answers.get(0);
-      metrics.record(true, query, first, nanos);
+      ByteBuf first = answers.isEmpty() ? null : answers.get(0);
+      metrics.record(true, frame, first, nanos);
       if (queryLog != null) {
-        logQuery(client, "tcp", query, first, nanos);
+        logQuery(client, "tcp", frame, first, nanos);
       }
       // RFC 7766: queries on one connection are answered as they come (pipelining); each answer is
       // written without waiting for the client to read the previous one.
-      for (byte[] answer : answers) {
-        ctx.write(Unpooled.wrappedBuffer(answer));
+      for (ByteBuf answer : answers) {
+        ctx.write(answer);
       }
+    }
+
+    /** After every query of one read: their answers go out together. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
       ctx.flush();
     }
 
@@ -254,18 +275,9 @@ final class DnsServer implements AutoCloseable {
     }
   }
 
-  /** No packet may escape as an exception: a bug in one answer costs that answer, never the listener. */
-  private byte[] safeRespond(byte[] query, InetAddress client, boolean tcp) {
-    try {
-      return responder.respond(query, client, tcp);
-    } catch (RuntimeException e) {
-      log.debug("query failed: {}", e.toString());
-      return QueryResponder.servfail(query);
-    }
-  }
-
-  /** The optional query log: parses the messages again, which only a debugging operator pays for. */
-  private void logQuery(InetAddress client, String proto, byte[] query, byte[] answer, long nanos) {
+  private void logQuery(InetAddress client, String proto, ByteBuf queryBuf, ByteBuf answerBuf, long nanos) {
+    byte[] query = ByteBufUtil.getBytes(queryBuf);
+    byte[] answer = answerBuf == null ? null : ByteBufUtil.getBytes(answerBuf);
     String question = "-";
     try {
       Record q = new Message(query).getQuestion();
@@ -286,6 +298,12 @@ final class DnsServer implements AutoCloseable {
       }
     }
     queryLog.debug("client={} proto={} {} {} micros={}", client.getHostAddress(), proto, question, result, nanos / 1000);
+  }
+  /** No packet may escape as an exception: a bug in one answer costs that answer, never the listener. */
+  private static ByteBuf servfail(ByteBuf query, RuntimeException e) {
+    log.debug("query failed: {}", e.toString());
+    byte[] servfail = QueryResponder.servfail(ByteBufUtil.getBytes(query));
+    return servfail == null ? null : Unpooled.wrappedBuffer(servfail);
   }
 
   @Override

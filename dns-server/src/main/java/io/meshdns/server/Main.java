@@ -1,9 +1,11 @@
 package io.meshdns.server;
 
 import io.meshdns.discovery.ClusterConfigException;
+import io.meshdns.discovery.ClusterState;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
@@ -116,7 +118,9 @@ public final class Main {
   }
 
   @Command(name = "demo", mixinStandardHelpOptions = true,
-      description = "Run meshdns on an embedded two-cluster mesh (east, west) of mock Kubernetes API servers.")
+      description = {"Run meshdns on an embedded two-cluster mesh (east, west) of mock Kubernetes API servers.",
+          "With --services, --pods-per-cluster or --clusters other than 2: a synthetic mesh of clusters c0..cN-1 "
+              + "(every service in every cluster, loaded through the same discovery path)."})
   static final class Demo implements Callable<Integer> {
     @CommandLine.Mixin
     ListenOptions listen = new ListenOptions();
@@ -125,18 +129,32 @@ public final class Main {
         description = "Where to write <cluster>.kubeconfig for each demo cluster (default: a new temporary folder).")
     Path kubeconfigDir;
 
+    @Option(names = "--clusters", paramLabel = "C", description = "Synthetic mesh: number of clusters (default 2).")
+    Integer clusters;
+
+    @Option(names = "--services", paramLabel = "N",
+        description = "Synthetic mesh: services, each exported by every cluster (default 100).")
+    Integer services;
+
+    @Option(names = "--pods-per-cluster", paramLabel = "K",
+        description = "Synthetic mesh: ready pods of each service in each cluster (default 3).")
+    Integer podsPerCluster;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
       listen.validate(spec.commandLine());
+      DemoMesh.Size size = syntheticSize();
       Path dir = kubeconfigDir != null ? kubeconfigDir : Files.createTempDirectory("meshdns-demo-");
-      ServerConfig cfg = ConfigLoader.parse("(demo)", DemoMesh.CONFIG).withDns(listen.bind, listen.dnsPort);
+      long seedStart = System.nanoTime();
+      DemoMesh demo = size == null ? DemoMesh.start(dir) : DemoMesh.startSynthetic(dir, size);
+      long seedMillis = (System.nanoTime() - seedStart) / 1_000_000;
+      ServerConfig cfg = ConfigLoader.parse("(demo)", demo.config()).withDns(listen.bind, listen.dnsPort);
       // The demo's HTTP listener follows its DNS address (loopback unless --bind says otherwise).
       cfg = cfg.withHttp(cfg.dns().bind(), listen.httpPort);
       listen.applyLogging();
-      DemoMesh demo = DemoMesh.start(dir);
       MeshdnsServer server;
       try {
         server = MeshdnsServer.start(cfg, demo.specs());
@@ -144,9 +162,52 @@ public final class Main {
         demo.close();
         throw e;
       }
-      printWelcome(spec.commandLine().getOut(), cfg, server, demo);
+      if (size == null) {
+        printWelcome(spec.commandLine().getOut(), cfg, server, demo);
+      } else {
+        printSynthetic(spec.commandLine().getOut(), cfg, server, demo, seedMillis);
+      }
       runUntilShutdown(demo, server);
       return 0;
+    }
+
+    /** The synthetic size, or {@code null} for the classic two-cluster demo. */
+    private DemoMesh.Size syntheticSize() {
+      if (services == null && podsPerCluster == null && (clusters == null || clusters == 2)) {
+        return null;
+      }
+      try {
+        return new DemoMesh.Size(clusters == null ? 2 : clusters, services == null ? 100 : services,
+            podsPerCluster == null ? 3 : podsPerCluster);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+      }
+    }
+
+    /** Waits for the whole synthetic mesh to be in a snapshot, then says so (scripts wait for that line). */
+    private static void printSynthetic(PrintWriter out, ServerConfig cfg, MeshdnsServer server, DemoMesh demo,
+        long seedMillis) throws InterruptedException {
+      DemoMesh.Size size = demo.size();
+      var dns = server.dnsAddress();
+      String at = dns.getAddress().getHostAddress();
+      out.printf("meshdns demo: zone %s on %s port %d (UDP and TCP)%n", cfg.zone(), at, dns.getPort());
+      out.printf("Synthetic mesh: %d clusters (c0..c%d) x %d services x %d pods = %d endpoints, created in %.1f s%n",
+          size.clusters(), size.clusters() - 1, size.services(), size.podsPerCluster(), size.endpoints(),
+          seedMillis / 1000.0);
+      out.printf("  kubeconfigs in %s%n", demo.cluster("c0").kubeconfig().getParent());
+      out.flush();
+      long start = System.nanoTime();
+      boolean synced = server.awaitServed(s -> s.clusters().size() == size.clusters()
+          && s.clusters().values().stream().allMatch(h -> h.state() == ClusterState.SYNCED)
+          && s.clusters().values().stream().mapToLong(h -> h.endpoints()).sum() == size.endpoints(),
+          Duration.ofMinutes(10));
+      out.printf(synced ? "mesh synced: %d endpoints in the zone after %.1f s%n"
+          : "mesh NOT synced after %2$.1f s (expected %1$d endpoints)%n",
+          size.endpoints(), (System.nanoTime() - start) / 1e9);
+      out.printf("Try: dig @%s -p %d %s.%s.svc.%s +short%n", at, dns.getPort(), DemoMesh.serviceName(0),
+          DemoMesh.namespaceName(0), cfg.zone());
+      out.println("Press Ctrl-C to stop.");
+      out.flush();
     }
 
     private static void printWelcome(PrintWriter out, ServerConfig cfg, MeshdnsServer server, DemoMesh demo) {

@@ -6,7 +6,9 @@ import io.meshdns.discovery.MeshWatcher;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.LoadBalancingConfig;
 import io.meshdns.loadbalancer.QuerierResolver;
+import io.meshdns.discovery.MeshSnapshot;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -26,6 +28,8 @@ import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 
 /**
  * The assembled application: discovery feeding the zone, the zone answered over UDP and TCP, and the
@@ -36,12 +40,15 @@ public final class MeshdnsServer implements AutoCloseable {
   private final DnsServer dns;
   private final HttpServer http;
   private final JvmGcMetrics gcMetrics;
+  private final AtomicReference<MeshSnapshot> served;
 
-  private MeshdnsServer(MeshWatcher mesh, DnsServer dns, HttpServer http, JvmGcMetrics gcMetrics) {
+  private MeshdnsServer(MeshWatcher mesh, DnsServer dns, HttpServer http, JvmGcMetrics gcMetrics,
+      AtomicReference<MeshSnapshot> served) {
     this.mesh = mesh;
     this.dns = dns;
     this.http = http;
     this.gcMetrics = gcMetrics;
+    this.served = served;
   }
 
   /**
@@ -71,6 +78,8 @@ public final class MeshdnsServer implements AutoCloseable {
       responder.update(snapshot);
       meshMetrics.installed(snapshot); // right after: the propagation delay ends when the responder has it
     });
+    AtomicReference<MeshSnapshot> served = new AtomicReference<>(MeshSnapshot.empty());
+    mesh.addListener(served::set); // the snapshot DNS answers from
     mesh.addListener(new MeshEventLog());
     var readiness = new Readiness(mesh::snapshot, mesh::clusters, config.readyAfterDuration(), startedAt);
     mesh.addListener(snapshot -> readiness.check()); // logs readiness changes as they happen
@@ -104,7 +113,7 @@ public final class MeshdnsServer implements AutoCloseable {
       throw e;
     }
     mesh.setClusters(clusters).join();
-    return new MeshdnsServer(mesh, dns, http, gcMetrics);
+    return new MeshdnsServer(mesh, dns, http, gcMetrics, served);
   }
 
   /**
@@ -175,6 +184,21 @@ public final class MeshdnsServer implements AutoCloseable {
 
   public MeshWatcher mesh() {
     return mesh;
+  }
+
+  /**
+   * Waits until the snapshot DNS answers from satisfies {@code condition}. The watcher's own snapshot
+   * ({@link MeshWatcher#snapshot()}) is ahead of it while the zone index is being rebuilt.
+   */
+  public boolean awaitServed(Predicate<MeshSnapshot> condition, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.test(served.get())) {
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(10);
+    }
+    return true;
   }
 
   @Override

@@ -87,6 +87,50 @@ final class QueryMetrics {
     (tcp ? tcpDuration : udpDuration).record(nanos, TimeUnit.NANOSECONDS);
   }
 
+  /** Records one query answered from Netty buffers; reads them in place (no copy, no allocation). */
+  void record(boolean tcp, io.netty.buffer.ByteBuf query, io.netty.buffer.ByteBuf response, long nanos) {
+    Counter[] byType = tcp ? tcpByType : udpByType;
+    int qtype = qtype(query);
+    if (qtype >= 0 && qtype < byType.length) {
+      byType[qtype].increment();
+    } else {
+      (tcp ? tcpOther : udpOther).increment();
+    }
+    if (response != null && response.readableBytes() > 3) {
+      byRcode[response.getByte(response.readerIndex() + 3) & 0x0F].increment();
+    }
+    (tcp ? tcpDuration : udpDuration).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** As {@link #qtype(byte[])}, for a buffer's readable bytes. */
+  static int qtype(io.netty.buffer.ByteBuf b) {
+    int base = b.readerIndex();
+    int n = b.readableBytes();
+    if (n < 12 || (b.getByte(base + 4) == 0 && b.getByte(base + 5) == 0)) {
+      return -1;
+    }
+    int i = 12;
+    while (i < n) {
+      int len = b.getByte(base + i) & 0xFF;
+      if (len == 0) {
+        i += 1;
+        break;
+      }
+      if ((len & 0xC0) == 0xC0) {
+        i += 2;
+        break;
+      }
+      if ((len & 0xC0) != 0) {
+        return -1;
+      }
+      i += len + 1;
+    }
+    if (i > n - 2) {
+      return -1;
+    }
+    return b.getUnsignedShort(base + i);
+  }
+
   /** The first question's type, read from the wire without parsing the message; -1 when unreadable. */
   static int qtype(byte[] m) {
     if (m.length < 12 || (m[4] == 0 && m[5] == 0)) {

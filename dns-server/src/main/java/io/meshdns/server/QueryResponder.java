@@ -11,6 +11,10 @@ import io.meshdns.loadbalancer.Cidr;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.loadbalancer.QueryContext;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -41,7 +45,7 @@ import org.xbill.DNS.Type;
  * Turns one DNS query (wire bytes) into its answer (wire bytes), authoritatively for the mesh's zones.
  *
  * <p>The hot path: read the question from the bytes ({@link WireQuery}), find the encoded answer in the
- * cache, patch the ID, RD bit and the question's exact case (0x20) into a copy. A miss parses with dnsjava,
+ * cache, write it into a pooled buffer with the ID, RD bit and the question's exact case (0x20) patched in. A miss parses with dnsjava,
  * looks the name up in the current {@link ZoneIndex} (a volatile read), lets the load balancer choose
  * endpoints and encodes. No locks, no blocking, no logging per query.
  */
@@ -62,6 +66,12 @@ final class QueryResponder {
   private final ServerConfig.Chaos chaos;
   private final Cache<AnswerKey, CachedAnswer> cache;
   private volatile ZoneIndex index;
+  private final FastThreadLocal<Scratch> scratch = new FastThreadLocal<>() {
+    @Override
+    protected Scratch initialValue() {
+      return new Scratch();
+    }
+  };
 
   QueryResponder(ServerConfig config, EndpointSelector selector, QuerierResolver querier) {
     this.settings = ZoneSettings.of(config);
@@ -81,7 +91,8 @@ final class QueryResponder {
 
   /** Called on the discovery publisher thread with each new snapshot. */
   void update(MeshSnapshot snapshot) {
-    index = ZoneIndex.build(settings, snapshot);
+    // Only the services that changed since the last snapshot are rebuilt.
+    index = ZoneIndex.build(settings, snapshot, index);
     // Entries of older versions are ignored on lookup; dropping them frees the memory sooner.
     if (cache != null) {
       cache.invalidateAll();
@@ -112,46 +123,82 @@ final class QueryResponder {
   }
 
 
-  /**
-   * @param tcp whether the answer goes over TCP (no size limit); over UDP the client's EDNS size decides
-   * @return the response, or {@code null} when the packet is to be dropped
-   */
+  /** The same answer as bytes, off the hot path (the status page's resolve form, tests). */
   byte[] respond(byte[] packet, InetAddress client, boolean tcp) {
-    WireQuery wire = WireQuery.parse(packet, clusterOptionCode);
+    ByteBuf answer = respond(io.netty.buffer.Unpooled.wrappedBuffer(packet), client, tcp,
+        io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
+    if (answer == null) {
+      return null;
+    }
+    try {
+      return io.netty.buffer.ByteBufUtil.getBytes(answer);
+    } finally {
+      answer.release();
+    }
+  }
+
+  /**
+   * Answers one query. The cache-hit path allocates nothing on the Java heap: the query is copied into this
+   * thread's scratch space, read there, and the cached answer is written into a buffer of {@code alloc}
+   * (pooled, so recycled) with the query's ID, RD bit and name bytes patched in.
+   *
+   * @param query the query; not released
+   * @param tcp whether the answer goes over TCP (no size limit); over UDP the client's EDNS size decides
+   * @return the response, owned by the caller, or {@code null} when the packet is to be dropped
+   */
+  ByteBuf respond(ByteBuf query, InetAddress client, boolean tcp, ByteBufAllocator alloc) {
+    Scratch s = scratch.get();
+    int length = Math.min(query.readableBytes(), s.packet.length);
+    query.getBytes(query.readerIndex(), s.packet, 0, length);
+    WireQuery wire = s.wire;
+    boolean plain = wire.read(s.packet, length, clusterOptionCode);
     ZoneIndex zone = index;
-    AnswerKey key = null;
-    if (wire != null && cache != null && wire.qtype() != Type.AXFR && wire.qtype() != Type.IXFR) {
-      QueryContext context = wire.clusterOptionAt() < 0 ? querier.resolve(client)
-          : querier.resolve(client, packet, wire.clusterOptionAt(), wire.clusterOptionLength());
-      key = new AnswerKey(wire.question(), sizeLimit(tcp, wire.ednsPayload()), wire.ednsPayload() >= 0,
-          context.querierCluster(), context.querierZone());
-      CachedAnswer hit = cache.getIfPresent(key);
+    AnswerKey probe = null;
+    if (plain && cache != null && wire.qtype != Type.AXFR && wire.qtype != Type.IXFR) {
+      // As QuerierResolver.resolve, without building a QueryContext.
+      ClusterId cluster = wire.clusterOptionAt < 0 ? null
+          : querier.clusterOfOption(s.packet, wire.clusterOptionAt, wire.clusterOptionLength);
+      if (cluster == null) {
+        cluster = querier.clusterOfSource(client);
+      }
+      probe = s.probe.set(wire.question, wire.questionLength, sizeLimit(tcp, wire.ednsPayload),
+          wire.ednsPayload >= 0, cluster, querier.zoneOfSource(client));
+      CachedAnswer hit = cache.getIfPresent(probe);
       if (hit != null && hit.version == zone.snapshot.version()) {
-        return hit.patched(packet, wire.nameLength());
+        return hit.patched(alloc, s.packet, wire.nameLength);
       }
     }
-    byte[] response = respondUncached(packet, client, tcp, zone);
-    if (key != null && response != null && (response[3] & 0x0F) != Rcode.SERVFAIL) {
-      cache.put(key, new CachedAnswer(zone.snapshot.version(), response));
+    byte[] response = respondUncached(Arrays.copyOf(s.packet, length), client, tcp, zone);
+    if (response == null) {
+      return null;
     }
-    return response;
+    if (probe != null && (response[3] & 0x0F) != Rcode.SERVFAIL) {
+      cache.put(probe.copy(), new CachedAnswer(zone.snapshot.version(), response));
+    }
+    return alloc.ioBuffer(response.length).writeBytes(response);
   }
 
   /**
    * Over TCP a query may need several messages (a zone transfer); every other query gets one.
    *
-   * @return the messages to send in order; empty when the query is to be dropped
+   * @return the messages to send in order, owned by the caller; empty when the query is to be dropped
    */
-  List<byte[]> respondTcp(byte[] packet, InetAddress client) {
-    WireQuery wire = WireQuery.parse(packet, clusterOptionCode);
-    if (wire != null && wire.qtype() == Type.AXFR) {
+  List<ByteBuf> respondTcp(ByteBuf query, InetAddress client, ByteBufAllocator alloc) {
+    Scratch s = scratch.get();
+    int length = Math.min(query.readableBytes(), s.packet.length);
+    query.getBytes(query.readerIndex(), s.packet, 0, length);
+    if (s.wire.read(s.packet, length, clusterOptionCode) && s.wire.qtype == Type.AXFR) {
       try {
-        return transfer(new Message(packet), client, index);
+        List<ByteBuf> out = new ArrayList<>();
+        for (byte[] message : transfer(new Message(Arrays.copyOf(s.packet, length)), client, index)) {
+          out.add(Unpooled.wrappedBuffer(message));
+        }
+        return out;
       } catch (IOException e) {
         // fall through: the normal path answers FORMERR
       }
     }
-    byte[] one = respond(packet, client, true);
+    ByteBuf one = respond(query, client, true, alloc);
     return one == null ? List.of() : List.of(one);
   }
 
@@ -430,18 +477,58 @@ final class QueryResponder {
     return out;
   }
 
-  /** What an answer depends on besides the snapshot: the question, the size limit, who asks. */
-  record AnswerKey(byte[] question, int sizeLimit, boolean edns, ClusterId cluster, String zone) {
+  /**
+   * What an answer depends on besides the snapshot: the question, the size limit, who asks. Keys in the
+   * cache are immutable copies; each thread looks up with its own reused, mutable probe ({@link #set}).
+   */
+  static final class AnswerKey {
+    private byte[] question;
+    private int questionLength;
+    private int sizeLimit;
+    private boolean edns;
+    private ClusterId cluster;
+    private String zone;
+    private int hash;
+
+    AnswerKey set(byte[] question, int questionLength, int sizeLimit, boolean edns, ClusterId cluster, String zone) {
+      this.question = question;
+      this.questionLength = questionLength;
+      this.sizeLimit = sizeLimit;
+      this.edns = edns;
+      this.cluster = cluster;
+      this.zone = zone;
+      int h = 1;
+      for (int i = 0; i < questionLength; i++) {
+        h = 31 * h + question[i];
+      }
+      this.hash = (h * 31 + sizeLimit) * 31 + Objects.hashCode(cluster);
+      return this;
+    }
+
+    /** An immutable key with this probe's values, for storing in the cache. */
+    AnswerKey copy() {
+      return new AnswerKey().set(Arrays.copyOf(question, questionLength), questionLength, sizeLimit, edns, cluster, zone);
+    }
+
     @Override
     public boolean equals(Object o) {
-      return o instanceof AnswerKey k && k.sizeLimit == sizeLimit && k.edns == edns
-          && Arrays.equals(k.question, question) && Objects.equals(k.cluster, cluster) && Objects.equals(k.zone, zone);
+      return o instanceof AnswerKey k && k.hash == hash && k.sizeLimit == sizeLimit && k.edns == edns
+          && Arrays.equals(k.question, 0, k.questionLength, question, 0, questionLength)
+          && Objects.equals(k.cluster, cluster) && Objects.equals(k.zone, zone);
     }
 
     @Override
     public int hashCode() {
-      return (Arrays.hashCode(question) * 31 + sizeLimit) * 31 + Objects.hashCode(cluster);
+      return hash;
     }
+  }
+
+  /** One thread's reused space for the cache-hit path. */
+  private static final class Scratch {
+    /** The longest query: a TCP message. */
+    final byte[] packet = new byte[TCP_MAX];
+    final WireQuery wire = new WireQuery();
+    final AnswerKey probe = new AnswerKey();
   }
 
   /** An encoded answer; reused for later queries of the same key with their own ID, RD bit and case. */
@@ -454,14 +541,14 @@ final class QueryResponder {
       this.wire = wire;
     }
 
-    byte[] patched(byte[] query, int nameLength) {
-      byte[] out = wire.clone();
-      out[0] = query[0];
-      out[1] = query[1];
-      out[2] = (byte) ((out[2] & ~0x01) | (query[2] & 0x01));
+    ByteBuf patched(ByteBufAllocator alloc, byte[] query, int nameLength) {
+      ByteBuf out = alloc.ioBuffer(wire.length).writeBytes(wire);
+      out.setByte(0, query[0]);
+      out.setByte(1, query[1]);
+      out.setByte(2, (wire[2] & ~0x01) | (query[2] & 0x01));
       // The question is the first name in the answer and every owner name points back to it, so copying
       // the query's name bytes gives the whole answer the client's exact case (0x20 randomisation).
-      System.arraycopy(query, WireQuery.HEADER, out, WireQuery.HEADER, nameLength);
+      out.setBytes(WireQuery.HEADER, query, WireQuery.HEADER, nameLength);
       return out;
     }
   }

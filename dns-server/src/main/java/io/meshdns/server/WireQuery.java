@@ -1,42 +1,53 @@
 package io.meshdns.server;
 
-import java.util.Arrays;
-
 /**
  * A plain query read straight from its wire bytes, without building a dnsjava message: what the answer
  * cache needs to look up an answer. Anything unusual (several questions, records other than one OPT,
- * EDNS version above 0, compression in the question) is left to the full parser by returning
- * {@code null}, so this class only has to be right about the common case.
+ * EDNS version above 0, compression in the question) is left to the full parser ({@link #read} returns
+ * {@code false}), so this class only has to be right about the common case.
  *
- * @param question the question in wire form with the name lowercased, then qtype and qclass
- * @param nameLength the length of the question's name in wire form (it starts at offset 12)
- * @param qtype the question's type
- * @param ednsPayload the EDNS UDP payload size, or -1 without an OPT record
- * @param clusterOptionAt where the data of the EDNS0 option carrying the querier's cluster starts in the
- *     packet, or -1 without one
- * @param clusterOptionLength the length of that data
+ * <p>One instance is reused for every query its thread reads, so the cache-hit path allocates nothing:
+ * it is mutable and must never leave that thread.
  */
-record WireQuery(byte[] question, int nameLength, int qtype, int qclass, int ednsPayload, int clusterOptionAt,
-    int clusterOptionLength) {
+final class WireQuery {
   static final int HEADER = 12;
+  /** A name is at most 255 bytes in wire form; then qtype and qclass. */
+  static final int MAX_QUESTION = 255 + 4;
   private static final int TYPE_OPT = 41;
 
-  /** Reads a standard query (QR=0, opcode QUERY, one question); {@code null} for anything else. */
-  static WireQuery parse(byte[] p, int clusterOptionCode) {
-    if (p.length < HEADER + 5 || (p[2] & 0xF8) != 0) { // QR=0 and opcode 0
-      return null;
+  /** The question in wire form with the name lowercased, then qtype and qclass; {@link #questionLength} bytes. */
+  final byte[] question = new byte[MAX_QUESTION];
+  int questionLength;
+  /** The length of the question's name in wire form (it starts at offset 12). */
+  int nameLength;
+  int qtype;
+  int qclass;
+  /** The EDNS UDP payload size, or -1 without an OPT record. */
+  int ednsPayload;
+  /** Where the data of the EDNS0 option carrying the querier's cluster starts in the packet, or -1. */
+  int clusterOptionAt;
+  int clusterOptionLength;
+
+  /**
+   * Reads a standard query (QR=0, opcode QUERY, one question) from {@code p[0..length)}.
+   *
+   * @return whether it is one; {@code false} leaves the fields undefined
+   */
+  boolean read(byte[] p, int length, int clusterOptionCode) {
+    if (length < HEADER + 5 || (p[2] & 0xF8) != 0) { // QR=0 and opcode 0
+      return false;
     }
     int qd = u16(p, 4);
     int an = u16(p, 6);
     int ns = u16(p, 8);
     int ar = u16(p, 10);
     if (qd != 1 || an != 0 || ns != 0 || ar > 1) {
-      return null;
+      return false;
     }
     int i = HEADER;
     while (true) {
-      if (i >= p.length) {
-        return null;
+      if (i >= length) {
+        return false;
       }
       int len = p[i] & 0xFF;
       if (len == 0) {
@@ -44,64 +55,59 @@ record WireQuery(byte[] question, int nameLength, int qtype, int qclass, int edn
         break;
       }
       if (len > 63) {
-        return null; // compression pointer or extended label: the full parser decides
+        return false; // compression pointer or extended label: the full parser decides
       }
       i += len + 1;
       if (i - HEADER > 255) {
-        return null;
+        return false;
       }
     }
-    int nameLength = i - HEADER;
-    if (i + 4 > p.length) {
-      return null;
+    nameLength = i - HEADER;
+    if (i + 4 > length) {
+      return false;
     }
-    int qtype = u16(p, i);
-    int qclass = u16(p, i + 2);
+    qtype = u16(p, i);
+    qclass = u16(p, i + 2);
     int end = i + 4;
-    byte[] question = Arrays.copyOfRange(p, HEADER, end);
-    for (int k = 0; k < nameLength; ) {
-      int len = question[k] & 0xFF;
-      for (int j = k + 1; j <= k + len; j++) {
-        byte b = question[j];
-        if (b >= 'A' && b <= 'Z') {
-          question[j] = (byte) (b + 32);
-        }
-      }
-      k += len + 1;
+    questionLength = end - HEADER;
+    for (int k = 0; k < questionLength; k++) {
+      byte b = p[HEADER + k];
+      // Label length bytes are at most 63, below 'A': lowercasing every byte of the name is safe.
+      question[k] = k < nameLength && b >= 'A' && b <= 'Z' ? (byte) (b + 32) : b;
     }
-    int payload = -1;
-    int clusterAt = -1;
-    int clusterLength = 0;
+    ednsPayload = -1;
+    clusterOptionAt = -1;
+    clusterOptionLength = 0;
     if (ar == 1) {
       // OPT: root name, type 41, class = payload size, TTL = ext-rcode/version/flags, rdata = options.
-      if (end + 11 > p.length || p[end] != 0 || u16(p, end + 1) != TYPE_OPT || p[end + 6] != 0) {
-        return null; // not an OPT, or EDNS version > 0 (BADVERS is the full parser's job)
+      if (end + 11 > length || p[end] != 0 || u16(p, end + 1) != TYPE_OPT || p[end + 6] != 0) {
+        return false; // not an OPT, or EDNS version > 0 (BADVERS is the full parser's job)
       }
-      payload = u16(p, end + 3);
+      ednsPayload = u16(p, end + 3);
       int rdlen = u16(p, end + 9);
       int o = end + 11;
-      if (o + rdlen != p.length) {
-        return null;
+      if (o + rdlen != length) {
+        return false;
       }
       while (o < end + 11 + rdlen) {
-        if (o + 4 > p.length) {
-          return null;
+        if (o + 4 > length) {
+          return false;
         }
         int code = u16(p, o);
         int olen = u16(p, o + 2);
-        if (o + 4 + olen > p.length) {
-          return null;
+        if (o + 4 + olen > length) {
+          return false;
         }
-        if (code == clusterOptionCode && clusterAt < 0) {
-          clusterAt = o + 4;
-          clusterLength = olen;
+        if (code == clusterOptionCode && clusterOptionAt < 0) {
+          clusterOptionAt = o + 4;
+          clusterOptionLength = olen;
         }
         o += 4 + olen;
       }
-    } else if (end != p.length) {
-      return null;
+    } else if (end != length) {
+      return false;
     }
-    return new WireQuery(question, nameLength, qtype, qclass, payload, clusterAt, clusterLength);
+    return true;
   }
 
   static int u16(byte[] p, int at) {

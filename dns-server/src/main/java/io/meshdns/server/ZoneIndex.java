@@ -4,15 +4,19 @@ import io.meshdns.discovery.ClusterService;
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
+import io.meshdns.discovery.ServiceKey;
 import io.meshdns.discovery.ServicePort;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
@@ -30,13 +34,19 @@ import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 
 /**
- * Every name meshdns serves for one {@link MeshSnapshot}, indexed for the query path: built once per
- * snapshot on the publisher thread, then only read. dnsjava's {@link Name} compares and hashes
- * case-insensitively, so a lookup is one hash probe whatever the query's case.
+ * Every name meshdns serves for one {@link MeshSnapshot}, indexed for the query path: built on the publisher
+ * thread, then only read. dnsjava's {@link Name} compares and hashes case-insensitively, so a lookup is a
+ * few hash probes whatever the query's case.
  *
  * <p>The forward zone holds the names of the MCS DNS specification plus what DESIGN.md adds; the reverse
  * zones (from config) hold PTRs for the endpoint addresses the mesh knows. Names that exist only because
  * names below them do are empty non-terminals (NODATA, not NXDOMAIN).
+ *
+ * <p>The index is kept per service, so the next snapshot's index is built from the previous one by
+ * rebuilding only the services that changed (the snapshot hands over the same {@link GlobalService}
+ * object for an unchanged service): one endpoint change in a mesh of 200,000 endpoints costs one service's
+ * names, not the whole zone's. Forward names live under their service's name; PTRs are grouped by their
+ * parent name (the /24 of an IPv4 address), so an update copies only the groups it touches.
  */
 final class ZoneIndex {
   /** The MCS DNS specification version this zone follows (its {@code dns-version} record). */
@@ -62,22 +72,54 @@ final class ZoneIndex {
   /** One zone meshdns is authoritative for: the forward zone or a reverse zone. */
   record Zone(Name origin, SOARecord soa, NSRecord ns) {}
 
+  /**
+   * The names one service contributes: the ones under its own name (with the empty non-terminals between),
+   * and its PTRs. Empty for a service that has no name (a headless service with no ready endpoint).
+   */
+  private record ServiceNames(GlobalService service, Name name, Map<Name, Node> forward, List<Ptr> ptrs) {}
+
+  /** A PTR one service claims; when several services claim an address, the lowest service key's wins. */
+  private record Ptr(Name name, ServiceKey service, RecordsNode node) {}
+
   final ZoneSettings settings;
   final MeshSnapshot snapshot;
   final Zone forward;
   private final List<Zone> zones;
-  private final Map<Name, Node> nodes;
+  /** dns-version, the name server's glue, and the empty non-terminals above the services. */
+  private final Map<Name, Node> fixed;
+  private final Map<ServiceKey, ServiceNames> byKey;
+  /** Services that have names, by their name {@code <svc>.<ns>.svc.<zone>}. */
+  private final Map<Name, ServiceNames> byName;
+  /** Claims of each reverse name, grouped by its parent; a claim list is sorted by service key. */
+  private final Map<Name, Map<Name, List<Ptr>>> ptrGroups;
+  /** For each name between a PTR and its reverse zone's apex, how many PTR names lie below it. */
+  private final Map<Name, Integer> reverseBelow;
+  /** {@code svc.<zone>}, and how many labels a service's name has. */
+  private final Name services;
+  private final int serviceLabels;
 
-  private ZoneIndex(ZoneSettings settings, MeshSnapshot snapshot, List<Zone> zones, Map<Name, Node> nodes) {
+  private ZoneIndex(ZoneSettings settings, MeshSnapshot snapshot, List<Zone> zones, Map<Name, Node> fixed,
+      Map<ServiceKey, ServiceNames> byKey, Map<Name, ServiceNames> byName, Map<Name, Map<Name, List<Ptr>>> ptrGroups,
+      Map<Name, Integer> reverseBelow) {
     this.settings = settings;
     this.snapshot = snapshot;
     this.zones = zones;
     this.forward = zones.get(0);
-    this.nodes = nodes;
+    this.fixed = fixed;
+    this.byKey = byKey;
+    this.byName = byName;
+    this.ptrGroups = ptrGroups;
+    this.reverseBelow = reverseBelow;
+    this.services = child("svc", settings.origin());
+    this.serviceLabels = services.labels() + 2;
   }
 
   /** The most specific zone that contains {@code name}, or {@code null} when meshdns is not authoritative. */
   Zone zoneOf(Name name) {
+    return zoneOf(zones, name);
+  }
+
+  private static Zone zoneOf(List<Zone> zones, Name name) {
     Zone best = null;
     for (Zone z : zones) {
       if (name.subdomain(z.origin()) && (best == null || z.origin().labels() > best.origin().labels())) {
@@ -89,7 +131,22 @@ final class ZoneIndex {
 
   /** What exists at {@code name}, or {@code null} (NXDOMAIN). Apexes are not nodes. */
   Node node(Name name) {
-    return nodes.get(name);
+    Node node = fixed.get(name);
+    if (node != null) {
+      return node;
+    }
+    int labels = name.labels();
+    if (labels >= serviceLabels && name.subdomain(services)) {
+      ServiceNames service = byName.get(labels == serviceLabels ? name : new Name(name, labels - serviceLabels));
+      return service == null ? null : service.forward().get(name);
+    }
+    Name parent = parent(name);
+    Map<Name, List<Ptr>> group = parent == null ? null : ptrGroups.get(parent);
+    List<Ptr> claims = group == null ? null : group.get(name);
+    if (claims != null) {
+      return claims.get(0).node();
+    }
+    return reverseBelow.containsKey(name) ? EMPTY : null;
   }
 
   List<Zone> zones() {
@@ -98,10 +155,18 @@ final class ZoneIndex {
 
   /** Every name below the apex of {@code zone}, in canonical order: what a zone transfer sends. */
   List<Map.Entry<Name, Node>> namesIn(Zone zone) {
+    Map<Name, Node> all = new HashMap<>(fixed);
+    for (ServiceNames s : byName.values()) {
+      s.forward().forEach(all::putIfAbsent);
+    }
+    for (Map<Name, List<Ptr>> group : ptrGroups.values()) {
+      group.forEach((name, claims) -> all.putIfAbsent(name, claims.get(0).node()));
+    }
+    reverseBelow.keySet().forEach(name -> all.putIfAbsent(name, EMPTY));
     List<Map.Entry<Name, Node>> out = new ArrayList<>();
-    for (var e : nodes.entrySet()) {
+    for (var e : all.entrySet()) {
       if (zoneOf(e.getKey()) == zone) {
-        out.add(e);
+        out.add(Map.entry(e.getKey(), e.getValue()));
       }
     }
     out.sort(Map.Entry.comparingByKey());
@@ -109,52 +174,157 @@ final class ZoneIndex {
   }
 
   static ZoneIndex build(ZoneSettings settings, MeshSnapshot snapshot) {
-    return new Builder(settings, snapshot).build();
+    return build(settings, snapshot, null);
   }
 
-  private static final class Builder {
+  /**
+   * The index of {@code snapshot}, reusing the names of every service {@code previous} (built with the same
+   * settings, or {@code null}) has for the same {@link GlobalService} object.
+   */
+  static ZoneIndex build(ZoneSettings settings, MeshSnapshot snapshot, ZoneIndex previous) {
+    return new Update(settings, snapshot, previous != null && previous.settings.equals(settings) ? previous : null)
+        .build();
+  }
+
+  /** One update: copies the previous index's maps shallowly, then swaps the changed services' names. */
+  private static final class Update {
     private final ZoneSettings s;
     private final MeshSnapshot snapshot;
     private final List<Zone> zones = new ArrayList<>();
-    private final Map<Name, Node> nodes = new HashMap<>();
-    private final long serial;
+    private final Map<ServiceKey, ServiceNames> byKey;
+    private final Map<Name, ServiceNames> byName;
+    private final Map<Name, Map<Name, List<Ptr>>> ptrGroups;
+    /** The groups already copied in this update (the others are still shared with the previous index). */
+    private final Set<Name> ownGroups = new HashSet<>();
+    private final Map<Name, Integer> reverseBelow;
+    private final ZoneIndex previous;
 
-    Builder(ZoneSettings settings, MeshSnapshot snapshot) {
+    Update(ZoneSettings settings, MeshSnapshot snapshot, ZoneIndex previous) {
       this.s = settings;
       this.snapshot = snapshot;
-      // The serial follows the snapshot version, so secondaries see every change.
-      this.serial = snapshot.version() & 0xFFFFFFFFL;
+      this.previous = previous;
+      this.byKey = previous == null ? new HashMap<>() : new HashMap<>(previous.byKey);
+      this.byName = previous == null ? new HashMap<>() : new HashMap<>(previous.byName);
+      this.ptrGroups = previous == null ? new HashMap<>() : new HashMap<>(previous.ptrGroups);
+      this.reverseBelow = previous == null ? new HashMap<>() : new HashMap<>(previous.reverseBelow);
     }
 
     ZoneIndex build() {
-      zones.add(zone(s.origin()));
+      // The serial follows the snapshot version, so secondaries see every change.
+      long serial = snapshot.version() & 0xFFFFFFFFL;
+      zones.add(zone(s.origin(), serial));
       for (Name reverse : s.reverseZones()) {
-        zones.add(zone(reverse));
+        zones.add(zone(reverse, serial));
       }
-      Name origin = s.origin();
-      put(child("dns-version", origin), records(new TXTRecord(child("dns-version", origin), DClass.IN, s.ttl(),
-          SCHEMA_VERSION)));
-      if (s.nsName().subdomain(origin) && !s.nsName().equals(origin)) {
-        List<Record> glue = new ArrayList<>();
-        for (InetAddress a : s.nsAddresses()) {
-          glue.add(address(s.nsName(), a));
+      Map<ServiceKey, GlobalService> now = snapshot.services();
+      if (previous != null) {
+        for (ServiceNames old : previous.byKey.values()) {
+          if (now.get(old.service().key()) != old.service()) {
+            remove(old);
+          }
         }
-        put(s.nsName(), records(glue));
       }
-      Name svc = child("svc", origin);
-      for (GlobalService service : snapshot.services().values()) {
-        addService(service, child(service.key().name(), child(service.key().namespace(), svc)));
+      for (GlobalService service : now.values()) {
+        ServiceNames old = previous == null ? null : previous.byKey.get(service.key());
+        if (old == null || old.service() != service) {
+          add(names(service));
+        }
       }
-      return new ZoneIndex(s, snapshot, List.copyOf(zones), nodes);
+      return new ZoneIndex(s, snapshot, List.copyOf(zones), fixed(), byKey, byName, ptrGroups, reverseBelow);
     }
 
-    private Zone zone(Name origin) {
+    private Zone zone(Name origin, long serial) {
       // Negative answers are cached for the SOA minimum (RFC 2308): the same TTL as positive ones.
       var soa = new SOARecord(origin, DClass.IN, s.ttl(), s.nsName(), s.hostmaster(), serial, 3600, 600, 86400, s.ttl());
       return new Zone(origin, soa, new NSRecord(origin, DClass.IN, s.ttl(), s.nsName()));
     }
 
-    private void addService(GlobalService service, Name name) {
+    /** dns-version and the glue, then {@code svc.<zone>} and each {@code <ns>.svc.<zone>} that has services. */
+    private Map<Name, Node> fixed() {
+      Map<Name, Node> fixed = new HashMap<>();
+      Name origin = s.origin();
+      Name version = child("dns-version", origin);
+      fixed.put(version, records(List.of(new TXTRecord(version, DClass.IN, s.ttl(), SCHEMA_VERSION))));
+      if (s.nsName().subdomain(origin) && !s.nsName().equals(origin)) {
+        List<Record> glue = new ArrayList<>();
+        for (InetAddress a : s.nsAddresses()) {
+          glue.add(address(s.nsName(), a));
+        }
+        fixed.put(s.nsName(), records(glue));
+        for (Name up = parent(s.nsName()); up != null && !up.equals(origin) && up.subdomain(origin); up = parent(up)) {
+          fixed.putIfAbsent(up, EMPTY);
+        }
+      }
+      for (ServiceNames service : byName.values()) {
+        for (Name up = parent(service.name()); up != null && !up.equals(origin); up = parent(up)) {
+          if (fixed.putIfAbsent(up, EMPTY) != null) {
+            break; // and so are the names above it
+          }
+        }
+      }
+      return fixed;
+    }
+
+    private void remove(ServiceNames old) {
+      byKey.remove(old.service().key());
+      if (old.name() != null) {
+        byName.remove(old.name(), old);
+      }
+      for (Ptr ptr : old.ptrs()) {
+        Map<Name, List<Ptr>> group = ownGroup(parent(ptr.name()));
+        List<Ptr> claims = new ArrayList<>(group.get(ptr.name()));
+        claims.removeIf(c -> c.service().equals(ptr.service()));
+        if (!claims.isEmpty()) {
+          group.put(ptr.name(), List.copyOf(claims));
+          continue;
+        }
+        group.remove(ptr.name());
+        if (group.isEmpty()) {
+          ptrGroups.remove(parent(ptr.name()));
+        }
+        Name apex = zoneOf(zones, ptr.name()).origin();
+        for (Name up = parent(ptr.name()); up != null && !up.equals(apex); up = parent(up)) {
+          reverseBelow.compute(up, (k, n) -> n == null || n <= 1 ? null : n - 1);
+        }
+      }
+    }
+
+    private void add(ServiceNames names) {
+      byKey.put(names.service().key(), names);
+      if (names.name() != null) {
+        byName.put(names.name(), names);
+      }
+      for (Ptr ptr : names.ptrs()) {
+        Map<Name, List<Ptr>> group = ownGroup(parent(ptr.name()));
+        List<Ptr> claims = group.get(ptr.name());
+        if (claims != null) {
+          List<Ptr> more = new ArrayList<>(claims);
+          more.add(ptr);
+          more.sort(Comparator.comparing(Ptr::service));
+          group.put(ptr.name(), List.copyOf(more));
+          continue;
+        }
+        group.put(ptr.name(), List.of(ptr));
+        Name apex = zoneOf(zones, ptr.name()).origin();
+        for (Name up = parent(ptr.name()); up != null && !up.equals(apex); up = parent(up)) {
+          reverseBelow.merge(up, 1, Integer::sum);
+        }
+      }
+    }
+
+    /** The group of PTRs under {@code parent}, copied from the previous index the first time it changes. */
+    private Map<Name, List<Ptr>> ownGroup(Name parent) {
+      Map<Name, List<Ptr>> group = ptrGroups.get(parent);
+      if (ownGroups.add(parent) || group == null) {
+        group = group == null ? new HashMap<>() : new HashMap<>(group);
+        ptrGroups.put(parent, group);
+      }
+      return group;
+    }
+
+    /** Every name of one service. */
+    private ServiceNames names(GlobalService service) {
+      Name name = child(service.key().name(), child(service.key().namespace(), child("svc", s.origin())));
       ClusterService first = service.byCluster().values().iterator().next();
       Name cname = null;
       if (first.externalName() != null) {
@@ -164,11 +334,12 @@ final class ZoneIndex {
       boolean headless = service.byCluster().values().stream().anyMatch(ClusterService::headless);
       if (cname == null && headless && service.endpoints().stream().noneMatch(Endpoint::ready)) {
         // The MCS spec: a headless service with no ready endpoint anywhere does not exist.
-        return;
+        return new ServiceNames(service, null, Map.of(), List.of());
       }
-      put(name, new ServiceNode(service, headless, cname));
+      Map<Name, Node> forward = new HashMap<>();
+      put(forward, name, name, new ServiceNode(service, headless, cname));
       if (cname != null) {
-        return;
+        return new ServiceNames(service, name, forward, List.of());
       }
       Map<Name, List<Endpoint>> endpointNames = new LinkedHashMap<>();
       if (headless) {
@@ -183,21 +354,22 @@ final class ZoneIndex {
           for (Endpoint e : entry.getValue()) {
             addresses.add(address(entry.getKey(), e.address()));
           }
-          put(entry.getKey(), records(addresses));
+          put(forward, name, entry.getKey(), records(addresses));
         }
       }
       if (s.clusterScopedNames()) {
         for (var entry : service.byCluster().entrySet()) {
-          put(child(entry.getKey().value(), name),
+          put(forward, name, child(entry.getKey().value(), name),
               new ClusterNode(new GlobalService(service.key(), Map.of(entry.getKey(), entry.getValue()))));
         }
       }
-      addSrv(service, name, headless, endpointNames);
-      addPtrs(service, name, headless);
+      addSrv(forward, service, name, headless, endpointNames);
+      return new ServiceNames(service, name, forward, ptrs(service, name, headless));
     }
 
     /** One SRV set per named port: per ready endpoint for headless services, else one for the service. */
-    private void addSrv(GlobalService service, Name name, boolean headless, Map<Name, List<Endpoint>> endpointNames) {
+    private void addSrv(Map<Name, Node> forward, GlobalService service, Name name, boolean headless,
+        Map<Name, List<Endpoint>> endpointNames) {
       Map<String, ServicePort> ports = new TreeMap<>();
       for (ClusterService cs : service.byCluster().values()) {
         for (ServicePort p : cs.ports()) {
@@ -222,32 +394,29 @@ final class ZoneIndex {
         } else {
           srv.add(new SRVRecord(owner, DClass.IN, s.ttl(), 0, 100, p.port(), name));
         }
-        put(owner, new RecordsNode(List.copyOf(srv), List.copyOf(additional)));
+        put(forward, name, owner, new RecordsNode(List.copyOf(srv), List.copyOf(additional)));
       }
     }
 
     /** PTRs in the configured reverse zones: a headless endpoint's own name, else the service's name. */
-    private void addPtrs(GlobalService service, Name name, boolean headless) {
+    private List<Ptr> ptrs(GlobalService service, Name name, boolean headless) {
       if (s.reverseZones().isEmpty()) {
-        return;
+        return List.of();
       }
+      Map<Name, Ptr> ptrs = new LinkedHashMap<>();
       for (Endpoint e : service.endpoints()) {
         if (!s.inReverseNetworks(e.address())) {
           continue;
         }
         Name ptr = ReverseMap.fromAddress(e.address());
         Name target = headless && e.ready() ? endpointName(e, name) : name;
-        if (!nodes.containsKey(ptr)) {
-          put(ptr, records(new PTRRecord(ptr, DClass.IN, s.ttl(), target)));
-        }
+        ptrs.putIfAbsent(ptr, new Ptr(ptr, service.key(),
+            records(List.of(new PTRRecord(ptr, DClass.IN, s.ttl(), target)))));
       }
+      return List.copyOf(ptrs.values());
     }
 
-    private RecordsNode records(Record... records) {
-      return new RecordsNode(List.of(records), List.of());
-    }
-
-    private RecordsNode records(List<Record> records) {
+    private static RecordsNode records(List<Record> records) {
       return new RecordsNode(List.copyOf(records), List.of());
     }
 
@@ -257,25 +426,18 @@ final class ZoneIndex {
           : new AAAARecord(owner, DClass.IN, s.ttl(), a);
     }
 
-    /** Adds the node, and marks every name between it and its zone's apex as an empty non-terminal. */
-    private void put(Name name, Node node) {
-      Node existing = nodes.get(name);
+    /**
+     * Adds a name of the service named {@code service}, and marks every name between it and the service's
+     * name as an empty non-terminal. The first writer of a name wins: names are built in a stable order.
+     */
+    private static void put(Map<Name, Node> forward, Name service, Name name, Node node) {
+      Node existing = forward.get(name);
       if (existing != null && !(existing instanceof EmptyNode)) {
-        return; // first writer wins: names are built in a stable order
-      }
-      nodes.put(name, node);
-      Zone zone = null;
-      for (Zone z : zones) {
-        if (name.subdomain(z.origin()) && (zone == null || z.origin().labels() > zone.origin().labels())) {
-          zone = z;
-        }
-      }
-      if (zone == null) {
         return;
       }
-      for (Name up = parent(name); up != null && !up.equals(zone.origin()) && up.subdomain(zone.origin());
-          up = parent(up)) {
-        nodes.putIfAbsent(up, EMPTY);
+      forward.put(name, node);
+      for (Name up = parent(name); up != null && !up.equals(service) && up.subdomain(service); up = parent(up)) {
+        forward.putIfAbsent(up, EMPTY);
       }
     }
   }

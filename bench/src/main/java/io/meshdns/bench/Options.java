@@ -1,0 +1,32 @@
+package io.meshdns.bench;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** {@code --name value} pairs of a benchmark's command line; an unknown or malformed one is a clear error. */
+final class Options {
+  private final Map<String, String> values = new HashMap<>();
+
+  Options(String[] args, String usage, String... names) {
+    for (int i = 0; i < args.length; i++) {
+      String name = args[i];
+      if (!java.util.List.of(names).contains(name) || i + 1 == args.length) {
+        throw new IllegalArgumentException((i + 1 == args.length && java.util.List.of(names).contains(name)
+            ? name + " needs a value" : "unknown option " + name) + "; usage: " + usage);
+      }
+      values.put(name, args[++i]);
+    }
+  }
+
+  int integer(String name, int fallback) {
+    String v = values.get(name);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(name + " must be a whole number, was '" + v + "'");
+    }
+  }
+}

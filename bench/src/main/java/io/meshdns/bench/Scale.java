@@ -1,0 +1,127 @@
+package io.meshdns.bench;
+
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshdns.discovery.MeshSnapshot;
+import io.meshdns.server.DemoMesh;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * meshdns at scale, by default 20 clusters x 2,500 services x 4 pods = 200,000 endpoints, every service in
+ * every cluster (2,500 global services of 80 endpoints, one in ten headless):
+ *
+ * <ol>
+ *   <li>time to first full sync: from starting meshdns (informers list and watch all 20 mock API servers
+ *       over HTTP) until a published snapshot holds every endpoint;
+ *   <li>snapshot publication for one endpoint change, {@code --changes} times: the publisher thread's work
+ *       (from the snapshot's creation until every listener, load balancer and zone index, is done) and
+ *       end to end (from sending the EndpointSlice PUT until then);
+ *   <li>heap after a full GC, with the mock API servers (same JVM) and after stopping them, which leaves
+ *       meshdns with its informer caches, snapshot and zone index.
+ * </ol>
+ *
+ * <pre>java -Xmx4g -cp bench/target/benchmarks.jar io.meshdns.bench.Scale [--clusters 20] [--services 2500]
+ *     [--pods-per-cluster 4] [--changes 20]</pre>
+ */
+public final class Scale {
+  static final String USAGE = "Scale [--clusters C] [--services N] [--pods-per-cluster K] [--changes N]";
+
+  /** Exits with 0, 1 when the measurement failed, 2 for bad options; never leaves a server running. */
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = run(args);
+    } catch (Exception e) {
+      System.err.println("scale: failed: " + e);
+      e.printStackTrace();
+      code = 1;
+    }
+    System.exit(code); // the mock servers' and clients' threads would keep the JVM alive
+  }
+
+  private static int run(String[] args) throws Exception {
+    Options o;
+    DemoMesh.Size size;
+    try {
+      o = new Options(args, USAGE, "--clusters", "--services", "--pods-per-cluster", "--changes");
+      size = new DemoMesh.Size(o.integer("--clusters", 20), o.integer("--services", 2500),
+          o.integer("--pods-per-cluster", 4));
+      if (size.podsPerCluster() < 1) {
+        throw new IllegalArgumentException("--pods-per-cluster must be at least 1: a pod address is what changes");
+      }
+    } catch (IllegalArgumentException e) {
+      System.err.println("scale: " + e.getMessage());
+      return 2;
+    }
+    int changes = o.integer("--changes", 20);
+    System.out.printf("mesh: %d clusters x %d services x %d pods = %d endpoints; %d cores, max heap %d MiB%n",
+        size.clusters(), size.services(), size.podsPerCluster(), size.endpoints(),
+        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+    try (var bench = SyntheticMeshUnderTest.start(size, Duration.ofMinutes(15))) {
+      System.out.printf("seeded the mock API servers in %.1f s%n", bench.seedSeconds);
+      System.out.printf("first full sync: %.1f s (of which %.1f s until every cluster's client and informers were started)%n",
+          bench.syncSeconds, bench.startSeconds);
+      publications(bench, changes);
+      System.out.printf("heap after full GC, meshdns and the %d mock API servers: %d MiB%n", size.clusters(), heapAfterGc());
+      bench.mesh.close(); // meshdns keeps its last known state of the clusters it can no longer reach
+      System.out.printf("heap after full GC, meshdns alone (mock API servers stopped): %d MiB%n", heapAfterGc());
+    }
+    return 0;
+  }
+
+  /** Replaces one pod address of one slice per round; times the publication that carries the change. */
+  private static void publications(SyntheticMeshUnderTest bench, int changes) throws Exception {
+    record Published(long version, Instant createdAt, long doneNanos) {}
+    BlockingQueue<Published> published = new ArrayBlockingQueue<>(1024);
+    // Added after the load balancer's and the responder's listeners: called when both are done.
+    bench.server.mesh().addListener((MeshSnapshot s) ->
+        published.offer(new Published(s.version(), s.publishedAt(), System.nanoTime())));
+    KubernetesClient client = bench.mesh.cluster("c0").client();
+    String ns = DemoMesh.namespaceName(0);
+    EndpointSlice slice = client.discovery().v1().endpointSlices().inNamespace(ns)
+        .withName(DemoMesh.serviceName(0) + "-c0-0").get();
+    double[] work = new double[changes];
+    double[] endToEnd = new double[changes];
+    for (int i = 0; i < changes; i++) {
+      Thread.sleep(200); // a quiet mesh: the change is published at once, not coalesced with another
+      published.clear();
+      var endpoints = new ArrayList<>(slice.getEndpoints());
+      endpoints.set(0, new EndpointBuilder(endpoints.get(0)).withAddresses("10.255.0." + (i % 250 + 1)).build());
+      slice.setEndpoints(endpoints);
+      long start = System.nanoTime();
+      Instant startWall = Instant.now();
+      slice = client.discovery().v1().endpointSlices().resource(slice).update();
+      Published p = published.poll(30, TimeUnit.SECONDS);
+      if (p == null) {
+        throw new IllegalStateException("no snapshot published within 30 s of change " + i);
+      }
+      // publishedAt is wall-clock time; the listener's completion is converted to the same clock.
+      long doneWallNanos = startWall.getEpochSecond() * 1_000_000_000L + startWall.getNano() + (p.doneNanos - start);
+      long createdNanos = p.createdAt.getEpochSecond() * 1_000_000_000L + p.createdAt.getNano();
+      work[i] = (doneWallNanos - createdNanos) / 1e6;
+      endToEnd[i] = (p.doneNanos - start) / 1e6;
+    }
+    System.out.printf("one endpoint change, publisher work (snapshot + load balancer + zone index): %s%n",
+        Percentiles.of(work));
+    System.out.printf("one endpoint change, end to end (PUT sent -> snapshot published and indexed): %s%n",
+        Percentiles.of(endToEnd));
+  }
+
+  private static long heapAfterGc() {
+    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+    for (int i = 0; i < 3; i++) {
+      System.gc(); // a full collection with G1 and Parallel unless -XX:+ExplicitGCInvokesConcurrent
+    }
+    return memory.getHeapMemoryUsage().getUsed() >> 20;
+  }
+
+  private Scale() {}
+}
