@@ -6,7 +6,11 @@ import java.time.Instant;
  * What meshdns knows of one cluster at a snapshot.
  *
  * @param since when the cluster entered {@code state}
- * @param lastEventAt when the last Service or EndpointSlice event arrived, or {@code null}
+ * @param lastEventAt when the last Service, EndpointSlice or ServiceExport event arrived, or {@code null}
+ * @param services how many exported services this cluster contributes to
+ * @param endpoints how many endpoints it contributes, in every readiness state
+ * @param watchRestarts how often a watch had to be re-established with a fresh list (lost connection,
+ *     expired resource version: HTTP 410)
  * @param reason why the cluster is not synced, or {@code null}
  */
 public record ClusterHealth(
@@ -19,8 +23,16 @@ public record ClusterHealth(
     long watchRestarts,
     String reason) {
 
-  /** Whether the policy should prefer other clusters over this one (its data may be out of date). */
+  /**
+   * Whether the policy should prefer other clusters over this one: its data may be out of date (it is
+   * disconnected, stale, or in error after having synced; a cluster that never synced has no data).
+   */
   public boolean degraded() {
-    return state == ClusterState.STALE || state == ClusterState.DISCONNECTED;
+    return state == ClusterState.STALE || state == ClusterState.DISCONNECTED || state == ClusterState.ERROR;
+  }
+
+  /** Disconnected for longer than {@code staleAfter}: policies may drop its endpoints. */
+  public boolean stale() {
+    return state == ClusterState.STALE;
   }
 }

@@ -1,137 +1,345 @@
 package io.meshdns.discovery;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches one member cluster: a fabric8 client and shared informers on Services and EndpointSlices.
- * Informer threads only record that a service changed; {@link #build} and {@link #health} run on the
- * mesh's publisher thread and read the informers' thread-safe stores.
+ * Watches one member cluster: a fabric8 client and shared informers on Services, EndpointSlices and, when
+ * the MCS CRD is installed, ServiceExports (as generic resources, so no MCS client library is needed).
+ *
+ * <p>Threading: informer threads only report "this service changed"; a control thread looks for the
+ * ServiceExport CRD; everything else ({@link #build}, {@link #refreshState}, starting and stopping
+ * informers) runs on the mesh's publisher thread, which reads the informers' thread-safe stores.
+ *
+ * <p>Reconnection: fabric8 re-establishes a dropped watch itself (with exponential backoff) and relists
+ * after HTTP 410. When a synced informer has not been watching for a health interval, it is replaced
+ * by a new one seeded with the old one's objects: the cluster keeps answering with them, and the new
+ * informer's fresh list turns whatever changed during the outage into ordinary add, update and delete
+ * events. So after any outage the view is rebuilt from a full list, not resumed from an old
+ * resourceVersion (which a restored or replaced API server may not honour).
  */
 final class ClusterWatcher implements AutoCloseable {
   static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+  static final String SERVICE_EXPORT_CRD = "serviceexports.multicluster.x-k8s.io";
+  static final ResourceDefinitionContext SERVICE_EXPORTS = new ResourceDefinitionContext.Builder()
+      .withGroup("multicluster.x-k8s.io")
+      .withVersion("v1alpha1")
+      .withKind("ServiceExport")
+      .withPlural("serviceexports")
+      .withNamespaced(true)
+      .build();
   private static final String BY_SERVICE = "by-service";
   private static final Logger log = LoggerFactory.getLogger(ClusterWatcher.class);
 
-  /** Where a watcher reports; called from informer threads. */
+  /** Where a watcher reports. */
   interface Sink {
+    /** A service of this cluster may have changed; called from informer threads. */
     void serviceChanged(ClusterId cluster, ServiceKey key, Instant observedAt);
 
+    /** The cluster's state may have changed: re-check soon, on the publisher thread. */
     void healthChanged(ClusterId cluster);
   }
 
   private final ClusterSpec spec;
+  private final MeshWatcher.Options options;
   private final Sink sink;
+  private final Executor publisher;
+  private final ScheduledExecutorService control;
+  private final ServiceMapper mapper;
   private final AtomicLong watchRestarts = new AtomicLong();
   private volatile Instant lastEventAt;
   private volatile String lastError;
+  private volatile boolean credentialsRefused;
+  private volatile boolean closed;
   private KubernetesClient client;
-  private SharedIndexInformer<Service> services;
-  private SharedIndexInformer<EndpointSlice> slices;
+  private ScheduledFuture<?> nextProbe;
+  private int probeFailures;
+  private boolean crdForbiddenLogged;
 
   // Owned by the publisher thread.
+  private Watched<Service> services;
+  private Watched<EndpointSlice> slices;
+  private volatile Watched<GenericKubernetesResource> exports; // also read by informer threads
+  private boolean exportsKnown;
   private ClusterState state = ClusterState.CONNECTING;
   private Instant since = Instant.now();
+  private Instant disconnectedAt;
   private boolean everSynced;
   private String configError;
   private String loggedReason;
 
-  ClusterWatcher(ClusterSpec spec, Sink sink) {
+  ClusterWatcher(ClusterSpec spec, MeshWatcher.Options options, Sink sink, Executor publisher,
+      ScheduledExecutorService control) {
     this.spec = spec;
+    this.options = options;
     this.sink = sink;
+    this.publisher = publisher;
+    this.control = control;
+    this.mapper = new ServiceMapper(spec, options.exportAll());
   }
 
   ClusterSpec spec() {
     return spec;
   }
 
-  /** Starts the informers; never throws: a cluster that cannot start is put in {@link ClusterState#ERROR}. */
+  /**
+   * Starts the informers and the ServiceExport CRD probe; never throws and never blocks on the network: a
+   * cluster that cannot start is put in {@link ClusterState#ERROR}. Publisher thread.
+   */
   void start() {
     try {
-      client = KubernetesClients.create(spec);
+      client = KubernetesClients.create(spec, options.retryInterval());
     } catch (RuntimeException e) {
-      configError = e.getMessage();
+      String prefix = "cluster " + spec.id() + ": ";
+      String message = String.valueOf(e.getMessage());
+      configError = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
       return;
     }
-    services = client.services().inAnyNamespace().runnableInformer(0);
-    slices = client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0);
-    slices.addIndexers(Map.of(BY_SERVICE, ClusterWatcher::serviceOfSlice));
-    services.addEventHandler(new Handler<>(s -> List.of(keyOf(s))));
-    slices.addEventHandler(new Handler<>(s -> serviceOfSlice(s).stream().map(ClusterWatcher::parseKey).toList()));
-    services.exceptionHandler(this::retryAfter);
-    slices.exceptionHandler(this::retryAfter);
-    services.start().thenRun(() -> sink.healthChanged(spec.id()));
-    slices.start().thenRun(() -> sink.healthChanged(spec.id()));
+    services = new Watched<>("services",
+        () -> client.services().inAnyNamespace().runnableInformer(0),
+        s -> List.of(keyOf(s)), Map.of());
+    slices = new Watched<>("endpointslices",
+        () -> client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0),
+        s -> serviceOfSlice(s).stream().map(ServiceKey::parse).toList(),
+        Map.of(BY_SERVICE, ClusterWatcher::serviceOfSlice));
+    services.start(null);
+    slices.start(null);
+    scheduleProbe(0);
   }
 
-  /** Keeps retrying (fabric8 backs off); remembers why, so health can say it. */
-  private boolean retryAfter(boolean started, Throwable t) {
-    String reason = describe(t);
-    if (!reason.equals(lastError)) {
+  /** Whether the cluster has synced once: before that its half-listed objects are not published. */
+  boolean ready() {
+    return everSynced;
+  }
+
+  /** This cluster's part of a service now, or {@code null} if it does not export it. Publisher thread. */
+  ClusterService build(ServiceKey key) {
+    if (services == null) {
+      return null;
+    }
+    String storeKey = key.namespace() + "/" + key.name();
+    Service svc = services.informer.getStore().getByKey(storeKey);
+    if (svc == null) {
+      return null;
+    }
+    boolean hasExport = exports != null && exports.informer.getStore().getByKey(storeKey) != null;
+    List<EndpointSlice> forService = slices.informer.getIndexer().byIndex(BY_SERVICE, storeKey);
+    return mapper.map(svc, hasExport, forService);
+  }
+
+  // ---- the ServiceExport CRD: present now, installed later, or removed ----
+
+  private void scheduleProbe(long delayMillis) {
+    if (closed) {
+      return;
+    }
+    try {
+      nextProbe = control.schedule(this::probe, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException shuttingDown) {
+      // the mesh is closing
+    }
+  }
+
+  /** Control thread: asks the API server whether ServiceExports are served, then hands the answer over. */
+  private synchronized void probe() {
+    if (closed) {
+      return;
+    }
+    long recheck = options.exportsRecheck().toMillis();
+    long next;
+    try {
+      boolean present = serviceExportsServed();
+      probeFailures = 0;
+      publisher.execute(() -> exportsCrd(present));
+      next = recheck;
+    } catch (RuntimeException e) {
+      noteError("ServiceExport CRD lookup", e);
+      next = Math.min(recheck, options.retryInterval().toMillis() << Math.min(probeFailures++, 6));
+    }
+    scheduleProbe(next);
+  }
+
+  /** An extra, immediate look at the CRD, outside the periodic ones: ServiceExports just went 404. */
+  private void probeNow() {
+    try {
+      control.execute(() -> {
+        synchronized (this) {
+          if (!closed) {
+            try {
+              boolean present = serviceExportsServed();
+              publisher.execute(() -> exportsCrd(present));
+            } catch (RuntimeException e) {
+              // the periodic probe will tell
+            }
+          }
+        }
+      });
+    } catch (RejectedExecutionException shuttingDown) {
+      // the mesh is closing
+    }
+  }
+
+  /**
+   * Reads the CRD object itself rather than API discovery: one narrow permission ({@code get} on
+   * {@value #SERVICE_EXPORT_CRD}), and it says whether version v1alpha1 is served.
+   */
+  private boolean serviceExportsServed() {
+    CustomResourceDefinition crd;
+    try {
+      crd = client.apiextensions().v1().customResourceDefinitions().withName(SERVICE_EXPORT_CRD).get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 403) {
+        if (!crdForbiddenLogged) {
+          crdForbiddenLogged = true;
+          log.warn("cluster {}: may not read CustomResourceDefinition {} (HTTP 403); ServiceExports are not watched,"
+              + " only the annotation and exportAll export services. Grant 'get' on it to enable them.",
+              spec.id(), SERVICE_EXPORT_CRD);
+        }
+        return false;
+      }
+      throw e;
+    }
+    crdForbiddenLogged = false;
+    return crd != null && crd.getSpec() != null && crd.getSpec().getVersions() != null
+        && crd.getSpec().getVersions().stream().anyMatch(v -> SERVICE_EXPORTS.getVersion().equals(v.getName())
+            && !Boolean.FALSE.equals(v.getServed()));
+  }
+
+  /** Publisher thread: starts or stops the ServiceExport informer to match the CRD. */
+  private void exportsCrd(boolean present) {
+    if (closed) {
+      return;
+    }
+    exportsKnown = true;
+    if (present && exports == null) {
+      log.info("cluster {}: ServiceExport CRD found; watching ServiceExports", spec.id());
+      exports = new Watched<>("serviceexports",
+          () -> client.genericKubernetesResources(SERVICE_EXPORTS).inAnyNamespace().runnableInformer(0),
+          e -> List.of(keyOf(e)), Map.of());
+      exports.start(null);
+    } else if (!present && exports != null) {
+      log.info("cluster {}: ServiceExport CRD removed; services are exported only by annotation or exportAll",
+          spec.id());
+      List<GenericKubernetesResource> gone = exports.informer.getStore().list();
+      exports.stop();
+      exports = null;
+      Instant now = Instant.now();
+      for (var e : gone) {
+        sink.serviceChanged(spec.id(), keyOf(e), now);
+      }
+    }
+    sink.healthChanged(spec.id());
+  }
+
+  // ---- health ----
+
+  private void noteError(String what, Throwable t) {
+    String reason = describe(what, t);
+    KubernetesClientException api = apiError(t);
+    credentialsRefused = api != null && (api.getCode() == 401 || api.getCode() == 403);
+    // The same cause seen by another informer (all fail together when the server is down) is no news.
+    String current = lastError;
+    if (current == null || !cause(current).equals(cause(reason))) {
       lastError = reason;
       sink.healthChanged(spec.id());
     }
-    watchRestarts.incrementAndGet();
-    return true;
   }
 
-  private static String describe(Throwable t) {
-    if (t instanceof KubernetesClientException k && (k.getCode() == 401 || k.getCode() == 403)) {
-      return "API server refused the credentials (HTTP " + k.getCode() + ")";
+  private static String cause(String reason) {
+    int colon = reason.indexOf(": ");
+    return colon < 0 ? reason : reason.substring(colon + 2);
+  }
+
+  /** The API server's answer inside {@code t} (fabric8 wraps it in completion exceptions), or {@code null}. */
+  private static KubernetesClientException apiError(Throwable t) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof KubernetesClientException k && k.getCode() > 0) {
+        return k;
+      }
+    }
+    return null;
+  }
+
+  private static String describe(String what, Throwable t) {
+    KubernetesClientException api = apiError(t);
+    if (api != null && api.getCode() == 401) {
+      return what + ": the API server refused the credentials (HTTP 401 Unauthorized)";
+    }
+    if (api != null && api.getCode() == 403) {
+      return what + ": not allowed for these credentials (HTTP 403 Forbidden); check the RBAC rules";
+    }
+    if (api != null) {
+      String message = api.getStatus() != null && api.getStatus().getMessage() != null
+          ? api.getStatus().getMessage() : firstLine(String.valueOf(api.getMessage()));
+      return what + ": HTTP " + api.getCode() + " " + message;
     }
     Throwable root = t;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
     }
-    return root.getClass().getSimpleName() + ": " + root.getMessage();
+    return what + ": " + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage()));
   }
 
-  /** This cluster's part of a service now, or {@code null} if it does not export it. */
-  ClusterService build(ServiceKey key) {
-    if (services == null) {
-      return null;
-    }
-    Service svc = services.getStore().getByKey(key.namespace() + "/" + key.name());
-    if (svc == null) {
-      return null;
-    }
-    List<EndpointSlice> forService = slices.getIndexer().byIndex(BY_SERVICE, key.toString());
-    return ServiceMapper.map(spec, svc, forService);
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
   }
 
-  /** The keys of every Service this cluster knows, for a full rebuild. */
-  List<ServiceKey> serviceKeys() {
-    return services == null ? List.of() : services.getStore().list().stream().map(ClusterWatcher::keyOf).toList();
-  }
-
-  /** Re-evaluates the state; returns whether it changed. Called on the publisher thread. */
+  /**
+   * Re-evaluates the state, replacing informers whose watch stayed lost; returns whether the published
+   * health changed. Publisher thread.
+   */
   boolean refreshState(Instant now, Duration staleAfter) {
     ClusterState next;
     if (configError != null) {
       next = ClusterState.ERROR;
     } else {
-      boolean synced = services.hasSynced() && slices.hasSynced();
-      boolean watching = services.isWatching() && slices.isWatching();
-      if (!everSynced) {
-        next = synced && watching ? ClusterState.SYNCED : ClusterState.CONNECTING;
-      } else if (watching) {
+      boolean upToDate = exportsKnown;
+      for (Watched<?> w : watched()) {
+        // An informer added to a synced cluster (the CRD appeared) is listing, not lost, unless it fails.
+        upToDate &= w.upToDate(now) || (everSynced && w.firstListing());
+      }
+      if (upToDate) {
+        everSynced = true;
+        disconnectedAt = null;
+        lastError = null;
+        credentialsRefused = false;
         next = ClusterState.SYNCED;
       } else {
-        next = state == ClusterState.SYNCED || state == ClusterState.CONNECTING ? ClusterState.DISCONNECTED : state;
-        if (next == ClusterState.DISCONNECTED && Duration.between(since, now).compareTo(staleAfter) >= 0) {
-          next = ClusterState.STALE;
+        if (everSynced && disconnectedAt == null) {
+          disconnectedAt = now;
+        }
+        if (credentialsRefused) {
+          next = ClusterState.ERROR;
+        } else if (!everSynced) {
+          next = ClusterState.CONNECTING;
+        } else {
+          next = Duration.between(disconnectedAt, now).compareTo(staleAfter) >= 0
+              ? ClusterState.STALE : ClusterState.DISCONNECTED;
         }
       }
     }
@@ -139,13 +347,9 @@ final class ClusterWatcher implements AutoCloseable {
     if (changed) {
       state = next;
       since = now;
-      if (next == ClusterState.SYNCED) {
-        everSynced = true;
-        lastError = null;
-      }
     }
     String reason = reason();
-    if (!changed && java.util.Objects.equals(reason, loggedReason)) {
+    if (!changed && Objects.equals(reason, loggedReason)) {
       return false;
     }
     loggedReason = reason;
@@ -158,7 +362,8 @@ final class ClusterWatcher implements AutoCloseable {
   }
 
   ClusterHealth health(int serviceCount, int endpointCount) {
-    return new ClusterHealth(spec.id(), state, since, lastEventAt, serviceCount, endpointCount, watchRestarts.get(), reason());
+    return new ClusterHealth(spec.id(), state, since, lastEventAt, serviceCount, endpointCount, watchRestarts.get(),
+        reason());
   }
 
   private String reason() {
@@ -168,20 +373,34 @@ final class ClusterWatcher implements AutoCloseable {
     return state == ClusterState.SYNCED ? null : lastError;
   }
 
+  private List<Watched<?>> watched() {
+    List<Watched<?>> all = new ArrayList<>(3);
+    if (services != null) {
+      all.add(services);
+      all.add(slices);
+    }
+    if (exports != null) {
+      all.add(exports);
+    }
+    return all;
+  }
+
+  /** Publisher thread. */
   @Override
   public void close() {
-    if (services != null) {
-      services.stop();
+    closed = true;
+    if (nextProbe != null) {
+      nextProbe.cancel(false);
     }
-    if (slices != null) {
-      slices.stop();
+    for (Watched<?> w : watched()) {
+      w.stop();
     }
     if (client != null) {
       client.close();
     }
   }
 
-  private static ServiceKey keyOf(HasMetadata o) {
+  static ServiceKey keyOf(HasMetadata o) {
     return ServiceKey.of(o.getMetadata().getNamespace(), o.getMetadata().getName());
   }
 
@@ -191,43 +410,129 @@ final class ClusterWatcher implements AutoCloseable {
     return service == null ? List.of() : List.of(slice.getMetadata().getNamespace() + "/" + service);
   }
 
-  private static ServiceKey parseKey(String key) {
-    int slash = key.indexOf('/');
-    return ServiceKey.of(key.substring(0, slash), key.substring(slash + 1));
-  }
+  /** One kind of object watched by one informer at a time, replaced by a fresh one after a lost watch. */
+  private final class Watched<T extends HasMetadata> {
+    private final String resource;
+    private final Supplier<SharedIndexInformer<T>> create;
+    private final Function<T, List<ServiceKey>> keys;
+    private final Map<String, Function<T, List<String>>> indexers;
+    private SharedIndexInformer<T> informer;
+    private Instant lostSince;
+    private boolean watchedOnce;
+    private boolean replaced;
+    private volatile boolean failed;
 
-  /** Turns every add, update and delete into "these services changed". */
-  private final class Handler<T extends HasMetadata> implements ResourceEventHandler<T> {
-    private final java.util.function.Function<T, List<ServiceKey>> keys;
-
-    Handler(java.util.function.Function<T, List<ServiceKey>> keys) {
+    Watched(String resource, Supplier<SharedIndexInformer<T>> create, Function<T, List<ServiceKey>> keys,
+        Map<String, Function<T, List<String>>> indexers) {
+      this.resource = resource;
+      this.create = create;
       this.keys = keys;
+      this.indexers = indexers;
     }
 
-    @Override
-    public void onAdd(T obj) {
-      changed(obj);
-    }
-
-    @Override
-    public void onUpdate(T oldObj, T newObj) {
-      // A slice can move to another service (label change): both services changed.
-      if (oldObj != null) {
-        changed(oldObj);
+    /** Starts a new informer, seeded with {@code initial} objects when replacing one. */
+    void start(List<T> initial) {
+      SharedIndexInformer<T> next = create.get();
+      if (!indexers.isEmpty()) {
+        next.addIndexers(indexers);
       }
-      changed(newObj);
+      if (initial != null) {
+        next.initialState(initial.stream());
+      }
+      next.addEventHandler(new Handler());
+      // Always retry (fabric8 backs off exponentially); remember why, so health can say it.
+      next.exceptionHandler((started, t) -> {
+        failed = true;
+        noteError("list/watch " + resource, t);
+        KubernetesClientException api = apiError(t);
+        if (this == exports && api != null && api.getCode() == 404) {
+          probeNow(); // the CRD was removed: stop watching ServiceExports now, not at the next probe
+        }
+        return !closed;
+      });
+      replaced = informer != null;
+      informer = next;
+      watchedOnce = false;
+      failed = false;
+      next.start().whenComplete((ok, t) -> sink.healthChanged(spec.id()));
     }
 
-    @Override
-    public void onDelete(T obj, boolean deletedFinalStateUnknown) {
-      changed(obj);
+    /**
+     * Whether this informer follows the API now. A watch lost for less than a health interval counts as
+     * following (fabric8 re-establishes watches routinely); lost for longer, the informer is replaced.
+     */
+    boolean upToDate(Instant now) {
+      if (informer.isWatching()) {
+        watchedOnce = true;
+        lostSince = null;
+        return true;
+      }
+      if (!watchedOnce) {
+        return false; // still listing, or opening its first watch
+      }
+      if (lostSince == null) {
+        lostSince = now;
+      }
+      if (Duration.between(lostSince, now).compareTo(options.healthInterval()) < 0) {
+        return true;
+      }
+      lostSince = null;
+      List<T> known = informer.getStore().list();
+      informer.stop();
+      watchRestarts.incrementAndGet();
+      if (lastError == null) {
+        lastError = "watch of " + resource + " lost; relisting";
+      }
+      log.debug("cluster {}: {} watch lost; relisting, serving {} known objects meanwhile", spec.id(), resource,
+          known.size());
+      start(known);
+      return false;
     }
 
-    private void changed(T obj) {
-      Instant now = Instant.now();
-      lastEventAt = now;
-      for (ServiceKey key : keys.apply(obj)) {
-        sink.serviceChanged(spec.id(), key, now);
+    /** The first informer of this kind, still in its first list, without an error so far. */
+    boolean firstListing() {
+      return !replaced && !watchedOnce && !failed;
+    }
+
+    void stop() {
+      informer.stop();
+    }
+
+    /** Turns every add, update and delete into "these services changed". */
+    private final class Handler implements ResourceEventHandler<T> {
+      @Override
+      public void onAdd(T obj) {
+        changed(obj);
+      }
+
+      @Override
+      public void onUpdate(T oldObj, T newObj) {
+        // A slice can move to another service (label change): both services changed.
+        if (oldObj != null && oldObj != newObj) {
+          changed(oldObj);
+        }
+        changed(newObj);
+      }
+
+      @Override
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        changed(obj);
+      }
+
+      @Override
+      public void onBeforeList(String lastSyncResourceVersion) {
+        // A relist by an informer that had synced: after HTTP 410 or a failed watch.
+        if (lastSyncResourceVersion != null) {
+          watchRestarts.incrementAndGet();
+        }
+      }
+
+      private void changed(T obj) {
+        Instant now = Instant.now();
+        lastEventAt = now;
+        for (ServiceKey key : keys.apply(obj)) {
+          sink.serviceChanged(spec.id(), key, now);
+        }
       }
     }
   }

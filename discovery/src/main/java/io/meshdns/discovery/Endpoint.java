@@ -2,6 +2,7 @@ package io.meshdns.discovery;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -9,8 +10,17 @@ import java.util.Objects;
  * choose it. For {@link Reachability#POD} clusters this is a pod from an EndpointSlice; for the other
  * reachability modes it is the Service's own IP, ready when the Service has a ready endpoint.
  *
- * @param hostname the EndpointSlice hostname, or {@code null}
+ * @param ready the EndpointSlice {@code ready} condition (unknown counts as ready, as Kubernetes says)
+ * @param serving the {@code serving} condition (unknown: same as ready)
+ * @param terminating the {@code terminating} condition (unknown: false)
+ * @param hostname the DNS label of this endpoint inside {@code <hostname>.<cluster>.<svc>.<ns>.svc.<zone>}:
+ *     the EndpointSlice hostname, else derived from the IP as CoreDNS does ({@code 10-10-0-7},
+ *     {@code fd00--7}); {@code null} only for endpoints built by hand without one
+ * @param nodeName the node the pod runs on, or {@code null}
  * @param zone the topology zone, or {@code null}
+ * @param targetRef the object behind the address (usually the Pod), or {@code null}
+ * @param ports the ports the endpoint listens on (the EndpointSlice's ports; for Service addresses the
+ *     Service's ports), by the Service port name they serve
  */
 public record Endpoint(
     ClusterId cluster,
@@ -20,14 +30,44 @@ public record Endpoint(
     boolean terminating,
     String hostname,
     String nodeName,
-    String zone) {
+    String zone,
+    TargetRef targetRef,
+    List<ServicePort> ports) {
 
   public Endpoint {
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(address, "address");
+    if (hostname == null || hostname.isEmpty()) {
+      hostname = ServiceMapper.hostnameFor(address);
+    }
+    ports = ports == null ? List.of() : List.copyOf(ports);
+  }
+
+  /** An endpoint without target reference or ports. */
+  public Endpoint(ClusterId cluster, InetAddress address, boolean ready, boolean serving, boolean terminating,
+      String hostname, String nodeName, String zone) {
+    this(cluster, address, ready, serving, terminating, hostname, nodeName, zone, null, List.of());
   }
 
   public boolean isIpv6() {
     return address instanceof Inet6Address;
+  }
+
+  /** The port this endpoint serves for the Service port named {@code name} ("" for an unnamed one), or -1. */
+  public int port(String name, String protocol) {
+    for (ServicePort p : ports) {
+      if (p.name().equals(name) && p.protocol().equalsIgnoreCase(protocol)) {
+        return p.port();
+      }
+    }
+    return -1;
+  }
+
+  /** The object an endpoint address belongs to, from the EndpointSlice's {@code targetRef}. */
+  public record TargetRef(String kind, String namespace, String name) {
+    @Override
+    public String toString() {
+      return kind + " " + (namespace == null ? "" : namespace + "/") + name;
+    }
   }
 }

@@ -12,12 +12,14 @@ import java.util.stream.Collectors;
 final class KubernetesClients {
   private KubernetesClients() {}
 
-  static KubernetesClient create(ClusterSpec spec) {
+  /**
+   * A client whose failed requests surface quickly (one retry), so the informers' own exponential backoff,
+   * starting at {@code retryInterval}, is the one that paces reconnection and health sees errors at once.
+   */
+  static KubernetesClient create(ClusterSpec spec, java.time.Duration retryInterval) {
     Config config = config(spec);
-    // The informers retry lists and watches themselves, with backoff, and report each failure to our
-    // exception handler; the HTTP client's own retries (about 100 s by default) would only hide an
-    // unreachable API server from the cluster's health for that long.
-    config.setRequestRetryBackoffLimit(0);
+    config.setRequestRetryBackoffLimit(1);
+    config.setWatchReconnectInterval((int) Math.max(1, retryInterval.toMillis()));
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 

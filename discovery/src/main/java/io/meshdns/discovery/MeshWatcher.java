@@ -9,11 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -25,26 +25,70 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches every member cluster and publishes the merged {@link MeshSnapshot}.
  *
- * <p>Threading: informer threads only add "(cluster, service) changed" to a concurrent set and ask for a
- * publication. One publisher thread owns all mutable state, rebuilds just the changed services from the
- * informers' stores, and swaps in a new immutable snapshot. Publications are coalesced: at most one per
- * {@code coalesce} interval, and the first change after a quiet period is published at once.
+ * <p>Threading: informer threads only record "(cluster, service) changed at time t" in a concurrent map
+ * and ask for a publication. One publisher thread owns all mutable state, rebuilds just the changed
+ * services from the informers' stores, and swaps in a new immutable snapshot. Publications are coalesced:
+ * at most one per {@code coalesce} interval, and the first change after a quiet period is published at
+ * once, so no change waits longer than {@code coalesce}. A cluster's objects are published only once it
+ * has synced completely (Services, EndpointSlices and, if installed, ServiceExports), never half-listed.
  */
 public final class MeshWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MeshWatcher.class);
 
   /**
-   * @param coalesce the shortest interval between two publications
+   * @param coalesce the shortest interval between two publications (the longest a change waits)
    * @param staleAfter how long a disconnected cluster's endpoints are trusted before it is marked stale
-   * @param healthInterval how often cluster connection states are re-checked
+   * @param healthInterval how often cluster connection states are re-checked; a watch lost for longer is
+   *     replaced by a fresh list and watch
+   * @param exportAll export every Service except those in kube-system
+   * @param exportsRecheck how often each cluster is asked whether the ServiceExport CRD is installed
+   * @param retryInterval the first delay of the exponential backoff between reconnection attempts
    */
-  public record Options(Duration coalesce, Duration staleAfter, Duration healthInterval) {
+  public record Options(Duration coalesce, Duration staleAfter, Duration healthInterval, boolean exportAll,
+      Duration exportsRecheck, Duration retryInterval) {
+
+    public Options {
+      Objects.requireNonNull(coalesce, "coalesce");
+      Objects.requireNonNull(staleAfter, "staleAfter");
+      Objects.requireNonNull(healthInterval, "healthInterval");
+      Objects.requireNonNull(exportsRecheck, "exportsRecheck");
+      Objects.requireNonNull(retryInterval, "retryInterval");
+      if (healthInterval.isZero() || healthInterval.isNegative() || exportsRecheck.isZero()
+          || exportsRecheck.isNegative() || retryInterval.isZero() || retryInterval.isNegative()) {
+        throw new IllegalArgumentException("healthInterval, exportsRecheck and retryInterval must be positive");
+      }
+    }
+
+    public Options(Duration coalesce, Duration staleAfter, Duration healthInterval) {
+      this(coalesce, staleAfter, healthInterval, false, Duration.ofSeconds(30), Duration.ofSeconds(1));
+    }
+
     public static Options defaults() {
       return new Options(Duration.ofMillis(50), Duration.ofMinutes(5), Duration.ofSeconds(1));
     }
 
+    public Options withCoalesce(Duration coalesce) {
+      return new Options(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
+    }
+
     public Options withStaleAfter(Duration staleAfter) {
-      return new Options(coalesce, staleAfter, healthInterval);
+      return new Options(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
+    }
+
+    public Options withHealthInterval(Duration healthInterval) {
+      return new Options(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
+    }
+
+    public Options withExportAll(boolean exportAll) {
+      return new Options(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
+    }
+
+    public Options withExportsRecheck(Duration exportsRecheck) {
+      return new Options(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
+    }
+
+    public Options withRetryInterval(Duration retryInterval) {
+      return new Options(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
     }
   }
 
@@ -52,7 +96,9 @@ public final class MeshWatcher implements AutoCloseable {
 
   private final Options options;
   private final ScheduledExecutorService publisher;
-  private final Set<Change> pending = ConcurrentHashMap.newKeySet();
+  private final ScheduledExecutorService control;
+  // Pending changes and when each was first observed; informer threads add, the publisher takes.
+  private final Map<Change, Instant> pending = new ConcurrentHashMap<>();
   private final AtomicBoolean publishScheduled = new AtomicBoolean();
   private final List<Consumer<MeshSnapshot>> listeners = new CopyOnWriteArrayList<>();
   private volatile MeshSnapshot current = MeshSnapshot.empty();
@@ -62,18 +108,28 @@ public final class MeshWatcher implements AutoCloseable {
   private final Map<ClusterId, ClusterWatcher> watchers = new LinkedHashMap<>();
   private final Map<ServiceKey, Map<ClusterId, ClusterService>> parts = new HashMap<>();
   private final Map<ClusterId, int[]> counts = new HashMap<>(); // {services, endpoints}
+  private final List<MeshSnapshot.Change> dropped = new ArrayList<>();
   private boolean healthChanged;
-  private long lastPublishNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
+  // When the last publication pass started; read by informer threads to schedule the next one.
+  private volatile long lastPublishNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
   public MeshWatcher(Options options) {
     this.options = Objects.requireNonNull(options);
-    this.publisher = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "meshdns-discovery");
-      t.setDaemon(true);
-      return t;
-    });
+    this.publisher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "meshdns-discovery"));
+    // Blocking API calls (the ServiceExport CRD probe) stay off the publisher thread.
+    this.control = Executors.newScheduledThreadPool(2, r -> daemon(r, "meshdns-discovery-probe"));
     long interval = options.healthInterval().toMillis();
     publisher.scheduleWithFixedDelay(this::checkHealth, interval, interval, TimeUnit.MILLISECONDS);
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  public Options options() {
+    return options;
   }
 
   /** The newest snapshot; never {@code null}, never blocks. */
@@ -88,7 +144,8 @@ public final class MeshWatcher implements AutoCloseable {
 
   /**
    * Makes the watched clusters exactly {@code specs}: new ones are started, removed ones stopped (their
-   * services leave the snapshot), changed ones restarted. Untouched clusters keep serving throughout.
+   * services leave the snapshot), changed ones restarted (their answers pause until they have synced
+   * again). Untouched clusters keep serving throughout.
    */
   public CompletableFuture<Void> setClusters(Collection<ClusterSpec> specs) {
     Map<ClusterId, ClusterSpec> wanted = new LinkedHashMap<>();
@@ -111,16 +168,17 @@ public final class MeshWatcher implements AutoCloseable {
       }
       for (ClusterSpec spec : wanted.values()) {
         if (!watchers.containsKey(spec.id())) {
-          var watcher = new ClusterWatcher(spec, sink);
+          var watcher = new ClusterWatcher(spec, options, sink, publisher, control);
           watchers.put(spec.id(), watcher);
           counts.put(spec.id(), new int[2]);
-          log.info("cluster {}: starting ({})", spec.id(),
-              spec.inCluster() ? "in-cluster service account" : spec.kubeconfig());
+          log.info("cluster {}: starting ({}, reachability {})", spec.id(),
+              spec.inCluster() ? "in-cluster service account" : spec.kubeconfig(), spec.reachability());
           watcher.start();
+          watcher.refreshState(Instant.now(), options.staleAfter());
         }
       }
       healthChanged = true;
-      publish();
+      requestPublish();
     }, publisher);
   }
 
@@ -144,13 +202,18 @@ public final class MeshWatcher implements AutoCloseable {
   private final ClusterWatcher.Sink sink = new ClusterWatcher.Sink() {
     @Override
     public void serviceChanged(ClusterId cluster, ServiceKey key, Instant observedAt) {
-      pending.add(new Change(cluster, key));
+      // Keep the first observation: propagation is measured from the oldest unpublished change.
+      pending.merge(new Change(cluster, key), observedAt, (a, b) -> a.isBefore(b) ? a : b);
       requestPublish();
     }
 
     @Override
     public void healthChanged(ClusterId cluster) {
-      publisher.execute(MeshWatcher.this::checkHealth);
+      try {
+        publisher.execute(MeshWatcher.this::checkHealth);
+      } catch (RejectedExecutionException closing) {
+        // the mesh is closing
+      }
     }
   };
 
@@ -159,8 +222,8 @@ public final class MeshWatcher implements AutoCloseable {
       long wait = lastPublishNanos + options.coalesce().toNanos() - System.nanoTime();
       try {
         publisher.schedule(this::publish, Math.max(0, wait), TimeUnit.NANOSECONDS);
-      } catch (java.util.concurrent.RejectedExecutionException closed) {
-        // shutting down
+      } catch (RejectedExecutionException closing) {
+        // the mesh is closing
       }
     }
   }
@@ -171,21 +234,29 @@ public final class MeshWatcher implements AutoCloseable {
       healthChanged |= w.refreshState(now, options.staleAfter());
     }
     if (healthChanged) {
-      publish();
+      requestPublish();
     }
   }
 
+  /** Takes a removed (or restarted) cluster's services out of the mesh at once. */
   private void dropCluster(ClusterId cluster) {
     counts.remove(cluster);
+    pending.keySet().removeIf(c -> c.cluster().equals(cluster));
+    Instant now = Instant.now();
     for (var it = parts.entrySet().iterator(); it.hasNext(); ) {
       var entry = it.next();
       if (entry.getValue().remove(cluster) != null) {
-        pending.add(new Change(cluster, entry.getKey()));
+        dropped.add(new MeshSnapshot.Change(cluster, entry.getKey(), now));
+        if (entry.getValue().isEmpty()) {
+          it.remove();
+        }
       }
     }
   }
 
   private void publish() {
+    // Stamp first: a change arriving during this pass is scheduled a full interval later, not at once.
+    lastPublishNanos = System.nanoTime();
     publishScheduled.set(false);
     try {
       publishNow();
@@ -196,32 +267,45 @@ public final class MeshWatcher implements AutoCloseable {
   }
 
   private void publishNow() {
-    List<ServiceKey> changed = new ArrayList<>();
-    for (var it = pending.iterator(); it.hasNext(); ) {
-      Change change = it.next();
-      it.remove();
+    List<MeshSnapshot.Change> changes = new ArrayList<>(dropped);
+    dropped.clear();
+    for (Change change : pending.keySet()) {
       ClusterWatcher w = watchers.get(change.cluster());
-      ClusterService next = w == null ? null : w.build(change.key());
+      if (w != null && !w.ready()) {
+        continue; // published together once the cluster has synced
+      }
+      Instant observedAt = pending.remove(change);
+      if (observedAt == null) {
+        continue;
+      }
       Map<ClusterId, ClusterService> byCluster = parts.computeIfAbsent(change.key(), k -> new HashMap<>());
-      ClusterService previous = next == null ? byCluster.remove(change.cluster()) : byCluster.put(change.cluster(), next);
-      count(change.cluster(), previous, -1);
-      count(change.cluster(), next, +1);
+      ClusterService before = byCluster.get(change.cluster());
+      ClusterService next = w == null ? null : build(w, change, before);
+      if (next == null) {
+        byCluster.remove(change.cluster());
+      } else {
+        byCluster.put(change.cluster(), next);
+      }
       if (byCluster.isEmpty()) {
         parts.remove(change.key());
       }
-      changed.add(change.key());
+      count(change.cluster(), before, -1);
+      count(change.cluster(), next, +1);
+      if (!Objects.equals(before, next)) {
+        changes.add(new MeshSnapshot.Change(change.cluster(), change.key(), observedAt));
+      }
     }
-    if (changed.isEmpty() && !healthChanged) {
+    if (changes.isEmpty() && !healthChanged) {
       return;
     }
     MeshSnapshot previous = current;
     Map<ServiceKey, GlobalService> services = new HashMap<>(previous.services());
-    for (ServiceKey key : changed) {
-      Map<ClusterId, ClusterService> byCluster = parts.get(key);
+    for (MeshSnapshot.Change change : changes) {
+      Map<ClusterId, ClusterService> byCluster = parts.get(change.service());
       if (byCluster == null) {
-        services.remove(key);
+        services.remove(change.service());
       } else {
-        services.put(key, new GlobalService(key, byCluster));
+        services.put(change.service(), new GlobalService(change.service(), byCluster));
       }
     }
     Map<ClusterId, ClusterHealth> health = new HashMap<>();
@@ -230,8 +314,7 @@ public final class MeshWatcher implements AutoCloseable {
       health.put(w.spec().id(), w.health(c[0], c[1]));
     }
     healthChanged = false;
-    lastPublishNanos = System.nanoTime();
-    MeshSnapshot next = new MeshSnapshot(previous.version() + 1, Instant.now(), services, health);
+    MeshSnapshot next = new MeshSnapshot(previous.version() + 1, Instant.now(), services, health, changes);
     current = next;
     for (Consumer<MeshSnapshot> listener : listeners) {
       try {
@@ -239,6 +322,17 @@ public final class MeshWatcher implements AutoCloseable {
       } catch (RuntimeException e) {
         log.error("snapshot listener failed", e);
       }
+    }
+  }
+
+  /** One service of one cluster; a mapping failure keeps what was known, so one odd object cannot hide others. */
+  private static ClusterService build(ClusterWatcher w, Change change, ClusterService before) {
+    try {
+      return w.build(change.key());
+    } catch (RuntimeException e) {
+      log.warn("cluster {}: service {} could not be read ({}); keeping its last known state",
+          change.cluster(), change.key(), e.toString());
+      return before;
     }
   }
 
@@ -260,6 +354,7 @@ public final class MeshWatcher implements AutoCloseable {
     } catch (Exception e) {
       log.warn("closing clusters: {}", e.toString());
     }
+    control.shutdownNow();
     publisher.shutdownNow();
   }
 }

@@ -13,6 +13,12 @@ public record ServiceKey(String namespace, String name) implements Comparable<Se
     return new ServiceKey(namespace, name);
   }
 
+  /** Parses {@code namespace/name}, the key format of informer stores. */
+  static ServiceKey parse(String key) {
+    int slash = key.indexOf('/');
+    return of(key.substring(0, slash), key.substring(slash + 1));
+  }
+
   @Override
   public int compareTo(ServiceKey o) {
     int c = namespace.compareTo(o.namespace);

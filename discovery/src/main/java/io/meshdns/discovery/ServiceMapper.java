@@ -1,131 +1,319 @@
 package io.meshdns.discovery;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
+import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Maps one cluster's Service and its EndpointSlices to that cluster's part of a global service. */
+/**
+ * Maps one cluster's Service, its EndpointSlices and whether a ServiceExport exists to that cluster's part
+ * of a global service. Broken parts of an object (an endpoint without addresses, an FQDN slice, a port
+ * without number) are skipped with one warning naming the object; the rest is still served.
+ *
+ * <p>One instance per cluster, used only on the mesh's publisher thread.
+ */
 final class ServiceMapper {
   static final String EXPORT_ANNOTATION = "meshdns.io/export";
+  static final String KUBE_SYSTEM = "kube-system";
 
   private static final Logger log = LoggerFactory.getLogger(ServiceMapper.class);
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
   private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
+  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final int MAX_REMEMBERED_WARNINGS = 10_000;
 
-  private ServiceMapper() {}
+  private final ClusterSpec cluster;
+  private final boolean exportAll;
+  // Each service is rebuilt on every change of it: remember what was said, so each problem is said once.
+  private final Set<String> warned = new HashSet<>();
 
-  static boolean exported(Service svc) {
-    var annotations = svc.getMetadata().getAnnotations();
-    return annotations != null && "true".equalsIgnoreCase(annotations.get(EXPORT_ANNOTATION));
+  ServiceMapper(ClusterSpec cluster, boolean exportAll) {
+    this.cluster = cluster;
+    this.exportAll = exportAll;
   }
 
-  /** The cluster's part of the service, or {@code null} when the Service is missing or not exported. */
-  static ClusterService map(ClusterSpec cluster, Service svc, List<EndpointSlice> slices) {
-    if (svc == null || svc.getSpec() == null || !exported(svc)) {
+  /**
+   * Whether the Service is global: a ServiceExport of the same namespace/name exists, or it is annotated
+   * {@code meshdns.io/export: "true"}, or {@code exportAll} is on (never for kube-system, and not for a
+   * Service annotated {@code meshdns.io/export: "false"}).
+   */
+  boolean exported(Service svc, boolean hasServiceExport) {
+    if (hasServiceExport) {
+      return true;
+    }
+    var annotations = svc.getMetadata().getAnnotations();
+    String value = annotations == null ? null : annotations.get(EXPORT_ANNOTATION);
+    if (value != null) {
+      String v = value.trim().toLowerCase(Locale.ROOT);
+      if (v.equals("true") || v.equals("false")) {
+        return v.equals("true");
+      }
+      warn(svc, "annotation " + EXPORT_ANNOTATION + " is '" + value + "', neither \"true\" nor \"false\"; ignored");
+    }
+    return exportAll && !KUBE_SYSTEM.equals(svc.getMetadata().getNamespace());
+  }
+
+  /** The cluster's part of the service, or {@code null} when the Service is missing, not exported or unusable. */
+  ClusterService map(Service svc, boolean hasServiceExport, List<EndpointSlice> slices) {
+    if (svc == null || !exported(svc, hasServiceExport)) {
+      return null;
+    }
+    ServiceSpec spec = svc.getSpec();
+    if (spec == null) {
+      warn(svc, "has no spec; skipped");
       return null;
     }
     var meta = svc.getMetadata();
     var key = ServiceKey.of(meta.getNamespace(), meta.getName());
-    var spec = svc.getSpec();
     String type = spec.getType() == null ? "ClusterIP" : spec.getType();
-    boolean headless = "None".equals(spec.getClusterIP());
+    Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    List<ServicePort> ports = servicePorts(svc, spec);
+
+    if ("ExternalName".equals(type)) {
+      String target = spec.getExternalName() == null ? "" : spec.getExternalName().trim().toLowerCase(Locale.ROOT);
+      if (target.endsWith(".")) {
+        target = target.substring(0, target.length() - 1);
+      }
+      if (target.isEmpty()) {
+        warn(svc, "is of type ExternalName without externalName; skipped");
+        return null;
+      }
+      return new ClusterService(cluster.id(), key, type, false, target, ports, List.of(), annotations,
+          List.of(), List.of(), List.of());
+    }
+
+    boolean headless = "None".equals(spec.getClusterIP())
+        || (spec.getClusterIPs() != null && spec.getClusterIPs().contains("None"));
+    List<InetAddress> clusterIps = headless ? List.of() : clusterIps(svc, spec);
+    List<InetAddress> lbIps = new ArrayList<>();
+    List<String> lbHostnames = new ArrayList<>();
+    loadBalancerIngress(svc, lbIps, lbHostnames);
+    if (!headless && ports.isEmpty()) {
+      warn(svc, "has no ports: answered by address, without SRV records");
+    }
+
+    List<Endpoint> pods = podEndpoints(key, slices);
+    List<Endpoint> contributed = switch (cluster.reachability()) {
+      case POD -> pods;
+      case CLUSTER_IP -> serviceAddresses(clusterIps, ports, pods);
+      case LOAD_BALANCER -> serviceAddresses(lbIps, ports, pods);
+    };
+    return new ClusterService(cluster.id(), key, type, headless, null, ports, contributed, annotations,
+        clusterIps, lbIps, lbHostnames);
+  }
+
+  private List<ServicePort> servicePorts(Service svc, ServiceSpec spec) {
     List<ServicePort> ports = new ArrayList<>();
     if (spec.getPorts() != null) {
       for (var p : spec.getPorts()) {
-        if (p.getPort() != null) {
-          ports.add(new ServicePort(p.getName(), p.getPort(), p.getProtocol()));
+        if (p == null || p.getPort() == null) {
+          warn(svc, "has a port without a port number" + (p == null || p.getName() == null ? "" : " ('" + p.getName() + "')")
+              + "; that port skipped");
+          continue;
         }
+        ports.add(new ServicePort(p.getName(), p.getPort(), p.getProtocol()));
       }
     }
-    Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
-    if ("ExternalName".equals(type)) {
-      return new ClusterService(cluster.id(), key, type, false, spec.getExternalName(), ports, List.of(), annotations);
-    }
-    List<Endpoint> pods = podEndpoints(cluster.id(), key, slices);
-    List<Endpoint> contributed = switch (cluster.reachability()) {
-      case POD -> pods;
-      case CLUSTER_IP -> serviceAddresses(cluster.id(), spec.getClusterIPs(), pods);
-      case LOAD_BALANCER -> serviceAddresses(cluster.id(), ingressIps(svc), pods);
-    };
-    return new ClusterService(cluster.id(), key, type, headless, null, ports, contributed, annotations);
+    return ports;
   }
 
-  private static List<String> ingressIps(Service svc) {
-    List<String> ips = new ArrayList<>();
-    if (svc.getStatus() != null && svc.getStatus().getLoadBalancer() != null
-        && svc.getStatus().getLoadBalancer().getIngress() != null) {
-      for (LoadBalancerIngress ingress : svc.getStatus().getLoadBalancer().getIngress()) {
-        if (ingress.getIp() != null) {
-          ips.add(ingress.getIp());
-        }
-      }
-    }
-    return ips;
-  }
-
-  /** The Service's own IPs, ready while any of its pods is ready (the cluster then routes to it). */
-  private static List<Endpoint> serviceAddresses(ClusterId cluster, List<String> ips, List<Endpoint> pods) {
-    if (ips == null) {
-      return List.of();
-    }
-    boolean ready = pods.stream().anyMatch(Endpoint::ready);
-    boolean serving = pods.stream().anyMatch(Endpoint::serving);
-    List<Endpoint> out = new ArrayList<>();
-    for (String ip : ips) {
+  private List<InetAddress> clusterIps(Service svc, ServiceSpec spec) {
+    List<String> raw = spec.getClusterIPs() != null && !spec.getClusterIPs().isEmpty()
+        ? spec.getClusterIPs()
+        : spec.getClusterIP() == null || spec.getClusterIP().isEmpty() ? List.of() : List.of(spec.getClusterIP());
+    List<InetAddress> out = new ArrayList<>();
+    for (String ip : raw) {
       InetAddress address = parseIp(ip);
-      if (address != null) {
-        out.add(new Endpoint(cluster, address, ready, serving, !ready && serving, null, null, null));
+      if (address == null) {
+        warn(svc, "has clusterIP '" + ip + "', not an IP address; skipped");
+      } else if (!out.contains(address)) {
+        out.add(address);
       }
     }
     return out;
   }
 
-  private static List<Endpoint> podEndpoints(ClusterId cluster, ServiceKey key, List<EndpointSlice> slices) {
+  private void loadBalancerIngress(Service svc, List<InetAddress> ips, List<String> hostnames) {
+    if (svc.getStatus() == null || svc.getStatus().getLoadBalancer() == null
+        || svc.getStatus().getLoadBalancer().getIngress() == null) {
+      return;
+    }
+    for (LoadBalancerIngress ingress : svc.getStatus().getLoadBalancer().getIngress()) {
+      if (ingress == null) {
+        continue;
+      }
+      if (ingress.getIp() != null && !ingress.getIp().isEmpty()) {
+        InetAddress address = parseIp(ingress.getIp());
+        if (address == null) {
+          warn(svc, "has load balancer ingress IP '" + ingress.getIp() + "', not an IP address; skipped");
+        } else {
+          ips.add(address);
+        }
+      }
+      if (ingress.getHostname() != null && !ingress.getHostname().isEmpty()) {
+        hostnames.add(ingress.getHostname().toLowerCase(Locale.ROOT));
+      }
+    }
+  }
+
+  /** The Service's own IPs, ready while any of its pods is ready (the cluster then routes to one). */
+  private List<Endpoint> serviceAddresses(List<InetAddress> ips, List<ServicePort> ports, List<Endpoint> pods) {
+    boolean ready = pods.stream().anyMatch(Endpoint::ready);
+    boolean serving = pods.stream().anyMatch(Endpoint::serving);
+    List<Endpoint> out = new ArrayList<>();
+    for (InetAddress address : ips) {
+      out.add(new Endpoint(cluster.id(), address, ready, serving, !ready && serving, hostnameFor(address),
+          null, null, null, ports));
+    }
+    return out;
+  }
+
+  private List<Endpoint> podEndpoints(ServiceKey key, List<EndpointSlice> slices) {
     Map<InetAddress, Endpoint> byAddress = new LinkedHashMap<>();
     for (EndpointSlice slice : slices) {
-      String sliceName = slice.getMetadata().getNamespace() + "/" + slice.getMetadata().getName();
       String type = slice.getAddressType();
       if (!"IPv4".equals(type) && !"IPv6".equals(type)) {
-        log.warn("cluster {}: EndpointSlice {} of service {} has addressType {}; skipped (only IPv4 and IPv6 are served)",
-            cluster, sliceName, key, type);
+        warn(slice, "of service " + key + " has addressType " + type + "; skipped (only IPv4 and IPv6 are served)");
         continue;
       }
       if (slice.getEndpoints() == null) {
         continue;
       }
+      List<ServicePort> ports = slicePorts(slice);
       for (var e : slice.getEndpoints()) {
-        if (e.getAddresses() == null || e.getAddresses().isEmpty()) {
-          log.warn("cluster {}: EndpointSlice {} has an endpoint without addresses; skipped", cluster, sliceName);
+        if (e == null || e.getAddresses() == null || e.getAddresses().isEmpty()) {
+          warn(slice, "has an endpoint without addresses; that endpoint skipped");
           continue;
         }
         EndpointConditions c = e.getConditions();
-        // Kubernetes: an unknown (nil) ready or serving condition is to be read as ready.
+        // Kubernetes: an unknown (nil) ready condition is to be read as ready; serving defaults to ready.
         boolean ready = c == null || c.getReady() == null || c.getReady();
         boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
         boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
+        String hostname = e.getHostname();
+        if (hostname != null && !DNS_LABEL.matcher(hostname).matches()) {
+          warn(slice, "has endpoint hostname '" + hostname + "', not a DNS label; using a name derived from its IP");
+          hostname = null;
+        }
+        Endpoint.TargetRef target = targetRef(e.getTargetRef());
         for (String ip : e.getAddresses()) {
           InetAddress address = parseIp(ip);
-          if (address == null) {
-            log.warn("cluster {}: EndpointSlice {} has address '{}', not an IP literal; skipped", cluster, sliceName, ip);
+          if (address == null || (address instanceof Inet6Address) != "IPv6".equals(type)) {
+            warn(slice, "has address '" + ip + "', not an " + type + " address; skipped");
             continue;
           }
-          var endpoint = new Endpoint(cluster, address, ready, serving, terminating, e.getHostname(), e.getNodeName(), e.getZone());
+          var endpoint = new Endpoint(cluster.id(), address, ready, serving, terminating,
+              hostname != null ? hostname : hostnameFor(address), e.getNodeName(), e.getZone(), target, ports);
           // The same pod can appear in two slices while the controller moves it; keep the ready copy.
           byAddress.merge(address, endpoint, (old, neu) -> old.ready() ? old : neu);
         }
       }
     }
     return new ArrayList<>(byAddress.values());
+  }
+
+  private List<ServicePort> slicePorts(EndpointSlice slice) {
+    if (slice.getPorts() == null) {
+      return List.of();
+    }
+    List<ServicePort> ports = new ArrayList<>();
+    for (EndpointPort p : slice.getPorts()) {
+      // A nil port means "all ports" (selectorless services); nothing an SRV record can name.
+      if (p != null && p.getPort() != null) {
+        ports.add(new ServicePort(p.getName(), p.getPort(), p.getProtocol()));
+      }
+    }
+    return List.copyOf(ports);
+  }
+
+  private static Endpoint.TargetRef targetRef(ObjectReference ref) {
+    if (ref == null || ref.getName() == null) {
+      return null;
+    }
+    return new Endpoint.TargetRef(ref.getKind() == null ? "Pod" : ref.getKind(), ref.getNamespace(), ref.getName());
+  }
+
+  private void warn(HasMetadata object, String problem) {
+    var meta = object.getMetadata();
+    String name = meta.getNamespace() + "/" + meta.getName();
+    String kind = object instanceof Service ? "Service" : object.getKind() != null ? object.getKind() : "EndpointSlice";
+    if (warned.size() >= MAX_REMEMBERED_WARNINGS) {
+      warned.clear();
+    }
+    if (warned.add(kind + " " + name + "@" + meta.getResourceVersion() + ": " + problem)) {
+      log.warn("cluster {}: {} {} {}", cluster.id(), kind, name, problem);
+    }
+  }
+
+  /**
+   * The per-endpoint DNS label of an address without a hostname, as CoreDNS's kubernetes plugin makes it:
+   * the IP with '.' or ':' replaced by '-' ({@code 10-10-0-7}, {@code fd00--7} from RFC 5952 text).
+   */
+  static String hostnameFor(InetAddress address) {
+    if (address instanceof Inet4Address) {
+      return address.getHostAddress().replace('.', '-');
+    }
+    return rfc5952((Inet6Address) address).replace(':', '-');
+  }
+
+  /** The canonical text form of an IPv6 address: lowercase, no leading zeros, longest zero run as "::". */
+  static String rfc5952(Inet6Address address) {
+    byte[] b = address.getAddress();
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+    }
+    int bestStart = -1;
+    int bestLen = 0;
+    for (int i = 0; i < 8; ) {
+      if (groups[i] != 0) {
+        i++;
+        continue;
+      }
+      int j = i;
+      while (j < 8 && groups[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLen) {
+        bestStart = i;
+        bestLen = j - i;
+      }
+      i = j;
+    }
+    if (bestLen < 2) {
+      bestStart = -1; // RFC 5952 4.2.2: a single zero group is not shortened
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        sb.append("::");
+        i += bestLen - 1;
+        continue;
+      }
+      if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+        sb.append(':');
+      }
+      sb.append(Integer.toHexString(groups[i]));
+    }
+    return sb.toString();
   }
 
   /** Parses an IP literal without ever doing a name lookup; {@code null} if it is not one. */

@@ -55,10 +55,15 @@ public final class DemoCluster implements AutoCloseable {
 
   /** Starts the API server on a free loopback port and writes {@code <dir>/<id>.kubeconfig}. */
   public static DemoCluster start(String id, Path kubeconfigDir) {
+    return start(id, kubeconfigDir, 0);
+  }
+
+  /** As {@link #start(String, Path)} on a given port: a cluster whose API server comes up late. */
+  public static DemoCluster start(String id, Path kubeconfigDir, int port) {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     var store = new DiscoveryServingDispatcher();
     var server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, store, false);
-    server.init(InetAddress.getLoopbackAddress(), 0);
+    server.init(InetAddress.getLoopbackAddress(), port);
     Path file = kubeconfigDir.resolve(id + ".kubeconfig");
     try {
       Files.createDirectories(kubeconfigDir);

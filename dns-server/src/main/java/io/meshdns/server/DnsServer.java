@@ -34,8 +34,14 @@ import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
 
 /**
  * DNS over UDP and TCP on one address and port, with Netty. With native epoll, one UDP socket per
@@ -48,7 +54,13 @@ final class DnsServer implements AutoCloseable {
   static final int MAX_UDP_QUERY = 2048;
   /** Queries read per recvmmsg system call, when the socket holds that many. */
   static final int READ_BATCH = 16;
+  /** One debug line per query when this logger is at debug ({@code --query-log}); off by default. */
+  static final String QUERY_LOG = "io.meshdns.server.QueryLog";
+
   private final QueryResponder responder;
+  private final QueryMetrics metrics;
+  /** Read once: when off, the query path pays one branch on a final field. */
+  private final Logger queryLog;
   private final long tcpIdleMillis;
   private final int maxTcpConnections;
   private final AtomicInteger tcpConnections = new AtomicInteger();
@@ -57,8 +69,11 @@ final class DnsServer implements AutoCloseable {
   private final List<Channel> channels = new ArrayList<>();
   private InetSocketAddress address;
 
-  DnsServer(QueryResponder responder, int threads, Duration tcpIdle, int maxTcpConnections) {
+  DnsServer(QueryResponder responder, QueryMetrics metrics, int threads, Duration tcpIdle, int maxTcpConnections) {
     this.responder = responder;
+    this.metrics = metrics;
+    Logger q = LoggerFactory.getLogger(QUERY_LOG);
+    this.queryLog = q.isDebugEnabled() ? q : null;
     this.tcpIdleMillis = tcpIdle.toMillis();
     this.maxTcpConnections = maxTcpConnections;
     this.epoll = Epoll.isAvailable();
@@ -141,15 +156,33 @@ final class DnsServer implements AutoCloseable {
     return b.bind(at).sync().channel();
   }
 
+  /** Whether every UDP and TCP listener is still open. */
+  boolean listening() {
+    if (channels.isEmpty()) {
+      return false;
+    }
+    for (Channel c : channels) {
+      if (!c.isActive()) {
+        return false;
+      }
+    }
+    return true;
+  }
   @ChannelHandler.Sharable
   private final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
+      long start = System.nanoTime();
       ByteBuf answer;
       try {
         answer = responder.respond(packet.content(), packet.sender().getAddress(), false, ctx.alloc());
       } catch (RuntimeException e) {
         answer = servfail(packet.content(), e);
+      }
+      long nanos = System.nanoTime() - start;
+      metrics.record(false, packet.content(), answer, nanos);
+      if (queryLog != null) {
+        logQuery(packet.sender().getAddress(), "udp", packet.content(), answer, nanos);
       }
       if (answer != null) {
         ctx.write(new DatagramPacket(answer, packet.sender()), ctx.voidPromise());
@@ -171,6 +204,7 @@ final class DnsServer implements AutoCloseable {
   private final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
+      long start = System.nanoTime();
       InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
       List<ByteBuf> answers;
       try {
@@ -178,6 +212,12 @@ final class DnsServer implements AutoCloseable {
       } catch (RuntimeException e) {
         ByteBuf servfail = servfail(frame, e);
         answers = servfail == null ? List.of() : List.of(servfail);
+      }
+      long nanos = System.nanoTime() - start;
+      ByteBuf first = answers.isEmpty() ? null : answers.get(0);
+      metrics.record(true, frame, first, nanos);
+      if (queryLog != null) {
+        logQuery(client, "tcp", frame, first, nanos);
       }
       // RFC 7766: queries on one connection are answered as they come (pipelining); each answer is
       // written without waiting for the client to read the previous one.
@@ -235,6 +275,30 @@ final class DnsServer implements AutoCloseable {
     }
   }
 
+  private void logQuery(InetAddress client, String proto, ByteBuf queryBuf, ByteBuf answerBuf, long nanos) {
+    byte[] query = ByteBufUtil.getBytes(queryBuf);
+    byte[] answer = answerBuf == null ? null : ByteBufUtil.getBytes(answerBuf);
+    String question = "-";
+    try {
+      Record q = new Message(query).getQuestion();
+      if (q != null) {
+        question = "name=" + q.getName() + " type=" + Type.string(q.getType());
+      }
+    } catch (IOException | RuntimeException e) {
+      question = "malformed=" + query.length + "B";
+    }
+    String result = "dropped";
+    if (answer != null) {
+      try {
+        Message r = new Message(answer);
+        result = "rcode=" + Rcode.string(r.getRcode()) + " answers=" + r.getSection(Section.ANSWER).size()
+            + " bytes=" + answer.length;
+      } catch (IOException | RuntimeException e) {
+        result = "bytes=" + answer.length;
+      }
+    }
+    queryLog.debug("client={} proto={} {} {} micros={}", client.getHostAddress(), proto, question, result, nanos / 1000);
+  }
   /** No packet may escape as an exception: a bug in one answer costs that answer, never the listener. */
   private static ByteBuf servfail(ByteBuf query, RuntimeException e) {
     log.debug("query failed: {}", e.toString());

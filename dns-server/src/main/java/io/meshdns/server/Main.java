@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 /** The {@code meshdns} command line. Exit codes: 0 done, 1 runtime failure, 2 bad usage or config. */
 @Command(name = "meshdns", mixinStandardHelpOptions = true, version = "meshdns 0.1.0",
     description = "Cross-cluster DNS and service discovery for Kubernetes cluster meshes.",
-    subcommands = {Main.Serve.class, Main.Demo.class, CommandLine.HelpCommand.class})
+    subcommands = {Main.Serve.class, Main.Demo.class, CorednsConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   static final int EXIT_CONFIG = 2;
 
@@ -57,6 +57,33 @@ public final class Main {
 
     @Option(names = "--dns-port", paramLabel = "N", description = "DNS port, UDP and TCP (overrides the config).")
     Integer dnsPort;
+
+    @Option(names = "--http-port", paramLabel = "N",
+        description = "Port of /metrics, /healthz, /readyz and the status page (overrides the config; 0 = any free port).")
+    Integer httpPort;
+
+    @Option(names = "--query-log", description = "Log one line per DNS query (logger " + DnsServer.QUERY_LOG
+        + " at debug). Costs throughput; for debugging.")
+    boolean queryLog;
+
+    /** Rejects a port out of range naming the flag (exit code 2), before anything starts. */
+    void validate(CommandLine cli) {
+      checkPort(cli, "--dns-port", dnsPort);
+      checkPort(cli, "--http-port", httpPort);
+    }
+
+    private static void checkPort(CommandLine cli, String flag, Integer port) {
+      if (port != null && (port < 0 || port > 65535)) {
+        throw new CommandLine.ParameterException(cli, flag + " must be between 0 and 65535, was " + port);
+      }
+    }
+
+    /** slf4j-simple reads a logger's level when the logger is first created, which the DNS server does at start. */
+    void applyLogging() {
+      if (queryLog) {
+        System.setProperty("org.slf4j.simpleLogger.log." + DnsServer.QUERY_LOG, "debug");
+      }
+    }
   }
 
   @Command(name = "serve", mixinStandardHelpOptions = true,
@@ -73,13 +100,19 @@ public final class Main {
 
     @Override
     public Integer call() throws Exception {
-      ServerConfig cfg = ConfigLoader.load(config).withDns(listen.bind, listen.dnsPort);
+      listen.validate(spec.commandLine());
+      ServerConfig fromFile = ConfigLoader.load(config);
+      ServerConfig cfg = fromFile.withDns(listen.bind, listen.dnsPort).withHttpPort(listen.httpPort);
       Path dir = config.toAbsolutePath().getParent();
+      listen.applyLogging();
       MeshdnsServer server = MeshdnsServer.start(cfg, cfg.clusterSpecs(dir));
-      spec.commandLine().getOut().printf("meshdns serving zone %s on %s port %d%n",
-          cfg.zone(), server.dnsAddress().getAddress().getHostAddress(), server.dnsAddress().getPort());
+      // Clusters added to or removed from the file are applied without a restart.
+      var configWatcher = ConfigFileWatcher.start(config, fromFile, server.mesh(), ConfigFileWatcher.DEFAULT_INTERVAL);
+      spec.commandLine().getOut().printf("meshdns serving zone %s on %s port %d; status, metrics and probes on %s%n",
+          cfg.zone(), server.dnsAddress().getAddress().getHostAddress(), server.dnsAddress().getPort(),
+          url(server.httpAddress()));
       spec.commandLine().getOut().flush();
-      runUntilShutdown(server);
+      runUntilShutdown(server, configWatcher);
       return 0;
     }
   }
@@ -112,12 +145,16 @@ public final class Main {
 
     @Override
     public Integer call() throws Exception {
+      listen.validate(spec.commandLine());
       DemoMesh.Size size = syntheticSize();
       Path dir = kubeconfigDir != null ? kubeconfigDir : Files.createTempDirectory("meshdns-demo-");
       long seedStart = System.nanoTime();
       DemoMesh demo = size == null ? DemoMesh.start(dir) : DemoMesh.startSynthetic(dir, size);
       long seedMillis = (System.nanoTime() - seedStart) / 1_000_000;
       ServerConfig cfg = ConfigLoader.parse("(demo)", demo.config()).withDns(listen.bind, listen.dnsPort);
+      // The demo's HTTP listener follows its DNS address (loopback unless --bind says otherwise).
+      cfg = cfg.withHttp(cfg.dns().bind(), listen.httpPort);
+      listen.applyLogging();
       MeshdnsServer server;
       try {
         server = MeshdnsServer.start(cfg, demo.specs());
@@ -182,18 +219,28 @@ public final class Main {
         out.printf("  %-5s http://127.0.0.1:%d  kubeconfig %s%n", c.id(), c.port(), c.kubeconfig());
       }
       out.println();
+      out.printf("Status page: %s  (also /metrics, /healthz, /readyz, /api/status)%n", url(server.httpAddress()));
+      out.println();
       out.println("Try:");
       out.printf("  dig @%s -p %d web.shop.svc.%s +short%n", at, dns.getPort(), cfg.zone());
       out.printf("  dig @%s -p %d cart.shop.svc.%s%n", at, dns.getPort(), cfg.zone());
       out.printf("  dig @%s -p %d _postgres._tcp.db.shop.svc.%s SRV%n", at, dns.getPort(), cfg.zone());
       out.printf("  dig @%s -p %d -x 10.10.3.1%n", at, dns.getPort());
       out.printf("  dig @%s -p %d %s AXFR%n", at, dns.getPort(), cfg.zone());
+      out.printf("  curl -s %smetrics | grep '^meshdns_'%n", url(server.httpAddress()));
       out.printf("  kubectl --kubeconfig %s -n shop get endpointslices%n", demo.cluster("west").kubeconfig());
       out.printf("  kubectl --kubeconfig %s -n shop delete service web%n", demo.cluster("west").kubeconfig());
       out.println();
       out.println("Press Ctrl-C to stop.");
       out.flush();
     }
+  }
+
+  /** The base URL of an HTTP listener; a wildcard bind is shown as loopback, where it can be opened. */
+  static String url(java.net.InetSocketAddress at) {
+    var a = at.getAddress();
+    String host = a.isAnyLocalAddress() ? "127.0.0.1" : a.getHostAddress();
+    return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + at.getPort() + "/";
   }
 
   /**

@@ -11,52 +11,143 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.config.MeterFilterReply;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.lang.management.ManagementFactory;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
-/** The assembled application: discovery feeding the zone, the zone answered over UDP and TCP. */
+/**
+ * The assembled application: discovery feeding the zone, the zone answered over UDP and TCP, and the
+ * HTTP listener with metrics, probes and the status page.
+ */
 public final class MeshdnsServer implements AutoCloseable {
   private final MeshWatcher mesh;
   private final DnsServer dns;
+  private final HttpServer http;
+  private final JvmGcMetrics gcMetrics;
   private final AtomicReference<MeshSnapshot> served;
 
-  private MeshdnsServer(MeshWatcher mesh, DnsServer dns, AtomicReference<MeshSnapshot> served) {
+  private MeshdnsServer(MeshWatcher mesh, DnsServer dns, HttpServer http, JvmGcMetrics gcMetrics,
+      AtomicReference<MeshSnapshot> served) {
     this.mesh = mesh;
     this.dns = dns;
+    this.http = http;
+    this.gcMetrics = gcMetrics;
     this.served = served;
   }
 
   /**
-   * Starts watching {@code clusters} and serving DNS. Returns once the listeners are bound; clusters sync
-   * in the background (an unreachable one does not hold up the others).
+   * Starts watching {@code clusters}, serving DNS and HTTP. Returns once the listeners are bound; clusters
+   * sync in the background (an unreachable one does not hold up the others).
    */
   public static MeshdnsServer start(ServerConfig config, List<ClusterSpec> clusters) {
     // A kubeconfig that cannot be used is a config error: refuse to start rather than serve a mesh
     // silently missing that cluster. (An unreachable API server, by contrast, is retried in the background.)
     clusters.forEach(ClusterSpec::checkKubeconfig);
+    // A kubeconfig that cannot be used is a config error: refuse to start rather than serve a mesh
+    // silently missing that cluster. (An unreachable API server, by contrast, is retried in the background.)
+    clusters.forEach(ClusterSpec::checkKubeconfig);
+    Instant startedAt = Instant.now();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    JvmGcMetrics gcMetrics = bindJvmAndProcessMetrics(registry);
+
     LoadBalancingConfig balancing = loadBalancing(config, clusters);
     var selector = new EndpointSelector(balancing);
     var responder = new QueryResponder(config, selector, new QuerierResolver(balancing));
-    var mesh = new MeshWatcher(MeshWatcher.Options.defaults().withStaleAfter(config.staleAfterDuration()));
+    var meshMetrics = new MeshMetrics(registry, responder::cacheStats);
+    var mesh = new MeshWatcher(MeshWatcher.Options.defaults()
+        .withStaleAfter(config.staleAfterDuration())
+        .withExportAll(config.exportAll()));
     mesh.addListener(selector::update); // before the responder, so a published name is already prepared
-    mesh.addListener(responder::update);
+    mesh.addListener(snapshot -> {
+      responder.update(snapshot);
+      meshMetrics.installed(snapshot); // right after: the propagation delay ends when the responder has it
+    });
     AtomicReference<MeshSnapshot> served = new AtomicReference<>(MeshSnapshot.empty());
-    mesh.addListener(served::set); // last: the snapshot DNS answers from
+    mesh.addListener(served::set); // the snapshot DNS answers from
+    mesh.addListener(new MeshEventLog());
+    var readiness = new Readiness(mesh::snapshot, mesh::clusters, config.readyAfterDuration(), startedAt);
+    mesh.addListener(snapshot -> readiness.check()); // logs readiness changes as they happen
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-    DnsServer dns = new DnsServer(responder, threads,
+    DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads,
         ServerConfig.parseDuration("dns.tcpIdleTimeout", config.dns().tcpIdleTimeout()), config.dns().maxTcpConnections());
+    HttpServer http = null;
     try {
-      dns.start(config.dns().bind(), config.dns().port(), threads);
-    } catch (Exception e) { // Netty rethrows bind failures (IOException) unchecked
+      try {
+        dns.start(config.dns().bind(), config.dns().port(), threads);
+      } catch (Exception e) { // Netty rethrows bind failures (IOException) unchecked
+        throw new IllegalStateException("cannot listen for DNS on " + config.dns().bind() + " port "
+            + config.dns().port() + ": " + e.getMessage(), e);
+      }
+      var api = new StatusApi(config.zone(), responder, mesh, readiness,
+          config.loadBalancing().ednsClusterOption(), dns.address().getAddress(), dns.address().getPort());
+      http = new HttpServer(registry, api, readiness, dns::listening);
+      try {
+        http.start(config.http().bind(), config.http().port());
+      } catch (Exception e) {
+        throw new IllegalStateException("cannot listen for HTTP on " + config.http().bind() + " port "
+            + config.http().port() + ": " + e.getMessage(), e);
+      }
+    } catch (RuntimeException e) {
+      if (http != null) {
+        http.close();
+      }
       dns.close();
       mesh.close();
-      throw new IllegalStateException("cannot listen for DNS on " + config.dns().bind() + " port "
-          + config.dns().port() + ": " + e.getMessage(), e);
+      gcMetrics.close();
+      throw e;
     }
     mesh.setClusters(clusters).join();
-    return new MeshdnsServer(mesh, dns, served);
+    return new MeshdnsServer(mesh, dns, http, gcMetrics, served);
+  }
+
+  /**
+   * Micrometer's JVM and process binders, with the two names {@code promtool check metrics} rejects put
+   * right: the process CPU time in seconds under the usual Prometheus name, and the CPU count as a gauge
+   * not ending in {@code _count}.
+   */
+  private static JvmGcMetrics bindJvmAndProcessMetrics(PrometheusMeterRegistry registry) {
+    registry.config().meterFilter(new MeterFilter() {
+      @Override
+      public MeterFilterReply accept(Meter.Id id) {
+        return id.getName().equals("process.cpu.time") ? MeterFilterReply.DENY : MeterFilterReply.NEUTRAL;
+      }
+
+      @Override
+      public Meter.Id map(Meter.Id id) {
+        return id.getName().equals("system.cpu.count") ? id.withName("system.cpus") : id;
+      }
+    });
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      FunctionCounter.builder("process.cpu", os, o -> o.getProcessCpuTime() / 1e9)
+          .description("CPU time used by the meshdns process")
+          .baseUnit("seconds")
+          .register(registry);
+    }
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    new FileDescriptorMetrics().bindTo(registry);
+    JvmGcMetrics gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    return gc;
   }
 
   /**
@@ -86,6 +177,11 @@ public final class MeshdnsServer implements AutoCloseable {
     return dns.address();
   }
 
+  /** Where /metrics, /healthz, /readyz and the status page are served. */
+  public InetSocketAddress httpAddress() {
+    return http.address();
+  }
+
   public MeshWatcher mesh() {
     return mesh;
   }
@@ -107,7 +203,9 @@ public final class MeshdnsServer implements AutoCloseable {
 
   @Override
   public void close() {
+    http.close();
     dns.close();
     mesh.close();
+    gcMetrics.close();
   }
 }

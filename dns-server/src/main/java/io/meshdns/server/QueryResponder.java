@@ -7,6 +7,7 @@ import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
+import io.meshdns.loadbalancer.Cidr;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.loadbalancer.QueryContext;
@@ -77,7 +78,7 @@ final class QueryResponder {
     this.selector = selector;
     this.querier = querier;
     this.clusterOptionCode = querier.ednsOptionCode();
-    this.axfrAllowed = config.axfr().allow().stream().map(Cidr::parse).toList();
+    this.axfrAllowed = config.axfr().allow().stream().map(c -> ServerConfig.checkCidr("axfr.allow", c)).toList();
     this.chaos = config.dns().chaos();
     Duration cacheFor = ServerConfig.parseDuration("dns.cache", config.dns().cache());
     this.cache = cacheFor.isZero() ? null : Caffeine.newBuilder()
@@ -108,6 +109,32 @@ final class QueryResponder {
 
   CacheStats cacheStats() {
     return cache == null ? CacheStats.empty() : cache.stats();
+  }
+
+  /** The default load-balancing policy, for the status page. */
+  String policyName() {
+    return selector.config().policy();
+  }
+
+  /** The policy that applies to the service named {@code qname} (its annotation's or the default). */
+  String policyName(Name qname) {
+    ZoneIndex.Node node = index.node(qname);
+    return node instanceof ZoneIndex.ServiceNode s ? selector.policyOf(s.service()) : policyName();
+  }
+
+
+  /** The same answer as bytes, off the hot path (the status page's resolve form, tests). */
+  byte[] respond(byte[] packet, InetAddress client, boolean tcp) {
+    ByteBuf answer = respond(io.netty.buffer.Unpooled.wrappedBuffer(packet), client, tcp,
+        io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
+    if (answer == null) {
+      return null;
+    }
+    try {
+      return io.netty.buffer.ByteBufUtil.getBytes(answer);
+    } finally {
+      answer.release();
+    }
   }
 
   /**

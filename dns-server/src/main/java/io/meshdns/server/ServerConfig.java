@@ -3,11 +3,15 @@ package io.meshdns.server;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.Reachability;
+import io.meshdns.loadbalancer.Cidr;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -30,7 +34,8 @@ public record ServerConfig(
     Axfr axfr,
     LoadBalancing loadBalancing,
     String kubeconfigDir,
-    List<Cluster> clusters) {
+    List<Cluster> clusters,
+    Coredns coredns) {
 
   public static final String DEFAULT_ZONE = "clusterset.local";
 
@@ -60,6 +65,64 @@ public record ServerConfig(
     for (Cluster c : clusters) {
       if (!ids.add(c.id())) {
         throw new InvalidValue("clusters", "cluster id '" + c.id() + "' appears twice");
+      }
+    }
+    coredns = coredns == null ? new Coredns(null, null, null) : coredns;
+    for (String id : coredns.forwardTo().keySet()) {
+      if (!ids.contains(id)) {
+        throw new InvalidValue("coredns.forwardTo", "cluster '" + id + "' is not one of the clusters");
+      }
+    }
+    if (coredns.serviceCluster() != null && !ids.contains(coredns.serviceCluster())) {
+      throw new InvalidValue("coredns.serviceCluster", "cluster '" + coredns.serviceCluster() + "' is not one of the clusters");
+    }
+  }
+
+  /**
+   * What {@code meshdns coredns-config} writes into each cluster's CoreDNS: the meshdns addresses reachable
+   * from each cluster ({@code forwardTo}, by cluster id, {@code ADDR} or {@code ADDR:PORT}), else those of the
+   * meshdns Service {@code service} ({@code namespace/name}) in cluster {@code serviceCluster}.
+   */
+  public record Coredns(Map<String, List<String>> forwardTo, String service, String serviceCluster) {
+    private static final Pattern SERVICE = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    private static final Pattern PORT = Pattern.compile("\\d{1,5}");
+
+    public Coredns {
+      Map<String, List<String>> copy = new LinkedHashMap<>();
+      if (forwardTo != null) {
+        forwardTo.forEach((id, addresses) -> {
+          if (addresses == null || addresses.isEmpty()) {
+            throw new InvalidValue("forwardTo", "cluster '" + id + "' has no address");
+          }
+          addresses.forEach(a -> checkUpstream("forwardTo", a));
+          copy.put(id, List.copyOf(addresses));
+        });
+      }
+      forwardTo = Collections.unmodifiableMap(copy);
+      if (service != null && !SERVICE.matcher(service).matches()) {
+        throw new InvalidValue("service", "must be namespace/name of the meshdns Service; was '" + service + "'");
+      }
+      if ((service == null) != (serviceCluster == null)) {
+        throw new InvalidValue(service == null ? "service" : "serviceCluster",
+            "service and serviceCluster go together: the meshdns Service and the cluster it runs in");
+      }
+    }
+
+    /** An IP address, or one with a port: {@code 10.0.0.1:5353}, {@code [fd00::1]:5353}. */
+    private static void checkUpstream(String key, String address) {
+      String host = address;
+      String port = null;
+      int colon = address.indexOf(':');
+      if (address.startsWith("[") && address.contains("]:")) {
+        host = address.substring(1, address.indexOf("]:"));
+        port = address.substring(address.indexOf("]:") + 2);
+      } else if (colon >= 0 && colon == address.lastIndexOf(':')) {
+        host = address.substring(0, colon);
+        port = address.substring(colon + 1);
+      }
+      checkAddress(key, host);
+      if (port != null && (!PORT.matcher(port).matches() || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535)) {
+        throw new InvalidValue(key, "'" + address + "' has no valid port after the address");
       }
     }
   }
@@ -124,7 +187,7 @@ public record ServerConfig(
    * cluster, and the querier's topology zone by source network.
    */
   public record LoadBalancing(String policy, Integer maxAnswers, Integer ednsClusterOption, List<ZoneSource> zones) {
-    public static final List<String> POLICIES = List.of("round-robin", "random", "weighted", "local-first", "zone-aware");
+    public static final List<String> POLICIES = io.meshdns.loadbalancer.LoadBalancingConfig.POLICIES;
 
     public LoadBalancing {
       policy = policy == null ? "local-first" : policy;
@@ -230,23 +293,27 @@ public record ServerConfig(
     Dns d = new Dns(bind != null ? bind : dns.bind(), port != null ? port : dns.port(),
         dns.tcpIdleTimeout(), dns.maxTcpConnections(), dns.cache(), dns.chaos());
     return new ServerConfig(zone, d, http, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
-        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters);
+        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
   }
 
   public ServerConfig withHttpPort(Integer port) {
-    Http h = port == null ? http : new Http(http.bind(), port);
+    return withHttp(null, port);
+  }
+
+  public ServerConfig withHttp(String bind, Integer port) {
+    Http h = new Http(bind != null ? bind : http.bind(), port != null ? port : http.port());
     return new ServerConfig(zone, dns, h, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
-        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters);
+        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
   }
 
   public ServerConfig withClusters(List<Cluster> clusters) {
     return new ServerConfig(zone, dns, http, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
-        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters);
+        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
   }
 
   /** A config with every default: what {@code demo} starts from. */
   public static ServerConfig defaults() {
-    return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   private static int checkPort(int port) {
@@ -257,33 +324,21 @@ public record ServerConfig(
   }
 
   /** A CIDR like {@code 10.10.0.0/16} or {@code fd00::/8}; a bare address means a single host. */
-  static void checkCidr(String key, String cidr) {
-    int slash = cidr.indexOf('/');
-    String addr = slash < 0 ? cidr : cidr.substring(0, slash);
-    byte[] bytes = checkAddress(key, addr);
-    if (slash >= 0) {
-      int bits;
-      try {
-        bits = Integer.parseInt(cidr.substring(slash + 1));
-      } catch (NumberFormatException e) {
-        throw new InvalidValue(key, "'" + cidr + "' is not a CIDR like 10.0.0.0/8");
-      }
-      if (bits < 0 || bits > bytes.length * 8) {
-        throw new InvalidValue(key, "'" + cidr + "' has a prefix length out of range");
-      }
+  static Cidr checkCidr(String key, String cidr) {
+    try {
+      return Cidr.parse(cidr);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidValue(key, e.getMessage());
     }
   }
 
+  /** A literal address (never a DNS lookup: the config must not depend on DNS). */
   static byte[] checkAddress(String key, String address) {
-    // Literal addresses only: the config must never trigger a DNS lookup.
-    byte[] bytes = org.xbill.DNS.Address.toByteArray(address, org.xbill.DNS.Address.IPv4);
-    if (bytes == null) {
-      bytes = org.xbill.DNS.Address.toByteArray(address, org.xbill.DNS.Address.IPv6);
-    }
-    if (bytes == null) {
+    Cidr host = checkCidr(key, address);
+    if (host.prefix() != host.network().length * 8) {
       throw new InvalidValue(key, "'" + address + "' is not an IP address");
     }
-    return bytes;
+    return host.network();
   }
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");

@@ -442,26 +442,9 @@ final class ZoneIndex {
     }
   }
 
-  /**
-   * {@code <hostname>.<clusterid>.<svc>.<ns>.svc.<zone>}: the EndpointSlice hostname, else one derived
-   * from the address as CoreDNS does ({@code 10-10-0-7}, {@code fd00--7}).
-   */
+  /** {@code <hostname>.<clusterid>.<svc>.<ns>.svc.<zone>}, with discovery's hostname (given or derived). */
   static Name endpointName(Endpoint e, Name service) {
-    String host = e.hostname();
-    if (host == null || host.isEmpty()) {
-      host = e.address().getHostAddress().replace('.', '-').replace(':', '-');
-      int zoneIdx = host.indexOf('%');
-      if (zoneIdx >= 0) {
-        host = host.substring(0, zoneIdx);
-      }
-      if (host.startsWith("-")) {
-        host = "0" + host;
-      }
-      if (host.endsWith("-")) {
-        host = host + "0";
-      }
-    }
-    return child(host.toLowerCase(Locale.ROOT), child(e.cluster().value(), service));
+    return child(e.hostname().toLowerCase(Locale.ROOT), child(e.cluster().value(), service));
   }
 
   static Name parent(Name name) {

@@ -4,7 +4,9 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import io.meshdns.loadbalancer.Cidr;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.ReverseMap;
 
 /**
  * The config values that shape the zone's contents, resolved once into DNS types.
@@ -31,13 +33,28 @@ record ZoneSettings(
       try {
         glue.add(InetAddress.getByAddress(ServerConfig.checkAddress("nameserver.addresses", a)));
       } catch (UnknownHostException e) {
-        throw new IllegalStateException(e); // a literal of 4 or 16 bytes cannot be refused
+        throw new IllegalStateException(e); // 4 or 16 bytes are always an address
       }
     }
-    List<Cidr> networks = config.reverseZones().stream().map(Cidr::parse).toList();
-    List<Name> zones = networks.stream().map(Cidr::reverseZone).distinct().toList();
+    List<Cidr> networks = config.reverseZones().stream().map(c -> ServerConfig.checkCidr("reverseZones", c)).toList();
+    List<Name> zones = networks.stream().map(ZoneSettings::reverseZone).distinct().toList();
     return new ZoneSettings(origin, config.ttl(), ns, ZoneIndex.child("hostmaster", origin), List.copyOf(glue),
         networks, zones, config.clusterScopedNames());
+  }
+
+  /**
+   * The reverse zone holding a network: its prefix rounded down to whole octets (IPv4) or nibbles
+   * (IPv6), as reverse zones are delegated on label boundaries.
+   */
+  static Name reverseZone(Cidr network) {
+    try {
+      Name full = ReverseMap.fromAddress(InetAddress.getByAddress(network.network()));
+      boolean v4 = network.network().length == 4;
+      int keep = network.prefix() / (v4 ? 8 : 4); // labels of the address part to keep
+      return new Name(full, (v4 ? 4 : 32) - keep);
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException(e); // 4 or 16 bytes are always an address
+    }
   }
 
   boolean inReverseNetworks(InetAddress address) {

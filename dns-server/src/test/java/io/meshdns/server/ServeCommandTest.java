@@ -71,4 +71,16 @@ class ServeCommandTest {
     assertThat(serve(config)).isEqualTo(2);
     assertThat(err.toString()).contains("cluster west", "nowhere/west.kubeconfig", "missing or unreadable");
   }
+
+  @Test
+  void httpPortOutOfRangeIsRejectedNamingTheFlag() throws Exception {
+    Path config = dir.resolve("meshdns.yaml");
+    Files.writeString(config, "dns: {bind: 127.0.0.1, port: 0}\n");
+
+    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true),
+        "serve", "--config", config.toString(), "--http-port", "70000");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--http-port must be between 0 and 65535, was 70000");
+  }
 }

@@ -4,8 +4,11 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.regex.Pattern;
 
-/** An IPv4 or IPv6 network such as {@code 10.10.0.0/16} or {@code fd00::/8}; a bare address is one host. */
-record Cidr(byte[] network, int prefix, String text) {
+/**
+ * An IPv4 or IPv6 network such as {@code 10.10.0.0/16} or {@code fd00::/8}; a bare address is one host.
+ * The one network type of meshdns's config (source CIDRs, zones, reverse zones, AXFR allow lists).
+ */
+public record Cidr(byte[] network, int prefix, String text) {
   private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
   private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 
@@ -14,33 +17,46 @@ record Cidr(byte[] network, int prefix, String text) {
    * @throws IllegalArgumentException naming {@code key} and the value when it is not a literal network
    */
   static Cidr parse(String key, String cidr) {
+    try {
+      return parse(cidr);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(key + (cidr == null || cidr.isBlank() ? " " : ": ") + e.getMessage());
+    }
+  }
+
+  /** @throws IllegalArgumentException saying what is wrong with the value (without a key) */
+  public static Cidr parse(String cidr) {
     if (cidr == null || cidr.isBlank()) {
-      throw new IllegalArgumentException(key + " is required");
+      throw new IllegalArgumentException("is required");
     }
     String text = cidr.trim();
     int slash = text.indexOf('/');
     String addr = slash < 0 ? text : text.substring(0, slash);
     byte[] bytes = literal(addr);
     if (bytes == null) {
-      throw new IllegalArgumentException(key + ": '" + cidr + "' is not an IP network like 10.0.0.0/8 or fd00::/8");
+      throw new IllegalArgumentException("'" + cidr + "' is not an IP network like 10.0.0.0/8 or fd00::/8");
     }
     int bits = bytes.length * 8;
     if (slash >= 0) {
       try {
         bits = Integer.parseInt(text.substring(slash + 1));
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(key + ": '" + cidr + "' has no prefix length after '/'");
+        throw new IllegalArgumentException("'" + cidr + "' has no prefix length after '/'");
       }
       if (bits < 0 || bits > bytes.length * 8) {
-        throw new IllegalArgumentException(key + ": '" + cidr + "' has a prefix length out of range");
+        throw new IllegalArgumentException("'" + cidr + "' has a prefix length out of range");
       }
     }
     mask(bytes, bits);
     return new Cidr(bytes, bits, text);
   }
 
+  public boolean contains(InetAddress address) {
+    return contains(address.getAddress());
+  }
+
   /** Whether {@code address} (as from {@link InetAddress#getAddress()}) is inside this network. */
-  boolean contains(byte[] address) {
+  public boolean contains(byte[] address) {
     if (address.length != network.length) {
       return false;
     }
@@ -83,6 +99,16 @@ record Cidr(byte[] network, int prefix, String text) {
       int keep = Math.max(0, Math.min(8, bits - i * 8));
       bytes[i] &= (byte) (keep == 0 ? 0 : 0xFF << (8 - keep));
     }
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Cidr c && c.prefix == prefix && java.util.Arrays.equals(c.network, network);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * java.util.Arrays.hashCode(network) + prefix;
   }
 
   @Override

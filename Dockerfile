@@ -1,0 +1,30 @@
+# The meshdns container image: a JRE and the runnable jar, run as a non-root user.
+#
+#   ./mvnw -B -DskipTests package          # builds dns-server/target/meshdns.jar
+#   docker build -t meshdns:0.1.0 .
+#
+# The image holds no build tools: the jar is built beforehand, so the image is the same whichever JDK
+# built it (the jar targets Java 17).
+FROM eclipse-temurin:17-jre
+
+# A fixed numeric uid/gid, so Kubernetes can check runAsNonRoot without resolving a user name; the
+# chart's podSecurityContext uses the same ids.
+RUN groupadd --system --gid 10001 meshdns \
+ && useradd --system --uid 10001 --gid 10001 --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin meshdns \
+ && printf '#!/bin/sh\nexec java -jar /opt/meshdns/meshdns.jar "$@"\n' > /usr/local/bin/meshdns \
+ && chmod 0755 /usr/local/bin/meshdns
+
+# Owned by root and read-only for the runtime user: the process cannot modify its own code.
+COPY dns-server/target/meshdns.jar /opt/meshdns/meshdns.jar
+
+USER 10001:10001
+
+# DNS (UDP and TCP) on an unprivileged port, and HTTP (/metrics, /healthz, /readyz).
+EXPOSE 5353/udp 5353/tcp 9153/tcp
+
+# The heap follows the container's memory limit; an out-of-memory JVM exits so it gets restarted.
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+
+ENTRYPOINT ["java", "-jar", "/opt/meshdns/meshdns.jar"]
+CMD ["serve", "--config", "/etc/meshdns/config/config.yaml"]

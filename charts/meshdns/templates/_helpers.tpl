@@ -1,0 +1,163 @@
+{{/* Names and labels, as `helm create` names them. */}}
+{{- define "meshdns.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "meshdns.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "meshdns.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "meshdns.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "meshdns.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{ include "meshdns.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: meshdns
+{{- end }}
+
+{{- define "meshdns.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "meshdns.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "meshdns.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+
+{{/* Where the config file and the remote clusters' kubeconfigs are mounted in the container. */}}
+{{- define "meshdns.configDir" -}}/etc/meshdns/config{{- end }}
+{{- define "meshdns.kubeconfigDir" -}}/etc/meshdns/kubeconfigs{{- end }}
+
+{{/* The Secret holding one remote cluster's kubeconfig: {name, key}. Argument: (list $ cluster). */}}
+{{- define "meshdns.kubeconfigSecret" -}}
+{{- $root := index . 0 }}
+{{- $cluster := index . 1 }}
+{{- $secret := $cluster.kubeconfigSecret | default dict }}
+{{- $name := $secret.name | default (printf "%s-kubeconfig-%s" (include "meshdns.fullname" $root) $cluster.id) }}
+{{- dict "name" $name "key" ($secret.key | default "kubeconfig") | toJson }}
+{{- end }}
+
+{{/*
+Values that pass the schema but cannot work as a whole. Each failure names the value to change.
+Included by every template that depends on them, so `helm template` and `helm install` stop early.
+*/}}
+{{- define "meshdns.validate" -}}
+{{- if and (not .Values.inCluster.enabled) (empty .Values.clusters) }}
+{{- fail "meshdns: no cluster to watch: set inCluster.enabled=true (watch the cluster meshdns runs in) or list remote clusters in clusters[]" }}
+{{- end }}
+{{- $seen := dict }}
+{{- if .Values.inCluster.enabled }}
+{{- $_ := set $seen .Values.inCluster.id "inCluster.id" }}
+{{- end }}
+{{- range $i, $c := .Values.clusters }}
+{{- $here := printf "clusters[%d].id" $i }}
+{{- if hasKey $seen $c.id }}
+{{- fail (printf "meshdns: %s: cluster id %q is already used by %s; cluster ids must be unique in the mesh" $here $c.id (get $seen $c.id)) }}
+{{- end }}
+{{- $_ := set $seen $c.id $here }}
+{{- end }}
+{{- if eq (int .Values.containerPorts.dns) (int .Values.containerPorts.http) }}
+{{- fail (printf "meshdns: containerPorts.http (%d) must differ from containerPorts.dns (%d): both listen on TCP" (int .Values.containerPorts.http) (int .Values.containerPorts.dns)) }}
+{{- end }}
+{{- if .Values.autoscaling.enabled }}
+{{- if gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas) }}
+{{- fail (printf "meshdns: autoscaling.minReplicas (%d) is greater than autoscaling.maxReplicas (%d)" (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas)) }}
+{{- end }}
+{{- if not (dig "requests" "cpu" "" .Values.resources) }}
+{{- fail "meshdns: autoscaling.enabled needs resources.requests.cpu: CPU utilization is measured against the request" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/*
+The meshdns config file. Only keys of meshdns's config schema (ServerConfig), which rejects unknown keys;
+empty values are left out so meshdns's own defaults apply.
+*/}}
+{{- define "meshdns.config" -}}
+{{- $c := .Values.config }}
+{{- $cfg := dict "zone" $c.zone "ttl" $c.ttl "staleAfter" $c.staleAfter "readyAfter" $c.readyAfter "exportAll" $c.exportAll "clusterScopedNames" $c.clusterScopedNames }}
+{{- if $c.reverseZones }}
+{{- $_ := set $cfg "reverseZones" $c.reverseZones }}
+{{- end }}
+{{- $ns := dict }}
+{{- if $c.nameserver.name }}
+{{- $_ := set $ns "name" $c.nameserver.name }}
+{{- end }}
+{{- if $c.nameserver.addresses }}
+{{- $_ := set $ns "addresses" $c.nameserver.addresses }}
+{{- end }}
+{{- if $ns }}
+{{- $_ := set $cfg "nameserver" $ns }}
+{{- end }}
+{{- if $c.axfr.allow }}
+{{- $_ := set $cfg "axfr" (dict "allow" $c.axfr.allow) }}
+{{- end }}
+{{- $lb := dict "policy" $c.loadBalancing.policy "maxAnswers" $c.loadBalancing.maxAnswers "ednsClusterOption" $c.loadBalancing.ednsClusterOption }}
+{{- if $c.loadBalancing.zones }}
+{{- $_ := set $lb "zones" $c.loadBalancing.zones }}
+{{- end }}
+{{- $_ := set $cfg "loadBalancing" $lb }}
+{{- $dns := dict "bind" $c.dns.bind "port" .Values.containerPorts.dns "tcpIdleTimeout" $c.dns.tcpIdleTimeout "maxTcpConnections" $c.dns.maxTcpConnections "cache" $c.dns.cache }}
+{{- $chaos := dict }}
+{{- range $key := list "version" "id" }}
+{{- with get ($c.dns.chaos | default dict) $key }}
+{{- $_ := set $chaos $key . }}
+{{- end }}
+{{- end }}
+{{- if $chaos }}
+{{- $_ := set $dns "chaos" $chaos }}
+{{- end }}
+{{- $_ := set $cfg "dns" $dns }}
+{{- $_ := set $cfg "http" (dict "bind" $c.http.bind "port" .Values.containerPorts.http) }}
+{{- $clusters := list }}
+{{- if .Values.inCluster.enabled }}
+{{- $ic := .Values.inCluster }}
+{{- $entry := dict "id" $ic.id "inCluster" true "reachability" $ic.reachability "weight" $ic.weight "priority" $ic.priority }}
+{{- if $ic.sourceCidrs }}
+{{- $_ := set $entry "sourceCidrs" $ic.sourceCidrs }}
+{{- end }}
+{{- $clusters = append $clusters $entry }}
+{{- end }}
+{{- range .Values.clusters }}
+{{- /* No kubeconfig key: meshdns reads <kubeconfigDir>/<id>, the file mounted from the cluster's Secret. */}}
+{{- $entry := dict "id" .id }}
+{{- if .context }}
+{{- $_ := set $entry "context" .context }}
+{{- end }}
+{{- if .reachability }}
+{{- $_ := set $entry "reachability" .reachability }}
+{{- end }}
+{{- if hasKey . "weight" }}
+{{- $_ := set $entry "weight" .weight }}
+{{- end }}
+{{- if hasKey . "priority" }}
+{{- $_ := set $entry "priority" .priority }}
+{{- end }}
+{{- if .sourceCidrs }}
+{{- $_ := set $entry "sourceCidrs" .sourceCidrs }}
+{{- end }}
+{{- $clusters = append $clusters $entry }}
+{{- end }}
+{{- if .Values.clusters }}
+{{- $_ := set $cfg "kubeconfigDir" (include "meshdns.kubeconfigDir" .) }}
+{{- end }}
+{{- $_ := set $cfg "clusters" $clusters }}
+{{- toYaml $cfg }}
+{{- end }}

@@ -1,0 +1,77 @@
+package io.meshdns.discovery;
+
+import static org.assertj.core.api.Assertions.fail;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** A {@link MeshWatcher} with short intervals, and waiting for the snapshot to reach a state. */
+final class TestMesh {
+  static final Duration WAIT = Duration.ofSeconds(30);
+
+  private TestMesh() {}
+
+  static MeshWatcher.Options fast() {
+    return MeshWatcher.Options.defaults()
+        .withCoalesce(Duration.ofMillis(20))
+        .withHealthInterval(Duration.ofMillis(100))
+        .withExportsRecheck(Duration.ofMillis(200))
+        .withRetryInterval(Duration.ofMillis(100));
+  }
+
+  static MeshWatcher start(MeshWatcher.Options options, ClusterSpec... clusters) {
+    MeshWatcher mesh = new MeshWatcher(options);
+    mesh.setClusters(List.of(clusters)).join();
+    return mesh;
+  }
+
+  /** Waits until the snapshot satisfies {@code condition}; fails naming it and showing the last snapshot. */
+  static MeshSnapshot await(MeshWatcher mesh, String what, Predicate<MeshSnapshot> condition) {
+    try {
+      if (!mesh.await(condition, WAIT)) {
+        fail("timed out waiting for " + what + "; last snapshot: " + describe(mesh.snapshot()));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      fail("interrupted");
+    }
+    return mesh.snapshot();
+  }
+
+  static MeshSnapshot awaitSynced(MeshWatcher mesh, MockCluster... clusters) {
+    return await(mesh, "clusters synced", s -> {
+      for (MockCluster c : clusters) {
+        ClusterHealth h = s.clusters().get(c.clusterId());
+        if (h == null || h.state() != ClusterState.SYNCED) {
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  static ClusterService part(MeshSnapshot s, MockCluster cluster, String namespace, String name) {
+    GlobalService g = s.service(ServiceKey.of(namespace, name));
+    return g == null ? null : g.byCluster().get(cluster.clusterId());
+  }
+
+  static Predicate<MeshSnapshot> has(MockCluster cluster, String namespace, String name) {
+    return s -> part(s, cluster, namespace, name) != null;
+  }
+
+  static Predicate<MeshSnapshot> lacks(MockCluster cluster, String namespace, String name) {
+    return s -> part(s, cluster, namespace, name) == null;
+  }
+
+  static String describe(MeshSnapshot s) {
+    StringBuilder sb = new StringBuilder("v" + s.version() + " clusters=" + s.clusters().values());
+    for (Map.Entry<ServiceKey, GlobalService> e : s.services().entrySet()) {
+      sb.append("\n  ").append(e.getKey()).append(": ");
+      e.getValue().byCluster().forEach((c, cs) -> sb.append(c).append('=').append(cs.endpoints().stream()
+          .map(ep -> ep.address().getHostAddress() + (ep.ready() ? "" : "(not ready)")).toList()).append(' '));
+    }
+    return sb.toString();
+  }
+}

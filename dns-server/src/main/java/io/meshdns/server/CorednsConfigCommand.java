@@ -1,0 +1,402 @@
+package io.meshdns.server;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.meshdns.coredns.ConfigMapChange;
+import io.meshdns.coredns.Corefile;
+import io.meshdns.coredns.CorefileException;
+import io.meshdns.coredns.CorednsConfigException;
+import io.meshdns.coredns.CorednsConfigMaps;
+import io.meshdns.coredns.ForwardAddresses;
+import io.meshdns.coredns.ForwardOptions;
+import io.meshdns.coredns.MeshdnsStanza;
+import io.meshdns.coredns.UnifiedDiff;
+import io.meshdns.discovery.ClusterId;
+import io.meshdns.discovery.ClusterSpec;
+import io.meshdns.discovery.Reachability;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code meshdns coredns-config}: writes the CoreDNS configuration that makes each member cluster
+ * delegate the global zone to meshdns. Against the clusters of the config ({@code --print},
+ * {@code --output yaml}, {@code --dry-run}, {@code --apply}, {@code --rollback}), or on a Corefile file
+ * for GitOps ({@code --corefile}). A cluster that fails is reported and the others still proceed.
+ * Exit codes: 0 done, 1 a cluster failed (unreachable, forbidden, conflicts), 2 bad input (flags,
+ * config, a Corefile that cannot be parsed).
+ */
+@Command(name = "coredns-config", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Generate and apply the CoreDNS configuration that delegates the global zone to meshdns.",
+        "",
+        "With --config: for each cluster of the config (or those named by --cluster), --print shows the server "
+            + "block, --output yaml the ConfigMaps, --dry-run a unified diff, --apply writes it, --rollback undoes "
+            + "the last write.",
+        "",
+        "With --corefile FILE: prints FILE with the meshdns block put in (or, with --remove, taken out); no "
+            + "cluster is needed.",
+        "",
+        "Exit codes: 0 done, 1 a cluster failed (unreachable, forbidden, conflicts), 2 bad input."})
+final class CorednsConfigCommand implements Callable<Integer> {
+  static final int EXIT_FAILED = 1;
+  static final int EXIT_BAD_INPUT = 2;
+
+  @Option(names = "--config", paramLabel = "FILE", description = "The meshdns YAML config (clusters, zone, ttl, coredns.forwardTo).")
+  Path config;
+
+  @Option(names = "--corefile", paramLabel = "FILE", description = "Patch this Corefile and print it; needs --cluster and --forward-to.")
+  Path corefile;
+
+  @Option(names = "--cluster", split = ",", paramLabel = "ID", description = "Only these clusters (with --corefile: the one cluster).")
+  List<String> clusters;
+
+  @Option(names = "--forward-to", split = ",", paramLabel = "ADDR", description = "meshdns addresses to forward to, nearest first (overrides the config).")
+  List<String> forwardTo;
+
+  @Option(names = "--print", description = "Print the server block (default).")
+  boolean print;
+
+  @Option(names = "--output", paramLabel = "yaml", description = "Print the ConfigMaps as YAML, for kubectl apply or GitOps.")
+  String output;
+
+  @Option(names = "--dry-run", description = "Print a unified diff of what --apply would change; change nothing.")
+  boolean dryRun;
+
+  @Option(names = "--apply", description = "Write the CoreDNS ConfigMaps of each cluster.")
+  boolean apply;
+
+  @Option(names = "--rollback", description = "Put back what the last --apply of each cluster replaced.")
+  boolean rollback;
+
+  @Option(names = "--remove", description = "Take the meshdns block out instead of putting it in.")
+  boolean remove;
+
+  @Option(names = "--target", paramLabel = "WHERE", defaultValue = "auto",
+      description = "auto, coredns (Corefile in place), coredns-custom (*.server key), kube-dns (stubDomains). Default: ${DEFAULT-VALUE}.")
+  String target;
+
+  @Option(names = "--configmap", paramLabel = "NAME", description = "The CoreDNS ConfigMap in kube-system, when not coredns or rke2-coredns-rke2-coredns.")
+  String configMap;
+
+  @Option(names = "--zone", paramLabel = "ZONE", description = "The global zone (default: the config's, else clusterset.local).")
+  String zone;
+
+  @Option(names = "--reverse-zone", split = ",", paramLabel = "CIDR", description = "Networks whose reverse zones go to meshdns too (default: the config's).")
+  List<String> reverseZones;
+
+  @Option(names = "--ttl", paramLabel = "SECONDS", description = "TTL of CoreDNS's cache (default: the config's ttl, else 5).")
+  Integer ttl;
+
+  @Option(names = "--policy", paramLabel = "POLICY", description = "forward policy: random, round_robin, sequential (default).")
+  String policy;
+
+  @Option(names = "--health-check", paramLabel = "DURATION", description = "forward health_check interval (default 5s).")
+  String healthCheck;
+
+  @Option(names = "--max-fails", paramLabel = "N", description = "forward max_fails.")
+  Integer maxFails;
+
+  @Option(names = "--expire", paramLabel = "DURATION", description = "forward expire.")
+  String expire;
+
+  @Option(names = "--prefer-udp", description = "forward prefer_udp.")
+  boolean preferUdp;
+
+  @Option(names = "--force-tcp", description = "forward force_tcp.")
+  boolean forceTcp;
+
+  @Option(names = "--node-local", description = "The block for NodeLocal DNSCache (with a bind line); with --corefile, FILE is node-local-dns's Corefile.")
+  boolean nodeLocal;
+
+  @Option(names = "--node-local-bind", split = ",", paramLabel = "ADDR", description = "NodeLocal DNSCache's listen addresses (default: copied from its Corefile).")
+  List<String> nodeLocalBind;
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  private boolean badInput;
+  private boolean failed;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      int code = corefile != null ? fileMode(out) : clusterMode(out, err);
+      out.flush();
+      return code;
+    } catch (CorefileException | IllegalArgumentException | ConfigException e) {
+      out.flush();
+      err.println("meshdns: " + e.getMessage());
+      err.flush();
+      return EXIT_BAD_INPUT;
+    }
+  }
+
+  private int fileMode(PrintWriter out) {
+    if (apply || rollback) {
+      throw new IllegalArgumentException("--apply and --rollback write to clusters; with --corefile the result is"
+          + " printed (use --dry-run for a diff)");
+    }
+    checkOneMode();
+    if (clusters == null || clusters.size() != 1) {
+      throw new IllegalArgumentException("--corefile needs exactly one --cluster ID (the id the EDNS0 option carries)");
+    }
+    String text;
+    try {
+      text = Files.readString(corefile, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      throw new IllegalArgumentException("Corefile " + corefile + " does not exist");
+    } catch (IOException e) {
+      throw new IllegalArgumentException("Corefile " + corefile + " cannot be read: " + e.getMessage());
+    }
+    ServerConfig cfg = config == null ? ServerConfig.defaults() : ConfigLoader.load(config);
+    Corefile parsed = Corefile.parse(corefile.toString(), text);
+    String id = clusters.get(0);
+    ClusterId.of(id);
+    Corefile result;
+    if (remove) {
+      result = parsed.withoutMeshdnsBlock();
+    } else {
+      MeshdnsStanza stanza = stanza(cfg, id, addressesFromFlagsOrConfig(cfg, id));
+      if (nodeLocal) {
+        stanza = stanza.withBind(bindFor(parsed));
+      }
+      if (print) {
+        out.print(stanza.serverBlock());
+        return 0;
+      }
+      result = parsed.withMeshdnsBlock(stanza);
+    }
+    if (dryRun) {
+      out.print(UnifiedDiff.of(corefile.getFileName().toString(), text, result.text()));
+    } else if (output != null) {
+      String name = configMap != null ? configMap : nodeLocal ? "node-local-dns" : "coredns";
+      out.print(ConfigMapChange.offline(id, CorednsConfigMaps.NAMESPACE, name, "Corefile",
+          nodeLocal ? ConfigMapChange.Kind.NODE_LOCAL : ConfigMapChange.Kind.COREFILE, text, result.text()).yaml());
+    } else {
+      out.print(result.text());
+    }
+    return 0;
+  }
+
+  private List<String> bindFor(Corefile nodeLocalCorefile) {
+    if (nodeLocalBind != null && !nodeLocalBind.isEmpty()) {
+      return nodeLocalBind;
+    }
+    List<String> bind = nodeLocalCorefile.bindAddresses();
+    if (bind.isEmpty()) {
+      throw new IllegalArgumentException(corefile + ": has no 'bind' line to copy for NodeLocal DNSCache; give"
+          + " --node-local-bind ADDR[,ADDR]");
+    }
+    return bind;
+  }
+
+  private int clusterMode(PrintWriter out, PrintWriter err) {
+    checkOneMode();
+    if (config == null) {
+      throw new IllegalArgumentException("give --config FILE (the clusters to configure), or --corefile FILE");
+    }
+    ServerConfig cfg = ConfigLoader.load(config);
+    Path dir = config.toAbsolutePath().getParent();
+    List<ClusterSpec> specs = selected(cfg, cfg.clusterSpecs(dir));
+    CorednsConfigMaps.Target where = target();
+    if (remove && !apply && !dryRun && output == null) {
+      throw new IllegalArgumentException("--remove goes with --apply, --dry-run or --output yaml (or --corefile)");
+    }
+    KubernetesClient hub = null;
+    int done = 0;
+    try {
+      for (ClusterSpec cluster : specs) {
+        String id = cluster.id().value();
+        KubernetesClient client = null;
+        try {
+          if (rollback) {
+            client = CorednsConfigMaps.connect(cluster);
+            report(out, new CorednsConfigMaps(client, id, where, configMap).rollback(), "rolled back");
+            done++;
+            continue;
+          }
+          List<String> addresses;
+          if (remove) {
+            addresses = List.of("127.0.0.1"); // taking the block out needs only the zones
+          } else if (forwardTo != null || cfg.coredns().forwardTo().containsKey(id)) {
+            addresses = addressesFromFlagsOrConfig(cfg, id);
+          } else {
+            ClusterSpec hubSpec = hubSpec(cfg, dir);
+            if (hub == null) {
+              hub = CorednsConfigMaps.connect(hubSpec);
+            }
+            addresses = ForwardAddresses.fromService(hub, hubSpec.id().value(), serviceNamespace(cfg),
+                serviceName(cfg), hubSpec.id().equals(cluster.id()), hubSpec.reachability() == Reachability.CLUSTER_IP);
+          }
+          MeshdnsStanza stanza = stanza(cfg, id, addresses);
+          if (!apply && !dryRun && output == null) {
+            printStanza(out, specs.size() > 1, stanza, where);
+            done++;
+            continue;
+          }
+          client = CorednsConfigMaps.connect(cluster);
+          CorednsConfigMaps coredns = new CorednsConfigMaps(client, id, where, configMap);
+          if (apply) {
+            report(out, remove ? coredns.remove(stanza) : coredns.apply(stanza), remove ? "block removed" : "updated");
+          } else {
+            List<ConfigMapChange> changes = remove ? coredns.planRemoval(stanza) : coredns.plan(stanza);
+            for (ConfigMapChange c : changes) {
+              if (dryRun) {
+                out.print(c.changed() ? c.diff() : "# " + id + ": " + c.configMap() + " " + c.key() + ": no change\n");
+              } else {
+                out.print("---\n# cluster " + id + (c.changed() ? "" : " (no change)") + "\n" + c.yaml());
+              }
+            }
+          }
+          done++;
+        } catch (CorefileException | IllegalArgumentException e) {
+          badInput = true;
+          err.println("meshdns: " + prefixed(id, e.getMessage()));
+        } catch (CorednsConfigException e) {
+          failed = true;
+          err.println("meshdns: " + prefixed(id, e.getMessage()));
+        } catch (KubernetesClientException e) {
+          failed = true;
+          err.println("meshdns: cluster " + id + ": " + e.getMessage());
+        } finally {
+          if (client != null) {
+            client.close();
+          }
+        }
+      }
+    } finally {
+      if (hub != null) {
+        hub.close();
+      }
+    }
+    err.flush();
+    if (apply || rollback || specs.size() - done > 0) {
+      out.printf("coredns-config: %d of %d cluster(s) done%s%n", done, specs.size(),
+          specs.size() == done ? "" : ", " + (specs.size() - done) + " failed (see above)");
+    }
+    return badInput ? EXIT_BAD_INPUT : failed ? EXIT_FAILED : 0;
+  }
+
+  private void printStanza(PrintWriter out, boolean several, MeshdnsStanza stanza, CorednsConfigMaps.Target where) {
+    if (where == CorednsConfigMaps.Target.KUBE_DNS) {
+      if (several) {
+        out.println("# cluster " + stanza.cluster() + ": kube-system/kube-dns stubDomains");
+      }
+      out.println(stanza.stubDomainsJson());
+      return;
+    }
+    if (nodeLocal) {
+      if (nodeLocalBind == null || nodeLocalBind.isEmpty()) {
+        throw new IllegalArgumentException("--node-local with --print needs --node-local-bind ADDR[,ADDR] (the"
+            + " cache's listen addresses, such as 169.254.20.10 and the kube-dns ClusterIP)");
+      }
+      stanza = stanza.withBind(nodeLocalBind);
+    }
+    out.print(stanza.serverBlock());
+  }
+
+  private void report(PrintWriter out, List<ConfigMapChange> changes, String verb) {
+    for (ConfigMapChange c : changes) {
+      out.printf("%s: %s %s: %s%n", c.cluster(), c.configMap(), c.key(), c.changed() ? verb : "unchanged");
+      if (c.changed() && c.hint() != null) {
+        out.printf("%s:   note: %s%n", c.cluster(), c.hint());
+      }
+    }
+  }
+
+  private static String prefixed(String id, String message) {
+    return message.startsWith("cluster ") ? message : "cluster " + id + ": " + message;
+  }
+
+  private List<String> addressesFromFlagsOrConfig(ServerConfig cfg, String id) {
+    if (forwardTo != null && !forwardTo.isEmpty()) {
+      return forwardTo;
+    }
+    List<String> configured = cfg.coredns().forwardTo().get(id);
+    if (configured == null) {
+      throw new IllegalArgumentException("cluster " + id + ": no meshdns address to forward to: give --forward-to"
+          + " ADDR[,ADDR] or set coredns.forwardTo." + id + " in the config");
+    }
+    return configured;
+  }
+
+  private MeshdnsStanza stanza(ServerConfig cfg, String id, List<String> addresses) {
+    ForwardOptions.Transport transport = preferUdp && forceTcp ? null
+        : preferUdp ? ForwardOptions.Transport.PREFER_UDP
+        : forceTcp ? ForwardOptions.Transport.FORCE_TCP : ForwardOptions.Transport.AS_CLIENT;
+    if (transport == null) {
+      throw new IllegalArgumentException("--prefer-udp and --force-tcp exclude each other");
+    }
+    return new MeshdnsStanza(ClusterId.of(id), zone != null ? zone : cfg.zone(),
+        reverseZones != null ? reverseZones : cfg.reverseZones(), addresses, ttl != null ? ttl : cfg.ttl(),
+        cfg.loadBalancing().ednsClusterOption(), new ForwardOptions(policy, healthCheck, maxFails, expire, transport),
+        List.of());
+  }
+
+  private ClusterSpec hubSpec(ServerConfig cfg, Path dir) {
+    if (cfg.coredns().service() == null) {
+      throw new IllegalArgumentException("no meshdns address to forward to: give --forward-to ADDR[,ADDR], or set"
+          + " coredns.forwardTo (per cluster) or coredns.service and coredns.serviceCluster in " + config);
+    }
+    return cfg.clusterSpecs(dir).stream().filter(s -> s.id().value().equals(cfg.coredns().serviceCluster()))
+        .findFirst().orElseThrow();
+  }
+
+  private static String serviceNamespace(ServerConfig cfg) {
+    return cfg.coredns().service().substring(0, cfg.coredns().service().indexOf('/'));
+  }
+
+  private static String serviceName(ServerConfig cfg) {
+    return cfg.coredns().service().substring(cfg.coredns().service().indexOf('/') + 1);
+  }
+
+  private List<ClusterSpec> selected(ServerConfig cfg, List<ClusterSpec> all) {
+    if (all.isEmpty()) {
+      throw new IllegalArgumentException("config " + config + " has no clusters");
+    }
+    if (clusters == null || clusters.isEmpty()) {
+      return all;
+    }
+    List<ClusterSpec> chosen = new ArrayList<>();
+    for (String id : clusters) {
+      chosen.add(all.stream().filter(s -> s.id().value().equals(id)).findFirst().orElseThrow(() ->
+          new IllegalArgumentException("--cluster " + id + ": not in " + config + " (clusters: "
+              + String.join(", ", all.stream().map(s -> s.id().value()).toList()) + ")")));
+    }
+    return chosen;
+  }
+
+  private CorednsConfigMaps.Target target() {
+    return switch (target.toLowerCase(Locale.ROOT)) {
+      case "auto" -> CorednsConfigMaps.Target.AUTO;
+      case "coredns" -> CorednsConfigMaps.Target.COREDNS;
+      case "coredns-custom" -> CorednsConfigMaps.Target.COREDNS_CUSTOM;
+      case "kube-dns" -> CorednsConfigMaps.Target.KUBE_DNS;
+      default -> throw new IllegalArgumentException("--target must be auto, coredns, coredns-custom or kube-dns; was '"
+          + target + "'");
+    };
+  }
+
+  private void checkOneMode() {
+    if (output != null && !output.equals("yaml")) {
+      throw new IllegalArgumentException("--output supports only yaml; was '" + output + "'");
+    }
+    int modes = (print ? 1 : 0) + (output != null ? 1 : 0) + (dryRun ? 1 : 0) + (apply ? 1 : 0) + (rollback ? 1 : 0);
+    if (modes > 1) {
+      throw new IllegalArgumentException("choose one of --print, --output yaml, --dry-run, --apply, --rollback");
+    }
+  }
+}

@@ -1,0 +1,305 @@
+package io.meshdns.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code meshdns coredns-config} end to end: files for GitOps, and two mock clusters for --apply and --rollback. */
+class CorednsConfigCommandTest {
+  private static final String KUBEADM = """
+      .:53 {
+          errors
+          kubernetes cluster.local in-addr.arpa ip6.arpa {
+             pods insecure
+             fallthrough in-addr.arpa ip6.arpa
+          }
+          forward . /etc/resolv.conf
+          cache 30
+          reload
+      }
+      """;
+
+  @TempDir
+  Path dir;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+  private DemoCluster east;
+  private DemoCluster west;
+
+  @AfterEach
+  void stop() {
+    for (DemoCluster c : new DemoCluster[] {east, west}) {
+      if (c != null) {
+        c.close();
+      }
+    }
+  }
+
+  private int run(String... args) {
+    CommandLine cli = new CommandLine(new CorednsConfigCommand());
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(err));
+    return cli.execute(args);
+  }
+
+  private Path file(String name, String text) throws Exception {
+    Path p = dir.resolve(name);
+    Files.writeString(p, text);
+    return p;
+  }
+
+  @Test
+  void isASubcommandOfMeshdns() {
+    assertThat(new CommandLine(new Main()).getSubcommands()).containsKey("coredns-config");
+  }
+
+  @Test
+  void printsACorefileFileWithTheMeshdnsBlockWithoutAnyCluster() throws Exception {
+    Path corefile = file("Corefile", KUBEADM);
+
+    int code = run("--corefile", corefile.toString(), "--cluster", "east", "--forward-to", "10.8.0.10,10.9.0.10");
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).startsWith(KUBEADM + "\n# meshdns:begin cluster=east")
+        .contains("    forward . 10.8.0.10 10.9.0.10 {\n").endsWith("# meshdns:end\n");
+  }
+
+  @Test
+  void patchingItsOwnOutputAgainChangesNothing() throws Exception {
+    run("--corefile", file("Corefile", KUBEADM).toString(), "--cluster", "east", "--forward-to", "10.8.0.10");
+    String once = out.toString();
+    out.getBuffer().setLength(0);
+
+    run("--corefile", file("Corefile.patched", once).toString(), "--cluster", "east", "--forward-to", "10.8.0.10");
+
+    assertThat(out.toString()).isEqualTo(once);
+  }
+
+  @Test
+  void removePrintsTheCorefileWithoutTheBlock() throws Exception {
+    run("--corefile", file("Corefile", KUBEADM).toString(), "--cluster", "east", "--forward-to", "10.8.0.10");
+    Path patched = file("Corefile.patched", out.toString());
+    out.getBuffer().setLength(0);
+
+    int code = run("--corefile", patched.toString(), "--cluster", "east", "--remove");
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).isEqualTo(KUBEADM);
+  }
+
+  @Test
+  void dryRunOnAFilePrintsAUnifiedDiff() throws Exception {
+    run("--corefile", file("Corefile", KUBEADM).toString(), "--cluster", "east", "--forward-to", "10.8.0.10",
+        "--dry-run");
+
+    assertThat(out.toString()).startsWith("--- a/Corefile\n+++ b/Corefile\n@@ -8,3 +8,15 @@\n")
+        .contains("+clusterset.local:53 {\n");
+  }
+
+  @Test
+  void takesZoneReverseZonesTtlAndOptionCodeFromTheConfig() throws Exception {
+    Path config = file("meshdns.yaml", """
+        zone: mesh.example
+        ttl: 10
+        reverseZones: [10.10.0.0/16]
+        loadBalancing: {ednsClusterOption: 65301}
+        clusters: [{id: east}]
+        coredns:
+          forwardTo: {east: [10.8.0.10]}
+        """);
+
+    int code = run("--corefile", file("Corefile", KUBEADM).toString(), "--cluster", "east", "--config", config.toString());
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).contains("mesh.example:53 10.10.in-addr.arpa:53 {\n    errors\n    cache 10\n"
+        + "    rewrite edns0 local set 0xff15 east\n    forward . 10.8.0.10 {\n");
+  }
+
+  @Test
+  void anUnparsableCorefileExitsWithTwoNamingTheFileAndLine() throws Exception {
+    Path corefile = file("Corefile", ".:53 {\n    errors\n    log . \"{remote}\n}\n");
+
+    int code = run("--corefile", corefile.toString(), "--cluster", "east", "--forward-to", "10.8.0.10");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString()).isEqualTo("meshdns: " + corefile + ", line 3: a quoted string starts here and is never"
+        + " closed\n");
+  }
+
+  @Test
+  void badInputExitsWithTwo() throws Exception {
+    Path corefile = file("Corefile", KUBEADM);
+
+    assertThat(run("--corefile", corefile.toString(), "--cluster", "east", "--forward-to", "dns.example")).isEqualTo(2);
+    assertThat(err.toString()).contains("forward address 'dns.example' is not an IP address");
+    assertThat(run("--corefile", dir.resolve("missing").toString(), "--cluster", "east", "--forward-to", "10.0.0.1"))
+        .isEqualTo(2);
+    assertThat(run("--corefile", corefile.toString(), "--forward-to", "10.0.0.1")).isEqualTo(2);
+    assertThat(err.toString()).contains("--corefile needs exactly one --cluster ID");
+  }
+
+  @Test
+  void printsTheStanzaOfEveryClusterFromTheConfig() throws Exception {
+    Path config = file("meshdns.yaml", """
+        clusters: [{id: east}, {id: west}]
+        coredns:
+          forwardTo: {east: [10.8.0.10], west: ["10.9.0.10:5353"]}
+        """);
+
+    int code = run("--config", config.toString());
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).contains("rewrite edns0 local set 0xff14 east\n    forward . 10.8.0.10 {")
+        .contains("rewrite edns0 local set 0xff14 west\n    forward . 10.9.0.10:5353 {");
+  }
+
+  @Test
+  void aConfigNamingAnUnknownClusterInForwardToIsRefused() throws Exception {
+    Path config = file("meshdns.yaml", """
+        clusters: [{id: east}]
+        coredns:
+          forwardTo: {north: [10.8.0.10]}
+        """);
+
+    assertThat(run("--config", config.toString())).isEqualTo(2);
+    assertThat(err.toString()).contains("key coredns.forwardTo: cluster 'north' is not one of the clusters");
+  }
+
+  private Path twoClusters() throws Exception {
+    east = DemoCluster.start("east", dir);
+    west = DemoCluster.start("west", dir);
+    return file("meshdns.yaml", """
+        clusters:
+          - {id: east, kubeconfig: east.kubeconfig}
+          - {id: west, kubeconfig: west.kubeconfig}
+        coredns:
+          forwardTo: {east: [10.8.0.10], west: [10.9.0.10]}
+        """);
+  }
+
+  private void coredns(DemoCluster c, String corefile) {
+    c.client().configMaps().inNamespace("kube-system").resource(new ConfigMapBuilder().withNewMetadata()
+        .withName("coredns").withNamespace("kube-system").endMetadata().withData(Map.of("Corefile", corefile)).build())
+        .create();
+  }
+
+  private String corefileOf(DemoCluster c) {
+    return c.client().configMaps().inNamespace("kube-system").withName("coredns").get().getData().get("Corefile");
+  }
+
+  @Test
+  void appliesToEveryClusterAndRollsBack() throws Exception {
+    Path config = twoClusters();
+    coredns(east, KUBEADM);
+    coredns(west, KUBEADM);
+
+    assertThat(run("--config", config.toString(), "--apply")).isZero();
+
+    assertThat(out.toString()).contains("east: kube-system/coredns Corefile: updated\n",
+        "west: kube-system/coredns Corefile: updated\n", "coredns-config: 2 of 2 cluster(s) done\n");
+    assertThat(corefileOf(east)).contains("rewrite edns0 local set 0xff14 east", "forward . 10.8.0.10 {");
+    assertThat(corefileOf(west)).contains("rewrite edns0 local set 0xff14 west", "forward . 10.9.0.10 {");
+
+    assertThat(run("--config", config.toString(), "--rollback", "--cluster", "west")).isZero();
+
+    assertThat(corefileOf(west)).isEqualTo(KUBEADM);
+    assertThat(corefileOf(east)).contains("# meshdns:begin");
+  }
+
+  @Test
+  void dryRunShowsOneDiffPerClusterAndWritesNothing() throws Exception {
+    Path config = twoClusters();
+    coredns(east, KUBEADM);
+    coredns(west, KUBEADM);
+
+    assertThat(run("--config", config.toString(), "--dry-run")).isZero();
+
+    assertThat(out.toString()).contains("--- a/east/kube-system/coredns/Corefile\n", "--- a/west/kube-system/coredns/Corefile\n");
+    assertThat(corefileOf(east)).isEqualTo(KUBEADM);
+  }
+
+  @Test
+  void outputYamlGivesTheConfigMapOfEachCluster() throws Exception {
+    Path config = twoClusters();
+    coredns(east, KUBEADM);
+    coredns(west, KUBEADM);
+
+    assertThat(run("--config", config.toString(), "--output", "yaml", "--cluster", "east")).isZero();
+
+    JsonNode doc = new ObjectMapper(new YAMLFactory()).readTree(out.toString());
+    assertThat(doc.at("/metadata/name").asText()).isEqualTo("coredns");
+    assertThat(doc.at("/data/Corefile").asText()).startsWith(KUBEADM).contains("forward . 10.8.0.10 {");
+  }
+
+  @Test
+  void aFailingClusterIsReportedAndTheOthersStillProceed() throws Exception {
+    Path config = twoClusters();
+    coredns(east, KUBEADM);
+    coredns(west, ".:53 {\n    errors\n"); // unparsable: the brace is never closed
+
+    int code = run("--config", config.toString(), "--apply");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("meshdns: cluster west: kube-system/coredns Corefile, line 1: '{' opened here is"
+        + " never closed");
+    assertThat(out.toString()).contains("east: kube-system/coredns Corefile: updated\n",
+        "coredns-config: 1 of 2 cluster(s) done, 1 failed (see above)\n");
+    assertThat(corefileOf(east)).contains("# meshdns:begin");
+    assertThat(corefileOf(west)).isEqualTo(".:53 {\n    errors\n");
+  }
+
+  @Test
+  void anUnreachableClusterIsReportedWithExitCodeOne() throws Exception {
+    Path config = twoClusters();
+    coredns(east, KUBEADM);
+    int closed;
+    try (ServerSocket s = new ServerSocket(0)) {
+      closed = s.getLocalPort();
+    }
+    Files.writeString(dir.resolve("west.kubeconfig"), DemoCluster.kubeconfig("west", "http://127.0.0.1:" + closed));
+
+    int code = run("--config", config.toString(), "--apply");
+
+    assertThat(code).isEqualTo(1);
+    assertThat(err.toString()).contains("meshdns: cluster west: API server unreachable");
+    assertThat(corefileOf(east)).contains("# meshdns:begin");
+  }
+
+  @Test
+  void takesTheAddressesFromTheMeshdnsServiceInTheHubCluster() throws Exception {
+    twoClusters();
+    Path config = file("hub.yaml", """
+        clusters:
+          - {id: east, kubeconfig: east.kubeconfig}
+          - {id: west, kubeconfig: west.kubeconfig}
+        coredns: {service: meshdns/meshdns, serviceCluster: east}
+        """);
+    var services = east.client().services().inNamespace("meshdns");
+    services.resource(new io.fabric8.kubernetes.api.model.ServiceBuilder().withNewMetadata().withName("meshdns")
+        .withNamespace("meshdns").endMetadata().withNewSpec().withType("LoadBalancer").withClusterIP("10.96.7.7")
+        .addNewPort().withName("dns").withProtocol("UDP").withPort(53).endPort().endSpec().build()).create();
+    var svc = services.withName("meshdns").get();
+    services.resource(new io.fabric8.kubernetes.api.model.ServiceBuilder(svc).withNewStatus().withNewLoadBalancer()
+        .addNewIngress().withIp("192.0.2.53").endIngress().endLoadBalancer().endStatus().build()).updateStatus();
+
+    assertThat(run("--config", config.toString(), "--print")).isZero();
+
+    assertThat(out.toString()).contains("set 0xff14 east\n    forward . 10.96.7.7 {")
+        .contains("set 0xff14 west\n    forward . 192.0.2.53 {");
+  }
+}

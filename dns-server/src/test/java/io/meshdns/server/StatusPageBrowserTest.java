@@ -1,0 +1,163 @@
+package io.meshdns.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The status page in a real headless browser: Debian's chromium driven by its chromedriver through
+ * Selenium, against the demo mesh (two mock API servers) and the real server. Each test saves a
+ * screenshot to {@code target/screenshots/}. Skipped, saying why, where chromium is not installed.
+ */
+class StatusPageBrowserTest {
+  static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+  static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+  static final Path SCREENSHOTS = Path.of("target", "screenshots");
+
+  @TempDir static Path dir;
+  static DemoMesh demo;
+  static MeshdnsServer server;
+  /** One browser for the class (starting chromium is the slow part); each test loads the page afresh. */
+  static WebDriver browser;
+
+  @BeforeAll
+  static void start() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+        "status page browser test skipped: needs Debian's chromium and chromium-driver"
+            + " (/usr/bin/chromium, /usr/bin/chromedriver); apt-get install chromium chromium-driver");
+    demo = DemoMesh.start(dir.resolve("kubeconfigs"));
+    server = MeshdnsServer.start(ServerConfig.defaults().withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0), demo.specs());
+    server.mesh().await(s -> s.services().size() == 2
+        && s.clusters().values().stream().allMatch(c -> c.state() == io.meshdns.discovery.ClusterState.SYNCED),
+        Duration.ofSeconds(30));
+    browser = openBrowser();
+  }
+
+  @AfterAll
+  static void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (server != null) {
+      server.close();
+    }
+    if (demo != null) {
+      demo.close();
+    }
+  }
+
+  static WebDriver openBrowser() throws Exception {
+    ChromeOptions options = new ChromeOptions();
+    options.setBinary(CHROMIUM.toFile());
+    options.addArguments("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--disable-dev-shm-usage", "--window-size=1400,1000",
+        "--user-data-dir=" + Files.createTempDirectory(dir, "chromium-profile"));
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(CHROMEDRIVER.toFile())
+        .usingAnyFreePort()
+        .build();
+    return new ChromeDriver(service, options);
+  }
+
+  @BeforeEach
+  void loadPage() {
+    browser.get("http://127.0.0.1:" + server.httpAddress().getPort() + "/");
+  }
+
+  @AfterEach
+  void saveScreenshot(TestInfo test) throws Exception {
+    Files.createDirectories(SCREENSHOTS);
+    byte[] png = ((org.openqa.selenium.TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES);
+    Files.write(SCREENSHOTS.resolve("status-page-" + test.getTestMethod().orElseThrow().getName() + ".png"), png);
+  }
+
+  WebDriverWait waitUpTo(int seconds) {
+    return new WebDriverWait(browser, Duration.ofSeconds(seconds));
+  }
+
+  @Test
+  void clusterRowsShowEachClusterSynced() {
+    waitUpTo(15).until(b -> b.findElements(By.cssSelector("#clusters tbody tr[data-cluster]")).size() == 2);
+
+    List<WebElement> rows = browser.findElements(By.cssSelector("#clusters tbody tr[data-cluster]"));
+    assertThat(rows).extracting(r -> r.getAttribute("data-cluster")).containsExactly("east", "west");
+    for (WebElement row : rows) {
+      assertThat(row.findElement(By.cssSelector(".state")).getText()).isEqualTo("SYNCED");
+    }
+    assertThat(browser.findElement(By.id("readiness")).getText()).isEqualTo("Ready");
+  }
+
+  @Test
+  void serviceRowShowsEndpointsByClusterWithReadiness() {
+    By web = By.cssSelector("#services tbody tr[data-service='shop/web']");
+    waitUpTo(15).until(b -> !b.findElements(web).isEmpty());
+
+    WebElement row = browser.findElement(web);
+    assertThat(row.getText()).contains("web.shop.svc.clusterset.local", "5/6");
+    WebElement west = row.findElement(By.cssSelector(".cluster-line[data-cluster='west']"));
+    assertThat(west.findElements(By.cssSelector(".chip.ready"))).extracting(WebElement::getText)
+        .containsExactly("10.20.1.1", "10.20.1.2");
+    assertThat(west.findElements(By.cssSelector(".chip.notready"))).extracting(WebElement::getText)
+        .containsExactly("10.20.1.3");
+    assertThat(row.findElement(By.cssSelector(".cluster-line[data-cluster='east']")).findElements(By.cssSelector(".chip.ready")))
+        .hasSize(3);
+  }
+
+  @Test
+  void resolveFormAnswersThroughTheQueryPath() {
+    waitUpTo(15).until(b -> new Select(b.findElement(By.id("resolve-cluster"))).getOptions().size() == 3);
+    WebElement name = browser.findElement(By.id("resolve-name"));
+    name.clear();
+    name.sendKeys("web.shop.svc.clusterset.local");
+    new Select(browser.findElement(By.id("resolve-type"))).selectByVisibleText("A");
+    new Select(browser.findElement(By.id("resolve-cluster"))).selectByValue("east");
+
+    browser.findElement(By.id("resolve-submit")).click();
+
+    waitUpTo(15).until(b -> b.findElement(By.id("resolve-result")).isDisplayed());
+    assertThat(browser.findElement(By.id("resolve-rcode")).getText()).isEqualTo("NOERROR");
+    assertThat(browser.findElement(By.id("resolve-policy")).getText()).isEqualTo("local-first");
+    assertThat(browser.findElement(By.id("resolve-querier")).getText()).isEqualTo("east (EDNS0 option 65300)");
+    List<WebElement> records = browser.findElements(By.cssSelector("#resolve-records tbody tr[data-section='answer']"));
+    assertThat(records).extracting(r -> r.findElements(By.tagName("td")).get(4).getText() + "@"
+            + r.findElements(By.tagName("td")).get(5).getText())
+        // local-first (the default): a querier in east that has ready pods there gets only those.
+        .containsExactlyInAnyOrder("10.10.1.1@east", "10.10.1.2@east", "10.10.1.3@east");
+  }
+
+  @Test
+  void resolveFormShowsAReadableErrorForGarbage() {
+    waitUpTo(15).until(b -> !b.findElements(By.cssSelector("#clusters tbody tr[data-cluster]")).isEmpty());
+    WebElement name = browser.findElement(By.id("resolve-name"));
+    name.clear();
+    name.sendKeys("not..a name");
+
+    browser.findElement(By.id("resolve-submit")).click();
+
+    waitUpTo(15).until(b -> b.findElement(By.id("resolve-error")).isDisplayed());
+    assertThat(browser.findElement(By.id("resolve-error")).getText())
+        .isEqualTo("'not..a name' is not a DNS name: invalid empty label");
+    assertThat(browser.findElement(By.id("resolve-result")).isDisplayed()).isFalse();
+  }
+}

@@ -1,0 +1,143 @@
+package io.meshdns.coredns;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.meshdns.coredns.ForwardOptions.Transport;
+import io.meshdns.discovery.ClusterId;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MeshdnsStanzaTest {
+  @Test
+  void delegatesTheZoneWithTheClusterIdInAnEdnsOption() {
+    String block = MeshdnsStanza.of("east", List.of("10.8.0.10", "10.9.0.10")).serverBlock();
+
+    assertThat(block).isEqualTo("""
+        # meshdns:begin cluster=east (written by meshdns coredns-config; edits between the markers are replaced)
+        clusterset.local:53 {
+            errors
+            cache 5
+            rewrite edns0 local set 0xff14 east
+            forward . 10.8.0.10 10.9.0.10 {
+                policy sequential
+                health_check 5s
+            }
+        }
+        # meshdns:end
+        """);
+  }
+
+  @Test
+  void servesTheReverseZonesOfTheMeshNetworksInTheSameBlock() {
+    MeshdnsStanza stanza = MeshdnsStanza.of("west", List.of("10.8.0.10"))
+        .withReverseZones(List.of("10.10.0.0/16", "10.20.0.0/16", "fd00:10::/32"));
+
+    assertThat(stanza.zones()).containsExactly("clusterset.local", "10.10.in-addr.arpa", "20.10.in-addr.arpa",
+        "0.1.0.0.0.0.d.f.ip6.arpa");
+    assertThat(stanza.serverBlock()).contains(
+        "clusterset.local:53 10.10.in-addr.arpa:53 20.10.in-addr.arpa:53 0.1.0.0.0.0.d.f.ip6.arpa:53 {");
+  }
+
+  @Test
+  void writesManyZonesOneKeyALineJoinedByCommas() {
+    MeshdnsStanza stanza = MeshdnsStanza.of("west", List.of("10.8.0.10")).withReverseZones(List.of("10.10.0.0/22"));
+
+    assertThat(stanza.serverBlock()).contains("""
+        clusterset.local:53,
+            0.10.10.in-addr.arpa:53,
+            1.10.10.in-addr.arpa:53,
+            2.10.10.in-addr.arpa:53,
+            3.10.10.in-addr.arpa:53 {
+        """);
+    assertThat(Corefile.parse("t", stanza.serverBlock()).serverBlocks().get(0).keyValues()).hasSize(5);
+  }
+
+  @Test
+  void writesEveryForwardOptionThatIsSet() {
+    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10:5353", "[fd00::53]:5353"))
+        .withForward(new ForwardOptions("round_robin", "1s", 3, "30s", Transport.FORCE_TCP));
+
+    assertThat(stanza.serverBlock()).contains("""
+            forward . 10.8.0.10:5353 [fd00::53]:5353 {
+                policy round_robin
+                health_check 1s
+                max_fails 3
+                expire 30s
+                force_tcp
+            }
+        """);
+  }
+
+  @Test
+  void writesPreferUdp() {
+    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10"))
+        .withForward(new ForwardOptions(null, null, null, null, Transport.PREFER_UDP));
+
+    assertThat(stanza.serverBlock()).contains("        prefer_udp\n");
+  }
+
+  @Test
+  void usesTheConfiguredZoneTtlAndOptionCode() {
+    MeshdnsStanza stanza = new MeshdnsStanza(ClusterId.of("east"), "Mesh.Example.", List.of(), List.of("10.8.0.10"),
+        30, 65001, null, List.of());
+
+    assertThat(stanza.serverBlock()).contains("mesh.example:53 {", "    cache 30\n",
+        "    rewrite edns0 local set 0xfde9 east\n");
+  }
+
+  @Test
+  void leavesCachingOutWhenTheTtlIsZero() {
+    MeshdnsStanza stanza = new MeshdnsStanza(ClusterId.of("east"), "clusterset.local", List.of(), List.of("10.8.0.10"),
+        0, 65300, null, List.of());
+
+    assertThat(stanza.serverBlock()).doesNotContain("cache");
+  }
+
+  @Test
+  void listensOnlyOnTheBindAddressesForNodeLocalDnsCache() {
+    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10")).withBind(List.of("169.254.20.10", "10.96.0.10"));
+
+    assertThat(stanza.serverBlock()).contains("    errors\n    bind 169.254.20.10 10.96.0.10\n");
+  }
+
+  @Test
+  void givesKubeDnsStubDomainsForEveryZone() {
+    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10", "10.9.0.10"))
+        .withReverseZones(List.of("10.10.0.0/16"));
+
+    assertThat(stanza.stubDomainsJson()).isEqualTo(
+        "{\"clusterset.local\":[\"10.8.0.10\",\"10.9.0.10\"],\"10.10.in-addr.arpa\":[\"10.8.0.10\",\"10.9.0.10\"]}");
+  }
+
+  @Test
+  void refusesAForwardAddressThatIsNotAnIpAddress() {
+    assertThatThrownBy(() -> MeshdnsStanza.of("east", List.of("meshdns.example.com")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("cluster east: forward address 'meshdns.example.com' is not an IP address, IP:PORT or [IPv6]:PORT");
+    assertThatThrownBy(() -> MeshdnsStanza.of("east", List.of("10.0.0.300"))).hasMessageContaining("'10.0.0.300'");
+    assertThatThrownBy(() -> MeshdnsStanza.of("east", List.of("10.0.0.1:70000"))).hasMessageContaining("'10.0.0.1:70000'");
+  }
+
+  @Test
+  void refusesNoForwardAddressAtAll() {
+    assertThatThrownBy(() -> MeshdnsStanza.of("east", List.of()))
+        .hasMessage("cluster east: no meshdns address to forward to");
+  }
+
+  @Test
+  void refusesUnknownForwardOptions() {
+    assertThatThrownBy(() -> new ForwardOptions("fastest", null, null, null, null))
+        .hasMessage("forward policy must be one of random, round_robin, sequential; was 'fastest'");
+    assertThatThrownBy(() -> new ForwardOptions(null, "5 seconds", null, null, null))
+        .hasMessage("forward health_check must be a duration such as 5s or 500ms; was '5 seconds'");
+    assertThatThrownBy(() -> new ForwardOptions(null, null, -1, null, null))
+        .hasMessage("forward max_fails must be 0 or more; was -1");
+  }
+
+  @Test
+  void refusesABadReverseZone() {
+    assertThatThrownBy(() -> MeshdnsStanza.of("east", List.of("10.8.0.10")).withReverseZones(List.of("10.10.0.0/33")))
+        .hasMessage("reverse zone '10.10.0.0/33' has a prefix length out of range");
+  }
+}
