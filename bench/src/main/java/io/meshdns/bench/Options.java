@@ -29,4 +29,25 @@ final class Options {
       throw new IllegalArgumentException(name + " must be a whole number, was '" + v + "'");
     }
   }
+
+  /** A benchmark main's body: returns its exit code (2 for bad options). */
+  interface Body {
+    int run() throws Exception;
+  }
+
+  /**
+   * Runs a benchmark main and exits with its code, or 1 when it throws; exiting is what stops the mock
+   * servers' and clients' threads, which would otherwise keep the JVM alive.
+   */
+  static void runAndExit(String name, Body body) {
+    int code;
+    try {
+      code = body.run();
+    } catch (Exception e) {
+      System.err.println(name + ": failed: " + e);
+      e.printStackTrace();
+      code = 1;
+    }
+    System.exit(code);
+  }
 }

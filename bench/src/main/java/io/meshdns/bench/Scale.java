@@ -36,15 +36,7 @@ public final class Scale {
 
   /** Exits with 0, 1 when the measurement failed, 2 for bad options; never leaves a server running. */
   public static void main(String[] args) {
-    int code;
-    try {
-      code = run(args);
-    } catch (Exception e) {
-      System.err.println("scale: failed: " + e);
-      e.printStackTrace();
-      code = 1;
-    }
-    System.exit(code); // the mock servers' and clients' threads would keep the JVM alive
+    Options.runAndExit("scale", () -> run(args));
   }
 
   private static int run(String[] args) throws Exception {
