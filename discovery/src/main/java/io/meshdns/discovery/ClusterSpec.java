@@ -1,6 +1,8 @@
 package io.meshdns.discovery;
 
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -8,11 +10,21 @@ import java.util.Objects;
  *
  * @param kubeconfig the kubeconfig file, or {@code null} for the in-cluster service account
  * @param context the kubeconfig context to use, or {@code null} for the file's current context
+ * @param reachability what the mesh routes to this cluster, in order of preference: a Service's addresses
+ *     come from the first kind that can serve its ports (see {@link Reachability}); default {@code [POD]}
  */
-public record ClusterSpec(ClusterId id, Path kubeconfig, String context, Reachability reachability) {
+public record ClusterSpec(ClusterId id, Path kubeconfig, String context, List<Reachability> reachability) {
   public ClusterSpec {
     Objects.requireNonNull(id, "id");
-    reachability = reachability == null ? Reachability.POD : reachability;
+    reachability = reachability == null || reachability.isEmpty() ? List.of(Reachability.POD) : List.copyOf(reachability);
+    if (new HashSet<>(reachability).size() != reachability.size()) {
+      throw new IllegalArgumentException("cluster " + id + ": reachability lists a kind twice: " + reachability);
+    }
+  }
+
+  /** A cluster with one reachability kind. */
+  public ClusterSpec(ClusterId id, Path kubeconfig, String context, Reachability reachability) {
+    this(id, kubeconfig, context, reachability == null ? List.of() : List.of(reachability));
   }
 
   public static ClusterSpec ofKubeconfig(String id, Path kubeconfig, String context) {

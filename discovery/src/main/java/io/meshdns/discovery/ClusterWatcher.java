@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,6 +53,23 @@ final class ClusterWatcher implements AutoCloseable {
       .withPlural("serviceexports")
       .withNamespaced(true)
       .build();
+  static final String SERVICE_IMPORT_CRD = "serviceimports.multicluster.x-k8s.io";
+  static final ResourceDefinitionContext SERVICE_IMPORTS = new ResourceDefinitionContext.Builder()
+      .withGroup("multicluster.x-k8s.io")
+      .withVersion("v1alpha1")
+      .withKind("ServiceImport")
+      .withPlural("serviceimports")
+      .withNamespaced(true)
+      .build();
+  /** KEP-2149: the cluster's own id, as the {@code id.k8s.io} ClusterProperty says it. */
+  static final String CLUSTER_ID_PROPERTY = "id.k8s.io";
+  static final ResourceDefinitionContext CLUSTER_PROPERTIES = new ResourceDefinitionContext.Builder()
+      .withGroup("about.k8s.io")
+      .withVersion("v1alpha1")
+      .withKind("ClusterProperty")
+      .withPlural("clusterproperties")
+      .withNamespaced(false)
+      .build();
   private static final String BY_SERVICE = "by-service";
   private static final Logger log = LoggerFactory.getLogger(ClusterWatcher.class);
 
@@ -84,7 +102,9 @@ final class ClusterWatcher implements AutoCloseable {
   private Watched<Service> services;
   private Watched<EndpointSlice> slices;
   private volatile Watched<GenericKubernetesResource> exports; // also read by informer threads
+  private volatile Watched<GenericKubernetesResource> imports;
   private boolean exportsKnown;
+  private String clusterPropertyId; // control thread: the last id.k8s.io value warned about
   private ClusterState state = ClusterState.CONNECTING;
   private Instant since = Instant.now();
   private Instant disconnectedAt;
@@ -146,9 +166,22 @@ final class ClusterWatcher implements AutoCloseable {
     if (svc == null) {
       return null;
     }
-    boolean hasExport = exports != null && exports.informer.getStore().getByKey(storeKey) != null;
+    GenericKubernetesResource export = exports == null ? null : exports.informer.getStore().getByKey(storeKey);
     List<EndpointSlice> forService = slices.informer.getIndexer().byIndex(BY_SERVICE, storeKey);
-    return mapper.map(svc, hasExport, forService);
+    return mapper.map(svc, export != null, ServiceMapper.createdAt(export), forService);
+  }
+
+  /**
+   * The ClusterSetIPs this cluster's ServiceImport of {@code key} carries ({@code type: ClusterSetIP},
+   * {@code spec.ips}), or an empty list. Publisher thread.
+   */
+  List<InetAddress> clusterSetIps(ServiceKey key) {
+    Watched<GenericKubernetesResource> w = imports;
+    if (w == null) {
+      return List.of();
+    }
+    GenericKubernetesResource imported = w.informer.getStore().getByKey(key.namespace() + "/" + key.name());
+    return imported == null ? List.of() : mapper.clusterSetIps(imported);
   }
 
   // ---- the ServiceExport CRD: present now, installed later, or removed ----
@@ -173,8 +206,13 @@ final class ClusterWatcher implements AutoCloseable {
     long next;
     try {
       boolean present = serviceExportsServed();
+      boolean importsPresent = crdServed(SERVICE_IMPORT_CRD, SERVICE_IMPORTS.getVersion());
       probeFailures = 0;
-      publisher.execute(() -> exportsCrd(present));
+      publisher.execute(() -> {
+        importsCrd(importsPresent);
+        exportsCrd(present);
+      });
+      checkClusterProperty();
       next = recheck;
     } catch (RuntimeException e) {
       noteError("ServiceExport CRD lookup", e);
@@ -191,7 +229,11 @@ final class ClusterWatcher implements AutoCloseable {
           if (!closed) {
             try {
               boolean present = serviceExportsServed();
-              publisher.execute(() -> exportsCrd(present));
+              boolean importsPresent = crdServed(SERVICE_IMPORT_CRD, SERVICE_IMPORTS.getVersion());
+              publisher.execute(() -> {
+                importsCrd(importsPresent);
+                exportsCrd(present);
+              });
             } catch (RuntimeException e) {
               // the periodic probe will tell
             }
@@ -227,6 +269,67 @@ final class ClusterWatcher implements AutoCloseable {
     return crd != null && crd.getSpec() != null && crd.getSpec().getVersions() != null
         && crd.getSpec().getVersions().stream().anyMatch(v -> SERVICE_EXPORTS.getVersion().equals(v.getName())
             && !Boolean.FALSE.equals(v.getServed()));
+  }
+
+  /** The CRD's served versions include {@code version}; {@code false} when absent or not ours to read. */
+  private boolean crdServed(String name, String version) {
+    CustomResourceDefinition crd;
+    try {
+      crd = client.apiextensions().v1().customResourceDefinitions().withName(name).get();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == 403) {
+        return false; // the chart grants it; without it ClusterSetIPs are simply not used
+      }
+      throw e;
+    }
+    return crd != null && crd.getSpec() != null && crd.getSpec().getVersions() != null
+        && crd.getSpec().getVersions().stream().anyMatch(v -> version.equals(v.getName())
+            && !Boolean.FALSE.equals(v.getServed()));
+  }
+
+  /**
+   * KEP-2149: a cluster that names itself with an {@code id.k8s.io} ClusterProperty other than the id in
+   * meshdns's config gets one warning naming both (names in answers keep using the config's id). Control
+   * thread; any failure to read it (no CRD, no permission) means "no property".
+   */
+  private void checkClusterProperty() {
+    String value;
+    try {
+      GenericKubernetesResource property = client.genericKubernetesResources(CLUSTER_PROPERTIES)
+          .withName(CLUSTER_ID_PROPERTY).get();
+      Object spec = property == null ? null : property.getAdditionalProperties().get("spec");
+      value = spec instanceof Map<?, ?> m && m.get("value") != null ? String.valueOf(m.get("value")) : null;
+    } catch (KubernetesClientException e) {
+      value = null;
+    }
+    if (value != null && !value.equals(spec.id().value()) && !value.equals(clusterPropertyId)) {
+      log.warn("cluster {}: its ClusterProperty {} says the cluster id is '{}', but meshdns's config calls it '{}';"
+          + " names use '{}'. Make them agree.", spec.id(), CLUSTER_ID_PROPERTY, value, spec.id(), spec.id());
+    }
+    clusterPropertyId = value;
+  }
+
+  /** Publisher thread: starts or stops the ServiceImport informer to match the CRD. */
+  private void importsCrd(boolean present) {
+    if (closed) {
+      return;
+    }
+    if (present && imports == null) {
+      log.info("cluster {}: ServiceImport CRD found; ClusterSetIPs of its ServiceImports are answered to its queriers",
+          spec.id());
+      imports = new Watched<>("serviceimports",
+          () -> client.genericKubernetesResources(SERVICE_IMPORTS).inAnyNamespace().runnableInformer(0),
+          e -> List.of(keyOf(e)), Map.of());
+      imports.start(null);
+    } else if (!present && imports != null) {
+      List<GenericKubernetesResource> gone = imports.informer.getStore().list();
+      imports.stop();
+      imports = null;
+      Instant now = Instant.now();
+      for (var e : gone) {
+        sink.serviceChanged(spec.id(), keyOf(e), now);
+      }
+    }
   }
 
   /** Publisher thread: starts or stops the ServiceExport informer to match the CRD. */
@@ -382,6 +485,9 @@ final class ClusterWatcher implements AutoCloseable {
     if (exports != null) {
       all.add(exports);
     }
+    if (imports != null) {
+      all.add(imports);
+    }
     return all;
   }
 
@@ -445,8 +551,8 @@ final class ClusterWatcher implements AutoCloseable {
         failed = true;
         noteError("list/watch " + resource, t);
         KubernetesClientException api = apiError(t);
-        if (this == exports && api != null && api.getCode() == 404) {
-          probeNow(); // the CRD was removed: stop watching ServiceExports now, not at the next probe
+        if ((this == exports || this == imports) && api != null && api.getCode() == 404) {
+          probeNow(); // the CRD was removed: stop watching it now, not at the next probe
         }
         return !closed;
       });

@@ -107,6 +107,8 @@ public final class MeshWatcher implements AutoCloseable {
   // Owned by the publisher thread.
   private final Map<ClusterId, ClusterWatcher> watchers = new LinkedHashMap<>();
   private final Map<ServiceKey, Map<ClusterId, ClusterService>> parts = new HashMap<>();
+  // ClusterSetIPs of ServiceImports, by service and importing cluster (which need not export the service).
+  private final Map<ServiceKey, Map<ClusterId, List<java.net.InetAddress>>> imported = new HashMap<>();
   private final Map<ClusterId, int[]> counts = new HashMap<>(); // {services, endpoints}
   private final List<MeshSnapshot.Change> dropped = new ArrayList<>();
   private boolean healthChanged;
@@ -252,6 +254,15 @@ public final class MeshWatcher implements AutoCloseable {
         }
       }
     }
+    for (var it = imported.entrySet().iterator(); it.hasNext(); ) {
+      var entry = it.next();
+      if (entry.getValue().remove(cluster) != null) {
+        dropped.add(new MeshSnapshot.Change(cluster, entry.getKey(), now));
+        if (entry.getValue().isEmpty()) {
+          it.remove();
+        }
+      }
+    }
   }
 
   private void publish() {
@@ -291,7 +302,8 @@ public final class MeshWatcher implements AutoCloseable {
       }
       count(change.cluster(), before, -1);
       count(change.cluster(), next, +1);
-      if (!Objects.equals(before, next)) {
+      boolean importChanged = updateImport(w, change);
+      if (!Objects.equals(before, next) || importChanged) {
         changes.add(new MeshSnapshot.Change(change.cluster(), change.key(), observedAt));
       }
     }
@@ -305,7 +317,10 @@ public final class MeshWatcher implements AutoCloseable {
       if (byCluster == null) {
         services.remove(change.service());
       } else {
-        services.put(change.service(), new GlobalService(change.service(), byCluster));
+        GlobalService service = new GlobalService(change.service(), byCluster,
+            imported.getOrDefault(change.service(), Map.of()));
+        logConflicts(previous.service(change.service()), service);
+        services.put(change.service(), service);
       }
     }
     Map<ClusterId, ClusterHealth> health = new HashMap<>();
@@ -323,6 +338,31 @@ public final class MeshWatcher implements AutoCloseable {
         log.error("snapshot listener failed", e);
       }
     }
+  }
+
+  /** Records the cluster's ServiceImport ClusterSetIPs of the changed service; whether they changed. */
+  private boolean updateImport(ClusterWatcher w, Change change) {
+    List<java.net.InetAddress> ips;
+    try {
+      ips = w == null ? List.of() : w.clusterSetIps(change.key());
+    } catch (RuntimeException e) {
+      return false; // keep what was known, as for Services
+    }
+    Map<ClusterId, List<java.net.InetAddress>> byCluster = imported.computeIfAbsent(change.key(), k -> new HashMap<>());
+    List<java.net.InetAddress> before = ips.isEmpty() ? byCluster.remove(change.cluster()) : byCluster.put(change.cluster(), ips);
+    if (byCluster.isEmpty()) {
+      imported.remove(change.key());
+    }
+    return !Objects.equals(before == null ? List.of() : before, ips);
+  }
+
+  /** One warning per new conflict between clusters (shape or ports), not again while it lasts. */
+  private static void logConflicts(GlobalService before, GlobalService now) {
+    now.leftOut().forEach((cluster, reason) -> {
+      if (reason.startsWith("conflict") && (before == null || !reason.equals(before.leftOut().get(cluster)))) {
+        log.warn("service {}: cluster {} left out of answers, {}", now.key(), cluster, reason);
+      }
+    });
   }
 
   /** One service of one cluster; a mapping failure keeps what was known, so one odd object cannot hide others. */

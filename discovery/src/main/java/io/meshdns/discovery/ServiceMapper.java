@@ -1,6 +1,8 @@
 package io.meshdns.discovery;
 
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.Service;
@@ -12,6 +14,8 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -71,8 +75,13 @@ final class ServiceMapper {
     return exportAll && !KUBE_SYSTEM.equals(svc.getMetadata().getNamespace());
   }
 
-  /** The cluster's part of the service, or {@code null} when the Service is missing, not exported or unusable. */
-  ClusterService map(Service svc, boolean hasServiceExport, List<EndpointSlice> slices) {
+  /**
+   * The cluster's part of the service, or {@code null} when the Service is missing, not exported or unusable.
+   *
+   * @param exportedAt when the ServiceExport was created, or {@code null} when none exists (the Service's
+   *     own creation time then dates the export)
+   */
+  ClusterService map(Service svc, boolean hasServiceExport, Instant exportedAt, List<EndpointSlice> slices) {
     if (svc == null || !exported(svc, hasServiceExport)) {
       return null;
     }
@@ -86,18 +95,17 @@ final class ServiceMapper {
     String type = spec.getType() == null ? "ClusterIP" : spec.getType();
     Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
     List<ServicePort> ports = servicePorts(svc, spec);
+    Instant since = exportedAt != null ? exportedAt : timestamp(meta.getCreationTimestamp());
 
     if ("ExternalName".equals(type)) {
       String target = spec.getExternalName() == null ? "" : spec.getExternalName().trim().toLowerCase(Locale.ROOT);
       if (target.endsWith(".")) {
         target = target.substring(0, target.length() - 1);
       }
-      if (target.isEmpty()) {
-        warn(svc, "is of type ExternalName without externalName; skipped");
-        return null;
-      }
-      return new ClusterService(cluster.id(), key, type, false, target, ports, List.of(), annotations,
-          List.of(), List.of(), List.of());
+      warn(svc, "is of type ExternalName: KEP-1645 makes its export invalid, so it is not answered");
+      return new ClusterService(cluster.id(), key, type, false, target.isEmpty() ? "(none)" : target, ports,
+          List.of(), annotations, List.of(), List.of(), List.of(), since, null,
+          "ExternalName services cannot be exported (KEP-1645); not answered", null, null);
     }
 
     boolean headless = "None".equals(spec.getClusterIP())
@@ -110,14 +118,137 @@ final class ServiceMapper {
       warn(svc, "has no ports: answered by address, without SRV records");
     }
 
-    List<Endpoint> pods = podEndpoints(key, slices);
-    List<Endpoint> contributed = switch (cluster.reachability()) {
-      case POD -> pods;
-      case CLUSTER_IP -> serviceAddresses(clusterIps, ports, pods);
-      case LOAD_BALANCER -> serviceAddresses(lbIps, ports, pods);
-    };
+    List<Endpoint> pods = podEndpoints(key, slices, Boolean.TRUE.equals(spec.getPublishNotReadyAddresses()));
+    Reachability answeredBy = null;
+    List<Endpoint> contributed = List.of();
+    String reason = null;
+    if (headless) {
+      // Headless means pod IPs: there is no service address to fall back to.
+      if (cluster.reachability().contains(Reachability.POD)) {
+        answeredBy = Reachability.POD;
+        contributed = pods;
+      } else {
+        reason = "headless: pod IPs are the only addresses, and this cluster's reachability "
+            + names(cluster.reachability()) + " has no pod";
+      }
+    } else {
+      String portRule = podPortMismatch(spec, pods);
+      for (Reachability kind : cluster.reachability()) {
+        List<Endpoint> addresses = switch (kind) {
+          case POD -> portRule == null ? pods : null;
+          case CLUSTER_IP -> clusterIps.isEmpty() ? null : serviceAddresses(clusterIps, ports, pods);
+          case LOAD_BALANCER -> lbIps.isEmpty() ? null : serviceAddresses(lbIps, ports, pods);
+        };
+        if (addresses != null) {
+          answeredBy = kind;
+          contributed = addresses;
+          break;
+        }
+      }
+      if (portRule != null && cluster.reachability().contains(Reachability.POD)) {
+        reason = answeredBy != null
+            ? portRule + ": answered with the " + (answeredBy == Reachability.CLUSTER_IP ? "ClusterIP" : "load balancer IP")
+            : portRule + " needs clusterIP reachability"
+                + (cluster.reachability().contains(Reachability.LOAD_BALANCER) ? " (or a load balancer ingress IP)" : "");
+        if (answeredBy == null) {
+          warn(svc, "is left out of the mesh's answers: " + reason);
+        }
+      } else if (answeredBy == null) {
+        reason = "no address for reachability " + names(cluster.reachability())
+            + (cluster.reachability().contains(Reachability.LOAD_BALANCER) ? " (no load balancer ingress IP yet)" : "");
+      }
+    }
     return new ClusterService(cluster.id(), key, type, headless, null, ports, contributed, annotations,
-        clusterIps, lbIps, lbHostnames);
+        clusterIps, lbIps, lbHostnames, since, answeredBy, reason, spec.getTrafficDistribution(),
+        spec.getInternalTrafficPolicy());
+  }
+
+  /**
+   * Why a client of a pod IP would not reach the pods on the Service's port, or {@code null} when every
+   * port's target is the same number: {@code port 80 -> 8080}, or for a named targetPort the numbers the
+   * EndpointSlices resolved it to. A named targetPort that no EndpointSlice port carries is never guessed.
+   */
+  private static String podPortMismatch(ServiceSpec spec, List<Endpoint> pods) {
+    if (spec.getPorts() == null) {
+      return null;
+    }
+    for (var p : spec.getPorts()) {
+      if (p == null || p.getPort() == null) {
+        continue;
+      }
+      int port = p.getPort();
+      IntOrString target = p.getTargetPort();
+      if (target == null || (target.getIntVal() == null && target.getStrVal() == null)) {
+        continue; // targetPort defaults to port
+      }
+      if (target.getIntVal() != null) {
+        if (target.getIntVal() != port) {
+          return "port " + port + " -> " + target.getIntVal();
+        }
+        continue;
+      }
+      String targetName = target.getStrVal();
+      if (targetName.chars().allMatch(Character::isDigit) && !targetName.isEmpty()) {
+        int number = Integer.parseInt(targetName);
+        if (number != port) {
+          return "port " + port + " -> " + number;
+        }
+        continue;
+      }
+      String portName = p.getName() == null ? "" : p.getName();
+      String protocol = p.getProtocol() == null ? "TCP" : p.getProtocol();
+      for (Endpoint e : pods) {
+        int resolved = e.port(portName, protocol);
+        if (resolved < 0) {
+          return "port " + port + " -> '" + targetName + "', which no EndpointSlice port resolves";
+        }
+        if (resolved != port) {
+          return "port " + port + " -> '" + targetName + "' (" + resolved + ")";
+        }
+      }
+    }
+    return null;
+  }
+
+  private static String names(List<Reachability> kinds) {
+    return kinds.stream().map(Reachability::configName).toList().toString();
+  }
+
+  private static Instant timestamp(String rfc3339) {
+    if (rfc3339 == null || rfc3339.isEmpty()) {
+      return Instant.EPOCH;
+    }
+    try {
+      return Instant.parse(rfc3339);
+    } catch (DateTimeParseException e) {
+      return Instant.EPOCH;
+    }
+  }
+
+  /** When a ServiceExport (or any object) was created, from its metadata. */
+  static Instant createdAt(HasMetadata object) {
+    return object == null || object.getMetadata() == null ? null : timestamp(object.getMetadata().getCreationTimestamp());
+  }
+
+  /**
+   * The ClusterSetIPs of a ServiceImport ({@code spec.type: ClusterSetIP}, {@code spec.ips}); a value that
+   * is not an IP address is skipped with one warning naming the object.
+   */
+  List<InetAddress> clusterSetIps(GenericKubernetesResource serviceImport) {
+    Object spec = serviceImport.getAdditionalProperties().get("spec");
+    if (!(spec instanceof Map<?, ?> m) || !"ClusterSetIP".equals(m.get("type")) || !(m.get("ips") instanceof List<?> ips)) {
+      return List.of();
+    }
+    List<InetAddress> out = new ArrayList<>();
+    for (Object ip : ips) {
+      InetAddress address = ip instanceof String text ? parseIp(text) : null;
+      if (address == null) {
+        warn(serviceImport, "has ClusterSetIP '" + ip + "', not an IP address; ignored");
+      } else if (!out.contains(address)) {
+        out.add(address);
+      }
+    }
+    return List.copyOf(out);
   }
 
   private List<ServicePort> servicePorts(Service svc, ServiceSpec spec) {
@@ -186,7 +317,8 @@ final class ServiceMapper {
     return out;
   }
 
-  private List<Endpoint> podEndpoints(ServiceKey key, List<EndpointSlice> slices) {
+  /** @param publishNotReady {@code publishNotReadyAddresses}: every endpoint counts as ready, as CoreDNS does */
+  private List<Endpoint> podEndpoints(ServiceKey key, List<EndpointSlice> slices, boolean publishNotReady) {
     Map<InetAddress, Endpoint> byAddress = new LinkedHashMap<>();
     for (EndpointSlice slice : slices) {
       String type = slice.getAddressType();
@@ -205,8 +337,8 @@ final class ServiceMapper {
         }
         EndpointConditions c = e.getConditions();
         // Kubernetes: an unknown (nil) ready condition is to be read as ready; serving defaults to ready.
-        boolean ready = c == null || c.getReady() == null || c.getReady();
-        boolean serving = c == null || c.getServing() == null ? ready : c.getServing();
+        boolean ready = publishNotReady || c == null || c.getReady() == null || c.getReady();
+        boolean serving = publishNotReady || c == null || c.getServing() == null ? ready : c.getServing();
         boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
         String hostname = e.getHostname();
         if (hostname != null && !DNS_LABEL.matcher(hostname).matches()) {

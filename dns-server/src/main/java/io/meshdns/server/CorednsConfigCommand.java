@@ -239,7 +239,7 @@ final class CorednsConfigCommand implements Callable<Integer> {
               hub = CorednsConfigMaps.connect(hubSpec);
             }
             addresses = ForwardAddresses.fromService(hub, hubSpec.id().value(), serviceNamespace(cfg),
-                serviceName(cfg), hubSpec.id().equals(cluster.id()), hubSpec.reachability() == Reachability.CLUSTER_IP);
+                serviceName(cfg), hubSpec.id().equals(cluster.id()), hubSpec.reachability().contains(Reachability.CLUSTER_IP));
           }
           MeshdnsStanza stanza = stanza(cfg, id, addresses);
           if (!apply && !dryRun && output == null) {

@@ -115,6 +115,11 @@ public final class DemoCluster implements AutoCloseable {
     return ClusterSpec.ofKubeconfig(id, kubeconfig, id);
   }
 
+  /** This cluster with the given reachability list. */
+  public ClusterSpec spec(java.util.List<io.meshdns.discovery.Reachability> reachability) {
+    return new ClusterSpec(io.meshdns.discovery.ClusterId.of(id), kubeconfig, id, reachability);
+  }
+
   @Override
   public void close() {
     client.close();

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshdns.discovery.ClusterSpec;
+import io.meshdns.discovery.Reachability;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -229,14 +230,16 @@ public final class DemoMesh implements AutoCloseable {
     String name = serviceName(service);
     long ip = (long) cluster * size.services() + service + 1; // 100.64.0.0/10 holds 4M service IPs
     String clusterIp = "100." + (64 + (ip >> 16 & 0x3F)) + "." + (ip >> 8 & 0xFF) + "." + (ip & 0xFF);
-    Service svc = isHeadless(service) ? headless(service(ns, name, "None", true), "tcp-db", 5432)
+    boolean headless = isHeadless(service);
+    Service svc = headless ? headless(service(ns, name, "None", true), "tcp-db", 5432)
         : service(ns, name, clusterIp, true);
     target.load("/api/v1/namespaces/" + ns + "/services", svc);
     List<EndpointSpec> pods = syntheticPods(cluster, service);
     for (int from = 0, k = 0; from < pods.size(); from += ENDPOINTS_PER_SLICE, k++) {
       List<EndpointSpec> part = pods.subList(from, Math.min(pods.size(), from + ENDPOINTS_PER_SLICE));
       target.load("/apis/discovery.k8s.io/v1/namespaces/" + ns + "/endpointslices",
-          sliceOf(ns, name, name + "-c" + cluster + "-" + k, part));
+          headless ? sliceOf(ns, name, name + "-c" + cluster + "-" + k, "tcp-db", 5432, part)
+              : sliceOf(ns, name, name + "-c" + cluster + "-" + k, part));
     }
   }
 
@@ -248,8 +251,16 @@ public final class DemoMesh implements AutoCloseable {
     return List.copyOf(clusters.values());
   }
 
+  /**
+   * The clusters as meshdns watches them. In the two-cluster demo {@code east} routes pod and service IPs
+   * ({@code [pod, clusterIP]}) and {@code west} only pod IPs ({@code [pod]}), so a Service whose
+   * targetPort differs from its port shows both outcomes: east answers its ClusterIP, west is left out.
+   */
   public List<ClusterSpec> specs() {
-    return clusters.values().stream().map(DemoCluster::spec).toList();
+    return clusters.values().stream()
+        .map(c -> size == null && c.id().equals("east")
+            ? c.spec(List.of(Reachability.POD, Reachability.CLUSTER_IP)) : c.spec())
+        .toList();
   }
 
   private void seed() {
@@ -270,11 +281,18 @@ public final class DemoMesh implements AutoCloseable {
     slice(east, "shop", "cart", "cart-east-1", pods("10.10.2.", 1, 2, true));
     // db: a headless StatefulSet-style service; each pod has its own name per cluster, and SRV records.
     exported(east, headless(service("shop", "db", "None", true), "postgres", 5432));
-    slice(east, "shop", "db", "db-east-1", List.of(
+    slice(east, "shop", "db", "db-east-1", "postgres", 5432, List.of(
         new EndpointSpec("10.10.3.1", true, "db-0"), new EndpointSpec("10.10.3.2", true, "db-1")));
     exported(west, headless(service("shop", "db", "None", true), "postgres", 5432));
-    slice(west, "shop", "db", "db-west-1", List.of(new EndpointSpec("10.20.3.1", true, "db-0")));
-    // docs: an ExternalName service, answered with a CNAME.
+    slice(west, "shop", "db", "db-west-1", "postgres", 5432, List.of(new EndpointSpec("10.20.3.1", true, "db-0")));
+    // api: port 80 -> targetPort 8080, the most common shape. A client of a pod IP on port 80 would be
+    // refused, so east ([pod, clusterIP]) answers its ClusterIP and west ([pod]) is left out, with the reason.
+    exported(east, withTargetPort(service("shop", "api", "10.96.0.12", true), 8080));
+    slice(east, "shop", "api", "api-east-1", "http", 8080, pods("10.10.4.", 1, 2, true));
+    exported(west, withTargetPort(service("shop", "api", "10.97.0.13", true), 8080));
+    slice(west, "shop", "api", "api-west-1", "http", 8080, pods("10.20.4.", 1, 2, true));
+    // docs: an ExternalName service: exporting one is invalid (KEP-1645), so it has no global name and
+    // the status page says why.
     east.services().resource(new ServiceBuilder(service("shop", "docs", null, true))
         .editSpec().withType("ExternalName").withExternalName("docs.example.com").withClusterIP(null)
         .withClusterIPs((List<String>) null).withSelector(null).withPorts(List.of()).endSpec().build()).create();
@@ -292,6 +310,12 @@ public final class DemoMesh implements AutoCloseable {
 
   private static void exported(KubernetesClient client, Service service) {
     client.services().resource(service).create();
+  }
+
+  /** The service with its one port's targetPort set to {@code targetPort}. */
+  public static Service withTargetPort(Service service, int targetPort) {
+    return new ServiceBuilder(service).editSpec().editFirstPort()
+        .withTargetPort(new io.fabric8.kubernetes.api.model.IntOrString(targetPort)).endPort().endSpec().build();
   }
 
   /** The service made headless ({@code clusterIP: None}) with one named TCP port. */
@@ -326,23 +350,42 @@ public final class DemoMesh implements AutoCloseable {
         .endSpec().build();
   }
 
-  /** Creates or replaces an IPv4 EndpointSlice of a service, as the EndpointSlice controller would. */
+  /**
+   * Creates or replaces an IPv4 EndpointSlice of a service whose port {@code http} 80 targets 80 (as
+   * {@link #service} makes them), as the EndpointSlice controller would.
+   */
   public static EndpointSlice slice(KubernetesClient client, String namespace, String service, String sliceName,
       List<EndpointSpec> endpoints) {
-    return client.discovery().v1().endpointSlices().resource(sliceOf(namespace, service, sliceName, endpoints))
+    return slice(client, namespace, service, sliceName, "http", 80, endpoints);
+  }
+
+  /** As {@link #slice}, for a Service port {@code portName} whose pods listen on {@code targetPort}. */
+  public static EndpointSlice slice(KubernetesClient client, String namespace, String service, String sliceName,
+      String portName, int targetPort, List<EndpointSpec> endpoints) {
+    return client.discovery().v1().endpointSlices()
+        .resource(sliceOf(namespace, service, sliceName, portName, targetPort, endpoints))
         .createOr(existing -> existing.update());
   }
 
   /** An IPv4 EndpointSlice of a service, labelled as the EndpointSlice controller labels them. */
   public static EndpointSlice sliceOf(String namespace, String service, String sliceName,
       List<EndpointSpec> endpoints) {
+    return sliceOf(namespace, service, sliceName, "http", 80, endpoints);
+  }
+
+  /**
+   * An IPv4 EndpointSlice whose one port is the Service port {@code portName} resolved to {@code targetPort}
+   * (what the controller writes: the Service port's name, the pods' port number).
+   */
+  public static EndpointSlice sliceOf(String namespace, String service, String sliceName, String portName,
+      int targetPort, List<EndpointSpec> endpoints) {
     return new EndpointSliceBuilder()
         .withNewMetadata().withNamespace(namespace).withName(sliceName)
         .addToLabels("kubernetes.io/service-name", service)
         .addToLabels("endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io")
         .endMetadata()
         .withAddressType("IPv4")
-        .addNewPort().withName("http").withPort(8080).withProtocol("TCP").endPort()
+        .addNewPort().withName(portName).withPort(targetPort).withProtocol("TCP").endPort()
         .withEndpoints(endpoints.stream().map(e -> new EndpointBuilder()
             .withAddresses(e.ip())
             .withHostname(e.hostname())

@@ -3,6 +3,8 @@ package io.meshdns.server;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.meshdns.discovery.ClusterHealth;
 import io.meshdns.discovery.ClusterId;
+import io.meshdns.discovery.GlobalService;
+import io.meshdns.discovery.ServiceKey;
 import io.meshdns.discovery.ClusterState;
 import io.meshdns.discovery.MeshSnapshot;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -37,6 +39,8 @@ final class MeshMetrics {
   private volatile MeshSnapshot current = MeshSnapshot.empty();
   // Owned by the publisher thread.
   private final Map<ClusterId, List<Meter>> clusterMeters = new HashMap<>();
+  private final Map<ServiceKey, Meter> unreachableMeters = new HashMap<>();
+  private boolean scannedAll;
 
   MeshMetrics(MeterRegistry registry, Supplier<CacheStats> cache) {
     this.registry = registry;
@@ -66,6 +70,12 @@ final class MeshMetrics {
       propagation.record(delay.isNegative() ? Duration.ZERO : delay);
     }
     current = snapshot;
+    if (!scannedAll) {
+      scannedAll = true;
+      snapshot.services().keySet().forEach(this::unreachable);
+    } else {
+      snapshot.changes().forEach(c -> unreachable(c.service()));
+    }
     for (ClusterId id : snapshot.clusters().keySet()) {
       clusterMeters.computeIfAbsent(id, this::register);
     }
@@ -74,6 +84,29 @@ final class MeshMetrics {
       if (!snapshot.clusters().containsKey(entry.getKey())) {
         entry.getValue().forEach(registry::remove);
         it.remove();
+      }
+    }
+  }
+
+  /**
+   * A series per service with clusters left out of its answers, while it has any: at mesh scale, a series
+   * for every service would cost more than it tells.
+   */
+  private void unreachable(ServiceKey key) {
+    GlobalService g = current.service(key);
+    if (g != null && !g.leftOut().isEmpty()) {
+      unreachableMeters.computeIfAbsent(key, k -> Gauge.builder("meshdns.service.clusters.unreachable", () -> {
+            GlobalService now = current.service(k);
+            return now == null ? 0 : now.leftOut().size();
+          })
+          .description("Clusters that export the service but contribute no address to its answers (port rule,"
+              + " reachability, conflict or ExternalName); present only while above 0")
+          .tags("namespace", k.namespace(), "service", k.name())
+          .register(registry));
+    } else {
+      Meter gone = unreachableMeters.remove(key);
+      if (gone != null) {
+        registry.remove(gone);
       }
     }
   }

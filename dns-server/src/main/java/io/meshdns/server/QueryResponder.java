@@ -26,7 +26,6 @@ import java.util.Map;
 import java.util.Objects;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
-import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.Flags;
@@ -37,6 +36,7 @@ import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.Type;
@@ -292,6 +292,8 @@ final class QueryResponder {
     boolean added;
     if (node instanceof ZoneIndex.ServiceNode s) {
       added = service(s, qname, qtype, context, response);
+    } else if (node instanceof ZoneIndex.EndpointSrvNode srv) {
+      added = endpointSrv(srv, qname, qtype, context, response);
     } else if (node instanceof ZoneIndex.ClusterNode c) {
       added = addresses(c.service(), qname, qtype, context, response);
     } else if (node instanceof ZoneIndex.RecordsNode r) {
@@ -305,10 +307,20 @@ final class QueryResponder {
   }
 
   private boolean service(ZoneIndex.ServiceNode s, Name qname, int qtype, QueryContext context, Message response) {
-    if (s.cname() != null) {
-      // ExternalName: the alias only; resolvers chase it (meshdns does not recurse).
-      response.addRecord(new CNAMERecord(qname, DClass.IN, settings.ttl(), s.cname()), Section.ANSWER);
-      return true;
+    if (!s.headless() && (qtype == Type.A || qtype == Type.AAAA || qtype == Type.ANY)) {
+      // MCS: a querier whose cluster imports the service with ClusterSetIPs gets those (its dataplane
+      // spreads them over every cluster's backends), whether or not any pod is ready.
+      List<InetAddress> clusterSetIps = s.service().clusterSetIps(context.querierCluster());
+      if (!clusterSetIps.isEmpty()) {
+        boolean added = false;
+        for (InetAddress ip : clusterSetIps) {
+          if ((ip instanceof Inet4Address) == (qtype != Type.AAAA)) {
+            response.addRecord(address(qname, ip), Section.ANSWER);
+            added = true;
+          }
+        }
+        return added;
+      }
     }
     return addresses(s.service(), qname, qtype, context, response);
   }
@@ -325,6 +337,53 @@ final class QueryResponder {
       response.addRecord(address(qname, e.address()), Section.ANSWER);
     }
     return !chosen.isEmpty();
+  }
+
+  /**
+   * SRV of a headless service: the endpoints chosen as for A (policy, rotation, cap), each with the port
+   * its own EndpointSlice gives for the Service port; an endpoint without that port gets no record (a
+   * port is never guessed). Targets' addresses go in the additional section, which is dropped first
+   * when the answer does not fit.
+   */
+  private boolean endpointSrv(ZoneIndex.EndpointSrvNode node, Name qname, int qtype, QueryContext context,
+      Message response) {
+    if (qtype != Type.SRV && qtype != Type.ANY) {
+      return false;
+    }
+    List<SRVRecord> records = endpointSrvRecords(node, qname, selector.selectAnyFamily(node.service(), context));
+    int weight = Math.max(1, 100 / Math.max(1, records.size()));
+    for (SRVRecord r : records) {
+      response.addRecord(new SRVRecord(qname, DClass.IN, settings.ttl(), 0, weight, r.getPort(), r.getTarget()),
+          Section.ANSWER);
+    }
+    if (!records.isEmpty()) {
+      for (Endpoint e : node.service().endpoints()) {
+        if (e.ready() && records.stream().anyMatch(r -> r.getTarget().equals(ZoneIndex.endpointName(e, node.serviceName())))) {
+          response.addRecord(address(ZoneIndex.endpointName(e, node.serviceName()), e.address()), Section.ADDITIONAL);
+        }
+      }
+    }
+    return !records.isEmpty();
+  }
+
+  /** One SRV record per distinct (target, port) among {@code endpoints}, in their order. */
+  private List<SRVRecord> endpointSrvRecords(ZoneIndex.EndpointSrvNode node, Name owner, List<Endpoint> endpoints) {
+    List<SRVRecord> out = new ArrayList<>();
+    for (Endpoint e : endpoints) {
+      int port = e.port(node.port().name(), node.port().protocol());
+      if (port < 0) {
+        continue;
+      }
+      Name target = ZoneIndex.endpointName(e, node.serviceName());
+      boolean seen = false;
+      for (SRVRecord r : out) {
+        seen |= r.getPort() == port && r.getTarget().equals(target);
+      }
+      if (!seen) {
+        out.add(new SRVRecord(owner, DClass.IN, settings.ttl(), 0, 100, port, target));
+      }
+    }
+    return out;
   }
 
   private boolean records(ZoneIndex.RecordsNode node, Name qname, int qtype, Message response) {
@@ -400,8 +459,14 @@ final class QueryResponder {
     for (Map.Entry<Name, ZoneIndex.Node> e : index.namesIn(zone)) {
       Name name = e.getKey();
       ZoneIndex.Node node = e.getValue();
-      if (node instanceof ZoneIndex.ServiceNode s && s.cname() != null) {
-        records.add(new CNAMERecord(name, DClass.IN, settings.ttl(), s.cname()));
+      if (node instanceof ZoneIndex.EndpointSrvNode srv) {
+        // A secondary serves the cluster-neutral view: every ready endpoint, uncapped.
+        List<SRVRecord> all = endpointSrvRecords(srv, name,
+            srv.service().endpoints().stream().filter(Endpoint::ready).toList());
+        int weight = Math.max(1, 100 / Math.max(1, all.size()));
+        for (SRVRecord r : all) {
+          records.add(new SRVRecord(name, DClass.IN, settings.ttl(), 0, weight, r.getPort(), r.getTarget()));
+        }
       } else if (node instanceof ZoneIndex.ServiceNode s) {
         allAddresses(s.service(), name, records);
       } else if (node instanceof ZoneIndex.ClusterNode c) {

@@ -1,11 +1,13 @@
 package io.meshdns.server;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.Reachability;
 import io.meshdns.loadbalancer.Cidr;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -224,7 +226,8 @@ public record ServerConfig(
    * {@code <kubeconfigDir>/<id>} when a kubeconfig directory is configured, else the in-cluster service
    * account ({@code inCluster: true} says so explicitly).
    */
-  public record Cluster(String id, String kubeconfig, String context, Boolean inCluster, String reachability,
+  public record Cluster(String id, String kubeconfig, String context, Boolean inCluster,
+      @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> reachability,
       Integer weight, Integer priority, List<String> sourceCidrs) {
     public Cluster {
       if (id == null) {
@@ -239,7 +242,7 @@ public record ServerConfig(
       if (inCluster && kubeconfig != null) {
         throw new InvalidValue("inCluster", "cannot be true together with kubeconfig");
       }
-      reachability = reachability == null ? "pod" : reachability;
+      reachability = reachability == null || reachability.isEmpty() ? List.of("pod") : List.copyOf(reachability);
       parseReachability(reachability);
       weight = weight == null ? 1 : weight;
       if (weight < 0 || weight > 10000) {
@@ -264,14 +267,23 @@ public record ServerConfig(
       return new ClusterSpec(ClusterId.of(id), file, context, parseReachability(reachability));
     }
 
-    private static Reachability parseReachability(String value) {
-      return switch (value) {
-        case "pod" -> Reachability.POD;
-        case "clusterIP" -> Reachability.CLUSTER_IP;
-        case "loadBalancer" -> Reachability.LOAD_BALANCER;
-        default -> throw new InvalidValue("reachability",
-            "must be one of pod, clusterIP, loadBalancer; was '" + value + "'");
-      };
+    /** {@code pod}, or an ordered list such as {@code [pod, clusterIP]}: each kind at most once. */
+    private static List<Reachability> parseReachability(List<String> values) {
+      List<Reachability> kinds = new ArrayList<>();
+      for (String value : values) {
+        Reachability kind = switch (value == null ? "" : value) {
+          case "pod" -> Reachability.POD;
+          case "clusterIP" -> Reachability.CLUSTER_IP;
+          case "loadBalancer" -> Reachability.LOAD_BALANCER;
+          default -> throw new InvalidValue("reachability",
+              "must be pod, clusterIP, loadBalancer or an ordered list of them; was '" + value + "'");
+        };
+        if (kinds.contains(kind)) {
+          throw new InvalidValue("reachability", "lists '" + value + "' twice");
+        }
+        kinds.add(kind);
+      }
+      return List.copyOf(kinds);
     }
   }
 

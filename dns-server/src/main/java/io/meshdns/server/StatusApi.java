@@ -56,8 +56,13 @@ final class StatusApi {
   record ServiceView(String namespace, String name, String dnsName, int ready, int endpoints,
       List<ServiceClusterView> clusters) {}
 
+  /**
+   * @param answeredBy the reachability kind the cluster's addresses come from ({@code pod}, {@code clusterIP},
+   *     {@code loadBalancer}), or {@code null} when it is left out of the answers
+   * @param reason why it is left out, or why its pod IPs are not answered; {@code null} when neither
+   */
   record ServiceClusterView(String cluster, String type, boolean headless, String externalName,
-      List<String> ports, int ready, List<EndpointView> endpoints) {}
+      List<String> ports, int ready, String answeredBy, String reason, List<EndpointView> endpoints) {}
 
   record EndpointView(String address, boolean ready, boolean serving, boolean terminating, String hostname,
       String nodeName, String zone) {}
@@ -124,8 +129,11 @@ final class StatusApi {
         List<EndpointView> eps = cs.endpoints().stream().map(e -> new EndpointView(e.address().getHostAddress(),
             e.ready(), e.serving(), e.terminating(), e.hostname(), e.nodeName(), e.zone())).toList();
         List<String> ports = cs.ports().stream().map(StatusApi::port).toList();
+        String leftOut = g.leftOut().get(cs.cluster());
         parts.add(new ServiceClusterView(cs.cluster().value(), cs.type(), cs.headless(), cs.externalName(), ports,
-            (int) cs.endpoints().stream().filter(Endpoint::ready).count(), eps));
+            (int) cs.endpoints().stream().filter(Endpoint::ready).count(),
+            leftOut != null || cs.answeredBy() == null ? null : cs.answeredBy().configName(),
+            leftOut != null ? leftOut : cs.reason(), eps));
       }
       out.add(new ServiceView(g.key().namespace(), g.key().name(),
           g.key().name() + "." + g.key().namespace() + ".svc." + zone,

@@ -17,10 +17,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
-import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
@@ -55,8 +53,15 @@ final class ZoneIndex {
   /** What exists at one name. */
   sealed interface Node {}
 
-  /** {@code <svc>.<ns>.svc.<zone>}: addresses chosen per query, or a CNAME for an ExternalName service. */
-  record ServiceNode(GlobalService service, boolean headless, Name cname) implements Node {}
+  /** {@code <svc>.<ns>.svc.<zone>}: addresses chosen per query (or the querier's ClusterSetIPs). */
+  record ServiceNode(GlobalService service, boolean headless) implements Node {}
+
+  /**
+   * {@code _<port>._<proto>.<svc>.<ns>.svc.<zone>} of a headless service: one SRV record per endpoint chosen
+   * for this query (the same policy, rotation and cap as A), each with the port that endpoint's
+   * EndpointSlice gives for {@code port}, targeting the endpoint's own name.
+   */
+  record EndpointSrvNode(GlobalService service, ServicePort port, Name serviceName) implements Node {}
 
   /** {@code <clusterid>.<svc>.<ns>.svc.<zone>} (only with clusterScopedNames): one cluster's endpoints. */
   record ClusterNode(GlobalService service) implements Node {}
@@ -325,22 +330,16 @@ final class ZoneIndex {
     /** Every name of one service. */
     private ServiceNames names(GlobalService service) {
       Name name = child(service.key().name(), child(service.key().namespace(), child("svc", s.origin())));
-      ClusterService first = service.byCluster().values().iterator().next();
-      Name cname = null;
-      if (first.externalName() != null) {
-        // Clusters that disagree: the lowest cluster id wins, as for every per-service setting.
-        cname = absolute(first.externalName());
+      if (!service.answerable()) {
+        return new ServiceNames(service, null, Map.of(), List.of()); // only invalid (ExternalName) exports
       }
-      boolean headless = service.byCluster().values().stream().anyMatch(ClusterService::headless);
-      if (cname == null && headless && service.endpoints().stream().noneMatch(Endpoint::ready)) {
+      boolean headless = service.headless();
+      if (headless && service.endpoints().stream().noneMatch(Endpoint::ready)) {
         // The MCS spec: a headless service with no ready endpoint anywhere does not exist.
         return new ServiceNames(service, null, Map.of(), List.of());
       }
       Map<Name, Node> forward = new HashMap<>();
-      put(forward, name, name, new ServiceNode(service, headless, cname));
-      if (cname != null) {
-        return new ServiceNames(service, name, forward, List.of());
-      }
+      put(forward, name, name, new ServiceNode(service, headless));
       Map<Name, List<Endpoint>> endpointNames = new LinkedHashMap<>();
       if (headless) {
         for (Endpoint e : service.endpoints()) {
@@ -359,42 +358,35 @@ final class ZoneIndex {
       }
       if (s.clusterScopedNames()) {
         for (var entry : service.byCluster().entrySet()) {
-          put(forward, name, child(entry.getKey().value(), name),
-              new ClusterNode(new GlobalService(service.key(), Map.of(entry.getKey(), entry.getValue()))));
+          if (!service.leftOut().containsKey(entry.getKey())) {
+            put(forward, name, child(entry.getKey().value(), name),
+                new ClusterNode(new GlobalService(service.key(), Map.of(entry.getKey(), entry.getValue()))));
+          }
         }
       }
-      addSrv(forward, service, name, headless, endpointNames);
+      addSrv(forward, service, name, headless);
       return new ServiceNames(service, name, forward, ptrs(service, name, headless));
     }
 
-    /** One SRV set per named port: per ready endpoint for headless services, else one for the service. */
-    private void addSrv(Map<Name, Node> forward, GlobalService service, Name name, boolean headless,
-        Map<Name, List<Endpoint>> endpointNames) {
-      Map<String, ServicePort> ports = new TreeMap<>();
-      for (ClusterService cs : service.byCluster().values()) {
-        for (ServicePort p : cs.ports()) {
-          if (!p.name().isEmpty()) {
-            ports.putIfAbsent(p.name().toLowerCase(Locale.ROOT) + "/" + p.protocol().toLowerCase(Locale.ROOT), p);
-          }
+    /**
+     * One SRV name per named port of the service (the ports of its oldest export): per chosen endpoint
+     * with the endpoint's own port for a headless service; else one record with the Service port and
+     * the service's name as target, while any cluster contributes an address a client can use.
+     */
+    private void addSrv(Map<Name, Node> forward, GlobalService service, Name name, boolean headless) {
+      boolean answered = service.endpoints().stream().anyMatch(e -> e.ready() || e.serving())
+          || !service.clusterSetIps().isEmpty();
+      for (ServicePort p : service.ports()) {
+        if (p.name().isEmpty()) {
+          continue;
         }
-      }
-      for (ServicePort p : ports.values()) {
         Name owner = child("_" + p.name().toLowerCase(Locale.ROOT),
             child("_" + p.protocol().toLowerCase(Locale.ROOT), name));
-        List<Record> srv = new ArrayList<>();
-        List<Record> additional = new ArrayList<>();
         if (headless) {
-          int weight = Math.max(1, 100 / Math.max(1, endpointNames.size()));
-          for (var entry : endpointNames.entrySet()) {
-            srv.add(new SRVRecord(owner, DClass.IN, s.ttl(), 0, weight, p.port(), entry.getKey()));
-            for (Endpoint e : entry.getValue()) {
-              additional.add(address(entry.getKey(), e.address()));
-            }
-          }
-        } else {
-          srv.add(new SRVRecord(owner, DClass.IN, s.ttl(), 0, 100, p.port(), name));
+          put(forward, name, owner, new EndpointSrvNode(service, p, name));
+        } else if (answered) {
+          put(forward, name, owner, records(List.of(new SRVRecord(owner, DClass.IN, s.ttl(), 0, 100, p.port(), name))));
         }
-        put(forward, name, owner, new RecordsNode(List.copyOf(srv), List.copyOf(additional)));
       }
     }
 
@@ -404,6 +396,14 @@ final class ZoneIndex {
         return List.of();
       }
       Map<Name, Ptr> ptrs = new LinkedHashMap<>();
+      for (List<InetAddress> ips : service.clusterSetIps().values()) {
+        for (InetAddress ip : ips) {
+          if (s.inReverseNetworks(ip)) {
+            Name ptr = ReverseMap.fromAddress(ip);
+            ptrs.putIfAbsent(ptr, new Ptr(ptr, service.key(), records(List.of(new PTRRecord(ptr, DClass.IN, s.ttl(), name)))));
+          }
+        }
+      }
       for (Endpoint e : service.endpoints()) {
         if (!s.inReverseNetworks(e.address())) {
           continue;

@@ -35,10 +35,11 @@ final class Candidates {
     this.failoverOrder = failoverOrder;
   }
 
-  static Candidates of(List<Endpoint> all, boolean ipv6, Set<ClusterId> degraded, ClusterSettings settings) {
+  /** @param ipv6 the address family, or {@code null} for both (SRV targets name endpoints of either) */
+  static Candidates of(List<Endpoint> all, Boolean ipv6, Set<ClusterId> degraded, ClusterSettings settings) {
     int best = Integer.MAX_VALUE;
     for (Endpoint e : all) {
-      if (e.isIpv6() == ipv6) {
+      if (ipv6 == null || e.isIpv6() == ipv6) {
         best = Math.min(best, tier(e, degraded));
       }
     }
@@ -47,10 +48,13 @@ final class Candidates {
     }
     TreeMap<ClusterId, List<Endpoint>> byCluster = new TreeMap<>();
     for (Endpoint e : all) {
-      if (e.isIpv6() == ipv6 && tier(e, degraded) == best) {
+      if ((ipv6 == null || e.isIpv6() == ipv6) && tier(e, degraded) == best) {
         byCluster.computeIfAbsent(e.cluster(), k -> new ArrayList<>()).add(e);
       }
     }
+    // Pods in the same order in both families: the n-th A answer and the n-th AAAA answer of a
+    // dual-stack service then name the same pods (MCS: both records cover the same endpoints).
+    byCluster.values().forEach(list -> list.sort(BY_POD));
     int groups = byCluster.size();
     List<Endpoint> flat = new ArrayList<>();
     ClusterId[] ids = new ClusterId[groups];
@@ -76,6 +80,12 @@ final class Candidates {
   }
 
   private static final int EXCLUDED = 4;
+
+  /** By the pod behind the address (its targetRef, else its hostname), then the address. */
+  static final Comparator<Endpoint> BY_POD = Comparator
+      .comparing((Endpoint e) -> e.targetRef() != null ? e.targetRef().name() : e.hostname(),
+          Comparator.nullsLast(Comparator.naturalOrder()))
+      .thenComparing(e -> Arrays.toString(e.address().getAddress()));
 
   private static int tier(Endpoint e, Set<ClusterId> degraded) {
     int health = degraded.contains(e.cluster()) ? 1 : 0;

@@ -36,16 +36,25 @@ public final class EndpointSelector {
 
   private static final Logger log = LoggerFactory.getLogger(EndpointSelector.class);
 
-  /** One service at one snapshot. The turn counter is carried over while the service exists. */
+  /**
+   * One service at one snapshot. The turn counters (A, AAAA, SRV) are carried over while the service
+   * exists; A and AAAA count separately so that the n-th answer of each names the same pods.
+   */
   private record Plan(GlobalService service, ServiceRule rule, LoadBalancingPolicy policy, Candidates ipv4,
-      Candidates ipv6, AtomicInteger turn) {}
+      Candidates ipv6, Candidates any, Turns turns) {}
+
+  private record Turns(AtomicInteger ipv4, AtomicInteger ipv6, AtomicInteger any) {
+    Turns() {
+      this(new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
+    }
+  }
 
   private record State(Set<ClusterId> degraded, Map<ServiceKey, Plan> plans) {}
 
   private final LoadBalancingConfig config;
   private final ClusterSettings settings;
   private final Map<String, LoadBalancingPolicy> policies;
-  private final AtomicInteger unpreparedTurn = new AtomicInteger();
+  private final Turns unpreparedTurns = new Turns();
   private volatile State state = new State(Set.of(), Map.of());
 
   public EndpointSelector(LoadBalancingConfig config) {
@@ -102,7 +111,7 @@ public final class EndpointSelector {
           logged.add(warning);
         }
       }
-      plans.put(entry.getKey(), plan(service, rule, degraded, old == null ? new AtomicInteger() : old.turn()));
+      plans.put(entry.getKey(), plan(service, rule, degraded, old == null ? new Turns() : old.turns()));
     }
     state = new State(degraded, plans);
     return logged;
@@ -119,7 +128,20 @@ public final class EndpointSelector {
     if (candidates.isEmpty()) {
       return List.of();
     }
-    return plan.policy().order(candidates, query, plan.turn().getAndIncrement(), plan.rule().maxAnswers());
+    AtomicInteger turn = ipv6 ? plan.turns().ipv6() : plan.turns().ipv4();
+    return plan.policy().order(candidates, query, turn.getAndIncrement(), plan.rule().maxAnswers());
+  }
+
+  /**
+   * The endpoints of either family to name in one SRV answer of a headless service: the same tiers,
+   * policy, rotation and cap as an A answer, so a large service's SRV answer is as small as its A answer.
+   */
+  public List<Endpoint> selectAnyFamily(GlobalService service, QueryContext query) {
+    Plan plan = plan(service);
+    if (plan.any().isEmpty()) {
+      return List.of();
+    }
+    return plan.policy().order(plan.any(), query, plan.turns().any().getAndIncrement(), plan.rule().maxAnswers());
   }
 
   /**
@@ -148,13 +170,14 @@ public final class EndpointSelector {
       return plan;
     }
     // Not prepared by update() (a query racing a publication, or no update yet): build it here, quietly.
-    AtomicInteger turn = plan != null ? plan.turn() : unpreparedTurn;
-    return plan(service, ServiceRule.resolve(service, config), s.degraded(), turn);
+    Turns turns = plan != null ? plan.turns() : unpreparedTurns;
+    return plan(service, ServiceRule.resolve(service, config), s.degraded(), turns);
   }
 
-  private Plan plan(GlobalService service, ServiceRule rule, Set<ClusterId> degraded, AtomicInteger turn) {
+  private Plan plan(GlobalService service, ServiceRule rule, Set<ClusterId> degraded, Turns turns) {
     List<Endpoint> all = service.endpoints();
     return new Plan(service, rule, policies.get(rule.policy()),
-        Candidates.of(all, false, degraded, settings), Candidates.of(all, true, degraded, settings), turn);
+        Candidates.of(all, false, degraded, settings), Candidates.of(all, true, degraded, settings),
+        Candidates.of(all, null, degraded, settings), turns);
   }
 }

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * The policy and answer cap of one global service: the config defaults, overridden by the Service
  * annotations {@value EndpointSelector#POLICY_ANNOTATION} and {@value EndpointSelector#MAX_ANSWERS_ANNOTATION}
- * in any of its clusters. When clusters disagree the lowest cluster id wins; a malformed value falls back
+ * in any of its clusters; without a policy annotation, {@code trafficDistribution: PreferClose} or
+ * {@code internalTrafficPolicy: Local} on the Service choose {@code local-first}. When clusters disagree the lowest cluster id wins; a malformed value falls back
  * to the default. Both cases produce a warning, which the caller logs once.
  */
 record ServiceRule(String policy, int maxAnswers, List<String> warnings) {
@@ -19,6 +20,10 @@ record ServiceRule(String policy, int maxAnswers, List<String> warnings) {
     List<String> warnings = new ArrayList<>();
     String policy = config.policy();
     Annotation p = annotation(service, EndpointSelector.POLICY_ANNOTATION, warnings);
+    if (p == null && prefersLocal(service)) {
+      // Kubernetes' own words for "keep traffic near the client", honoured across the mesh as local-first.
+      policy = LoadBalancingConfig.LOCAL_FIRST;
+    }
     if (p != null) {
       if (LoadBalancingConfig.POLICIES.contains(p.value)) {
         policy = p.value;
@@ -41,6 +46,19 @@ record ServiceRule(String policy, int maxAnswers, List<String> warnings) {
       }
     }
     return new ServiceRule(policy, maxAnswers, List.copyOf(warnings));
+  }
+
+  /**
+   * {@code trafficDistribution: PreferClose} or {@code internalTrafficPolicy: Local} on the Service in the
+   * lowest cluster id that exports it (as for annotations).
+   */
+  private static boolean prefersLocal(GlobalService service) {
+    for (ClusterService cs : service.byCluster().values()) {
+      if (cs.externalName() == null) {
+        return "PreferClose".equals(cs.trafficDistribution()) || "Local".equals(cs.internalTrafficPolicy());
+      }
+    }
+    return false;
   }
 
   private record Annotation(ClusterId cluster, String value) {}
