@@ -38,10 +38,17 @@ check srv "0 33 5432 db-0.east.db.shop.svc.$Z. 0 33 5432 db-0.west.db.shop.svc.$
   kdig @127.0.0.1 -p "$port" "_postgres._tcp.db.shop.svc.$Z" SRV +short
 check endpoint "10.10.3.2" kdig @127.0.0.1 -p "$port" "db-1.east.db.shop.svc.$Z" A +short
 check ptr "db-0.east.db.shop.svc.$Z." kdig @127.0.0.1 -p "$port" -x 10.10.3.1 +short
-check cname "docs.example.com." kdig @127.0.0.1 -p "$port" "docs.shop.svc.$Z" A +short
+check externalname "status: NXDOMAIN" sh -c "dig @127.0.0.1 -p $port docs.shop.svc.$Z A +comments | grep -o 'status: [A-Z]*'"
+# The port rule: checkout's port 80 targets 8080 on its pods. east ([pod, clusterIP]) answers its ClusterIP,
+# west ([pod]) is left out: no answer may send a client to a pod IP on port 80.
+check port-rule "10.96.0.12" dig @127.0.0.1 -p "$port" "checkout.shop.svc.$Z" A +short
+check port-rule-srv "0 100 80 checkout.shop.svc.$Z." dig @127.0.0.1 -p "$port" "_http._tcp.checkout.shop.svc.$Z" SRV +short
+check port-rule-west "10.96.0.12" dig @127.0.0.1 -p "$port" "checkout.shop.svc.$Z" A +short +ednsopt=65300:$(printf west | od -An -tx1 | tr -d ' \n')
+check port-rule-metric 'meshdns_service_clusters_unreachable{namespace="shop",service="checkout"} 1.0' \
+  sh -c "curl -sf http://127.0.0.1:$http_port/metrics | grep '^meshdns_service_clusters_unreachable{namespace=\"shop\",service=\"checkout\"}'"
 check version '"1.0.0"' kdig @127.0.0.1 -p "$port" "dns-version.$Z" TXT +short
 check 0x20 "wEb.ShOp.SvC.$Z." sh -c "dig @127.0.0.1 -p $port wEb.ShOp.SvC.$Z A +noall +answer | awk '{print \$1}' | sort -u"
 check refused "status: REFUSED" sh -c "dig @127.0.0.1 -p $port example.com A +comments | grep -o 'status: [A-Z]*'"
 axfr_records=$(kdig @127.0.0.1 -p "$port" "$Z" AXFR +noall +answer | grep -c "IN")
 [ "$axfr_records" -ge 20 ] || { echo "e2e-demo: AXFR gave only $axfr_records records"; exit 1; }
-echo "e2e-demo: SRV, per-endpoint, PTR, CNAME, dns-version, 0x20, REFUSED and AXFR ($axfr_records records) checked with kdig and dig"
+echo "e2e-demo: SRV, per-endpoint, PTR, ExternalName not exported, the port rule (A, SRV, metric), dns-version, 0x20, REFUSED and AXFR ($axfr_records records) checked with kdig and dig"

@@ -71,9 +71,9 @@ class ThreeClustersTest {
             ServerConfig.Cluster::reachability, ServerConfig.Cluster::weight, ServerConfig.Cluster::priority,
             ServerConfig.Cluster::sourceCidrs)
         .containsExactly(
-            tuple("hub", true, null, "pod", 2, 0, List.of("10.10.0.0/16")),
-            tuple("east", false, "east-reader", "clusterIP", 1, 1, List.of("10.20.0.0/16", "fd00:20::/64")),
-            tuple("west", false, null, "loadBalancer", 1, 2, List.of()));
+            tuple("hub", true, null, List.of("pod"), 2, 0, List.of("10.10.0.0/16")),
+            tuple("east", false, "east-reader", List.of("pod", "clusterIP"), 1, 1, List.of("10.20.0.0/16", "fd00:20::/64")),
+            tuple("west", false, null, List.of("loadBalancer"), 1, 2, List.of()));
   }
 
   @Test
@@ -102,7 +102,8 @@ class ThreeClustersTest {
     assertThat(mountedFiles).containsOnly(
         Map.entry(specs.get("east").kubeconfig(), "east-reader-kubeconfig/config"),
         Map.entry(specs.get("west").kubeconfig(), "meshdns-kubeconfig-west/kubeconfig"));
-    assertThat(specs.get("west").reachability()).isEqualTo(Reachability.LOAD_BALANCER);
+    assertThat(specs.get("west").reachability()).containsExactly(Reachability.LOAD_BALANCER);
+    assertThat(specs.get("east").reachability()).containsExactly(Reachability.POD, Reachability.CLUSTER_IP);
   }
 
   @Test

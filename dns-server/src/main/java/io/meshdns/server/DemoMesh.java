@@ -285,12 +285,12 @@ public final class DemoMesh implements AutoCloseable {
         new EndpointSpec("10.10.3.1", true, "db-0"), new EndpointSpec("10.10.3.2", true, "db-1")));
     exported(west, headless(service("shop", "db", "None", true), "postgres", 5432));
     slice(west, "shop", "db", "db-west-1", "postgres", 5432, List.of(new EndpointSpec("10.20.3.1", true, "db-0")));
-    // api: port 80 -> targetPort 8080, the most common shape. A client of a pod IP on port 80 would be
+    // checkout: port 80 -> targetPort 8080, the most common shape. A client of a pod IP on port 80 would be
     // refused, so east ([pod, clusterIP]) answers its ClusterIP and west ([pod]) is left out, with the reason.
-    exported(east, withTargetPort(service("shop", "api", "10.96.0.12", true), 8080));
-    slice(east, "shop", "api", "api-east-1", "http", 8080, pods("10.10.4.", 1, 2, true));
-    exported(west, withTargetPort(service("shop", "api", "10.97.0.13", true), 8080));
-    slice(west, "shop", "api", "api-west-1", "http", 8080, pods("10.20.4.", 1, 2, true));
+    exported(east, withTargetPort(service("shop", "checkout", "10.96.0.12", true), 8080));
+    slice(east, "shop", "checkout", "checkout-east-1", "http", 8080, pods("10.10.4.", 1, 2, true));
+    exported(west, withTargetPort(service("shop", "checkout", "10.97.0.13", true), 8080));
+    slice(west, "shop", "checkout", "checkout-west-1", "http", 8080, pods("10.20.4.", 1, 2, true));
     // docs: an ExternalName service: exporting one is invalid (KEP-1645), so it has no global name and
     // the status page says why.
     east.services().resource(new ServiceBuilder(service("shop", "docs", null, true))

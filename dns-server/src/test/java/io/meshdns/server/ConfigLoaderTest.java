@@ -3,6 +3,7 @@ package io.meshdns.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshdns.discovery.Reachability;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -72,7 +73,28 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(file))
         .isInstanceOf(ConfigException.class)
         .hasMessageContaining("config " + file + ", line ")
-        .hasMessageContaining("key clusters[0].reachability: must be one of pod, clusterIP, loadBalancer");
+        .hasMessageContaining("key clusters[0].reachability: must be pod, clusterIP, loadBalancer or an ordered list");
+  }
+
+  @Test
+  void reachabilityIsOneKindOrAnOrderedList() throws Exception {
+    Path file = write("clusters:\n  - id: east\n    reachability: [pod, clusterIP]\n  - id: west\n    reachability: loadBalancer\n"
+        + "  - id: north\n");
+
+    var specs = ConfigLoader.load(file).clusterSpecs(file.getParent());
+
+    assertThat(specs.get(0).reachability()).containsExactly(Reachability.POD, Reachability.CLUSTER_IP);
+    assertThat(specs.get(1).reachability()).containsExactly(Reachability.LOAD_BALANCER);
+    assertThat(specs.get(2).reachability()).containsExactly(Reachability.POD);
+  }
+
+  @Test
+  void aReachabilityKindListedTwiceIsNamed() throws Exception {
+    Path file = write("clusters:\n  - id: east\n    reachability: [pod, clusterIP, pod]\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("key clusters[0].reachability: lists 'pod' twice");
   }
 
   @Test
