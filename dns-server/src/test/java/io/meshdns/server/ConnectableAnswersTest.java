@@ -148,7 +148,7 @@ class ConnectableAnswersTest {
     ServerConfig cfg = ConfigLoader.load(dir.resolve("meshdns.yaml"));
     server = MeshdnsServer.start(cfg.withHttp("127.0.0.1", 0), cfg.clusterSpecs(dir));
     // Every row's service, the two ServiceImports (in west) and the ExternalName (reported, not answered).
-    assertThat(server.awaitServed(s -> s.services().size() == 17
+    assertThat(server.awaitServed(s -> s.services().size() == 18
         && s.service(ServiceKey.of("imported", "web")).clusterSetIps().size() == 1
         && s.service(ServiceKey.of("imported-idle", "web")).clusterSetIps().size() == 1
         && s.service(ServiceKey.of("imported-bad", "web")).clusterSetIps().size() == 1, Duration.ofSeconds(30)))
@@ -183,6 +183,17 @@ class ConnectableAnswersTest {
       assertThat(a).hasSize(4);
       assertThat(aaaa).containsExactlyInAnyOrderElementsOf(a);
     }
+  }
+
+  @Test
+  void aLargeHeadlessServicesSrvAnswerFollowsTheCapAndRotationOfANeverEmptyOverTcp() throws Exception {
+    // 1,000 pods, cap 256: SRV names 256 of them over TCP (not a truncated empty answer), rotating.
+    Message first = ask("_pg._tcp.db.big" + ZONE, Type.SRV, null, true);
+    Message second = ask("_pg._tcp.db.big" + ZONE, Type.SRV, null, true);
+    assertThat(first.getHeader().getFlag(org.xbill.DNS.Flags.TC)).isFalse();
+    assertThat(first.getSection(Section.ANSWER)).hasSize(256).allMatch(r -> ((SRVRecord) r).getPort() == 5432);
+    assertThat(records(second)).isNotEqualTo(records(first));
+    assertThat(records(ask("db.big" + ZONE, Type.A, null, true))).hasSize(256);
   }
 
   @Test
@@ -262,6 +273,14 @@ class ConnectableAnswersTest {
     Thread.sleep(1100);
     create(w, headless("conflict", "web", "http", 80));
     slice(w, "conflict", "web", "w", "http", 80, List.of(pod("10.2.11.1", true, "w-0")));
+    // a large headless service: 1,000 pods in west, answer cap 256
+    create(w, new ServiceBuilder(headless("big", "db", "pg", 5432)).editMetadata()
+        .addToAnnotations("meshdns.io/max-answers", "256").endMetadata().build());
+    List<Pod> many = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      many.add(pod("10.3." + (i / 250) + "." + (i % 250 + 1), true, "db-" + i));
+    }
+    slice(w, "big", "db", "w", "pg", 5432, many);
     // 11, 11b: not-ready pods, published or not
     create(w, new ServiceBuilder(service("notready", "web", "10.97.12.1", null)).editSpec()
         .withPublishNotReadyAddresses(true).endSpec().build());
@@ -393,7 +412,12 @@ class ConnectableAnswersTest {
 
   /** A query over UDP, with the EDNS0 cluster option CoreDNS adds when {@code querier} is given. */
   private static Message ask(String name, int type, String querier) throws Exception {
+    return ask(name, type, querier, false);
+  }
+
+  private static Message ask(String name, int type, String querier, boolean tcp) throws Exception {
     SimpleResolver resolver = new SimpleResolver(server.dnsAddress());
+    resolver.setTCP(tcp);
     resolver.setTimeout(Duration.ofSeconds(3));
     List<EDNSOption> options = querier == null ? List.of()
         : List.of(new GenericEDNSOption(0xff14, querier.getBytes(StandardCharsets.US_ASCII)));
