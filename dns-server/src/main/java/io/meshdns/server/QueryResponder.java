@@ -21,9 +21,11 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -350,17 +352,16 @@ final class QueryResponder {
     if (qtype != Type.SRV && qtype != Type.ANY) {
       return false;
     }
-    List<SRVRecord> records = endpointSrvRecords(node, qname, selector.selectAnyFamily(node.service(), context));
+    List<Endpoint> chosen = selector.selectAnyFamily(node.service(), context);
+    List<SRVRecord> records = endpointSrvRecords(node, qname, chosen);
     int weight = Math.max(1, 100 / Math.max(1, records.size()));
     for (SRVRecord r : records) {
       response.addRecord(new SRVRecord(qname, DClass.IN, settings.ttl(), 0, weight, r.getPort(), r.getTarget()),
           Section.ANSWER);
     }
-    if (!records.isEmpty()) {
-      for (Endpoint e : node.service().endpoints()) {
-        if (e.ready() && records.stream().anyMatch(r -> r.getTarget().equals(ZoneIndex.endpointName(e, node.serviceName())))) {
-          response.addRecord(address(ZoneIndex.endpointName(e, node.serviceName()), e.address()), Section.ADDITIONAL);
-        }
+    for (Endpoint e : chosen) {
+      if (e.port(node.port().name(), node.port().protocol()) >= 0) {
+        response.addRecord(address(ZoneIndex.endpointName(e, node.serviceName()), e.address()), Section.ADDITIONAL);
       }
     }
     return !records.isEmpty();
@@ -369,17 +370,15 @@ final class QueryResponder {
   /** One SRV record per distinct (target, port) among {@code endpoints}, in their order. */
   private List<SRVRecord> endpointSrvRecords(ZoneIndex.EndpointSrvNode node, Name owner, List<Endpoint> endpoints) {
     List<SRVRecord> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
     for (Endpoint e : endpoints) {
       int port = e.port(node.port().name(), node.port().protocol());
       if (port < 0) {
         continue;
       }
       Name target = ZoneIndex.endpointName(e, node.serviceName());
-      boolean seen = false;
-      for (SRVRecord r : out) {
-        seen |= r.getPort() == port && r.getTarget().equals(target);
-      }
-      if (!seen) {
+      // A dual-stack pod with a hostname is one target with two addresses: one record.
+      if (seen.add(port + " " + target)) {
         out.add(new SRVRecord(owner, DClass.IN, settings.ttl(), 0, 100, port, target));
       }
     }

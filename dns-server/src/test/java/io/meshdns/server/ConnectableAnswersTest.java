@@ -186,13 +186,11 @@ class ConnectableAnswersTest {
   }
 
   @Test
-  void aLargeHeadlessServicesSrvAnswerFollowsTheCapAndRotationOfANeverEmptyOverTcp() throws Exception {
-    // 1,000 pods, cap 256: SRV names 256 of them over TCP (not a truncated empty answer), rotating.
-    Message first = ask("_pg._tcp.db.big" + ZONE, Type.SRV, null, true);
-    Message second = ask("_pg._tcp.db.big" + ZONE, Type.SRV, null, true);
-    assertThat(first.getHeader().getFlag(org.xbill.DNS.Flags.TC)).isFalse();
-    assertThat(first.getSection(Section.ANSWER)).hasSize(256).allMatch(r -> ((SRVRecord) r).getPort() == 5432);
-    assertThat(records(second)).isNotEqualTo(records(first));
+  void aLargeHeadlessServicesSrvAnswerFollowsTheCapOfANeverEmptyOverTcp() throws Exception {
+    // 1,000 pods, cap 256: SRV names 256 of them over TCP, not a truncated empty answer.
+    Message srv = ask("_pg._tcp.db.big" + ZONE, Type.SRV, null, true);
+    assertThat(srv.getHeader().getFlag(org.xbill.DNS.Flags.TC)).isFalse();
+    assertThat(srv.getSection(Section.ANSWER)).hasSize(256).allMatch(r -> ((SRVRecord) r).getPort() == 5432);
     assertThat(records(ask("db.big" + ZONE, Type.A, null, true))).hasSize(256);
   }
 
