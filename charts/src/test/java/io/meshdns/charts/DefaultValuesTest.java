@@ -38,20 +38,26 @@ class DefaultValuesTest {
   }
 
   @Test
-  void clusterRoleGrantsOnlyGetListWatchOnServicesEndpointSlicesAndServiceExportsAndGetOnTheirCrd() {
+  void clusterRoleGrantsOnlyReadsOfWhatDiscoveryWatchesAndGetOnTheCrdsAndClusterIdByName() {
     List<PolicyRule> rules = chart.one(ClusterRole.class).getRules();
 
     assertThat(rules).extracting(PolicyRule::getApiGroups, PolicyRule::getResources, PolicyRule::getVerbs)
         .containsExactlyInAnyOrder(
             tuple(List.of(""), List.of("services"), List.of("get", "list", "watch")),
             tuple(List.of("discovery.k8s.io"), List.of("endpointslices"), List.of("get", "list", "watch")),
-            tuple(List.of("multicluster.x-k8s.io"), List.of("serviceexports"), List.of("get", "list", "watch")),
-            tuple(List.of("apiextensions.k8s.io"), List.of("customresourcedefinitions"), List.of("get")));
-    // The CRD rule names the one CRD discovery reads to know whether ServiceExports exist; the others
-    // cover every object of their kind, read-only.
+            tuple(List.of("multicluster.x-k8s.io"), List.of("serviceexports", "serviceimports"),
+                List.of("get", "list", "watch")),
+            tuple(List.of("apiextensions.k8s.io"), List.of("customresourcedefinitions"), List.of("get")),
+            tuple(List.of("about.k8s.io"), List.of("clusterproperties"), List.of("get")));
+    // The CRD rule names the two CRDs discovery reads to know whether ServiceExports and ServiceImports
+    // exist, the ClusterProperty rule the one KEP-2149 id; the others cover every object of their kind,
+    // read-only.
     assertThat(rules).allSatisfy(rule -> {
       if (rule.getApiGroups().equals(List.of("apiextensions.k8s.io"))) {
-        assertThat(rule.getResourceNames()).containsExactly("serviceexports.multicluster.x-k8s.io");
+        assertThat(rule.getResourceNames())
+            .containsExactly("serviceexports.multicluster.x-k8s.io", "serviceimports.multicluster.x-k8s.io");
+      } else if (rule.getApiGroups().equals(List.of("about.k8s.io"))) {
+        assertThat(rule.getResourceNames()).containsExactly("id.k8s.io");
       } else {
         assertThat(rule.getResourceNames()).isNullOrEmpty();
       }
