@@ -66,7 +66,12 @@ record Rendered(String text, List<HasMetadata> objects) {
 
   /** The meshdns config file the ConfigMap holds. */
   String configText() {
-    return one(ConfigMap.class).getData().get("config.yaml");
+    List<ConfigMap> configs = all(ConfigMap.class).stream()
+        .filter(c -> c.getData() != null && c.getData().containsKey("config.yaml")).toList();
+    if (configs.size() != 1) {
+      throw new AssertionError("expected one ConfigMap with config.yaml, rendered " + configs.size() + ":\n" + text);
+    }
+    return configs.get(0).getData().get("config.yaml");
   }
 
   /**

@@ -42,9 +42,9 @@ class ThreeClustersTest {
 
   @Test
   void rendersTheOptionalObjects() {
-    assertThat(chart.kinds()).containsExactly("ClusterRole", "ClusterRoleBinding", "ConfigMap", "Deployment",
-        "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget", "Service", "Service", "ServiceAccount",
-        "ServiceMonitor");
+    assertThat(chart.kinds()).containsExactly("ClusterRole", "ClusterRoleBinding", "ConfigMap", "ConfigMap",
+        "Deployment", "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget", "PrometheusRule", "Service",
+        "Service", "ServiceAccount", "ServiceMonitor");
   }
 
   @Test
