@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * image check (.ci/e2e-image.sh) runs `serve --config` on exactly that file inside the image.
  */
 class DemoMeshConfigMapTest {
-  static final Path OUT = MeshdnsChart.DIR.toAbsolutePath().resolveSibling("target").resolve("demo-mesh-config");
+  private static final Path OUT = MeshdnsChart.DIR.toAbsolutePath().resolveSibling("target").resolve("demo-mesh-config");
   private static final Path CONFIG_DIR = Path.of("/etc/meshdns/config");
 
   @Test
