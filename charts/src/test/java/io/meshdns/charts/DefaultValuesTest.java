@@ -165,12 +165,20 @@ class DefaultValuesTest {
     assertThat(meshdns.getResources().getLimits()).containsKey("memory");
   }
 
+  /** The image .ci/e2e-image.sh builds and exports: meshdns:<project version without -SNAPSHOT>. */
   @Test
   void imageTagIsTheChartsAppVersion() {
     Container meshdns = chart.deployment().getSpec().getTemplate().getSpec().getContainers().get(0);
 
     assertThat(meshdns.getImage()).isEqualTo("meshdns:" + MeshdnsChart.projectRelease());
     assertThat(meshdns.getArgs()).containsExactly("serve", "--config", "/etc/meshdns/config/config.yaml");
+  }
+
+  @Test
+  void anImageLoadedIntoTheNodesIsUsedWithoutAPull() {
+    Container meshdns = chart.deployment().getSpec().getTemplate().getSpec().getContainers().get(0);
+
+    assertThat(meshdns.getImagePullPolicy()).isEqualTo("IfNotPresent");
   }
 
   @Test
