@@ -22,6 +22,8 @@ import io.netty.buffer.ByteBufAllocator;
 final class CompiledAnswer {
   /** DNS header offset of ANCOUNT. */
   private static final int ANCOUNT = 6;
+  /** The TC bit in the third header byte. */
+  private static final int TC = 0x02;
 
   private final byte[] wire;
   /** For a load-balanced answer: where the first block starts, each block's size, and how many may be sent. */
@@ -71,8 +73,8 @@ final class CompiledAnswer {
       Lifetime lifetime) {
     int count = order.candidates().size();
     int tail = wire.length - blocksAt - count * blockSize;
-    // A UDP answer carries as many of the chosen addresses as fit: a subset is what load balancing sends
-    // anyway, so it is never truncated to an empty TC answer.
+    // More chosen addresses than fit (a cap above what the client's UDP size holds): as many as fit, with
+    // TC set, so the client can ask again over TCP for all of them (RFC 2181 9).
     int fit = Math.max(1, Math.min(order.limit(), (sizeLimit - blocksAt - tail) / blockSize));
     return new CompiledAnswer(wire, blocksAt, blockSize, count, fit, order, null, lifetime, true);
   }
@@ -109,7 +111,8 @@ final class CompiledAnswer {
     if (order == null) {
       out = alloc.ioBuffer(wire.length).writeBytes(wire);
     } else {
-      int n = Math.min(fit, order.next(querier, zone, positions, scratch));
+      int chosen = order.next(querier, zone, positions, scratch);
+      int n = Math.min(fit, chosen);
       int tail = blocksAt + blockCount * blockSize;
       out = alloc.ioBuffer(wire.length - (blockCount - n) * blockSize);
       out.writeBytes(wire, 0, blocksAt);
@@ -118,11 +121,14 @@ final class CompiledAnswer {
       }
       out.writeBytes(wire, tail, wire.length - tail);
       out.setShort(ANCOUNT, n);
+      if (chosen > n) {
+        out.setByte(2, out.getByte(2) | TC);
+      }
     }
     if (query != null) {
       out.setByte(0, query[0]);
       out.setByte(1, query[1]);
-      out.setByte(2, (wire[2] & ~0x01) | (query[2] & 0x01));
+      out.setByte(2, (out.getByte(2) & ~0x01) | (query[2] & 0x01));
       out.setBytes(WireQuery.HEADER, query, WireQuery.HEADER, nameLength);
     }
     return out;

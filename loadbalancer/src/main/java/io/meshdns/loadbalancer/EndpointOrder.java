@@ -4,28 +4,38 @@ import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 
 /**
  * The candidates of one service and address family at one snapshot, and the policy that orders them per
  * query. The DNS server encodes every candidate once and, for each query, writes the ones {@link #next}
  * picks, in its order: rotation on every query at the cost of a cache hit.
  *
- * <p>Immutable but for the service's turn counter (shared with the next snapshot's order of the same
- * service) and {@link #current()}, which turns false once a newer snapshot replaced it.
+ * <p>Immutable but for the service's turn counters (shared with the next snapshot's order of the same
+ * service) and {@link #current()}, which turns false once a newer snapshot replaced it. Each querier
+ * cluster has its own turn counter, so queriers of several clusters taking turns cannot lock one of
+ * them onto the same endpoint (two clusters alternating on one counter would each always see an odd or
+ * an even turn).
  */
 public final class EndpointOrder {
   private final Candidates candidates;
   private final LoadBalancingPolicy policy;
   private final int limit;
-  private final AtomicInteger turn;
+  private final AtomicIntegerArray turns;
+  private final Map<ClusterId, Integer> slots;
   private volatile boolean superseded;
 
-  EndpointOrder(Candidates candidates, LoadBalancingPolicy policy, int limit, AtomicInteger turn) {
+  /**
+   * @param turns one counter per known querier cluster (at its slot) and one, the last, for the others
+   */
+  EndpointOrder(Candidates candidates, LoadBalancingPolicy policy, int limit, AtomicIntegerArray turns,
+      Map<ClusterId, Integer> slots) {
     this.candidates = candidates;
     this.policy = policy;
     this.limit = limit;
-    this.turn = turn;
+    this.turns = turns;
+    this.slots = slots;
   }
 
   /** Every candidate, in the order {@link #next} positions refer to. */
@@ -64,7 +74,9 @@ public final class EndpointOrder {
     if (candidates.isEmpty()) {
       return 0;
     }
-    return policy.order(candidates, querier, zone, turn.getAndIncrement(), limit, out, scratch);
+    Integer slot = querier == null ? null : slots.get(querier);
+    int turn = turns.getAndIncrement(slot == null ? turns.length() - 1 : slot);
+    return policy.order(candidates, querier, zone, turn, limit, out, scratch);
   }
 
   /** As {@link #next(ClusterId, String, int[], int[])}, as a list (off the hot path). */

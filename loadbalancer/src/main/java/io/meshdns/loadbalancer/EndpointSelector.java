@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -50,9 +50,10 @@ public final class EndpointSelector {
     }
   }
 
-  private record Turns(AtomicInteger ipv4, AtomicInteger ipv6, AtomicInteger any) {
-    Turns() {
-      this(new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
+  /** Per family, one turn counter per known querier cluster and one for the rest (see {@link EndpointOrder}). */
+  private record Turns(AtomicIntegerArray ipv4, AtomicIntegerArray ipv6, AtomicIntegerArray any) {
+    Turns(int slots) {
+      this(new AtomicIntegerArray(slots), new AtomicIntegerArray(slots), new AtomicIntegerArray(slots));
     }
   }
 
@@ -61,7 +62,8 @@ public final class EndpointSelector {
   private final LoadBalancingConfig config;
   private final ClusterSettings settings;
   private final Map<String, LoadBalancingPolicy> policies;
-  private final Turns unpreparedTurns = new Turns();
+  private final Map<ClusterId, Integer> slots;
+  private final Turns unpreparedTurns;
   private volatile State state = new State(Set.of(), Map.of());
 
   public EndpointSelector(LoadBalancingConfig config) {
@@ -78,6 +80,16 @@ public final class EndpointSelector {
       byName.put(p.name(), p);
     }
     this.policies = Map.copyOf(byName);
+    Map<ClusterId, Integer> bySlot = new HashMap<>();
+    for (LoadBalancingConfig.Cluster c : config.clusters()) {
+      bySlot.putIfAbsent(c.id(), bySlot.size());
+    }
+    this.slots = Map.copyOf(bySlot);
+    this.unpreparedTurns = newTurns();
+  }
+
+  private Turns newTurns() {
+    return new Turns(slots.size() + 1);
   }
 
   public LoadBalancingConfig config() {
@@ -118,7 +130,7 @@ public final class EndpointSelector {
           logged.add(warning);
         }
       }
-      plans.put(entry.getKey(), plan(service, rule, degraded, old == null ? new Turns() : old.turns()));
+      plans.put(entry.getKey(), plan(service, rule, degraded, old == null ? newTurns() : old.turns()));
     }
     state = new State(degraded, plans);
     // Answers compiled from a replaced plan are stale from now on (their service or its health changed).
@@ -194,8 +206,8 @@ public final class EndpointSelector {
     LoadBalancingPolicy policy = policies.get(rule.policy());
     int cap = rule.maxAnswers();
     return new Plan(service, rule, policy,
-        new EndpointOrder(Candidates.of(all, false, degraded, settings), policy, cap, turns.ipv4()),
-        new EndpointOrder(Candidates.of(all, true, degraded, settings), policy, cap, turns.ipv6()),
-        new EndpointOrder(Candidates.of(all, null, degraded, settings), policy, cap, turns.any()), turns);
+        new EndpointOrder(Candidates.of(all, false, degraded, settings), policy, cap, turns.ipv4(), slots),
+        new EndpointOrder(Candidates.of(all, true, degraded, settings), policy, cap, turns.ipv6(), slots),
+        new EndpointOrder(Candidates.of(all, null, degraded, settings), policy, cap, turns.any(), slots), turns);
   }
 }
