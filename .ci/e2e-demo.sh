@@ -20,6 +20,9 @@ for proto in +notcp +tcp; do
     echo "e2e-demo: dig $proto answered:"; echo "$got"; echo "expected:"; echo "$want"; cat "$log"; exit 1
   fi
 done
+# Rotation on every query: ten digs in a row start with at least three different addresses.
+firsts=$(for _ in 1 2 3 4 5 6 7 8 9 10; do dig @127.0.0.1 -p "$port" web.shop.svc.clusterset.local A +short | head -1; done | sort -u | wc -l)
+[ "$firsts" -ge 3 ] || { echo "e2e-demo: ten digs started with only $firsts different addresses"; exit 1; }
 status=$(dig @127.0.0.1 -p "$port" nope.shop.svc.clusterset.local A +noall +comments | grep -o 'status: [A-Z]*')
 [ "$status" = "status: NXDOMAIN" ] || { echo "e2e-demo: unknown name gave '$status'"; exit 1; }
 grep -q "Status page: http://127.0.0.1:$http_port/" "$log" || { echo "e2e-demo: no status page URL in the welcome text"; cat "$log"; exit 1; }

@@ -181,6 +181,32 @@ done
 peak=$(median "${mqps[@]}")
 half=$(python3 -c "print(int($peak / 2))")
 
+# Local-first queriers: one dnsperf per cluster, each sending that cluster's EDNS0 option (as the CoreDNS
+# stanza's `rewrite edns0 local set 0xff14 <cluster>` does), side by side, so meshdns answers through the
+# policy path for every querier cluster; Knot gets the same packets and ignores the option.
+run_queriers() {
+  local name=$1 out=$2 pid=${pid_of[$1]} before after per=$(( clients / clusters > 0 ? clients / clusters : 1 )) c
+  local qpids=()
+  before=$(cpu_ticks "$pid")
+  for c in $(seq 0 $((clusters - 1))); do
+    dnsperf -s 127.0.0.1 -p "${port_of[$name]}" -d "$work/queries.txt" -c "$per" -l "$duration" \
+      -E "65300:$(printf 'c%d' "$c" | od -An -tx1 | tr -d ' \n')" >"$out.$c" 2>&1 &
+    qpids+=($!)
+  done
+  for p in "${qpids[@]}"; do wait "$p" || fail "dnsperf (local-first queriers) against $name failed"; done
+  after=$(cpu_ticks "$pid")
+  python3 bench/dnsperf_lib.py sum "$after" "$before" "$clk_tck" "$out".*
+}
+echo "== local-first queriers: $clusters dnsperf side by side, one EDNS0 cluster option each"
+declare -A lf=()
+for name in meshdns knot; do
+  lf[$name]=$(run_queriers "$name" "$work/lf-$name.txt")
+  s=${lf[$name]}
+  table+="| UDP local-first | $name | $(value "$s" qps) | $(value "$s" mean_ms) ms | $(value "$s" lost) | $(value "$s" cpu_us) µs | $(value "$s" rcodes) |"$'\n'
+  echo "local-first $name: $(echo "$s" | tr '\n' ' ')"
+done
+lf_ratio=$(ratio "$(value "${lf[meshdns]}" qps)" "$(value "${lf[knot]}" qps)")
+
 echo "== latency at half of meshdns's median peak: $half queries/s (dnsperf -Q $half -v)"
 latency_rows=""
 declare -A p99_of=()
@@ -224,7 +250,9 @@ Latency at $half queries/s (half of meshdns's median peak $peak), from \`dnsperf
 | server | queries/s | p50 | p99 | max | lost | server CPU/query |
 |---|---|---|---|---|---|---|
 $latency_rows
-Goals: UDP queries/s >= 60% of Knot: $(verdict "$qps_median >= 0.60") ($qps_median); server CPU/query <= 1.5x Knot: $(verdict "$cpu_median <= 1.5") ($cpu_median); p99 < 1 ms at half peak: $(verdict "${p99_of[meshdns]} < 1.0") (${p99_of[meshdns]} ms).
+Local-first queriers (one dnsperf per cluster with its EDNS0 option): queries/s meshdns/Knot $lf_ratio.
+
+Goals (issue 14): UDP queries/s >= 1.0x Knot: $(verdict "$qps_median >= 1.0") ($qps_median); server CPU/query <= 1.10x Knot: $(verdict "$cpu_median <= 1.10") ($cpu_median); p99 at half peak <= 1.5x Knot's: $(verdict "${p99_of[meshdns]} <= 1.5 * ${p99_of[knot]}") (${p99_of[meshdns]} ms vs ${p99_of[knot]} ms); TCP queries/s >= 1.0x Knot: $(verdict "$(value "${tcp[meshdns]}" qps) >= $(value "${tcp[knot]}" qps)") ($(ratio "$(value "${tcp[meshdns]}" qps)" "$(value "${tcp[knot]}" qps)")).
 EOF
 )
 echo "$report"

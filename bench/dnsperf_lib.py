@@ -5,6 +5,7 @@
   dnsperf_lib.py queries ZONE_FILE OUT COUNT SEED    the query mix (see below)
   dnsperf_lib.py summary DNSPERF_OUTPUT              key=value lines: sent, completed, lost, qps, mean_ms, rcodes
   dnsperf_lib.py latency DNSPERF_V_OUTPUT            key=value lines: count, p50_ms, p99_ms, max_ms (from -v)
+  dnsperf_lib.py sum AFTER BEFORE CLK_TCK OUTPUT...  runs side by side: summed qps, lost, mean_ms, cpu_us
 """
 import random
 import re
@@ -81,6 +82,39 @@ def summary(path):
     print("rcodes=" + grab(r"Response codes:\s+(.*)", "none"))
 
 
+def parse(path):
+    text = open(path).read()
+
+    def grab(pattern, default=None):
+        m = re.search(pattern, text)
+        if m is None:
+            if default is not None:
+                return default
+            sys.exit("dnsperf_lib: no '%s' in %s" % (pattern, path))
+        return m.group(1)
+
+    return {
+        "completed": int(grab(r"Queries completed:\s+(\d+)")),
+        "lost": int(grab(r"Queries lost:\s+(\d+)")),
+        "qps": float(grab(r"Queries per second:\s+([\d.]+)")),
+        "mean": float(grab(r"Average Latency \(s\):\s+([\d.]+)")),
+        "rcodes": grab(r"Response codes:\s+(.*)", "none"),
+    }
+
+
+def sum_runs(after, before, clk_tck, paths):
+    """Several dnsperf runs side by side against one server: summed rates, query-weighted mean latency,
+    and the server's CPU per query from its clock ticks (utime + stime) before and after."""
+    runs = [parse(p) for p in paths]
+    completed = sum(r["completed"] for r in runs)
+    print("completed=%d" % completed)
+    print("lost=%d" % sum(r["lost"] for r in runs))
+    print("qps=%.0f" % sum(r["qps"] for r in runs))
+    print("mean_ms=%.3f" % (sum(r["mean"] * r["completed"] for r in runs) / max(1, completed) * 1000))
+    print("rcodes=" + "; ".join(r["rcodes"] for r in runs))
+    print("cpu_us=%.2f" % ((int(after) - int(before)) / int(clk_tck) / max(1, completed) * 1e6))
+
+
 def latency(path):
     values = []
     for line in open(path):
@@ -111,5 +145,7 @@ if __name__ == "__main__":
         summary(args[0])
     elif command == "latency" and len(args) == 1:
         latency(args[0])
+    elif command == "sum" and len(args) >= 4:
+        sum_runs(args[0], args[1], args[2], args[3:])
     else:
         sys.exit(__doc__)

@@ -59,7 +59,7 @@ class ThreeClustersTest {
     assertThat(config.nameserver().name()).isEqualTo("ns1.mesh.example.org");
     assertThat(config.nameserver().addresses()).containsExactly("192.0.2.53");
     assertThat(config.axfr().allow()).containsExactly("192.0.2.0/24");
-    assertThat(config.dns().cache()).isEqualTo("2s");
+    assertThat(config.dns().cache()).isEqualTo("32Mi");
     assertThat(config.dns().chaos().version()).isEqualTo("meshdns");
     assertThat(config.dns().chaos().id()).isNull();
     assertThat(config.loadBalancing().policy()).isEqualTo("weighted");

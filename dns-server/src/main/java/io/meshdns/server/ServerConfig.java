@@ -132,15 +132,16 @@ public record ServerConfig(
   /**
    * The DNS listeners (UDP and TCP on the same address and port) and how they answer.
    *
-   * @param cache how long an encoded answer is reused (per name, type, querier cluster and size class);
-   *     the load-balancing order therefore changes at most this often per name; {@code 0s} disables it
+   * @param cache the most bytes of compiled answers kept ({@code 64Mi}; {@code 0} keeps none). Answers are
+   *     compiled once per question, querier and size class and kept until the snapshot changes their
+   *     service, never on a timer; the load-balancing order is applied to every query
    * @param chaos the CH-class {@code version.bind}/{@code id.server} TXT answers; off by default
    */
   public record Dns(String bind, Integer port, String tcpIdleTimeout, Integer maxTcpConnections, String cache,
       Chaos chaos) {
     public Dns {
-      cache = cache == null ? "1s" : cache;
-      parseDuration("cache", cache);
+      cache = cache == null ? "64Mi" : cache;
+      parseSize("cache", cache);
       chaos = chaos == null ? new Chaos(null, null) : chaos;
       bind = bind == null ? "0.0.0.0" : bind;
       port = checkPort(port == null ? 53 : port);
@@ -357,6 +358,26 @@ public record ServerConfig(
   private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
 
   /** Go-style durations as Kubernetes users write them: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}. */
+  /** A size in bytes: a whole number, optionally with Ki, Mi or Gi (as Kubernetes quantities). */
+  static long parseSize(String key, String value) {
+    Matcher m = SIZE.matcher(value.trim());
+    if (!m.matches()) {
+      String hint = DURATION.matcher(value.trim()).matches()
+          ? "; it is the size of the compiled-answer store now: answers are no longer expired on a timer, and"
+              + " every query gets its own load-balanced order"
+          : "";
+      throw new InvalidValue(key, "is not a size like 64Mi, 512Ki or 1Gi: '" + value + "'" + hint);
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2) == null ? "" : m.group(2);
+    return switch (unit) {
+      case "Ki" -> n << 10;
+      case "Mi" -> n << 20;
+      case "Gi" -> n << 30;
+      default -> n;
+    };
+  }
+
   static Duration parseDuration(String key, String value) {
     Matcher m = DURATION.matcher(value.trim());
     if (!m.matches()) {
@@ -370,6 +391,8 @@ public record ServerConfig(
       default -> Duration.ofHours(n);
     };
   }
+
+  private static final Pattern SIZE = Pattern.compile("(\\d{1,12})(Ki|Mi|Gi)?");
 
   private static String normalizeZone(String zone) {
     String z = zone.toLowerCase(Locale.ROOT);

@@ -81,7 +81,12 @@ final class ZoneIndex {
    * The names one service contributes: the ones under its own name (with the empty non-terminals between),
    * and its PTRs. Empty for a service that has no name (a headless service with no ready endpoint).
    */
-  private record ServiceNames(GlobalService service, Name name, Map<Name, Node> forward, List<Ptr> ptrs) {}
+  private record ServiceNames(GlobalService service, Name name, Map<Name, Node> forward, List<Ptr> ptrs,
+      Lifetime lifetime) {
+    ServiceNames(GlobalService service, Name name, Map<Name, Node> forward, List<Ptr> ptrs) {
+      this(service, name, forward, ptrs, new Lifetime());
+    }
+  }
 
   /** A PTR one service claims; when several services claim an address, the lowest service key's wins. */
   private record Ptr(Name name, ServiceKey service, RecordsNode node) {}
@@ -156,6 +161,19 @@ final class ZoneIndex {
 
   List<Zone> zones() {
     return zones;
+  }
+
+  /**
+   * The lifetime of the service whose names hold {@code name} (ended when that service changes), or
+   * {@code null} when {@code name} is no service's: its answers then last as long as this index.
+   */
+  Lifetime serviceLifetime(Name name) {
+    int labels = name.labels();
+    if (labels >= serviceLabels && name.subdomain(services)) {
+      ServiceNames service = byName.get(labels == serviceLabels ? name : new Name(name, labels - serviceLabels));
+      return service == null ? null : service.lifetime();
+    }
+    return null;
   }
 
   /** Every name below the apex of {@code zone}, in canonical order: what a zone transfer sends. */
@@ -271,6 +289,7 @@ final class ZoneIndex {
     }
 
     private void remove(ServiceNames old) {
+      old.lifetime().end(); // answers compiled from these names are stale from the next index on
       byKey.remove(old.service().key());
       if (old.name() != null) {
         byName.remove(old.name(), old);

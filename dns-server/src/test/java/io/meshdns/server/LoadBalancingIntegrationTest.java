@@ -113,6 +113,15 @@ class LoadBalancingIntegrationTest {
   }
 
   @Test
+  void tenConsecutiveQueriesOfAFiveEndpointServiceStartWithAtLeastThreeAddresses() throws Exception {
+    java.util.Set<String> first = new java.util.HashSet<>();
+    for (int i = 0; i < 10; i++) {
+      first.add(addresses(ask(WEB, null, "127.0.0.1", false)).get(0));
+    }
+    assertThat(first).as("every query rotates, none is frozen by a cache").hasSizeGreaterThanOrEqualTo(3);
+  }
+
+  @Test
   void anOptionNamingAnUnknownClusterIsNoErrorAndCountsAsUnknown() throws Exception {
     Message response = ask(WEB, "north", "127.0.0.1", false);
     assertThat(response.getRcode()).isEqualTo(Rcode.NOERROR);

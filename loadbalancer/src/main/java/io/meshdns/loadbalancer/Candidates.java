@@ -150,18 +150,22 @@ final class Candidates {
   }
 
   /**
-   * Appends to {@code out}, until it holds {@code limit}, the candidates {@code from..to} starting at
-   * {@code turn} (mod their count) and wrapping: consecutive turns cover every one of them.
+   * Writes into {@code out} from position {@code count}, until it holds {@code limit}, the positions
+   * {@code from..to} starting at {@code turn} (mod their count) and wrapping: consecutive turns cover
+   * every one of them.
+   *
+   * @return the new count
    */
-  void addRotated(List<Endpoint> out, int from, int to, int turn, int limit) {
+  int addRotated(int[] out, int count, int from, int to, int turn, int limit) {
     int n = to - from;
     if (n <= 0) {
-      return;
+      return count;
     }
     int start = Math.floorMod(turn, n);
-    for (int i = 0; i < n && out.size() < limit; i++) {
+    for (int i = 0; i < n && count < limit; i++) {
       int k = start + i;
-      out.add(endpoints.get(from + (k < n ? k : k - n)));
+      out[count++] = from + (k < n ? k : k - n);
     }
+    return count;
   }
 }

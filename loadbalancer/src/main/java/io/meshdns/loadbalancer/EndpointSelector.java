@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -37,15 +37,23 @@ public final class EndpointSelector {
   private static final Logger log = LoggerFactory.getLogger(EndpointSelector.class);
 
   /**
-   * One service at one snapshot. The turn counters (A, AAAA, SRV) are carried over while the service
-   * exists; A and AAAA count separately so that the n-th answer of each names the same pods.
+   * One service at one snapshot: its rule and the order of each address family (and of both, for SRV
+   * targets). The turn counters are carried over while the service exists; A and AAAA count apart so that
+   * the n-th answer of each names the same pods.
    */
-  private record Plan(GlobalService service, ServiceRule rule, LoadBalancingPolicy policy, Candidates ipv4,
-      Candidates ipv6, Candidates any, Turns turns) {}
+  private record Plan(GlobalService service, ServiceRule rule, LoadBalancingPolicy policy, EndpointOrder ipv4,
+      EndpointOrder ipv6, EndpointOrder any, Turns turns) {
+    void supersede() {
+      ipv4.supersede();
+      ipv6.supersede();
+      any.supersede();
+    }
+  }
 
-  private record Turns(AtomicInteger ipv4, AtomicInteger ipv6, AtomicInteger any) {
-    Turns() {
-      this(new AtomicInteger(), new AtomicInteger(), new AtomicInteger());
+  /** Per family, one turn counter per known querier cluster and one for the rest (see {@link EndpointOrder}). */
+  private record Turns(AtomicIntegerArray ipv4, AtomicIntegerArray ipv6, AtomicIntegerArray any) {
+    Turns(int slots) {
+      this(new AtomicIntegerArray(slots), new AtomicIntegerArray(slots), new AtomicIntegerArray(slots));
     }
   }
 
@@ -54,7 +62,8 @@ public final class EndpointSelector {
   private final LoadBalancingConfig config;
   private final ClusterSettings settings;
   private final Map<String, LoadBalancingPolicy> policies;
-  private final Turns unpreparedTurns = new Turns();
+  private final Map<ClusterId, Integer> slots;
+  private final Turns unpreparedTurns;
   private volatile State state = new State(Set.of(), Map.of());
 
   public EndpointSelector(LoadBalancingConfig config) {
@@ -71,6 +80,16 @@ public final class EndpointSelector {
       byName.put(p.name(), p);
     }
     this.policies = Map.copyOf(byName);
+    Map<ClusterId, Integer> bySlot = new HashMap<>();
+    for (LoadBalancingConfig.Cluster c : config.clusters()) {
+      bySlot.putIfAbsent(c.id(), bySlot.size());
+    }
+    this.slots = Map.copyOf(bySlot);
+    this.unpreparedTurns = newTurns();
+  }
+
+  private Turns newTurns() {
+    return new Turns(slots.size() + 1);
   }
 
   public LoadBalancingConfig config() {
@@ -111,25 +130,27 @@ public final class EndpointSelector {
           logged.add(warning);
         }
       }
-      plans.put(entry.getKey(), plan(service, rule, degraded, old == null ? new Turns() : old.turns()));
+      plans.put(entry.getKey(), plan(service, rule, degraded, old == null ? newTurns() : old.turns()));
     }
     state = new State(degraded, plans);
+    // Answers compiled from a replaced plan are stale from now on (their service or its health changed).
+    for (var entry : previous.plans().entrySet()) {
+      if (plans.get(entry.getKey()) != entry.getValue()) {
+        entry.getValue().supersede();
+      }
+    }
     return logged;
   }
 
   /**
    * The endpoints to answer: candidates of the wanted family (ready ones; serving-but-terminating ones
    * only when none is ready; degraded clusters only when no healthy cluster has one), ordered by the
-   * service's policy for this querier and capped. Empty when the service has no candidate.
+   * service's policy for this querier and capped. Empty when the service has no candidate. Off the hot
+   * path: the DNS server uses {@link #addresses} once per compiled answer and {@link EndpointOrder#next}
+   * per query.
    */
   public List<Endpoint> select(GlobalService service, boolean ipv6, QueryContext query) {
-    Plan plan = plan(service);
-    Candidates candidates = ipv6 ? plan.ipv6() : plan.ipv4();
-    if (candidates.isEmpty()) {
-      return List.of();
-    }
-    AtomicInteger turn = ipv6 ? plan.turns().ipv6() : plan.turns().ipv4();
-    return plan.policy().order(candidates, query, turn.getAndIncrement(), plan.rule().maxAnswers());
+    return addresses(service, ipv6).next(query);
   }
 
   /**
@@ -137,11 +158,18 @@ public final class EndpointSelector {
    * policy, rotation and cap as an A answer, so a large service's SRV answer is as small as its A answer.
    */
   public List<Endpoint> selectAnyFamily(GlobalService service, QueryContext query) {
+    return srvTargets(service).next(query);
+  }
+
+  /** The order of the service's addresses of one family, for the current snapshot. */
+  public EndpointOrder addresses(GlobalService service, boolean ipv6) {
     Plan plan = plan(service);
-    if (plan.any().isEmpty()) {
-      return List.of();
-    }
-    return plan.policy().order(plan.any(), query, plan.turns().any().getAndIncrement(), plan.rule().maxAnswers());
+    return ipv6 ? plan.ipv6() : plan.ipv4();
+  }
+
+  /** The order of the service's endpoints of both families (SRV targets of a headless service). */
+  public EndpointOrder srvTargets(GlobalService service) {
+    return plan(service).any();
   }
 
   /**
@@ -149,8 +177,7 @@ public final class EndpointSelector {
    * mirrors, since a secondary serves the whole answer set rather than one query's choice.
    */
   public List<Endpoint> candidates(GlobalService service, boolean ipv6) {
-    Plan plan = plan(service);
-    return (ipv6 ? plan.ipv6() : plan.ipv4()).all();
+    return addresses(service, ipv6).candidates();
   }
 
   /** The policy that applies to {@code service}: the default, or its annotation's. */
@@ -176,8 +203,11 @@ public final class EndpointSelector {
 
   private Plan plan(GlobalService service, ServiceRule rule, Set<ClusterId> degraded, Turns turns) {
     List<Endpoint> all = service.endpoints();
-    return new Plan(service, rule, policies.get(rule.policy()),
-        Candidates.of(all, false, degraded, settings), Candidates.of(all, true, degraded, settings),
-        Candidates.of(all, null, degraded, settings), turns);
+    LoadBalancingPolicy policy = policies.get(rule.policy());
+    int cap = rule.maxAnswers();
+    return new Plan(service, rule, policy,
+        new EndpointOrder(Candidates.of(all, false, degraded, settings), policy, cap, turns.ipv4(), slots),
+        new EndpointOrder(Candidates.of(all, true, degraded, settings), policy, cap, turns.ipv6(), slots),
+        new EndpointOrder(Candidates.of(all, null, degraded, settings), policy, cap, turns.any(), slots), turns);
   }
 }

@@ -1,23 +1,29 @@
 package io.meshdns.loadbalancer;
 
-import io.meshdns.discovery.Endpoint;
-import java.util.List;
+import io.meshdns.discovery.ClusterId;
 
 /**
  * Chooses and orders the endpoints of one service for one query. Implementations are called on the DNS
- * query path from many threads at once: they must be thread-safe and must not block, lock or log.
+ * query path from many threads at once: they must be thread-safe and must not block, lock, log or
+ * allocate (the answer writer calls them for every query, cache hits included).
  */
 interface LoadBalancingPolicy {
   /** The name used in config and in the {@code meshdns.io/lb-policy} annotation. */
   String name();
 
   /**
+   * Writes the positions (in {@link Candidates#all()}) of the endpoints to answer into {@code out}, best
+   * first.
+   *
    * @param candidates the endpoints allowed to be answered (address family, readiness and cluster health
    *     already applied), grouped by cluster; never empty
+   * @param querier the querier's cluster, or {@code null} when unknown
+   * @param zone the querier's topology zone, or {@code null} when unknown
    * @param turn this query's number for this service: consecutive queries get consecutive turns, so a
    *     policy that rotates by it covers every endpoint over time even when the answer is capped
-   * @param limit the most endpoints to return (the answer size cap), at least 1
-   * @return the endpoints to answer, best first, at most {@code limit}
+   * @param limit the most endpoints to return (the answer size cap), at least 1, at most {@code out.length}
+   * @param scratch the policy's own space, at least {@code candidates.size()} long
+   * @return how many positions were written, at most {@code limit}
    */
-  List<Endpoint> order(Candidates candidates, QueryContext query, int turn, int limit);
+  int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out, int[] scratch);
 }

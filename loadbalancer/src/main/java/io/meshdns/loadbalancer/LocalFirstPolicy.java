@@ -1,9 +1,6 @@
 package io.meshdns.loadbalancer;
 
 import io.meshdns.discovery.ClusterId;
-import io.meshdns.discovery.Endpoint;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * When the querier's cluster has candidates, only those. When it has none, failover: the other clusters'
@@ -21,22 +18,20 @@ final class LocalFirstPolicy implements LoadBalancingPolicy {
   }
 
   @Override
-  public List<Endpoint> order(Candidates candidates, QueryContext query, int turn, int limit) {
-    List<Endpoint> out = new ArrayList<>(Math.min(limit, candidates.size()));
-    ClusterId querier = query.querierCluster();
+  public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
+      int[] scratch) {
     if (querier == null) {
-      candidates.addRotated(out, 0, candidates.size(), turn, limit);
-      return out;
+      return candidates.addRotated(out, 0, 0, candidates.size(), turn, limit);
     }
     int local = candidates.group(querier);
     if (local >= 0) {
-      candidates.addRotated(out, candidates.start(local), candidates.end(local), turn, limit);
-      return out;
+      return candidates.addRotated(out, 0, candidates.start(local), candidates.end(local), turn, limit);
     }
-    for (int i = 0; i < candidates.groups() && out.size() < limit; i++) {
+    int count = 0;
+    for (int i = 0; i < candidates.groups() && count < limit; i++) {
       int g = candidates.failoverGroup(i);
-      candidates.addRotated(out, candidates.start(g), candidates.end(g), turn, limit);
+      count = candidates.addRotated(out, count, candidates.start(g), candidates.end(g), turn, limit);
     }
-    return out;
+    return count;
   }
 }

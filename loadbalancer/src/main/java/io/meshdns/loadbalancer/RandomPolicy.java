@@ -1,8 +1,6 @@
 package io.meshdns.loadbalancer;
 
-import io.meshdns.discovery.Endpoint;
-import java.util.ArrayList;
-import java.util.List;
+import io.meshdns.discovery.ClusterId;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -20,19 +18,21 @@ final class RandomPolicy implements LoadBalancingPolicy {
   }
 
   @Override
-  public List<Endpoint> order(Candidates candidates, QueryContext query, int turn, int limit) {
-    Endpoint[] pool = candidates.all().toArray(new Endpoint[0]);
-    int n = pool.length;
+  public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
+      int[] scratch) {
+    int n = candidates.size();
     int k = Math.min(limit, n);
+    for (int i = 0; i < n; i++) {
+      scratch[i] = i;
+    }
     RandomGenerator rng = random.get();
-    List<Endpoint> out = new ArrayList<>(k);
     for (int i = 0; i < k; i++) {
       int j = i + rng.nextInt(n - i);
-      Endpoint chosen = pool[j];
-      pool[j] = pool[i];
-      pool[i] = chosen;
-      out.add(chosen);
+      int chosen = scratch[j];
+      scratch[j] = scratch[i];
+      scratch[i] = chosen;
+      out[i] = chosen;
     }
-    return out;
+    return k;
   }
 }

@@ -1,10 +1,8 @@
 package io.meshdns.loadbalancer;
 
-import io.meshdns.discovery.Endpoint;
-import java.util.ArrayList;
-import java.util.List;
+import io.meshdns.discovery.ClusterId;
 
-/** Every candidate, the starting point moving by one with each query of the service. */
+/** Every candidate, the starting point moving by one with each query. */
 final class RoundRobinPolicy implements LoadBalancingPolicy {
   @Override
   public String name() {
@@ -12,9 +10,8 @@ final class RoundRobinPolicy implements LoadBalancingPolicy {
   }
 
   @Override
-  public List<Endpoint> order(Candidates candidates, QueryContext query, int turn, int limit) {
-    List<Endpoint> out = new ArrayList<>(Math.min(limit, candidates.size()));
-    candidates.addRotated(out, 0, candidates.size(), turn, limit);
-    return out;
+  public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
+      int[] scratch) {
+    return candidates.addRotated(out, 0, 0, candidates.size(), turn, limit);
   }
 }

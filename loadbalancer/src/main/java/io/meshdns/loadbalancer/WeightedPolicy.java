@@ -1,8 +1,6 @@
 package io.meshdns.loadbalancer;
 
-import io.meshdns.discovery.Endpoint;
-import java.util.ArrayList;
-import java.util.List;
+import io.meshdns.discovery.ClusterId;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
@@ -24,34 +22,35 @@ final class WeightedPolicy implements LoadBalancingPolicy {
   }
 
   @Override
-  public List<Endpoint> order(Candidates candidates, QueryContext query, int turn, int limit) {
+  public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
+      int[] scratch) {
     int groups = candidates.groups();
-    List<Endpoint> out = new ArrayList<>(Math.min(limit, candidates.size()));
     if (groups == 1) {
-      candidates.addRotated(out, 0, candidates.size(), turn, limit);
-      return out;
+      return candidates.addRotated(out, 0, 0, candidates.size(), turn, limit);
     }
-    boolean[] placed = new boolean[groups];
+    // scratch[g] != 0: group g is placed (groups <= candidates, so scratch is long enough)
     int remaining = 0;
     for (int g = 0; g < groups; g++) {
+      scratch[g] = 0;
       remaining += candidates.weight(g);
     }
     RandomGenerator rng = remaining > 0 ? random.get() : null;
-    for (int n = 0; n < groups && out.size() < limit; n++) {
-      int g = remaining > 0 ? draw(candidates, placed, rng.nextInt(remaining)) : firstUnplaced(placed);
-      placed[g] = true;
+    int count = 0;
+    for (int n = 0; n < groups && count < limit; n++) {
+      int g = remaining > 0 ? draw(candidates, scratch, rng.nextInt(remaining)) : firstUnplaced(scratch, groups);
+      scratch[g] = 1;
       remaining -= candidates.weight(g);
-      candidates.addRotated(out, candidates.start(g), candidates.end(g), turn, limit);
+      count = candidates.addRotated(out, count, candidates.start(g), candidates.end(g), turn, limit);
     }
-    return out;
+    return count;
   }
 
   /** The unplaced group whose cumulative weight range holds {@code r}. */
-  private static int draw(Candidates candidates, boolean[] placed, int r) {
+  private static int draw(Candidates candidates, int[] placed, int r) {
     int last = -1;
-    for (int g = 0; g < placed.length; g++) {
+    for (int g = 0; g < candidates.groups(); g++) {
       int w = candidates.weight(g);
-      if (placed[g] || w == 0) {
+      if (placed[g] != 0 || w == 0) {
         continue;
       }
       last = g;
@@ -63,9 +62,9 @@ final class WeightedPolicy implements LoadBalancingPolicy {
     return last; // unreachable while r < remaining weight
   }
 
-  private static int firstUnplaced(boolean[] placed) {
-    for (int g = 0; g < placed.length; g++) {
-      if (!placed[g]) {
+  private static int firstUnplaced(int[] placed, int groups) {
+    for (int g = 0; g < groups; g++) {
+      if (placed[g] == 0) {
         return g;
       }
     }

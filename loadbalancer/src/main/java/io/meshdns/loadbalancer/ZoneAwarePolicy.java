@@ -1,7 +1,7 @@
 package io.meshdns.loadbalancer;
 
+import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.Endpoint;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -15,11 +15,10 @@ final class ZoneAwarePolicy implements LoadBalancingPolicy {
   }
 
   @Override
-  public List<Endpoint> order(Candidates candidates, QueryContext query, int turn, int limit) {
+  public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
+      int[] scratch) {
     List<Endpoint> all = candidates.all();
     int n = all.size();
-    List<Endpoint> out = new ArrayList<>(Math.min(limit, n));
-    String zone = query.querierZone();
     int inZone = 0;
     if (zone != null) {
       for (int i = 0; i < n; i++) {
@@ -29,31 +28,29 @@ final class ZoneAwarePolicy implements LoadBalancingPolicy {
       }
     }
     if (inZone == 0 || inZone == n) {
-      candidates.addRotated(out, 0, n, turn, limit);
-      return out;
+      return candidates.addRotated(out, 0, 0, n, turn, limit);
     }
-    addRotated(out, all, zone, true, inZone, turn, limit);
-    addRotated(out, all, zone, false, n - inZone, turn, limit);
-    return out;
+    int count = addRotated(out, 0, all, zone, true, inZone, turn, limit);
+    return addRotated(out, count, all, zone, false, n - inZone, turn, limit);
   }
 
-  /** Appends the {@code count} endpoints whose zone is (or is not) {@code zone}, rotated by {@code turn}. */
-  private static void addRotated(List<Endpoint> out, List<Endpoint> all, String zone, boolean in, int count,
+  /** Appends the positions of the {@code of} endpoints whose zone is (or is not) {@code zone}, rotated by {@code turn}. */
+  private static int addRotated(int[] out, int count, List<Endpoint> all, String zone, boolean in, int of,
       int turn, int limit) {
-    int skip = Math.floorMod(turn, count);
+    int skip = Math.floorMod(turn, of);
     for (int pass = 0; pass < 2; pass++) {
       int seen = 0;
-      for (int i = 0, n = all.size(); i < n && out.size() < limit; i++) {
-        Endpoint e = all.get(i);
-        if (zone.equals(e.zone()) != in) {
+      for (int i = 0, n = all.size(); i < n && count < limit; i++) {
+        if (zone.equals(all.get(i).zone()) != in) {
           continue;
         }
         // first pass: the ones from the rotation point on; second pass: the ones before it
         if (pass == 0 ? seen >= skip : seen < skip) {
-          out.add(e);
+          out[count++] = i;
         }
         seen++;
       }
     }
+    return count;
   }
 }

@@ -1,0 +1,326 @@
+package io.meshdns.server;
+
+import io.meshdns.discovery.Endpoint;
+import io.meshdns.discovery.GlobalService;
+import io.meshdns.loadbalancer.EndpointOrder;
+import io.meshdns.loadbalancer.EndpointSelector;
+import io.meshdns.loadbalancer.QueryContext;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.xbill.DNS.AAAARecord;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Header;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Opcode;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.SRVRecord;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.TXTRecord;
+import org.xbill.DNS.Type;
+
+/**
+ * Compiles the answer to one parsed query from a {@link ZoneIndex} (the mesh snapshot's names) and the
+ * load balancer's per-service orders: what the answer contains for every later query of the same
+ * question, querier and size class, and how long it stays right. Runs on the query path only when the
+ * store has no current answer; it allocates, the written answers do not.
+ */
+final class AnswerCompiler {
+  /** RFC 1035: the most a DNS message over UDP may carry without EDNS. */
+  static final int CLASSIC_UDP_SIZE = 512;
+  /** The EDNS buffer size meshdns offers and honours at most (DNS Flag Day 2020). */
+  static final int EDNS_UDP_SIZE = 1232;
+  static final int TCP_MAX = 65535;
+
+  private final ZoneSettings settings;
+  private final EndpointSelector selector;
+  private final ServerConfig.Chaos chaos;
+
+  AnswerCompiler(ZoneSettings settings, EndpointSelector selector, ServerConfig.Chaos chaos) {
+    this.settings = settings;
+    this.selector = selector;
+    this.chaos = chaos;
+  }
+
+  /** The most bytes an answer may have: 64 KiB over TCP, else the client's EDNS size (512 without EDNS). */
+  static int sizeLimit(boolean tcp, int ednsPayload) {
+    if (tcp) {
+      return TCP_MAX;
+    }
+    return ednsPayload < 0 ? CLASSIC_UDP_SIZE : Math.max(CLASSIC_UDP_SIZE, Math.min(ednsPayload, EDNS_UDP_SIZE));
+  }
+
+  /**
+   * The answer to {@code query}, or {@code null} when the packet is to be dropped (a response sent to us).
+   *
+   * @param context who asks (the querier's cluster and zone decide load-balanced answers)
+   */
+  CompiledAnswer compile(Message query, QueryContext context, boolean tcp, ZoneIndex index) {
+    Header qh = query.getHeader();
+    if (qh.getFlag(Flags.QR)) {
+      return null; // a response sent to us: answering could start a loop
+    }
+    Message response = newResponse(query);
+    Header rh = response.getHeader();
+    OPTRecord opt = query.getOPT();
+    int limit = sizeLimit(tcp, opt == null ? -1 : opt.getPayloadSize());
+    if (opt != null) {
+      if (opt.getVersion() > 0) {
+        // RFC 6891 6.1.3: only version 0 exists; the upper 8 bits of BADVERS go in the OPT record.
+        rh.setRcode(Rcode.BADVERS & 0xF);
+        response.addRecord(new OPTRecord(EDNS_UDP_SIZE, Rcode.BADVERS >>> 4, 0), Section.ADDITIONAL);
+        return CompiledAnswer.fixed(response.toWire(limit), index, null);
+      }
+      response.addRecord(new OPTRecord(EDNS_UDP_SIZE, 0, 0), Section.ADDITIONAL);
+    }
+    if (qh.getOpcode() != Opcode.QUERY) {
+      rh.setRcode(Rcode.NOTIMP);
+      return CompiledAnswer.fixed(response.toWire(limit), index, null);
+    }
+    if (qh.getCount(Section.QUESTION) != 1 || query.getQuestion() == null) {
+      rh.setRcode(Rcode.FORMERR);
+      return CompiledAnswer.fixed(response.toWire(limit), index, null);
+    }
+    Record question = query.getQuestion();
+    response.addRecord(question, Section.QUESTION);
+    return answer(question, context, response, limit, index);
+  }
+
+  static Message newResponse(Message query) {
+    Header qh = query.getHeader();
+    Message response = new Message(qh.getID());
+    Header rh = response.getHeader();
+    rh.setFlag(Flags.QR);
+    rh.setOpcode(qh.getOpcode());
+    if (qh.getFlag(Flags.RD)) {
+      rh.setFlag(Flags.RD);
+    }
+    return response;
+  }
+
+  private CompiledAnswer answer(Record question, QueryContext context, Message response, int limit, ZoneIndex index) {
+    Header rh = response.getHeader();
+    Name qname = question.getName();
+    int qtype = question.getType();
+    if (question.getDClass() == DClass.CH) {
+      chaos(qname, qtype, response);
+      return CompiledAnswer.fixed(response.toWire(limit), index, null);
+    }
+    ZoneIndex.Zone zone = question.getDClass() == DClass.IN || question.getDClass() == DClass.ANY
+        ? index.zoneOf(qname) : null;
+    if (zone == null) {
+      rh.setRcode(Rcode.REFUSED); // not authoritative, and no recursion
+      return CompiledAnswer.fixed(response.toWire(limit), index, null);
+    }
+    if (qtype == Type.AXFR || qtype == Type.IXFR) {
+      // Zone transfers go over TCP only (RFC 5936 4.2), through ZoneTransfer.
+      rh.setRcode(qtype == Type.IXFR ? Rcode.NOTIMP : Rcode.REFUSED);
+      return CompiledAnswer.fixed(response.toWire(limit), index, null);
+    }
+    rh.setFlag(Flags.AA);
+    if (qname.equals(zone.origin())) {
+      switch (qtype) {
+        case Type.SOA, Type.ANY -> response.addRecord(zone.soa().withName(qname), Section.ANSWER);
+        case Type.NS -> {
+          response.addRecord(zone.ns().withName(qname), Section.ANSWER);
+          glue(index, response);
+        }
+        default -> nodata(zone, response);
+      }
+      return CompiledAnswer.fixed(response.toWire(limit), index, null);
+    }
+    ZoneIndex.Node node = index.node(qname);
+    if (node == null) {
+      rh.setRcode(Rcode.NXDOMAIN);
+      response.addRecord(zone.soa(), Section.AUTHORITY);
+      return CompiledAnswer.fixed(response.toWire(limit), index, null);
+    }
+    Lifetime lifetime = index.serviceLifetime(qname);
+    boolean addressQuery = qtype == Type.A || qtype == Type.AAAA || qtype == Type.ANY;
+    if (node instanceof ZoneIndex.ServiceNode s && addressQuery) {
+      // MCS: a querier whose cluster imports the service with ClusterSetIPs gets those (its dataplane
+      // spreads them over every cluster's backends), whether or not any pod is ready.
+      List<InetAddress> clusterSetIps = s.headless() ? List.of() : s.service().clusterSetIps(context.querierCluster());
+      if (!clusterSetIps.isEmpty()) {
+        for (InetAddress ip : clusterSetIps) {
+          if ((ip instanceof Inet4Address) == (qtype != Type.AAAA)) {
+            response.addRecord(address(qname, ip), Section.ANSWER);
+          }
+        }
+        return fixedOrNodata(zone, response, limit, index, lifetime);
+      }
+      return addresses(s.service(), qname, qtype, response, limit, zone, index, lifetime);
+    }
+    if (node instanceof ZoneIndex.ClusterNode c && addressQuery) {
+      return addresses(c.service(), qname, qtype, response, limit, zone, index, lifetime);
+    }
+    if (node instanceof ZoneIndex.EndpointSrvNode srv && (qtype == Type.SRV || qtype == Type.ANY)) {
+      endpointSrv(srv, qname, context, response);
+      if (response.getSection(Section.ANSWER).isEmpty()) {
+        return fixedOrNodata(zone, response, limit, index, null);
+      }
+      // Chosen per query, additional section included: compiled again for every query, never stored.
+      return CompiledAnswer.once(response.toWire(limit));
+    }
+    if (node instanceof ZoneIndex.RecordsNode r) {
+      records(r, qname, qtype, response);
+    }
+    return fixedOrNodata(zone, response, limit, index, lifetime);
+  }
+
+  /**
+   * The answer as built; NODATA (with the SOA, so tied to this index's serial) when it has no record.
+   */
+  private static CompiledAnswer fixedOrNodata(ZoneIndex.Zone zone, Message response, int limit, ZoneIndex index,
+      Lifetime lifetime) {
+    if (response.getSection(Section.ANSWER).isEmpty()) {
+      nodata(zone, response);
+      return CompiledAnswer.fixed(response.toWire(limit), index, null);
+    }
+    return CompiledAnswer.fixed(response.toWire(limit), index, lifetime);
+  }
+
+  /**
+   * A/AAAA of a service: every candidate's record encoded once, as a block the writer picks per query.
+   * ANY gets the A set only (RFC 8482: a minimal answer is enough).
+   */
+  private CompiledAnswer addresses(GlobalService service, Name qname, int qtype, Message response, int limit,
+      ZoneIndex.Zone zone, ZoneIndex index, Lifetime lifetime) {
+    boolean ipv6 = qtype == Type.AAAA;
+    EndpointOrder order = selector.addresses(service, ipv6);
+    List<Endpoint> candidates = order.candidates();
+    if (candidates.isEmpty()) {
+      nodata(zone, response);
+      return CompiledAnswer.fixed(response.toWire(limit), index, null);
+    }
+    byte[] head = response.toWire(TCP_MAX); // header, question, then the OPT record if any
+    int blocksAt = Header.LENGTH + qname.length() + 4;
+    int blockSize = ipv6 ? 28 : 16;
+    byte[] wire = new byte[head.length + candidates.size() * blockSize];
+    System.arraycopy(head, 0, wire, 0, blocksAt);
+    int at = blocksAt;
+    for (Endpoint e : candidates) {
+      at = block(wire, at, ipv6 ? Type.AAAA : Type.A, settings.ttl(), e.address().getAddress());
+    }
+    System.arraycopy(head, blocksAt, wire, at, head.length - blocksAt);
+    return CompiledAnswer.balanced(wire, blocksAt, blockSize, order, limit, lifetime);
+  }
+
+  /** One address record whose owner is the question (a pointer to offset 12). */
+  private static int block(byte[] wire, int at, int type, long ttl, byte[] address) {
+    wire[at++] = (byte) 0xC0;
+    wire[at++] = (byte) Header.LENGTH;
+    wire[at++] = (byte) (type >>> 8);
+    wire[at++] = (byte) type;
+    wire[at++] = 0;
+    wire[at++] = (byte) DClass.IN;
+    wire[at++] = (byte) (ttl >>> 24);
+    wire[at++] = (byte) (ttl >>> 16);
+    wire[at++] = (byte) (ttl >>> 8);
+    wire[at++] = (byte) ttl;
+    wire[at++] = 0;
+    wire[at++] = (byte) address.length;
+    System.arraycopy(address, 0, wire, at, address.length);
+    return at + address.length;
+  }
+
+  /**
+   * SRV of a headless service: the endpoints chosen as for A (policy, rotation, cap), each with the port
+   * its own EndpointSlice gives for the Service port; an endpoint without that port gets no record (a
+   * port is never guessed). Targets' addresses go in the additional section, which is dropped first
+   * when the answer does not fit.
+   */
+  private void endpointSrv(ZoneIndex.EndpointSrvNode node, Name qname, QueryContext context, Message response) {
+    List<Endpoint> chosen = selector.selectAnyFamily(node.service(), context);
+    List<SRVRecord> records = srvRecords(node, qname, chosen, settings.ttl());
+    int weight = Math.max(1, 100 / Math.max(1, records.size()));
+    for (SRVRecord r : records) {
+      response.addRecord(new SRVRecord(qname, DClass.IN, settings.ttl(), 0, weight, r.getPort(), r.getTarget()),
+          Section.ANSWER);
+    }
+    for (Endpoint e : chosen) {
+      if (e.port(node.port().name(), node.port().protocol()) >= 0) {
+        response.addRecord(address(ZoneIndex.endpointName(e, node.serviceName()), e.address()), Section.ADDITIONAL);
+      }
+    }
+  }
+
+  /** One SRV record per distinct (target, port) among {@code endpoints}, in their order. */
+  static List<SRVRecord> srvRecords(ZoneIndex.EndpointSrvNode node, Name owner, List<Endpoint> endpoints, long ttl) {
+    List<SRVRecord> out = new ArrayList<>();
+    Set<String> seen = new HashSet<>();
+    for (Endpoint e : endpoints) {
+      int port = e.port(node.port().name(), node.port().protocol());
+      if (port < 0) {
+        continue;
+      }
+      Name target = ZoneIndex.endpointName(e, node.serviceName());
+      // A dual-stack pod with a hostname is one target with two addresses: one record.
+      if (seen.add(port + " " + target)) {
+        out.add(new SRVRecord(owner, DClass.IN, ttl, 0, 100, port, target));
+      }
+    }
+    return out;
+  }
+
+  private static void records(ZoneIndex.RecordsNode node, Name qname, int qtype, Message response) {
+    boolean added = false;
+    for (Record r : node.records()) {
+      if (qtype == r.getType() || qtype == Type.ANY) {
+        response.addRecord(r.withName(qname), Section.ANSWER);
+        added = true;
+      }
+    }
+    if (added) {
+      for (Record r : node.additional()) {
+        response.addRecord(r, Section.ADDITIONAL);
+      }
+    }
+  }
+
+  private void glue(ZoneIndex index, Message response) {
+    if (index.node(settings.nsName()) instanceof ZoneIndex.RecordsNode glue) {
+      for (Record r : glue.records()) {
+        response.addRecord(r, Section.ADDITIONAL);
+      }
+    }
+  }
+
+  /** CH-class TXT {@code version.bind}/{@code id.server}: answered only when configured. */
+  private void chaos(Name qname, int qtype, Message response) {
+    String name = qname.toString(true).toLowerCase(Locale.ROOT);
+    String value = switch (name) {
+      case "version.bind", "version.server" -> chaos.version();
+      case "id.server", "hostname.bind" -> chaos.id();
+      default -> null;
+    };
+    if (value == null) {
+      response.getHeader().setRcode(Rcode.REFUSED);
+      return;
+    }
+    response.getHeader().setFlag(Flags.AA);
+    if (qtype == Type.TXT || qtype == Type.ANY) {
+      response.addRecord(new TXTRecord(qname, DClass.CH, 0, value), Section.ANSWER);
+    }
+  }
+
+  Record address(Name owner, InetAddress address) {
+    return address instanceof Inet4Address
+        ? new ARecord(owner, DClass.IN, settings.ttl(), address)
+        : new AAAARecord(owner, DClass.IN, settings.ttl(), address);
+  }
+
+  /** NOERROR with an empty answer: the name exists, not with this type (RFC 2308 NODATA). */
+  private static void nodata(ZoneIndex.Zone zone, Message response) {
+    response.addRecord(zone.soa(), Section.AUTHORITY);
+  }
+}
