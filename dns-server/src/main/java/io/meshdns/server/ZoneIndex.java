@@ -36,7 +36,7 @@ import org.xbill.DNS.TextParseException;
  * thread, then only read. dnsjava's {@link Name} compares and hashes case-insensitively, so a lookup is a
  * few hash probes whatever the query's case.
  *
- * <p>The forward zone holds the names of the MCS DNS specification plus what DESIGN.md adds; the reverse
+ * <p>The forward zone holds the names of the MCS DNS specification plus what docs/architecture.md adds; the reverse
  * zones (from config) hold PTRs for the endpoint addresses the mesh knows. Names that exist only because
  * names below them do are empty non-terminals (NODATA, not NXDOMAIN).
  *
