@@ -142,11 +142,11 @@ public record AnswerCaching(int cacheTtl, int denialTtl, boolean shuffle, String
     String who = "Each CoreDNS replica (each node's cache with NodeLocal DNSCache)";
     if (cacheTtl > 0) {
       out.add(who + " reuses an answer for up to " + seconds(cacheTtl) + " (meshdns's TTL caps it) and an NXDOMAIN"
-          + " or NODATA for up to " + seconds(denialTtl) + ", so a service that appears answers within "
-          + seconds(denialTtl) + " and one that goes answers no more within " + seconds(cacheTtl) + ".");
+          + " or NODATA for up to " + seconds(denialTtl) + " (its SOA minimum), so a new service answers within "
+          + seconds(denialTtl) + ", and a new or removed endpoint shows within " + seconds(cacheTtl) + ".");
     } else {
       out.add("CoreDNS caches nothing for these zones: every lookup of every pod reaches meshdns (more load on"
-          + " meshdns, one round trip more per lookup)" + (encodedAnswerReuse == null ? "."
+          + " meshdns, one more round trip per lookup)" + (encodedAnswerReuse == null ? "."
           : "; meshdns itself reuses an encoded answer for dns.cache (" + encodedAnswerReuse + ") per querier"
               + " cluster, so its order changes at most that often" + (isZero(encodedAnswerReuse) ? "" : " (dns.cache:"
               + " 0s for a new order on every query)") + "."));

@@ -98,7 +98,7 @@ class AnswerCachingTest {
     String view = String.join("\n", AnswerCaching.of("local-first", 5, 5, null, null, false).podView("1s"));
 
     assertThat(view).contains("reuses an answer for up to 5 s", "NODATA for up to 5 s",
-        "a service that appears answers within 5 s", "new random order on each lookup",
+        "a new service answers within 5 s", "a new or removed endpoint shows within 5 s", "new random order on each lookup",
         "during failover the shuffle makes any other cluster's endpoint first",
         "services with their own meshdns.io/lb-policy are shuffled too");
   }
