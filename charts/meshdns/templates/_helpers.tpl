@@ -133,6 +133,9 @@ empty values are left out so meshdns's own defaults apply.
 {{- if $ic.sourceCidrs }}
 {{- $_ := set $entry "sourceCidrs" $ic.sourceCidrs }}
 {{- end }}
+{{- if $ic.reverseZones }}
+{{- $_ := set $entry "reverseZones" $ic.reverseZones }}
+{{- end }}
 {{- $clusters = append $clusters $entry }}
 {{- end }}
 {{- range .Values.clusters }}
@@ -152,6 +155,9 @@ empty values are left out so meshdns's own defaults apply.
 {{- end }}
 {{- if .sourceCidrs }}
 {{- $_ := set $entry "sourceCidrs" .sourceCidrs }}
+{{- end }}
+{{- if .reverseZones }}
+{{- $_ := set $entry "reverseZones" .reverseZones }}
 {{- end }}
 {{- $clusters = append $clusters $entry }}
 {{- end }}

@@ -55,7 +55,7 @@ class ThreeClustersTest {
     assertThat(config.ttl()).isEqualTo(10);
     assertThat(config.staleAfter()).isEqualTo("10m");
     assertThat(config.exportAll()).isTrue();
-    assertThat(config.reverseZones()).containsExactly("10.0.0.0/8");
+    assertThat(config.reverseZones()).containsExactly("192.168.0.0/16");
     assertThat(config.nameserver().name()).isEqualTo("ns1.mesh.example.org");
     assertThat(config.nameserver().addresses()).containsExactly("192.0.2.53");
     assertThat(config.axfr().allow()).containsExactly("192.0.2.0/24");
@@ -74,6 +74,18 @@ class ThreeClustersTest {
             tuple("hub", true, null, List.of("pod"), 2, 0, List.of("10.10.0.0/16")),
             tuple("east", false, "east-reader", List.of("pod", "clusterIP"), 1, 1, List.of("10.20.0.0/16", "fd00:20::/64")),
             tuple("west", false, null, List.of("loadBalancer"), 1, 2, List.of()));
+  }
+
+  @Test
+  void eachClustersReverseNetworksReachTheConfigAndOnlyTheOtherClustersDelegateThem(@TempDir Path tmp) {
+    ServerConfig config = chart.loadConfig(tmp.resolve("etc/meshdns/config/config.yaml"));
+
+    assertThat(config.clusters()).extracting(ServerConfig.Cluster::id, ServerConfig.Cluster::reverseZones)
+        .containsExactly(tuple("hub", List.of("10.10.0.0/16", "10.96.0.0/16")),
+            tuple("east", List.of("10.20.0.0/16", "fd00:20::/64")), tuple("west", List.of()));
+    assertThat(config.reverseZonesDelegatedBy("hub")).containsExactly("192.168.0.0/16", "10.20.0.0/16", "fd00:20::/64");
+    assertThat(config.reverseZonesDelegatedBy("west"))
+        .containsExactly("192.168.0.0/16", "10.10.0.0/16", "10.96.0.0/16", "10.20.0.0/16", "fd00:20::/64");
   }
 
   @Test

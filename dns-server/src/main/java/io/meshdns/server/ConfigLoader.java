@@ -65,7 +65,9 @@ public final class ConfigLoader {
     Throwable cause = e.getCause();
     if (cause instanceof InvalidValue invalid) {
       // The value type named the key inside its object; the path names the object.
-      if (segments.isEmpty() || !invalid.key.equals(segments.get(segments.size() - 1))) {
+      if (invalid.path != null) {
+        segments.addAll(invalid.path);
+      } else if (segments.isEmpty() || !invalid.key.equals(segments.get(segments.size() - 1))) {
         segments.add(invalid.key);
       }
       message = invalid.getMessage();

@@ -2,6 +2,7 @@ package io.meshdns.server;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.meshdns.coredns.AnswerCaching;
 import io.meshdns.coredns.ConfigMapChange;
 import io.meshdns.coredns.Corefile;
 import io.meshdns.coredns.CorefileException;
@@ -46,6 +47,9 @@ import picocli.CommandLine.Option;
         "",
         "With --corefile FILE: prints FILE with the meshdns block put in (or, with --remove, taken out); no "
             + "cluster is needed.",
+        "",
+        "What a pod will observe with the chosen --cache and --loadbalance (how long an answer is reused, whether "
+            + "its order rotates) is printed on stderr; stdout carries only the block, Corefile, YAML or diff.",
         "",
         "Exit codes: 0 done, 1 a cluster failed (unreachable, forbidden, conflicts), 2 bad input."})
 final class CorednsConfigCommand implements Callable<Integer> {
@@ -92,11 +96,14 @@ final class CorednsConfigCommand implements Callable<Integer> {
   @Option(names = "--zone", paramLabel = "ZONE", description = "The global zone (default: the config's, else clusterset.local).")
   String zone;
 
-  @Option(names = "--reverse-zone", split = ",", paramLabel = "CIDR", description = "Networks whose reverse zones go to meshdns too (default: the config's).")
+  @Option(names = "--reverse-zone", split = ",", paramLabel = "CIDR", description = "Networks whose reverse zones go to meshdns too (default: the config's top-level reverseZones and the other clusters' clusters[].reverseZones).")
   List<String> reverseZones;
 
-  @Option(names = "--ttl", paramLabel = "SECONDS", description = "TTL of CoreDNS's cache (default: the config's ttl, else 5).")
-  Integer ttl;
+  @Option(names = {"--cache", "--ttl"}, paramLabel = "SECONDS", description = "Longest time CoreDNS reuses an answer: at most meshdns's ttl (the default); 0 = no cache, every query reaches meshdns.")
+  Integer cache;
+
+  @Option(names = "--loadbalance", paramLabel = "auto|on|off", defaultValue = "auto", description = "CoreDNS shuffles every answer (loadbalance round_robin): auto = unless the policy's order means something (weighted; zone-aware with loadBalancing.zones). Default: ${DEFAULT-VALUE}.")
+  String loadbalance;
 
   @Option(names = "--policy", paramLabel = "POLICY", description = "forward policy: random, round_robin, sequential (default).")
   String policy;
@@ -133,7 +140,7 @@ final class CorednsConfigCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     try {
-      int code = corefile != null ? fileMode(out) : clusterMode(out, err);
+      int code = corefile != null ? fileMode(out, err) : clusterMode(out, err);
       out.flush();
       return code;
     } catch (CorefileException | IllegalArgumentException | ConfigException e) {
@@ -144,7 +151,7 @@ final class CorednsConfigCommand implements Callable<Integer> {
     }
   }
 
-  private int fileMode(PrintWriter out) {
+  private int fileMode(PrintWriter out, PrintWriter err) {
     if (apply || rollback) {
       throw new IllegalArgumentException("--apply and --rollback write to clusters; with --corefile the result is"
           + " printed (use --dry-run for a diff)");
@@ -170,6 +177,7 @@ final class CorednsConfigCommand implements Callable<Integer> {
       result = parsed.withoutMeshdnsBlock();
     } else {
       MeshdnsStanza stanza = stanza(cfg, id, addressesFromFlagsOrConfig(cfg, id));
+      printPodView(err, cfg, stanza.caching(), false);
       if (nodeLocal) {
         stanza = stanza.withBind(bindFor(parsed));
       }
@@ -214,6 +222,9 @@ final class CorednsConfigCommand implements Callable<Integer> {
     CorednsConfigMaps.Target where = target();
     if (remove && !apply && !dryRun && output == null) {
       throw new IllegalArgumentException("--remove goes with --apply, --dry-run or --output yaml (or --corefile)");
+    }
+    if (!remove && !rollback) {
+      printPodView(err, cfg, caching(cfg), where == CorednsConfigMaps.Target.KUBE_DNS);
     }
     KubernetesClient hub = null;
     int done = 0;
@@ -341,9 +352,42 @@ final class CorednsConfigCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--prefer-udp and --force-tcp exclude each other");
     }
     return new MeshdnsStanza(ClusterId.of(id), zone != null ? zone : cfg.zone(),
-        reverseZones != null ? reverseZones : cfg.reverseZones(), addresses, ttl != null ? ttl : cfg.ttl(),
+        reverseZones != null ? reverseZones : cfg.reverseZonesDelegatedBy(id), addresses, caching(cfg),
         cfg.loadBalancing().ednsClusterOption(), new ForwardOptions(policy, healthCheck, maxFails, expire, transport),
         List.of());
+  }
+
+  private AnswerCaching caching(ServerConfig cfg) {
+    Boolean shuffle = switch (loadbalance.toLowerCase(Locale.ROOT)) {
+      case "auto" -> null;
+      case "on" -> true;
+      case "off" -> false;
+      default -> throw new IllegalArgumentException("--loadbalance must be auto, on or off; was '" + loadbalance + "'");
+    };
+    try {
+      // meshdns's SOA minimum, the TTL of its negative answers, is its ttl (ZoneIndex)
+      return AnswerCaching.of(cfg.loadBalancing().policy(), cfg.ttl(), cfg.ttl(), cache, shuffle,
+          !cfg.loadBalancing().zones().isEmpty());
+    } catch (IllegalArgumentException e) {
+      throw cache == null ? e : new IllegalArgumentException("--cache " + cache + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * What a pod will observe with these settings, on stderr so that stdout stays the block, Corefile, YAML or
+   * diff a script consumes.
+   */
+  private void printPodView(PrintWriter err, ServerConfig cfg, AnswerCaching caching, boolean kubeDns) {
+    err.printf("coredns-config: what a pod will observe (policy %s, ttl %d s, cache %d s, loadbalance %s%s):%n",
+        caching.policy(), cfg.ttl(), caching.cacheTtl(), caching.shuffle() ? "on" : "off",
+        loadbalance.equalsIgnoreCase("auto") ? " by policy" : " by --loadbalance");
+    if (kubeDns) {
+      err.printf("  - kube-dns's stubDomains cannot set caching or order: its dnsmasq caches answers up to their TTL"
+          + " (%d s) and orders them itself.%n", cfg.ttl());
+    } else {
+      caching.podView(cfg.dns().cache()).forEach(line -> err.println("  - " + line));
+    }
+    err.flush();
   }
 
   private ClusterSpec hubSpec(ServerConfig cfg, Path dir) {

@@ -69,6 +69,7 @@ public record ServerConfig(
         throw new InvalidValue("clusters", "cluster id '" + c.id() + "' appears twice");
       }
     }
+    checkReverseNetworksDisjoint(reverseZones, clusters);
     coredns = coredns == null ? new Coredns(null, null, null) : coredns;
     for (String id : coredns.forwardTo().keySet()) {
       if (!ids.contains(id)) {
@@ -229,7 +230,7 @@ public record ServerConfig(
    */
   public record Cluster(String id, String kubeconfig, String context, Boolean inCluster,
       @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> reachability,
-      Integer weight, Integer priority, List<String> sourceCidrs) {
+      Integer weight, Integer priority, List<String> sourceCidrs, List<String> reverseZones) {
     public Cluster {
       if (id == null) {
         throw new InvalidValue("id", "is required");
@@ -253,6 +254,10 @@ public record ServerConfig(
       sourceCidrs = sourceCidrs == null ? List.of() : List.copyOf(sourceCidrs);
       for (String cidr : sourceCidrs) {
         checkCidr("sourceCidrs", cidr);
+      }
+      reverseZones = reverseZones == null ? List.of() : List.copyOf(reverseZones);
+      for (String cidr : reverseZones) {
+        checkCidr("reverseZones", cidr);
       }
     }
 
@@ -286,6 +291,63 @@ public record ServerConfig(
       }
       return List.copyOf(kinds);
     }
+  }
+
+  /**
+   * Every network meshdns answers PTRs for: the top-level {@code reverseZones} (networks of no one cluster)
+   * and each cluster's own ({@code clusters[].reverseZones}, its pod and service networks).
+   */
+  public List<String> allReverseZones() {
+    List<String> all = new ArrayList<>(reverseZones);
+    clusters.forEach(c -> all.addAll(c.reverseZones()));
+    return List.copyOf(all);
+  }
+
+  /**
+   * The networks whose reverse zones the CoreDNS of cluster {@code id} delegates to meshdns: the top-level
+   * ones and the other clusters', never its own, so that its {@code kubernetes} plugin keeps answering its
+   * own PTRs. A cluster not in the config delegates them all.
+   */
+  public List<String> reverseZonesDelegatedBy(String id) {
+    List<String> delegated = new ArrayList<>(reverseZones);
+    clusters.stream().filter(c -> !c.id().equals(id)).forEach(c -> delegated.addAll(c.reverseZones()));
+    return List.copyOf(delegated);
+  }
+
+  /**
+   * A network belongs to one cluster or to none: two clusters' networks, or a cluster's and a top-level one,
+   * must not overlap, or the CoreDNS of the cluster owning one would delegate part of its own PTRs (the
+   * more specific reverse zone wins in CoreDNS) and meshdns could not tell whose address it is. Overlaps
+   * within one list are harmless and allowed.
+   */
+  private static void checkReverseNetworksDisjoint(List<String> shared, List<Cluster> clusters) {
+    record Owned(String cidrText, Cidr cidr, String key, int cluster) {}
+    List<Owned> all = new ArrayList<>();
+    shared.forEach(c -> all.add(new Owned(c, checkCidr("reverseZones", c), "reverseZones", -1)));
+    for (int i = 0; i < clusters.size(); i++) {
+      for (String c : clusters.get(i).reverseZones()) {
+        all.add(new Owned(c, checkCidr("reverseZones", c), "clusters[" + i + "].reverseZones", i));
+      }
+    }
+    for (int b = 0; b < all.size(); b++) {
+      for (int a = 0; a < b; a++) {
+        Owned first = all.get(a);
+        Owned second = all.get(b);
+        if (first.cluster() != second.cluster() && overlap(first.cidr(), second.cidr())) {
+          String owner = first.cluster() < 0 ? "the top-level reverseZones (no cluster's)"
+              : "cluster " + clusters.get(first.cluster()).id() + " (" + first.key() + ")";
+          List<Object> path = second.cluster() < 0 ? List.of("reverseZones")
+              : List.of("clusters", second.cluster(), "reverseZones");
+          throw new InvalidValue(path, second.cidrText() + " overlaps " + first.cidrText() + " of " + owner
+              + ": a network belongs to one cluster, or to none (top-level reverseZones); split it so that"
+              + " no cluster's CoreDNS delegates its own PTRs");
+        }
+      }
+    }
+  }
+
+  private static boolean overlap(Cidr a, Cidr b) {
+    return a.network().length == b.network().length && (a.contains(b.network()) || b.contains(a.network()));
   }
 
   public Duration staleAfterDuration() {

@@ -36,7 +36,7 @@ record ZoneSettings(
         throw new IllegalStateException(e); // 4 or 16 bytes are always an address
       }
     }
-    List<Cidr> networks = config.reverseZones().stream().map(c -> ServerConfig.checkCidr("reverseZones", c)).toList();
+    List<Cidr> networks = config.allReverseZones().stream().map(c -> ServerConfig.checkCidr("reverseZones", c)).toList();
     List<Name> zones = networks.stream().map(ZoneSettings::reverseZone).distinct().toList();
     return new ZoneSettings(origin, config.ttl(), ns, ZoneIndex.child("hostmaster", origin), List.copyOf(glue),
         networks, zones, config.clusterScopedNames());

@@ -157,4 +157,75 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(file))
         .hasMessageContaining("key clusters[0].sourceCidrs: '10.0.0.0/33' has a prefix length out of range");
   }
+
+  @Test
+  void eachClusterMayNameItsOwnReverseNetworks() throws Exception {
+    Path file = write("""
+        reverseZones: [192.168.0.0/16]
+        clusters:
+          - {id: east, reverseZones: [10.10.0.0/16, 10.96.0.0/16]}
+          - {id: west, reverseZones: ["fd00:20::/32"]}
+          - {id: north}
+        """);
+
+    ServerConfig config = ConfigLoader.load(file);
+
+    assertThat(config.allReverseZones()).containsExactly("192.168.0.0/16", "10.10.0.0/16", "10.96.0.0/16", "fd00:20::/32");
+    assertThat(config.reverseZonesDelegatedBy("east")).containsExactly("192.168.0.0/16", "fd00:20::/32");
+    assertThat(config.reverseZonesDelegatedBy("west")).containsExactly("192.168.0.0/16", "10.10.0.0/16", "10.96.0.0/16");
+    assertThat(config.reverseZonesDelegatedBy("north")).containsExactlyElementsOf(config.allReverseZones());
+  }
+
+  @Test
+  void meshdnsAnswersPtrsForEveryClustersReverseNetworksToo() throws Exception {
+    Path file = write("reverseZones: [192.168.0.0/16]\nclusters:\n  - {id: east, reverseZones: [10.10.0.0/16]}\n");
+
+    ZoneSettings settings = ZoneSettings.of(ConfigLoader.load(file));
+
+    assertThat(settings.reverseZones()).extracting(Object::toString)
+        .containsExactly("168.192.in-addr.arpa.", "10.10.in-addr.arpa.");
+  }
+
+  @Test
+  void twoClustersReverseNetworksMustNotOverlap() throws Exception {
+    Path file = write("""
+        clusters:
+          - id: east
+            reverseZones: [10.0.0.0/8]
+          - id: west
+            reverseZones: [10.20.0.0/16]
+        """);
+
+    assertThatThrownBy(() -> ConfigLoader.load(file)).hasMessage("config " + file + ", line 5, key"
+        + " clusters[1].reverseZones: 10.20.0.0/16 overlaps 10.0.0.0/8 of cluster east (clusters[0].reverseZones): a"
+        + " network belongs to one cluster, or to none (top-level reverseZones); split it so that no cluster's CoreDNS"
+        + " delegates its own PTRs");
+  }
+
+  @Test
+  void aTopLevelReverseNetworkMustNotContainAClusters() throws Exception {
+    Path file = write("""
+        reverseZones: [10.0.0.0/8]
+        clusters:
+          - {id: east, reverseZones: [10.10.0.0/16]}
+        """);
+
+    assertThatThrownBy(() -> ConfigLoader.load(file)).hasMessageContaining(", line 3, key clusters[0].reverseZones:"
+        + " 10.10.0.0/16 overlaps 10.0.0.0/8 of the top-level reverseZones (no cluster's)");
+  }
+
+  @Test
+  void overlapsWithinOneClusterAreHarmless() throws Exception {
+    Path file = write("clusters:\n  - {id: east, reverseZones: [10.10.0.0/16, 10.10.1.0/24]}\n");
+
+    assertThat(ConfigLoader.load(file).allReverseZones()).containsExactly("10.10.0.0/16", "10.10.1.0/24");
+  }
+
+  @Test
+  void aClustersReverseNetworksMustBeCidrs() throws Exception {
+    Path file = write("clusters:\n  - id: east\n    reverseZones: [10.10.0.0/40]\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .hasMessageContaining("line 3, key clusters[0].reverseZones: '10.10.0.0/40' has a prefix length out of range");
+  }
 }

@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -31,6 +32,9 @@ class CorednsConfigCommandTest {
           reload
       }
       """;
+
+  /** Configs and the expected output of {@code --print}; {@code -Dgolden.update=true} rewrites the outputs. */
+  static final Path GOLDEN = Path.of("src/test/resources/coredns-config");
 
   @TempDir
   Path dir;
@@ -106,7 +110,7 @@ class CorednsConfigCommandTest {
     run("--corefile", file("Corefile", KUBEADM).toString(), "--cluster", "east", "--forward-to", "10.8.0.10",
         "--dry-run");
 
-    assertThat(out.toString()).startsWith("--- a/Corefile\n+++ b/Corefile\n@@ -8,3 +8,15 @@\n")
+    assertThat(out.toString()).startsWith("--- a/Corefile\n+++ b/Corefile\n@@ -8,3 +8,21 @@\n")
         .contains("+clusterset.local:53 {\n");
   }
 
@@ -125,8 +129,9 @@ class CorednsConfigCommandTest {
     int code = run("--corefile", file("Corefile", KUBEADM).toString(), "--cluster", "east", "--config", config.toString());
 
     assertThat(code).isZero();
-    assertThat(out.toString()).contains("mesh.example:53 10.10.in-addr.arpa:53 {\n    errors\n    cache 10\n"
-        + "    rewrite edns0 local set 0xff15 east\n    forward . 10.8.0.10 {\n");
+    assertThat(out.toString()).contains("mesh.example:53 10.10.in-addr.arpa:53 {\n    errors\n")
+        .contains("    cache 10 {\n        denial 9984 10\n    }\n")
+        .contains("    loadbalance round_robin\n    rewrite edns0 local set 0xff15 east\n    forward . 10.8.0.10 {\n");
   }
 
   @Test
@@ -301,5 +306,118 @@ class CorednsConfigCommandTest {
 
     assertThat(out.toString()).contains("set 0xff14 east\n    forward . 10.96.7.7 {")
         .contains("set 0xff14 west\n    forward . 192.0.2.53 {");
+  }
+
+  private void assertGolden(String name, String actual) throws Exception {
+    Path expected = GOLDEN.resolve(name);
+    if (Boolean.getBoolean("golden.update")) {
+      Files.writeString(expected, actual, StandardCharsets.UTF_8);
+    }
+    assertThat(actual).isEqualTo(Files.readString(expected, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void eachClusterDelegatesTheSharedAndTheOtherClustersReverseZonesButNotItsOwn() throws Exception {
+    int code = run("--config", GOLDEN.resolve("mesh.yaml").toString(), "--print");
+
+    assertThat(code).isZero();
+    assertThat(out.toString())
+        .contains("clusterset.local:53 168.192.in-addr.arpa:53 20.10.in-addr.arpa:53 97.10.in-addr.arpa:53 {\n"
+            + "    errors\n    # answers reused")
+        .contains("clusterset.local:53 168.192.in-addr.arpa:53 10.10.in-addr.arpa:53 96.10.in-addr.arpa:53 {\n"
+            + "    errors\n    # answers reused")
+        .contains("""
+            clusterset.local:53,
+                168.192.in-addr.arpa:53,
+                10.10.in-addr.arpa:53,
+                96.10.in-addr.arpa:53,
+                20.10.in-addr.arpa:53,
+                97.10.in-addr.arpa:53 {
+            """);
+    assertGolden("mesh.print", out.toString());
+  }
+
+  @Test
+  void theWeightedPolicysBlocksDoNotShuffleAndSayWhy() throws Exception {
+    int code = run("--config", GOLDEN.resolve("weighted.yaml").toString(), "--print");
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).doesNotContain("loadbalance round_robin")
+        .contains("    # no loadbalance: policy weighted puts the weighted draw first; one answer serves all pods\n");
+    assertGolden("weighted.print", out.toString());
+  }
+
+  @Test
+  void cacheZeroLeavesCorednsCacheOutSoEveryQueryReachesMeshdns() throws Exception {
+    int code = run("--config", GOLDEN.resolve("weighted.yaml").toString(), "--print", "--cluster", "east",
+        "--cache", "0");
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).doesNotContain("cache ").contains("    # no cache: every query reaches meshdns\n");
+    assertThat(err.toString()).contains("every lookup of every pod reaches meshdns");
+  }
+
+  @Test
+  void printsWhatAPodWillObserveOnStderrAndKeepsStdoutMachineClean() throws Exception {
+    Path corefile = file("Corefile", KUBEADM);
+
+    int code = run("--corefile", corefile.toString(), "--cluster", "east", "--forward-to", "10.8.0.10", "--output",
+        "yaml");
+
+    assertThat(code).isZero();
+    JsonNode doc = new ObjectMapper(new YAMLFactory()).readTree(out.toString());
+    assertThat(doc.at("/data/Corefile").asText()).startsWith(KUBEADM).contains("loadbalance round_robin");
+    assertThat(err.toString()).startsWith("coredns-config: what a pod will observe (policy local-first, ttl 5 s, cache"
+        + " 5 s, loadbalance on by policy):\n")
+        .contains("  - Each CoreDNS replica (each node's cache with NodeLocal DNSCache) reuses an answer for up to 5 s",
+            "  - The addresses of every answer, cached or not, come in a new random order on each lookup",
+            "  - The block is per zone, not per service");
+  }
+
+  @Test
+  void theWeightedPolicysPodViewSaysTheFirstAddressIsSharedForTheCacheTtl() throws Exception {
+    run("--config", GOLDEN.resolve("weighted.yaml").toString(), "--print", "--cluster", "east");
+
+    assertThat(err.toString()).contains("loadbalance off by policy",
+        "all pods behind one replica get the same first address for up to 5 s",
+        "--cache 0 for a draw per lookup");
+  }
+
+  @Test
+  void loadbalanceOnOrOffOverridesThePolicy() throws Exception {
+    Path config = GOLDEN.resolve("weighted.yaml");
+
+    assertThat(run("--config", config.toString(), "--print", "--cluster", "east", "--loadbalance", "on")).isZero();
+    assertThat(out.toString()).contains("as chosen with --loadbalance on", "    loadbalance round_robin\n");
+    assertThat(err.toString()).contains("loadbalance on by --loadbalance", "a weighted one loses its weighted first");
+  }
+
+  @Test
+  void aCacheLongerThanMeshdnsTtlIsRefusedWithExitTwo() throws Exception {
+    Path corefile = file("Corefile", KUBEADM);
+
+    int code = run("--corefile", corefile.toString(), "--cluster", "east", "--forward-to", "10.8.0.10", "--cache", "30");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString()).isEqualTo("meshdns: --cache 30: a cache TTL of 30 s is longer than meshdns's record TTL"
+        + " (5 s, config key ttl): pods would get answers meshdns no longer gives; use at most 5\n");
+  }
+
+  @Test
+  void anUnknownLoadbalanceChoiceIsRefusedWithExitTwo() throws Exception {
+    Path corefile = file("Corefile", KUBEADM);
+
+    assertThat(run("--corefile", corefile.toString(), "--cluster", "east", "--forward-to", "10.8.0.10",
+        "--loadbalance", "sometimes")).isEqualTo(2);
+    assertThat(err.toString()).isEqualTo("meshdns: --loadbalance must be auto, on or off; was 'sometimes'\n");
+  }
+
+  @Test
+  void removingTheBlockPrintsNoPodView() throws Exception {
+    Path corefile = file("Corefile", KUBEADM);
+
+    assertThat(run("--corefile", corefile.toString(), "--cluster", "east", "--remove")).isZero();
+    assertThat(err.toString()).isEmpty();
   }
 }

@@ -18,7 +18,12 @@ import java.util.regex.Pattern;
  * # meshdns:begin cluster=east ...
  * clusterset.local:53 10.10.in-addr.arpa:53 {
  *     errors
- *     cache 5
+ *     # answers reused at most 5 s, ...
+ *     cache 5 {
+ *         denial 9984 5
+ *     }
+ *     # policy local-first: the address order means nothing, ...
+ *     loadbalance round_robin
  *     rewrite edns0 local set 0xff14 east
  *     forward . 10.8.0.10 10.9.0.10 {
  *         policy sequential
@@ -29,17 +34,19 @@ import java.util.regex.Pattern;
  * </pre>
  *
  * The {@code rewrite} line adds an EDNS0 local option carrying the cluster id to every query, so meshdns
- * knows which cluster asks. The marker comments let a later run find and replace exactly this block.
+ * knows which cluster asks. {@link AnswerCaching} decides the {@code cache} and {@code loadbalance} lines. The
+ * marker comments let a later run find and replace exactly this block.
  *
  * @param zone the global zone, such as {@code clusterset.local}
- * @param reverseZones CIDRs of the mesh's pod and service networks; each becomes one or more reverse zones
+ * @param reverseZones CIDRs whose reverse zones this cluster delegates (the mesh's networks except its own); each
+ *     becomes one or more reverse zones
  * @param forwardTo meshdns addresses reachable from this cluster, nearest first ({@code ADDR} or {@code ADDR:PORT})
- * @param cacheTtl the {@code cache} plugin's TTL in seconds; 0 leaves caching out
+ * @param caching how long CoreDNS reuses answers and whether it shuffles them
  * @param ednsOption the EDNS0 option code meshdns reads the cluster id from (65300 = 0xff14)
  * @param bind addresses for a {@code bind} line (NodeLocal DNSCache listens only on its own addresses); empty for none
  */
 public record MeshdnsStanza(ClusterId cluster, String zone, List<String> reverseZones, List<String> forwardTo,
-    int cacheTtl, int ednsOption, ForwardOptions forward, List<String> bind) {
+    AnswerCaching caching, int ednsOption, ForwardOptions forward, List<String> bind) {
 
   static final String BEGIN = "# meshdns:begin";
   static final String END = "# meshdns:end";
@@ -63,9 +70,7 @@ public record MeshdnsStanza(ClusterId cluster, String zone, List<String> reverse
             + "' is not an IP address, IP:PORT or [IPv6]:PORT");
       }
     }
-    if (cacheTtl < 0 || cacheTtl > 86400) {
-      throw new IllegalArgumentException("cache TTL must be between 0 and 86400 seconds; was " + cacheTtl);
-    }
+    caching = caching == null ? AnswerCaching.defaults() : caching;
     if (ednsOption < 1 || ednsOption > 65535) {
       throw new IllegalArgumentException("EDNS0 option code must be 1-65535; was " + ednsOption);
     }
@@ -73,22 +78,29 @@ public record MeshdnsStanza(ClusterId cluster, String zone, List<String> reverse
     bind = List.copyOf(bind == null ? List.of() : bind);
   }
 
-  /** The stanza with the defaults: zone {@code clusterset.local}, cache 5 s, option 0xff14, sequential forwarding. */
+  /**
+   * The stanza with the defaults: zone {@code clusterset.local}, cache 5 s and shuffled answers (meshdns's
+   * TTL and default policy), option 0xff14, sequential forwarding.
+   */
   public static MeshdnsStanza of(String cluster, List<String> forwardTo) {
-    return new MeshdnsStanza(ClusterId.of(cluster), "clusterset.local", List.of(), forwardTo, 5, 65300, null, List.of());
+    return new MeshdnsStanza(ClusterId.of(cluster), "clusterset.local", List.of(), forwardTo, null, 65300, null, List.of());
   }
 
   public MeshdnsStanza withReverseZones(List<String> cidrs) {
-    return new MeshdnsStanza(cluster, zone, cidrs, forwardTo, cacheTtl, ednsOption, forward, bind);
+    return new MeshdnsStanza(cluster, zone, cidrs, forwardTo, caching, ednsOption, forward, bind);
+  }
+
+  public MeshdnsStanza withCaching(AnswerCaching answers) {
+    return new MeshdnsStanza(cluster, zone, reverseZones, forwardTo, answers, ednsOption, forward, bind);
   }
 
   public MeshdnsStanza withForward(ForwardOptions options) {
-    return new MeshdnsStanza(cluster, zone, reverseZones, forwardTo, cacheTtl, ednsOption, options, bind);
+    return new MeshdnsStanza(cluster, zone, reverseZones, forwardTo, caching, ednsOption, options, bind);
   }
 
   /** The same stanza listening only on {@code addresses}, as NodeLocal DNSCache server blocks must. */
   public MeshdnsStanza withBind(List<String> addresses) {
-    return new MeshdnsStanza(cluster, zone, reverseZones, forwardTo, cacheTtl, ednsOption, forward, addresses);
+    return new MeshdnsStanza(cluster, zone, reverseZones, forwardTo, caching, ednsOption, forward, addresses);
   }
 
   /** The zones of the server block: the global zone, then the reverse zones. */
@@ -149,9 +161,7 @@ public record MeshdnsStanza(ClusterId cluster, String zone, List<String> reverse
     if (!bind.isEmpty()) {
       lines.add(i1 + "bind " + String.join(" ", bind));
     }
-    if (cacheTtl > 0) {
-      lines.add(i1 + "cache " + cacheTtl);
-    }
+    caching.lines(i1).forEach(l -> lines.add(i1 + l));
     lines.add(i1 + "rewrite edns0 local set " + String.format(Locale.ROOT, "0x%04x", ednsOption) + " " + cluster);
     lines.add(i1 + "forward . " + String.join(" ", forwardTo) + " {");
     forward.lines().forEach(l -> lines.add(i2 + l));

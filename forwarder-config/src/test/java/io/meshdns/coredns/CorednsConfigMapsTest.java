@@ -138,7 +138,7 @@ class CorednsConfigMapsTest {
 
     assertThat(changes).extracting(ConfigMapChange::kind).containsExactly(Kind.COREFILE, Kind.NODE_LOCAL);
     assertThat(cluster.data("node-local-dns", "Corefile")).isEqualTo(golden("nodelocal.patched"))
-        .contains("    bind 169.254.20.10 10.96.0.10\n    cache 5\n");
+        .contains("    bind 169.254.20.10 10.96.0.10\n", "    cache 5 {\n", "    loadbalance round_robin\n");
   }
 
   @Test

@@ -140,7 +140,8 @@ class CorefileParserTest {
     String patched = c.withMeshdnsBlock(MeshdnsStanza.of("east", List.of("10.8.0.10"))).text();
 
     assertThat(patched).startsWith(".:1053 {\r\n  errors\r\n}\r\n\r\n# meshdns:begin")
-        .contains("\r\nclusterset.local:1053 {\r\n  errors\r\n  cache 5\r\n")
+        .contains("\r\nclusterset.local:1053 {\r\n  errors\r\n")
+        .contains("\r\n  cache 5 {\r\n    denial 9984 5\r\n  }\r\n")
         .contains("\r\n    policy sequential\r\n")
         .endsWith("# meshdns:end\r\n")
         .doesNotContain("\n\n");

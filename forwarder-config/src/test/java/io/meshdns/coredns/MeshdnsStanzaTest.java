@@ -17,7 +17,13 @@ class MeshdnsStanzaTest {
         # meshdns:begin cluster=east (written by meshdns coredns-config; edits between the markers are replaced)
         clusterset.local:53 {
             errors
-            cache 5
+            # answers reused at most 5 s, NXDOMAIN/NODATA at most 5 s: never longer than meshdns's TTL and SOA minimum
+            cache 5 {
+                denial 9984 5
+            }
+            # policy local-first: the address order means nothing, so shuffle every answer (cached ones too)
+            # lest all pods sharing an answer connect to its first address
+            loadbalance round_robin
             rewrite edns0 local set 0xff14 east
             forward . 10.8.0.10 10.9.0.10 {
                 policy sequential
@@ -80,18 +86,29 @@ class MeshdnsStanzaTest {
   @Test
   void usesTheConfiguredZoneTtlAndOptionCode() {
     MeshdnsStanza stanza = new MeshdnsStanza(ClusterId.of("east"), "Mesh.Example.", List.of(), List.of("10.8.0.10"),
-        30, 65001, null, List.of());
+        AnswerCaching.of("round-robin", 30, 30, null, null, false), 65001, null, List.of());
 
-    assertThat(stanza.serverBlock()).contains("mesh.example:53 {", "    cache 30\n",
+    assertThat(stanza.serverBlock()).contains("mesh.example:53 {", "    cache 30 {\n        denial 9984 30\n    }\n",
         "    rewrite edns0 local set 0xfde9 east\n");
   }
 
   @Test
   void leavesCachingOutWhenTheTtlIsZero() {
     MeshdnsStanza stanza = new MeshdnsStanza(ClusterId.of("east"), "clusterset.local", List.of(), List.of("10.8.0.10"),
-        0, 65300, null, List.of());
+        AnswerCaching.of("local-first", 5, 5, 0, null, false), 65300, null, List.of());
 
-    assertThat(stanza.serverBlock()).doesNotContain("cache");
+    assertThat(stanza.serverBlock()).doesNotContain("cache ").contains("    # no cache: every query reaches meshdns\n");
+  }
+
+  @Test
+  void parsesBackWithTheCacheBlockAndComments() {
+    String block = MeshdnsStanza.of("east", List.of("10.8.0.10")).serverBlock();
+
+    Corefile parsed = Corefile.parse("t", block);
+
+    assertThat(parsed.text()).isEqualTo(block);
+    assertThat(parsed.usesPlugin("loadbalance")).isTrue();
+    assertThat(parsed.usesPlugin("cache")).isTrue();
   }
 
   @Test
