@@ -40,6 +40,10 @@ final class KubernetesClients {
       return Config.autoConfigure(null);
     }
     var file = spec.kubeconfig();
+    if (Files.isDirectory(file)) {
+      throw new ClusterConfigException(
+          "cluster " + spec.id() + ": kubeconfig " + file + " is a directory, not a kubeconfig file");
+    }
     if (!Files.isReadable(file)) {
       throw new ClusterConfigException(
           "cluster " + spec.id() + ": kubeconfig " + file + " is missing or unreadable");

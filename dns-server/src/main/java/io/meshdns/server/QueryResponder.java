@@ -213,6 +213,9 @@ final class QueryResponder {
     if (qh.getFlag(Flags.QR)) {
       return null; // a response sent to us: answering could start a loop
     }
+    if (optCount(query) > 1) {
+      return formerr(packet); // RFC 6891 6.1.1: more than one OPT record is a format error
+    }
     Message response = newResponse(query);
     Header rh = response.getHeader();
     OPTRecord opt = query.getOPT();
@@ -238,6 +241,16 @@ final class QueryResponder {
     response.addRecord(question, Section.QUESTION);
     answer(question, context(opt, client), tcp, response, zone);
     return response.toWire(limit);
+  }
+
+  private static int optCount(Message query) {
+    int n = 0;
+    for (Record r : query.getSection(Section.ADDITIONAL)) {
+      if (r.getType() == Type.OPT) {
+        n++;
+      }
+    }
+    return n;
   }
 
   private static Message newResponse(Message query) {
