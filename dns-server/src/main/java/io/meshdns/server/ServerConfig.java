@@ -149,7 +149,7 @@ public record ServerConfig(
       parseDuration("cache", cache);
       chaos = chaos == null ? new Chaos(null, null) : chaos;
       bind = bind == null ? "0.0.0.0" : bind;
-      checkAddress("bind", bind);
+      checkBind(bind);
       port = checkPort(port == null ? 53 : port);
       tcpIdleTimeout = tcpIdleTimeout == null ? "10s" : tcpIdleTimeout;
       checkPositive("tcpIdleTimeout", tcpIdleTimeout);
@@ -219,7 +219,7 @@ public record ServerConfig(
   public record Http(String bind, Integer port) {
     public Http {
       bind = bind == null ? "0.0.0.0" : bind;
-      checkAddress("bind", bind);
+      checkBind(bind);
       port = checkPort(port == null ? 9153 : port);
     }
   }
@@ -403,6 +403,15 @@ public record ServerConfig(
       return Cidr.parse(cidr);
     } catch (IllegalArgumentException e) {
       throw new InvalidValue(key, e.getMessage());
+    }
+  }
+
+  /** A listen address: an IP literal such as 0.0.0.0, 127.0.0.1 or :: (a name would need DNS to start DNS). */
+  static void checkBind(String bind) {
+    try {
+      checkAddress("bind", bind);
+    } catch (InvalidValue e) {
+      throw new InvalidValue("bind", "must be an IP address such as 0.0.0.0, 127.0.0.1 or ::, was '" + bind + "'");
     }
   }
 
