@@ -172,7 +172,11 @@ final class QueryResponder {
     if (response == null) {
       return null;
     }
-    if (probe != null && (response[3] & 0x0F) != Rcode.SERVFAIL) {
+    // FORMERR is never cached: the fast reader accepted the packet, so the full parser objected to
+    // something the cache key does not hold (a malformed EDNS option); caching it would hand one bad
+    // packet's error to every client asking the same question.
+    int rcode = response[3] & 0x0F;
+    if (probe != null && rcode != Rcode.SERVFAIL && rcode != Rcode.FORMERR) {
       cache.put(probe.copy(), new CachedAnswer(zone.snapshot.version(), response));
     }
     return alloc.ioBuffer(response.length).writeBytes(response);

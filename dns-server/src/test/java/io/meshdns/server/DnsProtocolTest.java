@@ -265,17 +265,17 @@ class DnsProtocolTest {
 
   @Test
   void aQueryWithAMalformedEdnsOptionDoesNotSpoilTheCachedAnswerForOthers() throws Exception {
-    String name = "web.Shop.svc.clusterset.local."; // a case of its own: no answer cached yet for this name
-    Message bad = query(name, Type.A);
-    // A client subnet option (code 8) with address family 9: not an address family.
-    bad.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new org.xbill.DNS.GenericEDNSOption(8,
+    // EDNS size 1111: a cache key of its own, so the malformed query is the first to ask for it.
+    Message bad = query(WEB, Type.A);
+    // A client subnet option (code 8) with address family 9: dnsjava rejects it, the fast reader does not.
+    bad.addRecord(new OPTRecord(1111, 0, 0, 0, List.of(new org.xbill.DNS.GenericEDNSOption(8,
         new byte[] {0, 9, 0, 0}))), Section.ADDITIONAL);
-    udp(bad); // answered somehow: the full parser's business, not this test's
+    assertThat(udp(bad).getRcode()).isEqualTo(Rcode.FORMERR);
 
-    Message good = query(name, Type.A);
-    good.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
+    Message good = query(WEB, Type.A);
+    good.addRecord(new OPTRecord(1111, 0, 0), Section.ADDITIONAL);
     Message reply = udp(good);
-    assertThat(reply.getRcode()).isEqualTo(Rcode.NOERROR);
+    assertThat(reply.getRcode()).as("the same question, well formed").isEqualTo(Rcode.NOERROR);
     assertThat(reply.getSection(Section.ANSWER)).hasSize(3);
   }
 
