@@ -38,6 +38,7 @@ ensure_tool kdig knot-dnsutils
 jar=dns-server/target/meshdns.jar
 [ -f "$jar" ] || { echo "== building $jar"; ./mvnw -B -q -pl dns-server -am -DskipTests package; }
 
+commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/RESULTS.md' || echo "+changes")
 port=$(free_port)
 work=$(mktemp -d /tmp/meshdns-soak.XXXXXX)
 pids=()
@@ -84,8 +85,12 @@ peak=$(python3 bench/dnsperf_lib.py summary "$work/peak.txt" | sed -n 's/^qps=//
 half=$((peak / 2))
 echo "peak $peak queries/s; soak at $half queries/s for $minutes min, one change every $churn_ms ms per cluster"
 
+# histogram FILE: live objects by class after a full GC (jcmd GC.class_histogram), to say what grew.
+histogram() { jcmd "$mpid" GC.class_histogram >"$1"; }
+
 sleep 2
 heap_start=$(heap_after_gc)
+histogram "$work/histo-start.txt"
 echo "heap after GC at the start: $heap_start MB"
 seconds=$((minutes * 60))
 for kc in "$work"/kube/*.kubeconfig; do
@@ -106,16 +111,34 @@ for line in sys.stdin:
         f += int(v) if k == "failures" else 0
 print("changes=%d failures=%d" % (c, f))')
 heap_end=$(heap_after_gc)
+histogram "$work/histo-end.txt"
+# The classes whose live bytes grew most, with the owning package: the demo's mock API servers run in the
+# same JVM, so growth there is the demo's, not meshdns's.
+growth=$(python3 - "$work/histo-start.txt" "$work/histo-end.txt" <<'PY'
+import re, sys
+def read(path):
+    out = {}
+    for line in open(path):
+        m = re.match(r"\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)", line)
+        if m:
+            out[m.group(3)] = (int(m.group(1)), int(m.group(2)))
+    return out
+a, b = read(sys.argv[1]), read(sys.argv[2])
+rows = sorted(((b[k][1] - a.get(k, (0, 0))[1], b[k][0] - a.get(k, (0, 0))[0], k) for k in b), reverse=True)[:8]
+print("; ".join("%s +%.1f MB (+%d)" % (k, d / 1048576, n) for d, n, k in rows if d > 0))
+PY
+)
 kill -0 "$mpid" 2>/dev/null || fail "meshdns exited during the soak"
 echo "$summary" | tr '\n' ' '; echo
 echo "churn: $churn"
 echo "heap after GC: start $heap_start MB, end $heap_end MB"
+echo "grew most: $growth"
 
 get() { echo "$summary" | sed -n "s/^$1=//p"; }
 if [ "$record" = 1 ]; then
   {
     echo
-    echo "### Soak $(date -u '+%Y-%m-%d %H:%M') UTC, commit $(git rev-parse --short HEAD)"
+    echo "### Soak $(date -u '+%Y-%m-%d %H:%M') UTC, commit $commit"
     echo
     echo "\`bench/soak.sh\`: demo $clusters clusters x $services services x $pods pods; dnsperf -c $clients -Q $half (half of the"
     echo "peak $peak measured just before) for $minutes min; one endpoint's readiness flipped every $churn_ms ms in each cluster."
@@ -125,6 +148,8 @@ if [ "$record" = 1 ]; then
     echo "| $(get sent) | $(get completed) | $(get lost) | $(get qps) | $(get mean_ms) ms | $(echo "$churn" | sed 's/changes=\([0-9]*\) failures=\([0-9]*\)/\1 (\2)/') | $heap_start MB | $heap_end MB |"
     echo
     echo "Response codes: $(get rcodes)"
+    echo
+    echo "Live classes that grew most between the two heaps (jcmd GC.class_histogram): $growth"
   } >>bench/RESULTS.md
   echo "recorded in bench/RESULTS.md"
 fi
