@@ -38,6 +38,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aNullDocumentIsAConfigErrorNotANullConfig() throws Exception {
+    for (String yaml : new String[] {"~\n", "null\n", "!\n"}) {
+      Path file = write(yaml);
+      assertThatThrownBy(() -> ConfigLoader.load(file))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage("config " + file + ": holds no settings (the document is null); expected a mapping of keys");
+    }
+  }
+
+  @Test
   void rateLimitIsReadWithKnotsDefaults() throws Exception {
     ServerConfig c = ConfigLoader.load(write("dns:\n  rateLimit: {responsesPerSecond: 20}\n"));
 
