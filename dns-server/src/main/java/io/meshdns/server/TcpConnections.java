@@ -97,6 +97,9 @@ final class TcpConnections {
         victim.ctx.close();
         return;
       }
+      if (victim == c) {
+        return; // another new connection already chose to close this one: the cap holds
+      }
       // Another new connection claimed the same one at the same moment: look again.
     }
   }
