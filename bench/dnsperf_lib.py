@@ -6,6 +6,7 @@
   dnsperf_lib.py summary DNSPERF_OUTPUT              key=value lines: sent, completed, lost, qps, mean_ms, rcodes
   dnsperf_lib.py latency DNSPERF_V_OUTPUT            key=value lines: count, p50_ms, p99_ms, max_ms (from -v)
   dnsperf_lib.py sum AFTER BEFORE CLK_TCK OUTPUT...  runs side by side: summed qps, lost, mean_ms, cpu_us
+  dnsperf_lib.py churn KUBECONFIG PERIOD SECONDS     flip one endpoint's readiness every PERIOD s (bench/soak.sh)
 """
 import random
 import re
@@ -133,6 +134,49 @@ def latency(path):
     print("max_ms=%.3f" % (values[-1] * 1000))
 
 
+def api_server(kubeconfig):
+    for line in open(kubeconfig):
+        line = line.strip()
+        if line.startswith("server:"):
+            return line.split(None, 1)[1].strip().strip('"')
+    sys.exit("dnsperf_lib: no 'server:' in %s" % kubeconfig)
+
+
+def churn(kubeconfig, period, seconds):
+    """Every PERIOD seconds, flips the readiness of one endpoint of one EndpointSlice (round robin over the
+    slices) through the API server of KUBECONFIG, for SECONDS. Prints how many changes were made."""
+    import json
+    import time
+    import urllib.request
+    base = api_server(kubeconfig) + "/apis/discovery.k8s.io/v1"
+    with urllib.request.urlopen(base + "/endpointslices") as r:
+        slices = [(s["metadata"]["namespace"], s["metadata"]["name"]) for s in json.load(r)["items"]]
+    if not slices:
+        sys.exit("dnsperf_lib: no EndpointSlices at " + base)
+    changes, failures, i = 0, 0, 0
+    end = time.monotonic() + seconds
+    next_at = time.monotonic()
+    while time.monotonic() < end:
+        ns, name = slices[i % len(slices)]
+        i += 1
+        url = "%s/namespaces/%s/endpointslices/%s" % (base, ns, name)
+        try:
+            with urllib.request.urlopen(url) as r:
+                s = json.load(r)
+            ep = s["endpoints"][-1]
+            cond = ep.setdefault("conditions", {})
+            cond["ready"] = not cond.get("ready", True)
+            req = urllib.request.Request(url, data=json.dumps(s).encode(), method="PUT",
+                                         headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(req).close()
+            changes += 1
+        except Exception:  # a failed change is counted, not fatal: the soak measures meshdns
+            failures += 1
+        next_at += period
+        time.sleep(max(0.0, next_at - time.monotonic()))
+    print("changes=%d failures=%d" % (changes, failures))
+
+
 if __name__ == "__main__":
     if len(sys.argv) < 2:
         sys.exit(__doc__)
@@ -147,5 +191,7 @@ if __name__ == "__main__":
         latency(args[0])
     elif command == "sum" and len(args) >= 4:
         sum_runs(args[0], args[1], args[2], args[3:])
+    elif command == "churn" and len(args) == 3:
+        churn(args[0], float(args[1]), float(args[2]))
     else:
         sys.exit(__doc__)

@@ -188,6 +188,8 @@ class DefaultValuesTest {
     assertThat(config.zone()).isEqualTo("clusterset.local");
     assertThat(config.dns().port()).isEqualTo(5353);
     assertThat(config.http().port()).isEqualTo(9153);
+    assertThat(config.dns().rateLimit().enabled()).as("response rate limiting is off by default").isFalse();
+    assertThat(config.dns().maxTcpConnectionsPerSource()).isEqualTo(100);
     assertThat(config.loadBalancing().policy()).isEqualTo("local-first");
     assertThat(config.kubeconfigDir()).isNull();
     List<ClusterSpec> specs = config.clusterSpecs(tmp);

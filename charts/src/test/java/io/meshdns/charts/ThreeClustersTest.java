@@ -60,6 +60,11 @@ class ThreeClustersTest {
     assertThat(config.nameserver().addresses()).containsExactly("192.0.2.53");
     assertThat(config.axfr().allow()).containsExactly("192.0.2.0/24");
     assertThat(config.dns().cache()).isEqualTo("32Mi");
+    assertThat(config.dns().tcpQueryTimeout()).isEqualTo("1s");
+    assertThat(config.dns().maxTcpConnectionsPerSource()).isEqualTo(50);
+    assertThat(List.of(config.dns().rateLimit().responsesPerSecond(), config.dns().rateLimit().slip()))
+        .containsExactly(200, 2);
+    assertThat(config.dns().rateLimit().window()).isEqualTo("1s");
     assertThat(config.dns().chaos().version()).isEqualTo("meshdns");
     assertThat(config.dns().chaos().id()).isNull();
     assertThat(config.loadBalancing().policy()).isEqualTo("weighted");

@@ -24,11 +24,14 @@ public record ClusterHealth(
     String reason) {
 
   /**
-   * Whether the policy should prefer other clusters over this one: its data may be out of date (it is
-   * disconnected, stale, or in error after having synced; a cluster that never synced has no data).
+   * Whether the policy should prefer other clusters over this one: meshdns has been out of touch with its
+   * API server for longer than {@code staleAfter}. A cluster disconnected (or refusing the credentials
+   * after having synced) for less is answered exactly as a synced one: losing the control plane says
+   * nothing about its pods, and demoting it at once would move all its own traffic across the mesh. A
+   * cluster that never synced has no endpoints to answer.
    */
   public boolean degraded() {
-    return state == ClusterState.STALE || state == ClusterState.DISCONNECTED || state == ClusterState.ERROR;
+    return state == ClusterState.STALE;
   }
 
   /** Disconnected for longer than {@code staleAfter}: policies may drop its endpoints. */

@@ -6,10 +6,14 @@ public enum ClusterState {
   CONNECTING,
   /** Lists complete and watches open: the snapshot follows the API. */
   SYNCED,
-  /** Was synced, the watch is lost: its last known endpoints are still served. */
+  /** Was synced, the watch is lost: its last known endpoints are still served, exactly as when synced. */
   DISCONNECTED,
   /** Disconnected for longer than {@code staleAfter}: still in the snapshot, marked so policies may drop it. */
   STALE,
-  /** Cannot be started: unreadable kubeconfig, unknown context, credentials refused. See the reason. */
+  /**
+   * Cannot be started (unreadable kubeconfig, unknown context), or the credentials are refused. See the
+   * reason. A cluster that had synced keeps its last known endpoints, served as when synced, and turns
+   * {@link #STALE} (reason kept) once it has been out of touch for {@code staleAfter}.
+   */
   ERROR
 }

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * ServiceExport CRD; everything else ({@link #build}, {@link #refreshState}, starting and stopping
  * informers) runs on the mesh's publisher thread, which reads the informers' thread-safe stores.
  *
- * <p>Reconnection: fabric8 re-establishes a dropped watch itself (with exponential backoff) and relists
+ * <p>Reconnection: fabric8 re-establishes a dropped watch itself (with a backoff capped at
+ * {@code retryInterval}, see {@link KubernetesClients#create}) and relists
  * after HTTP 410. When a synced informer has not been watching for a health interval, it is replaced
  * by a new one seeded with the old one's objects: the cluster keeps answering with them, and the new
  * informer's fresh list turns whatever changed during the outage into ordinary add, update and delete
@@ -95,7 +96,6 @@ final class ClusterWatcher implements AutoCloseable {
   private volatile boolean closed;
   private KubernetesClient client;
   private ScheduledFuture<?> nextProbe;
-  private int probeFailures;
   private boolean crdForbiddenLogged;
 
   // Owned by the publisher thread.
@@ -207,7 +207,6 @@ final class ClusterWatcher implements AutoCloseable {
     try {
       boolean present = serviceExportsServed();
       boolean importsPresent = crdServed(SERVICE_IMPORT_CRD, SERVICE_IMPORTS.getVersion());
-      probeFailures = 0;
       publisher.execute(() -> {
         importsCrd(importsPresent);
         exportsCrd(present);
@@ -216,7 +215,8 @@ final class ClusterWatcher implements AutoCloseable {
       next = recheck;
     } catch (RuntimeException e) {
       noteError("ServiceExport CRD lookup", e);
-      next = Math.min(recheck, options.retryInterval().toMillis() << Math.min(probeFailures++, 6));
+      // No growing backoff: until the CRD is known a cluster cannot be synced, so retry at the informers' cap.
+      next = Math.min(recheck, options.retryInterval().toMillis());
     }
     scheduleProbe(next);
   }
@@ -436,13 +436,16 @@ final class ClusterWatcher implements AutoCloseable {
         if (everSynced && disconnectedAt == null) {
           disconnectedAt = now;
         }
-        if (credentialsRefused) {
+        // Out of touch for staleAfter is stale whatever the cause, so the policy demotes it; before that, a
+        // refused credential is an error to show (its last known endpoints are still served).
+        if (everSynced && Duration.between(disconnectedAt, now).compareTo(staleAfter) >= 0) {
+          next = ClusterState.STALE;
+        } else if (credentialsRefused) {
           next = ClusterState.ERROR;
         } else if (!everSynced) {
           next = ClusterState.CONNECTING;
         } else {
-          next = Duration.between(disconnectedAt, now).compareTo(staleAfter) >= 0
-              ? ClusterState.STALE : ClusterState.DISCONNECTED;
+          next = ClusterState.DISCONNECTED;
         }
       }
     }

@@ -13,14 +13,25 @@ final class KubernetesClients {
   private KubernetesClients() {}
 
   /**
-   * A client whose failed requests surface quickly (one retry), so the informers' own exponential backoff,
-   * starting at {@code retryInterval}, is the one that paces reconnection and health sees errors at once.
+   * A client whose failed requests surface quickly (one retry), so the informers' own backoff paces
+   * reconnection and health sees errors at once. fabric8's informers double their delay from
+   * {@code watchReconnectInterval} up to 32 times it; starting at 1/32 of {@code retryInterval} makes
+   * {@code retryInterval} the longest wait between attempts, so a cluster is back within about that long
+   * after its API server answers again, however long the outage was. A failed attempt costs one refused
+   * connection or one error response, and a few per second at most.
    */
   static KubernetesClient create(ClusterSpec spec, java.time.Duration retryInterval) {
     Config config = config(spec);
     config.setRequestRetryBackoffLimit(1);
-    config.setWatchReconnectInterval((int) Math.max(1, retryInterval.toMillis()));
+    config.setWatchReconnectInterval(watchReconnectInterval(retryInterval));
     return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /** fabric8's backoff grows to 2^5 times its first step. */
+  static final int BACKOFF_GROWTH = 32;
+
+  static int watchReconnectInterval(java.time.Duration retryInterval) {
+    return (int) Math.max(1, retryInterval.toMillis() / BACKOFF_GROWTH);
   }
 
   static Config config(ClusterSpec spec) {
@@ -29,6 +40,10 @@ final class KubernetesClients {
       return Config.autoConfigure(null);
     }
     var file = spec.kubeconfig();
+    if (Files.isDirectory(file)) {
+      throw new ClusterConfigException(
+          "cluster " + spec.id() + ": kubeconfig " + file + " is a directory, not a kubeconfig file");
+    }
     if (!Files.isReadable(file)) {
       throw new ClusterConfigException(
           "cluster " + spec.id() + ": kubeconfig " + file + " is missing or unreadable");

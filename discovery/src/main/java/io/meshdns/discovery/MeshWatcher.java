@@ -42,7 +42,8 @@ public final class MeshWatcher implements AutoCloseable {
    *     replaced by a fresh list and watch
    * @param exportAll export every Service except those in kube-system
    * @param exportsRecheck how often each cluster is asked whether the ServiceExport CRD is installed
-   * @param retryInterval the first delay of the exponential backoff between reconnection attempts
+   * @param retryInterval the longest delay between reconnection attempts (the backoff starts at 1/32 of it
+   *     and doubles): how soon a cluster is back after its API server answers again
    */
   public record Options(Duration coalesce, Duration staleAfter, Duration healthInterval, boolean exportAll,
       Duration exportsRecheck, Duration retryInterval) {

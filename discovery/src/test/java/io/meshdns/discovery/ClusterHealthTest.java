@@ -86,7 +86,7 @@ class ClusterHealthTest {
 
     var disconnected = await(mesh, "east disconnected", state(east, ClusterState.DISCONNECTED));
     ClusterHealth h = health(disconnected, east);
-    assertThat(h.degraded()).isTrue();
+    assertThat(h.degraded()).as("answered as when synced until staleAfter").isFalse();
     assertThat(h.reason()).as("why it is disconnected").isNotBlank();
     assertThat(part(disconnected, east, "shop", "web").endpoints()).as("last known endpoints kept").hasSize(3);
     assertThat(health(disconnected, west).state()).isEqualTo(ClusterState.SYNCED);
@@ -94,6 +94,7 @@ class ClusterHealthTest {
     var stale = await(mesh, "east stale", state(east, ClusterState.STALE));
     assertThat(health(stale, east).since()).isAfterOrEqualTo(h.since().plus(staleAfter));
     assertThat(health(stale, east).stale()).isTrue();
+    assertThat(health(stale, east).degraded()).isTrue();
     assertThat(part(stale, east, "shop", "web").endpoints()).as("still there; the policy decides").hasSize(3);
     assertThat(part(stale, east, "shop", "cart")).isNotNull();
     assertThat(health(stale, west).state()).isEqualTo(ClusterState.SYNCED);
@@ -108,6 +109,7 @@ class ClusterHealthTest {
     await(mesh, "east stale", state(east, ClusterState.STALE));
     // The API server comes back from a different state: web moved, cart is gone, news is new.
     east.restartEmpty();
+    long restarted = System.nanoTime();
     east.namespace("shop");
     east.create(annotated("shop", "web", "10.96.0.10"));
     east.create(readySlice("shop", "web", "web-2", "10.10.1.3", "10.10.1.9"));
@@ -122,6 +124,51 @@ class ClusterHealthTest {
     assertThat(exported(s, east)).isEqualTo(apiState(east));
     assertThat(health(s, east).watchRestarts()).isPositive();
     assertThat(health(s, east).reason()).isNull();
+  }
+
+  @Test
+  void clusterIsSyncedAgainSoonAfterItsApiServerAnswersAfterALongOutage() throws InterruptedException {
+    // Production intervals: the backoff must not have grown past retryInterval during the outage.
+    MeshWatcher.Options options = MeshWatcher.Options.defaults().withCoalesce(Duration.ofMillis(20));
+    mesh = TestMesh.start(options, east.spec(), west.spec());
+    awaitSynced(mesh, east, west);
+    await(mesh, "east's web", has(east, "shop", "web"));
+
+    east.stop();
+    await(mesh, "east disconnected", state(east, ClusterState.DISCONNECTED));
+    Thread.sleep(12_000); // long enough for a doubling backoff from 1 s to reach 8 s
+    east.restartEmpty();
+    long restarted = System.nanoTime();
+    east.namespace("shop");
+    east.create(annotated("shop", "web", "10.96.0.10"));
+    east.create(readySlice("shop", "web", "web-2", "10.10.1.1", "10.10.1.2", "10.10.1.4")); // changed meanwhile
+
+    // retryInterval (1 s) plus one list and watch; generous for a loaded machine.
+    assertThat(mesh.await(state(east, ClusterState.SYNCED), Duration.ofSeconds(3)))
+        .as("east synced within 3 s of its API server answering again").isTrue();
+    long millis = (System.nanoTime() - restarted) / 1_000_000;
+    System.out.println("east synced again " + millis + " ms after its API server restarted");
+    await(mesh, "the change made during the outage", snap -> exported(snap, east).equals(apiState(east)));
+    assertThat(exported(mesh.snapshot(), east).get("shop/web")).contains("10.10.1.4");
+  }
+
+  @Test
+  void refusedCredentialsAfterSyncingKeepTheEndpointsThenGoStaleAfterStaleAfter() {
+    Duration staleAfter = Duration.ofMillis(1500);
+    mesh = TestMesh.start(TestMesh.fast().withStaleAfter(staleAfter), east.spec(), west.spec());
+    awaitSynced(mesh, east, west);
+    await(mesh, "east's web", has(east, "shop", "web"));
+
+    east.refuseAll(401); // the token expired; the restart drops the open watches
+    east.stop();
+    east.restartEmpty();
+    var error = await(mesh, "east in error", state(east, ClusterState.ERROR));
+    assertThat(health(error, east).degraded()).as("last known endpoints are still the best knowledge").isFalse();
+    assertThat(part(error, east, "shop", "web").endpoints()).hasSize(3);
+
+    var stale = await(mesh, "east stale", state(east, ClusterState.STALE));
+    assertThat(health(stale, east).degraded()).isTrue();
+    assertThat(health(stale, east).reason()).contains("HTTP 401");
   }
 
   @Test

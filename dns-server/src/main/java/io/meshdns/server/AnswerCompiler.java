@@ -69,6 +69,11 @@ final class AnswerCompiler {
     if (qh.getFlag(Flags.QR)) {
       return null; // a response sent to us: answering could start a loop
     }
+    if (optCount(query) > 1) {
+      // RFC 6891 6.1.1: more than one OPT record is a format error. Never stored: the store's key does
+      // not hold what made this packet wrong, so storing it would hand one bad packet's error to everyone.
+      return CompiledAnswer.once(QueryResponder.formerr(query.toWire()));
+    }
     Message response = newResponse(query);
     Header rh = response.getHeader();
     OPTRecord opt = query.getOPT();
@@ -88,11 +93,21 @@ final class AnswerCompiler {
     }
     if (qh.getCount(Section.QUESTION) != 1 || query.getQuestion() == null) {
       rh.setRcode(Rcode.FORMERR);
-      return CompiledAnswer.fixed(response.toWire(limit), index, null);
+      return CompiledAnswer.once(response.toWire(limit));
     }
     Record question = query.getQuestion();
     response.addRecord(question, Section.QUESTION);
     return answer(question, context, response, limit, index);
+  }
+
+  private static int optCount(Message query) {
+    int n = 0;
+    for (Record r : query.getSection(Section.ADDITIONAL)) {
+      if (r.getType() == Type.OPT) {
+        n++;
+      }
+    }
+    return n;
   }
 
   static Message newResponse(Message query) {

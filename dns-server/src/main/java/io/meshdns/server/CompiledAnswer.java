@@ -129,7 +129,9 @@ final class CompiledAnswer {
       out.setByte(0, query[0]);
       out.setByte(1, query[1]);
       out.setByte(2, (out.getByte(2) & ~0x01) | (query[2] & 0x01));
-      out.setBytes(WireQuery.HEADER, query, WireQuery.HEADER, nameLength);
+      if (out.writerIndex() >= WireQuery.HEADER + nameLength) { // a header-only answer has no question
+        out.setBytes(WireQuery.HEADER, query, WireQuery.HEADER, nameLength);
+      }
     }
     return out;
   }

@@ -43,13 +43,19 @@ public final class ConfigLoader {
     if (text.isBlank()) {
       throw new ConfigException("config " + source + ": file is empty");
     }
+    ServerConfig config;
     try {
-      return YAML.readValue(text, ServerConfig.class);
+      config = YAML.readValue(text, ServerConfig.class);
     } catch (JsonMappingException e) {
       throw new ConfigException("config " + source + describe(e, text), e);
     } catch (JsonProcessingException e) {
       throw new ConfigException("config " + source + line(e.getLocation()) + ": not valid YAML: " + e.getOriginalMessage(), e);
     }
+    if (config == null) {
+      // "~", "null" or a bare tag: YAML for "nothing", which Jackson hands back as no object at all.
+      throw new ConfigException("config " + source + ": holds no settings (the document is null); expected a mapping of keys");
+    }
+    return config;
   }
 
   private static String describe(JsonMappingException e, String text) {

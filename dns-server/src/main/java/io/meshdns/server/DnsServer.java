@@ -33,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,8 +49,11 @@ import org.xbill.DNS.Type;
  */
 final class DnsServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DnsServer.class);
-  /** The longest UDP query read whole; longer ones are cut (Netty's default datagram buffer size). */
-  static final int MAX_UDP_QUERY = 2048;
+  /**
+   * The longest UDP query read whole: the largest UDP payload over IPv4. A query may legally be as long as
+   * its sender's advertised EDNS size (padded queries, RFC 7830, are), so none is cut.
+   */
+  static final int MAX_UDP_QUERY = 65507;
   /** Queries read per recvmmsg system call, when the socket holds that many. */
   static final int READ_BATCH = 16;
   /** One debug line per query when this logger is at debug ({@code --query-log}); off by default. */
@@ -62,20 +64,32 @@ final class DnsServer implements AutoCloseable {
   /** Read once: when off, the query path pays one branch on a final field. */
   private final Logger queryLog;
   private final long tcpIdleMillis;
-  private final int maxTcpConnections;
-  private final AtomicInteger tcpConnections = new AtomicInteger();
+  private final TcpConnections tcpConnections;
+  /** {@code null} when rate limiting is off: the query path then pays one branch. */
+  private final ResponseRateLimiter rateLimiter;
   private final EventLoopGroup group;
   private final boolean epoll;
   private final List<Channel> channels = new ArrayList<>();
   private InetSocketAddress address;
 
-  DnsServer(QueryResponder responder, QueryMetrics metrics, int threads, Duration tcpIdle, int maxTcpConnections) {
+  /**
+   * @param tcpIdle how long a TCP connection may stay without traffic
+   * @param tcpQueryTimeout how long a query may take to arrive whole over TCP, from its first byte
+   * @param maxTcpConnections the cap on open TCP connections, in all and from one source address
+   * @param rateLimit response rate limiting of UDP answers
+   */
+  DnsServer(QueryResponder responder, QueryMetrics metrics, int threads, Duration tcpIdle, Duration tcpQueryTimeout,
+      int maxTcpConnections, int maxTcpConnectionsPerSource, ServerConfig.RateLimit rateLimit) {
     this.responder = responder;
     this.metrics = metrics;
     Logger q = LoggerFactory.getLogger(QUERY_LOG);
     this.queryLog = q.isDebugEnabled() ? q : null;
     this.tcpIdleMillis = tcpIdle.toMillis();
-    this.maxTcpConnections = maxTcpConnections;
+    this.tcpConnections = new TcpConnections(maxTcpConnections, maxTcpConnectionsPerSource, tcpQueryTimeout,
+        metrics::tcpClosed);
+    this.rateLimiter = rateLimit.enabled()
+        ? new ResponseRateLimiter(rateLimit.responsesPerSecond(), rateLimit.slip(), rateLimit.windowDuration())
+        : null;
     this.epoll = Epoll.isAvailable();
     this.group = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
   }
@@ -128,11 +142,13 @@ final class DnsServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            ChannelHandler[] guard = tcpConnections.handlers();
             ch.pipeline().addLast(
-                new TcpConnectionLimit(),
+                guard[0], // caps and the query deadline see every byte
                 new IdleStateHandler(0, 0, tcpIdleMillis, TimeUnit.MILLISECONDS),
                 // RFC 1035 4.2.2: each message is prefixed with its two-byte length.
                 new LengthFieldBasedFrameDecoder(65535 + 2, 0, 2, 0, 2),
+                guard[1], // and every whole message
                 new LengthFieldPrepender(2),
                 new TcpQueryHandler());
           }
@@ -145,10 +161,11 @@ final class DnsServer implements AutoCloseable {
         .group(group)
         .channel(epoll ? EpollDatagramChannel.class : NioDatagramChannel.class)
         .option(ChannelOption.SO_RCVBUF, 4 * 1024 * 1024)
+        .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_UDP_QUERY))
         .handler(new UdpQueryHandler());
     if (epoll) {
-      // One recvmmsg reads up to READ_BATCH queries (each slot MAX_UDP_QUERY bytes, Netty's default
-      // datagram buffer, so the longest query accepted is unchanged); the answers leave in one sendmmsg.
+      // One recvmmsg reads up to READ_BATCH queries, each slot MAX_UDP_QUERY bytes (a pooled buffer, reused;
+      // the kernel copies only what arrived); the answers leave in one sendmmsg.
       b.option(EpollChannelOption.SO_REUSEPORT, true)
           .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_UDP_QUERY)
           .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_UDP_QUERY * READ_BATCH));
@@ -184,8 +201,26 @@ final class DnsServer implements AutoCloseable {
       if (queryLog != null) {
         logQuery(packet.sender().getAddress(), "udp", packet.content(), answer, nanos);
       }
+      if (answer != null && rateLimiter != null) {
+        answer = rateLimited(packet.sender().getAddress(), answer);
+      }
       if (answer != null) {
         ctx.write(new DatagramPacket(answer, packet.sender()), ctx.voidPromise());
+      }
+    }
+
+    /** The answer to send under the rate limit: as is, slipped (truncated), or {@code null} (dropped). */
+    private ByteBuf rateLimited(InetAddress client, ByteBuf answer) {
+      switch (rateLimiter.check(client, System.nanoTime())) {
+        case ANSWER:
+          return answer;
+        case SLIP:
+          metrics.rrlSlipped();
+          return ResponseRateLimiter.truncate(answer);
+        default:
+          metrics.rrlDropped();
+          answer.release();
+          return null;
       }
     }
 
@@ -244,34 +279,6 @@ final class DnsServer implements AutoCloseable {
       // An oversized or broken frame: this connection is beyond repair, the listener is not.
       log.debug("TCP connection {} closed: {}", ctx.channel().remoteAddress(), cause.toString());
       ctx.close();
-    }
-  }
-
-  /**
-   * RFC 7766 6.2.2: a cap on concurrent TCP connections, so one client cannot exhaust the server; the
-   * connection over the cap is closed at once.
-   */
-  private final class TcpConnectionLimit extends io.netty.channel.ChannelInboundHandlerAdapter {
-    private boolean counted;
-
-    @Override
-    public void channelActive(ChannelHandlerContext ctx) throws Exception {
-      if (tcpConnections.incrementAndGet() > maxTcpConnections) {
-        tcpConnections.decrementAndGet();
-        ctx.close();
-        return;
-      }
-      counted = true;
-      super.channelActive(ctx);
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-      if (counted) {
-        tcpConnections.decrementAndGet();
-        counted = false;
-      }
-      super.channelInactive(ctx);
     }
   }
 

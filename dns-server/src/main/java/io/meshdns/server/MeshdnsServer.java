@@ -84,15 +84,17 @@ public final class MeshdnsServer implements AutoCloseable {
     var readiness = new Readiness(mesh::snapshot, mesh::clusters, config.readyAfterDuration(), startedAt);
     mesh.addListener(snapshot -> readiness.check()); // logs readiness changes as they happen
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-    DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads,
-        ServerConfig.parseDuration("dns.tcpIdleTimeout", config.dns().tcpIdleTimeout()), config.dns().maxTcpConnections());
+    ServerConfig.Dns d = config.dns();
+    DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads, d.tcpIdleTimeoutDuration(),
+        d.tcpQueryTimeoutDuration(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.rateLimit());
     HttpServer http = null;
     try {
       try {
         dns.start(config.dns().bind(), config.dns().port(), threads);
       } catch (Exception e) { // Netty rethrows bind failures (IOException) unchecked
-        throw new IllegalStateException("cannot listen for DNS on " + config.dns().bind() + " port "
-            + config.dns().port() + ": " + e.getMessage(), e);
+        // A taken port or an address not on this host is a configuration problem (exit code 2).
+        throw new ConfigException("cannot listen for DNS on " + config.dns().bind() + " port "
+            + config.dns().port() + " (keys dns.bind, dns.port): " + e.getMessage(), e);
       }
       var api = new StatusApi(config.zone(), responder, mesh, readiness,
           config.loadBalancing().ednsClusterOption(), dns.address().getAddress(), dns.address().getPort());
@@ -100,8 +102,8 @@ public final class MeshdnsServer implements AutoCloseable {
       try {
         http.start(config.http().bind(), config.http().port());
       } catch (Exception e) {
-        throw new IllegalStateException("cannot listen for HTTP on " + config.http().bind() + " port "
-            + config.http().port() + ": " + e.getMessage(), e);
+        throw new ConfigException("cannot listen for HTTP on " + config.http().bind() + " port "
+            + config.http().port() + " (keys http.bind, http.port): " + e.getMessage(), e);
       }
     } catch (RuntimeException e) {
       if (http != null) {

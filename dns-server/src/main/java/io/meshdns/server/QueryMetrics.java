@@ -30,6 +30,9 @@ final class QueryMetrics {
   private final Counter[] byRcode = new Counter[16];
   private final Timer udpDuration;
   private final Timer tcpDuration;
+  private final Counter[] tcpClosed = new Counter[TcpConnections.Closed.values().length];
+  private final Counter rrlDropped;
+  private final Counter rrlSlipped;
 
   QueryMetrics(MeterRegistry registry) {
     int size = Arrays.stream(NAMED_TYPES).max().orElseThrow() + 1;
@@ -51,6 +54,31 @@ final class QueryMetrics {
     }
     udpDuration = duration(registry, "udp");
     tcpDuration = duration(registry, "tcp");
+    for (TcpConnections.Closed why : TcpConnections.Closed.values()) {
+      tcpClosed[why.ordinal()] = Counter.builder("meshdns.dns.tcp.closed")
+          .description("TCP connections closed by the server to protect it: a query that did not arrive whole"
+              + " in dns.tcpQueryTimeout, or the longest-idle connection closed for a new one over a cap")
+          .tag("reason", why.name().toLowerCase(java.util.Locale.ROOT))
+          .register(registry);
+    }
+    rrlDropped = Counter.builder("meshdns.dns.rrl.dropped")
+        .description("UDP responses not sent because their source prefix exceeded dns.rateLimit")
+        .register(registry);
+    rrlSlipped = Counter.builder("meshdns.dns.rrl.slipped")
+        .description("UDP responses over dns.rateLimit sent as an empty truncated answer (TC=1) instead")
+        .register(registry);
+  }
+
+  void tcpClosed(TcpConnections.Closed why) {
+    tcpClosed[why.ordinal()].increment();
+  }
+
+  void rrlDropped() {
+    rrlDropped.increment();
+  }
+
+  void rrlSlipped() {
+    rrlSlipped.increment();
   }
 
   private static Counter requests(MeterRegistry registry, String proto, String type) {

@@ -43,7 +43,7 @@ public record ServerConfig(
 
   public ServerConfig {
     zone = zone == null ? DEFAULT_ZONE : normalizeZone(zone);
-    dns = dns == null ? new Dns(null, null, null, null, null, null) : dns;
+    dns = dns == null ? new Dns(null, null, null, null, null, null, null, null, null) : dns;
     http = http == null ? new Http(null, null) : http;
     ttl = ttl == null ? 5 : ttl;
     if (ttl < 0 || ttl > 86400) {
@@ -133,25 +133,86 @@ public record ServerConfig(
   /**
    * The DNS listeners (UDP and TCP on the same address and port) and how they answer.
    *
+   * @param bind a literal IP address (never a name: the config must not depend on DNS)
+   * @param tcpIdleTimeout how long a TCP connection may stay without traffic (RFC 7766); must be positive
+   * @param tcpQueryTimeout how long one query may take to arrive whole over TCP, from its first byte, so a
+   *     client trickling bytes cannot hold a connection (Knot's {@code tcp-io-timeout}); must be positive
+   * @param maxTcpConnections open TCP connections in all; a new one over the cap closes the connection that
+   *     has gone longest without completing a query
+   * @param maxTcpConnectionsPerSource open TCP connections from one address; the same rule within it
    * @param cache the most bytes of compiled answers kept ({@code 64Mi}; {@code 0} keeps none). Answers are
    *     compiled once per question, querier and size class and kept until the snapshot changes their
    *     service, never on a timer; the load-balancing order is applied to every query
    * @param chaos the CH-class {@code version.bind}/{@code id.server} TXT answers; off by default
+   * @param rateLimit response rate limiting of UDP answers per source prefix; off by default
    */
-  public record Dns(String bind, Integer port, String tcpIdleTimeout, Integer maxTcpConnections, String cache,
-      Chaos chaos) {
+  public record Dns(String bind, Integer port, String tcpIdleTimeout, String tcpQueryTimeout,
+      Integer maxTcpConnections, Integer maxTcpConnectionsPerSource, String cache, Chaos chaos, RateLimit rateLimit) {
     public Dns {
       cache = cache == null ? "64Mi" : cache;
       parseSize("cache", cache);
       chaos = chaos == null ? new Chaos(null, null) : chaos;
       bind = bind == null ? "0.0.0.0" : bind;
+      checkBind(bind);
       port = checkPort(port == null ? 53 : port);
       tcpIdleTimeout = tcpIdleTimeout == null ? "10s" : tcpIdleTimeout;
-      parseDuration("tcpIdleTimeout", tcpIdleTimeout);
+      checkPositive("tcpIdleTimeout", tcpIdleTimeout);
+      tcpQueryTimeout = tcpQueryTimeout == null ? "2s" : tcpQueryTimeout;
+      checkPositive("tcpQueryTimeout", tcpQueryTimeout);
       maxTcpConnections = maxTcpConnections == null ? 1000 : maxTcpConnections;
       if (maxTcpConnections < 1) {
         throw new InvalidValue("maxTcpConnections", "must be at least 1, was " + maxTcpConnections);
       }
+      maxTcpConnectionsPerSource = maxTcpConnectionsPerSource == null
+          ? Math.min(100, maxTcpConnections) : maxTcpConnectionsPerSource;
+      if (maxTcpConnectionsPerSource < 1) {
+        throw new InvalidValue("maxTcpConnectionsPerSource", "must be at least 1, was " + maxTcpConnectionsPerSource);
+      }
+      rateLimit = rateLimit == null ? new RateLimit(null, null, null) : rateLimit;
+    }
+
+    public Duration tcpIdleTimeoutDuration() {
+      return parseDuration("tcpIdleTimeout", tcpIdleTimeout);
+    }
+
+    public Duration tcpQueryTimeoutDuration() {
+      return parseDuration("tcpQueryTimeout", tcpQueryTimeout);
+    }
+  }
+
+  /**
+   * Response rate limiting (RRL) of UDP answers, as Knot does it: per source prefix (/24 for IPv4, /56 for
+   * IPv6), at most {@code responsesPerSecond} answers, with bursts of up to {@code window} worth of them;
+   * of the answers over the limit every {@code slip}-th goes out as an empty truncated answer (TC=1, so a
+   * real client retries over TCP, which is not limited) and the others are dropped. Off by default.
+   *
+   * @param responsesPerSecond the limit per prefix; 0 (the default) turns rate limiting off
+   * @param slip 1 (the default) truncates every limited answer, 2 every second one..., 0 drops them all
+   * @param window how much of a burst is allowed, as time at the full rate (default {@code 1s}, up to 60s)
+   */
+  public record RateLimit(Integer responsesPerSecond, Integer slip, String window) {
+    public RateLimit {
+      responsesPerSecond = responsesPerSecond == null ? 0 : responsesPerSecond;
+      if (responsesPerSecond < 0 || responsesPerSecond > 1_000_000) {
+        throw new InvalidValue("responsesPerSecond", "must be between 0 (off) and 1000000, was " + responsesPerSecond);
+      }
+      slip = slip == null ? 1 : slip;
+      if (slip < 0 || slip > 100) {
+        throw new InvalidValue("slip", "must be between 0 (drop all) and 100, was " + slip);
+      }
+      window = window == null ? "1s" : window;
+      Duration w = parseDuration("window", window);
+      if (w.compareTo(Duration.ofSeconds(1)) < 0 || w.compareTo(Duration.ofSeconds(60)) > 0) {
+        throw new InvalidValue("window", "must be between 1s and 60s, was " + window);
+      }
+    }
+
+    public boolean enabled() {
+      return responsesPerSecond > 0;
+    }
+
+    public Duration windowDuration() {
+      return parseDuration("window", window);
     }
   }
 
@@ -162,6 +223,7 @@ public record ServerConfig(
   public record Http(String bind, Integer port) {
     public Http {
       bind = bind == null ? "0.0.0.0" : bind;
+      checkBind(bind);
       port = checkPort(port == null ? 9153 : port);
     }
   }
@@ -364,9 +426,16 @@ public record ServerConfig(
     return parseDuration("readyAfter", readyAfter);
   }
 
+  /** With the command line's DNS listener overrides; a bad one is a config error naming the key. */
   public ServerConfig withDns(String bind, Integer port) {
-    Dns d = new Dns(bind != null ? bind : dns.bind(), port != null ? port : dns.port(),
-        dns.tcpIdleTimeout(), dns.maxTcpConnections(), dns.cache(), dns.chaos());
+    Dns d;
+    try {
+      d = new Dns(bind != null ? bind : dns.bind(), port != null ? port : dns.port(), dns.tcpIdleTimeout(),
+          dns.tcpQueryTimeout(), dns.maxTcpConnections(), dns.maxTcpConnectionsPerSource(), dns.cache(), dns.chaos(),
+          dns.rateLimit());
+    } catch (InvalidValue e) {
+      throw new ConfigException("command line, key dns." + e.key + ": " + e.getMessage(), e);
+    }
     return new ServerConfig(zone, d, http, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
         reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
   }
@@ -376,7 +445,12 @@ public record ServerConfig(
   }
 
   public ServerConfig withHttp(String bind, Integer port) {
-    Http h = new Http(bind != null ? bind : http.bind(), port != null ? port : http.port());
+    Http h;
+    try {
+      h = new Http(bind != null ? bind : http.bind(), port != null ? port : http.port());
+    } catch (InvalidValue e) {
+      throw new ConfigException("command line, key http." + e.key + ": " + e.getMessage(), e);
+    }
     return new ServerConfig(zone, dns, h, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
         reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
   }
@@ -407,6 +481,15 @@ public record ServerConfig(
     }
   }
 
+  /** A listen address: an IP literal such as 0.0.0.0, 127.0.0.1 or :: (a name would need DNS to start DNS). */
+  static void checkBind(String bind) {
+    try {
+      checkAddress("bind", bind);
+    } catch (InvalidValue e) {
+      throw new InvalidValue("bind", "must be an IP address such as 0.0.0.0, 127.0.0.1 or ::, was '" + bind + "'");
+    }
+  }
+
   /** A literal address (never a DNS lookup: the config must not depend on DNS). */
   static byte[] checkAddress(String key, String address) {
     Cidr host = checkCidr(key, address);
@@ -414,6 +497,15 @@ public record ServerConfig(
       throw new InvalidValue(key, "'" + address + "' is not an IP address");
     }
     return host.network();
+  }
+
+  /** A duration that must be more than zero: zero would otherwise read as "never". */
+  static Duration checkPositive(String key, String value) {
+    Duration d = parseDuration(key, value);
+    if (d.isZero()) {
+      throw new InvalidValue(key, "must be more than 0 (0 would mean never), was '" + value + "'");
+    }
+    return d;
   }
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");

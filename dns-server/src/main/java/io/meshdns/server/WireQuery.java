@@ -63,6 +63,9 @@ final class WireQuery {
       }
     }
     nameLength = i - HEADER;
+    if (nameLength > 255) {
+      return false; // over the limit by its root label alone: the checks in the loop count labels only
+    }
     if (i + 4 > length) {
       return false;
     }

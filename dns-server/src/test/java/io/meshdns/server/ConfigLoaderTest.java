@@ -31,6 +31,60 @@ class ConfigLoaderTest {
     assertThat(c.staleAfterDuration()).isEqualTo(Duration.ofMinutes(5));
     assertThat(c.loadBalancing().policy()).isEqualTo("local-first");
     assertThat(c.loadBalancing().maxAnswers()).isEqualTo(8);
+    assertThat(c.dns().tcpIdleTimeoutDuration()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.dns().tcpQueryTimeoutDuration()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.dns().maxTcpConnections()).isEqualTo(1000);
+    assertThat(c.dns().maxTcpConnectionsPerSource()).isEqualTo(100);
+    assertThat(c.dns().rateLimit().enabled()).as("rate limiting is off by default").isFalse();
+  }
+
+  @Test
+  void aNullDocumentIsAConfigErrorNotANullConfig() throws Exception {
+    for (String yaml : new String[] {"~\n", "null\n", "!\n"}) {
+      Path file = write(yaml);
+      assertThatThrownBy(() -> ConfigLoader.load(file))
+          .isInstanceOf(ConfigException.class)
+          .hasMessage("config " + file + ": holds no settings (the document is null); expected a mapping of keys");
+    }
+  }
+
+  @Test
+  void rateLimitIsReadWithKnotsDefaults() throws Exception {
+    ServerConfig c = ConfigLoader.load(write("dns:\n  rateLimit: {responsesPerSecond: 20}\n"));
+
+    assertThat(c.dns().rateLimit().enabled()).isTrue();
+    assertThat(c.dns().rateLimit().responsesPerSecond()).isEqualTo(20);
+    assertThat(c.dns().rateLimit().slip()).isEqualTo(1);
+    assertThat(c.dns().rateLimit().windowDuration()).isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void rateLimitSlipOutOfRangeIsNamedWithItsLineAndKey() throws Exception {
+    Path file = write("dns:\n  rateLimit:\n    responsesPerSecond: 20\n    slip: 101\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 4")
+        .hasMessageContaining("key dns.rateLimit.slip: must be between 0 (drop all) and 100");
+  }
+
+  @Test
+  void tcpQueryTimeoutOfZeroIsRejected() throws Exception {
+    Path file = write("dns:\n  tcpQueryTimeout: 0ms\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 2")
+        .hasMessageContaining("key dns.tcpQueryTimeout: must be more than 0");
+  }
+
+  @Test
+  void perSourceTcpConnectionCapBelowOneIsRejected() throws Exception {
+    Path file = write("dns:\n  maxTcpConnectionsPerSource: 0\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("key dns.maxTcpConnectionsPerSource: must be at least 1");
   }
 
   @Test

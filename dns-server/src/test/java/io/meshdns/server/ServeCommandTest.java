@@ -83,4 +83,58 @@ class ServeCommandTest {
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("--http-port must be between 0 and 65535, was 70000");
   }
+  @Test
+  void dnsPortInUseExitsWithCode2NamingTheKey() throws Exception {
+    try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      Path config = dir.resolve("meshdns.yaml");
+      Files.writeString(config, "dns: {bind: 127.0.0.1, port: " + taken.getLocalPort() + "}\nhttp: {bind: 127.0.0.1, port: 0}\n");
+
+      assertThat(serve(config)).isEqualTo(2);
+      assertThat(err.toString()).contains("cannot listen for DNS", "dns.port", String.valueOf(taken.getLocalPort()));
+    }
+  }
+
+  @Test
+  void bindAddressThatIsNotAnIpAddressIsRejectedNamingLineAndKey() throws Exception {
+    Path config = dir.resolve("meshdns.yaml");
+    Files.writeString(config, "zone: clusterset.local\ndns:\n  bind: dns.example.com\n");
+
+    assertThat(serve(config)).isEqualTo(2);
+    assertThat(err.toString().lines()).singleElement().asString()
+        .contains(config.toString(), "line 3", "dns.bind", "dns.example.com");
+  }
+
+  @Test
+  void bindAddressNotOnThisHostExitsWithCode2NamingTheKey() throws Exception {
+    Path config = dir.resolve("meshdns.yaml");
+    Files.writeString(config, "dns: {bind: 192.0.2.1, port: 0}\nhttp: {bind: 127.0.0.1, port: 0}\n"); // TEST-NET-1
+
+    assertThat(serve(config)).isEqualTo(2);
+    assertThat(err.toString()).contains("cannot listen for DNS on 192.0.2.1", "dns.bind");
+  }
+
+  @Test
+  void kubeconfigThatIsADirectoryIsNamedAsOne() throws Exception {
+    Files.createDirectories(dir.resolve("kube"));
+    Path config = dir.resolve("meshdns.yaml");
+    Files.writeString(config, """
+        dns: {bind: 127.0.0.1, port: 0}
+        clusters:
+          - id: west
+            kubeconfig: kube
+        """);
+
+    assertThat(serve(config)).isEqualTo(2);
+    assertThat(err.toString()).contains("cluster west", "kube", "is a directory");
+  }
+
+  @Test
+  void tcpIdleTimeoutOfZeroIsRejectedNotReadAsNever() throws Exception {
+    Path config = dir.resolve("meshdns.yaml");
+    Files.writeString(config, "dns:\n  tcpIdleTimeout: 0s\n");
+
+    assertThat(serve(config)).isEqualTo(2);
+    assertThat(err.toString().lines()).singleElement().asString()
+        .contains(config.toString(), "line 2", "dns.tcpIdleTimeout", "more than 0");
+  }
 }

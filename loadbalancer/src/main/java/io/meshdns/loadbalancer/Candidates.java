@@ -15,8 +15,11 @@ import java.util.TreeMap;
  * then only read by policies, so the query path neither filters nor groups.
  *
  * <p>Eligibility, best first; the first non-empty tier is the whole candidate set:
- * ready endpoints of healthy clusters; ready endpoints of degraded (disconnected or stale) clusters;
- * serving-but-terminating endpoints of healthy clusters; those of degraded clusters.
+ * ready endpoints of healthy clusters; ready endpoints of degraded clusters
+ * ({@code ClusterHealth.degraded()}: stale, i.e. out of touch for longer than {@code staleAfter});
+ * serving-but-terminating endpoints of healthy clusters; those of degraded clusters. A cluster that is
+ * disconnected for less than {@code staleAfter} is healthy here: its last known endpoints are answered
+ * exactly as if it were synced.
  */
 final class Candidates {
   static final Candidates NONE = new Candidates(List.of(), new ClusterId[0], new int[] {0}, new int[0], new int[0]);

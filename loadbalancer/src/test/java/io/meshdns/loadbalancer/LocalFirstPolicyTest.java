@@ -139,11 +139,28 @@ class LocalFirstPolicyTest {
   }
 
   @Test
-  void aDisconnectedLocalClusterIsPassedOverForAHealthyOne() {
+  void aStaleLocalClusterIsPassedOverForAHealthyOne() {
     Mesh mesh = Mesh.web().in("east", ready("10.10.1.1")).in("west", ready("10.20.1.1"))
-        .state("east", ClusterState.DISCONNECTED);
+        .state("east", ClusterState.STALE);
     assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("east")))
         .containsExactly("10.20.1.1");
+  }
+
+  @Test
+  void aDisconnectedLocalClusterWithinStaleAfterIsAnsweredExactlyAsWhenSynced() {
+    Mesh mesh = Mesh.web().in("east", ready("10.10.1.1")).in("west", ready("10.20.1.1"));
+    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults());
+    List<String> synced = select(selector, mesh.state("east", ClusterState.SYNCED), from("east"));
+    assertThat(synced).containsExactly("10.10.1.1");
+    assertThat(select(selector, mesh.state("east", ClusterState.DISCONNECTED), from("east"))).isEqualTo(synced);
+  }
+
+  @Test
+  void aClusterRefusingCredentialsAfterSyncingKeepsItsEndpointsUntilStale() {
+    Mesh mesh = Mesh.web().in("east", ready("10.10.1.1")).in("west", ready("10.20.1.1"))
+        .state("east", ClusterState.ERROR);
+    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("east")))
+        .containsExactly("10.10.1.1");
   }
 
   @Test
@@ -157,7 +174,7 @@ class LocalFirstPolicyTest {
   @Test
   void aClusterThatRecoversIsPreferredAgainWithTheNextSnapshot() {
     Mesh mesh = Mesh.web().in("east", ready("10.10.1.1")).in("west", ready("10.20.1.1"))
-        .state("east", ClusterState.DISCONNECTED);
+        .state("east", ClusterState.STALE);
     EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults());
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
