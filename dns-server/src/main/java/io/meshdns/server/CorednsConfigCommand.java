@@ -385,7 +385,7 @@ final class CorednsConfigCommand implements Callable<Integer> {
       err.printf("  - kube-dns's stubDomains cannot set caching or order: its dnsmasq caches answers up to their TTL"
           + " (%d s) and orders them itself.%n", cfg.ttl());
     } else {
-      caching.podView(cfg.dns().cache()).forEach(line -> err.println("  - " + line));
+      caching.podView().forEach(line -> err.println("  - " + line));
     }
     err.flush();
   }

@@ -36,7 +36,7 @@ class WireParserFuzzTest {
   private static final InetAddress CLIENT = InetAddress.getLoopbackAddress();
   private static final QueryResponder RESPONDER = responder("reverseZones: [10.0.0.0/8]\n");
   /** The reference: every answer computed afresh. */
-  private static final QueryResponder UNCACHED = responder("reverseZones: [10.0.0.0/8]\ndns: {cache: 0s}\n");
+  private static final QueryResponder UNCACHED = responder("reverseZones: [10.0.0.0/8]\ndns: {cache: 0}\n");
 
   /**
    * Whatever the bytes, the responder neither throws nor answers with something that is not a DNS

@@ -2,7 +2,6 @@ package io.meshdns.coredns;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * What the generated block lets CoreDNS do to meshdns's answers before a pod sees them: how long it reuses
@@ -133,11 +132,8 @@ public record AnswerCaching(int cacheTtl, int denialTtl, boolean shuffle, String
    * What a pod will observe through this block, one sentence per line, for an operator choosing the
    * settings: how long an answer is reused, whether its order rotates, and what the stanza being per zone
    * (not per service) means for services with their own policy.
-   *
-   * @param encodedAnswerReuse meshdns's own {@code dns.cache} (how long it reuses an encoded answer, e.g.
-   *     {@code 1s}), or {@code null} when unknown
    */
-  public List<String> podView(String encodedAnswerReuse) {
+  public List<String> podView() {
     List<String> out = new ArrayList<>();
     String who = "Each CoreDNS replica (each node's cache with NodeLocal DNSCache)";
     if (cacheTtl > 0) {
@@ -146,10 +142,7 @@ public record AnswerCaching(int cacheTtl, int denialTtl, boolean shuffle, String
           + seconds(denialTtl) + ", and a new or removed endpoint shows within " + seconds(cacheTtl) + ".");
     } else {
       out.add("CoreDNS caches nothing for these zones: every lookup of every pod reaches meshdns (more load on"
-          + " meshdns, one more round trip per lookup)" + (encodedAnswerReuse == null ? "."
-          : "; meshdns itself reuses an encoded answer for dns.cache (" + encodedAnswerReuse + ") per querier"
-              + " cluster, so its order changes at most that often" + (isZero(encodedAnswerReuse) ? "" : " (dns.cache:"
-              + " 0s for a new order on every query)") + "."));
+          + " meshdns, one more round trip per lookup), which orders every answer anew by its policy.");
     }
     if (shuffle) {
       out.add("The addresses of every answer, cached or not, come in a new random order on each lookup"
@@ -179,9 +172,5 @@ public record AnswerCaching(int cacheTtl, int denialTtl, boolean shuffle, String
 
   private static String seconds(int s) {
     return s + " s";
-  }
-
-  private static boolean isZero(String duration) {
-    return duration.trim().toLowerCase(Locale.ROOT).matches("0+(ms|s|m|h)?");
   }
 }
