@@ -61,8 +61,9 @@ public final class DemoCluster implements AutoCloseable {
   /** As {@link #start(String, Path)} on a given port: a cluster whose API server comes up late. */
   public static DemoCluster start(String id, Path kubeconfigDir, int port) {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    var store = new DiscoveryServingDispatcher();
-    var server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, store, false);
+    var web = new MockWebServer();
+    var store = new DiscoveryServingDispatcher(web);
+    var server = new KubernetesMockServer(new Context(), web, responses, store, false);
     server.init(InetAddress.getLoopbackAddress(), port);
     Path file = kubeconfigDir.resolve(id + ".kubeconfig");
     try {
@@ -111,6 +112,14 @@ public final class DemoCluster implements AutoCloseable {
     return server.getPort();
   }
 
+  /**
+   * Takes the requests the mock server has recorded and not yet handed out, and returns how many there were.
+   * The dispatcher takes each one as it is answered, so this stays near zero however many calls were served.
+   */
+  int takeRecordedRequests() {
+    return store.takeRecorded();
+  }
+
   public ClusterSpec spec() {
     return ClusterSpec.ofKubeconfig(id, kubeconfig, id);
   }
@@ -143,8 +152,32 @@ public final class DemoCluster implements AutoCloseable {
         """.formatted(id, url);
   }
 
-  /** CRUD for objects, plus the legacy discovery documents ({@code /api}, {@code /apis}, ...) for kubectl. */
+  /**
+   * CRUD for objects, plus the legacy discovery documents ({@code /api}, {@code /apis}, ...) for kubectl.
+   * It also takes each request out of the mock web server's record of requests as it answers it: that record
+   * (for tests' {@code takeRequest()}) is an unbounded queue, which made a long-running demo grow by about
+   * 2 KB per API call.
+   */
   private static final class DiscoveryServingDispatcher extends KubernetesCrudDispatcher {
+    private final MockWebServer web;
+
+    DiscoveryServingDispatcher(MockWebServer web) {
+      this.web = web;
+    }
+
+    /** Empties the mock web server's request record; returns how many requests it held. */
+    int takeRecorded() {
+      int n = 0;
+      try {
+        while (web.takeRequest(0, java.util.concurrent.TimeUnit.NANOSECONDS) != null) {
+          n++;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return n;
+    }
+
     private static final Map<String, String> DOCUMENTS = Map.of(
         "/api", Serialization.asJson(new APIVersionsBuilder().withVersions("v1").build()),
         "/api/v1", Serialization.asJson(new APIResourceListBuilder().withGroupVersion("v1").withResources(
@@ -193,6 +226,7 @@ public final class DemoCluster implements AutoCloseable {
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+      takeRecorded(); // the server recorded this request just before dispatching it
       String path = request.getPath();
       int query = path.indexOf('?');
       String document = "GET".equals(request.getMethod())

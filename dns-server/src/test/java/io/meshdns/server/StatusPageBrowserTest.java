@@ -46,7 +46,7 @@ class StatusPageBrowserTest {
         "status page browser test skipped: needs Debian's chromium and chromium-driver"
             + " (/usr/bin/chromium, /usr/bin/chromedriver); apt-get install chromium chromium-driver");
     demo = DemoMesh.start(dir.resolve("kubeconfigs"));
-    server = MeshdnsServer.start(ServerConfig.defaults().withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0), demo.specs());
+    server = MeshdnsServer.start(ServerConfig.defaults().withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), demo.specs());
     server.mesh().await(s -> s.services().size() == 2
         && s.clusters().values().stream().allMatch(c -> c.state() == io.meshdns.discovery.ClusterState.SYNCED),
         Duration.ofSeconds(30));
@@ -82,7 +82,7 @@ class StatusPageBrowserTest {
 
   @BeforeEach
   void loadPage() {
-    browser.get("http://127.0.0.1:" + server.httpAddress().getPort() + "/");
+    browser.get("http://127.0.0.1:" + server.adminAddress().getPort() + "/");
   }
 
   @AfterEach
