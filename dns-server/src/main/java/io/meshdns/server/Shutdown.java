@@ -14,7 +14,7 @@ import java.util.concurrent.CountDownLatch;
  */
 final class Shutdown {
   /** How long closing may take before the JVM exits anyway. */
-  static final Duration BUDGET = Duration.ofMillis(1500);
+  static final Duration BUDGET = Duration.ofMillis(1000);
 
   private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
   private final CountDownLatch stopped = new CountDownLatch(1);

@@ -1,0 +1,120 @@
+package io.meshdns.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code meshdns demo} as a process: SIGTERM (what Kubernetes sends; Ctrl-C takes the same shutdown path)
+ * stops it within 2 s, also while clients hold watches on its mock API servers that they do not read, and a
+ * connection to its status API.
+ */
+class DemoShutdownTest {
+  static final Duration STOP_WITHIN = Duration.ofSeconds(2);
+
+  @TempDir Path dir;
+
+  @Test
+  void demoStopsWithin2sOfSigtermWhileClientsWatch() throws Exception {
+    assertStopsWithinBound("demo");
+  }
+
+  @Test
+  void syntheticDemoStopsWithin2sOfSigtermWhileClientsWatch() throws Exception {
+    assertStopsWithinBound("demo", "--clusters", "3", "--services", "400", "--pods-per-cluster", "3");
+  }
+
+  private void assertStopsWithinBound(String... command) throws Exception {
+    List<String> args = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    args.addAll(List.of(command));
+    args.addAll(List.of("--dns-port", "0", "--http-port", "0", "--admin-port", "0",
+        "--kubeconfig-dir", dir.resolve("kubeconfigs").toString()));
+    Process demo = new ProcessBuilder(args).redirectErrorStream(true).start();
+    BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+    Thread reader = new Thread(() -> {
+      try (var in = new BufferedReader(new InputStreamReader(demo.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          lines.add(line);
+        }
+      } catch (java.io.IOException e) {
+        // the process ended
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    try {
+      String statusPage = awaitStarted(lines, demo);
+      List<HttpResponse<?>> watches = new ArrayList<>();
+      try (var files = Files.list(dir.resolve("kubeconfigs"))) {
+        for (Path kubeconfig : files.toList()) {
+          String server = Files.readAllLines(kubeconfig).stream().filter(l -> l.trim().startsWith("server:"))
+              .findFirst().orElseThrow().trim().substring("server:".length()).trim();
+          for (String kind : List.of("/api/v1/services", "/apis/discovery.k8s.io/v1/endpointslices")) {
+            watches.add(client.sendAsync(HttpRequest.newBuilder(URI.create(server + kind + "?watch=true")).build(),
+                HttpResponse.BodyHandlers.ofInputStream()).get(10, TimeUnit.SECONDS));
+          }
+        }
+      }
+      assertThat(client.send(HttpRequest.newBuilder(URI.create(statusPage + "api/status")).build(),
+          HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+      long start = System.nanoTime();
+      demo.destroy(); // SIGTERM
+      boolean stopped = demo.waitFor(STOP_WITHIN.toMillis(), TimeUnit.MILLISECONDS);
+
+      assertThat(stopped).as("stopped within %s of SIGTERM, with %d watches open; output:%n%s", STOP_WITHIN,
+          watches.size(), String.join("\n", lines)).isTrue();
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThanOrEqualTo(STOP_WITHIN);
+    } finally {
+      demo.destroyForcibly();
+      demo.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** Waits for "Press Ctrl-C to stop." and returns the status page URL printed before it. */
+  private static String awaitStarted(BlockingQueue<String> lines, Process demo) throws InterruptedException {
+    Pattern url = Pattern.compile("Status page: (http://\\S+/)");
+    String statusPage = null;
+    List<String> seen = new ArrayList<>();
+    long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+    while (System.nanoTime() < deadline) {
+      String line = lines.poll(1, TimeUnit.SECONDS);
+      if (line == null) {
+        if (!demo.isAlive()) {
+          break;
+        }
+        continue;
+      }
+      seen.add(line);
+      Matcher m = url.matcher(line);
+      if (m.find()) {
+        statusPage = m.group(1);
+      }
+      if (line.contains("Press Ctrl-C to stop.")) {
+        assertThat(statusPage).as("status page URL in: %s", seen).isNotNull();
+        return statusPage;
+      }
+    }
+    throw new AssertionError("the demo did not start: " + String.join("\n", seen));
+  }
+}
