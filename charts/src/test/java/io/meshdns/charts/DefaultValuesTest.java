@@ -174,6 +174,9 @@ class DefaultValuesTest {
     assertThat(config.zone()).isEqualTo("clusterset.local");
     assertThat(config.dns().port()).isEqualTo(5353);
     assertThat(config.http().port()).isEqualTo(9153);
+    assertThat(config.admin().bind()).isEqualTo("127.0.0.1");
+    assertThat(config.admin().port()).isEqualTo(9154);
+    assertThat(config.admin().tokenFile()).isNull();
     assertThat(config.loadBalancing().policy()).isEqualTo("local-first");
     assertThat(config.kubeconfigDir()).isNull();
     List<ClusterSpec> specs = config.clusterSpecs(tmp);
