@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code meshdns demo} as a process: SIGTERM (what Kubernetes sends; Ctrl-C takes the same shutdown path)
+ * {@code meshdns demo} and {@code serve} as processes: SIGTERM (what Kubernetes sends; Ctrl-C takes the same shutdown path)
  * stops it within 2 s, also while clients hold watches on its mock API servers that they do not read, and a
  * connection to its status API.
  */
@@ -42,12 +42,32 @@ class DemoShutdownTest {
     assertStopsWithinBound("demo", "--clusters", "3", "--services", "400", "--pods-per-cluster", "3");
   }
 
+  @Test
+  void serveStopsWithin2sOfSigtermAndPrintsTheAddressesItBound() throws Exception {
+    DemoCluster east = DemoCluster.start("east", dir.resolve("kubeconfigs"));
+    try {
+      DemoMesh.exported(east.client(), "shop", "web", "10.96.0.10");
+      Path config = Files.writeString(dir.resolve("meshdns.yaml"), """
+          dns: {bind: 127.0.0.1}
+          http: {bind: 127.0.0.1}
+          clusters:
+            - id: east
+              kubeconfig: kubeconfigs/east.kubeconfig
+          """);
+      assertStopsWithinBound("serve", "--config", config.toString());
+    } finally {
+      east.close();
+    }
+  }
+
   private void assertStopsWithinBound(String... command) throws Exception {
     List<String> args = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
         "-cp", System.getProperty("java.class.path"), Main.class.getName()));
     args.addAll(List.of(command));
-    args.addAll(List.of("--dns-port", "0", "--http-port", "0", "--admin-port", "0",
-        "--kubeconfig-dir", dir.resolve("kubeconfigs").toString()));
+    args.addAll(List.of("--dns-port", "0", "--http-port", "0", "--admin-port", "0"));
+    if (command[0].equals("demo")) {
+      args.addAll(List.of("--kubeconfig-dir", dir.resolve("kubeconfigs").toString()));
+    }
     Process demo = new ProcessBuilder(args).redirectErrorStream(true).start();
     BlockingQueue<String> lines = new LinkedBlockingQueue<>();
     Thread reader = new Thread(() -> {
@@ -91,9 +111,12 @@ class DemoShutdownTest {
     }
   }
 
-  /** Waits for "Press Ctrl-C to stop." and returns the status page URL printed before it. */
+  /**
+   * Waits for the demo's "Press Ctrl-C to stop." or serve's start-up line, and returns the status page URL
+   * printed, an address actually bound (port 0 was asked for).
+   */
   private static String awaitStarted(BlockingQueue<String> lines, Process demo) throws InterruptedException {
-    Pattern url = Pattern.compile("Status page: (http://\\S+/)");
+    Pattern url = Pattern.compile("(?:Status page:|status page and API on) (http://127\\.0\\.0\\.1:[1-9][0-9]*/)");
     String statusPage = null;
     List<String> seen = new ArrayList<>();
     long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
@@ -110,7 +133,7 @@ class DemoShutdownTest {
       if (m.find()) {
         statusPage = m.group(1);
       }
-      if (line.contains("Press Ctrl-C to stop.")) {
+      if (line.contains("Press Ctrl-C to stop.") || line.startsWith("meshdns serving zone")) {
         assertThat(statusPage).as("status page URL in: %s", seen).isNotNull();
         return statusPage;
       }
