@@ -39,6 +39,9 @@ import java.util.UUID;
  * kubectl reads first, so {@code kubectl get/create/delete} work against it for the kinds meshdns uses.
  */
 public final class DemoCluster implements AutoCloseable {
+  /** How long {@link #close} waits for the mock API server to stop. */
+  static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(1);
+
   private final String id;
   private final KubernetesMockServer server;
   private final DiscoveryServingDispatcher store;
@@ -124,10 +127,27 @@ public final class DemoCluster implements AutoCloseable {
     return ClusterSpec.ofKubeconfig(id, kubeconfig, id);
   }
 
+  /**
+   * Stops the mock API server, waiting for it at most {@link #CLOSE_WAIT}: fabric8's mock server closing
+   * while it streams watch events waits 10 s and then fails, and nothing needs it once it stops accepting.
+   */
   @Override
   public void close() {
     client.close();
-    server.destroy();
+    Thread stopping = new Thread(() -> {
+      try {
+        server.destroy();
+      } catch (RuntimeException e) {
+        // "Unable to close MockWebServer" after its own 10 s wait: it is going away regardless.
+      }
+    }, "demo-close-" + id);
+    stopping.setDaemon(true);
+    stopping.start();
+    try {
+      stopping.join(CLOSE_WAIT.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   static String kubeconfig(String id, String url) {

@@ -59,9 +59,6 @@ public final class DemoMesh implements AutoCloseable {
   /** The EndpointSlice controller's default maximum of endpoints per slice. */
   static final int ENDPOINTS_PER_SLICE = 100;
 
-  /** How long {@link #close} waits for the mock API servers to stop. */
-  static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(1);
-
   private final Map<String, DemoCluster> clusters = new LinkedHashMap<>();
   private final Size size;
 
@@ -354,23 +351,19 @@ public final class DemoMesh implements AutoCloseable {
         .build();
   }
 
-  /**
-   * Stops every mock API server side by side, waiting at most {@link #CLOSE_WAIT} for them: a mock server
-   * closing while it streams watch events can take 10 s or more, and nothing needs it once it stops accepting.
-   */
+  /** Stops every mock API server side by side (each waited for at most {@link DemoCluster#CLOSE_WAIT}). */
   @Override
   public void close() {
     List<Thread> closing = new ArrayList<>();
     for (DemoCluster c : clusters.values()) {
-      Thread t = new Thread(c::close, "demo-close-" + c.id());
+      Thread t = new Thread(c::close, "demo-closing-" + c.id());
       t.setDaemon(true);
       t.start();
       closing.add(t);
     }
-    long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
     try {
       for (Thread t : closing) {
-        t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        t.join();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

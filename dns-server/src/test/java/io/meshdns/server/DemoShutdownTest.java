@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code meshdns demo} and {@code serve} as processes: SIGTERM (what Kubernetes sends; Ctrl-C takes the same shutdown path)
- * stops it within 2 s, also while clients hold watches on its mock API servers that they do not read, and a
- * connection to its status API.
+ * stops it within 2 s, also while clients hold watches on its mock API servers that they do not read, a
+ * connection to its status API, and changes keep streaming to the watchers.
  */
 class DemoShutdownTest {
   static final Duration STOP_WITHIN = Duration.ofSeconds(2);
@@ -85,10 +85,12 @@ class DemoShutdownTest {
     try {
       String statusPage = awaitStarted(lines, demo);
       List<HttpResponse<?>> watches = new ArrayList<>();
+      List<String> servers = new ArrayList<>();
       try (var files = Files.list(dir.resolve("kubeconfigs"))) {
         for (Path kubeconfig : files.toList()) {
           String server = Files.readAllLines(kubeconfig).stream().filter(l -> l.trim().startsWith("server:"))
               .findFirst().orElseThrow().trim().substring("server:".length()).trim();
+          servers.add(server);
           for (String kind : List.of("/api/v1/services", "/apis/discovery.k8s.io/v1/endpointslices")) {
             watches.add(client.sendAsync(HttpRequest.newBuilder(URI.create(server + kind + "?watch=true")).build(),
                 HttpResponse.BodyHandlers.ofInputStream()).get(10, TimeUnit.SECONDS));
@@ -97,6 +99,25 @@ class DemoShutdownTest {
       }
       assertThat(client.send(HttpRequest.newBuilder(URI.create(statusPage + "api/status")).build(),
           HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+      // And changes streaming as watch events when the signal comes.
+      String firstServer = servers.get(0);
+      Thread writer = new Thread(() -> {
+        for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
+          String body = "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"churn-" + i
+              + "\",\"namespace\":\"churn\",\"annotations\":{\"meshdns.io/export\":\"true\"}},"
+              + "\"spec\":{\"clusterIP\":\"10.99.0.1\",\"ports\":[{\"port\":80}]}}";
+          try {
+            client.send(HttpRequest.newBuilder(URI.create(firstServer + "/api/v1/namespaces/churn/services"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.discarding());
+          } catch (Exception e) {
+            return; // the server stopped
+          }
+        }
+      }, "churn");
+      writer.setDaemon(true);
+      writer.start();
+      Thread.sleep(500);
 
       long start = System.nanoTime();
       demo.destroy(); // SIGTERM
