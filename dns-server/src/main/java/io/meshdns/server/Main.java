@@ -114,9 +114,15 @@ public final class Main {
       cfg = cfg.withAdmin(cfg.admin().resolvedAgainst(dir));
       listen.applyLogging();
       Shutdown shutdown = Shutdown.install();
-      MeshdnsServer server = shutdown.add(MeshdnsServer.start(cfg, cfg.clusterSpecs(dir)));
-      // Clusters added to or removed from the file are applied without a restart.
-      shutdown.add(ConfigFileWatcher.start(config, fromFile, server.mesh(), ConfigFileWatcher.DEFAULT_INTERVAL));
+      MeshdnsServer server;
+      try {
+        server = shutdown.add(MeshdnsServer.start(cfg, cfg.clusterSpecs(dir)));
+        // Clusters added to or removed from the file are applied without a restart.
+        shutdown.add(ConfigFileWatcher.start(config, fromFile, server.mesh(), ConfigFileWatcher.DEFAULT_INTERVAL));
+      } catch (RuntimeException e) {
+        shutdown.cancel();
+        throw e;
+      }
       spec.commandLine().getOut().printf("meshdns serving zone %s on %s port %d; metrics and probes on %s;"
           + " status page and API on %s%s%n",
           cfg.zone(), server.dnsAddress().getAddress().getHostAddress(), server.dnsAddress().getPort(),
@@ -161,19 +167,22 @@ public final class Main {
       Path dir = kubeconfigDir != null ? kubeconfigDir : Files.createTempDirectory("meshdns-demo-");
       // From here on, Ctrl-C or SIGTERM closes whatever has started, within Shutdown.BUDGET.
       Shutdown shutdown = Shutdown.install();
-      long seedStart = System.nanoTime();
-      DemoMesh demo = shutdown.add(size == null ? DemoMesh.start(dir) : DemoMesh.startSynthetic(dir, size));
-      long seedMillis = (System.nanoTime() - seedStart) / 1_000_000;
-      ServerConfig cfg = ConfigLoader.parse("(demo)", demo.config()).withDns(listen.bind, listen.dnsPort);
-      // The demo's metrics listener follows its DNS address (loopback unless --bind says otherwise); its
-      // status page and API stay on loopback.
-      cfg = cfg.withHttp(cfg.dns().bind(), listen.httpPort).withAdmin("127.0.0.1", listen.adminPort);
-      listen.applyLogging();
+      DemoMesh demo;
+      ServerConfig cfg;
       MeshdnsServer server;
+      long seedMillis;
       try {
+        long seedStart = System.nanoTime();
+        demo = shutdown.add(size == null ? DemoMesh.start(dir) : DemoMesh.startSynthetic(dir, size));
+        seedMillis = (System.nanoTime() - seedStart) / 1_000_000;
+        cfg = ConfigLoader.parse("(demo)", demo.config()).withDns(listen.bind, listen.dnsPort);
+        // The demo's metrics listener follows its DNS address (loopback unless --bind says otherwise); its
+        // status page and API stay on loopback.
+        cfg = cfg.withHttp(cfg.dns().bind(), listen.httpPort).withAdmin("127.0.0.1", listen.adminPort);
+        listen.applyLogging();
         server = shutdown.add(MeshdnsServer.start(cfg, demo.specs()));
       } catch (RuntimeException e) {
-        demo.close();
+        shutdown.cancel();
         throw e;
       }
       if (size == null) {

@@ -9,15 +9,20 @@ import java.util.concurrent.CountDownLatch;
 /**
  * Stops {@code serve} and {@code demo} when the JVM is asked to (Ctrl-C, SIGTERM): closes what has started,
  * newest first, and lets the JVM exit after {@link #BUDGET} even if something is still closing. Without the
- * bound, one slow close (fabric8's mock API server waits on its open watches for 10 s or more) would keep
- * the process alive, and a Kubernetes pod would be killed at the end of its grace period instead.
+ * bound, one slow close (fabric8's mock API server can wait 10 s and fail while it streams watch events)
+ * would keep the process alive, and a Kubernetes pod would be killed at the end of its grace period instead.
+ * Libraries may register shutdown hooks of their own, which the JVM also waits for: if the process is still
+ * there {@link #HALT_AFTER} after the signal, it halts (exit code 143, as for SIGTERM).
  */
 final class Shutdown {
   /** How long closing may take before the JVM exits anyway. */
   static final Duration BUDGET = Duration.ofMillis(1000);
+  /** When the JVM is halted if it has not exited by itself. */
+  static final Duration HALT_AFTER = Duration.ofMillis(1600);
 
   private final List<AutoCloseable> resources = new CopyOnWriteArrayList<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final Thread hook = new Thread(this::stop, "meshdns-shutdown");
   private volatile AutoCloseable closing;
 
   private Shutdown() {}
@@ -25,8 +30,20 @@ final class Shutdown {
   /** Registers the shutdown hook; resources added later are closed by it. */
   static Shutdown install() {
     Shutdown s = new Shutdown();
-    Runtime.getRuntime().addShutdownHook(new Thread(s::stop, "meshdns-shutdown"));
+    Runtime.getRuntime().addShutdownHook(s.hook);
     return s;
+  }
+
+  /** When starting failed: closes what was added, newest first, and unregisters the hook. */
+  void cancel() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      return; // the JVM is already shutting down: the hook does the closing
+    }
+    List<AutoCloseable> newestFirst = new ArrayList<>(resources);
+    java.util.Collections.reverse(newestFirst);
+    Main.closeAll(newestFirst.toArray(AutoCloseable[]::new));
   }
 
   /** Closes {@code resource} at shutdown, before everything added earlier. */
@@ -41,6 +58,17 @@ final class Shutdown {
   }
 
   private void stop() {
+    Thread halt = new Thread(() -> {
+      try {
+        Thread.sleep(HALT_AFTER.toMillis());
+      } catch (InterruptedException e) {
+        return;
+      }
+      System.err.println("meshdns: halting: still not stopped " + HALT_AFTER.toMillis() + " ms after the signal");
+      Runtime.getRuntime().halt(143);
+    }, "meshdns-halt");
+    halt.setDaemon(true);
+    halt.start();
     List<AutoCloseable> newestFirst = new ArrayList<>(resources);
     java.util.Collections.reverse(newestFirst);
     Thread closer = new Thread(() -> {
