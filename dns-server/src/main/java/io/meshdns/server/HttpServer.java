@@ -173,13 +173,8 @@ final class HttpServer implements AutoCloseable {
     }
   }
 
-  /** Routes a request without credentials or conditions; for tests of the routing rules. */
-  Reply route(HttpMethod method, String uri) {
-    return route(method, uri, null, null);
-  }
-
   /**
-   * Routes one request; never throws.
+   * Routes one request; never throws. Package-private for tests of the routing rules.
    *
    * @param authorization the {@code Authorization} header, or null
    * @param ifNoneMatch the {@code If-None-Match} header, or null
