@@ -6,8 +6,9 @@ source .ci/lib.sh
 
 port=$(free_port)
 http_port=$(free_port)
+admin_port=$(free_port)
 log=$(mktemp)
-java -jar dns-server/target/meshdns.jar demo --dns-port "$port" --http-port "$http_port" >"$log" 2>&1 &
+java -jar dns-server/target/meshdns.jar demo --dns-port "$port" --http-port "$http_port" --admin-port "$admin_port" >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
 
@@ -25,7 +26,7 @@ firsts=$(for _ in 1 2 3 4 5 6 7 8 9 10; do dig @127.0.0.1 -p "$port" web.shop.sv
 [ "$firsts" -ge 3 ] || { echo "e2e-demo: ten digs started with only $firsts different addresses"; exit 1; }
 status=$(dig @127.0.0.1 -p "$port" nope.shop.svc.clusterset.local A +noall +comments | grep -o 'status: [A-Z]*')
 [ "$status" = "status: NXDOMAIN" ] || { echo "e2e-demo: unknown name gave '$status'"; exit 1; }
-grep -q "Status page: http://127.0.0.1:$http_port/" "$log" || { echo "e2e-demo: no status page URL in the welcome text"; cat "$log"; exit 1; }
+grep -q "Status page: http://127.0.0.1:$admin_port/" "$log" || { echo "e2e-demo: no status page URL in the welcome text"; cat "$log"; exit 1; }
 curl -sf "http://127.0.0.1:$http_port/healthz" >/dev/null || { echo "e2e-demo: /healthz did not answer"; exit 1; }
 echo "e2e-demo: dig answered the 5 ready IPs over UDP and TCP, NXDOMAIN for an unknown name"
 

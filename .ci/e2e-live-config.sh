@@ -8,7 +8,7 @@ source .ci/lib.sh
 work=$(mktemp -d)
 demo_port=$(free_port)
 port=$(free_port)
-java -jar dns-server/target/meshdns.jar demo --dns-port "$demo_port" --http-port "$(free_port)" --kubeconfig-dir "$work" >"$work/demo.log" 2>&1 &
+java -jar dns-server/target/meshdns.jar demo --dns-port "$demo_port" --http-port "$(free_port)" --admin-port "$(free_port)" --kubeconfig-dir "$work" >"$work/demo.log" 2>&1 &
 demo=$!
 serve=""
 trap 'kill $demo $serve 2>/dev/null; wait $demo $serve 2>/dev/null || true; [ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
@@ -29,7 +29,7 @@ expect() { # expect WHAT ANSWER: wait up to 30 s for the answer
 }
 
 config east
-java -jar dns-server/target/meshdns.jar serve --config "$work/meshdns.yaml" --bind 127.0.0.1 --dns-port "$port" --http-port "$(free_port)" \
+java -jar dns-server/target/meshdns.jar serve --config "$work/meshdns.yaml" --bind 127.0.0.1 --dns-port "$port" --http-port "$(free_port)" --admin-port "$(free_port)" \
   >"$work/serve.log" 2>&1 &
 serve=$!
 east="10.10.1.1 10.10.1.2 10.10.1.3 "

@@ -9,7 +9,7 @@ ensure_tool kdig knot-dnsutils
 
 port=$(free_port)
 log=$(mktemp)
-java -jar dns-server/target/meshdns.jar demo --dns-port "$port" --http-port "$(free_port)" >"$log" 2>&1 &
+java -jar dns-server/target/meshdns.jar demo --dns-port "$port" --http-port "$(free_port)" --admin-port "$(free_port)" >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
 

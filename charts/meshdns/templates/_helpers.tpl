@@ -44,6 +44,7 @@ app.kubernetes.io/part-of: meshdns
 {{/* Where the config file and the remote clusters' kubeconfigs are mounted in the container. */}}
 {{- define "meshdns.configDir" -}}/etc/meshdns/config{{- end }}
 {{- define "meshdns.kubeconfigDir" -}}/etc/meshdns/kubeconfigs{{- end }}
+{{- define "meshdns.adminTokenDir" -}}/etc/meshdns/admin-token{{- end }}
 
 {{/* The Secret holding one remote cluster's kubeconfig: {name, key}. Argument: (list $ cluster). */}}
 {{- define "meshdns.kubeconfigSecret" -}}
@@ -75,6 +76,13 @@ Included by every template that depends on them, so `helm template` and `helm in
 {{- end }}
 {{- if eq (int .Values.containerPorts.dns) (int .Values.containerPorts.http) }}
 {{- fail (printf "meshdns: containerPorts.http (%d) must differ from containerPorts.dns (%d): both listen on TCP" (int .Values.containerPorts.http) (int .Values.containerPorts.dns)) }}
+{{- end }}
+{{- $ports := list (int .Values.containerPorts.dns) (int .Values.containerPorts.http) }}
+{{- if has (int .Values.containerPorts.admin) $ports }}
+{{- fail (printf "meshdns: containerPorts.admin (%d) must differ from containerPorts.dns and containerPorts.http: all listen on TCP" (int .Values.containerPorts.admin)) }}
+{{- end }}
+{{- if and (not (has .Values.config.admin.bind (list "127.0.0.1" "::1"))) (not .Values.adminToken.secretName) }}
+{{- fail (printf "meshdns: config.admin.bind %q is not a loopback address: the status page and /api/* list the whole zone, so set adminToken.secretName (a Secret holding a bearer token), or keep 127.0.0.1 and use kubectl port-forward" .Values.config.admin.bind) }}
 {{- end }}
 {{- if .Values.autoscaling.enabled }}
 {{- if gt (int .Values.autoscaling.minReplicas) (int .Values.autoscaling.maxReplicas) }}
@@ -131,6 +139,11 @@ empty values are left out so meshdns's own defaults apply.
 {{- end }}
 {{- $_ := set $cfg "dns" $dns }}
 {{- $_ := set $cfg "http" (dict "bind" $c.http.bind "port" .Values.containerPorts.http) }}
+{{- $admin := dict "bind" $c.admin.bind "port" .Values.containerPorts.admin }}
+{{- if .Values.adminToken.secretName }}
+{{- $_ := set $admin "tokenFile" (printf "%s/%s" (include "meshdns.adminTokenDir" .) .Values.adminToken.key) }}
+{{- end }}
+{{- $_ := set $cfg "admin" $admin }}
 {{- $clusters := list }}
 {{- if .Values.inCluster.enabled }}
 {{- $ic := .Values.inCluster }}

@@ -49,7 +49,8 @@ final class SyntheticMeshUnderTest implements AutoCloseable {
     long t1 = System.nanoTime();
     Path config = dir.resolve("meshdns.yaml");
     Files.writeString(config, mesh.config());
-    ServerConfig cfg = ConfigLoader.load(config).withDns("127.0.0.1", 0);
+    ServerConfig cfg = ConfigLoader.load(config).withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0)
+        .withAdmin("127.0.0.1", 0);
     MeshdnsServer server;
     try {
       server = MeshdnsServer.start(cfg, mesh.specs());

@@ -115,4 +115,17 @@ class BadValuesTest {
     assertThatThrownBy(() -> MeshdnsChart.template(Map.of("podDisruptionBudget.minAvailable", "null")))
         .hasMessageContaining("podDisruptionBudget.minAvailable or podDisruptionBudget.maxUnavailable");
   }
+
+  @Test
+  void adminListenerBeyondLoopbackWithoutATokenSecretFailsNamingBothValues() {
+    assertThatThrownBy(() -> MeshdnsChart.template(Map.of("config.admin.bind", "0.0.0.0")))
+        .hasMessageContaining("config.admin.bind \"0.0.0.0\" is not a loopback address")
+        .hasMessageContaining("adminToken.secretName");
+  }
+
+  @Test
+  void adminPortSharedWithTheMetricsPortFails() {
+    assertThatThrownBy(() -> MeshdnsChart.template(Map.of("containerPorts.admin", 9153)))
+        .hasMessageContaining("containerPorts.admin (9153) must differ");
+  }
 }

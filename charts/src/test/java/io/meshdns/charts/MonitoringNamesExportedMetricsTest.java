@@ -44,7 +44,7 @@ class MonitoringNamesExportedMetricsTest {
     demo = DemoMesh.start(tmp.resolve("demo"));
     Path configFile = tmp.resolve("meshdns.yaml");
     Files.writeString(configFile, demo.config());
-    ServerConfig config = ConfigLoader.load(configFile).withDns("127.0.0.1", freePort()).withHttp("127.0.0.1", 0);
+    ServerConfig config = ConfigLoader.load(configFile).withDns("127.0.0.1", freePort()).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0);
     server = MeshdnsServer.start(config, demo.specs());
     assertThat(server.awaitServed(s -> s.clusters().size() == 2
         && s.clusters().values().stream().allMatch(h -> h.state() == ClusterState.SYNCED), Duration.ofSeconds(30)))

@@ -35,4 +35,13 @@ class NotesTest {
     assertThat(notes).contains("kubectl -n dns create secret generic east-reader-kubeconfig --from-file=config=east.kubeconfig");
     assertThat(notes).contains("kubectl -n dns create secret generic meshdns-kubeconfig-west --from-file=kubeconfig=west.kubeconfig");
   }
+
+  @Test
+  void saysHowToReachTheStatusPageThroughPortForward() {
+    String notes = MeshdnsChart.installDryRun(List.of(), Map.of());
+
+    assertThat(notes).contains("bound to loopback")
+        .contains("kubectl -n dns port-forward deployment/meshdns 9154:9154")
+        .contains("http://127.0.0.1:9154/");
+  }
 }

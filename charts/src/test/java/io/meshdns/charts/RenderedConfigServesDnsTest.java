@@ -50,6 +50,7 @@ class RenderedConfigServesDnsTest {
         "clusters[1].id", "west",
         "containerPorts.dns", dnsPort,
         "containerPorts.http", freePort(),
+        "containerPorts.admin", freePort(),
         "config.dns.bind", "127.0.0.1"));
 
     DemoMesh demo = DemoMesh.start(tmp.resolve("demo"));

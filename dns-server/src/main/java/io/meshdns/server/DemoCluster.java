@@ -39,6 +39,9 @@ import java.util.UUID;
  * kubectl reads first, so {@code kubectl get/create/delete} work against it for the kinds meshdns uses.
  */
 public final class DemoCluster implements AutoCloseable {
+  /** How long {@link #close} waits for the mock API server to stop. */
+  static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(1);
+
   private final String id;
   private final KubernetesMockServer server;
   private final DiscoveryServingDispatcher store;
@@ -61,8 +64,9 @@ public final class DemoCluster implements AutoCloseable {
   /** As {@link #start(String, Path)} on a given port: a cluster whose API server comes up late. */
   public static DemoCluster start(String id, Path kubeconfigDir, int port) {
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    var store = new DiscoveryServingDispatcher();
-    var server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, store, false);
+    var web = new MockWebServer();
+    var store = new DiscoveryServingDispatcher(web);
+    var server = new KubernetesMockServer(new Context(), web, responses, store, false);
     server.init(InetAddress.getLoopbackAddress(), port);
     Path file = kubeconfigDir.resolve(id + ".kubeconfig");
     try {
@@ -111,6 +115,14 @@ public final class DemoCluster implements AutoCloseable {
     return server.getPort();
   }
 
+  /**
+   * Takes the requests the mock server has recorded and not yet handed out, and returns how many there were.
+   * The dispatcher takes each one as it is answered, so this stays near zero however many calls were served.
+   */
+  int takeRecordedRequests() {
+    return store.takeRecorded();
+  }
+
   public ClusterSpec spec() {
     return ClusterSpec.ofKubeconfig(id, kubeconfig, id);
   }
@@ -120,10 +132,27 @@ public final class DemoCluster implements AutoCloseable {
     return new ClusterSpec(io.meshdns.discovery.ClusterId.of(id), kubeconfig, id, reachability);
   }
 
+  /**
+   * Stops the mock API server, waiting for it at most {@link #CLOSE_WAIT}: fabric8's mock server closing
+   * while it streams watch events waits 10 s and then fails, and nothing needs it once it stops accepting.
+   */
   @Override
   public void close() {
     client.close();
-    server.destroy();
+    Thread stopping = new Thread(() -> {
+      try {
+        server.destroy();
+      } catch (RuntimeException e) {
+        // "Unable to close MockWebServer" after its own 10 s wait: it is going away regardless.
+      }
+    }, "demo-close-" + id);
+    stopping.setDaemon(true);
+    stopping.start();
+    try {
+      stopping.join(CLOSE_WAIT.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   static String kubeconfig(String id, String url) {
@@ -148,8 +177,32 @@ public final class DemoCluster implements AutoCloseable {
         """.formatted(id, url);
   }
 
-  /** CRUD for objects, plus the legacy discovery documents ({@code /api}, {@code /apis}, ...) for kubectl. */
+  /**
+   * CRUD for objects, plus the legacy discovery documents ({@code /api}, {@code /apis}, ...) for kubectl.
+   * It also takes each request out of the mock web server's record of requests as it answers it: that record
+   * (for tests' {@code takeRequest()}) is an unbounded queue, which made a long-running demo grow by about
+   * 2 KB per API call.
+   */
   private static final class DiscoveryServingDispatcher extends KubernetesCrudDispatcher {
+    private final MockWebServer web;
+
+    DiscoveryServingDispatcher(MockWebServer web) {
+      this.web = web;
+    }
+
+    /** Empties the mock web server's request record; returns how many requests it held. */
+    int takeRecorded() {
+      int n = 0;
+      try {
+        while (web.takeRequest(0, java.util.concurrent.TimeUnit.NANOSECONDS) != null) {
+          n++;
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return n;
+    }
+
     private static final Map<String, String> DOCUMENTS = Map.of(
         "/api", Serialization.asJson(new APIVersionsBuilder().withVersions("v1").build()),
         "/api/v1", Serialization.asJson(new APIResourceListBuilder().withGroupVersion("v1").withResources(
@@ -198,6 +251,7 @@ public final class DemoCluster implements AutoCloseable {
 
     @Override
     public MockResponse dispatch(RecordedRequest request) {
+      takeRecorded(); // the server recorded this request just before dispatching it
       String path = request.getPath();
       int query = path.indexOf('?');
       String document = "GET".equals(request.getMethod())

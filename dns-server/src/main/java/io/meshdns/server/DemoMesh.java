@@ -394,10 +394,22 @@ public final class DemoMesh implements AutoCloseable {
         .build();
   }
 
+  /** Stops every mock API server side by side (each waited for at most {@link DemoCluster#CLOSE_WAIT}). */
   @Override
   public void close() {
+    List<Thread> closing = new ArrayList<>();
     for (DemoCluster c : clusters.values()) {
-      c.close();
+      Thread t = new Thread(c::close, "demo-closing-" + c.id());
+      t.setDaemon(true);
+      t.start();
+      closing.add(t);
+    }
+    try {
+      for (Thread t : closing) {
+        t.join();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
     clusters.clear(); // so the stopped servers' stores can be collected while the mesh object lives on
   }

@@ -3,6 +3,7 @@ package io.meshdns.server;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.meshdns.discovery.MeshSnapshot;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
@@ -48,41 +49,79 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP listener on the metrics port (Netty's HTTP codec, on its own event-loop thread so a scrape never
- * delays a DNS answer): {@code /metrics}, {@code /healthz}, {@code /readyz}, the status page {@code /} and
- * its JSON API under {@code /api/}. Read-only: every resource takes GET (and HEAD); anything else is 405,
- * unknown paths 404, bad parameters 400 with a sentence saying what is wrong. Errors are JSON
- * {@code {"error": "..."}}, never a stack trace.
+ * One HTTP listener (Netty's HTTP codec, on its own event-loop thread so a request never delays a DNS
+ * answer), in one of two roles. The {@linkplain Role#METRICS metrics} listener serves {@code /metrics},
+ * {@code /healthz} and {@code /readyz} to Prometheus and the kubelet. The {@linkplain Role#ADMIN admin}
+ * listener serves the status page {@code /} and its JSON API under {@code /api/}, which show the whole zone:
+ * it is bound to loopback unless a bearer token guards {@code /api/*}. Read-only: every resource takes GET
+ * (and HEAD); anything else is 405, unknown paths 404, bad parameters 400 with a sentence saying what is
+ * wrong. Errors are JSON {@code {"error": "..."}}, never a stack trace. API responses (except resolve,
+ * whose order rotates per query) carry the snapshot version as their ETag and answer a matching
+ * {@code If-None-Match} with 304 and no body.
  */
 final class HttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
   static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
   private static final String JSON = "application/json; charset=utf-8";
-  private static final Set<String> PATHS = Set.of("/", "/index.html", "/metrics", "/healthz", "/readyz",
-      "/api/status", "/api/clusters", "/api/services", "/api/resolve");
+  private static final String SERVICE_PREFIX = "/api/services/";
   /** Self-contained: no script, style or font may come from anywhere else. */
   private static final String PAGE_POLICY = "default-src 'none'; script-src 'unsafe-inline'; "
       + "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'";
   private static final int IDLE_SECONDS = 60;
 
+  /** Which resources a listener serves. */
+  enum Role {
+    METRICS("metrics, probes", Set.of("/metrics", "/healthz", "/readyz")),
+    ADMIN("status page, API", Set.of("/", "/index.html", "/api/status", "/api/clusters", "/api/services",
+        "/api/resolve"));
+
+    final String what;
+    final Set<String> paths;
+
+    Role(String what, Set<String> paths) {
+      this.what = what;
+      this.paths = paths;
+    }
+
+    boolean serves(String path) {
+      return paths.contains(path) || this == ADMIN && path.startsWith(SERVICE_PREFIX);
+    }
+  }
+
+  private final Role role;
   private final PrometheusMeterRegistry registry;
   private final StatusApi api;
   private final Readiness readiness;
   private final BooleanSupplier dnsListening;
+  /** SHA-256 of the bearer token the admin API requires, or null when it requires none (loopback). */
+  private final byte[] tokenHash;
   private final ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
   private final byte[] page;
   private final EventLoopGroup group;
   private final boolean epoll;
   private Channel channel;
 
-  HttpServer(PrometheusMeterRegistry registry, StatusApi api, Readiness readiness, BooleanSupplier dnsListening) {
+  private HttpServer(Role role, PrometheusMeterRegistry registry, StatusApi api, Readiness readiness,
+      BooleanSupplier dnsListening, String token) {
+    this.role = role;
     this.registry = registry;
     this.api = api;
     this.readiness = readiness;
     this.dnsListening = dnsListening;
-    this.page = resource("status.html");
+    this.tokenHash = token == null ? null : sha256(token);
+    this.page = role == Role.ADMIN ? resource("status.html") : new byte[0];
     this.epoll = Epoll.isAvailable();
     this.group = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
+  }
+
+  /** The metrics listener: {@code /metrics}, {@code /healthz}, {@code /readyz}. */
+  static HttpServer metrics(PrometheusMeterRegistry registry, Readiness readiness, BooleanSupplier dnsListening) {
+    return new HttpServer(Role.METRICS, registry, null, readiness, dnsListening, null);
+  }
+
+  /** The admin listener: the status page and {@code /api/*}, which need {@code token} when it is not null. */
+  static HttpServer admin(StatusApi api, String token) {
+    return new HttpServer(Role.ADMIN, null, api, null, null, token);
   }
 
   HttpServer start(String bind, int port) throws InterruptedException {
@@ -107,8 +146,8 @@ final class HttpServer implements AutoCloseable {
           }
         })
         .bind(new InetSocketAddress(host, port)).sync().channel();
-    log.info("HTTP listening on {} port {} (/metrics, /healthz, /readyz, status page /)",
-        host.getHostAddress(), address().getPort());
+    log.info("HTTP listening on {} port {} ({}{})", host.getHostAddress(), address().getPort(), role.what,
+        tokenHash != null ? "; /api/* needs the bearer token" : "");
     return this;
   }
 
@@ -116,32 +155,52 @@ final class HttpServer implements AutoCloseable {
     return (InetSocketAddress) channel.localAddress();
   }
 
-  /** A response: status, content type and body. */
+  /** Whether {@code /api/*} needs a bearer token on this listener. */
+  boolean tokenRequired() {
+    return tokenHash != null;
+  }
+
+  /** A response: status, content type, body, extra headers. */
   record Reply(HttpResponseStatus status, String contentType, byte[] body, Map<String, String> headers) {
     Reply(HttpResponseStatus status, String contentType, byte[] body) {
       this(status, contentType, body, Map.of());
     }
+
+    Reply withHeader(String name, String value) {
+      Map<String, String> h = new java.util.LinkedHashMap<>(headers);
+      h.put(name, value);
+      return new Reply(status, contentType, body, Map.copyOf(h));
+    }
   }
 
-  /** Routes one request; never throws. Package-private for tests of the routing rules. */
-  Reply route(HttpMethod method, String uri) {
+  /**
+   * Routes one request; never throws. Package-private for tests of the routing rules.
+   *
+   * @param authorization the {@code Authorization} header, or null
+   * @param ifNoneMatch the {@code If-None-Match} header, or null
+   */
+  Reply route(HttpMethod method, String uri, String authorization, String ifNoneMatch) {
     QueryStringDecoder decoded;
     String path;
     try {
       decoded = new QueryStringDecoder(uri, StandardCharsets.UTF_8);
       path = decoded.path();
       decoded.parameters(); // decoded lazily: fail here, as a bad request
-
     } catch (IllegalArgumentException e) {
       return error(HttpResponseStatus.BAD_REQUEST, "malformed URL: " + e.getMessage());
     }
-    if (!PATHS.contains(path)) {
-      return error(HttpResponseStatus.NOT_FOUND, "no such resource: " + shorten(path)
-          + "; try / (status page), /metrics, /healthz, /readyz or /api/status");
+    if (!role.serves(path)) {
+      return error(HttpResponseStatus.NOT_FOUND, "no such resource: " + shorten(path) + notHere(path));
     }
     if (!method.equals(HttpMethod.GET) && !method.equals(HttpMethod.HEAD)) {
-      Reply r = error(HttpResponseStatus.METHOD_NOT_ALLOWED, method + " is not allowed on " + path + "; use GET");
-      return new Reply(r.status(), r.contentType(), r.body(), Map.of("Allow", "GET, HEAD"));
+      return error(HttpResponseStatus.METHOD_NOT_ALLOWED, method + " is not allowed on " + shorten(path) + "; use GET")
+          .withHeader("Allow", "GET, HEAD");
+    }
+    if (path.startsWith("/api/") && tokenHash != null && !authorized(authorization)) {
+      return error(HttpResponseStatus.UNAUTHORIZED, authorization == null
+          ? "this API needs the admin bearer token: send 'Authorization: Bearer TOKEN'"
+          : "the bearer token is not the admin token")
+          .withHeader("WWW-Authenticate", "Bearer realm=\"meshdns\"");
     }
     try {
       return switch (path) {
@@ -154,18 +213,84 @@ final class HttpServer implements AutoCloseable {
           Readiness.Verdict v = readiness.check();
           yield json(v.ready() ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, v);
         }
-        case "/api/status" -> json(HttpResponseStatus.OK, api.status());
-        case "/api/clusters" -> json(HttpResponseStatus.OK, api.clusters());
-        case "/api/services" -> json(HttpResponseStatus.OK, api.services());
+        case "/api/status" -> {
+          MeshSnapshot s = api.snapshot();
+          Readiness.Verdict v = api.readiness();
+          // Readiness can change with time alone (readyAfter), so it is part of this resource's version.
+          String etag = etag(s.version() + (v.ready() ? "" : "-not-ready"));
+          yield etag.equals(ifNoneMatch) ? notModified(etag) : json(HttpResponseStatus.OK, api.status(s, v), etag);
+        }
+        case "/api/clusters" -> versioned(ifNoneMatch, s -> api.clusters(s));
+        case "/api/services" -> versioned(ifNoneMatch, s -> api.services(s, param(decoded, "q"),
+            param(decoded, "namespace"), param(decoded, "state"), param(decoded, "limit"), param(decoded, "cursor")));
         case "/api/resolve" -> json(HttpResponseStatus.OK, api.resolve(
             param(decoded, "name"), param(decoded, "type"), param(decoded, "cluster")));
-        default -> throw new IllegalStateException("unrouted path " + path);
+        default -> service(path, ifNoneMatch);
       };
     } catch (StatusApi.BadRequest e) {
       return error(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+    } catch (StatusApi.NotFound e) {
+      return error(HttpResponseStatus.NOT_FOUND, e.getMessage());
     } catch (RuntimeException | JsonProcessingException e) {
       log.warn("event=http-error path={} error=\"{}\"", path, e.toString());
       return error(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + e.getMessage());
+    }
+  }
+
+  /** {@code /api/services/{namespace}/{name}}: one service with its endpoints. */
+  private Reply service(String path, String ifNoneMatch)
+      throws StatusApi.BadRequest, StatusApi.NotFound, JsonProcessingException {
+    String[] parts = path.substring(SERVICE_PREFIX.length()).split("/", -1);
+    if (parts.length != 2 || parts[0].isEmpty() || parts[1].isEmpty()) {
+      throw new StatusApi.NotFound("no such resource: " + shorten(path) + "; a service is /api/services/NAMESPACE/NAME");
+    }
+    return versioned(ifNoneMatch, s -> api.service(s, parts[0], parts[1]));
+  }
+
+  /** A view of one snapshot, or 304 when the client already has that snapshot's version. */
+  private interface View {
+    Object of(MeshSnapshot s) throws StatusApi.BadRequest, StatusApi.NotFound;
+  }
+
+  private Reply versioned(String ifNoneMatch, View view)
+      throws StatusApi.BadRequest, StatusApi.NotFound, JsonProcessingException {
+    MeshSnapshot s = api.snapshot();
+    String etag = etag(String.valueOf(s.version()));
+    return etag.equals(ifNoneMatch) ? notModified(etag) : json(HttpResponseStatus.OK, view.of(s), etag);
+  }
+
+  private static String etag(String version) {
+    return "\"" + version + "\"";
+  }
+
+  private static Reply notModified(String etag) {
+    return new Reply(HttpResponseStatus.NOT_MODIFIED, JSON, new byte[0], Map.of("ETag", etag));
+  }
+
+  /** Where a path not served here is served, so a wrong port is easy to see. */
+  private String notHere(String path) {
+    for (Role other : Role.values()) {
+      if (other != role && other.serves(path)) {
+        return "; " + path + " is served on the " + (other == Role.ADMIN ? "admin listener (admin.port)"
+            : "metrics listener (http.port)");
+      }
+    }
+    return role == Role.ADMIN ? "; try / (status page) or /api/status" : "; try /metrics, /healthz or /readyz";
+  }
+
+  /** Compares digests of equal length, so the time taken says nothing about the token. */
+  private boolean authorized(String authorization) {
+    if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return false;
+    }
+    return java.security.MessageDigest.isEqual(tokenHash, sha256(authorization.substring(7).trim()));
+  }
+
+  private static byte[] sha256(String s) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java runtime has SHA-256", e);
     }
   }
 
@@ -191,6 +316,10 @@ final class HttpServer implements AutoCloseable {
     return new Reply(status, JSON, json.writeValueAsBytes(body));
   }
 
+  private Reply json(HttpResponseStatus status, Object body, String etag) throws JsonProcessingException {
+    return new Reply(status, JSON, json.writeValueAsBytes(body), Map.of("ETag", etag));
+  }
+
   private Reply error(HttpResponseStatus status, String message) {
     try {
       return json(status, Map.of("error", message));
@@ -209,15 +338,22 @@ final class HttpServer implements AutoCloseable {
       boolean keepAlive = HttpUtil.isKeepAlive(request);
       Reply reply = request.decoderResult().isFailure()
           ? error(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request: " + request.decoderResult().cause().getMessage())
-          : route(request.method(), request.uri());
+          : route(request.method(), request.uri(), request.headers().get(HttpHeaderNames.AUTHORIZATION),
+              request.headers().get(HttpHeaderNames.IF_NONE_MATCH));
       boolean head = request.method().equals(HttpMethod.HEAD);
       FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, reply.status(),
           head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(reply.body()));
       var headers = response.headers();
-      headers.set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
-      headers.setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length);
-      headers.set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-      headers.set("X-Content-Type-Options", "nosniff");
+      if (reply.status().equals(HttpResponseStatus.NOT_MODIFIED)) {
+        // 304: headers only, as few as HTTP allows; the client keeps what it has.
+        headers.set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+      } else {
+        headers.set(HttpHeaderNames.CONTENT_TYPE, reply.contentType());
+        headers.setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length);
+        // An ETag'd response may be kept but must be revalidated; the rest is never stored.
+        headers.set(HttpHeaderNames.CACHE_CONTROL, reply.headers().containsKey("ETag") ? "no-cache" : "no-store");
+        headers.set("X-Content-Type-Options", "nosniff");
+      }
       reply.headers().forEach(headers::set);
       if (keepAlive && !request.decoderResult().isFailure()) {
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

@@ -59,8 +59,13 @@ public final class Main {
     Integer dnsPort;
 
     @Option(names = "--http-port", paramLabel = "N",
-        description = "Port of /metrics, /healthz, /readyz and the status page (overrides the config; 0 = any free port).")
+        description = "Port of /metrics, /healthz and /readyz (overrides http.port; 0 = any free port).")
     Integer httpPort;
+
+    @Option(names = "--admin-port", paramLabel = "N",
+        description = "Port of the status page and /api/* (overrides admin.port, default " + ServerConfig.Admin.DEFAULT_PORT
+            + "; 0 = any free port).")
+    Integer adminPort;
 
     @Option(names = "--query-log", description = "Log one line per DNS query (logger " + DnsServer.QUERY_LOG
         + " at debug). Costs throughput; for debugging.")
@@ -70,6 +75,7 @@ public final class Main {
     void validate(CommandLine cli) {
       checkPort(cli, "--dns-port", dnsPort);
       checkPort(cli, "--http-port", httpPort);
+      checkPort(cli, "--admin-port", adminPort);
     }
 
     private static void checkPort(CommandLine cli, String flag, Integer port) {
@@ -102,17 +108,28 @@ public final class Main {
     public Integer call() throws Exception {
       listen.validate(spec.commandLine());
       ServerConfig fromFile = ConfigLoader.load(config);
-      ServerConfig cfg = fromFile.withDns(listen.bind, listen.dnsPort).withHttpPort(listen.httpPort);
       Path dir = config.toAbsolutePath().getParent();
+      ServerConfig cfg = fromFile.withDns(listen.bind, listen.dnsPort).withHttpPort(listen.httpPort)
+          .withAdmin(null, listen.adminPort);
+      cfg = cfg.withAdmin(cfg.admin().resolvedAgainst(dir));
       listen.applyLogging();
-      MeshdnsServer server = MeshdnsServer.start(cfg, cfg.clusterSpecs(dir));
-      // Clusters added to or removed from the file are applied without a restart.
-      var configWatcher = ConfigFileWatcher.start(config, fromFile, server.mesh(), ConfigFileWatcher.DEFAULT_INTERVAL);
-      spec.commandLine().getOut().printf("meshdns serving zone %s on %s port %d; status, metrics and probes on %s%n",
+      Shutdown shutdown = Shutdown.install();
+      MeshdnsServer server;
+      try {
+        server = shutdown.add(MeshdnsServer.start(cfg, cfg.clusterSpecs(dir)));
+        // Clusters added to or removed from the file are applied without a restart.
+        shutdown.add(ConfigFileWatcher.start(config, fromFile, server.mesh(), ConfigFileWatcher.DEFAULT_INTERVAL));
+      } catch (RuntimeException e) {
+        shutdown.cancel();
+        throw e;
+      }
+      spec.commandLine().getOut().printf("meshdns serving zone %s on %s port %d; metrics and probes on %s;"
+          + " status page and API on %s%s%n",
           cfg.zone(), server.dnsAddress().getAddress().getHostAddress(), server.dnsAddress().getPort(),
-          url(server.httpAddress()));
+          url(server.httpAddress()), url(server.adminAddress()),
+          server.adminTokenRequired() ? " (bearer token from admin.tokenFile)" : "");
       spec.commandLine().getOut().flush();
-      runUntilShutdown(server, configWatcher);
+      shutdown.await();
       return 0;
     }
   }
@@ -148,18 +165,24 @@ public final class Main {
       listen.validate(spec.commandLine());
       DemoMesh.Size size = syntheticSize();
       Path dir = kubeconfigDir != null ? kubeconfigDir : Files.createTempDirectory("meshdns-demo-");
-      long seedStart = System.nanoTime();
-      DemoMesh demo = size == null ? DemoMesh.start(dir) : DemoMesh.startSynthetic(dir, size);
-      long seedMillis = (System.nanoTime() - seedStart) / 1_000_000;
-      ServerConfig cfg = ConfigLoader.parse("(demo)", demo.config()).withDns(listen.bind, listen.dnsPort);
-      // The demo's HTTP listener follows its DNS address (loopback unless --bind says otherwise).
-      cfg = cfg.withHttp(cfg.dns().bind(), listen.httpPort);
-      listen.applyLogging();
+      // From here on, Ctrl-C or SIGTERM closes whatever has started, within Shutdown.BUDGET.
+      Shutdown shutdown = Shutdown.install();
+      DemoMesh demo;
+      ServerConfig cfg;
       MeshdnsServer server;
+      long seedMillis;
       try {
-        server = MeshdnsServer.start(cfg, demo.specs());
+        long seedStart = System.nanoTime();
+        demo = shutdown.add(size == null ? DemoMesh.start(dir) : DemoMesh.startSynthetic(dir, size));
+        seedMillis = (System.nanoTime() - seedStart) / 1_000_000;
+        cfg = ConfigLoader.parse("(demo)", demo.config()).withDns(listen.bind, listen.dnsPort);
+        // The demo's metrics listener follows its DNS address (loopback unless --bind says otherwise); its
+        // status page and API stay on loopback.
+        cfg = cfg.withHttp(cfg.dns().bind(), listen.httpPort).withAdmin("127.0.0.1", listen.adminPort);
+        listen.applyLogging();
+        server = shutdown.add(MeshdnsServer.start(cfg, demo.specs()));
       } catch (RuntimeException e) {
-        demo.close();
+        shutdown.cancel();
         throw e;
       }
       if (size == null) {
@@ -167,7 +190,7 @@ public final class Main {
       } else {
         printSynthetic(spec.commandLine().getOut(), cfg, server, demo, seedMillis);
       }
-      runUntilShutdown(demo, server);
+      shutdown.await();
       return 0;
     }
 
@@ -195,6 +218,7 @@ public final class Main {
           size.clusters(), size.clusters() - 1, size.services(), size.podsPerCluster(), size.endpoints(),
           seedMillis / 1000.0);
       out.printf("  kubeconfigs in %s%n", demo.cluster("c0").kubeconfig().getParent());
+      out.printf("Status page: %s  (metrics and probes on %s)%n", url(server.adminAddress()), url(server.httpAddress()));
       out.flush();
       long start = System.nanoTime();
       boolean synced = server.awaitServed(s -> s.clusters().size() == size.clusters()
@@ -219,7 +243,8 @@ public final class Main {
         out.printf("  %-5s http://127.0.0.1:%d  kubeconfig %s%n", c.id(), c.port(), c.kubeconfig());
       }
       out.println();
-      out.printf("Status page: %s  (also /metrics, /healthz, /readyz, /api/status)%n", url(server.httpAddress()));
+      out.printf("Status page: %s  (JSON under /api/; /metrics, /healthz, /readyz on %s)%n",
+          url(server.adminAddress()), url(server.httpAddress()));
       out.println();
       out.println("Try:");
       out.printf("  dig @%s -p %d web.shop.svc.%s +short%n", at, dns.getPort(), cfg.zone());
@@ -241,19 +266,6 @@ public final class Main {
     var a = at.getAddress();
     String host = a.isAnyLocalAddress() ? "127.0.0.1" : a.getHostAddress();
     return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + at.getPort() + "/";
-  }
-
-  /**
-   * Blocks until the JVM is asked to stop (Ctrl-C, SIGTERM), then closes {@code resources} in reverse
-   * order from the shutdown hook, so the servers stop cleanly before the JVM exits.
-   */
-  static void runUntilShutdown(AutoCloseable... resources) throws InterruptedException {
-    CountDownLatch closed = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      closeAll(resources);
-      closed.countDown();
-    }, "meshdns-shutdown"));
-    closed.await();
   }
 
   static void closeAll(AutoCloseable... resources) {

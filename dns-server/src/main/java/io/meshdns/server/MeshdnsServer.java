@@ -39,14 +39,16 @@ public final class MeshdnsServer implements AutoCloseable {
   private final MeshWatcher mesh;
   private final DnsServer dns;
   private final HttpServer http;
+  private final HttpServer admin;
   private final JvmGcMetrics gcMetrics;
   private final AtomicReference<MeshSnapshot> served;
 
-  private MeshdnsServer(MeshWatcher mesh, DnsServer dns, HttpServer http, JvmGcMetrics gcMetrics,
+  private MeshdnsServer(MeshWatcher mesh, DnsServer dns, HttpServer http, HttpServer admin, JvmGcMetrics gcMetrics,
       AtomicReference<MeshSnapshot> served) {
     this.mesh = mesh;
     this.dns = dns;
     this.http = http;
+    this.admin = admin;
     this.gcMetrics = gcMetrics;
     this.served = served;
   }
@@ -56,9 +58,7 @@ public final class MeshdnsServer implements AutoCloseable {
    * sync in the background (an unreachable one does not hold up the others).
    */
   public static MeshdnsServer start(ServerConfig config, List<ClusterSpec> clusters) {
-    // A kubeconfig that cannot be used is a config error: refuse to start rather than serve a mesh
-    // silently missing that cluster. (An unreachable API server, by contrast, is retried in the background.)
-    clusters.forEach(ClusterSpec::checkKubeconfig);
+    String adminToken = adminToken(config.admin());
     // A kubeconfig that cannot be used is a config error: refuse to start rather than serve a mesh
     // silently missing that cluster. (An unreachable API server, by contrast, is retried in the background.)
     clusters.forEach(ClusterSpec::checkKubeconfig);
@@ -88,6 +88,7 @@ public final class MeshdnsServer implements AutoCloseable {
     DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads, d.tcpIdleTimeoutDuration(),
         d.tcpQueryTimeoutDuration(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.rateLimit());
     HttpServer http = null;
+    HttpServer admin = null;
     try {
       try {
         dns.start(config.dns().bind(), config.dns().port(), threads);
@@ -98,14 +99,24 @@ public final class MeshdnsServer implements AutoCloseable {
       }
       var api = new StatusApi(config.zone(), responder, mesh, readiness,
           config.loadBalancing().ednsClusterOption(), dns.address().getAddress(), dns.address().getPort());
-      http = new HttpServer(registry, api, readiness, dns::listening);
+      http = HttpServer.metrics(registry, readiness, dns::listening);
       try {
         http.start(config.http().bind(), config.http().port());
       } catch (Exception e) {
         throw new ConfigException("cannot listen for HTTP on " + config.http().bind() + " port "
             + config.http().port() + " (keys http.bind, http.port): " + e.getMessage(), e);
       }
+      admin = HttpServer.admin(api, adminToken);
+      try {
+        admin.start(config.admin().bind(), config.admin().port());
+      } catch (Exception e) {
+        throw new ConfigException("cannot listen for the status page and API on " + config.admin().bind()
+            + " port " + config.admin().port() + " (keys admin.bind, admin.port): " + e.getMessage(), e);
+      }
     } catch (RuntimeException e) {
+      if (admin != null) {
+        admin.close();
+      }
       if (http != null) {
         http.close();
       }
@@ -115,7 +126,25 @@ public final class MeshdnsServer implements AutoCloseable {
       throw e;
     }
     mesh.setClusters(clusters).join();
-    return new MeshdnsServer(mesh, dns, http, gcMetrics, served);
+    return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, served);
+  }
+
+  /** The admin bearer token from {@code admin.tokenFile} (surrounding whitespace dropped), or null. */
+  static String adminToken(ServerConfig.Admin admin) {
+    if (admin.tokenFile() == null) {
+      return null;
+    }
+    java.nio.file.Path file = java.nio.file.Path.of(admin.tokenFile());
+    String token;
+    try {
+      token = java.nio.file.Files.readString(file).strip();
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new ConfigException("admin.tokenFile " + file + " cannot be read: " + e);
+    }
+    if (token.isEmpty()) {
+      throw new ConfigException("admin.tokenFile " + file + " is empty: it must hold the admin bearer token");
+    }
+    return token;
   }
 
   /**
@@ -179,9 +208,19 @@ public final class MeshdnsServer implements AutoCloseable {
     return dns.address();
   }
 
-  /** Where /metrics, /healthz, /readyz and the status page are served. */
+  /** Where /metrics, /healthz and /readyz are served. */
   public InetSocketAddress httpAddress() {
     return http.address();
+  }
+
+  /** Where the status page and /api/* are served. */
+  public InetSocketAddress adminAddress() {
+    return admin.address();
+  }
+
+  /** Whether /api/* needs the admin bearer token. */
+  public boolean adminTokenRequired() {
+    return admin.tokenRequired();
   }
 
   public MeshWatcher mesh() {
@@ -205,6 +244,7 @@ public final class MeshdnsServer implements AutoCloseable {
 
   @Override
   public void close() {
+    admin.close();
     http.close();
     dns.close();
     mesh.close();

@@ -26,6 +26,7 @@ public record ServerConfig(
     String zone,
     Dns dns,
     Http http,
+    Admin admin,
     Integer ttl,
     String staleAfter,
     String readyAfter,
@@ -45,6 +46,7 @@ public record ServerConfig(
     zone = zone == null ? DEFAULT_ZONE : normalizeZone(zone);
     dns = dns == null ? new Dns(null, null, null, null, null, null, null, null, null) : dns;
     http = http == null ? new Http(null, null) : http;
+    admin = admin == null ? new Admin(null, null, null) : admin;
     ttl = ttl == null ? 5 : ttl;
     if (ttl < 0 || ttl > 86400) {
       throw new InvalidValue("ttl", "must be between 0 and 86400 seconds, was " + ttl);
@@ -219,12 +221,49 @@ public record ServerConfig(
   /** What {@code dig CH TXT version.bind} and {@code id.server} answer; {@code null} = REFUSED (the default). */
   public record Chaos(String version, String id) {}
 
-  /** The HTTP listener: /metrics, /healthz, /readyz and the status page. */
+  /** The metrics listener: /metrics, /healthz and /readyz (what Prometheus and the kubelet reach). */
   public record Http(String bind, Integer port) {
     public Http {
       bind = bind == null ? "0.0.0.0" : bind;
       checkBind(bind);
       port = checkPort(port == null ? 9153 : port);
+    }
+  }
+
+  /**
+   * The admin listener: the status page and {@code /api/*}, which show the whole zone (not-ready endpoints,
+   * node names, zones). Loopback by default, reached with {@code kubectl port-forward}; any other address
+   * only with a bearer token ({@code tokenFile}, relative to the config file), so the inventory is never
+   * open wider than zone transfers are.
+   */
+  public record Admin(String bind, Integer port, String tokenFile) {
+    public static final int DEFAULT_PORT = 9154;
+
+    public Admin {
+      bind = bind == null ? "127.0.0.1" : bind;
+      byte[] address = checkAddress("bind", bind);
+      port = checkPort(port == null ? DEFAULT_PORT : port);
+      if (tokenFile != null && tokenFile.isBlank()) {
+        throw new InvalidValue("tokenFile", "is empty; give the path of a file holding the bearer token, or leave it out");
+      }
+      if (tokenFile == null && !isLoopback(address)) {
+        throw new InvalidValue("bind", "'" + bind + "' is not a loopback address: the status page and /api/* list "
+            + "the whole zone, so a wider bind needs admin.tokenFile (a bearer token), or bind 127.0.0.1 and use "
+            + "kubectl port-forward");
+      }
+    }
+
+    /** This listener with {@code tokenFile} made absolute against the config file's folder. */
+    Admin resolvedAgainst(Path configDir) {
+      return tokenFile == null ? this : new Admin(bind, port, configDir.resolve(tokenFile).toString());
+    }
+
+    private static boolean isLoopback(byte[] address) {
+      try {
+        return java.net.InetAddress.getByAddress(address).isLoopbackAddress();
+      } catch (java.net.UnknownHostException e) {
+        return false; // a literal of the wrong length; checkAddress already refused it
+      }
     }
   }
 
@@ -436,7 +475,7 @@ public record ServerConfig(
     } catch (InvalidValue e) {
       throw new ConfigException("command line, key dns." + e.key + ": " + e.getMessage(), e);
     }
-    return new ServerConfig(zone, d, http, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
+    return new ServerConfig(zone, d, http, admin, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
         reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
   }
 
@@ -451,18 +490,28 @@ public record ServerConfig(
     } catch (InvalidValue e) {
       throw new ConfigException("command line, key http." + e.key + ": " + e.getMessage(), e);
     }
-    return new ServerConfig(zone, dns, h, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
+    return new ServerConfig(zone, dns, h, admin, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
+        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
+  }
+
+  /** The admin listener at {@code bind}/{@code port} where given (the token file is kept). */
+  public ServerConfig withAdmin(String bind, Integer port) {
+    return withAdmin(new Admin(bind != null ? bind : admin.bind(), port != null ? port : admin.port(), admin.tokenFile()));
+  }
+
+  public ServerConfig withAdmin(Admin a) {
+    return new ServerConfig(zone, dns, http, a, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
         reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
   }
 
   public ServerConfig withClusters(List<Cluster> clusters) {
-    return new ServerConfig(zone, dns, http, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
+    return new ServerConfig(zone, dns, http, admin, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
         reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
   }
 
   /** A config with every default: what {@code demo} starts from. */
   public static ServerConfig defaults() {
-    return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
   }
 
   private static int checkPort(int port) {

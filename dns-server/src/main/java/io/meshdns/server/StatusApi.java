@@ -7,6 +7,7 @@ import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.discovery.MeshWatcher;
+import io.meshdns.discovery.ServiceKey;
 import io.meshdns.discovery.ServicePort;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -31,14 +32,20 @@ import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
 /**
- * The views behind the status page and the {@code /api/...} endpoints: clusters, global services, and
- * "resolve", which answers a name through the real query path (a dnsjava query message, its wire bytes
- * handed to {@link QueryResponder#respond}) and explains the answer. Plain records, serialised by Jackson.
+ * The views behind the status page and the {@code /api/...} endpoints: clusters, global services (a
+ * filtered, paginated summary, and one service's endpoints on request), and "resolve", which answers a name
+ * through the real query path (a dnsjava query message, its wire bytes handed to
+ * {@link QueryResponder#respond}) and explains the answer. Plain records, serialised by Jackson. Every view
+ * is built from one snapshot, whose version is the response's ETag.
  */
 final class StatusApi {
   /** The EDNS buffer size of a resolve query: what a modern resolver offers over UDP. */
   static final int RESOLVE_UDP_SIZE = 1232;
   static final List<String> RESOLVE_TYPES = List.of("A", "AAAA", "SRV", "TXT", "SOA", "NS", "PTR", "CNAME", "ANY");
+  /** Values of the services list's {@code state} filter. */
+  static final List<String> STATES = List.of("ready", "degraded", "not-ready", "single-cluster");
+  static final int DEFAULT_LIMIT = 50;
+  static final int MAX_LIMIT = 1000;
 
   /** A request the API cannot answer, with a message meant for the person who sent it. */
   static final class BadRequest extends Exception {
@@ -47,22 +54,51 @@ final class StatusApi {
     }
   }
 
+  /** A resource that does not exist, such as a service the mesh does not export. */
+  static final class NotFound extends Exception {
+    NotFound(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  /** What the page shows first: the mesh's health and counts, never the service list itself. */
   record Status(String zone, String dns, String policy, long snapshotVersion, String snapshotPublishedAt,
-      Readiness.Verdict readiness, List<ClusterView> clusters, List<ServiceView> services) {}
+      Readiness.Verdict readiness, List<ClusterView> clusters, ServiceCounts services) {}
+
+  /** How many global services are in each state, and the namespaces they are in (for the filters). */
+  record ServiceCounts(int all, int ready, int degraded, int notReady, int singleCluster, List<String> namespaces) {}
 
   record ClusterView(String id, String state, String since, String lastEventAt, Double lastEventAgeSeconds,
       int services, int endpoints, long watchRestarts, String reason) {}
 
-  record ServiceView(String namespace, String name, String dnsName, int ready, int endpoints,
-      List<ServiceClusterView> clusters) {}
+  /**
+   * One page of the services list. {@code nextCursor} is passed back as {@code cursor} for the next page
+   * (null on the last); {@code matched} counts every service the filters match.
+   */
+  record ServicePage(long snapshotVersion, int total, int matched, List<ServiceSummary> items, String nextCursor) {}
 
   /**
-   * @param answeredBy the reachability kind the cluster's addresses come from ({@code pod}, {@code clusterIP},
-   *     {@code loadBalancer}), or {@code null} when it is left out of the answers
-   * @param reason why it is left out, or why its pod IPs are not answered; {@code null} when neither
+   * A service as the list shows it. {@code state}: {@code ready} when every cluster that has it contributes
+   * a ready address, {@code degraded} when some do not (left out, or without a ready endpoint),
+   * {@code not-ready} when none does.
    */
+  record ServiceSummary(String namespace, String name, String dnsName, String policy, String state,
+      boolean singleCluster, int ready, int endpoints, List<ClusterSummary> clusters) {}
+
+  /**
+   * One cluster's part of a service. {@code answeredBy} is the reachability kind its addresses come from
+   * ({@code pod}, {@code clusterIP}, {@code loadBalancer}), {@code null} when it is left out of the answers;
+   * {@code reason} says why it is left out, or why its pod IPs are not the ones answered.
+   */
+  record ClusterSummary(String cluster, String type, boolean headless, String externalName, int ready,
+      int endpoints, String answeredBy, String reason) {}
+
+  /** One service with every endpoint: {@code /api/services/{namespace}/{name}}. */
+  record ServiceView(String namespace, String name, String dnsName, String policy, String state,
+      boolean singleCluster, int ready, int endpoints, List<ServiceClusterView> clusters) {}
+
   record ServiceClusterView(String cluster, String type, boolean headless, String externalName,
-      List<String> ports, int ready, String answeredBy, String reason, List<EndpointView> endpoints) {}
+      List<String> ports, int ready, List<EndpointView> endpoints, String answeredBy, String reason) {}
 
   record EndpointView(String address, boolean ready, boolean serving, boolean terminating, String hostname,
       String nodeName, String zone) {}
@@ -75,6 +111,9 @@ final class StatusApi {
   record RecordView(String section, String name, long ttl, String type, String data, String cluster,
       Boolean ready) {}
 
+  /** The services of one snapshot as the list shows them, sorted by namespace/name; built once per version. */
+  private record Summaries(long version, List<ServiceSummary> sorted, ServiceCounts counts) {}
+
   private final String zone;
   private final QueryResponder responder;
   private final MeshWatcher mesh;
@@ -82,6 +121,7 @@ final class StatusApi {
   private final int ednsClusterOption;
   private final InetAddress dns;
   private final int dnsPort;
+  private volatile Summaries summaries = new Summaries(-1, List.of(), new ServiceCounts(0, 0, 0, 0, 0, List.of()));
 
   StatusApi(String zone, QueryResponder responder, MeshWatcher mesh, Readiness readiness, int ednsClusterOption,
       InetAddress dns, int dnsPort) {
@@ -94,21 +134,21 @@ final class StatusApi {
     this.dnsPort = dnsPort;
   }
 
-  Status status() {
-    MeshSnapshot s = mesh.snapshot();
+  /** The snapshot a response is built from; its version is the response's ETag. */
+  MeshSnapshot snapshot() {
+    return mesh.snapshot();
+  }
+
+  Readiness.Verdict readiness() {
+    return readiness.check();
+  }
+
+  Status status(MeshSnapshot s, Readiness.Verdict verdict) {
     return new Status(zone, dns.getHostAddress() + ":" + dnsPort, responder.policyName(), s.version(),
-        s.publishedAt().toString(), readiness.check(), clusters(s), services(s));
+        s.publishedAt().toString(), verdict, clusters(s), summaries(s).counts());
   }
 
-  List<ClusterView> clusters() {
-    return clusters(mesh.snapshot());
-  }
-
-  List<ServiceView> services() {
-    return services(mesh.snapshot());
-  }
-
-  private static List<ClusterView> clusters(MeshSnapshot s) {
+  List<ClusterView> clusters(MeshSnapshot s) {
     Instant now = Instant.now();
     List<ClusterView> out = new ArrayList<>();
     for (ClusterHealth h : s.clusters().values()) {
@@ -121,25 +161,178 @@ final class StatusApi {
     return out;
   }
 
-  private List<ServiceView> services(MeshSnapshot s) {
-    List<ServiceView> out = new ArrayList<>();
-    s.services().values().stream().sorted((a, b) -> a.key().compareTo(b.key())).forEach(g -> {
-      List<ServiceClusterView> parts = new ArrayList<>();
-      for (ClusterService cs : g.byCluster().values()) {
-        List<EndpointView> eps = cs.endpoints().stream().map(e -> new EndpointView(e.address().getHostAddress(),
-            e.ready(), e.serving(), e.terminating(), e.hostname(), e.nodeName(), e.zone())).toList();
-        List<String> ports = cs.ports().stream().map(StatusApi::port).toList();
-        String leftOut = g.leftOut().get(cs.cluster());
-        parts.add(new ServiceClusterView(cs.cluster().value(), cs.type(), cs.headless(), cs.externalName(), ports,
-            (int) cs.endpoints().stream().filter(Endpoint::ready).count(),
-            leftOut != null || cs.answeredBy() == null ? null : cs.answeredBy().configName(),
-            leftOut != null ? leftOut : cs.reason(), eps));
+  /**
+   * One page of the services matching every given filter, in namespace/name order.
+   *
+   * @param query a part of {@code namespace/name} or of the DNS name, any case
+   * @param cursor the {@code nextCursor} of the previous page
+   */
+  ServicePage services(MeshSnapshot s, String query, String namespace, String state, String limit, String cursor)
+      throws BadRequest {
+    String q = query == null ? "" : query.trim().toLowerCase(Locale.ROOT);
+    String ns = namespace == null || namespace.isBlank() ? null : namespace.trim();
+    String st = state == null || state.isBlank() ? null : state.trim();
+    if (st != null && !STATES.contains(st)) {
+      throw new BadRequest("state '" + shorten(st) + "' is not one of " + String.join(", ", STATES));
+    }
+    int max = DEFAULT_LIMIT;
+    if (limit != null && !limit.isBlank()) {
+      try {
+        max = Integer.parseInt(limit.trim());
+      } catch (NumberFormatException e) {
+        max = -1;
       }
-      out.add(new ServiceView(g.key().namespace(), g.key().name(),
-          g.key().name() + "." + g.key().namespace() + ".svc." + zone,
-          (int) g.endpoints().stream().filter(Endpoint::ready).count(), g.endpoints().size(), parts));
-    });
-    return out;
+      if (max < 1 || max > MAX_LIMIT) {
+        throw new BadRequest("limit must be a whole number from 1 to " + MAX_LIMIT + "; was '" + shorten(limit) + "'");
+      }
+    }
+    String after = cursor == null || cursor.isBlank() ? null : cursor.trim();
+    Summaries all = summaries(s);
+    List<ServiceSummary> page = new ArrayList<>();
+    int matched = 0;
+    String last = null;
+    boolean more = false;
+    for (ServiceSummary x : all.sorted()) {
+      if (ns != null && !ns.equals(x.namespace())
+          || !q.isEmpty() && !key(x).contains(q) && !x.dnsName().contains(q)
+          || st != null && !inState(x, st)) {
+        continue;
+      }
+      matched++;
+      if (after != null && key(x).compareTo(after) <= 0) {
+        continue;
+      }
+      if (page.size() < max) {
+        page.add(x);
+        last = key(x);
+      } else {
+        more = true;
+      }
+    }
+    return new ServicePage(all.version(), all.sorted().size(), matched, page, more ? last : null);
+  }
+
+  /** One service with its endpoints by cluster. */
+  ServiceView service(MeshSnapshot s, String namespace, String name) throws NotFound {
+    GlobalService g = s.service(ServiceKey.of(namespace, name));
+    if (g == null) {
+      throw new NotFound("no global service " + shorten(namespace + "/" + name)
+          + " in snapshot " + s.version() + "; list them at /api/services");
+    }
+    ServiceSummary sum = summary(g);
+    List<ServiceClusterView> parts = new ArrayList<>();
+    for (ClusterService cs : g.byCluster().values()) {
+      List<EndpointView> eps = cs.endpoints().stream().map(e -> new EndpointView(e.address().getHostAddress(),
+          e.ready(), e.serving(), e.terminating(), e.hostname(), e.nodeName(), e.zone())).toList();
+      List<String> ports = cs.ports().stream().map(StatusApi::port).toList();
+      parts.add(new ServiceClusterView(cs.cluster().value(), cs.type(), cs.headless(), cs.externalName(), ports,
+          readyCount(cs), eps, answeredBy(g, cs), reason(g, cs)));
+    }
+    return new ServiceView(sum.namespace(), sum.name(), sum.dnsName(), sum.policy(), sum.state(),
+        sum.singleCluster(), sum.ready(), sum.endpoints(), parts);
+  }
+
+  private static String key(ServiceSummary x) {
+    return x.namespace() + "/" + x.name();
+  }
+
+  private static boolean inState(ServiceSummary x, String state) {
+    return state.equals("single-cluster") ? x.singleCluster() : state.equals(x.state());
+  }
+
+  /** The list view of {@code s}, built once per snapshot version (at most one build at a time). */
+  private Summaries summaries(MeshSnapshot s) {
+    Summaries current = summaries;
+    if (current.version() == s.version()) {
+      return current;
+    }
+    synchronized (this) {
+      current = summaries;
+      if (current.version() == s.version()) {
+        return current;
+      }
+      List<ServiceSummary> sorted = new ArrayList<>(s.services().size());
+      int ready = 0;
+      int degraded = 0;
+      int notReady = 0;
+      int single = 0;
+      java.util.TreeSet<String> namespaces = new java.util.TreeSet<>();
+      for (GlobalService g : s.services().values()) {
+        ServiceSummary x = summary(g);
+        sorted.add(x);
+        namespaces.add(x.namespace());
+        switch (x.state()) {
+          case "ready" -> ready++;
+          case "degraded" -> degraded++;
+          default -> notReady++;
+        }
+        if (x.singleCluster()) {
+          single++;
+        }
+      }
+      sorted.sort(java.util.Comparator.comparing(StatusApi::key));
+      Summaries built = new Summaries(s.version(), List.copyOf(sorted),
+          new ServiceCounts(sorted.size(), ready, degraded, notReady, single, List.copyOf(namespaces)));
+      // Never replace a newer view with an older one (two requests may hold different snapshots).
+      if (built.version() > summaries.version()) {
+        summaries = built;
+      }
+      return built;
+    }
+  }
+
+  private ServiceSummary summary(GlobalService g) {
+    String dnsName = g.key().name() + "." + g.key().namespace() + ".svc." + zone;
+    List<ClusterSummary> parts = new ArrayList<>(g.byCluster().size());
+    int contributing = 0;
+    int ready = 0;
+    int endpoints = 0;
+    for (ClusterService cs : g.byCluster().values()) {
+      int r = readyCount(cs);
+      String answeredBy = answeredBy(g, cs);
+      parts.add(new ClusterSummary(cs.cluster().value(), cs.type(), cs.headless(), cs.externalName(), r,
+          cs.endpoints().size(), answeredBy, reason(g, cs)));
+      if (answeredBy != null && r > 0) {
+        contributing++;
+      }
+      ready += r;
+      endpoints += cs.endpoints().size();
+    }
+    String state = contributing == 0 ? "not-ready" : contributing == parts.size() ? "ready" : "degraded";
+    return new ServiceSummary(g.key().namespace(), g.key().name(), dnsName, policyOf(dnsName), state,
+        parts.size() == 1, ready, endpoints, parts);
+  }
+
+  private String policyOf(String dnsName) {
+    try {
+      return responder.policyName(Name.fromString(dnsName, Name.root));
+    } catch (TextParseException e) {
+      return responder.policyName(); // a name from a valid ServiceKey and zone always parses
+    }
+  }
+
+  private static int readyCount(ClusterService cs) {
+    int n = 0;
+    for (Endpoint e : cs.endpoints()) {
+      if (e.ready()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The reachability kind the cluster's addresses come from, or {@code null} when it is left out. */
+  private static String answeredBy(GlobalService g, ClusterService cs) {
+    return g.leftOut().containsKey(cs.cluster()) || cs.answeredBy() == null ? null : cs.answeredBy().configName();
+  }
+
+  /**
+   * Why the cluster is left out of the service's answers (port rule, reachability, a conflict with the
+   * oldest export, an ExternalName export), or why its pod IPs are not the addresses answered; else null.
+   */
+  private static String reason(GlobalService g, ClusterService cs) {
+    String leftOut = g.leftOut().get(cs.cluster());
+    return leftOut != null ? leftOut : cs.reason();
   }
 
   private static String port(ServicePort p) {

@@ -28,6 +28,9 @@ class ConfigLoaderTest {
     assertThat(c.ttl()).isEqualTo(5);
     assertThat(c.dns().port()).isEqualTo(53);
     assertThat(c.http().port()).isEqualTo(9153);
+    assertThat(c.admin().bind()).isEqualTo("127.0.0.1");
+    assertThat(c.admin().port()).isEqualTo(9154);
+    assertThat(c.admin().tokenFile()).isNull();
     assertThat(c.staleAfterDuration()).isEqualTo(Duration.ofMinutes(5));
     assertThat(c.loadBalancing().policy()).isEqualTo("local-first");
     assertThat(c.loadBalancing().maxAnswers()).isEqualTo(8);
@@ -210,6 +213,33 @@ class ConfigLoaderTest {
 
     assertThatThrownBy(() -> ConfigLoader.load(file))
         .hasMessageContaining("key clusters[0].sourceCidrs: '10.0.0.0/33' has a prefix length out of range");
+  }
+
+  @Test
+  void adminListenerOnAWiderAddressWithoutATokenIsAnErrorNamingTheKey() throws Exception {
+    Path file = write("admin:\n  bind: 0.0.0.0\n  port: 9154\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config " + file + ", line 2, key admin.bind: '0.0.0.0' is not a loopback address")
+        .hasMessageContaining("admin.tokenFile");
+  }
+
+  @Test
+  void adminListenerOnAWiderAddressWithATokenFileIsAccepted() throws Exception {
+    ServerConfig c = ConfigLoader.load(write("admin:\n  bind: 0.0.0.0\n  tokenFile: secret/token\n"));
+
+    assertThat(c.admin().bind()).isEqualTo("0.0.0.0");
+    assertThat(c.admin().resolvedAgainst(dir).tokenFile()).isEqualTo(dir.resolve("secret/token").toString());
+  }
+
+  @Test
+  void adminBindMustBeAnAddress() throws Exception {
+    Path file = write("admin:\n  bind: localhost\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config " + file + ", line 2, key admin.bind: ");
   }
 
   @Test

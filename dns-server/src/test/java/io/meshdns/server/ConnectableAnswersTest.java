@@ -146,7 +146,7 @@ class ConnectableAnswersTest {
             reachability: pod
         """);
     ServerConfig cfg = ConfigLoader.load(dir.resolve("meshdns.yaml"));
-    server = MeshdnsServer.start(cfg.withHttp("127.0.0.1", 0), cfg.clusterSpecs(dir));
+    server = MeshdnsServer.start(cfg.withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), cfg.clusterSpecs(dir));
     // Every row's service, the two ServiceImports (in west) and the ExternalName (reported, not answered).
     assertThat(server.awaitServed(s -> s.services().size() == 18
         && s.service(ServiceKey.of("imported", "web")).clusterSetIps().size() == 1
@@ -196,7 +196,7 @@ class ConnectableAnswersTest {
 
   @Test
   void theStatusApiNamesTheReasonAClusterIsLeftOut() throws Exception {
-    String body = new HttpFetch(server.httpAddress()).get("/api/services").body();
+    String body = new HttpFetch(server.adminAddress()).get("/api/services").body();
     assertThat(body).contains("port 80 -> 8080 needs clusterIP reachability");
     assertThat(body).contains("port 80 -> 8080: answered with the ClusterIP");
     assertThat(body).contains("ExternalName services cannot be exported");

@@ -27,11 +27,20 @@ final class HttpFetch {
     return send("GET", pathAndQuery);
   }
 
+  HttpResponse<String> get(String pathAndQuery, java.util.Map<String, String> headers) {
+    return send("GET", pathAndQuery, headers);
+  }
+
   HttpResponse<String> send(String method, String pathAndQuery) {
-    var request = HttpRequest.newBuilder(URI.create(base + pathAndQuery))
+    return send(method, pathAndQuery, java.util.Map.of());
+  }
+
+  HttpResponse<String> send(String method, String pathAndQuery, java.util.Map<String, String> headers) {
+    var builder = HttpRequest.newBuilder(URI.create(base + pathAndQuery))
         .timeout(Duration.ofSeconds(10))
-        .method(method, HttpRequest.BodyPublishers.noBody())
-        .build();
+        .method(method, HttpRequest.BodyPublishers.noBody());
+    headers.forEach(builder::header);
+    var request = builder.build();
     try {
       return client.send(request, HttpResponse.BodyHandlers.ofString());
     } catch (IOException e) {

@@ -69,7 +69,7 @@ class LoadBalancingIntegrationTest {
             sourceCidrs: [127.0.0.3/32]
         """);
     ServerConfig cfg = ConfigLoader.load(config);
-    server = MeshdnsServer.start(cfg.withHttp("127.0.0.1", 0), cfg.clusterSpecs(dir));
+    server = MeshdnsServer.start(cfg.withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), cfg.clusterSpecs(dir));
     assertThat(server.mesh().await(readyIn(ServiceKey.of("shop", "web"), 5), Duration.ofSeconds(30))).isTrue();
   }
 

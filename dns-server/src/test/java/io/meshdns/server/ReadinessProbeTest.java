@@ -25,7 +25,7 @@ class ReadinessProbeTest {
   }
 
   static ServerConfig config(String yaml) {
-    return ConfigLoader.parse("test.yaml", yaml).withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0);
+    return ConfigLoader.parse("test.yaml", yaml).withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0);
   }
 
   /** Asks until the response satisfies {@code condition} or 60 s pass; returns the last response either way. */

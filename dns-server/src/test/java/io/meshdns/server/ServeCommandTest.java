@@ -137,4 +137,25 @@ class ServeCommandTest {
     assertThat(err.toString().lines()).singleElement().asString()
         .contains(config.toString(), "line 2", "dns.tcpIdleTimeout", "more than 0");
   }
+
+  @Test
+  void adminPortOutOfRangeIsRejectedNamingTheFlag() throws Exception {
+    Path config = dir.resolve("meshdns.yaml");
+    Files.writeString(config, "dns: {bind: 127.0.0.1, port: 0}\n");
+
+    int code = Main.run(new PrintWriter(out, true), new PrintWriter(err, true),
+        "serve", "--config", config.toString(), "--admin-port", "-1");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("--admin-port must be between 0 and 65535, was -1");
+  }
+
+  @Test
+  void adminListenerOnAWiderAddressWithoutATokenExitsWithCode2NamingTheKey() throws Exception {
+    Path config = dir.resolve("meshdns.yaml");
+    Files.writeString(config, "dns: {bind: 127.0.0.1, port: 0}\nadmin:\n  bind: 0.0.0.0\n");
+
+    assertThat(serve(config)).isEqualTo(2);
+    assertThat(err.toString()).contains("key admin.bind: '0.0.0.0' is not a loopback address");
+  }
 }

@@ -46,7 +46,7 @@ class StatusPageBrowserTest {
         "status page browser test skipped: needs Debian's chromium and chromium-driver"
             + " (/usr/bin/chromium, /usr/bin/chromedriver); apt-get install chromium chromium-driver");
     demo = DemoMesh.start(dir.resolve("kubeconfigs"));
-    server = MeshdnsServer.start(ServerConfig.defaults().withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0), demo.specs());
+    server = MeshdnsServer.start(ServerConfig.defaults().withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), demo.specs());
     server.mesh().await(s -> s.services().size() == 2
         && s.clusters().values().stream().allMatch(c -> c.state() == io.meshdns.discovery.ClusterState.SYNCED),
         Duration.ofSeconds(30));
@@ -82,7 +82,7 @@ class StatusPageBrowserTest {
 
   @BeforeEach
   void loadPage() {
-    browser.get("http://127.0.0.1:" + server.httpAddress().getPort() + "/");
+    browser.get("http://127.0.0.1:" + server.adminAddress().getPort() + "/");
   }
 
   @AfterEach
@@ -106,22 +106,95 @@ class StatusPageBrowserTest {
       assertThat(row.findElement(By.cssSelector(".state")).getText()).isEqualTo("SYNCED");
     }
     assertThat(browser.findElement(By.id("readiness")).getText()).isEqualTo("Ready");
+    assertThat(browser.findElement(By.id("token-form")).isDisplayed()).as("no token is asked for on loopback").isFalse();
   }
 
   @Test
-  void serviceRowShowsEndpointsByClusterWithReadiness() {
+  void serviceRowSummarisesReadinessByClusterAndOpensToItsEndpoints() {
     By web = By.cssSelector("#services tbody tr[data-service='shop/web']");
     waitUpTo(15).until(b -> !b.findElements(web).isEmpty());
-
     WebElement row = browser.findElement(web);
-    assertThat(row.getText()).contains("web.shop.svc.clusterset.local", "5/6");
-    WebElement west = row.findElement(By.cssSelector(".cluster-line[data-cluster='west']"));
-    assertThat(west.findElements(By.cssSelector(".chip.ready"))).extracting(WebElement::getText)
+    assertThat(row.getText()).contains("web.shop.svc.clusterset.local", "5/6", "east 3/3", "west 2/3");
+    assertThat(requested("/api/services/shop/web")).as("endpoints are not fetched before the row is opened").isFalse();
+
+    row.click();
+
+    By west = By.cssSelector("#services tr[data-detail='shop/web'] .cluster-line[data-cluster='west']");
+    waitUpTo(15).until(b -> !b.findElements(west).isEmpty() && !b.findElement(west).findElements(By.cssSelector(".chip")).isEmpty());
+    WebElement westLine = browser.findElement(west);
+    assertThat(westLine.findElements(By.cssSelector(".chip.ready"))).extracting(WebElement::getText)
         .containsExactly("10.20.1.1", "10.20.1.2");
-    assertThat(west.findElements(By.cssSelector(".chip.notready"))).extracting(WebElement::getText)
+    assertThat(westLine.findElements(By.cssSelector(".chip.notready"))).extracting(WebElement::getText)
         .containsExactly("10.20.1.3");
-    assertThat(row.findElement(By.cssSelector(".cluster-line[data-cluster='east']")).findElements(By.cssSelector(".chip.ready")))
-        .hasSize(3);
+    assertThat(browser.findElement(By.cssSelector("#services tr[data-detail='shop/web'] .cluster-line[data-cluster='east']"))
+        .findElements(By.cssSelector(".chip.ready"))).hasSize(3);
+    assertThat(requested("/api/services/shop/web")).isTrue();
+  }
+
+  @Test
+  void searchShowsOnlyTheMatchingServices() {
+    waitUpTo(15).until(b -> shownServices().size() == 4);
+
+    browser.findElement(By.id("service-search")).sendKeys("car");
+
+    waitUpTo(15).until(b -> shownServices().equals(List.of("shop/cart")));
+    assertThat(browser.findElement(By.id("services-range")).getText()).isEqualTo("1–1 of 1 matching (4 in all)");
+  }
+
+  @Test
+  void stateFilterShowsServicesOfOneClusterOnly() {
+    waitUpTo(15).until(b -> shownServices().size() == 4);
+
+    new Select(browser.findElement(By.id("service-state"))).selectByValue("single-cluster");
+
+    waitUpTo(15).until(b -> shownServices().equals(List.of("shop/cart", "shop/docs")));
+  }
+
+  @Test
+  void servicesArePagedWithNextAndPrev() {
+    browser.get("http://127.0.0.1:" + server.adminAddress().getPort() + "/?limit=3");
+    waitUpTo(15).until(b -> shownServices().size() == 3);
+    assertThat(shownServices()).containsExactly("shop/cart", "shop/db", "shop/docs");
+    assertThat(browser.findElement(By.id("services-prev")).isEnabled()).isFalse();
+
+    browser.findElement(By.id("services-next")).click();
+    waitUpTo(15).until(b -> shownServices().equals(List.of("shop/web")));
+    assertThat(browser.findElement(By.id("services-range")).getText()).isEqualTo("4–4 of 4");
+    assertThat(browser.findElement(By.id("services-next")).isEnabled()).isFalse();
+
+    browser.findElement(By.id("services-prev")).click();
+    waitUpTo(15).until(b -> shownServices().size() == 3);
+  }
+
+  @Test
+  void refreshOfAnUnchangedMeshIsA304() {
+    // The page asks every 2 s; after the first answer, an unchanged snapshot is answered 304 without a body.
+    waitUpTo(15).until(b -> statusResponses().size() >= 3);
+
+    List<Long> codes = statusResponses();
+    assertThat(codes.get(0)).isEqualTo(200L);
+    assertThat(codes.subList(1, codes.size())).containsOnly(304L);
+  }
+
+  /** The services listed, read in one script so a re-render between two reads cannot split the answer. */
+  @SuppressWarnings("unchecked")
+  List<String> shownServices() {
+    return (List<String>) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+        "return [...document.querySelectorAll('#services tbody tr[data-service]')].map(r => r.dataset.service)");
+  }
+
+  /** Whether the page has fetched {@code path} (the browser's resource timing entries). */
+  boolean requested(String path) {
+    return (Boolean) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+        "return performance.getEntriesByType('resource').some(e => new URL(e.name).pathname === arguments[0])", path);
+  }
+
+  /** The HTTP status of each /api/status response the page received, in order. */
+  @SuppressWarnings("unchecked")
+  List<Long> statusResponses() {
+    return (List<Long>) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
+        "return performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === '/api/status')"
+            + ".map(e => e.responseStatus)");
   }
 
   @Test

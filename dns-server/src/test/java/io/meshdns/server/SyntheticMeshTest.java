@@ -34,8 +34,8 @@ class SyntheticMeshTest {
   @BeforeAll
   static void start() throws Exception {
     mesh = DemoMesh.startSynthetic(kubeconfigs, SIZE);
-    // Free ports only: other servers may run on this machine (the demo's defaults are 5353 and 9153).
-    ServerConfig config = ConfigLoader.parse("(demo)", mesh.config()).withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0);
+    ServerConfig config = ConfigLoader.parse("(demo)", mesh.config()).withDns("127.0.0.1", 0)
+        .withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0);
     server = MeshdnsServer.start(config, mesh.specs());
     dns = new DnsClient(server.dnsAddress(), DnsClient.Transport.UDP);
     assertThat(server.awaitServed(s -> s.clusters().values().stream().mapToLong(h -> h.endpoints()).sum()

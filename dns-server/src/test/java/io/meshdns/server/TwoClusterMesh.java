@@ -21,7 +21,7 @@ final class TwoClusterMesh implements AutoCloseable {
   TwoClusterMesh(Path kubeconfigDir, ServerConfig config) {
     east = DemoCluster.start("east", kubeconfigDir);
     west = DemoCluster.start("west", kubeconfigDir);
-    server = MeshdnsServer.start(config.withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0), List.of(east.spec(), west.spec()));
+    server = MeshdnsServer.start(config.withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), List.of(east.spec(), west.spec()));
   }
 
   KubernetesClient east() {

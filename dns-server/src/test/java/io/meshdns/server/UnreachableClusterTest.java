@@ -35,7 +35,7 @@ class UnreachableClusterTest {
       slice(east.client(), "shop", "web", "web-east", pods("10.10.1.", 1, 2, true));
       var specs = List.of(ClusterSpec.ofKubeconfig("down", downKubeconfig, "down"), east.spec());
 
-      try (MeshdnsServer server = MeshdnsServer.start(ServerConfig.defaults().withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0), specs)) {
+      try (MeshdnsServer server = MeshdnsServer.start(ServerConfig.defaults().withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), specs)) {
         DnsClient dns = new DnsClient(server.dnsAddress(), DnsClient.Transport.UDP);
         Set<String> eastPods = Set.of("10.10.1.1", "10.10.1.2");
 
