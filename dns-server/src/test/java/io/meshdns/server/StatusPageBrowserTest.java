@@ -132,18 +132,37 @@ class StatusPageBrowserTest {
   }
 
   @Test
+  void aClusterLeftOutOfAServicesAnswersShowsWhy() {
+    By checkout = By.cssSelector("#services tbody tr[data-service='shop/checkout']");
+    waitUpTo(15).until(b -> !b.findElements(checkout).isEmpty());
+    WebElement row = browser.findElement(checkout);
+    WebElement westChip = row.findElement(By.cssSelector(".cchip[data-cluster='west']"));
+    assertThat(westChip.getAttribute("class")).contains("not-ready");
+    assertThat(westChip.getAttribute("title")).isEqualTo("port 80 -> 8080 needs clusterIP reachability");
+
+    row.click();
+
+    By west = By.cssSelector("#services tr[data-detail='shop/checkout'] .cluster-line[data-cluster='west']");
+    waitUpTo(15).until(b -> !b.findElements(west).isEmpty());
+    assertThat(browser.findElement(west).findElement(By.cssSelector(".reason")).getText())
+        .contains("port 80 -> 8080 needs clusterIP reachability");
+    By east = By.cssSelector("#services tr[data-detail='shop/checkout'] .cluster-line[data-cluster='east']");
+    assertThat(browser.findElement(east).getText()).contains("clusterIP", "port 80 -> 8080: answered with the ClusterIP");
+  }
+
+  @Test
   void searchShowsOnlyTheMatchingServices() {
-    waitUpTo(15).until(b -> shownServices().size() == 4);
+    waitUpTo(15).until(b -> shownServices().size() == 5);
 
     browser.findElement(By.id("service-search")).sendKeys("car");
 
     waitUpTo(15).until(b -> shownServices().equals(List.of("shop/cart")));
-    assertThat(browser.findElement(By.id("services-range")).getText()).isEqualTo("1–1 of 1 matching (4 in all)");
+    assertThat(browser.findElement(By.id("services-range")).getText()).isEqualTo("1–1 of 1 matching (5 in all)");
   }
 
   @Test
   void stateFilterShowsServicesOfOneClusterOnly() {
-    waitUpTo(15).until(b -> shownServices().size() == 4);
+    waitUpTo(15).until(b -> shownServices().size() == 5);
 
     new Select(browser.findElement(By.id("service-state"))).selectByValue("single-cluster");
 
@@ -154,12 +173,12 @@ class StatusPageBrowserTest {
   void servicesArePagedWithNextAndPrev() {
     browser.get("http://127.0.0.1:" + server.adminAddress().getPort() + "/?limit=3");
     waitUpTo(15).until(b -> shownServices().size() == 3);
-    assertThat(shownServices()).containsExactly("shop/cart", "shop/db", "shop/docs");
+    assertThat(shownServices()).containsExactly("shop/cart", "shop/checkout", "shop/db");
     assertThat(browser.findElement(By.id("services-prev")).isEnabled()).isFalse();
 
     browser.findElement(By.id("services-next")).click();
-    waitUpTo(15).until(b -> shownServices().equals(List.of("shop/web")));
-    assertThat(browser.findElement(By.id("services-range")).getText()).isEqualTo("4–4 of 4");
+    waitUpTo(15).until(b -> shownServices().equals(List.of("shop/docs", "shop/web")));
+    assertThat(browser.findElement(By.id("services-range")).getText()).isEqualTo("4–5 of 5");
     assertThat(browser.findElement(By.id("services-next")).isEnabled()).isFalse();
 
     browser.findElement(By.id("services-prev")).click();
