@@ -41,9 +41,11 @@ public final class MeshdnsServer implements AutoCloseable {
   private final HttpServer http;
   private final JvmGcMetrics gcMetrics;
   private final AtomicReference<MeshSnapshot> served;
+  private final NotifySender notifier;
 
   private MeshdnsServer(MeshWatcher mesh, DnsServer dns, HttpServer http, JvmGcMetrics gcMetrics,
-      AtomicReference<MeshSnapshot> served) {
+      AtomicReference<MeshSnapshot> served, NotifySender notifier) {
+    this.notifier = notifier;
     this.mesh = mesh;
     this.dns = dns;
     this.http = http;
@@ -68,7 +70,7 @@ public final class MeshdnsServer implements AutoCloseable {
 
     LoadBalancingConfig balancing = loadBalancing(config, clusters);
     var selector = new EndpointSelector(balancing);
-    var responder = new QueryResponder(config, selector, new QuerierResolver(balancing));
+    var responder = new QueryResponder(config, selector, new QuerierResolver(balancing), registry);
     var meshMetrics = new MeshMetrics(registry, responder::cacheStats);
     var mesh = new MeshWatcher(MeshWatcher.Options.defaults()
         .withStaleAfter(config.staleAfterDuration())
@@ -83,6 +85,17 @@ public final class MeshdnsServer implements AutoCloseable {
     mesh.addListener(new MeshEventLog());
     var readiness = new Readiness(mesh::snapshot, mesh::clusters, config.readyAfterDuration(), startedAt);
     mesh.addListener(snapshot -> readiness.check()); // logs readiness changes as they happen
+    responder.transfer().openWhen(() -> readiness.check().ready());
+    NotifySender notifier = config.axfr().notifyTo().isEmpty() ? null : new NotifySender(
+        config.axfr().notifyTo().stream().map(ServerConfig.Axfr::notifyTarget).toList(),
+        new TsigKeyring(config.axfr().tsig()).first(), new TransferMetrics(registry));
+    if (notifier != null) {
+      mesh.addListener(snapshot -> { // secondaries hear of the zone once it is ready, then of each change
+        if (readiness.check().ready()) {
+          notifier.published(responder.index());
+        }
+      });
+    }
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads,
         ServerConfig.parseDuration("dns.tcpIdleTimeout", config.dns().tcpIdleTimeout()), config.dns().maxTcpConnections());
@@ -110,10 +123,13 @@ public final class MeshdnsServer implements AutoCloseable {
       dns.close();
       mesh.close();
       gcMetrics.close();
+      if (notifier != null) {
+        notifier.close();
+      }
       throw e;
     }
     mesh.setClusters(clusters).join();
-    return new MeshdnsServer(mesh, dns, http, gcMetrics, served);
+    return new MeshdnsServer(mesh, dns, http, gcMetrics, served, notifier);
   }
 
   /**
@@ -207,5 +223,8 @@ public final class MeshdnsServer implements AutoCloseable {
     dns.close();
     mesh.close();
     gcMetrics.close();
+    if (notifier != null) {
+      notifier.close();
+    }
   }
 }
