@@ -222,8 +222,9 @@ public record ServerConfig(
       }
       try {
         return new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(checkAddress("notify", host)), port);
-      } catch (java.net.UnknownHostException e) {
-        throw new InvalidValue("notify", "'" + target + "' is not ADDR or ADDR:PORT");
+      } catch (InvalidValue | java.net.UnknownHostException e) {
+        throw new InvalidValue("notify", "'" + target + "' is not ADDR or ADDR:PORT with a literal IP address"
+            + " (IPv6 in brackets: [fd00::53]:53)");
       }
     }
   }
