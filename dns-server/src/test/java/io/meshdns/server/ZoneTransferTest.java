@@ -46,7 +46,7 @@ import org.xbill.DNS.ZoneTransferIn;
 /**
  * AXFR, IXFR and NOTIFY with TSIG, through real TCP and UDP sockets on loopback, with dnsjava's
  * {@link ZoneTransferIn} as the secondary and a UDP socket of the test standing in for a secondary that
- * receives NOTIFYs.
+ * receives NOTIFYs. A second NOTIFY target is down the whole time: publication and answers never wait for it.
  */
 class ZoneTransferTest {
   static final String WEB = "web.shop.svc.clusterset.local.";
@@ -62,6 +62,7 @@ class ZoneTransferTest {
   @BeforeAll
   static void start() throws Exception {
     secondary = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+    DatagramSocket unreachable = new DatagramSocket(0, InetAddress.getLoopbackAddress());
     Thread acknowledging = new Thread(() -> {
       byte[] buf = new byte[4096];
       while (!secondary.isClosed()) {
@@ -92,9 +93,10 @@ class ZoneTransferTest {
         axfr:
           allow: [127.0.0.0/8]
           tsig: [{name: xfr-key, secret: %s}]
-          notify: ["127.0.0.1:%d"]
+          notify: ["127.0.0.1:%d", "127.0.0.1:%d"]
           journal: {depth: 50}
-        """.formatted(Base64.getEncoder().encodeToString(SECRET), secondary.getLocalPort())));
+        """.formatted(Base64.getEncoder().encodeToString(SECRET), secondary.getLocalPort(), unreachable.getLocalPort())));
+    unreachable.close(); // a secondary that is down: its NOTIFYs go nowhere, and nothing else waits for them
     DemoMesh.exported(mesh.east(), "shop", "web", "10.96.0.10");
     slice(mesh.east(), "shop", "web", "web-east", pods("10.10.1.", 1, 3, true));
     mesh.tcp().addressesOnceTrue(WEB, s -> s.size() == 3);
