@@ -73,7 +73,7 @@ final class QueryResponder {
     this.store = new AnswerStore(ServerConfig.parseSize("dns.cache", config.dns().cache()));
     this.transfer = new ZoneTransfer(config.axfr(), settings, selector, compiler, new TransferMetrics(registry));
     this.index = ZoneIndex.build(settings, MeshSnapshot.empty());
-    transfer.published(index);
+    transfer.published(null, index);
   }
 
   /**
@@ -81,11 +81,12 @@ final class QueryResponder {
    * Only the services that changed are rebuilt, and only their compiled answers stop being reused.
    */
   void update(MeshSnapshot snapshot) {
-    ZoneIndex next = ZoneIndex.build(settings, snapshot, index);
+    ZoneIndex previous = index;
+    ZoneIndex next = ZoneIndex.build(settings, snapshot, previous);
     index = next;
-    // Then the IXFR journal (when transfers are on), so it never delays answers: while it lags (a second
-    // or so after the initial sync of 200,000 endpoints), an IXFR gets a full transfer.
-    transfer.published(next);
+    // Then the IXFR journal (when transfers are on), so it never delays answers: while it lags, an IXFR
+    // gets a full transfer. It compares only the changed names of the two indexes.
+    transfer.published(previous, next);
   }
 
   /** Zone transfers: opened once the mesh is ready. */

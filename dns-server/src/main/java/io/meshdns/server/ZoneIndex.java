@@ -194,8 +194,8 @@ final class ZoneIndex {
     return null;
   }
 
-  /** Every name below the apex of {@code zone}, in canonical order: what a zone transfer sends. */
-  List<Map.Entry<Name, Node>> namesIn(Zone zone) {
+  /** Every name of every zone (apexes aside), unordered. */
+  Map<Name, Node> allNames() {
     Map<Name, Node> all = new HashMap<>(fixed);
     for (ServiceNames s : byName.values()) {
       s.forward().forEach(all::putIfAbsent);
@@ -204,6 +204,12 @@ final class ZoneIndex {
       group.forEach((name, claims) -> all.putIfAbsent(name, claims.get(0).node()));
     }
     reverseBelow.keySet().forEach(name -> all.putIfAbsent(name, EMPTY));
+    return all;
+  }
+
+  /** Every name below the apex of {@code zone}, in canonical order: what a zone transfer sends. */
+  List<Map.Entry<Name, Node>> namesIn(Zone zone) {
+    Map<Name, Node> all = allNames();
     List<Map.Entry<Name, Node>> out = new ArrayList<>();
     for (var e : all.entrySet()) {
       if (zoneOf(e.getKey()) == zone) {

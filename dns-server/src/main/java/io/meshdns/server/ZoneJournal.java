@@ -16,27 +16,29 @@ import org.xbill.DNS.Record;
 
 /**
  * The last changes of each zone, for IXFR (RFC 1995): one {@link Diff} per serial, bounded by depth and
- * bytes. Updated on the publisher thread from each new {@link ZoneIndex}: only the names the index says
- * changed are recomputed (all of them when cluster health changed), against the records this journal
- * holds for every name of the zones. Readers (transfers on the event loops) see immutable state.
+ * bytes. Updated on the publisher thread from each new {@link ZoneIndex} and the one before it: only the
+ * names the index says changed are compared, their records computed from both indexes as a transfer sends
+ * them (an address set is a pure function of the service and the degraded clusters, which are the same
+ * for both when {@link ZoneIndex#changedNames()} names the changes). So a change costs what it touches,
+ * and nothing but the diffs is kept. When every name may have changed (cluster health moved), or before
+ * transfers open, the journal starts over: a secondary then gets one full transfer. Readers (transfers on
+ * the event loops) see immutable state.
  */
 final class ZoneJournal {
   /** The change from serial {@code from} to serial {@code to} of one zone (SOA records not included). */
-  record Diff(long from, long to, List<Record> deleted, List<Record> added, long bytes) {}
-
-  /** One zone's journal: its diffs, oldest first, and how many records the zone has now. */
-  private record ZoneState(List<Diff> diffs, int size) {}
+  record Diff(long from, long to, List<Record> deleted, List<Record> added, long bytes) {
+    int records() {
+      return deleted.size() + added.size();
+    }
+  }
 
   private final int depth;
   private final long maxBytes;
-  /** The records at one name of the index, as a zone transfer sends them. */
+  /** The records at one name of an index, as a zone transfer sends them. */
   private final BiFunction<ZoneIndex, Name, List<Record>> recordsAt;
-  /** Publisher thread only: every name's records, and each zone's diffs and record count. */
-  private final Map<Name, Set<Record>> records = new HashMap<>();
+  /** Publisher thread only: each zone's diffs, oldest first. */
   private final Map<Name, Deque<Diff>> diffs = new HashMap<>();
-  private final Map<Name, Integer> sizes = new HashMap<>();
-  private long serial = -1;
-  private volatile Map<Name, ZoneState> state = Map.of();
+  private volatile Map<Name, List<Diff>> state = Map.of();
 
   ZoneJournal(int depth, long maxBytes, BiFunction<ZoneIndex, Name, List<Record>> recordsAt) {
     this.depth = depth;
@@ -44,66 +46,67 @@ final class ZoneJournal {
     this.recordsAt = recordsAt;
   }
 
-  /** Follows {@code index}: records its changes under its serial. Publisher thread only. */
-  void published(ZoneIndex index) {
-    if (serial >= 0 && index.serial() == serial) {
+  /**
+   * Records the change from {@code previous} to {@code index} under the new serial. Publisher thread only.
+   *
+   * @param previous the index {@code index} was built from, or {@code null}
+   * @param open whether transfers are served: until then no secondary can hold a serial worth a diff
+   */
+  void published(ZoneIndex previous, ZoneIndex index, boolean open) {
+    if (previous != null && index.serial() == previous.serial()) {
       return; // nothing changed (the serial moves with every change)
     }
     Set<Name> changed = index.changedNames();
+    if (previous == null || changed == null || !open) {
+      diffs.clear();
+      state = Map.of();
+      return;
+    }
     Map<Name, List<Record>> deleted = new HashMap<>();
     Map<Name, List<Record>> added = new HashMap<>();
-    if (changed == null || serial < 0) {
-      Set<Name> all = new HashSet<>(records.keySet());
-      for (ZoneIndex.Zone zone : index.zones()) {
-        for (var e : index.namesIn(zone)) {
-          all.add(e.getKey());
-        }
-      }
-      changed = all;
-    }
     for (Name name : changed) {
       ZoneIndex.Zone zone = index.zoneOf(name);
       if (zone == null) {
         continue;
       }
-      Set<Record> now = new LinkedHashSet<>(recordsAt.apply(index, name));
-      Set<Record> before = records.getOrDefault(name, Set.of());
+      List<Record> now = recordsAt.apply(index, name);
+      List<Record> before = recordsAt.apply(previous, name);
+      if (now.equals(before)) {
+        continue; // a changed service's name that kept its records
+      }
+      Collection<Record> nowLookup = lookup(now);
+      Collection<Record> beforeLookup = lookup(before);
       for (Record r : before) {
-        if (!now.contains(r)) {
+        if (!nowLookup.contains(r)) {
           deleted.computeIfAbsent(zone.origin(), z -> new ArrayList<>()).add(r);
         }
       }
       for (Record r : now) {
-        if (!before.contains(r)) {
+        if (!beforeLookup.contains(r)) {
           added.computeIfAbsent(zone.origin(), z -> new ArrayList<>()).add(r);
         }
       }
-      sizes.merge(zone.origin(), now.size() - before.size(), Integer::sum);
-      if (now.isEmpty()) {
-        records.remove(name);
-      } else {
-        records.put(name, now);
-      }
     }
-    Map<Name, ZoneState> next = new HashMap<>();
+    Map<Name, List<Diff>> next = new HashMap<>();
     for (ZoneIndex.Zone zone : index.zones()) {
       Name origin = zone.origin();
       Deque<Diff> zoneDiffs = diffs.computeIfAbsent(origin, z -> new ArrayDeque<>());
-      if (serial < 0) {
-        zoneDiffs.clear(); // the first index: nothing to diff against, the journal starts here
-      } else {
-        List<Record> del = deleted.getOrDefault(origin, List.of());
-        List<Record> add = added.getOrDefault(origin, List.of());
-        zoneDiffs.addLast(new Diff(serial, index.serial(), List.copyOf(del), List.copyOf(add), bytes(del) + bytes(add)));
-        long total = zoneDiffs.stream().mapToLong(Diff::bytes).sum();
-        while (!zoneDiffs.isEmpty() && (zoneDiffs.size() > depth || total > maxBytes)) {
-          total -= zoneDiffs.removeFirst().bytes();
-        }
+      List<Record> del = deleted.getOrDefault(origin, List.of());
+      List<Record> add = added.getOrDefault(origin, List.of());
+      zoneDiffs.addLast(new Diff(previous.serial(), index.serial(), List.copyOf(del), List.copyOf(add),
+          bytes(del) + bytes(add)));
+      long total = zoneDiffs.stream().mapToLong(Diff::bytes).sum();
+      while (!zoneDiffs.isEmpty() && (zoneDiffs.size() > depth || total > maxBytes)) {
+        total -= zoneDiffs.removeFirst().bytes();
       }
-      next.put(origin, new ZoneState(List.copyOf(zoneDiffs), sizes.getOrDefault(origin, 0)));
+      next.put(origin, List.copyOf(zoneDiffs));
     }
-    serial = index.serial();
     state = Map.copyOf(next);
+  }
+
+  /** A list small enough is searched as it is; a larger one through a set. */
+  private static Collection<Record> lookup(List<Record> records) {
+    return records.size() <= 16 ? records : new HashSet<>(records);
   }
 
   private static long bytes(Collection<Record> records) {
@@ -116,23 +119,18 @@ final class ZoneJournal {
 
   /** The diffs held for {@code zone}. */
   int depth(Name zone) {
-    ZoneState s = state.get(zone);
-    return s == null ? 0 : s.diffs().size();
+    return state.getOrDefault(zone, List.of()).size();
   }
 
   /**
    * The change of {@code zone} from serial {@code from} to serial {@code to}, condensed into one diff
-   * (RFC 1995 allows it), or {@code null} when the journal does not reach back to {@code from} or
-   * holds more changed records than the zone has (a full transfer is then shorter).
+   * (RFC 1995 allows it), or {@code null} when the journal does not reach back to {@code from}.
    */
   Diff since(Name zone, long from, long to) {
-    ZoneState s = state.get(zone);
-    if (s == null) {
-      return null;
-    }
+    List<Diff> held = state.getOrDefault(zone, List.of());
     int start = -1;
-    for (int i = 0; i < s.diffs().size(); i++) {
-      if (s.diffs().get(i).from() == from) {
+    for (int i = 0; i < held.size(); i++) {
+      if (held.get(i).from() == from) {
         start = i;
         break;
       }
@@ -143,8 +141,8 @@ final class ZoneJournal {
     Set<Record> deleted = new LinkedHashSet<>();
     Set<Record> added = new LinkedHashSet<>();
     long bytes = 0;
-    for (int i = start; i < s.diffs().size(); i++) {
-      Diff d = s.diffs().get(i);
+    for (int i = start; i < held.size(); i++) {
+      Diff d = held.get(i);
       for (Record r : d.deleted()) {
         if (!added.remove(r)) {
           deleted.add(r);
@@ -157,9 +155,6 @@ final class ZoneJournal {
       }
       bytes += d.bytes();
       if (d.to() == to) {
-        if (deleted.size() + added.size() > s.size()) {
-          return null;
-        }
         return new Diff(from, to, List.copyOf(deleted), List.copyOf(added), bytes);
       }
     }

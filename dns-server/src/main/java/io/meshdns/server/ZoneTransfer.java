@@ -35,6 +35,8 @@ import org.xbill.DNS.Type;
 final class ZoneTransfer {
   /** Records per message: well under 64 KiB even for SRV records with long names. */
   private static final int RECORDS_PER_MESSAGE = 200;
+  /** A diff of this many records or more is compared with the whole zone: the shorter one is sent. */
+  private static final int FULL_CHECK = 1000;
 
   private final List<Cidr> allowed;
   private final TsigKeyring keys;
@@ -66,10 +68,10 @@ final class ZoneTransfer {
     }
   }
 
-  /** Follows each new index (publisher thread): the journal records its changes. */
-  void published(ZoneIndex index) {
+  /** Follows each new index (publisher thread): the journal records its change from {@code previous}. */
+  void published(ZoneIndex previous, ZoneIndex index) {
     if (journal != null) {
-      journal.published(index);
+      journal.published(previous, index, ready.getAsBoolean());
     }
   }
 
@@ -140,7 +142,7 @@ final class ZoneTransfer {
       if (!ZoneSerial.isNewer(ours, theirs.getSerial())) {
         records = List.of(zone.soa()); // up to date (or ahead of us): RFC 1995 4
         result = "up-to-date";
-      } else if (diff != null) {
+      } else if (diff != null && (diff.records() < FULL_CHECK || diff.records() < allRecords(zone, index).size())) {
         records = new ArrayList<>();
         records.add(zone.soa());
         records.add(withSerial(zone.soa(), diff.from()));
@@ -150,7 +152,7 @@ final class ZoneTransfer {
         records.add(zone.soa());
         result = "incremental";
       } else {
-        records = allRecords(zone, index); // older than the journal, or the changes outweigh the zone
+        records = allRecords(zone, index); // older than the journal, or more changes than records
         result = "full";
       }
     } else {
@@ -315,7 +317,10 @@ final class ZoneTransfer {
     return records;
   }
 
-  /** The records a secondary gets at {@code name} of {@code index} (none for an empty non-terminal or no name). */
+  /**
+   * The records a secondary gets at {@code name} of {@code index} (none for an empty non-terminal or no
+   * name), each once: an address two clusters share is one record, as an RRset is a set.
+   */
   List<Record> recordsAt(ZoneIndex index, Name name) {
     ZoneIndex.Node node = index.node(name);
     return node == null ? List.of() : recordsAt(name, node);
@@ -337,7 +342,7 @@ final class ZoneTransfer {
     } else if (node instanceof ZoneIndex.RecordsNode r) {
       records.addAll(r.records());
     }
-    return records;
+    return records.size() <= 1 ? records : List.copyOf(new java.util.LinkedHashSet<>(records));
   }
 
   private void allAddresses(GlobalService service, Name name, List<Record> out) {
