@@ -20,8 +20,9 @@ import org.xbill.DNS.Record;
  * names the index says changed are compared, their records computed from both indexes as a transfer sends
  * them (an address set is a pure function of the service and the degraded clusters, which are the same
  * for both when {@link ZoneIndex#changedNames()} names the changes). So a change costs what it touches,
- * and nothing but the diffs is kept. When every name may have changed (cluster health moved), or before
- * transfers open, the journal starts over: a secondary then gets one full transfer. Readers (transfers on
+ * and nothing but the diffs is kept. When every name may have changed (cluster health moved), when
+ * more than {@link #LARGE_CHANGE} names did, or before transfers open, the journal starts over: a
+ * secondary then gets one full transfer. Readers (transfers on
  * the event loops) see immutable state.
  */
 final class ZoneJournal {
@@ -31,6 +32,13 @@ final class ZoneJournal {
       return deleted.size() + added.size();
     }
   }
+
+  /**
+   * A change of more names starts the journal over rather than being diffed: it costs the publisher
+   * thread as much again as the index update (2.8 s for the 232,500 names of 200,000 endpoints on a
+   * loaded 2-core machine), and a secondary behind it is about as well served by a full transfer.
+   */
+  static final int LARGE_CHANGE = 10_000;
 
   private final int depth;
   private final long maxBytes;
@@ -57,7 +65,7 @@ final class ZoneJournal {
       return; // nothing changed (the serial moves with every change)
     }
     Set<Name> changed = index.changedNames();
-    if (previous == null || changed == null || !open) {
+    if (previous == null || changed == null || !open || changed.size() > LARGE_CHANGE) {
       diffs.clear();
       state = Map.of();
       return;
