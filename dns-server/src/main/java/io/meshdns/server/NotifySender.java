@@ -141,9 +141,13 @@ final class NotifySender implements AutoCloseable {
         Target target = new Target(response.getQuestion().getName(), from);
         Pending p = pending.get(target);
         if (p != null && p.id() == response.getHeader().getID() && pending.remove(target, p)) {
+          // Any answer ends the retries; one that is not NOERROR means the secondary's config refuses us.
           metrics.notifyAcknowledged();
-          log.debug("event=notify-acknowledged zone={} secondary={} rcode={}", target.zone(), from,
-              response.getHeader().getRcode());
+          int rcode = response.getHeader().getRcode();
+          if (rcode != org.xbill.DNS.Rcode.NOERROR) {
+            log.warn("event=notify-rejected zone={} secondary={} rcode={} (check its allow-notify/ACL and TSIG key)",
+                target.zone(), from, org.xbill.DNS.Rcode.string(rcode));
+          }
         }
       } catch (IOException | RuntimeException e) {
         if (!socket.isClosed()) {
