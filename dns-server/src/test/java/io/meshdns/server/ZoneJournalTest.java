@@ -124,6 +124,67 @@ class ZoneJournalTest {
     assertThat(journal.since(zone, serials.get(2), serials.get(5))).isNotNull();
   }
 
+  @Test
+  void anIxfrWhoseChangesOutnumberTheZoneGetsTheWholeZone() throws Exception {
+    start("axfr: {allow: [127.0.0.1]}\n");
+    ServiceKey key = ServiceKey.of("shop", "web");
+    Instant at = Instant.parse("2026-11-29T12:00:00Z");
+    install(MeshSnapshot.of(1, at, Map.of(key, pods(key, "10.30.", 600)), Map.of()));
+    long before = responder.index().serial();
+    install(MeshSnapshot.of(2, at.plusSeconds(1), Map.of(key, pods(key, "10.31.", 600)), Map.of()));
+    ZoneJournal.Diff diff = responder.transfer().journal().since(ZoneIndex.absolute("clusterset.local"), before,
+        responder.index().serial());
+
+    List<Record> answer = ixfr(before);
+    assertThat(diff.records()).as("1,200 changed records, for a zone of about 600").isEqualTo(1200);
+    assertThat(answer.get(1).getType()).as("AXFR-style: the second record is not the old SOA").isNotEqualTo(Type.SOA);
+    assertThat(answer).filteredOn(r -> r.getType() == Type.A).hasSize(600);
+  }
+
+  @Test
+  void anIxfrOfASmallChangeGetsOnlyTheChange() throws Exception {
+    start("axfr: {allow: [127.0.0.1]}\n");
+    ServiceKey key = ServiceKey.of("shop", "web");
+    Instant at = Instant.parse("2026-11-29T12:00:00Z");
+    install(MeshSnapshot.of(1, at, Map.of(key, pods(key, "10.30.", 600)), Map.of()));
+    long before = responder.index().serial();
+    install(MeshSnapshot.of(2, at.plusSeconds(1), Map.of(key, pods(key, "10.30.", 601)), Map.of()));
+
+    List<Record> answer = ixfr(before);
+    assertThat(answer).extracting(Record::getType)
+        .containsExactly(Type.SOA, Type.SOA, Type.SOA, Type.A, Type.SOA);
+  }
+
+  /** An IXFR from {@code serial} over TCP, through the responder; the records of every message. */
+  private List<Record> ixfr(long serial) throws Exception {
+    ZoneIndex.Zone zone = responder.index().zones().get(0);
+    org.xbill.DNS.Message q = org.xbill.DNS.Message.newQuery(
+        Record.newRecord(zone.origin(), Type.IXFR, org.xbill.DNS.DClass.IN));
+    q.addRecord(new org.xbill.DNS.SOARecord(zone.origin(), org.xbill.DNS.DClass.IN, 5, zone.soa().getHost(),
+        zone.soa().getAdmin(), serial, 3600, 600, 86400, 5), org.xbill.DNS.Section.AUTHORITY);
+    List<Record> out = new ArrayList<>();
+    for (io.netty.buffer.ByteBuf b : responder.respondTcp(io.netty.buffer.Unpooled.wrappedBuffer(q.toWire()),
+        InetAddress.getByName("127.0.0.1"), io.netty.buffer.UnpooledByteBufAllocator.DEFAULT)) {
+      byte[] wire = new byte[b.readableBytes()];
+      b.readBytes(wire);
+      b.release();
+      out.addAll(new org.xbill.DNS.Message(wire).getSection(org.xbill.DNS.Section.ANSWER));
+    }
+    return out;
+  }
+
+  /** A service with {@code count} ready pods in east, at PREFIX.x.y. */
+  private static GlobalService pods(ServiceKey key, String prefix, int count) throws Exception {
+    ClusterId east = CLUSTERS.get(0);
+    List<Endpoint> endpoints = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      endpoints.add(new Endpoint(east, InetAddress.getByName(prefix + (i / 200) + "." + (i % 200 + 1)), true, true,
+          false, null, null, null));
+    }
+    return new GlobalService(key, Map.of(east, new ClusterService(east, key, "ClusterIP", false, null,
+        List.of(new ServicePort("http", 80, "TCP")), endpoints, Map.of())));
+  }
+
   private Set<Record> zoneWithoutSoa(ZoneIndex.Zone zone, ZoneIndex index) {
     Set<Record> out = new HashSet<>();
     for (Record r : responder.transfer().allRecords(zone, index)) {
