@@ -64,26 +64,8 @@ def queries(zone_path, out_path, count, seed):
     print("%d queries over %d A names, %d SRV names, %d missing names" % (count, len(a_names), len(srv_names), len(missing)))
 
 
-def summary(path):
-    text = open(path).read()
-
-    def grab(pattern, default=None):
-        m = re.search(pattern, text)
-        if m is None:
-            if default is not None:
-                return default
-            sys.exit("dnsperf_lib: no '%s' in %s" % (pattern, path))
-        return m.group(1)
-
-    print("sent=" + grab(r"Queries sent:\s+(\d+)"))
-    print("completed=" + grab(r"Queries completed:\s+(\d+)"))
-    print("lost=" + grab(r"Queries lost:\s+(\d+)"))
-    print("qps=%.0f" % float(grab(r"Queries per second:\s+([\d.]+)")))
-    print("mean_ms=%.3f" % (float(grab(r"Average Latency \(s\):\s+([\d.]+)")) * 1000))
-    print("rcodes=" + grab(r"Response codes:\s+(.*)", "none"))
-
-
 def parse(path):
+    """dnsperf's summary of one run as numbers."""
     text = open(path).read()
 
     def grab(pattern, default=None):
@@ -95,12 +77,23 @@ def parse(path):
         return m.group(1)
 
     return {
+        "sent": int(grab(r"Queries sent:\s+(\d+)")),
         "completed": int(grab(r"Queries completed:\s+(\d+)")),
         "lost": int(grab(r"Queries lost:\s+(\d+)")),
         "qps": float(grab(r"Queries per second:\s+([\d.]+)")),
         "mean": float(grab(r"Average Latency \(s\):\s+([\d.]+)")),
         "rcodes": grab(r"Response codes:\s+(.*)", "none"),
     }
+
+
+def summary(path):
+    r = parse(path)
+    print("sent=%d" % r["sent"])
+    print("completed=%d" % r["completed"])
+    print("lost=%d" % r["lost"])
+    print("qps=%.0f" % r["qps"])
+    print("mean_ms=%.3f" % (r["mean"] * 1000))
+    print("rcodes=" + r["rcodes"])
 
 
 def sum_runs(after, before, clk_tck, paths):
