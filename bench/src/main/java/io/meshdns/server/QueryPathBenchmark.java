@@ -16,6 +16,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -33,9 +34,12 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.xbill.DNS.DClass;
+import org.xbill.DNS.GenericEDNSOption;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 /**
@@ -67,22 +71,34 @@ public class QueryPathBenchmark {
   private QueryResponder cached;
   private QueryResponder uncached;
   private ByteBuf[] queries;
+  /** The same names with EDNS and the cluster option of c0, c1 or c2, as CoreDNS forwards them. */
+  private ByteBuf[] localFirstQueries;
   private InetAddress client;
   private int next;
 
   @Setup(Level.Trial)
   public void setUp() throws Exception {
     MeshSnapshot snapshot = mesh();
-    cached = responder("dns: {cache: 64Mi}", snapshot);
-    uncached = responder("dns: {cache: 0}", snapshot);
+    String clusters = "clusters: [{id: c0}, {id: c1}, {id: c2}]\n";
+    cached = responder("dns: {cache: 64Mi}\n" + clusters, snapshot);
+    uncached = responder("dns: {cache: 0}\n" + clusters, snapshot);
     queries = new ByteBuf[SERVICES];
+    localFirstQueries = new ByteBuf[SERVICES];
     for (int s = 0; s < SERVICES; s++) {
       Name name = Name.fromString("svc-" + s + ".ns-" + s % 4 + ".svc.clusterset.local.");
-      byte[] wire = Message.newQuery(Record.newRecord(name, Type.A, DClass.IN)).toWire();
+      Message query = Message.newQuery(Record.newRecord(name, Type.A, DClass.IN));
+      byte[] wire = query.toWire();
       // Direct, as the epoll transport reads them.
       queries[s] = Unpooled.directBuffer(wire.length).writeBytes(wire);
+      query.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new GenericEDNSOption(0xff14,
+          ("c" + s % CLUSTERS).getBytes(StandardCharsets.US_ASCII)))), Section.ADDITIONAL);
+      wire = query.toWire();
+      localFirstQueries[s] = Unpooled.directBuffer(wire.length).writeBytes(wire);
     }
     client = InetAddress.getByName("127.0.0.1");
+    for (ByteBuf q : localFirstQueries) {
+      cached.respond(q, client, false, ALLOC).release();
+    }
     for (ByteBuf q : queries) {
       ByteBuf answer = cached.respond(q, client, false, ALLOC);
       if (answer == null) {
@@ -96,6 +112,17 @@ public class QueryPathBenchmark {
   @Benchmark
   public int cacheHit() {
     ByteBuf answer = cached.respond(nextQuery(), client, false, ALLOC);
+    int length = answer.readableBytes();
+    answer.release();
+    return length;
+  }
+
+  /** A hit of a querier that names its cluster (EDNS0 option): the local-first policy's path. */
+  @Benchmark
+  public int cacheHitLocalFirst() {
+    ByteBuf q = localFirstQueries[next];
+    next = next + 1 == localFirstQueries.length ? 0 : next + 1;
+    ByteBuf answer = cached.respond(q, client, false, ALLOC);
     int length = answer.readableBytes();
     answer.release();
     return length;
