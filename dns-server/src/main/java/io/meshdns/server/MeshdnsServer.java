@@ -42,9 +42,12 @@ public final class MeshdnsServer implements AutoCloseable {
   private final HttpServer admin;
   private final JvmGcMetrics gcMetrics;
   private final AtomicReference<MeshSnapshot> served;
+  /** DNS over TLS's certificate, or null when it is off. */
+  private final DotCertificate certificate;
 
   private MeshdnsServer(MeshWatcher mesh, DnsServer dns, HttpServer http, HttpServer admin, JvmGcMetrics gcMetrics,
-      AtomicReference<MeshSnapshot> served) {
+      AtomicReference<MeshSnapshot> served, DotCertificate certificate) {
+    this.certificate = certificate;
     this.mesh = mesh;
     this.dns = dns;
     this.http = http;
@@ -85,6 +88,9 @@ public final class MeshdnsServer implements AutoCloseable {
     mesh.addListener(snapshot -> readiness.check()); // logs readiness changes as they happen
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ServerConfig.Dns d = config.dns();
+    // An unreadable or mismatched certificate or key is a config error (exit 2), before anything listens.
+    DotCertificate certificate = d.tls().enabled()
+        ? DotCertificate.load(d.tls(), registry, java.time.Clock.systemUTC()) : null;
     DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads, d.tcpIdleTimeoutDuration(),
         d.tcpQueryTimeoutDuration(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.rateLimit());
     HttpServer http = null;
@@ -97,8 +103,18 @@ public final class MeshdnsServer implements AutoCloseable {
         throw new ConfigException("cannot listen for DNS on " + config.dns().bind() + " port "
             + config.dns().port() + " (keys dns.bind, dns.port): " + e.getMessage(), e);
       }
+      if (certificate != null) {
+        try {
+          dns.startTls(d.bind(), d.tls().port(), certificate);
+        } catch (Exception e) {
+          throw new ConfigException("cannot listen for DNS over TLS on " + d.bind() + " port " + d.tls().port()
+              + " (keys dns.bind, dns.tls.port): " + e.getMessage(), e);
+        }
+        certificate.watch(DotCertificate.DEFAULT_INTERVAL);
+      }
       var api = new StatusApi(config.zone(), responder, mesh, readiness,
-          config.loadBalancing().ednsClusterOption(), dns.address().getAddress(), dns.address().getPort());
+          config.loadBalancing().ednsClusterOption(), dns.address().getAddress(), dns.address().getPort(),
+          dns.dotAddress(), certificate);
       http = HttpServer.metrics(registry, readiness, dns::listening);
       try {
         http.start(config.http().bind(), config.http().port());
@@ -121,12 +137,15 @@ public final class MeshdnsServer implements AutoCloseable {
         http.close();
       }
       dns.close();
+      if (certificate != null) {
+        certificate.close();
+      }
       mesh.close();
       gcMetrics.close();
       throw e;
     }
     mesh.setClusters(clusters).join();
-    return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, served);
+    return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, served, certificate);
   }
 
   /** The admin bearer token from {@code admin.tokenFile} (surrounding whitespace dropped), or null. */
@@ -208,6 +227,11 @@ public final class MeshdnsServer implements AutoCloseable {
     return dns.address();
   }
 
+  /** Where DNS over TLS is served, or {@code null} when {@code dns.tls} has no certificate. */
+  public InetSocketAddress dotAddress() {
+    return dns.dotAddress();
+  }
+
   /** Where /metrics, /healthz and /readyz are served. */
   public InetSocketAddress httpAddress() {
     return http.address();
@@ -247,6 +271,9 @@ public final class MeshdnsServer implements AutoCloseable {
     admin.close();
     http.close();
     dns.close();
+    if (certificate != null) {
+      certificate.close();
+    }
     mesh.close();
     gcMetrics.close();
   }
