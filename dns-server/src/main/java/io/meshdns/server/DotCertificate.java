@@ -244,7 +244,8 @@ final class DotCertificate implements AutoCloseable {
           return converter.getPrivateKey(info);
         }
         if (o instanceof PEMKeyPair pair) {
-          return converter.getKeyPair(pair).getPrivate();
+          // Only the private half: SEC 1 makes the public key optional, and the certificate holds it anyway.
+          return converter.getPrivateKey(pair.getPrivateKeyInfo());
         }
         if (o instanceof PEMEncryptedKeyPair || o instanceof PKCS8EncryptedPrivateKeyInfo) {
           throw new ConfigException(where + " is encrypted; give the key unencrypted (as a Kubernetes Secret holds it)");

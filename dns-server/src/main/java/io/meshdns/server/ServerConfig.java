@@ -213,8 +213,9 @@ public record ServerConfig(
         }
       }
       if ((certFile == null) != (keyFile == null)) {
-        throw new InvalidValue(certFile == null ? "certFile" : "keyFile",
-            "certFile and keyFile go together: the server's certificate chain and its private key (PEM)");
+        // Named where it is written, so the error has a line: the key present asks for the one missing.
+        throw new InvalidValue(certFile != null ? "certFile" : "keyFile", "needs " + (certFile != null ? "keyFile" : "certFile")
+            + " too: the server's certificate chain and its private key (PEM) go together");
       }
       if (clientCaFile != null && certFile == null) {
         throw new InvalidValue("clientCaFile", "needs certFile and keyFile: mutual TLS is part of DNS over TLS");
