@@ -14,7 +14,12 @@ import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import org.bouncycastle.asn1.DERBitString;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
+import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.util.io.pem.PemObject;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -27,7 +32,6 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.operator.ContentSigner;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -90,8 +94,20 @@ final class DemoTls {
     /** Writes the certificate and its private key (PKCS#8) as PEM files. */
     void write(Path certFile, Path keyFile) throws IOException {
       writePem(certFile, certificate);
-      writePem(keyFile, new JcaPKCS8Generator(key.getPrivate(), null));
+      writePem(keyFile, pkcs8WithPublicKey(key));
     }
+  }
+
+  /**
+   * PKCS#8 holding the public point too, as openssl writes it: the JDK's own encoding leaves it out, and
+   * GnuTLS (kdig's client certificate) then refuses the key.
+   */
+  static PemObject pkcs8WithPublicKey(KeyPair key) throws IOException {
+    PrivateKeyInfo jdk = PrivateKeyInfo.getInstance(key.getPrivate().getEncoded());
+    ECPrivateKey bare = ECPrivateKey.getInstance(jdk.parsePrivateKey());
+    DERBitString point = new DERBitString(SubjectPublicKeyInfo.getInstance(key.getPublic().getEncoded()).getPublicKeyData().getBytes());
+    ECPrivateKey full = new ECPrivateKey(256, bare.getKey(), point, null);
+    return new PemObject("PRIVATE KEY", new PrivateKeyInfo(jdk.getPrivateKeyAlgorithm(), full).getEncoded());
   }
 
   private Issued issue(String commonName, Duration validity, KeyPurposeId purpose, GeneralNames names) {
