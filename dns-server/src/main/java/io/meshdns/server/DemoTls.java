@@ -41,7 +41,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * for {@code localhost}/{@code 127.0.0.1}/{@code ::1} and client certificates, ECDSA P-256, as PEM files.
  * Made with BouncyCastle's X.509 builder (the JDK has none it exports); signed with the JDK's own provider.
  */
-final class DemoTls {
+public final class DemoTls {
   /** The names a demo server certificate is valid for: what {@code kdig +tls-hostname=} and unbound's {@code #name} use. */
   static final String SERVER_NAME = "localhost";
 
@@ -52,6 +52,19 @@ final class DemoTls {
   private DemoTls(KeyPair caKey, X509Certificate ca) {
     this.caKey = caKey;
     this.ca = ca;
+  }
+
+  /**
+   * The demo's files in {@code dir}: a throwaway CA ({@code ca.crt}, for clients), the server's certificate
+   * and key ({@code tls.crt}, {@code tls.key}) and a client certificate ({@code client.crt}, {@code client.key})
+   * for trying mutual TLS with {@code serve}. Returns DNS over TLS on {@code port} with the server's.
+   */
+  public static ServerConfig.Tls writeDemoCertificates(Path dir, int port) throws IOException {
+    DemoTls ca = newCa("meshdns demo CA", Duration.ofDays(90));
+    writePem(dir.resolve("ca.crt"), ca.ca());
+    ca.server("meshdns demo", Duration.ofDays(30)).write(dir.resolve("tls.crt"), dir.resolve("tls.key"));
+    ca.client("meshdns demo client", Duration.ofDays(30)).write(dir.resolve("client.crt"), dir.resolve("client.key"));
+    return new ServerConfig.Tls(port, dir.resolve("tls.crt").toString(), dir.resolve("tls.key").toString(), null);
   }
 
   /** A new CA named {@code name}, valid from now for {@code validity}. */

@@ -195,7 +195,7 @@ public final class Main {
         // status page and API stay on loopback.
         cfg = cfg.withHttp(cfg.dns().bind(), listen.httpPort).withAdmin("127.0.0.1", listen.adminPort);
         if (tls) {
-          cfg = cfg.withDnsTls(demoCertificates(dir, dotPort == null ? DEMO_DOT_PORT : dotPort));
+          cfg = cfg.withDnsTls(DemoTls.writeDemoCertificates(dir, dotPort == null ? DEMO_DOT_PORT : dotPort));
         }
         listen.applyLogging();
         server = shutdown.add(MeshdnsServer.start(cfg, demo.specs()));
@@ -210,18 +210,6 @@ public final class Main {
       }
       shutdown.await();
       return 0;
-    }
-
-    /**
-     * A throwaway CA (written as {@code ca.crt}, for clients), the server's certificate and key, and a client
-     * certificate for trying mutual TLS with {@code serve}; DNS over TLS on {@code port} with the server's.
-     */
-    static ServerConfig.Tls demoCertificates(Path dir, int port) throws java.io.IOException {
-      DemoTls ca = DemoTls.newCa("meshdns demo CA", Duration.ofDays(90));
-      DemoTls.writePem(dir.resolve("ca.crt"), ca.ca());
-      ca.server("meshdns demo", Duration.ofDays(30)).write(dir.resolve("tls.crt"), dir.resolve("tls.key"));
-      ca.client("meshdns demo client", Duration.ofDays(30)).write(dir.resolve("client.crt"), dir.resolve("client.key"));
-      return new ServerConfig.Tls(port, dir.resolve("tls.crt").toString(), dir.resolve("tls.key").toString(), null);
     }
 
     /** The synthetic size, or {@code null} for the classic two-cluster demo. */
