@@ -68,6 +68,15 @@ public final class MeshdnsServer implements AutoCloseable {
     Instant startedAt = Instant.now();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     JvmGcMetrics gcMetrics = bindJvmAndProcessMetrics(registry);
+    // An unreadable or mismatched certificate or key is a config error (exit 2), before anything listens.
+    DotCertificate certificate;
+    try {
+      certificate = config.dns().tls().enabled()
+          ? DotCertificate.load(config.dns().tls(), registry, java.time.Clock.systemUTC()) : null;
+    } catch (RuntimeException e) {
+      gcMetrics.close();
+      throw e;
+    }
 
     LoadBalancingConfig balancing = loadBalancing(config, clusters);
     var selector = new EndpointSelector(balancing);
@@ -88,9 +97,6 @@ public final class MeshdnsServer implements AutoCloseable {
     mesh.addListener(snapshot -> readiness.check()); // logs readiness changes as they happen
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ServerConfig.Dns d = config.dns();
-    // An unreadable or mismatched certificate or key is a config error (exit 2), before anything listens.
-    DotCertificate certificate = d.tls().enabled()
-        ? DotCertificate.load(d.tls(), registry, java.time.Clock.systemUTC()) : null;
     DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads, d.tcpIdleTimeoutDuration(),
         d.tcpQueryTimeoutDuration(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.rateLimit());
     HttpServer http = null;
