@@ -35,6 +35,8 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -46,8 +48,9 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 /**
- * DNS over UDP and TCP on one address and port, and optionally DNS over TLS on another, with Netty. With native epoll, one UDP socket per
- * event-loop thread shares the port through SO_REUSEPORT so the kernel spreads queries across threads.
+ * DNS over UDP and TCP on one address and port, and optionally DNS over TLS on another, with Netty. With
+ * native epoll, one UDP socket per event-loop thread shares the port through SO_REUSEPORT so the kernel
+ * spreads queries across threads.
  * Queries are answered on the event loop that read them: the responder never blocks.
  */
 final class DnsServer implements AutoCloseable {
@@ -76,6 +79,11 @@ final class DnsServer implements AutoCloseable {
   private final List<Channel> channels = new ArrayList<>();
   private InetSocketAddress address;
   private InetSocketAddress dotAddress;
+  /**
+   * Runs the TLS handshakes' key exchange and signatures (the JDK engine's delegated tasks) off the event
+   * loops, so a burst of new DoT connections does not hold up UDP answers. Null until DoT starts.
+   */
+  private ExecutorService handshakes;
 
   /**
    * @param tcpIdle how long a TCP connection may stay without traffic
@@ -156,6 +164,12 @@ final class DnsServer implements AutoCloseable {
     } catch (java.net.UnknownHostException e) {
       throw new IllegalArgumentException("DNS bind address '" + bind + "' is not an address", e);
     }
+    int handshakeThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    handshakes = Executors.newFixedThreadPool(handshakeThreads, r -> {
+      Thread t = new Thread(r, "meshdns-tls-handshake");
+      t.setDaemon(true);
+      return t;
+    });
     Channel dot = tcpBootstrap(QueryMetrics.Proto.DOT, certificate).bind(new InetSocketAddress(host, port)).sync().channel();
     channels.add(dot);
     dotAddress = (InetSocketAddress) dot.localAddress();
@@ -179,7 +193,7 @@ final class DnsServer implements AutoCloseable {
           @Override
           protected void initChannel(SocketChannel ch) {
             if (certificate != null) {
-              SslHandler tls = certificate.context().newHandler(ch.alloc());
+              SslHandler tls = certificate.context().newHandler(ch.alloc(), handshakes);
               // A stalled handshake is cut at the query deadline (the deadline below counts decrypted bytes).
               tls.setHandshakeTimeoutMillis(tcpQueryMillis);
               ch.pipeline().addLast(tls);
@@ -373,5 +387,8 @@ final class DnsServer implements AutoCloseable {
       c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    if (handshakes != null) {
+      handshakes.shutdownNow();
+    }
   }
 }
