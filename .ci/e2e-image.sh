@@ -236,8 +236,10 @@ mkdir -p "$work/demo-kubeconfigs"
 chown 10001:10001 "$work/demo-kubeconfigs"
 demo_port=$(free_port)
 demo_http=$(free_port)
+demo_admin=$(free_port)
 start_in_image "$work/demo.log" "$work/demo-kubeconfigs:/run/meshdns-demo:rw" \
-  "${entrypoint[@]}" demo --dns-port "$demo_port" --http-port "$demo_http" --kubeconfig-dir /run/meshdns-demo
+  "${entrypoint[@]}" demo --dns-port "$demo_port" --http-port "$demo_http" --admin-port "$demo_admin" \
+  --kubeconfig-dir /run/meshdns-demo
 pids+=($!)
 check_serving demo "${pids[-1]}" "$demo_port" "$demo_http" "$work/demo.log"
 echo "e2e-image: demo in the image (uid 10001, read-only root) answered web.shop with the 5 ready IPs over UDP and TCP, /readyz 200 ($((SECONDS - started)) s)"
@@ -255,9 +257,11 @@ for cluster in east west; do
 done
 serve_port=$(free_port)
 serve_http=$(free_port)
-# The chart's container args, plus the ports: the config's 5353 and 9153 may be taken on a shared machine.
+serve_admin=$(free_port)
+# The chart's container args, plus the ports: the config's 5353, 9153 and 9154 may be taken on a shared machine.
 start_in_image "$work/serve.log" "$work/config:/etc/meshdns/config:ro $work/kubeconfigs:/etc/meshdns/kubeconfigs:ro" \
-  "${entrypoint[@]}" serve --config /etc/meshdns/config/config.yaml --dns-port "$serve_port" --http-port "$serve_http"
+  "${entrypoint[@]}" serve --config /etc/meshdns/config/config.yaml --dns-port "$serve_port" --http-port "$serve_http" \
+  --admin-port "$serve_admin"
 pids+=($!)
 check_serving serve "${pids[-1]}" "$serve_port" "$serve_http" "$work/serve.log"
 serve_pid=${pids[-1]}

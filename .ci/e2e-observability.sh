@@ -65,7 +65,7 @@ curl -sf "$admin/api/services?state=single-cluster" | python3 -c '
 import json, sys
 r = json.load(sys.stdin)
 got = [s["namespace"] + "/" + s["name"] for s in r["items"]]
-assert got == ["shop/cart", "shop/docs"] and r["total"] == 4, r
+assert got == ["shop/cart", "shop/docs"] and r["total"] == 5, r
 ' || fail "/api/services?state=single-cluster did not list shop/cart and shop/docs"
 etag=$(curl -sf -D - -o /dev/null "$admin/api/status" | tr -d '\r' | sed -n 's/^[Ee][Tt][Aa][Gg]: //p')
 [ -n "$etag" ] || fail "/api/status has no ETag"

@@ -33,7 +33,7 @@ fail() { echo "e2e-outage: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2
 
 # The demo's two mock API servers (its own meshdns is not the one under test).
 demo_port=$(free_port)
-java -jar dns-server/target/meshdns.jar demo --dns-port "$demo_port" --http-port 0 --kubeconfig-dir "$work/kube" \
+java -jar dns-server/target/meshdns.jar demo --dns-port "$demo_port" --http-port 0 --admin-port 0 --kubeconfig-dir "$work/kube" \
   >"$work/demo.log" 2>&1 &
 pids+=("$!")
 wait_for_dns "$demo_port" web.shop.svc.clusterset.local || fail "the demo did not start"
@@ -59,6 +59,7 @@ http_port=$(free_port)
 cat >"$work/meshdns.yaml" <<EOF
 dns: {bind: 127.0.0.1, port: $port}
 http: {bind: 127.0.0.1, port: $http_port}
+admin: {bind: 127.0.0.1, port: 0}
 reverseZones: [10.10.0.0/16, 10.20.0.0/16]
 clusters:
   - id: east

@@ -28,7 +28,7 @@ fail() {
   exit 1
 }
 
-java -jar dns-server/target/meshdns.jar demo --dns-port "$(free_port)" --http-port "$(free_port)" --kubeconfig-dir "$work" \
+java -jar dns-server/target/meshdns.jar demo --dns-port "$(free_port)" --http-port "$(free_port)" --admin-port 0 --kubeconfig-dir "$work" \
   >"$work/demo.log" 2>&1 &
 demo=$!
 for _ in $(seq 1 120); do [ -s "$work/west.kubeconfig" ] && grep -q 'Press Ctrl-C' "$work/demo.log" && break; sleep 0.5; done
@@ -46,7 +46,7 @@ printf 'clusters:\n  - id: east\n    kubeconfig: east.kubeconfig\n  - id: west\n
 dns_port=$(free_port)
 http_port=$(free_port)
 java -jar dns-server/target/meshdns.jar serve --config "$work/meshdns.yaml" --bind 127.0.0.1 --dns-port "$dns_port" \
-  --http-port "$http_port" >"$work/serve.log" 2>&1 &
+  --http-port "$http_port" --admin-port 0 >"$work/serve.log" 2>&1 &
 serve=$!
 
 prom_port=$(free_port)

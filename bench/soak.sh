@@ -53,7 +53,7 @@ trap 'exit 130' INT TERM
 echo "== meshdns demo: $clusters clusters x $services services x $pods pods, DNS on 127.0.0.1 port $port"
 java ${MESHDNS_JAVA_OPTS:-} -Dorg.slf4j.simpleLogger.log.io.vertx.core.impl.BlockedThreadChecker=error \
   -jar "$jar" demo --clusters "$clusters" --services "$services" --pods-per-cluster "$pods" \
-  --dns-port "$port" --kubeconfig-dir "$work/kube" >"$work/meshdns.log" 2>&1 &
+  --dns-port "$port" --http-port 0 --admin-port 0 --kubeconfig-dir "$work/kube" >"$work/meshdns.log" 2>&1 &
 mpid=$!
 pids+=("$mpid")
 for _ in $(seq 1 1200); do

@@ -47,6 +47,7 @@ app.kubernetes.io/part-of: meshdns
 {{- define "meshdns.adminTokenDir" -}}/etc/meshdns/admin-token{{- end }}
 {{- define "meshdns.tlsDir" -}}/etc/meshdns/tls{{- end }}
 {{- define "meshdns.clientCaDir" -}}/etc/meshdns/client-ca{{- end }}
+{{- define "meshdns.tsigDir" -}}/etc/meshdns/tsig{{- end }}
 
 {{/* The Secret holding one remote cluster's kubeconfig: {name, key}. Argument: (list $ cluster). */}}
 {{- define "meshdns.kubeconfigSecret" -}}
@@ -124,8 +125,26 @@ empty values are left out so meshdns's own defaults apply.
 {{- if $ns }}
 {{- $_ := set $cfg "nameserver" $ns }}
 {{- end }}
+{{- $axfr := dict }}
 {{- if $c.axfr.allow }}
-{{- $_ := set $cfg "axfr" (dict "allow" $c.axfr.allow) }}
+{{- $_ := set $axfr "allow" $c.axfr.allow }}
+{{- end }}
+{{- if $c.axfr.tsig }}
+{{- $keys := list }}
+{{- range $c.axfr.tsig }}
+{{- /* The secret itself stays in its Secret: meshdns reads the file mounted from it. */}}
+{{- $keys = append $keys (dict "name" .name "algorithm" (.algorithm | default "hmac-sha256") "secretFile" (printf "%s/%s" (include "meshdns.tsigDir" $) .name)) }}
+{{- end }}
+{{- $_ := set $axfr "tsig" $keys }}
+{{- end }}
+{{- if $c.axfr.notify }}
+{{- $_ := set $axfr "notify" $c.axfr.notify }}
+{{- end }}
+{{- if and $axfr (hasKey ($c.axfr.journal | default dict) "depth") }}
+{{- $_ := set $axfr "journal" (dict "depth" $c.axfr.journal.depth) }}
+{{- end }}
+{{- if $axfr }}
+{{- $_ := set $cfg "axfr" $axfr }}
 {{- end }}
 {{- $lb := dict "policy" $c.loadBalancing.policy "maxAnswers" $c.loadBalancing.maxAnswers "ednsClusterOption" $c.loadBalancing.ednsClusterOption }}
 {{- if $c.loadBalancing.zones }}

@@ -92,6 +92,20 @@ class BadValuesTest {
   }
 
   @Test
+  void aTsigKeyWithoutItsSecretIsRejected() {
+    assertThatThrownBy(() -> MeshdnsChart.template(Map.of("config.axfr.tsig[0].name", "meshdns-xfr")))
+        .hasMessageContaining("/config/axfr/tsig/0")
+        .hasMessageContaining("'secretName'");
+  }
+
+  @Test
+  void aTsigAlgorithmMeshdnsDoesNotOfferIsRejected() {
+    assertThatThrownBy(() -> MeshdnsChart.template(Map.of("config.axfr.tsig[0].name", "meshdns-xfr",
+        "config.axfr.tsig[0].secretName", "meshdns-tsig", "config.axfr.tsig[0].algorithm", "hmac-md5")))
+        .hasMessageContaining("/config/axfr/tsig/0/algorithm");
+  }
+
+  @Test
   void unknownLoadBalancingPolicyIsRejected() {
     assertThatThrownBy(() -> MeshdnsChart.template(Map.of("config.loadBalancing.policy", "fastest")))
         .hasMessageContaining("/config/loadBalancing/policy");

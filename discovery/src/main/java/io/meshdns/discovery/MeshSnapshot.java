@@ -48,6 +48,12 @@ public final class MeshSnapshot {
     return new MeshSnapshot(version, Instant.now(), new HashMap<>(services), clusters, List.of());
   }
 
+  /** As {@link #of(long, Map, Map)}, published at {@code publishedAt}. */
+  public static MeshSnapshot of(long version, Instant publishedAt, Map<ServiceKey, GlobalService> services,
+      Map<ClusterId, ClusterHealth> clusters) {
+    return new MeshSnapshot(version, publishedAt, new HashMap<>(services), clusters, List.of());
+  }
+
   public static MeshSnapshot empty() {
     return EMPTY;
   }

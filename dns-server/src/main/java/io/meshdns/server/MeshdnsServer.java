@@ -42,11 +42,13 @@ public final class MeshdnsServer implements AutoCloseable {
   private final HttpServer admin;
   private final JvmGcMetrics gcMetrics;
   private final AtomicReference<MeshSnapshot> served;
+  private final NotifySender notifier;
   /** DNS over TLS's certificate, or null when it is off. */
   private final DotCertificate certificate;
 
   private MeshdnsServer(MeshWatcher mesh, DnsServer dns, HttpServer http, HttpServer admin, JvmGcMetrics gcMetrics,
-      AtomicReference<MeshSnapshot> served, DotCertificate certificate) {
+      AtomicReference<MeshSnapshot> served, NotifySender notifier, DotCertificate certificate) {
+    this.notifier = notifier;
     this.certificate = certificate;
     this.mesh = mesh;
     this.dns = dns;
@@ -80,7 +82,7 @@ public final class MeshdnsServer implements AutoCloseable {
 
     LoadBalancingConfig balancing = loadBalancing(config, clusters);
     var selector = new EndpointSelector(balancing);
-    var responder = new QueryResponder(config, selector, new QuerierResolver(balancing));
+    var responder = new QueryResponder(config, selector, new QuerierResolver(balancing), registry);
     var meshMetrics = new MeshMetrics(registry, responder::cacheStats);
     var mesh = new MeshWatcher(MeshWatcher.Options.defaults()
         .withStaleAfter(config.staleAfterDuration())
@@ -95,6 +97,17 @@ public final class MeshdnsServer implements AutoCloseable {
     mesh.addListener(new MeshEventLog());
     var readiness = new Readiness(mesh::snapshot, mesh::clusters, config.readyAfterDuration(), startedAt);
     mesh.addListener(snapshot -> readiness.check()); // logs readiness changes as they happen
+    responder.transfer().openWhen(() -> readiness.check().ready());
+    NotifySender notifier = config.axfr().notifyTo().isEmpty() ? null : new NotifySender(
+        config.axfr().notifyTo().stream().map(ServerConfig.Axfr::notifyTarget).toList(),
+        new TsigKeyring(config.axfr().tsig()).first(), new TransferMetrics(registry));
+    if (notifier != null) {
+      mesh.addListener(snapshot -> { // secondaries hear of the zone once it is ready, then of each change
+        if (readiness.check().ready()) {
+          notifier.published(responder.index());
+        }
+      });
+    }
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ServerConfig.Dns d = config.dns();
     DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads, d.tcpIdleTimeoutDuration(),
@@ -148,10 +161,13 @@ public final class MeshdnsServer implements AutoCloseable {
       }
       mesh.close();
       gcMetrics.close();
+      if (notifier != null) {
+        notifier.close();
+      }
       throw e;
     }
     mesh.setClusters(clusters).join();
-    return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, served, certificate);
+    return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, served, notifier, certificate);
   }
 
   /** The admin bearer token from {@code admin.tokenFile} (surrounding whitespace dropped), or null. */
@@ -282,5 +298,8 @@ public final class MeshdnsServer implements AutoCloseable {
     }
     mesh.close();
     gcMetrics.close();
+    if (notifier != null) {
+      notifier.close();
+    }
   }
 }

@@ -12,6 +12,8 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -59,16 +61,19 @@ final class QueryResponder {
   };
 
   QueryResponder(ServerConfig config, EndpointSelector selector, QuerierResolver querier) {
+    this(config, selector, querier, new SimpleMeterRegistry());
+  }
+
+  QueryResponder(ServerConfig config, EndpointSelector selector, QuerierResolver querier, MeterRegistry registry) {
     this.settings = ZoneSettings.of(config);
     this.selector = selector;
     this.querier = querier;
     this.clusterOptionCode = querier.ednsOptionCode();
     this.compiler = new AnswerCompiler(settings, selector, config.dns().chaos());
     this.store = new AnswerStore(ServerConfig.parseSize("dns.cache", config.dns().cache()));
-    this.transfer = new ZoneTransfer(
-        config.axfr().allow().stream().map(c -> ServerConfig.checkCidr("axfr.allow", c)).toList(),
-        selector, compiler, settings.ttl());
+    this.transfer = new ZoneTransfer(config.axfr(), settings, selector, compiler, new TransferMetrics(registry));
     this.index = ZoneIndex.build(settings, MeshSnapshot.empty());
+    transfer.published(null, index);
   }
 
   /**
@@ -76,7 +81,17 @@ final class QueryResponder {
    * Only the services that changed are rebuilt, and only their compiled answers stop being reused.
    */
   void update(MeshSnapshot snapshot) {
-    index = ZoneIndex.build(settings, snapshot, index);
+    ZoneIndex previous = index;
+    ZoneIndex next = ZoneIndex.build(settings, snapshot, previous);
+    index = next;
+    // Then the IXFR journal (when transfers are on), so it never delays answers: while it lags, an IXFR
+    // gets a full transfer. It compares only the changed names of the two indexes.
+    transfer.published(previous, next);
+  }
+
+  /** Zone transfers: opened once the mesh is ready. */
+  ZoneTransfer transfer() {
+    return transfer;
   }
 
   Name origin() {
@@ -169,6 +184,22 @@ final class QueryResponder {
     } catch (IOException | RuntimeException e) {
       return bytes(alloc, formerr(packet));
     }
+    if (ZoneTransfer.handles(parsed)) { // NOTIFY, IXFR over UDP, TSIG-signed queries
+      return bytes(alloc, transfer.respond(parsed, packet, client, zone, q -> {
+        ByteBuf unsigned = compile(q, client, tcp, zone, UnpooledByteBufAllocator.DEFAULT);
+        try {
+          return unsigned == null ? null : ByteBufUtil.getBytes(unsigned);
+        } finally {
+          if (unsigned != null) {
+            unsigned.release();
+          }
+        }
+      }));
+    }
+    return compile(parsed, client, tcp, zone, alloc);
+  }
+
+  private ByteBuf compile(Message parsed, InetAddress client, boolean tcp, ZoneIndex zone, ByteBufAllocator alloc) {
     QueryContext context = context(parsed.getOPT(), client);
     CompiledAnswer answer = compiler.compile(parsed, context, tcp, zone);
     if (answer == null) {
@@ -191,15 +222,15 @@ final class QueryResponder {
     Scratch s = scratch.get();
     int length = Math.min(query.readableBytes(), s.packet.length);
     query.getBytes(query.readerIndex(), s.packet, 0, length);
-    if (s.wire.read(s.packet, length, clusterOptionCode) && s.wire.qtype == Type.AXFR) {
-      try {
+    if (!s.wire.read(s.packet, length, clusterOptionCode) || s.wire.qtype == Type.AXFR || s.wire.qtype == Type.IXFR) {
+      // Possibly a zone transfer (signed requests carry a TSIG record the wire reader leaves to dnsjava).
+      List<byte[]> messages = transfer.transferTcp(Arrays.copyOf(s.packet, length), client, index);
+      if (messages != null) {
         List<ByteBuf> out = new ArrayList<>();
-        for (byte[] message : transfer.transfer(new Message(Arrays.copyOf(s.packet, length)), client, index)) {
+        for (byte[] message : messages) {
           out.add(Unpooled.wrappedBuffer(message));
         }
         return out;
-      } catch (IOException e) {
-        // fall through: the normal path answers FORMERR
       }
     }
     ByteBuf one = respond(query, client, true, alloc);

@@ -62,7 +62,7 @@ public record ServerConfig(
       checkCidr("reverseZones", cidr);
     }
     nameserver = nameserver == null ? new Nameserver(null, null) : nameserver;
-    axfr = axfr == null ? new Axfr(null) : axfr;
+    axfr = axfr == null ? new Axfr(null, null, null, null) : axfr;
     loadBalancing = loadBalancing == null ? new LoadBalancing(null, null, null, null) : loadBalancing;
     clusters = clusters == null ? List.of() : List.copyOf(clusters);
     Set<String> ids = new HashSet<>();
@@ -331,13 +331,128 @@ public record ServerConfig(
     }
   }
 
-  /** Zone transfers: allowed only from these client networks (none by default). */
-  public record Axfr(List<String> allow) {
+  /**
+   * Zone transfers to secondaries (AXFR, IXFR) and the NOTIFYs that tell them of a change. A transfer is
+   * allowed from the client networks in {@code allow}; when TSIG keys are configured it must also be signed
+   * with one of them ({@code allow} empty: from anywhere, signed). {@code notify}: the secondaries told
+   * of each new serial ({@code ADDR} or {@code ADDR:PORT}, port 53 by default), signed with the first key.
+   */
+  public record Axfr(List<String> allow, List<TsigKey> tsig,
+      @com.fasterxml.jackson.annotation.JsonProperty("notify") List<String> notifyTo, Journal journal) {
     public Axfr {
       allow = allow == null ? List.of() : List.copyOf(allow);
       for (String cidr : allow) {
         checkCidr("allow", cidr);
       }
+      tsig = tsig == null ? List.of() : List.copyOf(tsig);
+      Set<String> names = new HashSet<>();
+      for (TsigKey key : tsig) {
+        if (!names.add(key.name())) {
+          throw new InvalidValue("tsig", "key '" + key.name() + "' appears twice");
+        }
+      }
+      notifyTo = notifyTo == null ? List.of() : List.copyOf(notifyTo);
+      for (String target : notifyTo) {
+        notifyTarget(target);
+      }
+      journal = journal == null ? new Journal(null, null) : journal;
+    }
+
+    /** Whether any client may transfer a zone. */
+    public boolean enabled() {
+      return !allow.isEmpty() || !tsig.isEmpty();
+    }
+
+    /** A notify target: a literal address, with a port after a colon (IPv6 in brackets: {@code [::1]:53}). */
+    static java.net.InetSocketAddress notifyTarget(String target) {
+      String host = target;
+      int port = 53;
+      Matcher m = Pattern.compile("\\[([^\\]]+)](?::(\\d{1,5}))?|([^:]+)(?::(\\d{1,5}))?").matcher(target);
+      if (m.matches()) {
+        host = m.group(1) != null ? m.group(1) : m.group(3);
+        String p = m.group(1) != null ? m.group(2) : m.group(4);
+        port = p == null ? 53 : Integer.parseInt(p);
+      }
+      if (port < 1 || port > 65535) {
+        throw new InvalidValue("notify", "port must be between 1 and 65535 in '" + target + "'");
+      }
+      try {
+        return new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(checkAddress("notify", host)), port);
+      } catch (InvalidValue | java.net.UnknownHostException e) {
+        throw new InvalidValue("notify", "'" + target + "' is not ADDR or ADDR:PORT with a literal IP address"
+            + " (IPv6 in brackets: [fd00::53]:53)");
+      }
+    }
+  }
+
+  /**
+   * A TSIG key (RFC 8945): its name, algorithm ({@code hmac-sha256} by default; {@code hmac-sha384},
+   * {@code hmac-sha512}) and base64 secret, given inline ({@code secret}) or read from a file
+   * ({@code secretFile}, absolute path, e.g. a mounted Kubernetes Secret).
+   */
+  public record TsigKey(String name, String algorithm, String secret, String secretFile) {
+    static final List<String> ALGORITHMS = List.of("hmac-sha256", "hmac-sha384", "hmac-sha512");
+
+    public TsigKey {
+      if (name == null || name.isBlank()) {
+        throw new InvalidValue("name", "a TSIG key needs a name");
+      }
+      try {
+        org.xbill.DNS.Name.fromString(name, org.xbill.DNS.Name.root);
+      } catch (org.xbill.DNS.TextParseException e) {
+        throw new InvalidValue("name", "'" + name + "' is not a DNS name");
+      }
+      algorithm = algorithm == null ? "hmac-sha256" : algorithm.toLowerCase(Locale.ROOT);
+      if (!ALGORITHMS.contains(algorithm)) {
+        throw new InvalidValue("algorithm", "must be one of " + ALGORITHMS + ", was '" + algorithm + "'");
+      }
+      if ((secret == null) == (secretFile == null)) {
+        throw new InvalidValue("secret", "give exactly one of secret and secretFile");
+      }
+      if (secretFile != null && !Path.of(secretFile).isAbsolute()) {
+        throw new InvalidValue("secretFile", "must be an absolute path, was '" + secretFile + "'");
+      }
+      secretBytes(secret, secretFile);
+    }
+
+    /** The decoded secret (read from {@code secretFile} on each call, so a rotated Secret is seen on restart). */
+    public byte[] secretBytes() {
+      return secretBytes(secret, secretFile);
+    }
+
+    private static byte[] secretBytes(String secret, String secretFile) {
+      String text = secret;
+      String key = "secret";
+      if (secretFile != null) {
+        key = "secretFile";
+        try {
+          text = java.nio.file.Files.readString(Path.of(secretFile)).trim();
+        } catch (java.io.IOException e) {
+          throw new InvalidValue(key, "cannot read '" + secretFile + "': " + e.getMessage());
+        }
+      }
+      byte[] bytes;
+      try {
+        bytes = java.util.Base64.getMimeDecoder().decode(text.trim());
+      } catch (IllegalArgumentException e) {
+        throw new InvalidValue(key, "not base64: " + e.getMessage());
+      }
+      if (bytes.length < 16) {
+        throw new InvalidValue(key, "a TSIG secret needs at least 16 bytes (128 bits), had " + bytes.length);
+      }
+      return bytes;
+    }
+  }
+
+  /** The IXFR journal: the last {@code depth} changes of each zone (100), at most {@code size} bytes (16Mi). */
+  public record Journal(Integer depth, String size) {
+    public Journal {
+      depth = depth == null ? 100 : depth;
+      if (depth < 0 || depth > 100_000) {
+        throw new InvalidValue("depth", "must be between 0 (no IXFR: always a full transfer) and 100000, was " + depth);
+      }
+      size = size == null ? "16Mi" : size;
+      parseSize("size", size);
     }
   }
 

@@ -1,5 +1,6 @@
 package io.meshdns.server;
 
+import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterService;
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
@@ -107,10 +108,13 @@ final class ZoneIndex {
   /** {@code svc.<zone>}, and how many labels a service's name has. */
   private final Name services;
   private final int serviceLabels;
+  /** The names whose records may differ from the previous index's; {@code null} when every name may. */
+  private final Set<Name> changedNames;
 
   private ZoneIndex(ZoneSettings settings, MeshSnapshot snapshot, List<Zone> zones, Map<Name, Node> fixed,
       Map<ServiceKey, ServiceNames> byKey, Map<Name, ServiceNames> byName, Map<Name, Map<Name, List<Ptr>>> ptrGroups,
-      Map<Name, Integer> reverseBelow) {
+      Map<Name, Integer> reverseBelow, Set<Name> changedNames) {
+    this.changedNames = changedNames;
     this.settings = settings;
     this.snapshot = snapshot;
     this.zones = zones;
@@ -163,6 +167,20 @@ final class ZoneIndex {
     return zones;
   }
 
+  /** The zones' serial (one for all zones, see {@link ZoneSerial}). */
+  long serial() {
+    return forward.soa().getSerial();
+  }
+
+  /**
+   * The names (in any zone) whose records may differ from those of the index this one was built from:
+   * the names of the services that changed. {@code null} when every name may (the first index, new
+   * settings, or a change of cluster health, which moves addresses between candidate tiers).
+   */
+  Set<Name> changedNames() {
+    return changedNames;
+  }
+
   /**
    * The lifetime of the service whose names hold {@code name} (ended when that service changes), or
    * {@code null} when {@code name} is no service's: its answers then last as long as this index.
@@ -176,8 +194,8 @@ final class ZoneIndex {
     return null;
   }
 
-  /** Every name below the apex of {@code zone}, in canonical order: what a zone transfer sends. */
-  List<Map.Entry<Name, Node>> namesIn(Zone zone) {
+  /** Every name of every zone (apexes aside), unordered. */
+  Map<Name, Node> allNames() {
     Map<Name, Node> all = new HashMap<>(fixed);
     for (ServiceNames s : byName.values()) {
       s.forward().forEach(all::putIfAbsent);
@@ -186,6 +204,12 @@ final class ZoneIndex {
       group.forEach((name, claims) -> all.putIfAbsent(name, claims.get(0).node()));
     }
     reverseBelow.keySet().forEach(name -> all.putIfAbsent(name, EMPTY));
+    return all;
+  }
+
+  /** Every name below the apex of {@code zone}, in canonical order: what a zone transfer sends. */
+  List<Map.Entry<Name, Node>> namesIn(Zone zone) {
+    Map<Name, Node> all = allNames();
     List<Map.Entry<Name, Node>> out = new ArrayList<>();
     for (var e : all.entrySet()) {
       if (zoneOf(e.getKey()) == zone) {
@@ -205,8 +229,8 @@ final class ZoneIndex {
    * settings, or {@code null}) has for the same {@link GlobalService} object.
    */
   static ZoneIndex build(ZoneSettings settings, MeshSnapshot snapshot, ZoneIndex previous) {
-    return new Update(settings, snapshot, previous != null && previous.settings.equals(settings) ? previous : null)
-        .build();
+    return new Update(settings, snapshot, previous != null && previous.settings.equals(settings) ? previous : null,
+        previous == null ? -1 : previous.serial()).build();
   }
 
   /** One update: copies the previous index's maps shallowly, then swaps the changed services' names. */
@@ -221,8 +245,11 @@ final class ZoneIndex {
     private final Set<Name> ownGroups = new HashSet<>();
     private final Map<Name, Integer> reverseBelow;
     private final ZoneIndex previous;
+    private final long previousSerial;
+    private final Set<Name> changedNames = new HashSet<>();
 
-    Update(ZoneSettings settings, MeshSnapshot snapshot, ZoneIndex previous) {
+    Update(ZoneSettings settings, MeshSnapshot snapshot, ZoneIndex previous, long previousSerial) {
+      this.previousSerial = previousSerial;
       this.s = settings;
       this.snapshot = snapshot;
       this.previous = previous;
@@ -233,11 +260,10 @@ final class ZoneIndex {
     }
 
     ZoneIndex build() {
-      // The serial follows the snapshot version, so secondaries see every change.
-      long serial = snapshot.version() & 0xFFFFFFFFL;
-      zones.add(zone(s.origin(), serial));
+      // Zones first (the PTR updates look up their apex); the serial is set once the changes are known.
+      zones.add(zone(s.origin(), 0));
       for (Name reverse : s.reverseZones()) {
-        zones.add(zone(reverse, serial));
+        zones.add(zone(reverse, 0));
       }
       Map<ServiceKey, GlobalService> now = snapshot.services();
       if (previous != null) {
@@ -253,7 +279,24 @@ final class ZoneIndex {
           add(names(service));
         }
       }
-      return new ZoneIndex(s, snapshot, List.copyOf(zones), fixed(), byKey, byName, ptrGroups, reverseBelow);
+      boolean everything = previous == null || !degraded(previous.snapshot).equals(degraded(snapshot));
+      // The serial moves when the zones' records may have changed, so secondaries see every change.
+      long serial = previousSerial < 0 ? ZoneSerial.initial(snapshot.publishedAt())
+          : everything || !changedNames.isEmpty() ? ZoneSerial.next(previousSerial, snapshot.publishedAt())
+          : previousSerial;
+      zones.replaceAll(z -> zone(z.origin(), serial));
+      return new ZoneIndex(s, snapshot, List.copyOf(zones), fixed(), byKey, byName, ptrGroups, reverseBelow,
+          everything ? null : Set.copyOf(changedNames));
+    }
+
+    private static Set<ClusterId> degraded(MeshSnapshot snapshot) {
+      Set<ClusterId> out = new HashSet<>();
+      snapshot.clusters().forEach((id, health) -> {
+        if (health.degraded()) {
+          out.add(id);
+        }
+      });
+      return out;
     }
 
     private Zone zone(Name origin, long serial) {
@@ -290,6 +333,7 @@ final class ZoneIndex {
 
     private void remove(ServiceNames old) {
       old.lifetime().end(); // answers compiled from these names are stale from the next index on
+      touched(old);
       byKey.remove(old.service().key());
       if (old.name() != null) {
         byName.remove(old.name(), old);
@@ -313,7 +357,16 @@ final class ZoneIndex {
       }
     }
 
+    /** Records the names of {@code names} as changed. */
+    private void touched(ServiceNames names) {
+      changedNames.addAll(names.forward().keySet());
+      for (Ptr ptr : names.ptrs()) {
+        changedNames.add(ptr.name());
+      }
+    }
+
     private void add(ServiceNames names) {
+      touched(names);
       byKey.put(names.service().key(), names);
       if (names.name() != null) {
         byName.put(names.name(), names);

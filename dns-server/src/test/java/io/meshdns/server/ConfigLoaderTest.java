@@ -344,4 +344,59 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ConfigLoader.load(file))
         .hasMessageContaining("line 3, key clusters[0].reverseZones: '10.10.0.0/40' has a prefix length out of range");
   }
+
+  @Test
+  void tsigSecretThatIsNotBase64IsNamedWithItsLineAndKey() throws Exception {
+    Path file = write("axfr:\n  tsig:\n    - name: xfr\n      secret: not*base64\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("config " + file + ", line 4, key axfr.tsig[0].secret: not base64");
+  }
+
+  @Test
+  void tsigSecretFileThatCannotBeReadIsNamed() throws Exception {
+    Path missing = dir.resolve("no-such-secret");
+    Path file = write("axfr:\n  tsig:\n    - name: xfr\n      secretFile: " + missing + "\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .hasMessageContaining("key axfr.tsig[0].secretFile: cannot read '" + missing + "'");
+  }
+
+  @Test
+  void tsigKeyIsReadFromItsSecretFileWithHmacSha256ByDefault() throws Exception {
+    Path secret = dir.resolve("xfr.secret");
+    java.nio.file.Files.writeString(secret, java.util.Base64.getEncoder().encodeToString(new byte[32]) + "\n");
+    ServerConfig config = ConfigLoader.load(write("axfr:\n  tsig: [{name: xfr, secretFile: " + secret + "}]\n"));
+
+    assertThat(config.axfr().tsig().get(0).algorithm()).isEqualTo("hmac-sha256");
+    assertThat(config.axfr().tsig().get(0).secretBytes()).hasSize(32);
+    assertThat(config.axfr().enabled()).isTrue();
+  }
+
+  @Test
+  void tsigAlgorithmOutsideTheSupportedOnesIsNamed() throws Exception {
+    Path file = write("axfr:\n  tsig:\n    - name: xfr\n      algorithm: hmac-md5\n      secret: " + "A".repeat(44) + "\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .hasMessageContaining("key axfr.tsig[0].algorithm: must be one of [hmac-sha256, hmac-sha384, hmac-sha512]");
+  }
+
+  @Test
+  void notifyTargetMustBeAnAddressWithAnOptionalPort() throws Exception {
+    assertThat(ConfigLoader.load(write("axfr: {notify: [\"192.0.2.1\", \"192.0.2.2:5300\", \"[::1]:53\"]}\n"))
+        .axfr().notifyTo()).hasSize(3);
+    Path file = write("axfr:\n  notify: [secondary.example.com]\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .hasMessageContaining("line 2, key axfr.notify: 'secondary.example.com' is not ADDR or ADDR:PORT with a literal IP address");
+  }
+
+  @Test
+  void journalDepthOutOfRangeIsNamed() throws Exception {
+    Path file = write("axfr:\n  journal:\n    depth: -1\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .hasMessageContaining("line 3, key axfr.journal.depth: must be between 0");
+  }
 }

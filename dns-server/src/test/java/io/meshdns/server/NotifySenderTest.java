@@ -1,0 +1,133 @@
+package io.meshdns.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.meshdns.discovery.MeshSnapshot;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Opcode;
+import org.xbill.DNS.SOARecord;
+import org.xbill.DNS.Section;
+
+/** NOTIFYs to secondaries over real UDP on loopback: retried with back-off until acknowledged or replaced. */
+class NotifySenderTest {
+  final ZoneSettings settings = ZoneSettings.of(ServerConfig.defaults());
+  final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  DatagramSocket secondary;
+  NotifySender sender;
+
+  @BeforeEach
+  void open() throws Exception {
+    secondary = new DatagramSocket(0, InetAddress.getLoopbackAddress());
+    secondary.setSoTimeout(3000);
+    sender = new NotifySender(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), secondary.getLocalPort())),
+        null, new TransferMetrics(registry), Duration.ofMillis(50), Duration.ofMillis(200));
+  }
+
+  @AfterEach
+  void close() {
+    sender.close();
+    secondary.close();
+  }
+
+  private ZoneIndex index(long version, Instant at) {
+    return ZoneIndex.build(settings, MeshSnapshot.of(version, at, Map.of(), Map.of()));
+  }
+
+  private Message receive() throws Exception {
+    byte[] buf = new byte[4096];
+    DatagramPacket p = new DatagramPacket(buf, buf.length);
+    secondary.receive(p);
+    lastFrom = p;
+    return new Message(Arrays.copyOf(buf, p.getLength()));
+  }
+
+  private DatagramPacket lastFrom;
+
+  private static long serial(Message notify) {
+    return ((SOARecord) notify.getSection(Section.ANSWER).get(0)).getSerial();
+  }
+
+  @Test
+  void anUnacknowledgedNotifyIsSentAgainWithTheSameIdUntilAcknowledged() throws Exception {
+    ZoneIndex index = index(1, Instant.parse("2026-11-29T12:00:00Z"));
+    sender.published(index); // returns at once: sending happens on the sender's own thread
+
+    List<Message> sent = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      sent.add(receive());
+    }
+    assertThat(sent).allSatisfy(m -> {
+      assertThat(m.getHeader().getOpcode()).isEqualTo(Opcode.NOTIFY);
+      assertThat(m.getHeader().getID()).isEqualTo(sent.get(0).getHeader().getID());
+      assertThat(serial(m)).isEqualTo(index.serial());
+    });
+    assertThat(sender.unacknowledged()).isEqualTo(1);
+
+    Message ack = new Message(sent.get(0).getHeader().getID());
+    ack.getHeader().setFlag(Flags.QR);
+    ack.getHeader().setOpcode(Opcode.NOTIFY);
+    ack.addRecord(sent.get(0).getQuestion(), Section.QUESTION);
+    byte[] wire = ack.toWire();
+    secondary.send(new DatagramPacket(wire, wire.length, lastFrom.getSocketAddress()));
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (sender.unacknowledged() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(sender.unacknowledged()).isZero();
+    assertThat(registry.get("meshdns.notifies.acknowledged").counter().count()).isEqualTo(1);
+    drain();
+    secondary.setSoTimeout(600);
+    assertThat(receivedNothing()).as("no NOTIFY after the acknowledgement").isTrue();
+  }
+
+  @Test
+  void aNewerSerialReplacesTheUnacknowledgedNotify() throws Exception {
+    Instant t = Instant.parse("2026-11-29T12:00:00Z");
+    ZoneIndex first = index(1, t);
+    sender.published(first);
+    receive();
+    ZoneIndex second = ZoneIndex.build(settings, MeshSnapshot.of(2, t.plusSeconds(9),
+        Map.of(), Map.of()), null);
+    sender.published(second);
+    drain();
+
+    Message next = receive();
+    assertThat(serial(next)).isEqualTo(second.serial());
+    assertThat(sender.unacknowledged()).isEqualTo(1);
+  }
+
+  /** Reads what was sent so far (what is in flight within 100 ms). */
+  private void drain() throws Exception {
+    secondary.setSoTimeout(100);
+    while (!receivedNothing()) {
+      // discard
+    }
+    secondary.setSoTimeout(3000);
+  }
+
+  private boolean receivedNothing() throws Exception {
+    try {
+      receive();
+      return false;
+    } catch (SocketTimeoutException e) {
+      return true;
+    }
+  }
+}
