@@ -22,6 +22,11 @@ java -jar dns-server/target/meshdns.jar demo --tls --dot-port "$dot" --dns-port 
   --admin-port "$admin_port" --kubeconfig-dir "$work" >"$work/demo.log" 2>&1 &
 pids+=($!)
 wait_for_dns "$port" "web.shop.svc.$Z" || fail "demo did not start"
+# Both demo clusters synced: all 5 ready pods in the answer (the first answers may come from one cluster).
+for _ in $(seq 1 60); do
+  [ "$(dig @127.0.0.1 -p "$port" "web.shop.svc.$Z" A +short | wc -l)" -eq 5 ] && break
+  sleep 0.5
+done
 [ -s "$work/ca.crt" ] || fail "the demo wrote no ca.crt in its kubeconfig directory"
 want=$(printf '%s\n' 10.10.1.1 10.10.1.2 10.10.1.3 10.20.1.1 10.20.1.2 | sort)
 
