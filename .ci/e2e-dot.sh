@@ -21,12 +21,16 @@ fail() { echo "e2e-dot: $*"; for f in "$work"/*.log; do echo "--- $f"; cat "$f";
 java -jar dns-server/target/meshdns.jar demo --tls --dot-port "$dot" --dns-port "$port" --http-port "$http_port" \
   --admin-port "$admin_port" --kubeconfig-dir "$work" >"$work/demo.log" 2>&1 &
 pids+=($!)
-wait_for_dns "$port" "web.shop.svc.$Z" || fail "demo did not start"
-# Both demo clusters synced: all 5 ready pods in the answer (the first answers may come from one cluster).
-for _ in $(seq 1 60); do
-  [ "$(dig @127.0.0.1 -p "$port" "web.shop.svc.$Z" A +short | wc -l)" -eq 5 ] && break
-  sleep 0.5
-done
+# wait_for_both PORT: both demo clusters synced, all 5 ready pods answered (the first answers may hold one cluster's).
+wait_for_both() {
+  wait_for_dns "$1" "web.shop.svc.$Z" || return 1
+  for _ in $(seq 1 60); do
+    [ "$(dig @127.0.0.1 -p "$1" "web.shop.svc.$Z" A +short | wc -l)" -eq 5 ] && return 0
+    sleep 0.5
+  done
+  return 1
+}
+wait_for_both "$port" || fail "demo did not start"
 [ -s "$work/ca.crt" ] || fail "the demo wrote no ca.crt in its kubeconfig directory"
 want=$(printf '%s\n' 10.10.1.1 10.10.1.2 10.10.1.3 10.20.1.1 10.20.1.2 | sort)
 
@@ -112,7 +116,7 @@ clusters:
 YAML
 java -jar dns-server/target/meshdns.jar serve --config "$work/meshdns.yaml" >"$work/serve.log" 2>&1 &
 pids+=($!)
-wait_for_dns "$s_port" "web.shop.svc.$Z" || fail "serve did not start"
+wait_for_both "$s_port" || fail "serve did not start"
 got=$(kdig @127.0.0.1 -p "$s_dot" +tls-ca="$work/ca.crt" +tls-hostname=localhost +tls-certfile="$work/client.crt" \
   +tls-keyfile="$work/client.key" "web.shop.svc.$Z" A +short | sort)
 [ "$got" = "$want" ] || fail "mutual TLS with the client certificate answered '$got'"
