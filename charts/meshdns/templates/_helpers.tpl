@@ -45,6 +45,8 @@ app.kubernetes.io/part-of: meshdns
 {{- define "meshdns.configDir" -}}/etc/meshdns/config{{- end }}
 {{- define "meshdns.kubeconfigDir" -}}/etc/meshdns/kubeconfigs{{- end }}
 {{- define "meshdns.adminTokenDir" -}}/etc/meshdns/admin-token{{- end }}
+{{- define "meshdns.tlsDir" -}}/etc/meshdns/tls{{- end }}
+{{- define "meshdns.clientCaDir" -}}/etc/meshdns/client-ca{{- end }}
 {{- define "meshdns.tsigDir" -}}/etc/meshdns/tsig{{- end }}
 
 {{/* The Secret holding one remote cluster's kubeconfig: {name, key}. Argument: (list $ cluster). */}}
@@ -81,6 +83,14 @@ Included by every template that depends on them, so `helm template` and `helm in
 {{- $ports := list (int .Values.containerPorts.dns) (int .Values.containerPorts.http) }}
 {{- if has (int .Values.containerPorts.admin) $ports }}
 {{- fail (printf "meshdns: containerPorts.admin (%d) must differ from containerPorts.dns and containerPorts.http: all listen on TCP" (int .Values.containerPorts.admin)) }}
+{{- end }}
+{{- if .Values.tls.enabled }}
+{{- if not .Values.tls.secretName }}
+{{- fail "meshdns: tls.enabled needs tls.secretName: a kubernetes.io/tls Secret (tls.crt, tls.key), e.g. from a cert-manager Certificate" }}
+{{- end }}
+{{- if has (int .Values.containerPorts.dot) (append $ports (int .Values.containerPorts.admin)) }}
+{{- fail (printf "meshdns: containerPorts.dot (%d) must differ from containerPorts.dns, http and admin: all listen on TCP" (int .Values.containerPorts.dot)) }}
+{{- end }}
 {{- end }}
 {{- if and (not (has .Values.config.admin.bind (list "127.0.0.1" "::1"))) (not .Values.adminToken.secretName) }}
 {{- fail (printf "meshdns: config.admin.bind %q is not a loopback address: the status page and /api/* list the whole zone, so set adminToken.secretName (a Secret holding a bearer token), or keep 127.0.0.1 and use kubectl port-forward" .Values.config.admin.bind) }}
@@ -155,6 +165,13 @@ empty values are left out so meshdns's own defaults apply.
 {{- end }}
 {{- if $chaos }}
 {{- $_ := set $dns "chaos" $chaos }}
+{{- end }}
+{{- if .Values.tls.enabled }}
+{{- $tls := dict "port" .Values.containerPorts.dot "certFile" (printf "%s/tls.crt" (include "meshdns.tlsDir" .)) "keyFile" (printf "%s/tls.key" (include "meshdns.tlsDir" .)) }}
+{{- if .Values.tls.clientCA.key }}
+{{- $_ := set $tls "clientCaFile" (printf "%s/%s" (include "meshdns.clientCaDir" .) .Values.tls.clientCA.key) }}
+{{- end }}
+{{- $_ := set $dns "tls" $tls }}
 {{- end }}
 {{- $_ := set $cfg "dns" $dns }}
 {{- $_ := set $cfg "http" (dict "bind" $c.http.bind "port" .Values.containerPorts.http) }}

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meshdns.discovery.ClusterState;
 import io.meshdns.server.ConfigLoader;
 import io.meshdns.server.DemoMesh;
+import io.meshdns.server.DemoTls;
 import io.meshdns.server.MeshdnsServer;
 import io.meshdns.server.ServerConfig;
 import java.io.IOException;
@@ -44,7 +45,8 @@ class MonitoringNamesExportedMetricsTest {
     demo = DemoMesh.start(tmp.resolve("demo"));
     Path configFile = tmp.resolve("meshdns.yaml");
     Files.writeString(configFile, demo.config());
-    ServerConfig config = ConfigLoader.load(configFile).withDns("127.0.0.1", freePort()).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0);
+    ServerConfig config = ConfigLoader.load(configFile).withDns("127.0.0.1", freePort()).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0)
+        .withDnsTls(DemoTls.writeDemoCertificates(tmp, 0)); // DNS over TLS on: its metrics exist only then
     server = MeshdnsServer.start(config, demo.specs());
     assertThat(server.awaitServed(s -> s.clusters().size() == 2
         && s.clusters().values().stream().allMatch(h -> h.state() == ClusterState.SYNCED), Duration.ofSeconds(30)))

@@ -10,6 +10,7 @@ import io.meshdns.coredns.CorednsConfigException;
 import io.meshdns.coredns.CorednsConfigMaps;
 import io.meshdns.coredns.ForwardAddresses;
 import io.meshdns.coredns.ForwardOptions;
+import io.meshdns.coredns.ForwardTls;
 import io.meshdns.coredns.MeshdnsStanza;
 import io.meshdns.coredns.UnifiedDiff;
 import io.meshdns.discovery.ClusterId;
@@ -122,6 +123,25 @@ final class CorednsConfigCommand implements Callable<Integer> {
 
   @Option(names = "--force-tcp", description = "forward force_tcp.")
   boolean forceTcp;
+
+  @Option(names = "--tls-servername", paramLabel = "NAME", description = "Forward over TLS (tls://ADDR:853) to meshdns's"
+      + " DNS-over-TLS listener, checking that its certificate names NAME (tls_servername).")
+  String tlsServerName;
+
+  @Option(names = "--tls-port", paramLabel = "N", description = "meshdns's DNS-over-TLS port, with --tls-servername (default 853;"
+      + " replaces the port of the forward addresses).")
+  Integer tlsPort;
+
+  @Option(names = "--tls-ca", paramLabel = "FILE", description = "With --tls-servername: the CA bundle that issued meshdns's"
+      + " certificate, as a path inside the CoreDNS pod (default: the system's CAs).")
+  String tlsCa;
+
+  @Option(names = "--tls-cert", paramLabel = "FILE", description = "With --tls-servername, for mutual TLS: CoreDNS's client"
+      + " certificate, a path inside the CoreDNS pod (with --tls-key).")
+  String tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "The key of --tls-cert, a path inside the CoreDNS pod.")
+  String tlsKey;
 
   @Option(names = "--node-local", description = "The block for NodeLocal DNSCache (with a bind line); with --corefile, FILE is node-local-dns's Corefile.")
   boolean nodeLocal;
@@ -353,8 +373,19 @@ final class CorednsConfigCommand implements Callable<Integer> {
     }
     return new MeshdnsStanza(ClusterId.of(id), zone != null ? zone : cfg.zone(),
         reverseZones != null ? reverseZones : cfg.reverseZonesDelegatedBy(id), addresses, caching(cfg),
-        cfg.loadBalancing().ednsClusterOption(), new ForwardOptions(policy, healthCheck, maxFails, expire, transport),
+        cfg.loadBalancing().ednsClusterOption(), new ForwardOptions(policy, healthCheck, maxFails, expire, transport, tls()),
         List.of());
+  }
+
+  /** DNS over TLS to meshdns when {@code --tls-servername} asks for it, else {@code null}. */
+  private ForwardTls tls() {
+    if (tlsServerName == null) {
+      if (tlsPort != null || tlsCa != null || tlsCert != null || tlsKey != null) {
+        throw new IllegalArgumentException("--tls-port, --tls-ca, --tls-cert and --tls-key need --tls-servername NAME");
+      }
+      return null;
+    }
+    return new ForwardTls(tlsServerName, tlsPort, tlsCa, tlsCert, tlsKey);
   }
 
   private AnswerCaching caching(ServerConfig cfg) {

@@ -25,6 +25,9 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetAddress;
@@ -32,6 +35,8 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -43,8 +48,9 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 /**
- * DNS over UDP and TCP on one address and port, with Netty. With native epoll, one UDP socket per
- * event-loop thread shares the port through SO_REUSEPORT so the kernel spreads queries across threads.
+ * DNS over UDP and TCP on one address and port, and optionally DNS over TLS on another, with Netty. With
+ * native epoll, one UDP socket per event-loop thread shares the port through SO_REUSEPORT so the kernel
+ * spreads queries across threads.
  * Queries are answered on the event loop that read them: the responder never blocks.
  */
 final class DnsServer implements AutoCloseable {
@@ -64,6 +70,7 @@ final class DnsServer implements AutoCloseable {
   /** Read once: when off, the query path pays one branch on a final field. */
   private final Logger queryLog;
   private final long tcpIdleMillis;
+  private final long tcpQueryMillis;
   private final TcpConnections tcpConnections;
   /** {@code null} when rate limiting is off: the query path then pays one branch. */
   private final ResponseRateLimiter rateLimiter;
@@ -71,6 +78,12 @@ final class DnsServer implements AutoCloseable {
   private final boolean epoll;
   private final List<Channel> channels = new ArrayList<>();
   private InetSocketAddress address;
+  private InetSocketAddress dotAddress;
+  /**
+   * Runs the TLS handshakes' key exchange and signatures (the JDK engine's delegated tasks) off the event
+   * loops, so a burst of new DoT connections does not hold up UDP answers. Null until DoT starts.
+   */
+  private ExecutorService handshakes;
 
   /**
    * @param tcpIdle how long a TCP connection may stay without traffic
@@ -85,6 +98,7 @@ final class DnsServer implements AutoCloseable {
     Logger q = LoggerFactory.getLogger(QUERY_LOG);
     this.queryLog = q.isDebugEnabled() ? q : null;
     this.tcpIdleMillis = tcpIdle.toMillis();
+    this.tcpQueryMillis = tcpQueryTimeout.toMillis();
     this.tcpConnections = new TcpConnections(maxTcpConnections, maxTcpConnectionsPerSource, tcpQueryTimeout,
         metrics::tcpClosed);
     this.rateLimiter = rateLimit.enabled()
@@ -132,8 +146,44 @@ final class DnsServer implements AutoCloseable {
     return address;
   }
 
+  /** Where DNS over TLS is served, or {@code null} when it is off. */
+  InetSocketAddress dotAddress() {
+    return dotAddress;
+  }
+
+  /**
+   * DNS over TLS (RFC 7858) on {@code bind}/{@code port}: the TCP query path behind TLS, with the same
+   * connection caps (the plain TCP and TLS connections count together), idle timeout and query deadline; a
+   * handshake must finish within the query deadline. Each connection takes the certificate current when it
+   * is accepted.
+   */
+  DnsServer startTls(String bind, int port, DotCertificate certificate) throws InterruptedException {
+    InetAddress host;
+    try {
+      host = InetAddress.getByName(bind);
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalArgumentException("DNS bind address '" + bind + "' is not an address", e);
+    }
+    int handshakeThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    handshakes = Executors.newFixedThreadPool(handshakeThreads, r -> {
+      Thread t = new Thread(r, "meshdns-tls-handshake");
+      t.setDaemon(true);
+      return t;
+    });
+    Channel dot = tcpBootstrap(QueryMetrics.Proto.DOT, certificate).bind(new InetSocketAddress(host, port)).sync().channel();
+    channels.add(dot);
+    dotAddress = (InetSocketAddress) dot.localAddress();
+    log.info("DNS over TLS listening on {} port {} (TLSv1.3, TLSv1.2)", host.getHostAddress(), dotAddress.getPort());
+    return this;
+  }
+
   private Channel bindTcp(InetSocketAddress at) throws InterruptedException {
-    ServerBootstrap b = new ServerBootstrap()
+    return tcpBootstrap(QueryMetrics.Proto.TCP, null).bind(at).sync().channel();
+  }
+
+  /** The TCP query path; behind TLS with the certificate's current context when {@code certificate} is set. */
+  private ServerBootstrap tcpBootstrap(QueryMetrics.Proto proto, DotCertificate certificate) {
+    return new ServerBootstrap()
         .group(group)
         .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
         .option(ChannelOption.SO_BACKLOG, 1024)
@@ -142,18 +192,23 @@ final class DnsServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            if (certificate != null) {
+              SslHandler tls = certificate.context().newHandler(ch.alloc(), handshakes);
+              // A stalled handshake is cut at the query deadline (the deadline below counts decrypted bytes).
+              tls.setHandshakeTimeoutMillis(tcpQueryMillis);
+              ch.pipeline().addLast(tls);
+            }
             ChannelHandler[] guard = tcpConnections.handlers();
             ch.pipeline().addLast(
-                guard[0], // caps and the query deadline see every byte
+                guard[0], // caps and the query deadline see every (decrypted) byte
                 new IdleStateHandler(0, 0, tcpIdleMillis, TimeUnit.MILLISECONDS),
                 // RFC 1035 4.2.2: each message is prefixed with its two-byte length.
                 new LengthFieldBasedFrameDecoder(65535 + 2, 0, 2, 0, 2),
                 guard[1], // and every whole message
                 new LengthFieldPrepender(2),
-                new TcpQueryHandler());
+                new TcpQueryHandler(proto));
           }
         });
-    return b.bind(at).sync().channel();
   }
 
   private Channel bindUdp(InetSocketAddress at) throws InterruptedException {
@@ -197,7 +252,7 @@ final class DnsServer implements AutoCloseable {
         answer = servfail(packet.content(), e);
       }
       long nanos = System.nanoTime() - start;
-      metrics.record(false, packet.content(), answer, nanos);
+      metrics.record(QueryMetrics.Proto.UDP, packet.content(), answer, nanos);
       if (queryLog != null) {
         logQuery(packet.sender().getAddress(), "udp", packet.content(), answer, nanos);
       }
@@ -237,6 +292,12 @@ final class DnsServer implements AutoCloseable {
   }
 
   private final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> {
+    private final QueryMetrics.Proto proto;
+
+    TcpQueryHandler(QueryMetrics.Proto proto) {
+      this.proto = proto;
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
       long start = System.nanoTime();
@@ -250,9 +311,9 @@ final class DnsServer implements AutoCloseable {
       }
       long nanos = System.nanoTime() - start;
       ByteBuf first = answers.isEmpty() ? null : answers.get(0);
-      metrics.record(true, frame, first, nanos);
+      metrics.record(proto, frame, first, nanos);
       if (queryLog != null) {
-        logQuery(client, "tcp", frame, first, nanos);
+        logQuery(client, proto.label, frame, first, nanos);
       }
       // RFC 7766: queries on one connection are answered as they come (pipelining); each answer is
       // written without waiting for the client to read the previous one.
@@ -271,6 +332,13 @@ final class DnsServer implements AutoCloseable {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
       if (evt instanceof IdleStateEvent) {
         ctx.close(); // RFC 7766 6.2.3: servers close idle connections
+      } else if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
+        // SslHandler closes the connection itself; a stalled handshake is counted as a defence.
+        if (done.cause() instanceof SslHandshakeTimeoutException) {
+          metrics.tcpClosed(TcpConnections.Closed.TLS_HANDSHAKE_TIMEOUT);
+        }
+        log.debug("DoT handshake with {} failed: {}", ctx.channel().remoteAddress(), done.cause().toString());
+        ctx.close();
       }
     }
 
@@ -319,5 +387,8 @@ final class DnsServer implements AutoCloseable {
       c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+    if (handshakes != null) {
+      handshakes.shutdownNow();
+    }
   }
 }

@@ -217,7 +217,7 @@ final class HttpServer implements AutoCloseable {
           MeshSnapshot s = api.snapshot();
           Readiness.Verdict v = api.readiness();
           // Readiness can change with time alone (readyAfter), so it is part of this resource's version.
-          String etag = etag(s.version() + (v.ready() ? "" : "-not-ready"));
+          String etag = etag(s.version() + (v.ready() ? "" : "-not-ready") + api.tlsTag());
           yield etag.equals(ifNoneMatch) ? notModified(etag) : json(HttpResponseStatus.OK, api.status(s, v), etag);
         }
         case "/api/clusters" -> versioned(ifNoneMatch, s -> api.clusters(s));

@@ -78,7 +78,7 @@ public final class Main {
       checkPort(cli, "--admin-port", adminPort);
     }
 
-    private static void checkPort(CommandLine cli, String flag, Integer port) {
+    static void checkPort(CommandLine cli, String flag, Integer port) {
       if (port != null && (port < 0 || port > 65535)) {
         throw new CommandLine.ParameterException(cli, flag + " must be between 0 and 65535, was " + port);
       }
@@ -111,7 +111,7 @@ public final class Main {
       Path dir = config.toAbsolutePath().getParent();
       ServerConfig cfg = fromFile.withDns(listen.bind, listen.dnsPort).withHttpPort(listen.httpPort)
           .withAdmin(null, listen.adminPort);
-      cfg = cfg.withAdmin(cfg.admin().resolvedAgainst(dir));
+      cfg = cfg.withAdmin(cfg.admin().resolvedAgainst(dir)).withDnsTls(cfg.dns().tls().resolvedAgainst(dir));
       listen.applyLogging();
       Shutdown shutdown = Shutdown.install();
       MeshdnsServer server;
@@ -123,9 +123,10 @@ public final class Main {
         shutdown.cancel();
         throw e;
       }
-      spec.commandLine().getOut().printf("meshdns serving zone %s on %s port %d; metrics and probes on %s;"
+      spec.commandLine().getOut().printf("meshdns serving zone %s on %s port %d%s; metrics and probes on %s;"
           + " status page and API on %s%s%n",
           cfg.zone(), server.dnsAddress().getAddress().getHostAddress(), server.dnsAddress().getPort(),
+          server.dotAddress() == null ? "" : " (DNS over TLS on port " + server.dotAddress().getPort() + ")",
           url(server.httpAddress()), url(server.adminAddress()),
           server.adminTokenRequired() ? " (bearer token from admin.tokenFile)" : "");
       spec.commandLine().getOut().flush();
@@ -139,6 +140,8 @@ public final class Main {
           "With --services, --pods-per-cluster or --clusters other than 2: a synthetic mesh of clusters c0..cN-1 "
               + "(every service in every cluster, loaded through the same discovery path)."})
   static final class Demo implements Callable<Integer> {
+    static final int DEMO_DOT_PORT = 8853;
+
     @CommandLine.Mixin
     ListenOptions listen = new ListenOptions();
 
@@ -157,12 +160,24 @@ public final class Main {
         description = "Synthetic mesh: ready pods of each service in each cluster (default 3).")
     Integer podsPerCluster;
 
+    @Option(names = "--tls", description = {"Also serve DNS over TLS, with a throwaway CA and certificate made at start",
+        "(ca.crt, tls.crt, tls.key, and a client certificate client.crt/client.key, in the kubeconfig directory)."})
+    boolean tls;
+
+    @Option(names = "--dot-port", paramLabel = "N", description = "DNS-over-TLS port with --tls (default "
+        + DEMO_DOT_PORT + "; 0 = any free port).")
+    Integer dotPort;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
       listen.validate(spec.commandLine());
+      ListenOptions.checkPort(spec.commandLine(), "--dot-port", dotPort);
+      if (dotPort != null && !tls) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--dot-port needs --tls");
+      }
       DemoMesh.Size size = syntheticSize();
       Path dir = kubeconfigDir != null ? kubeconfigDir : Files.createTempDirectory("meshdns-demo-");
       // From here on, Ctrl-C or SIGTERM closes whatever has started, within Shutdown.BUDGET.
@@ -179,6 +194,9 @@ public final class Main {
         // The demo's metrics listener follows its DNS address (loopback unless --bind says otherwise); its
         // status page and API stay on loopback.
         cfg = cfg.withHttp(cfg.dns().bind(), listen.httpPort).withAdmin("127.0.0.1", listen.adminPort);
+        if (tls) {
+          cfg = cfg.withDnsTls(DemoTls.writeDemoCertificates(dir, dotPort == null ? DEMO_DOT_PORT : dotPort));
+        }
         listen.applyLogging();
         server = shutdown.add(MeshdnsServer.start(cfg, demo.specs()));
       } catch (RuntimeException e) {
@@ -214,6 +232,9 @@ public final class Main {
       var dns = server.dnsAddress();
       String at = dns.getAddress().getHostAddress();
       out.printf("meshdns demo: zone %s on %s port %d (UDP and TCP)%n", cfg.zone(), at, dns.getPort());
+      if (server.dotAddress() != null) {
+        out.printf("DNS over TLS on port %d%n", server.dotAddress().getPort());
+      }
       out.printf("Synthetic mesh: %d clusters (c0..c%d) x %d services x %d pods = %d endpoints, created in %.1f s%n",
           size.clusters(), size.clusters() - 1, size.services(), size.podsPerCluster(), size.endpoints(),
           seedMillis / 1000.0);
@@ -237,7 +258,13 @@ public final class Main {
     private static void printWelcome(PrintWriter out, ServerConfig cfg, MeshdnsServer server, DemoMesh demo) {
       var dns = server.dnsAddress();
       String at = dns.getAddress().getHostAddress();
-      out.printf("meshdns demo: zone %s on %s port %d (UDP and TCP)%n%n", cfg.zone(), at, dns.getPort());
+      out.printf("meshdns demo: zone %s on %s port %d (UDP and TCP)%n", cfg.zone(), at, dns.getPort());
+      var dot = server.dotAddress();
+      if (dot != null) {
+        out.printf("DNS over TLS on port %d, certificate for %s from the CA in %s%n", dot.getPort(), DemoTls.SERVER_NAME,
+            Path.of(cfg.dns().tls().certFile()).resolveSibling("ca.crt"));
+      }
+      out.println();
       out.println("Demo clusters (mock Kubernetes API servers):");
       for (DemoCluster c : demo.clusters()) {
         out.printf("  %-5s http://127.0.0.1:%d  kubeconfig %s%n", c.id(), c.port(), c.kubeconfig());
@@ -252,6 +279,10 @@ public final class Main {
       out.printf("  dig @%s -p %d _postgres._tcp.db.shop.svc.%s SRV%n", at, dns.getPort(), cfg.zone());
       out.printf("  dig @%s -p %d -x 10.10.3.1%n", at, dns.getPort());
       out.printf("  dig @%s -p %d %s AXFR%n", at, dns.getPort(), cfg.zone());
+      if (dot != null) {
+        out.printf("  kdig @%s -p %d +tls-ca=%s +tls-hostname=%s web.shop.svc.%s%n", at, dot.getPort(),
+            Path.of(cfg.dns().tls().certFile()).resolveSibling("ca.crt"), DemoTls.SERVER_NAME, cfg.zone());
+      }
       out.printf("  curl -s %smetrics | grep '^meshdns_'%n", url(server.httpAddress()));
       out.printf("  kubectl --kubeconfig %s -n shop get endpointslices%n", demo.cluster("west").kubeconfig());
       out.printf("  kubectl --kubeconfig %s -n shop delete service web%n", demo.cluster("west").kubeconfig());

@@ -43,10 +43,13 @@ public final class MeshdnsServer implements AutoCloseable {
   private final JvmGcMetrics gcMetrics;
   private final AtomicReference<MeshSnapshot> served;
   private final NotifySender notifier;
+  /** DNS over TLS's certificate, or null when it is off. */
+  private final DotCertificate certificate;
 
   private MeshdnsServer(MeshWatcher mesh, DnsServer dns, HttpServer http, HttpServer admin, JvmGcMetrics gcMetrics,
-      AtomicReference<MeshSnapshot> served, NotifySender notifier) {
+      AtomicReference<MeshSnapshot> served, NotifySender notifier, DotCertificate certificate) {
     this.notifier = notifier;
+    this.certificate = certificate;
     this.mesh = mesh;
     this.dns = dns;
     this.http = http;
@@ -67,6 +70,15 @@ public final class MeshdnsServer implements AutoCloseable {
     Instant startedAt = Instant.now();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     JvmGcMetrics gcMetrics = bindJvmAndProcessMetrics(registry);
+    // An unreadable or mismatched certificate or key is a config error (exit 2), before anything listens.
+    DotCertificate certificate;
+    try {
+      certificate = config.dns().tls().enabled()
+          ? DotCertificate.load(config.dns().tls(), registry, java.time.Clock.systemUTC()) : null;
+    } catch (RuntimeException e) {
+      gcMetrics.close();
+      throw e;
+    }
 
     LoadBalancingConfig balancing = loadBalancing(config, clusters);
     var selector = new EndpointSelector(balancing);
@@ -110,8 +122,18 @@ public final class MeshdnsServer implements AutoCloseable {
         throw new ConfigException("cannot listen for DNS on " + config.dns().bind() + " port "
             + config.dns().port() + " (keys dns.bind, dns.port): " + e.getMessage(), e);
       }
+      if (certificate != null) {
+        try {
+          dns.startTls(d.bind(), d.tls().port(), certificate);
+        } catch (Exception e) {
+          throw new ConfigException("cannot listen for DNS over TLS on " + d.bind() + " port " + d.tls().port()
+              + " (keys dns.bind, dns.tls.port): " + e.getMessage(), e);
+        }
+        certificate.watch(DotCertificate.DEFAULT_INTERVAL);
+      }
       var api = new StatusApi(config.zone(), responder, mesh, readiness,
-          config.loadBalancing().ednsClusterOption(), dns.address().getAddress(), dns.address().getPort());
+          config.loadBalancing().ednsClusterOption(), dns.address().getAddress(), dns.address().getPort(),
+          dns.dotAddress(), certificate);
       http = HttpServer.metrics(registry, readiness, dns::listening);
       try {
         http.start(config.http().bind(), config.http().port());
@@ -134,6 +156,9 @@ public final class MeshdnsServer implements AutoCloseable {
         http.close();
       }
       dns.close();
+      if (certificate != null) {
+        certificate.close();
+      }
       mesh.close();
       gcMetrics.close();
       if (notifier != null) {
@@ -142,7 +167,7 @@ public final class MeshdnsServer implements AutoCloseable {
       throw e;
     }
     mesh.setClusters(clusters).join();
-    return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, served, notifier);
+    return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, served, notifier, certificate);
   }
 
   /** The admin bearer token from {@code admin.tokenFile} (surrounding whitespace dropped), or null. */
@@ -224,6 +249,11 @@ public final class MeshdnsServer implements AutoCloseable {
     return dns.address();
   }
 
+  /** Where DNS over TLS is served, or {@code null} when {@code dns.tls} has no certificate. */
+  public InetSocketAddress dotAddress() {
+    return dns.dotAddress();
+  }
+
   /** Where /metrics, /healthz and /readyz are served. */
   public InetSocketAddress httpAddress() {
     return http.address();
@@ -263,6 +293,9 @@ public final class MeshdnsServer implements AutoCloseable {
     admin.close();
     http.close();
     dns.close();
+    if (certificate != null) {
+      certificate.close();
+    }
     mesh.close();
     gcMetrics.close();
     if (notifier != null) {

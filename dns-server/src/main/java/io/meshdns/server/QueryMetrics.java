@@ -23,28 +23,33 @@ final class QueryMetrics {
   /** CoreDNS's buckets: 0.25 ms doubling up to about 8 s. */
   static final Duration[] DURATION_BUCKETS = exponential(Duration.ofNanos(250_000), 16);
 
-  private final Counter[] udpByType;
-  private final Counter[] tcpByType;
-  private final Counter udpOther;
-  private final Counter tcpOther;
+  /** The transports, a label of the request and duration metrics. */
+  enum Proto {
+    UDP, TCP, /** DNS over TLS, RFC 7858. */ DOT;
+
+    final String label = name().toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /** By {@link Proto#ordinal()}, then qtype. */
+  private final Counter[][] byProtoAndType = new Counter[Proto.values().length][];
+  private final Counter[] other = new Counter[Proto.values().length];
   private final Counter[] byRcode = new Counter[16];
-  private final Timer udpDuration;
-  private final Timer tcpDuration;
+  private final Timer[] duration = new Timer[Proto.values().length];
   private final Counter[] tcpClosed = new Counter[TcpConnections.Closed.values().length];
   private final Counter rrlDropped;
   private final Counter rrlSlipped;
 
   QueryMetrics(MeterRegistry registry) {
     int size = Arrays.stream(NAMED_TYPES).max().orElseThrow() + 1;
-    udpOther = requests(registry, "udp", "other");
-    tcpOther = requests(registry, "tcp", "other");
-    udpByType = new Counter[size];
-    tcpByType = new Counter[size];
-    Arrays.fill(udpByType, udpOther);
-    Arrays.fill(tcpByType, tcpOther);
-    for (int type : NAMED_TYPES) {
-      udpByType[type] = requests(registry, "udp", Type.string(type));
-      tcpByType[type] = requests(registry, "tcp", Type.string(type));
+    for (Proto p : Proto.values()) {
+      other[p.ordinal()] = requests(registry, p.label, "other");
+      Counter[] byType = new Counter[size];
+      Arrays.fill(byType, other[p.ordinal()]);
+      for (int type : NAMED_TYPES) {
+        byType[type] = requests(registry, p.label, Type.string(type));
+      }
+      byProtoAndType[p.ordinal()] = byType;
+      duration[p.ordinal()] = duration(registry, p.label);
     }
     for (int rcode = 0; rcode < byRcode.length; rcode++) {
       byRcode[rcode] = Counter.builder("meshdns.dns.responses")
@@ -52,12 +57,11 @@ final class QueryMetrics {
           .tag("rcode", Rcode.string(rcode))
           .register(registry);
     }
-    udpDuration = duration(registry, "udp");
-    tcpDuration = duration(registry, "tcp");
     for (TcpConnections.Closed why : TcpConnections.Closed.values()) {
       tcpClosed[why.ordinal()] = Counter.builder("meshdns.dns.tcp.closed")
-          .description("TCP connections closed by the server to protect it: a query that did not arrive whole"
-              + " in dns.tcpQueryTimeout, or the longest-idle connection closed for a new one over a cap")
+          .description("TCP and DNS-over-TLS connections closed by the server to protect it: a query that did not"
+              + " arrive whole in dns.tcpQueryTimeout, the longest-idle connection closed for a new one over a cap,"
+              + " or a TLS handshake not done in dns.tcpQueryTimeout")
           .tag("reason", why.name().toLowerCase(java.util.Locale.ROOT))
           .register(registry);
     }
@@ -101,33 +105,33 @@ final class QueryMetrics {
    *
    * @param response the response bytes, or {@code null} when the packet was dropped
    */
-  void record(boolean tcp, byte[] query, byte[] response, long nanos) {
-    Counter[] byType = tcp ? tcpByType : udpByType;
+  void record(Proto proto, byte[] query, byte[] response, long nanos) {
+    Counter[] byType = byProtoAndType[proto.ordinal()];
     int qtype = qtype(query);
     if (qtype >= 0 && qtype < byType.length) {
       byType[qtype].increment();
     } else {
-      (tcp ? tcpOther : udpOther).increment();
+      other[proto.ordinal()].increment();
     }
     if (response != null && response.length > 3) {
       byRcode[response[3] & 0x0F].increment();
     }
-    (tcp ? tcpDuration : udpDuration).record(nanos, TimeUnit.NANOSECONDS);
+    duration[proto.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** Records one query answered from Netty buffers; reads them in place (no copy, no allocation). */
-  void record(boolean tcp, io.netty.buffer.ByteBuf query, io.netty.buffer.ByteBuf response, long nanos) {
-    Counter[] byType = tcp ? tcpByType : udpByType;
+  void record(Proto proto, io.netty.buffer.ByteBuf query, io.netty.buffer.ByteBuf response, long nanos) {
+    Counter[] byType = byProtoAndType[proto.ordinal()];
     int qtype = qtype(query);
     if (qtype >= 0 && qtype < byType.length) {
       byType[qtype].increment();
     } else {
-      (tcp ? tcpOther : udpOther).increment();
+      other[proto.ordinal()].increment();
     }
     if (response != null && response.readableBytes() > 3) {
       byRcode[response.getByte(response.readerIndex() + 3) & 0x0F].increment();
     }
-    (tcp ? tcpDuration : udpDuration).record(nanos, TimeUnit.NANOSECONDS);
+    duration[proto.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
   }
 
   /** As {@link #qtype(byte[])}, for a buffer's readable bytes. */

@@ -44,7 +44,7 @@ public record ServerConfig(
 
   public ServerConfig {
     zone = zone == null ? DEFAULT_ZONE : normalizeZone(zone);
-    dns = dns == null ? new Dns(null, null, null, null, null, null, null, null, null) : dns;
+    dns = dns == null ? new Dns(null, null, null, null, null, null, null, null, null, null) : dns;
     http = http == null ? new Http(null, null) : http;
     admin = admin == null ? new Admin(null, null, null) : admin;
     ttl = ttl == null ? 5 : ttl;
@@ -147,10 +147,13 @@ public record ServerConfig(
    *     service, never on a timer; the load-balancing order is applied to every query
    * @param chaos the CH-class {@code version.bind}/{@code id.server} TXT answers; off by default
    * @param rateLimit response rate limiting of UDP answers per source prefix; off by default
+   * @param tls DNS over TLS (RFC 7858) on {@code bind}; off unless a certificate is configured
    */
   public record Dns(String bind, Integer port, String tcpIdleTimeout, String tcpQueryTimeout,
-      Integer maxTcpConnections, Integer maxTcpConnectionsPerSource, String cache, Chaos chaos, RateLimit rateLimit) {
+      Integer maxTcpConnections, Integer maxTcpConnectionsPerSource, String cache, Chaos chaos, RateLimit rateLimit,
+      Tls tls) {
     public Dns {
+      tls = tls == null ? new Tls(null, null, null, null) : tls;
       cache = cache == null ? "64Mi" : cache;
       parseSize("cache", cache);
       chaos = chaos == null ? new Chaos(null, null) : chaos;
@@ -179,6 +182,57 @@ public record ServerConfig(
 
     public Duration tcpQueryTimeoutDuration() {
       return parseDuration("tcpQueryTimeout", tcpQueryTimeout);
+    }
+
+    /** This listener with DNS over TLS set to {@code t}. */
+    public Dns withTls(Tls t) {
+      return new Dns(bind, port, tcpIdleTimeout, tcpQueryTimeout, maxTcpConnections, maxTcpConnectionsPerSource, cache,
+          chaos, rateLimit, t);
+    }
+  }
+
+  /**
+   * DNS over TLS (RFC 7858): the TCP query path (pipelining, idle and per-query deadlines, the same
+   * connection caps) behind TLS 1.2/1.3, on {@code dns.bind}. Off unless {@code certFile} is set. The PEM
+   * files (relative to the config file) are re-read when their content changes, so a certificate rotated in
+   * place (cert-manager's Secret) is served to the next new connection.
+   *
+   * @param port the DoT port, 853 by default
+   * @param certFile the server's certificate chain, PEM, leaf first
+   * @param keyFile its private key, PEM (PKCS#8, or PKCS#1/SEC 1 as cert-manager writes by default)
+   * @param clientCaFile when set, mutual TLS: a client must present a certificate issued by one of these CAs
+   */
+  public record Tls(Integer port, String certFile, String keyFile, String clientCaFile) {
+    public static final int DEFAULT_PORT = 853;
+
+    public Tls {
+      port = checkPort(port == null ? DEFAULT_PORT : port);
+      for (String[] f : new String[][] {{"certFile", certFile}, {"keyFile", keyFile}, {"clientCaFile", clientCaFile}}) {
+        if (f[1] != null && f[1].isBlank()) {
+          throw new InvalidValue(f[0], "is empty; give the path of a PEM file, or leave it out");
+        }
+      }
+      if ((certFile == null) != (keyFile == null)) {
+        // Named where it is written, so the error has a line: the key present asks for the one missing.
+        throw new InvalidValue(certFile != null ? "certFile" : "keyFile", "needs " + (certFile != null ? "keyFile" : "certFile")
+            + " too: the server's certificate chain and its private key (PEM) go together");
+      }
+      if (clientCaFile != null && certFile == null) {
+        throw new InvalidValue("clientCaFile", "needs certFile and keyFile: mutual TLS is part of DNS over TLS");
+      }
+    }
+
+    public boolean enabled() {
+      return certFile != null;
+    }
+
+    /** With the file paths made absolute against the config file's folder. */
+    Tls resolvedAgainst(Path configDir) {
+      return new Tls(port, resolve(configDir, certFile), resolve(configDir, keyFile), resolve(configDir, clientCaFile));
+    }
+
+    private static String resolve(Path dir, String file) {
+      return file == null ? null : dir.resolve(file).toString();
     }
   }
 
@@ -586,10 +640,19 @@ public record ServerConfig(
     try {
       d = new Dns(bind != null ? bind : dns.bind(), port != null ? port : dns.port(), dns.tcpIdleTimeout(),
           dns.tcpQueryTimeout(), dns.maxTcpConnections(), dns.maxTcpConnectionsPerSource(), dns.cache(), dns.chaos(),
-          dns.rateLimit());
+          dns.rateLimit(), dns.tls());
     } catch (InvalidValue e) {
       throw new ConfigException("command line, key dns." + e.key + ": " + e.getMessage(), e);
     }
+    return withDns(d);
+  }
+
+  /** With DNS over TLS set to {@code t} (the demo's throwaway certificate, or paths resolved against the file). */
+  public ServerConfig withDnsTls(Tls t) {
+    return withDns(dns.withTls(t));
+  }
+
+  private ServerConfig withDns(Dns d) {
     return new ServerConfig(zone, d, http, admin, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
         reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
   }

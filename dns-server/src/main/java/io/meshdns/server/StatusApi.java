@@ -11,6 +11,7 @@ import io.meshdns.discovery.ServiceKey;
 import io.meshdns.discovery.ServicePort;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -63,7 +64,15 @@ final class StatusApi {
 
   /** What the page shows first: the mesh's health and counts, never the service list itself. */
   record Status(String zone, String dns, String policy, long snapshotVersion, String snapshotPublishedAt,
-      Readiness.Verdict readiness, List<ClusterView> clusters, ServiceCounts services) {}
+      Readiness.Verdict readiness, List<ClusterView> clusters, ServiceCounts services, TlsView tls) {}
+
+  /**
+   * DNS over TLS: where, and the certificate being served ({@code null} in {@link Status} when DoT is off).
+   * {@code expiringSoon}: within {@link DotCertificate#EXPIRY_WARNING}; {@code reloadError}: why changed files
+   * were not loaded (the certificate shown is still served), else null.
+   */
+  record TlsView(String dot, String subject, String issuer, String notAfter, long expiresInSeconds,
+      boolean expiringSoon, boolean clientAuth, String loadedAt, String reloadError) {}
 
   /** How many global services are in each state, and the namespaces they are in (for the filters). */
   record ServiceCounts(int all, int ready, int degraded, int notReady, int singleCluster, List<String> namespaces) {}
@@ -121,10 +130,15 @@ final class StatusApi {
   private final int ednsClusterOption;
   private final InetAddress dns;
   private final int dnsPort;
+  /** DNS over TLS's address and certificate, or null when it is off. */
+  private final InetSocketAddress dot;
+  private final DotCertificate certificate;
   private volatile Summaries summaries = new Summaries(-1, List.of(), new ServiceCounts(0, 0, 0, 0, 0, List.of()));
 
   StatusApi(String zone, QueryResponder responder, MeshWatcher mesh, Readiness readiness, int ednsClusterOption,
-      InetAddress dns, int dnsPort) {
+      InetAddress dns, int dnsPort, InetSocketAddress dot, DotCertificate certificate) {
+    this.dot = dot;
+    this.certificate = certificate;
     this.zone = zone;
     this.responder = responder;
     this.mesh = mesh;
@@ -145,7 +159,27 @@ final class StatusApi {
 
   Status status(MeshSnapshot s, Readiness.Verdict verdict) {
     return new Status(zone, dns.getHostAddress() + ":" + dnsPort, responder.policyName(), s.version(),
-        s.publishedAt().toString(), verdict, clusters(s), summaries(s).counts());
+        s.publishedAt().toString(), verdict, clusters(s), summaries(s).counts(), tls());
+  }
+
+  TlsView tls() {
+    if (certificate == null) {
+      return null;
+    }
+    DotCertificate.Info i = certificate.info();
+    Duration left = Duration.between(Instant.now(), i.notAfter());
+    return new TlsView(dot.getAddress().getHostAddress() + ":" + dot.getPort(), i.subject(), i.issuer(),
+        i.notAfter().toString(), left.toSeconds(), left.compareTo(DotCertificate.EXPIRY_WARNING) < 0, i.clientAuth(),
+        i.loadedAt().toString(), i.reloadError());
+  }
+
+  /** What of the status changes without a new snapshot: the certificate served, and whether a reload failed. */
+  String tlsTag() {
+    if (certificate == null) {
+      return "";
+    }
+    DotCertificate.Info i = certificate.info();
+    return "-tls" + i.loadedAt().toEpochMilli() + (i.reloadError() == null ? "" : "e" + (i.reloadError().hashCode() & 0xffff));
   }
 
   List<ClusterView> clusters(MeshSnapshot s) {

@@ -31,7 +31,7 @@ import java.util.function.Predicate;
  */
 final class TcpConnections {
   /** Why a connection was closed by the server; a metric label. */
-  enum Closed { QUERY_TIMEOUT, EVICTED }
+  enum Closed { QUERY_TIMEOUT, EVICTED, /** DNS over TLS: no handshake within the query deadline. */ TLS_HANDSHAKE_TIMEOUT }
 
   interface Listener {
     void closed(Closed why);

@@ -39,6 +39,38 @@ class ConfigLoaderTest {
     assertThat(c.dns().maxTcpConnections()).isEqualTo(1000);
     assertThat(c.dns().maxTcpConnectionsPerSource()).isEqualTo(100);
     assertThat(c.dns().rateLimit().enabled()).as("rate limiting is off by default").isFalse();
+    assertThat(c.dns().tls().enabled()).as("DNS over TLS is off without a certificate").isFalse();
+  }
+
+  @Test
+  void dnsOverTlsIsOnPort853WithPathsRelativeToTheConfigFile() throws Exception {
+    ServerConfig c = ConfigLoader.load(write(
+        "dns:\n  tls:\n    certFile: tls/tls.crt\n    keyFile: tls/tls.key\n    clientCaFile: /etc/meshdns/ca.crt\n"));
+
+    ServerConfig.Tls tls = c.dns().tls().resolvedAgainst(dir);
+    assertThat(tls.enabled()).isTrue();
+    assertThat(tls.port()).isEqualTo(853);
+    assertThat(tls.certFile()).isEqualTo(dir.resolve("tls/tls.crt").toString());
+    assertThat(tls.keyFile()).isEqualTo(dir.resolve("tls/tls.key").toString());
+    assertThat(tls.clientCaFile()).isEqualTo("/etc/meshdns/ca.crt");
+  }
+
+  @Test
+  void aCertificateWithoutItsKeyIsAnErrorAtTheCertificatesLine() throws Exception {
+    Path file = write("dns:\n  port: 53\n  tls:\n    certFile: tls.crt\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config " + file + ", line 4, key dns.tls.certFile: needs keyFile too");
+  }
+
+  @Test
+  void aClientCaWithoutAServerCertificateIsAnError() throws Exception {
+    Path file = write("dns:\n  tls:\n    clientCaFile: ca.crt\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageStartingWith("config " + file + ", line 3, key dns.tls.clientCaFile: needs certFile and keyFile");
   }
 
   @Test

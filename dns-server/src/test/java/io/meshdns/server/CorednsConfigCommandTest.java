@@ -83,6 +83,34 @@ class CorednsConfigCommandTest {
   }
 
   @Test
+  void tlsServerNameForwardsOverTlsWithTheClientCertificateForMutualTls() throws Exception {
+    Path corefile = file("Corefile", KUBEADM);
+
+    int code = run("--corefile", corefile.toString(), "--cluster", "east", "--forward-to", "10.8.0.10,10.9.0.10:5353",
+        "--tls-servername", "meshdns.meshdns.svc", "--tls-ca", "/etc/coredns/meshdns/ca.crt",
+        "--tls-cert", "/etc/coredns/meshdns/tls.crt", "--tls-key", "/etc/coredns/meshdns/tls.key");
+
+    assertThat(code).isZero();
+    assertThat(out.toString()).contains("""
+            forward . tls://10.8.0.10:853 tls://10.9.0.10:853 {
+                policy sequential
+                health_check 5s
+                tls /etc/coredns/meshdns/tls.crt /etc/coredns/meshdns/tls.key /etc/coredns/meshdns/ca.crt
+                tls_servername meshdns.meshdns.svc
+            }
+        """);
+  }
+
+  @Test
+  void tlsOptionsWithoutAServerNameAreBadUsage() throws Exception {
+    int code = run("--corefile", file("Corefile", KUBEADM).toString(), "--cluster", "east", "--forward-to", "10.8.0.10",
+        "--tls-ca", "/ca.crt");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("need --tls-servername NAME");
+  }
+
+  @Test
   void patchingItsOwnOutputAgainChangesNothing() throws Exception {
     run("--corefile", file("Corefile", KUBEADM).toString(), "--cluster", "east", "--forward-to", "10.8.0.10");
     String once = out.toString();

@@ -52,13 +52,13 @@ class QueryMetricsTest {
     byte[] response = Arrays.copyOf(query, query.length);
     response[3] = 3; // NXDOMAIN
     for (int i = 0; i < 50_000; i++) {
-      metrics.record((i & 1) == 0, query, response, i);
+      metrics.record((i & 1) == 0 ? QueryMetrics.Proto.TCP : QueryMetrics.Proto.UDP, query, response, i);
     }
     long tid = Thread.currentThread().getId();
 
     long before = threads.getThreadAllocatedBytes(tid);
     for (int i = 0; i < 100_000; i++) {
-      metrics.record((i & 1) == 0, query, response, i);
+      metrics.record((i & 1) == 0 ? QueryMetrics.Proto.TCP : QueryMetrics.Proto.UDP, query, response, i);
     }
     long allocated = threads.getThreadAllocatedBytes(tid) - before;
 

@@ -42,6 +42,24 @@ class ServeCommandTest {
   }
 
   @Test
+  void aDnsOverTlsKeyThatDoesNotMatchItsCertificateExitsWithCode2InOneLine() throws Exception {
+    DemoTls ca = DemoTls.newCa("test CA", Duration.ofDays(1));
+    ca.server("meshdns", Duration.ofDays(1)).write(dir.resolve("tls.crt"), dir.resolve("other.key"));
+    ca.server("other", Duration.ofDays(1)).write(dir.resolve("other.crt"), dir.resolve("tls.key"));
+    Path config = dir.resolve("meshdns.yaml");
+    Files.writeString(config, """
+        dns: {bind: 127.0.0.1, port: 0, tls: {port: 0, certFile: tls.crt, keyFile: tls.key}}
+        http: {bind: 127.0.0.1, port: 0}
+        admin: {port: 0}
+        """);
+
+    assertThat(serve(config)).isEqualTo(2);
+    assertThat(err.toString().lines()).singleElement().asString()
+        .isEqualTo("meshdns: dns.tls.keyFile " + dir.resolve("tls.key") + " does not match the certificate in"
+            + " dns.tls.certFile " + dir.resolve("tls.crt") + " (subject CN=meshdns)");
+  }
+
+  @Test
   void kubeconfigContextThatDoesNotExistIsNamed() throws Exception {
     Files.writeString(dir.resolve("east.kubeconfig"), DemoCluster.kubeconfig("east", "http://127.0.0.1:1"));
     Path config = dir.resolve("meshdns.yaml");

@@ -13,8 +13,10 @@ import java.util.regex.Pattern;
  * @param healthCheck a duration such as {@code 5s}
  * @param maxFails consecutive failed health checks before an upstream is down ({@code 0} never marks it down)
  * @param expire how long idle connections to meshdns are kept, such as {@code 10s}
+ * @param tls DNS over TLS to meshdns; {@code null}: plain DNS
  */
-public record ForwardOptions(String policy, String healthCheck, Integer maxFails, String expire, Transport transport) {
+public record ForwardOptions(String policy, String healthCheck, Integer maxFails, String expire, Transport transport,
+    ForwardTls tls) {
   /** How CoreDNS talks to meshdns: as the client asked, {@code prefer_udp} or {@code force_tcp}. */
   public enum Transport { AS_CLIENT, PREFER_UDP, FORCE_TCP }
 
@@ -37,6 +39,13 @@ public record ForwardOptions(String policy, String healthCheck, Integer maxFails
       checkDuration("expire", expire);
     }
     transport = transport == null ? Transport.AS_CLIENT : transport;
+    if (tls != null && transport != Transport.AS_CLIENT) {
+      throw new IllegalArgumentException("prefer_udp and force_tcp mean nothing over TLS (always TCP)");
+    }
+  }
+
+  public ForwardOptions(String policy, String healthCheck, Integer maxFails, String expire, Transport transport) {
+    this(policy, healthCheck, maxFails, expire, transport, null);
   }
 
   public static ForwardOptions defaults() {
@@ -58,6 +67,9 @@ public record ForwardOptions(String policy, String healthCheck, Integer maxFails
       lines.add("prefer_udp");
     } else if (transport == Transport.FORCE_TCP) {
       lines.add("force_tcp");
+    }
+    if (tls != null) {
+      lines.addAll(tls.lines());
     }
     return lines;
   }

@@ -33,6 +33,9 @@ import java.util.regex.Pattern;
  * # meshdns:end
  * </pre>
  *
+ * With {@link ForwardTls}, the upstreams are {@code tls://ADDR:853} and the {@code forward} block gets
+ * {@code tls} and {@code tls_servername} lines (DNS over TLS, RFC 7858).
+ *
  * The {@code rewrite} line adds an EDNS0 local option carrying the cluster id to every query, so meshdns
  * knows which cluster asks. {@link AnswerCaching} decides the {@code cache} and {@code loadbalance} lines. The
  * marker comments let a later run find and replace exactly this block.
@@ -136,6 +139,10 @@ public record MeshdnsStanza(ClusterId cluster, String zone, List<String> reverse
   }
 
   Map<String, List<String>> stubDomains() {
+    if (forward.tls() != null) {
+      throw new IllegalArgumentException("cluster " + cluster + ": kube-dns cannot forward over TLS (its stubDomains"
+          + " are plain DNS); use CoreDNS, or leave out --tls-servername for this cluster");
+    }
     Map<String, List<String>> domains = new LinkedHashMap<>();
     zones().forEach(z -> domains.put(z, forwardTo));
     return domains;
@@ -163,7 +170,8 @@ public record MeshdnsStanza(ClusterId cluster, String zone, List<String> reverse
     }
     caching.lines(i1).forEach(l -> lines.add(i1 + l));
     lines.add(i1 + "rewrite edns0 local set " + String.format(Locale.ROOT, "0x%04x", ednsOption) + " " + cluster);
-    lines.add(i1 + "forward . " + String.join(" ", forwardTo) + " {");
+    List<String> upstreams = forward.tls() == null ? forwardTo : forwardTo.stream().map(forward.tls()::upstream).toList();
+    lines.add(i1 + "forward . " + String.join(" ", upstreams) + " {");
     forward.lines().forEach(l -> lines.add(i2 + l));
     lines.add(i1 + "}");
     lines.add("}");

@@ -60,6 +60,62 @@ class MeshdnsStanzaTest {
   }
 
   @Test
+  void dnsOverTlsForwardsToTheTlsPortOfEachAddressWithTheServerName() {
+    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10", "10.9.0.10:5353", "[fd00::53]:5353", "fd00::54"))
+        .withForward(new ForwardOptions(null, null, null, null, null,
+            new ForwardTls("meshdns.example.com", null, "/etc/coredns/meshdns/ca.crt", null, null)));
+
+    assertThat(stanza.serverBlock()).contains("""
+            forward . tls://10.8.0.10:853 tls://10.9.0.10:853 tls://[fd00::53]:853 tls://[fd00::54]:853 {
+                policy sequential
+                health_check 5s
+                tls /etc/coredns/meshdns/ca.crt
+                tls_servername meshdns.example.com
+            }
+        """);
+    assertThat(Corefile.parse("t", stanza.serverBlock()).serverBlocks()).hasSize(1);
+  }
+
+  @Test
+  void mutualTlsGivesCoreDnsItsClientCertificateKeyAndCa() {
+    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10"))
+        .withForward(new ForwardOptions(null, null, null, null, null,
+            new ForwardTls("meshdns", 8853, "/tls/ca.crt", "/tls/tls.crt", "/tls/tls.key")));
+
+    assertThat(stanza.serverBlock()).contains("""
+            forward . tls://10.8.0.10:8853 {
+                policy sequential
+                health_check 5s
+                tls /tls/tls.crt /tls/tls.key /tls/ca.crt
+                tls_servername meshdns
+            }
+        """);
+  }
+
+  @Test
+  void tlsWithoutACaFileTrustsTheSystemsCasAndWritesOnlyTheServerName() {
+    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10"))
+        .withForward(new ForwardOptions(null, null, null, null, null, new ForwardTls("dns.example.com", null, null, null, null)));
+
+    assertThat(stanza.serverBlock()).doesNotContain("    tls ").contains("        tls_servername dns.example.com\n");
+  }
+
+  @Test
+  void tlsRefusesWhatCannotWork() {
+    assertThatThrownBy(() -> new ForwardTls("not a name", null, null, null, null))
+        .hasMessageContaining("must be a DNS name");
+    assertThatThrownBy(() -> new ForwardTls("meshdns", null, null, "/tls/tls.crt", null))
+        .hasMessageContaining("go together");
+    assertThatThrownBy(() -> new ForwardTls("meshdns", null, "/my certs/ca.crt", null, null))
+        .hasMessageContaining("cannot be written into a Corefile");
+    assertThatThrownBy(() -> new ForwardOptions(null, null, null, null, Transport.PREFER_UDP,
+        new ForwardTls("meshdns", null, null, null, null))).hasMessageContaining("mean nothing over TLS");
+    MeshdnsStanza kubeDns = MeshdnsStanza.of("east", List.of("10.8.0.10"))
+        .withForward(new ForwardOptions(null, null, null, null, null, new ForwardTls("meshdns", null, null, null, null)));
+    assertThatThrownBy(kubeDns::stubDomainsJson).hasMessageContaining("kube-dns cannot forward over TLS");
+  }
+
+  @Test
   void writesEveryForwardOptionThatIsSet() {
     MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10:5353", "[fd00::53]:5353"))
         .withForward(new ForwardOptions("round_robin", "1s", 3, "30s", Transport.FORCE_TCP));

@@ -1,0 +1,209 @@
+package io.meshdns.server;
+
+import static io.meshdns.server.DemoMesh.pods;
+import static io.meshdns.server.DemoMesh.slice;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import javax.net.ssl.SSLSocket;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
+
+/**
+ * DNS over TLS (RFC 7858) as a client sees it: the TCP query path behind TLS 1.3/1.2 with the certificate
+ * of {@code dns.tls}, a certificate rotated on disk served to the next connection, and clients that do not
+ * speak TLS cut off.
+ */
+class DnsOverTlsTest {
+  static final String WEB = "web.shop.svc.clusterset.local.";
+  @TempDir static Path dir;
+  static DemoTls ca;
+  static Path secret;
+  static TwoClusterMesh mesh;
+  static int generation;
+
+  @BeforeAll
+  static void start() throws Exception {
+    ca = DemoTls.newCa("test CA", Duration.ofDays(1));
+    // A Kubernetes Secret volume: tls.crt -> ..data/tls.crt, ..data -> ..<generation> (swapped on update).
+    secret = Files.createDirectories(dir.resolve("secret"));
+    rotate("meshdns gen1");
+    Files.createSymbolicLink(secret.resolve("tls.crt"), Path.of("..data/tls.crt"));
+    Files.createSymbolicLink(secret.resolve("tls.key"), Path.of("..data/tls.key"));
+    mesh = new TwoClusterMesh(dir, ConfigLoader.parse("test", """
+        dns:
+          tcpQueryTimeout: 2s
+          tls:
+            port: 0
+            certFile: %s
+            keyFile: %s
+        """.formatted(secret.resolve("tls.crt"), secret.resolve("tls.key"))));
+    DemoMesh.exported(mesh.east(), "shop", "web", "10.96.0.10");
+    slice(mesh.east(), "shop", "web", "web-east", pods("10.10.1.", 1, 3, true));
+    mesh.tcp().addressesOnceTrue(WEB, s -> s.size() == 3);
+  }
+
+  /** Writes a new certificate generation and points {@code ..data} at it in one rename, as the kubelet does. */
+  static void rotate(String commonName) throws IOException {
+    Path gen = Files.createDirectories(secret.resolve("..gen" + (++generation)));
+    ca.server(commonName, Duration.ofDays(30)).write(gen.resolve("tls.crt"), gen.resolve("tls.key"));
+    Path link = secret.resolve("..data_tmp");
+    Files.createSymbolicLink(link, gen.getFileName());
+    Files.move(link, secret.resolve("..data"), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @AfterAll
+  static void stop() {
+    mesh.close();
+  }
+
+  static DotClient client(String... protocols) throws Exception {
+    return DotClient.trusting(ca.ca(), null, protocols);
+  }
+
+  static String subject(SSLSocket s) throws Exception {
+    return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+  }
+
+  @Test
+  void pipelinedQueriesAreAnsweredOverTls13() throws Exception {
+    try (SSLSocket s = client().connect(mesh.server.dotAddress())) {
+      assertThat(s.getSession().getProtocol()).isEqualTo("TLSv1.3");
+      // Three queries before reading any answer (RFC 7766 pipelining): an address, NXDOMAIN, NODATA.
+      DotClient.send(s, WEB, Type.A);
+      DotClient.send(s, "nope.shop.svc.clusterset.local.", Type.A);
+      DotClient.send(s, WEB, Type.TXT);
+      Map<String, Message> byQuestion = new HashMap<>();
+      for (int i = 0; i < 3; i++) {
+        Message m = DotClient.receive(s);
+        byQuestion.put(m.getQuestion().getName() + "/" + Type.string(m.getQuestion().getType()), m);
+      }
+
+      Message a = byQuestion.get(WEB + "/A");
+      assertThat(a.getRcode()).isEqualTo(Rcode.NOERROR);
+      assertThat(a.getSection(Section.ANSWER)).hasSize(3);
+      assertThat(byQuestion.get("nope.shop.svc.clusterset.local./A").getRcode()).isEqualTo(Rcode.NXDOMAIN);
+      Message nodata = byQuestion.get(WEB + "/TXT");
+      assertThat(nodata.getRcode()).isEqualTo(Rcode.NOERROR);
+      assertThat(nodata.getSection(Section.ANSWER)).isEmpty();
+      assertThat(nodata.getSection(Section.AUTHORITY)).singleElement().extracting(r -> r.getType()).isEqualTo(Type.SOA);
+    }
+  }
+
+  @Test
+  void aTls12OnlyClientIsAnswered() throws Exception {
+    try (SSLSocket s = client("TLSv1.2").connect(mesh.server.dotAddress())) {
+      assertThat(s.getSession().getProtocol()).isEqualTo("TLSv1.2");
+      assertThat(DotClient.query(s, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
+    }
+  }
+
+  @Test
+  void aPlaintextClientOnTheTlsPortIsClosedWellBeforeTheQueryDeadline() throws Exception {
+    try (Socket plain = new Socket(mesh.server.dotAddress().getAddress(), mesh.server.dotAddress().getPort())) {
+      plain.setSoTimeout(5000);
+      long start = System.nanoTime();
+      DotClient.send(plain, WEB, Type.A); // DNS over plain TCP: not a TLS record
+
+      assertThat(closedByServer(plain.getInputStream())).isTrue();
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(millis).as("ms until closed (query deadline 2 s)").isLessThan(1000);
+    }
+  }
+
+  @Test
+  void aStalledHandshakeIsCutAtTheQueryDeadline() throws Exception {
+    double before = metric("meshdns_dns_tcp_closed_total", Map.of("reason", "tls_handshake_timeout"));
+    try (Socket silent = new Socket(mesh.server.dotAddress().getAddress(), mesh.server.dotAddress().getPort())) {
+      silent.setSoTimeout(10_000);
+      long start = System.nanoTime();
+
+      assertThat(closedByServer(silent.getInputStream())).isTrue();
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      assertThat(millis).as("ms until closed (query deadline 2 s, idle timeout 10 s)").isBetween(1500L, 4000L);
+    }
+    assertThat(metric("meshdns_dns_tcp_closed_total", Map.of("reason", "tls_handshake_timeout"))).isGreaterThan(before);
+  }
+
+  @Test
+  void aCertificateRotatedOnDiskIsServedToTheNextConnectionWithoutARestart() throws Exception {
+    DotClient client = client();
+    try (SSLSocket old = client.connect(mesh.server.dotAddress())) {
+      String before = subject(old);
+      String next = "CN=meshdns rotated " + System.nanoTime();
+      rotate(next.substring(3));
+
+      String served = before;
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      while (!served.equals(next) && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+        try (SSLSocket fresh = client.connect(mesh.server.dotAddress())) {
+          served = subject(fresh);
+          assertThat(DotClient.query(fresh, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
+        }
+      }
+
+      assertThat(served).as("certificate of a new connection after the rotation").isEqualTo(next);
+      // The connection opened before keeps its session and is still answered.
+      assertThat(DotClient.query(old, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
+    }
+  }
+
+  @Test
+  void queriesAreCountedAsDotAndTheStatusShowsTheCertificateServed() throws Exception {
+    String served;
+    try (SSLSocket s = client().connect(mesh.server.dotAddress())) {
+      served = subject(s);
+      DotClient.query(s, WEB, Type.A);
+    }
+
+    assertThat(metric("meshdns_dns_requests_total", Map.of("proto", "dot", "type", "A"))).isPositive();
+    assertThat(metric("meshdns_tls_certificate_expiry_seconds", Map.of()))
+        .isBetween((double) Duration.ofDays(29).toSeconds(), (double) Duration.ofDays(30).toSeconds());
+    var tls = HttpFetch.json(new HttpFetch(mesh.server.adminAddress()).get("/api/status")).get("tls");
+    assertThat(tls.get("dot").asText()).isEqualTo("127.0.0.1:" + mesh.server.dotAddress().getPort());
+    assertThat(tls.get("subject").asText()).isEqualTo(served);
+    assertThat(tls.get("issuer").asText()).isEqualTo("CN=test CA");
+    assertThat(tls.get("expiringSoon").asBoolean()).isFalse();
+    assertThat(tls.get("clientAuth").asBoolean()).isFalse();
+  }
+
+  static double metric(String family, Map<String, String> labels) {
+    String text = new HttpFetch(mesh.server.httpAddress()).get("/metrics").body();
+    return PrometheusText.parse(text).family(family).value(labels);
+  }
+
+  /** Whether the server closes the connection; what it sends first (a TLS alert) is read and dropped. */
+  static boolean closedByServer(InputStream in) {
+    try {
+      byte[] sink = new byte[512];
+      for (int total = 0; total < 65536; ) {
+        int n = in.read(sink);
+        if (n < 0) {
+          return true;
+        }
+        total += n;
+      }
+      return false; // a stream of data: not a closing alert
+    } catch (java.net.SocketTimeoutException e) {
+      return false;
+    } catch (IOException reset) {
+      return true;
+    }
+  }
+}
