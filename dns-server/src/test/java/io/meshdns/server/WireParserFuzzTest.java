@@ -127,6 +127,8 @@ class WireParserFuzzTest {
     }
   }
 
+  private static final Instant PUBLISHED = Instant.parse("2026-11-29T00:00:00Z");
+
   /** A responder over a small mesh: one service with two pods and a named port, in one synced cluster. */
   private static QueryResponder responder(String yaml) {
     try {
@@ -141,8 +143,9 @@ class WireParserFuzzTest {
           new Endpoint(east, InetAddress.getByName("10.10.1.2"), true, true, false, null, null, null));
       var service = new ClusterService(east, web, "ClusterIP", false, null,
           List.of(new ServicePort("http", 80, "TCP")), pods, Map.of());
-      MeshSnapshot snapshot = MeshSnapshot.of(1, Map.of(web, new GlobalService(web, Map.of(east, service))),
-          Map.of(east, new ClusterHealth(east, ClusterState.SYNCED, Instant.now(), null, 1, 2, 0, null)));
+      // One publication time for both responders: the SOA serial is derived from it, and the two must agree.
+      MeshSnapshot snapshot = MeshSnapshot.of(1, PUBLISHED, Map.of(web, new GlobalService(web, Map.of(east, service))),
+          Map.of(east, new ClusterHealth(east, ClusterState.SYNCED, PUBLISHED, null, 1, 2, 0, null)));
       selector.update(snapshot);
       responder.update(snapshot);
       return responder;
