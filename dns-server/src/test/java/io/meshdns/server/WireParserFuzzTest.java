@@ -34,6 +34,8 @@ import org.xbill.DNS.Message;
  */
 class WireParserFuzzTest {
   private static final InetAddress CLIENT = InetAddress.getLoopbackAddress();
+  /** Before the responders: they are built from it. */
+  private static final Instant PUBLISHED = Instant.parse("2026-11-29T00:00:00Z");
   private static final QueryResponder RESPONDER = responder("reverseZones: [10.0.0.0/8]\n");
   /** The reference: every answer computed afresh. */
   private static final QueryResponder UNCACHED = responder("reverseZones: [10.0.0.0/8]\ndns: {cache: 0}\n");
@@ -126,8 +128,6 @@ class WireParserFuzzTest {
       throw new IllegalStateException(e);
     }
   }
-
-  private static final Instant PUBLISHED = Instant.parse("2026-11-29T00:00:00Z");
 
   /** A responder over a small mesh: one service with two pods and a named port, in one synced cluster. */
   private static QueryResponder responder(String yaml) {
