@@ -107,6 +107,8 @@ public final class MeshdnsServer implements AutoCloseable {
           notifier.published(responder.index());
         }
       });
+      // Ready by readyAfter alone comes with no publication: look every second too.
+      notifier.watch(responder::index, () -> readiness.check().ready(), Duration.ofSeconds(1));
     }
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ServerConfig.Dns d = config.dns();

@@ -14,6 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.DClass;
@@ -50,7 +52,7 @@ final class NotifySender implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Thread receiver;
   private final Map<Target, Pending> pending = new ConcurrentHashMap<>();
-  /** Publisher thread only: the serial last notified per zone. */
+  /** The serial last notified per zone; guarded by this (publisher thread and the readiness watch). */
   private final Map<Name, Long> notified = new HashMap<>();
 
   NotifySender(List<InetSocketAddress> targets, TSIG key, TransferMetrics metrics) {
@@ -79,8 +81,25 @@ final class NotifySender implements AutoCloseable {
     this.receiver.start();
   }
 
-  /** Notifies every secondary of the zones whose serial moved since the last call. Publisher thread only. */
-  void published(ZoneIndex index) {
+  /**
+   * Every {@code interval}, while {@code ready} says so, notifies of the current index's serials that were
+   * not notified yet: meshdns may turn ready by time alone ({@code readyAfter}), with no publication to
+   * trigger {@link #published}, and its secondaries must still hear of the zone.
+   */
+  void watch(Supplier<ZoneIndex> index, BooleanSupplier ready, Duration interval) {
+    timer.scheduleWithFixedDelay(() -> {
+      try {
+        if (ready.getAsBoolean()) {
+          published(index.get());
+        }
+      } catch (RuntimeException e) {
+        log.warn("event=notify-watch-failed error=\"{}\"", e.toString());
+      }
+    }, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Notifies every secondary of the zones whose serial moved since the last call. */
+  synchronized void published(ZoneIndex index) {
     for (ZoneIndex.Zone zone : index.zones()) {
       long serial = zone.soa().getSerial();
       Long before = notified.put(zone.origin(), serial);

@@ -64,6 +64,20 @@ class NotifySenderTest {
   }
 
   @Test
+  void becomingReadyWithoutAPublicationStillNotifiesTheSecondaries() throws Exception {
+    ZoneIndex index = index(1, Instant.parse("2026-11-29T12:00:00Z"));
+    java.util.concurrent.atomic.AtomicBoolean ready = new java.util.concurrent.atomic.AtomicBoolean();
+    sender.watch(() -> index, ready::get, Duration.ofMillis(50));
+    secondary.setSoTimeout(300);
+    assertThat(receivedNothing()).as("nothing while not ready").isTrue();
+
+    ready.set(true); // as readyAfter passing: no snapshot is published
+
+    secondary.setSoTimeout(3000);
+    assertThat(serial(receive())).isEqualTo(index.serial());
+  }
+
+  @Test
   void anUnacknowledgedNotifyIsSentAgainWithTheSameIdUntilAcknowledged() throws Exception {
     ZoneIndex index = index(1, Instant.parse("2026-11-29T12:00:00Z"));
     sender.published(index); // returns at once: sending happens on the sender's own thread
