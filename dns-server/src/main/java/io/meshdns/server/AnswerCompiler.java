@@ -179,12 +179,7 @@ final class AnswerCompiler {
       return addresses(c.service(), qname, qtype, response, limit, zone, index, lifetime);
     }
     if (node instanceof ZoneIndex.EndpointSrvNode srv && (qtype == Type.SRV || qtype == Type.ANY)) {
-      endpointSrv(srv, qname, context, response);
-      if (response.getSection(Section.ANSWER).isEmpty()) {
-        return fixedOrNodata(zone, response, limit, index, null);
-      }
-      // Chosen per query, additional section included: compiled again for every query, never stored.
-      return CompiledAnswer.once(response.toWire(limit));
+      return endpointSrv(srv, qname, response, limit, zone, index, lifetime);
     }
     if (node instanceof ZoneIndex.RecordsNode r) {
       records(r, qname, qtype, response);
@@ -251,22 +246,111 @@ final class AnswerCompiler {
   /**
    * SRV of a headless service: the endpoints chosen as for A (policy, rotation, cap), each with the port
    * its own EndpointSlice gives for the Service port; an endpoint without that port gets no record (a
-   * port is never guessed). Targets' addresses go in the additional section, which is dropped first
-   * when the answer does not fit.
+   * port is never guessed). Every candidate's SRV record and its address record are encoded once; the
+   * writer picks this query's, one SRV record per target and port, and adds the addresses in the
+   * additional section while they fit (dropped before any SRV record).
    */
-  private void endpointSrv(ZoneIndex.EndpointSrvNode node, Name qname, QueryContext context, Message response) {
-    List<Endpoint> chosen = selector.selectAnyFamily(node.service(), context);
-    List<SRVRecord> records = srvRecords(node, qname, chosen, settings.ttl());
-    int weight = Math.max(1, 100 / Math.max(1, records.size()));
-    for (SRVRecord r : records) {
-      response.addRecord(new SRVRecord(qname, DClass.IN, settings.ttl(), 0, weight, r.getPort(), r.getTarget()),
-          Section.ANSWER);
+  private CompiledAnswer endpointSrv(ZoneIndex.EndpointSrvNode node, Name qname, Message response, int limit,
+      ZoneIndex.Zone zone, ZoneIndex index, Lifetime lifetime) {
+    EndpointOrder order = selector.srvTargets(node.service());
+    List<Endpoint> candidates = order.candidates();
+    int n = candidates.size();
+    int[] port = new int[n];
+    boolean any = false;
+    for (int i = 0; i < n; i++) {
+      port[i] = candidates.get(i).port(node.port().name(), node.port().protocol());
+      any |= port[i] >= 0;
     }
-    for (Endpoint e : chosen) {
-      if (e.port(node.port().name(), node.port().protocol()) >= 0) {
-        response.addRecord(address(ZoneIndex.endpointName(e, node.serviceName()), e.address()), Section.ADDITIONAL);
+    if (!any) {
+      nodata(zone, response);
+      return CompiledAnswer.fixed(response.toWire(limit), index, null);
+    }
+    byte[] head = response.toWire(TCP_MAX); // header, question, then the OPT record if any
+    int blocksAt = Header.LENGTH + qname.length() + 4;
+    // The service's name is the question's name less its first two labels (_port, _proto).
+    int serviceAt = Header.LENGTH + qname.getLabel(0).length + qname.getLabel(1).length;
+    java.io.ByteArrayOutputStream srv = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream additional = new java.io.ByteArrayOutputStream();
+    int[] srvAt = new int[n + 1];
+    int[] additionalAt = new int[n + 1];
+    int[] group = new int[n];
+    java.util.Map<String, Integer> groups = new java.util.HashMap<>();
+    for (int i = 0; i < n; i++) {
+      srvAt[i] = srv.size();
+      additionalAt[i] = additional.size();
+      if (port[i] < 0) {
+        group[i] = -1;
+        continue;
       }
+      Endpoint e = candidates.get(i);
+      String host = e.hostname().toLowerCase(Locale.ROOT);
+      String cluster = e.cluster().value();
+      // A dual-stack pod with a hostname is one target with two addresses: one SRV record for both.
+      Integer first = groups.putIfAbsent(port[i] + " " + host + "." + cluster, i);
+      group[i] = first == null ? i : first;
+      srvBlock(srv, port[i], host, cluster, serviceAt);
+      addressBlock(additional, e.address().getAddress());
     }
+    srvAt[n] = srv.size();
+    additionalAt[n] = additional.size();
+    int srvBytes = srv.size();
+    byte[] wire = new byte[head.length + srvBytes + additional.size()];
+    System.arraycopy(head, 0, wire, 0, blocksAt);
+    System.arraycopy(srv.toByteArray(), 0, wire, blocksAt, srvBytes);
+    System.arraycopy(additional.toByteArray(), 0, wire, blocksAt + srvBytes, additional.size());
+    System.arraycopy(head, blocksAt, wire, blocksAt + srvBytes + additional.size(), head.length - blocksAt);
+    return CompiledAnswer.srv(wire, blocksAt, srvAt, additionalAt, group, order, limit, lifetime);
+  }
+
+  /** An SRV record whose owner is the question and whose target is {@code host.cluster.<service>}. */
+  private void srvBlock(java.io.ByteArrayOutputStream out, int port, String host, String cluster, int serviceAt) {
+    byte[] h = host.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    byte[] c = cluster.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    int rdlength = 6 + 1 + h.length + 1 + c.length + 2;
+    long ttl = settings.ttl();
+    out.write(0xC0);
+    out.write(Header.LENGTH);
+    out.write(Type.SRV >>> 8);
+    out.write(Type.SRV & 0xFF);
+    out.write(0);
+    out.write(DClass.IN);
+    out.write((int) (ttl >>> 24));
+    out.write((int) (ttl >>> 16));
+    out.write((int) (ttl >>> 8));
+    out.write((int) ttl);
+    out.write(rdlength >>> 8);
+    out.write(rdlength & 0xFF);
+    out.write(0); // priority 0
+    out.write(0);
+    out.write(0); // weight: set per answer to 100 / records
+    out.write(0);
+    out.write(port >>> 8);
+    out.write(port & 0xFF);
+    out.write(h.length);
+    out.writeBytes(h);
+    out.write(c.length);
+    out.writeBytes(c);
+    out.write(0xC0 | (serviceAt >>> 8));
+    out.write(serviceAt & 0xFF);
+  }
+
+  /** An address record whose owner (two bytes, a pointer to its SRV target) the writer fills in. */
+  private void addressBlock(java.io.ByteArrayOutputStream out, byte[] address) {
+    int type = address.length == 4 ? Type.A : Type.AAAA;
+    long ttl = settings.ttl();
+    out.write(0xC0);
+    out.write(0);
+    out.write(type >>> 8);
+    out.write(type & 0xFF);
+    out.write(0);
+    out.write(DClass.IN);
+    out.write((int) (ttl >>> 24));
+    out.write((int) (ttl >>> 16));
+    out.write((int) (ttl >>> 8));
+    out.write((int) ttl);
+    out.write(0);
+    out.write(address.length);
+    out.writeBytes(address);
   }
 
   /** One SRV record per distinct (target, port) among {@code endpoints}, in their order. */

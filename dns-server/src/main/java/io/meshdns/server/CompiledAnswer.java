@@ -22,6 +22,8 @@ import io.netty.buffer.ByteBufAllocator;
 final class CompiledAnswer {
   /** DNS header offset of ANCOUNT. */
   private static final int ANCOUNT = 6;
+  /** DNS header offset of ARCOUNT. */
+  private static final int ARCOUNT = 10;
   /** The TC bit in the third header byte. */
   private static final int TC = 0x02;
 
@@ -36,9 +38,23 @@ final class CompiledAnswer {
   private final ZoneIndex index;
   private final Lifetime lifetime;
   private final boolean storable;
+  /** For an SRV answer of a headless service (else null): see {@link #srv}. */
+  private final SrvLayout srv;
 
+  /**
+   * Where each candidate's SRV record ({@code srvAt[i]..srvAt[i+1]}, relative to the first SRV block) and
+   * address record ({@code additionalAt}, relative to the first address block) are, and which candidate's
+   * SRV record it shares ({@code group}: the first with the same target and port; -1 without the port).
+   */
+  private record SrvLayout(int[] srvAt, int[] additionalAt, int[] group, int sizeLimit) {}
   private CompiledAnswer(byte[] wire, int blocksAt, int blockSize, int blockCount, int fit, EndpointOrder order,
       ZoneIndex index, Lifetime lifetime, boolean storable) {
+    this(wire, blocksAt, blockSize, blockCount, fit, order, index, lifetime, storable, null);
+  }
+
+  private CompiledAnswer(byte[] wire, int blocksAt, int blockSize, int blockCount, int fit, EndpointOrder order,
+      ZoneIndex index, Lifetime lifetime, boolean storable, SrvLayout srv) {
+    this.srv = srv;
     this.storable = storable;
     this.wire = wire;
     this.blocksAt = blocksAt;
@@ -79,6 +95,18 @@ final class CompiledAnswer {
     return new CompiledAnswer(wire, blocksAt, blockSize, count, fit, order, null, lifetime, true);
   }
 
+  /**
+   * The SRV answer of a headless service: {@code wire} holds, after the question at {@code blocksAt}, each
+   * candidate's SRV record (owner: the question; target: the endpoint's name), then each candidate's
+   * address record (owner to be pointed at its SRV target when written), then the rest of the message.
+   */
+  static CompiledAnswer srv(byte[] wire, int blocksAt, int[] srvAt, int[] additionalAt, int[] group,
+      EndpointOrder order, int sizeLimit, Lifetime lifetime) {
+    int count = order.candidates().size();
+    return new CompiledAnswer(wire, blocksAt, 0, count, 0, order, null, lifetime, true,
+        new SrvLayout(srvAt, additionalAt, group, sizeLimit));
+  }
+
   /** Whether it may be kept for later queries at all. */
   boolean storable() {
     return storable;
@@ -108,7 +136,9 @@ final class CompiledAnswer {
   ByteBuf write(ByteBufAllocator alloc, byte[] query, int nameLength, ClusterId querier, String zone,
       int[] positions, int[] scratch) {
     ByteBuf out;
-    if (order == null) {
+    if (srv != null) {
+      out = writeSrv(alloc, querier, zone, positions, scratch);
+    } else if (order == null) {
       out = alloc.ioBuffer(wire.length).writeBytes(wire);
     } else {
       int chosen = order.next(querier, zone, positions, scratch);
@@ -134,6 +164,86 @@ final class CompiledAnswer {
       }
     }
     return out;
+  }
+
+  /**
+   * This query's SRV answer: the chosen candidates' SRV records, one per target and port, each weighing
+   * 100 / records; then their address records while the answer stays within the size limit (the
+   * additional section goes first; SRV records that do not fit set TC).
+   */
+  private ByteBuf writeSrv(ByteBufAllocator alloc, ClusterId querier, String zone, int[] positions, int[] scratch) {
+    int chosen = order.next(querier, zone, positions, scratch);
+    int[] srvAt = srv.srvAt();
+    int[] group = srv.group();
+    int srvBlocks = blocksAt;
+    int additionalBlocks = blocksAt + srvAt[blockCount];
+    int tailAt = additionalBlocks + srv.additionalAt()[blockCount];
+    int tail = wire.length - tailAt;
+    // The policy is done with scratch: it now holds, per group, where its SRV record went (-1: not yet).
+    for (int k = 0; k < chosen; k++) {
+      int g = group[positions[k]];
+      if (g >= 0) {
+        scratch[g] = -1;
+      }
+    }
+    int records = 0;
+    int size = blocksAt + tail;
+    boolean truncated = false;
+    for (int k = 0; k < chosen; k++) {
+      int i = positions[k];
+      int g = group[i];
+      if (g < 0 || scratch[g] != -1) {
+        continue;
+      }
+      int length = srvAt[g + 1] - srvAt[g];
+      if (size + length > srv.sizeLimit()) {
+        truncated = true;
+        break;
+      }
+      scratch[g] = -2; // counted; its offset is set when written
+      size += length;
+      records++;
+    }
+    ByteBuf buf = alloc.ioBuffer(Math.min(srv.sizeLimit(), wire.length));
+    buf.writeBytes(wire, 0, blocksAt);
+    int weight = Math.max(1, 100 / Math.max(1, records));
+    for (int k = 0; k < chosen; k++) {
+      int g = group[positions[k]];
+      if (g < 0 || scratch[g] != -2) {
+        continue;
+      }
+      scratch[g] = buf.writerIndex();
+      buf.writeBytes(wire, srvBlocks + srvAt[g], srvAt[g + 1] - srvAt[g]);
+      buf.setShort(scratch[g] + 14, weight);
+    }
+    int additional = 0;
+    if (!truncated) {
+      int[] additionalAt = srv.additionalAt();
+      for (int k = 0; k < chosen; k++) {
+        int i = positions[k];
+        int g = group[i];
+        if (g < 0 || scratch[g] < 0) {
+          continue;
+        }
+        int length = additionalAt[i + 1] - additionalAt[i];
+        int target = scratch[g] + 18; // the SRV record's target name: after its 12-byte header and 6 bytes
+        if (size + length > srv.sizeLimit() || target > 0x3FFF) {
+          break;
+        }
+        int at = buf.writerIndex();
+        buf.writeBytes(wire, additionalBlocks + additionalAt[i], length);
+        buf.setShort(at, 0xC000 | target);
+        size += length;
+        additional++;
+      }
+    }
+    buf.writeBytes(wire, tailAt, tail);
+    buf.setShort(ANCOUNT, records);
+    buf.setShort(ARCOUNT, buf.getUnsignedShort(ARCOUNT) + additional);
+    if (truncated) {
+      buf.setByte(2, buf.getByte(2) | TC);
+    }
+    return buf;
   }
 
   /** The largest number of positions {@link #write} may need; scratch space is sized by it. */

@@ -199,6 +199,25 @@ class AnswerEngineTest {
   }
 
   @Test
+  void aHeadlessSrvAnswerNamesEachTargetOnceWithItsAddressesAndIsStored() throws Exception {
+    Message first = ask("_pg._tcp.db.shop.svc." + Z, Type.SRV, null);
+    long misses = responder.cacheStats().missCount();
+    Message again = ask("_pg._tcp.db.shop.svc." + Z, Type.SRV, null);
+
+    // db-0 in east is dual-stack (one target, two addresses), db-0 in west has port 6432.
+    assertThat(first.getSection(Section.ANSWER)).extracting(Record::rdataToString)
+        .containsExactlyInAnyOrder("0 50 5432 db-0.east.db.shop.svc." + Z, "0 50 6432 db-0.west.db.shop.svc." + Z);
+    assertThat(first.getSection(Section.ADDITIONAL)).filteredOn(r -> r.getType() != Type.OPT)
+        .extracting(r -> r.getName() + " " + r.rdataToString())
+        .containsExactlyInAnyOrder("db-0.east.db.shop.svc." + Z + " 10.1.1.1",
+            "db-0.east.db.shop.svc." + Z + " fd00:0:0:0:0:0:1:1", "db-0.west.db.shop.svc." + Z + " 10.2.1.1");
+    assertThat(responder.cacheStats().missCount()).as("the second query is written from the stored answer")
+        .isEqualTo(misses);
+    assertThat(again.getSection(Section.ANSWER)).extracting(Record::rdataToString)
+        .containsExactlyInAnyOrderElementsOf(first.getSection(Section.ANSWER).stream().map(Record::rdataToString).toList());
+  }
+
+  @Test
   void aCapAboveWhatFitsInUdpSendsWhatFitsWithTcSet() throws Exception {
     install(snapshot(2, web(60, 0, null, "60")));
     Message udp = new Message(responder.respond(query("web.shop.svc." + Z, Type.A, null, false).toWire(), CLIENT, false));
