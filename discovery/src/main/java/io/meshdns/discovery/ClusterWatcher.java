@@ -205,12 +205,7 @@ final class ClusterWatcher implements AutoCloseable {
     long recheck = options.exportsRecheck().toMillis();
     long next;
     try {
-      boolean present = serviceExportsServed();
-      boolean importsPresent = crdServed(SERVICE_IMPORT_CRD, SERVICE_IMPORTS.getVersion());
-      publisher.execute(() -> {
-        importsCrd(importsPresent);
-        exportsCrd(present);
-      });
+      lookUpCrds();
       checkClusterProperty();
       next = recheck;
     } catch (RuntimeException e) {
@@ -228,12 +223,7 @@ final class ClusterWatcher implements AutoCloseable {
         synchronized (this) {
           if (!closed) {
             try {
-              boolean present = serviceExportsServed();
-              boolean importsPresent = crdServed(SERVICE_IMPORT_CRD, SERVICE_IMPORTS.getVersion());
-              publisher.execute(() -> {
-                importsCrd(importsPresent);
-                exportsCrd(present);
-              });
+              lookUpCrds();
             } catch (RuntimeException e) {
               // the periodic probe will tell
             }
@@ -245,46 +235,51 @@ final class ClusterWatcher implements AutoCloseable {
     }
   }
 
-  /**
-   * Reads the CRD object itself rather than API discovery: one narrow permission ({@code get} on
-   * {@value #SERVICE_EXPORT_CRD}), and it says whether version v1alpha1 is served.
-   */
+  /** Whether ServiceExports are served; a 403 is warned about once, until the permission is granted. */
   private boolean serviceExportsServed() {
-    CustomResourceDefinition crd;
-    try {
-      crd = client.apiextensions().v1().customResourceDefinitions().withName(SERVICE_EXPORT_CRD).get();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 403) {
-        if (!crdForbiddenLogged) {
-          crdForbiddenLogged = true;
-          log.warn("cluster {}: may not read CustomResourceDefinition {} (HTTP 403); ServiceExports are not watched,"
-              + " only the annotation and exportAll export services. Grant 'get' on it to enable them.",
-              spec.id(), SERVICE_EXPORT_CRD);
-        }
-        return false;
-      }
-      throw e;
+    Crd crd = crd(SERVICE_EXPORT_CRD, SERVICE_EXPORTS.getVersion());
+    boolean forbidden = crd == Crd.FORBIDDEN;
+    if (forbidden && !crdForbiddenLogged) {
+      log.warn("cluster {}: may not read CustomResourceDefinition {} (HTTP 403); ServiceExports are not watched,"
+          + " only the annotation and exportAll export services. Grant 'get' on it to enable them.",
+          spec.id(), SERVICE_EXPORT_CRD);
     }
-    crdForbiddenLogged = false;
-    return crd != null && crd.getSpec() != null && crd.getSpec().getVersions() != null
-        && crd.getSpec().getVersions().stream().anyMatch(v -> SERVICE_EXPORTS.getVersion().equals(v.getName())
-            && !Boolean.FALSE.equals(v.getServed()));
+    crdForbiddenLogged = forbidden;
+    return crd == Crd.SERVED;
   }
 
-  /** The CRD's served versions include {@code version}; {@code false} when absent or not ours to read. */
-  private boolean crdServed(String name, String version) {
+  /** Control thread: looks both MCS CRDs up and hands the answers to the publisher thread. */
+  private void lookUpCrds() {
+    boolean exportsPresent = serviceExportsServed();
+    // Without permission to read it (the chart grants it), ClusterSetIPs are simply not used: no warning.
+    boolean importsPresent = crd(SERVICE_IMPORT_CRD, SERVICE_IMPORTS.getVersion()) == Crd.SERVED;
+    publisher.execute(() -> {
+      importsCrd(importsPresent);
+      exportsCrd(exportsPresent);
+    });
+  }
+
+  /** What a CRD look-up found. */
+  private enum Crd { SERVED, ABSENT, FORBIDDEN }
+
+  /**
+   * Whether the CRD {@code name} serves {@code version}, from the CRD object itself: one narrow permission
+   * ({@code get} by name). Errors other than HTTP 403 are thrown.
+   */
+  private Crd crd(String name, String version) {
     CustomResourceDefinition crd;
     try {
       crd = client.apiextensions().v1().customResourceDefinitions().withName(name).get();
     } catch (KubernetesClientException e) {
       if (e.getCode() == 403) {
-        return false; // the chart grants it; without it ClusterSetIPs are simply not used
+        return Crd.FORBIDDEN;
       }
       throw e;
     }
-    return crd != null && crd.getSpec() != null && crd.getSpec().getVersions() != null
+    boolean served = crd != null && crd.getSpec() != null && crd.getSpec().getVersions() != null
         && crd.getSpec().getVersions().stream().anyMatch(v -> version.equals(v.getName())
             && !Boolean.FALSE.equals(v.getServed()));
+    return served ? Crd.SERVED : Crd.ABSENT;
   }
 
   /**
