@@ -149,9 +149,8 @@ final class ZoneIndex {
     if (node != null) {
       return node;
     }
-    int labels = name.labels();
-    if (labels >= serviceLabels && name.subdomain(services)) {
-      ServiceNames service = byName.get(labels == serviceLabels ? name : new Name(name, labels - serviceLabels));
+    if (underServices(name)) {
+      ServiceNames service = serviceOf(name);
       return service == null ? null : service.forward().get(name);
     }
     Name parent = parent(name);
@@ -186,12 +185,19 @@ final class ZoneIndex {
    * {@code null} when {@code name} is no service's: its answers then last as long as this index.
    */
   Lifetime serviceLifetime(Name name) {
+    ServiceNames service = underServices(name) ? serviceOf(name) : null;
+    return service == null ? null : service.lifetime();
+  }
+
+  /** Whether {@code name} is a service's name or below one: {@code <svc>.<ns>.svc.<zone>} and deeper. */
+  private boolean underServices(Name name) {
+    return name.labels() >= serviceLabels && name.subdomain(services);
+  }
+
+  /** The names of the service that {@code name} (under {@link #underServices}) belongs to, or {@code null}. */
+  private ServiceNames serviceOf(Name name) {
     int labels = name.labels();
-    if (labels >= serviceLabels && name.subdomain(services)) {
-      ServiceNames service = byName.get(labels == serviceLabels ? name : new Name(name, labels - serviceLabels));
-      return service == null ? null : service.lifetime();
-    }
-    return null;
+    return byName.get(labels == serviceLabels ? name : new Name(name, labels - serviceLabels));
   }
 
   /** Every name of every zone (apexes aside), unordered. */
