@@ -5,12 +5,16 @@ import io.meshdns.discovery.GlobalService;
 import io.meshdns.loadbalancer.EndpointOrder;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.QueryContext;
+import java.io.ByteArrayOutputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
@@ -214,33 +218,47 @@ final class AnswerCompiler {
     }
     byte[] head = response.toWire(TCP_MAX); // header, question, then the OPT record if any
     int blocksAt = Header.LENGTH + qname.length() + 4;
-    int blockSize = ipv6 ? 28 : 16;
-    byte[] wire = new byte[head.length + candidates.size() * blockSize];
-    System.arraycopy(head, 0, wire, 0, blocksAt);
-    int at = blocksAt;
+    ByteArrayOutputStream blocks = new ByteArrayOutputStream();
     for (Endpoint e : candidates) {
-      at = block(wire, at, ipv6 ? Type.AAAA : Type.A, settings.ttl(), e.address().getAddress());
+      addressBlock(blocks, QUESTION, e.address().getAddress());
     }
-    System.arraycopy(head, blocksAt, wire, at, head.length - blocksAt);
-    return CompiledAnswer.balanced(wire, blocksAt, blockSize, order, limit, lifetime);
+    return CompiledAnswer.balanced(spliced(head, blocksAt, blocks.toByteArray()), blocksAt, ipv6 ? 28 : 16,
+        order, limit, lifetime);
   }
 
-  /** One address record whose owner is the question (a pointer to offset 12). */
-  private static int block(byte[] wire, int at, int type, long ttl, byte[] address) {
-    wire[at++] = (byte) 0xC0;
-    wire[at++] = (byte) Header.LENGTH;
-    wire[at++] = (byte) (type >>> 8);
-    wire[at++] = (byte) type;
-    wire[at++] = 0;
-    wire[at++] = (byte) DClass.IN;
-    wire[at++] = (byte) (ttl >>> 24);
-    wire[at++] = (byte) (ttl >>> 16);
-    wire[at++] = (byte) (ttl >>> 8);
-    wire[at++] = (byte) ttl;
-    wire[at++] = 0;
-    wire[at++] = (byte) address.length;
-    System.arraycopy(address, 0, wire, at, address.length);
-    return at + address.length;
+  /** {@code head} (a message without answers) with {@code blocks} inserted after its question at {@code at}. */
+  private static byte[] spliced(byte[] head, int at, byte[] blocks) {
+    byte[] wire = new byte[head.length + blocks.length];
+    System.arraycopy(head, 0, wire, 0, at);
+    System.arraycopy(blocks, 0, wire, at, blocks.length);
+    System.arraycopy(head, at, wire, at + blocks.length, head.length - at);
+    return wire;
+  }
+
+  /** A compression pointer to the question's name, the owner of every record of an answer. */
+  private static final int QUESTION = 0xC000 | Header.LENGTH;
+
+  /** An address record whose owner is the compression pointer {@code owner}. */
+  private void addressBlock(ByteArrayOutputStream out, int owner, byte[] address) {
+    recordHeader(out, owner, address.length == 4 ? Type.A : Type.AAAA, address.length);
+    out.writeBytes(address);
+  }
+
+  /** Owner (a compression pointer), type, class IN, the zone's TTL and the data's length. */
+  private void recordHeader(ByteArrayOutputStream out, int owner, int type, int rdlength) {
+    long ttl = settings.ttl();
+    out.write(owner >>> 8);
+    out.write(owner & 0xFF);
+    out.write(type >>> 8);
+    out.write(type & 0xFF);
+    out.write(0);
+    out.write(DClass.IN);
+    out.write((int) (ttl >>> 24));
+    out.write((int) (ttl >>> 16));
+    out.write((int) (ttl >>> 8));
+    out.write((int) ttl);
+    out.write(rdlength >>> 8);
+    out.write(rdlength & 0xFF);
   }
 
   /**
@@ -269,12 +287,12 @@ final class AnswerCompiler {
     int blocksAt = Header.LENGTH + qname.length() + 4;
     // The service's name is the question's name less its first two labels (_port, _proto).
     int serviceAt = Header.LENGTH + qname.getLabel(0).length + qname.getLabel(1).length;
-    java.io.ByteArrayOutputStream srv = new java.io.ByteArrayOutputStream();
-    java.io.ByteArrayOutputStream additional = new java.io.ByteArrayOutputStream();
+    ByteArrayOutputStream srv = new ByteArrayOutputStream();
+    ByteArrayOutputStream additional = new ByteArrayOutputStream();
     int[] srvAt = new int[n + 1];
     int[] additionalAt = new int[n + 1];
     int[] group = new int[n];
-    java.util.Map<String, Integer> groups = new java.util.HashMap<>();
+    Map<String, Integer> groups = new HashMap<>();
     for (int i = 0; i < n; i++) {
       srvAt[i] = srv.size();
       additionalAt[i] = additional.size();
@@ -289,37 +307,20 @@ final class AnswerCompiler {
       Integer first = groups.putIfAbsent(port[i] + " " + host + "." + cluster, i);
       group[i] = first == null ? i : first;
       srvBlock(srv, port[i], host, cluster, serviceAt);
-      addressBlock(additional, e.address().getAddress());
+      addressBlock(additional, 0xC000, e.address().getAddress()); // owner: its SRV target, set when written
     }
     srvAt[n] = srv.size();
     additionalAt[n] = additional.size();
-    int srvBytes = srv.size();
-    byte[] wire = new byte[head.length + srvBytes + additional.size()];
-    System.arraycopy(head, 0, wire, 0, blocksAt);
-    System.arraycopy(srv.toByteArray(), 0, wire, blocksAt, srvBytes);
-    System.arraycopy(additional.toByteArray(), 0, wire, blocksAt + srvBytes, additional.size());
-    System.arraycopy(head, blocksAt, wire, blocksAt + srvBytes + additional.size(), head.length - blocksAt);
-    return CompiledAnswer.srv(wire, blocksAt, srvAt, additionalAt, group, order, limit, lifetime);
+    srv.writeBytes(additional.toByteArray());
+    return CompiledAnswer.srv(spliced(head, blocksAt, srv.toByteArray()), blocksAt, srvAt, additionalAt, group, order,
+        limit, lifetime);
   }
 
   /** An SRV record whose owner is the question and whose target is {@code host.cluster.<service>}. */
-  private void srvBlock(java.io.ByteArrayOutputStream out, int port, String host, String cluster, int serviceAt) {
-    byte[] h = host.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    byte[] c = cluster.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    int rdlength = 6 + 1 + h.length + 1 + c.length + 2;
-    long ttl = settings.ttl();
-    out.write(0xC0);
-    out.write(Header.LENGTH);
-    out.write(Type.SRV >>> 8);
-    out.write(Type.SRV & 0xFF);
-    out.write(0);
-    out.write(DClass.IN);
-    out.write((int) (ttl >>> 24));
-    out.write((int) (ttl >>> 16));
-    out.write((int) (ttl >>> 8));
-    out.write((int) ttl);
-    out.write(rdlength >>> 8);
-    out.write(rdlength & 0xFF);
+  private void srvBlock(ByteArrayOutputStream out, int port, String host, String cluster, int serviceAt) {
+    byte[] h = host.getBytes(StandardCharsets.US_ASCII);
+    byte[] c = cluster.getBytes(StandardCharsets.US_ASCII);
+    recordHeader(out, QUESTION, Type.SRV, 6 + 1 + h.length + 1 + c.length + 2);
     out.write(0); // priority 0
     out.write(0);
     out.write(0); // weight: set per answer to 100 / records
@@ -332,25 +333,6 @@ final class AnswerCompiler {
     out.writeBytes(c);
     out.write(0xC0 | (serviceAt >>> 8));
     out.write(serviceAt & 0xFF);
-  }
-
-  /** An address record whose owner (two bytes, a pointer to its SRV target) the writer fills in. */
-  private void addressBlock(java.io.ByteArrayOutputStream out, byte[] address) {
-    int type = address.length == 4 ? Type.A : Type.AAAA;
-    long ttl = settings.ttl();
-    out.write(0xC0);
-    out.write(0);
-    out.write(type >>> 8);
-    out.write(type & 0xFF);
-    out.write(0);
-    out.write(DClass.IN);
-    out.write((int) (ttl >>> 24));
-    out.write((int) (ttl >>> 16));
-    out.write((int) (ttl >>> 8));
-    out.write((int) ttl);
-    out.write(0);
-    out.write(address.length);
-    out.writeBytes(address);
   }
 
   /** One SRV record per distinct (target, port) among {@code endpoints}, in their order. */
