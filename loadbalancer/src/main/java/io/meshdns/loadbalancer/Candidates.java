@@ -88,7 +88,7 @@ final class Candidates {
   static final Comparator<Endpoint> BY_POD = Comparator
       .comparing((Endpoint e) -> e.targetRef() != null ? e.targetRef().name() : e.hostname(),
           Comparator.nullsLast(Comparator.naturalOrder()))
-      .thenComparing(e -> Arrays.toString(e.address().getAddress()));
+      .thenComparing((a, b) -> Arrays.compareUnsigned(a.address().getAddress(), b.address().getAddress()));
 
   private static int tier(Endpoint e, Set<ClusterId> degraded) {
     int health = degraded.contains(e.cluster()) ? 1 : 0;
