@@ -133,11 +133,6 @@ public final class GlobalService {
     return first == null ? List.of() : first.ports();
   }
 
-  /** The cluster whose export decides the shape and ports, or {@code null} when none is answerable. */
-  public ClusterId decidingCluster() {
-    return first == null ? null : first.cluster();
-  }
-
   /** The clusters that export the service but contribute nothing to its answers, each with the reason. */
   public SortedMap<ClusterId, String> leftOut() {
     return leftOut;

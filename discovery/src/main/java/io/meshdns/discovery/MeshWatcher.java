@@ -1,5 +1,6 @@
 package io.meshdns.discovery;
 
+import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -109,7 +110,7 @@ public final class MeshWatcher implements AutoCloseable {
   private final Map<ClusterId, ClusterWatcher> watchers = new LinkedHashMap<>();
   private final Map<ServiceKey, Map<ClusterId, ClusterService>> parts = new HashMap<>();
   // ClusterSetIPs of ServiceImports, by service and importing cluster (which need not export the service).
-  private final Map<ServiceKey, Map<ClusterId, List<java.net.InetAddress>>> imported = new HashMap<>();
+  private final Map<ServiceKey, Map<ClusterId, List<InetAddress>>> imported = new HashMap<>();
   private final Map<ClusterId, int[]> counts = new HashMap<>(); // {services, endpoints}
   private final List<MeshSnapshot.Change> dropped = new ArrayList<>();
   private boolean healthChanged;
@@ -343,14 +344,14 @@ public final class MeshWatcher implements AutoCloseable {
 
   /** Records the cluster's ServiceImport ClusterSetIPs of the changed service; whether they changed. */
   private boolean updateImport(ClusterWatcher w, Change change) {
-    List<java.net.InetAddress> ips;
+    List<InetAddress> ips;
     try {
       ips = w == null ? List.of() : w.clusterSetIps(change.key());
     } catch (RuntimeException e) {
       return false; // keep what was known, as for Services
     }
-    Map<ClusterId, List<java.net.InetAddress>> byCluster = imported.computeIfAbsent(change.key(), k -> new HashMap<>());
-    List<java.net.InetAddress> before = ips.isEmpty() ? byCluster.remove(change.cluster()) : byCluster.put(change.cluster(), ips);
+    Map<ClusterId, List<InetAddress>> byCluster = imported.computeIfAbsent(change.key(), k -> new HashMap<>());
+    List<InetAddress> before = ips.isEmpty() ? byCluster.remove(change.cluster()) : byCluster.put(change.cluster(), ips);
     if (byCluster.isEmpty()) {
       imported.remove(change.key());
     }

@@ -74,14 +74,6 @@ final class AnswerStore {
       return new AnswerKey().set(Arrays.copyOf(question, questionLength), questionLength, sizeLimit, edns, cluster, zone);
     }
 
-    ClusterId cluster() {
-      return cluster;
-    }
-
-    String zone() {
-      return zone;
-    }
-
     int weight() {
       return 64 + questionLength;
     }

@@ -250,8 +250,4 @@ final class CompiledAnswer {
   int candidates() {
     return blockCount;
   }
-
-  int limit() {
-    return order == null ? 0 : order.limit();
-  }
 }

@@ -18,7 +18,9 @@ import io.fabric8.mockwebserver.ServerRequest;
 import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
+import io.meshdns.discovery.Reachability;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -29,6 +31,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.UUID;
@@ -128,8 +131,8 @@ public final class DemoCluster implements AutoCloseable {
   }
 
   /** This cluster with the given reachability list. */
-  public ClusterSpec spec(java.util.List<io.meshdns.discovery.Reachability> reachability) {
-    return new ClusterSpec(io.meshdns.discovery.ClusterId.of(id), kubeconfig, id, reachability);
+  public ClusterSpec spec(List<Reachability> reachability) {
+    return new ClusterSpec(ClusterId.of(id), kubeconfig, id, reachability);
   }
 
   /**

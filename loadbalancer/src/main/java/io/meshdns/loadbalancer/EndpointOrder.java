@@ -48,11 +48,6 @@ public final class EndpointOrder {
     return limit;
   }
 
-  /** The policy's name. */
-  public String policy() {
-    return policy.name();
-  }
-
   /** Whether this is still the order of the current snapshot (neither the service nor cluster health changed). */
   public boolean current() {
     return !superseded;

@@ -153,21 +153,17 @@ public final class EndpointSelector {
     return addresses(service, ipv6).next(query);
   }
 
-  /**
-   * The endpoints of either family to name in one SRV answer of a headless service: the same tiers,
-   * policy, rotation and cap as an A answer, so a large service's SRV answer is as small as its A answer.
-   */
-  public List<Endpoint> selectAnyFamily(GlobalService service, QueryContext query) {
-    return srvTargets(service).next(query);
-  }
-
   /** The order of the service's addresses of one family, for the current snapshot. */
   public EndpointOrder addresses(GlobalService service, boolean ipv6) {
     Plan plan = plan(service);
     return ipv6 ? plan.ipv6() : plan.ipv4();
   }
 
-  /** The order of the service's endpoints of both families (SRV targets of a headless service). */
+  /**
+   * The order of the service's endpoints of both families: the SRV targets of a headless service, with the
+   * same tiers, policy, rotation and cap as an A answer, so a large service's SRV answer is as small as
+   * its A answer.
+   */
   public EndpointOrder srvTargets(GlobalService service) {
     return plan(service).any();
   }
