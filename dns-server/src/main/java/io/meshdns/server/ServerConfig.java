@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonFormat;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.Reachability;
-import io.meshdns.loadbalancer.Cidr;
+import io.meshdns.core.Cidr;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import io.meshdns.loadbalancer.Cidr;
+import io.meshdns.core.Cidr;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.ReverseMap;
 

@@ -2,7 +2,7 @@ package io.meshdns.server;
 
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
-import io.meshdns.loadbalancer.Cidr;
+import io.meshdns.core.Cidr;
 import io.meshdns.loadbalancer.EndpointSelector;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,5 +1,6 @@
 package io.meshdns.loadbalancer;
 
+import io.meshdns.core.Cidr;
 import io.meshdns.discovery.ClusterId;
 import java.util.HashSet;
 import java.util.List;

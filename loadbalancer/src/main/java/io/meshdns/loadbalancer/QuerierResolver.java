@@ -1,5 +1,6 @@
 package io.meshdns.loadbalancer;
 
+import io.meshdns.core.Cidr;
 import io.meshdns.discovery.ClusterId;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;

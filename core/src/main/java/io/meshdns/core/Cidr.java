@@ -1,4 +1,4 @@
-package io.meshdns.loadbalancer;
+package io.meshdns.core;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -16,7 +16,7 @@ public record Cidr(byte[] network, int prefix, String text) {
    * @param key the config key, named in the error
    * @throws IllegalArgumentException naming {@code key} and the value when it is not a literal network
    */
-  static Cidr parse(String key, String cidr) {
+  public static Cidr parse(String key, String cidr) {
     try {
       return parse(cidr);
     } catch (IllegalArgumentException e) {
