@@ -1,17 +1,13 @@
 package io.meshdns.core;
 
 import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.util.regex.Pattern;
+import java.util.Arrays;
 
 /**
  * An IPv4 or IPv6 network such as {@code 10.10.0.0/16} or {@code fd00::/8}; a bare address is one host.
  * The one network type of meshdns's config (source CIDRs, zones, reverse zones, AXFR allow lists).
  */
 public record Cidr(byte[] network, int prefix, String text) {
-  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-  private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
-
   /**
    * @param key the config key, named in the error
    * @throws IllegalArgumentException naming {@code key} and the value when it is not a literal network
@@ -32,7 +28,7 @@ public record Cidr(byte[] network, int prefix, String text) {
     String text = cidr.trim();
     int slash = text.indexOf('/');
     String addr = slash < 0 ? text : text.substring(0, slash);
-    byte[] bytes = literal(addr);
+    byte[] bytes = IpLiteral.bytes(addr);
     if (bytes == null) {
       throw new IllegalArgumentException("'" + cidr + "' is not an IP network like 10.0.0.0/8 or fd00::/8");
     }
@@ -74,26 +70,6 @@ public record Cidr(byte[] network, int prefix, String text) {
     return (address[full] & m) == (network[full] & m);
   }
 
-  /** The address bytes of a literal, or {@code null}: never a DNS lookup. */
-  private static byte[] literal(String addr) {
-    boolean v4 = IPV4.matcher(addr).matches();
-    if (v4) {
-      for (String part : addr.split("\\.")) {
-        if (Integer.parseInt(part) > 255) {
-          return null;
-        }
-      }
-    } else if (!IPV6.matcher(addr).matches()) {
-      return null;
-    }
-    try {
-      // Safe: a dotted quad or a string with ':' is parsed as a literal, never looked up.
-      return InetAddress.getByName(addr).getAddress();
-    } catch (UnknownHostException e) {
-      return null;
-    }
-  }
-
   private static void mask(byte[] bytes, int bits) {
     for (int i = 0; i < bytes.length; i++) {
       int keep = Math.max(0, Math.min(8, bits - i * 8));
@@ -103,12 +79,12 @@ public record Cidr(byte[] network, int prefix, String text) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Cidr c && c.prefix == prefix && java.util.Arrays.equals(c.network, network);
+    return o instanceof Cidr c && c.prefix == prefix && Arrays.equals(c.network, network);
   }
 
   @Override
   public int hashCode() {
-    return 31 * java.util.Arrays.hashCode(network) + prefix;
+    return 31 * Arrays.hashCode(network) + prefix;
   }
 
   @Override

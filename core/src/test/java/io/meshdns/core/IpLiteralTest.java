@@ -1,0 +1,28 @@
+package io.meshdns.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+class IpLiteralTest {
+  @Test
+  void readsIpv4AndIpv6Literals() {
+    assertThat(IpLiteral.bytes("10.0.0.1")).containsExactly(10, 0, 0, 1);
+    assertThat(IpLiteral.bytes("fd00::1")).hasSize(16);
+  }
+
+  @Test
+  void refusesNamesWithoutLookingThemUp() {
+    assertThat(IpLiteral.parse("localhost")).isNull();
+    assertThat(IpLiteral.parse("web.shop.svc")).isNull();
+  }
+
+  @Test
+  void refusesOctetsAbove255AndMalformedText() {
+    assertThat(IpLiteral.parse("10.0.0.256")).isNull();
+    assertThat(IpLiteral.parse("10.0.0")).isNull();
+    assertThat(IpLiteral.parse("fd00::1::2")).isNull();
+    assertThat(IpLiteral.parse("")).isNull();
+    assertThat(IpLiteral.parse(null)).isNull();
+  }
+}
