@@ -1,6 +1,7 @@
 package io.meshdns.server;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
+import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.Reachability;

@@ -3,6 +3,7 @@ package io.meshdns.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.Reachability;
 import java.nio.file.Files;
 import java.nio.file.Path;
