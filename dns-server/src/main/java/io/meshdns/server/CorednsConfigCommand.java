@@ -2,6 +2,7 @@ package io.meshdns.server;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.meshdns.core.Cidr;
 import io.meshdns.core.ConfigException;
 import io.meshdns.coredns.AnswerCaching;
 import io.meshdns.coredns.ConfigMapChange;
@@ -371,7 +372,8 @@ final class CorednsConfigCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--prefer-udp and --force-tcp exclude each other");
     }
     return new MeshdnsStanza(ClusterId.of(id), zone != null ? zone : cfg.zone(),
-        reverseZones != null ? reverseZones : cfg.reverseZonesDelegatedBy(id), addresses, caching(cfg),
+        reverseZones != null ? reverseZones : cfg.reverseZonesDelegatedBy(id).stream().map(Cidr::text).toList(),
+        addresses, caching(cfg),
         cfg.loadBalancing().ednsClusterOption(), new ForwardOptions(policy, healthCheck, maxFails, expire, transport, tls()),
         List.of());
   }
