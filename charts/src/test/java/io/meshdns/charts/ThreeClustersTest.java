@@ -77,7 +77,7 @@ class ThreeClustersTest {
     assertThat(config.clusters())
         .extracting(ServerConfig.Cluster::id, ServerConfig.Cluster::inCluster, ServerConfig.Cluster::context,
             ServerConfig.Cluster::reachability, ServerConfig.Cluster::weight, ServerConfig.Cluster::priority,
-            ServerConfig.Cluster::sourceCidrs)
+            c -> c.sourceCidrs().stream().map(Cidr::text).toList())
         .containsExactly(
             tuple("hub", true, null, List.of("pod"), 2, 0, List.of("10.10.0.0/16")),
             tuple("east", false, "east-reader", List.of("pod", "clusterIP"), 1, 1, List.of("10.20.0.0/16", "fd00:20::/64")),

@@ -3,14 +3,14 @@ package io.meshdns.server;
 import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import io.meshdns.core.Cidr;
+import io.meshdns.core.ConfigException;
 import io.meshdns.core.DnsLabel;
 import io.meshdns.core.IpLiteral;
 import io.meshdns.core.UpstreamAddress;
-import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.Reachability;
-import io.meshdns.core.Cidr;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -143,9 +143,9 @@ public record ServerConfig(
    * @param maxTcpConnections open TCP connections in all; a new one over the cap closes the connection that
    *     has gone longest without completing a query
    * @param maxTcpConnectionsPerSource open TCP connections from one address; the same rule within it
-   * @param cache the most bytes of compiled answers kept (written {@code 64Mi}; {@code 0} keeps none). Answers are
-   *     compiled once per question, querier and size class and kept until the snapshot changes their
-   *     service, never on a timer; the load-balancing order is applied to every query
+   * @param cache the most bytes of compiled answers kept (written {@code 64Mi}; {@code 0} keeps none).
+   *     Answers are compiled once per question, querier and size class and kept until the snapshot
+   *     changes their service, never on a timer; the load-balancing order is applied to every query
    * @param chaos the CH-class {@code version.bind}/{@code id.server} TXT answers; off by default
    * @param rateLimit response rate limiting of UDP answers per source prefix; off by default
    * @param tls DNS over TLS (RFC 7858) on {@code bind}; off unless a certificate is configured
@@ -283,8 +283,8 @@ public record ServerConfig(
         throw new InvalidValue("tokenFile", "is empty; give the path of a file holding the bearer token, or leave it out");
       }
       if (tokenFile == null && !bind.isLoopbackAddress()) {
-        throw new InvalidValue("bind", "'" + NetUtil.toAddressString(bind) + "' is not a loopback address: the status page and /api/* list "
-            + "the whole zone, so a wider bind needs admin.tokenFile (a bearer token), or bind 127.0.0.1 and use "
+        throw new InvalidValue("bind", "'" + NetUtil.toAddressString(bind) + "' is not a loopback address: the status"
+            + " page and /api/* list the whole zone, so a wider bind needs admin.tokenFile (a bearer token), or bind 127.0.0.1 and use "
             + "kubectl port-forward");
       }
     }
@@ -328,7 +328,6 @@ public record ServerConfig(
     public boolean enabled() {
       return !allow.isEmpty() || !tsig.isEmpty();
     }
-
   }
 
   /**
@@ -569,9 +568,8 @@ public record ServerConfig(
     Dns d;
     try {
       d = new Dns(bind != null ? ConfigValues.bindAddress("bind", bind) : dns.bind(), port != null ? port : dns.port(),
-          dns.tcpIdleTimeout(),
-          dns.tcpQueryTimeout(), dns.maxTcpConnections(), dns.maxTcpConnectionsPerSource(), dns.cache(), dns.chaos(),
-          dns.rateLimit(), dns.tls());
+          dns.tcpIdleTimeout(), dns.tcpQueryTimeout(), dns.maxTcpConnections(), dns.maxTcpConnectionsPerSource(),
+          dns.cache(), dns.chaos(), dns.rateLimit(), dns.tls());
     } catch (InvalidValue e) {
       throw new ConfigException("command line, key dns." + e.key + ": " + e.getMessage(), e);
     }
