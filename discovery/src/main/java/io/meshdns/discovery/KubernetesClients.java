@@ -1,5 +1,6 @@
 package io.meshdns.discovery;
 
+import io.meshdns.core.ConfigException;
 import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -41,23 +42,23 @@ final class KubernetesClients {
     }
     var file = spec.kubeconfig();
     if (Files.isDirectory(file)) {
-      throw new ClusterConfigException(
+      throw new ConfigException(
           "cluster " + spec.id() + ": kubeconfig " + file + " is a directory, not a kubeconfig file");
     }
     if (!Files.isReadable(file)) {
-      throw new ClusterConfigException(
+      throw new ConfigException(
           "cluster " + spec.id() + ": kubeconfig " + file + " is missing or unreadable");
     }
     io.fabric8.kubernetes.api.model.Config parsed;
     try {
       parsed = KubeConfigUtils.parseConfig(file.toFile());
     } catch (RuntimeException e) {
-      throw new ClusterConfigException(
+      throw new ConfigException(
           "cluster " + spec.id() + ": kubeconfig " + file + " cannot be parsed: " + e.getMessage(), e);
     }
     String context = spec.context() != null ? spec.context() : parsed.getCurrentContext();
     if (context == null || context.isEmpty()) {
-      throw new ClusterConfigException(
+      throw new ConfigException(
           "cluster " + spec.id() + ": kubeconfig " + file + " has no current-context; set 'context'");
     }
     boolean known = parsed.getContexts() != null
@@ -65,13 +66,13 @@ final class KubernetesClients {
     if (!known) {
       String names = parsed.getContexts() == null ? ""
           : parsed.getContexts().stream().map(NamedContext::getName).collect(Collectors.joining(", "));
-      throw new ClusterConfigException("cluster " + spec.id() + ": context '" + context
+      throw new ConfigException("cluster " + spec.id() + ": context '" + context
           + "' does not exist in kubeconfig " + file + " (contexts: " + names + ")");
     }
     try {
       return Config.fromKubeconfig(context, file.toFile());
     } catch (RuntimeException e) {
-      throw new ClusterConfigException(
+      throw new ConfigException(
           "cluster " + spec.id() + ": kubeconfig " + file + ", context '" + context + "': " + e.getMessage(), e);
     }
   }

@@ -1,6 +1,6 @@
 package io.meshdns.server;
 
-import io.meshdns.discovery.ClusterConfigException;
+import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.ClusterState;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -13,12 +13,15 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** The {@code meshdns} command line. Exit codes: 0 done, 1 runtime failure, 2 bad usage or config. */
+/** The {@code meshdns} command line. Exit codes: 0 done, 1 runtime failure, 2 bad usage, config or input. */
 @Command(name = "meshdns", mixinStandardHelpOptions = true, version = "meshdns 0.1.0",
     description = "Cross-cluster DNS and service discovery for Kubernetes cluster meshes.",
     subcommands = {Main.Serve.class, Main.Demo.class, CorednsConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
-  static final int EXIT_CONFIG = 2;
+  /** A runtime failure (for {@code coredns-config}: a cluster failed). */
+  static final int EXIT_FAILED = 1;
+  /** Bad usage, config or input: the one exit code every command gives for what the user must fix. */
+  static final int EXIT_BAD_INPUT = 2;
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -32,12 +35,12 @@ public final class Main {
     routeJulToSlf4j();
     CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof ConfigException || e instanceof ClusterConfigException) {
+      if (e instanceof ConfigException) {
         cmd.getErr().println("meshdns: " + e.getMessage());
-        return EXIT_CONFIG;
+        return EXIT_BAD_INPUT;
       }
       cmd.getErr().println("meshdns: " + e.getMessage());
-      return 1;
+      return EXIT_FAILED;
     });
     return cli.execute(args);
   }

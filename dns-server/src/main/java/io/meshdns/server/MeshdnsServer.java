@@ -1,5 +1,7 @@
 package io.meshdns.server;
 
+import io.meshdns.core.ConfigException;
+import io.meshdns.core.Cidr;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.MeshWatcher;
@@ -24,6 +26,7 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.config.MeterFilterReply;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.util.NetUtil;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
 import java.util.List;
@@ -82,10 +85,11 @@ public final class MeshdnsServer implements AutoCloseable {
 
     LoadBalancingConfig balancing = loadBalancing(config, clusters);
     var selector = new EndpointSelector(balancing);
-    var responder = new QueryResponder(config, selector, new QuerierResolver(balancing), registry);
+    var responder = new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+        new QuerierResolver(balancing), registry);
     var meshMetrics = new MeshMetrics(registry, responder::cacheStats);
     var mesh = new MeshWatcher(MeshWatcher.Options.defaults()
-        .withStaleAfter(config.staleAfterDuration())
+        .withStaleAfter(config.staleAfter())
         .withExportAll(config.exportAll()));
     mesh.addListener(selector::update); // before the responder, so a published name is already prepared
     mesh.addListener(snapshot -> {
@@ -95,11 +99,11 @@ public final class MeshdnsServer implements AutoCloseable {
     AtomicReference<MeshSnapshot> served = new AtomicReference<>(MeshSnapshot.empty());
     mesh.addListener(served::set); // the snapshot DNS answers from
     mesh.addListener(new MeshEventLog());
-    var readiness = new Readiness(mesh::snapshot, mesh::clusters, config.readyAfterDuration(), startedAt);
+    var readiness = new Readiness(mesh::snapshot, mesh::clusters, config.readyAfter(), startedAt);
     mesh.addListener(snapshot -> readiness.check()); // logs readiness changes as they happen
     responder.transfer().openWhen(() -> readiness.check().ready());
     NotifySender notifier = config.axfr().notifyTo().isEmpty() ? null : new NotifySender(
-        config.axfr().notifyTo().stream().map(ServerConfig.Axfr::notifyTarget).toList(),
+        config.axfr().notifyTo(),
         new TsigKeyring(config.axfr().tsig()).first(), new TransferMetrics(registry));
     if (notifier != null) {
       mesh.addListener(snapshot -> { // secondaries hear of the zone once it is ready, then of each change
@@ -112,8 +116,8 @@ public final class MeshdnsServer implements AutoCloseable {
     }
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ServerConfig.Dns d = config.dns();
-    DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads, d.tcpIdleTimeoutDuration(),
-        d.tcpQueryTimeoutDuration(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.rateLimit());
+    DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads, d.tcpIdleTimeout(),
+        d.tcpQueryTimeout(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.rateLimit());
     HttpServer http = null;
     HttpServer admin = null;
     try {
@@ -121,14 +125,15 @@ public final class MeshdnsServer implements AutoCloseable {
         dns.start(config.dns().bind(), config.dns().port(), threads);
       } catch (Exception e) { // Netty rethrows bind failures (IOException) unchecked
         // A taken port or an address not on this host is a configuration problem (exit code 2).
-        throw new ConfigException("cannot listen for DNS on " + config.dns().bind() + " port "
+        throw new ConfigException("cannot listen for DNS on " + NetUtil.toAddressString(d.bind()) + " port "
             + config.dns().port() + " (keys dns.bind, dns.port): " + e.getMessage(), e);
       }
       if (certificate != null) {
         try {
           dns.startTls(d.bind(), d.tls().port(), certificate);
         } catch (Exception e) {
-          throw new ConfigException("cannot listen for DNS over TLS on " + d.bind() + " port " + d.tls().port()
+          throw new ConfigException("cannot listen for DNS over TLS on " + NetUtil.toAddressString(d.bind())
+              + " port " + d.tls().port()
               + " (keys dns.bind, dns.tls.port): " + e.getMessage(), e);
         }
         certificate.watch(DotCertificate.DEFAULT_INTERVAL);
@@ -140,14 +145,15 @@ public final class MeshdnsServer implements AutoCloseable {
       try {
         http.start(config.http().bind(), config.http().port());
       } catch (Exception e) {
-        throw new ConfigException("cannot listen for HTTP on " + config.http().bind() + " port "
+        throw new ConfigException("cannot listen for HTTP on " + NetUtil.toAddressString(config.http().bind()) + " port "
             + config.http().port() + " (keys http.bind, http.port): " + e.getMessage(), e);
       }
       admin = HttpServer.admin(api, adminToken);
       try {
         admin.start(config.admin().bind(), config.admin().port());
       } catch (Exception e) {
-        throw new ConfigException("cannot listen for the status page and API on " + config.admin().bind()
+        throw new ConfigException("cannot listen for the status page and API on "
+            + NetUtil.toAddressString(config.admin().bind())
             + " port " + config.admin().port() + " (keys admin.bind, admin.port): " + e.getMessage(), e);
       }
     } catch (RuntimeException e) {
@@ -233,7 +239,8 @@ public final class MeshdnsServer implements AutoCloseable {
     Map<ClusterId, LoadBalancingConfig.Cluster> byId = new LinkedHashMap<>();
     for (ServerConfig.Cluster c : config.clusters()) {
       ClusterId id = ClusterId.of(c.id());
-      byId.put(id, new LoadBalancingConfig.Cluster(id, c.weight(), c.priority(), c.sourceCidrs()));
+      byId.put(id, new LoadBalancingConfig.Cluster(id, c.weight(), c.priority(),
+          c.sourceCidrs().stream().map(Cidr::text).toList()));
     }
     for (ClusterSpec spec : clusters) {
       byId.putIfAbsent(spec.id(), LoadBalancingConfig.Cluster.of(spec.id()));
@@ -241,7 +248,7 @@ public final class MeshdnsServer implements AutoCloseable {
     var lb = config.loadBalancing();
     List<LoadBalancingConfig.Zone> zones = new ArrayList<>();
     for (ServerConfig.ZoneSource z : lb.zones()) {
-      zones.add(new LoadBalancingConfig.Zone(z.cidr(), z.zone()));
+      zones.add(new LoadBalancingConfig.Zone(z.cidr().text(), z.zone()));
     }
     return new LoadBalancingConfig(lb.policy(), lb.maxAnswers(), lb.ednsClusterOption(),
         List.copyOf(byId.values()), zones);

@@ -66,7 +66,8 @@ class AnswerEngineTest {
     ServerConfig config = ConfigLoader.parse("(test)", yaml + "clusters: [{id: east, weight: 3}, {id: west}]\n");
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     selector = new EndpointSelector(balancing);
-    return new QueryResponder(config, selector, new QuerierResolver(balancing));
+    return new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+        new QuerierResolver(balancing));
   }
 
   private void install(MeshSnapshot snapshot) {
