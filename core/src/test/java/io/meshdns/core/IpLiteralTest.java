@@ -25,4 +25,15 @@ class IpLiteralTest {
     assertThat(IpLiteral.parse("")).isNull();
     assertThat(IpLiteral.parse(null)).isNull();
   }
+
+  @Test
+  void anIpv4MappedIpv6LiteralReadsAsIpv4ButIsNoAddressAsWritten() {
+    assertThat(IpLiteral.bytes("::ffff:10.0.0.1")).containsExactly(10, 0, 0, 1);
+    assertThat(IpLiteral.parseAsWritten("::ffff:10.0.0.1")).isNull();
+    assertThat(IpLiteral.parseAsWritten("::ffff:a00:1")).isNull();
+    assertThat(IpLiteral.parseAsWritten("::10.0.0.1").getAddress()).hasSize(16);
+    assertThat(IpLiteral.parseAsWritten("10.0.0.1").getAddress()).containsExactly(10, 0, 0, 1);
+    assertThat(IpLiteral.parseAsWritten("fd00::1").getAddress()).hasSize(16);
+    assertThat(IpLiteral.parseAsWritten("localhost")).isNull();
+  }
 }
