@@ -24,7 +24,7 @@ class EndpointSelectorTest {
   private static List<String> selectOnce(EndpointSelector selector, Mesh mesh, boolean ipv6) {
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
-    return ips(selector.select(web, ipv6, QueryContext.anonymous(null)));
+    return ips(selector.addresses(web, ipv6).next(Mesh.ANYONE));
   }
 
   private static EndpointSelector selector(String policy, int maxAnswers) {
@@ -97,7 +97,7 @@ class EndpointSelectorTest {
     int queries = policy.equals(LoadBalancingConfig.RANDOM) ? 200 : 20;
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < queries; i++) {
-      seen.addAll(ips(selector.select(web, false, QueryContext.anonymous(null))));
+      seen.addAll(ips(selector.addresses(web, false).next(Mesh.ANYONE)));
     }
     assertThat(seen).hasSize(20);
   }
@@ -107,8 +107,8 @@ class EndpointSelectorTest {
     Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 2));
     EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults());
     GlobalService web = mesh.service();
-    assertThat(ips(selector.select(web, false, QueryContext.anonymous(null)))).containsExactly("10.10.1.1", "10.10.1.2");
-    assertThat(ips(selector.select(web, false, QueryContext.anonymous(null)))).containsExactly("10.10.1.2", "10.10.1.1");
+    assertThat(ips(selector.addresses(web, false).next(Mesh.ANYONE))).containsExactly("10.10.1.1", "10.10.1.2");
+    assertThat(ips(selector.addresses(web, false).next(Mesh.ANYONE))).containsExactly("10.10.1.2", "10.10.1.1");
   }
 
   @Test

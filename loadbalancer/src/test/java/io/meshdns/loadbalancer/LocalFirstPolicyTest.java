@@ -24,7 +24,7 @@ class LocalFirstPolicyTest {
   private static List<String> select(EndpointSelector selector, Mesh mesh, QueryContext query) {
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
-    return ips(selector.select(web, false, query));
+    return ips(selector.addresses(web, false).next(query));
   }
 
   private static LoadBalancingConfig.Cluster cluster(String id, int weight, int priority) {
@@ -52,7 +52,7 @@ class LocalFirstPolicyTest {
     selector.update(mesh.snapshot(1, web));
     List<List<String>> answers = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      answers.add(ips(selector.select(web, false, from("east"))));
+      answers.add(ips(selector.addresses(web, false).next(from("east"))));
     }
     assertThat(answers).containsExactly(
         List.of("10.10.1.1", "10.10.1.2", "10.10.1.3"),
@@ -63,7 +63,7 @@ class LocalFirstPolicyTest {
   @Test
   void anUnknownQuerierGetsEveryClustersReadyEndpoints() {
     Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 3)).in("west", ready("10.20.1.1"), notReady("10.20.1.3"));
-    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, QueryContext.anonymous(null)))
+    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, Mesh.ANYONE))
         .containsExactlyInAnyOrder("10.10.1.1", "10.10.1.2", "10.10.1.3", "10.20.1.1");
   }
 
@@ -90,7 +90,7 @@ class LocalFirstPolicyTest {
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
     for (int i = 0; i < 5; i++) {
-      assertThat(clusters(selector.select(web, false, from("east")))).containsExactly("south", "west", "north");
+      assertThat(clusters(selector.addresses(web, false).next(from("east")))).containsExactly("south", "west", "north");
     }
   }
 
@@ -101,7 +101,7 @@ class LocalFirstPolicyTest {
         cluster("north", 1, 0), cluster("west", 5, 0))));
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
-    assertThat(clusters(selector.select(web, false, from("east")))).containsExactly("west", "north");
+    assertThat(clusters(selector.addresses(web, false).next(from("east")))).containsExactly("west", "north");
   }
 
   @Test
@@ -114,7 +114,7 @@ class LocalFirstPolicyTest {
     selector.update(mesh.snapshot(1, web));
     List<String> seen = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      List<String> answer = ips(selector.select(web, false, from("east")));
+      List<String> answer = ips(selector.addresses(web, false).next(from("east")));
       assertThat(answer).hasSize(2).allMatch(ip -> ip.startsWith("10.20.1."));
       seen.addAll(answer);
     }
@@ -178,8 +178,8 @@ class LocalFirstPolicyTest {
     EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults());
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
-    assertThat(ips(selector.select(web, false, from("east")))).containsExactly("10.20.1.1");
+    assertThat(ips(selector.addresses(web, false).next(from("east")))).containsExactly("10.20.1.1");
     selector.update(mesh.state("east", ClusterState.SYNCED).snapshot(2, web)); // same service, health changed
-    assertThat(ips(selector.select(web, false, from("east")))).containsExactly("10.10.1.1");
+    assertThat(ips(selector.addresses(web, false).next(from("east")))).containsExactly("10.10.1.1");
   }
 }
