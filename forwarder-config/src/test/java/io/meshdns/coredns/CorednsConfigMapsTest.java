@@ -306,4 +306,32 @@ class CorednsConfigMapsTest {
           .extracting(e -> ((CorednsConfigException) e).reason()).isEqualTo(Reason.UNREACHABLE);
     }
   }
+
+  @Test
+  void aMissingKubeconfigIsNotFoundNamingClusterAndFile(@TempDir Path dir) {
+    Path kubeconfig = dir.resolve("gone.kubeconfig");
+
+    assertThatThrownBy(() -> CorednsConfigMaps.connect(ClusterSpec.ofKubeconfig("gone", kubeconfig, null)))
+        .isInstanceOf(CorednsConfigException.class)
+        .hasMessage("cluster gone: kubeconfig " + kubeconfig + " is missing or unreadable")
+        .extracting(e -> ((CorednsConfigException) e).reason()).isEqualTo(Reason.NOT_FOUND);
+  }
+
+  @Test
+  void aKubeconfigWithoutTheContextFailsNamingTheContextsItHas(@TempDir Path dir) throws Exception {
+    Path kubeconfig = dir.resolve("east.kubeconfig");
+    Files.writeString(kubeconfig, """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: east, cluster: {server: "http://127.0.0.1:1"}}]
+        users: [{name: east, user: {token: t}}]
+        contexts: [{name: east, context: {cluster: east, user: east}}]
+        current-context: east
+        """);
+
+    assertThatThrownBy(() -> CorednsConfigMaps.connect(ClusterSpec.ofKubeconfig("east", kubeconfig, "west")))
+        .isInstanceOf(CorednsConfigException.class)
+        .hasMessage("cluster east: context 'west' does not exist in kubeconfig " + kubeconfig + " (contexts: east)")
+        .extracting(e -> ((CorednsConfigException) e).reason()).isEqualTo(Reason.FAILED);
+  }
 }
