@@ -74,12 +74,12 @@ public final class EndpointSelector {
   EndpointSelector(LoadBalancingConfig config, Supplier<RandomGenerator> random) {
     this.config = config;
     this.settings = new ClusterSettings(config);
-    Map<String, LoadBalancingPolicy> byName = new HashMap<>();
-    for (LoadBalancingPolicy p : List.of(new RoundRobinPolicy(), new RandomPolicy(random),
-        new WeightedPolicy(random), new LocalFirstPolicy(), new ZoneAwarePolicy())) {
-      byName.put(p.name(), p);
-    }
-    this.policies = Map.copyOf(byName);
+    this.policies = Map.of(
+        LoadBalancingConfig.ROUND_ROBIN, new RoundRobinPolicy(),
+        LoadBalancingConfig.RANDOM, new RandomPolicy(random),
+        LoadBalancingConfig.WEIGHTED, new WeightedPolicy(random),
+        LoadBalancingConfig.LOCAL_FIRST, new LocalFirstPolicy(),
+        LoadBalancingConfig.ZONE_AWARE, new ZoneAwarePolicy());
     Map<ClusterId, Integer> bySlot = new HashMap<>();
     for (LoadBalancingConfig.Cluster c : config.clusters()) {
       bySlot.putIfAbsent(c.id(), bySlot.size());
@@ -172,7 +172,7 @@ public final class EndpointSelector {
 
   /** The policy that applies to {@code service}: the default, or its annotation's. */
   public String policyOf(GlobalService service) {
-    return plan(service).policy().name();
+    return plan(service).rule().policy();
   }
 
   private Plan plan(GlobalService service) {
