@@ -20,7 +20,7 @@ class RandomPolicyTest {
   private final GlobalService web = mesh.service();
   private final Random random = new Random(SEED);
   private final EndpointSelector selector =
-      new EndpointSelector(LoadBalancingConfig.defaults().withPolicy(LoadBalancingConfig.RANDOM), () -> random);
+      new EndpointSelector(DraftConfig.defaults().withPolicy(LoadBalancingConfig.RANDOM).config(), () -> random);
 
   /** 5 endpoints, 50,000 queries, seed 42: each endpoint is first in 20% of answers, within 1 point. */
   @Test

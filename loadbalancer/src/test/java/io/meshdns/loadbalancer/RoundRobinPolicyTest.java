@@ -15,7 +15,7 @@ class RoundRobinPolicyTest {
       .in("west", ready("10.20.1.1"));
   private final GlobalService web = mesh.service();
   private final EndpointSelector selector =
-      new EndpointSelector(LoadBalancingConfig.defaults().withPolicy(LoadBalancingConfig.ROUND_ROBIN));
+      new EndpointSelector(DraftConfig.defaults().withPolicy(LoadBalancingConfig.ROUND_ROBIN).config());
 
   @Test
   void consecutiveQueriesStartOneEndpointLaterAndWrapAround() {

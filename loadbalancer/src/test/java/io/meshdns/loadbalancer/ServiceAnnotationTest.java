@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** Per-service overrides: {@code meshdns.io/lb-policy} and {@code meshdns.io/max-answers}. */
 class ServiceAnnotationTest {
-  private final EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults());
+  private final EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().config());
 
   private static Mesh web() {
     return Mesh.web().in("east", readyRange("10.10.1.", 12)).in("west", readyRange("10.20.1.", 3));
@@ -70,7 +70,7 @@ class ServiceAnnotationTest {
     for (String bad : List.of("lots", "0", "-3", "257", "1e3", "")) {
       Mesh mesh = web().annotate("east", MAX_ANSWERS_ANNOTATION, bad);
       GlobalService service = mesh.service();
-      List<String> warnings = new EndpointSelector(LoadBalancingConfig.defaults()).update(mesh.snapshot(1, service));
+      List<String> warnings = new EndpointSelector(DraftConfig.defaults().config()).update(mesh.snapshot(1, service));
       assertThat(warnings).as(bad).singleElement().asString().contains("shop/web", "'" + bad + "'", "default 8");
     }
   }

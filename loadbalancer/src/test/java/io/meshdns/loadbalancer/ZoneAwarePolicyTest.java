@@ -15,7 +15,7 @@ class ZoneAwarePolicyTest {
       .in("west", ready("10.20.1.1", "zone-b"), ready("10.20.1.2", "zone-a"));
   private final GlobalService web = mesh.service();
   private final EndpointSelector selector =
-      new EndpointSelector(LoadBalancingConfig.defaults().withPolicy(LoadBalancingConfig.ZONE_AWARE));
+      new EndpointSelector(DraftConfig.defaults().withPolicy(LoadBalancingConfig.ZONE_AWARE).config());
 
   private static QueryContext inZone(String zone) {
     return new QueryContext(null, null, zone);
@@ -45,7 +45,7 @@ class ZoneAwarePolicyTest {
   @Test
   void theCapKeepsTheQueriersZoneAndRotatesInsideIt() {
     EndpointSelector capped = new EndpointSelector(
-        LoadBalancingConfig.defaults().withPolicy(LoadBalancingConfig.ZONE_AWARE).withMaxAnswers(1));
+        DraftConfig.defaults().withPolicy(LoadBalancingConfig.ZONE_AWARE).withMaxAnswers(1).config());
     capped.update(mesh.snapshot(1, web));
     List<String> firsts = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
