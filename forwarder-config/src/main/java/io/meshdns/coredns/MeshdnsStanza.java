@@ -83,26 +83,6 @@ public record MeshdnsStanza(ClusterId cluster, String zone, List<String> reverse
     bind = List.copyOf(bind == null ? List.of() : bind);
   }
 
-  /**
-   * The stanza with the defaults: zone {@code clusterset.local}, cache 5 s and shuffled answers (meshdns's
-   * TTL and default policy), option 0xff14, sequential forwarding.
-   */
-  public static MeshdnsStanza of(String cluster, List<String> forwardTo) {
-    return new MeshdnsStanza(ClusterId.of(cluster), "clusterset.local", List.of(), forwardTo, null, 65300, null, List.of());
-  }
-
-  public MeshdnsStanza withReverseZones(List<String> cidrs) {
-    return new MeshdnsStanza(cluster, zone, cidrs, forwardTo, caching, ednsOption, forward, bind);
-  }
-
-  public MeshdnsStanza withCaching(AnswerCaching answers) {
-    return new MeshdnsStanza(cluster, zone, reverseZones, forwardTo, answers, ednsOption, forward, bind);
-  }
-
-  public MeshdnsStanza withForward(ForwardOptions options) {
-    return new MeshdnsStanza(cluster, zone, reverseZones, forwardTo, caching, ednsOption, options, bind);
-  }
-
   /** The same stanza listening only on {@code addresses}, as NodeLocal DNSCache server blocks must. */
   public MeshdnsStanza withBind(List<String> addresses) {
     return new MeshdnsStanza(cluster, zone, reverseZones, forwardTo, caching, ednsOption, forward, addresses);

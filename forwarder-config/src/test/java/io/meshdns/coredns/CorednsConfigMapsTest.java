@@ -200,7 +200,7 @@ class CorednsConfigMapsTest {
   void rollbackUndoesOnlyTheLastWrite() throws Exception {
     cluster.configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
     coredns.apply(EAST);
-    coredns.apply(MeshdnsStanza.of("east", List.of("10.99.0.53")));
+    coredns.apply(DraftStanza.of("east", List.of("10.99.0.53")).stanza());
 
     coredns.rollback();
 
