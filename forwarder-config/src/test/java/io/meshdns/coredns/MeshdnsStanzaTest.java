@@ -199,6 +199,14 @@ class MeshdnsStanzaTest {
   }
 
   @Test
+  void refusesAForwardAddressWrittenInAnotherFamilyThanItIs() {
+    for (String upstream : List.of("[10.0.0.1]:53", "::ffff:10.0.0.1", "[::ffff:10.0.0.1]:53")) {
+      assertThatThrownBy(() -> DraftStanza.of("east", List.of(upstream)).stanza()).as(upstream)
+          .hasMessage("cluster east: forward address '" + upstream + "' is not an IP address, IP:PORT or [IPv6]:PORT");
+    }
+  }
+
+  @Test
   void refusesNoForwardAddressAtAll() {
     assertThatThrownBy(() -> DraftStanza.of("east", List.of()).stanza())
         .hasMessage("cluster east: no meshdns address to forward to");
