@@ -1,5 +1,6 @@
 package io.meshdns.core;
 
+import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.regex.Pattern;
@@ -37,6 +38,16 @@ public final class IpLiteral {
     } catch (UnknownHostException e) {
       return null;
     }
+  }
+
+  /**
+   * Like {@link #parse}, but {@code null} for an IPv6 literal that names an IPv4 address ({@code ::ffff:10.0.0.1},
+   * which {@link #parse} reads as {@code 10.0.0.1}): for text copied as written into the config of a program
+   * that reads it by its own rules (a Corefile), the address family must be the one the text shows.
+   */
+  public static InetAddress parseAsWritten(String text) {
+    InetAddress address = parse(text);
+    return address instanceof Inet4Address && text.indexOf(':') >= 0 ? null : address;
   }
 
   /** The 4 or 16 bytes of a literal, or {@code null} when {@code text} is not one. */

@@ -2,6 +2,8 @@ package io.meshdns.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.Inet4Address;
+import java.net.Inet6Address;
 import org.junit.jupiter.api.Test;
 
 class IpLiteralTest {
@@ -9,6 +11,21 @@ class IpLiteralTest {
   void readsIpv4AndIpv6Literals() {
     assertThat(IpLiteral.bytes("10.0.0.1")).containsExactly(10, 0, 0, 1);
     assertThat(IpLiteral.bytes("fd00::1")).hasSize(16);
+  }
+
+  @Test
+  void anIpv4MappedIpv6LiteralReadsAsIpv4ButIsNoAddressAsWritten() {
+    assertThat(IpLiteral.bytes("::ffff:10.0.0.1")).containsExactly(10, 0, 0, 1);
+    assertThat(IpLiteral.parseAsWritten("::ffff:10.0.0.1")).isNull();
+    assertThat(IpLiteral.parseAsWritten("::ffff:a00:1")).isNull();
+  }
+
+  @Test
+  void asWrittenEachLiteralKeepsTheFamilyItShows() {
+    assertThat(IpLiteral.parseAsWritten("10.0.0.1")).isInstanceOf(Inet4Address.class);
+    assertThat(IpLiteral.parseAsWritten("fd00::1")).isInstanceOf(Inet6Address.class);
+    // IPv4-compatible (not mapped): an IPv6 address, to Java as to everyone
+    assertThat(IpLiteral.parseAsWritten("::10.0.0.1")).isInstanceOf(Inet6Address.class);
   }
 
   @Test

@@ -7,11 +7,30 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
 import java.nio.file.Files;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
-/** Builds the fabric8 client for a {@link ClusterSpec}, failing with a message that names what is wrong. */
-final class KubernetesClients {
+/**
+ * Builds the fabric8 client of one member cluster from its {@link ClusterSpec}: its kubeconfig file and
+ * context, or, without a kubeconfig, the in-cluster service account. Every meshdns client of a member cluster
+ * is made here, so a kubeconfig is checked, and its problems are told, the same way everywhere.
+ */
+public final class KubernetesClients {
   private KubernetesClients() {}
+
+  /**
+   * A client of the cluster of {@code spec}.
+   *
+   * @param settings adjusts the client's retries and timeouts to its use (long-lived informers, a one-shot
+   *     command)
+   * @throws ClusterConfigException naming the cluster, the file and what is wrong, when the kubeconfig is
+   *     missing, unreadable or unparsable, or lacks the context
+   */
+  public static KubernetesClient create(ClusterSpec spec, Consumer<Config> settings) {
+    Config config = config(spec);
+    settings.accept(config);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
 
   /**
    * A client whose failed requests surface quickly (one retry), so the informers' own backoff paces
@@ -22,10 +41,10 @@ final class KubernetesClients {
    * connection or one error response, and a few per second at most.
    */
   static KubernetesClient create(ClusterSpec spec, java.time.Duration retryInterval) {
-    Config config = config(spec);
-    config.setRequestRetryBackoffLimit(1);
-    config.setWatchReconnectInterval(watchReconnectInterval(retryInterval));
-    return new KubernetesClientBuilder().withConfig(config).build();
+    return create(spec, config -> {
+      config.setRequestRetryBackoffLimit(1);
+      config.setWatchReconnectInterval(watchReconnectInterval(retryInterval));
+    });
   }
 
   /** fabric8's backoff grows to 2^5 times its first step. */

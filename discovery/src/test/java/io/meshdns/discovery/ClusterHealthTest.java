@@ -93,7 +93,6 @@ class ClusterHealthTest {
 
     var stale = await(mesh, "east stale", state(east, ClusterState.STALE));
     assertThat(health(stale, east).since()).isAfterOrEqualTo(h.since().plus(staleAfter));
-    assertThat(health(stale, east).stale()).isTrue();
     assertThat(health(stale, east).degraded()).isTrue();
     assertThat(part(stale, east, "shop", "web").endpoints()).as("still there; the policy decides").hasSize(3);
     assertThat(part(stale, east, "shop", "cart")).isNotNull();

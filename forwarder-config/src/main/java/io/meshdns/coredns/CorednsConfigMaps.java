@@ -6,9 +6,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshdns.coredns.ConfigMapChange.Kind;
 import io.meshdns.coredns.CorednsConfigException.Reason;
+import io.meshdns.discovery.ClusterConfigException;
 import io.meshdns.discovery.ClusterSpec;
+import io.meshdns.discovery.KubernetesClients;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -74,9 +77,24 @@ public final class CorednsConfigMaps {
     this.corednsName = corednsName;
   }
 
-  /** A client for the cluster of {@code spec}, with short retries and timeouts as fits a one-shot command. */
+  /**
+   * A client for the cluster of {@code spec}. Unlike the long-lived informers of discovery, a one-shot command
+   * should tell quickly that a cluster is unreachable, so retries and timeouts are short.
+   *
+   * @throws CorednsConfigException naming the cluster and the file when the kubeconfig cannot be used
+   */
   public static KubernetesClient connect(ClusterSpec spec) {
-    return KubeconfigClients.connect(spec);
+    try {
+      return KubernetesClients.create(spec, config -> {
+        config.setRequestRetryBackoffLimit(1);
+        config.setRequestRetryBackoffInterval(200);
+        config.setConnectionTimeout(5_000);
+        config.setRequestTimeout(15_000);
+      });
+    } catch (ClusterConfigException e) {
+      throw new CorednsConfigException(Files.isReadable(spec.kubeconfig()) ? Reason.FAILED : Reason.NOT_FOUND,
+          e.getMessage(), e);
+    }
   }
 
   /** What {@link #apply} would change; writes nothing. */
@@ -87,11 +105,6 @@ public final class CorednsConfigMaps {
   /** What {@link #remove} would change; writes nothing. */
   public List<ConfigMapChange> planRemoval(MeshdnsStanza stanza) {
     return changes(read(), stanza, true);
-  }
-
-  /** What {@link #rollback()} would change; writes nothing. */
-  public List<ConfigMapChange> planRollback() {
-    return rollbacks(read());
   }
 
   /** Puts the meshdns block in place; a second call with the same stanza writes nothing. */

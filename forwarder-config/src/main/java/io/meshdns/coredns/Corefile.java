@@ -1,5 +1,6 @@
 package io.meshdns.coredns;
 
+import io.meshdns.core.IpLiteral;
 import io.meshdns.coredns.CorefileNode.Directive;
 import io.meshdns.coredns.CorefileNode.Import;
 import io.meshdns.coredns.CorefileNode.ServerBlock;
@@ -331,7 +332,7 @@ public final class Corefile {
         default -> 53;
       };
       int colon = k.lastIndexOf(':');
-      if (colon >= 0 && PORT_DIGITS.matcher(k.substring(colon + 1)).matches() && !Addresses.isAddress(k)) {
+      if (colon >= 0 && PORT_DIGITS.matcher(k.substring(colon + 1)).matches() && IpLiteral.parseAsWritten(k) == null) {
         port = Integer.parseInt(k.substring(colon + 1));
         k = k.substring(0, colon);
       }

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServicePort;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.meshdns.core.IpLiteral;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -39,13 +40,13 @@ public final class ForwardAddresses {
       List<String> ips = service.getSpec().getClusterIPs() != null && !service.getSpec().getClusterIPs().isEmpty()
           ? service.getSpec().getClusterIPs()
           : service.getSpec().getClusterIP() == null ? List.of() : List.of(service.getSpec().getClusterIP());
-      ips.stream().filter(Addresses::isAddress).forEach(clusterIps::add);
+      ips.stream().filter(ip -> IpLiteral.parseAsWritten(ip) != null).forEach(clusterIps::add);
     }
     List<String> ingress = new ArrayList<>();
     if (service.getStatus() != null && service.getStatus().getLoadBalancer() != null
         && service.getStatus().getLoadBalancer().getIngress() != null) {
       for (LoadBalancerIngress i : service.getStatus().getLoadBalancer().getIngress()) {
-        if (i.getIp() != null && Addresses.isAddress(i.getIp())) {
+        if (IpLiteral.parseAsWritten(i.getIp()) != null) {
           ingress.add(i.getIp());
         }
       }

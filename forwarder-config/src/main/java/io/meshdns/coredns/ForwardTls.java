@@ -1,8 +1,8 @@
 package io.meshdns.coredns;
 
+import io.meshdns.core.DnsLabel;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Pattern;
 
 /**
@@ -18,13 +18,11 @@ import java.util.regex.Pattern;
  * @param keyFile the client certificate's key
  */
 public record ForwardTls(String serverName, Integer port, String caFile, String certFile, String keyFile) {
-  private static final Pattern HOST_NAME =
-      Pattern.compile("([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*\\.?");
   private static final Pattern TOKEN = Pattern.compile("[^\\s{}\"#;]+");
   public static final int DEFAULT_PORT = 853;
 
   public ForwardTls {
-    if (serverName == null || !HOST_NAME.matcher(serverName.toLowerCase(Locale.ROOT)).matches()) {
+    if (serverName == null || !isHostName(serverName)) {
       throw new IllegalArgumentException("the TLS server name must be a DNS name such as meshdns.example.com; was '"
           + serverName + "'");
     }
@@ -40,6 +38,16 @@ public record ForwardTls(String serverName, Integer port, String caFile, String 
         throw new IllegalArgumentException("'" + file + "' cannot be written into a Corefile: a path without spaces,"
             + " braces, quotes, '#' or ';' is needed");
       }
+    }
+  }
+
+  /** A DNS name of RFC 1123 labels in any case, with or without the final dot. */
+  private static boolean isHostName(String name) {
+    try {
+      DnsLabel.zone(name, false);
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
     }
   }
 

@@ -2,13 +2,16 @@ package io.meshdns.coredns;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.meshdns.core.DnsLabel;
+import io.meshdns.core.UpstreamAddress;
 import io.meshdns.discovery.ClusterId;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * The CoreDNS server block that makes one member cluster delegate the global zone, and the reverse zones
@@ -53,7 +56,6 @@ public record MeshdnsStanza(ClusterId cluster, String zone, List<String> reverse
 
   static final String BEGIN = "# meshdns:begin";
   static final String END = "# meshdns:end";
-  private static final Pattern LABEL = Pattern.compile("[a-z0-9_]([-a-z0-9_]{0,61}[a-z0-9_])?");
   private static final ObjectMapper JSON = new ObjectMapper();
 
   public MeshdnsStanza {
@@ -68,7 +70,7 @@ public record MeshdnsStanza(ClusterId cluster, String zone, List<String> reverse
       throw new IllegalArgumentException("cluster " + cluster + ": no meshdns address to forward to");
     }
     for (String upstream : forwardTo) {
-      if (!Addresses.isUpstream(upstream)) {
+      if (!isForwardAddress(upstream)) {
         throw new IllegalArgumentException("cluster " + cluster + ": forward address '" + upstream
             + "' is not an IP address, IP:PORT or [IPv6]:PORT");
       }
@@ -79,26 +81,6 @@ public record MeshdnsStanza(ClusterId cluster, String zone, List<String> reverse
     }
     forward = forward == null ? ForwardOptions.defaults() : forward;
     bind = List.copyOf(bind == null ? List.of() : bind);
-  }
-
-  /**
-   * The stanza with the defaults: zone {@code clusterset.local}, cache 5 s and shuffled answers (meshdns's
-   * TTL and default policy), option 0xff14, sequential forwarding.
-   */
-  public static MeshdnsStanza of(String cluster, List<String> forwardTo) {
-    return new MeshdnsStanza(ClusterId.of(cluster), "clusterset.local", List.of(), forwardTo, null, 65300, null, List.of());
-  }
-
-  public MeshdnsStanza withReverseZones(List<String> cidrs) {
-    return new MeshdnsStanza(cluster, zone, cidrs, forwardTo, caching, ednsOption, forward, bind);
-  }
-
-  public MeshdnsStanza withCaching(AnswerCaching answers) {
-    return new MeshdnsStanza(cluster, zone, reverseZones, forwardTo, answers, ednsOption, forward, bind);
-  }
-
-  public MeshdnsStanza withForward(ForwardOptions options) {
-    return new MeshdnsStanza(cluster, zone, reverseZones, forwardTo, caching, ednsOption, options, bind);
   }
 
   /** The same stanza listening only on {@code addresses}, as NodeLocal DNSCache server blocks must. */
@@ -183,16 +165,26 @@ public record MeshdnsStanza(ClusterId cluster, String zone, List<String> reverse
     if (zone == null || zone.isBlank()) {
       throw new IllegalArgumentException("the zone is required");
     }
-    String z = zone.toLowerCase(Locale.ROOT);
-    if (z.endsWith(".")) {
-      z = z.substring(0, z.length() - 1);
+    try {
+      return DnsLabel.zone(zone, true);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("zone " + e.getMessage(), e);
     }
-    for (String label : z.split("\\.", -1)) {
-      if (!LABEL.matcher(label).matches()) {
-        throw new IllegalArgumentException("zone '" + zone + "' is not a domain name made of DNS labels");
-      }
+  }
+
+  /**
+   * An upstream as CoreDNS's forward plugin takes it, written in the family it is: an IPv6 address only bare or
+   * in brackets, never an IPv4 one in brackets or as an IPv4-mapped IPv6 literal.
+   */
+  private static boolean isForwardAddress(String upstream) {
+    InetAddress address;
+    try {
+      address = UpstreamAddress.parse(upstream).address();
+    } catch (IllegalArgumentException e) {
+      return false;
     }
-    return z;
+    boolean writtenAsIpv6 = upstream.startsWith("[") || upstream.indexOf(':') != upstream.lastIndexOf(':');
+    return writtenAsIpv6 == (address instanceof Inet6Address);
   }
 
   /** How the block is written into a given Corefile: its port, indentation and line separator. */

@@ -1,5 +1,7 @@
 package io.meshdns.coredns;
 
+import io.meshdns.core.IpLiteral;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,10 +19,11 @@ final class ReverseZones {
 
   static List<String> of(String cidr) {
     int slash = cidr.indexOf('/');
-    byte[] address = Addresses.parse(slash < 0 ? cidr : cidr.substring(0, slash));
-    if (address == null) {
+    InetAddress literal = IpLiteral.parseAsWritten(slash < 0 ? cidr : cidr.substring(0, slash));
+    if (literal == null) {
       throw new IllegalArgumentException("reverse zone '" + cidr + "' is not a CIDR such as 10.10.0.0/16");
     }
+    byte[] address = literal.getAddress();
     int bits = address.length * 8;
     int prefix;
     try {

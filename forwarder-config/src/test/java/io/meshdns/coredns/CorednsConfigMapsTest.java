@@ -200,7 +200,7 @@ class CorednsConfigMapsTest {
   void rollbackUndoesOnlyTheLastWrite() throws Exception {
     cluster.configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
     coredns.apply(EAST);
-    coredns.apply(MeshdnsStanza.of("east", List.of("10.99.0.53")));
+    coredns.apply(DraftStanza.of("east", List.of("10.99.0.53")).stanza());
 
     coredns.rollback();
 
@@ -284,26 +284,50 @@ class CorednsConfigMapsTest {
         .extracting(e -> ((CorednsConfigException) e).reason()).isEqualTo(Reason.FORBIDDEN);
   }
 
+  /** A kubeconfig with one context, {@code name}, for an API server on {@code port} of loopback. */
+  private static Path kubeconfig(Path dir, String name, int port) throws Exception {
+    return Files.writeString(dir.resolve(name + ".kubeconfig"), """
+        apiVersion: v1
+        kind: Config
+        clusters: [{name: %1$s, cluster: {server: "http://127.0.0.1:%2$d"}}]
+        users: [{name: %1$s, user: {token: t}}]
+        contexts: [{name: %1$s, context: {cluster: %1$s, user: %1$s}}]
+        current-context: %1$s
+        """.formatted(name, port));
+  }
+
   @Test
   void reportsAnUnreachableApiServer(@TempDir Path dir) throws Exception {
     int closedPort;
     try (ServerSocket s = new ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
-    Path kubeconfig = dir.resolve("gone.kubeconfig");
-    Files.writeString(kubeconfig, """
-        apiVersion: v1
-        kind: Config
-        clusters: [{name: gone, cluster: {server: "http://127.0.0.1:%d"}}]
-        users: [{name: gone, user: {token: t}}]
-        contexts: [{name: gone, context: {cluster: gone, user: gone}}]
-        current-context: gone
-        """.formatted(closedPort));
+    Path kubeconfig = kubeconfig(dir, "gone", closedPort);
 
     try (var client = CorednsConfigMaps.connect(ClusterSpec.ofKubeconfig("gone", kubeconfig, null))) {
       assertThatThrownBy(() -> new CorednsConfigMaps(client, "gone", Target.AUTO, null).plan(EAST))
           .isInstanceOf(CorednsConfigException.class).hasMessageStartingWith("cluster gone: API server unreachable")
           .extracting(e -> ((CorednsConfigException) e).reason()).isEqualTo(Reason.UNREACHABLE);
     }
+  }
+
+  @Test
+  void aMissingKubeconfigIsNotFoundNamingClusterAndFile(@TempDir Path dir) {
+    Path kubeconfig = dir.resolve("gone.kubeconfig");
+
+    assertThatThrownBy(() -> CorednsConfigMaps.connect(ClusterSpec.ofKubeconfig("gone", kubeconfig, null)))
+        .isInstanceOf(CorednsConfigException.class)
+        .hasMessage("cluster gone: kubeconfig " + kubeconfig + " is missing or unreadable")
+        .extracting(e -> ((CorednsConfigException) e).reason()).isEqualTo(Reason.NOT_FOUND);
+  }
+
+  @Test
+  void aKubeconfigWithoutTheContextFailsNamingTheContextsItHas(@TempDir Path dir) throws Exception {
+    Path kubeconfig = kubeconfig(dir, "east", 1);
+
+    assertThatThrownBy(() -> CorednsConfigMaps.connect(ClusterSpec.ofKubeconfig("east", kubeconfig, "west")))
+        .isInstanceOf(CorednsConfigException.class)
+        .hasMessage("cluster east: context 'west' does not exist in kubeconfig " + kubeconfig + " (contexts: east)")
+        .extracting(e -> ((CorednsConfigException) e).reason()).isEqualTo(Reason.FAILED);
   }
 }

@@ -137,7 +137,7 @@ class CorefileParserTest {
   void writesTheMeshdnsBlockWithTheFilesIndentationLineSeparatorAndPort() {
     Corefile c = parse(".:1053 {\r\n  errors\r\n}\r\n");
 
-    String patched = c.withMeshdnsBlock(MeshdnsStanza.of("east", List.of("10.8.0.10"))).text();
+    String patched = c.withMeshdnsBlock(DraftStanza.of("east", List.of("10.8.0.10")).stanza()).text();
 
     assertThat(patched).startsWith(".:1053 {\r\n  errors\r\n}\r\n\r\n# meshdns:begin")
         .contains("\r\nclusterset.local:1053 {\r\n  errors\r\n")

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 /** What meshdns refuses to read or to modify, and that the error names the source and the line. */
 class CorefileRefusalTest {
-  private static final MeshdnsStanza EAST = MeshdnsStanza.of("east", List.of("10.8.0.10"));
+  private static final MeshdnsStanza EAST = DraftStanza.of("east", List.of("10.8.0.10")).stanza();
 
   @Test
   void refusesABraceThatIsNeverClosed() {
@@ -83,7 +83,9 @@ class CorefileRefusalTest {
   void refusesToAddAReverseZoneThatACidrKeyAlreadyServes() {
     Corefile c = Corefile.parse("Corefile", ".:53 {\n  errors\n}\n10.10.0.0/16:53 {\n  whoami\n}\n");
 
-    assertThatThrownBy(() -> c.withMeshdnsBlock(EAST.withReverseZones(List.of("10.10.0.0/16"))))
+    MeshdnsStanza stanza = DraftStanza.of("east", List.of("10.8.0.10"))
+        .withReverseZones(List.of("10.10.0.0/16")).stanza();
+    assertThatThrownBy(() -> c.withMeshdnsBlock(stanza))
         .hasMessageStartingWith("Corefile, line 4: a server block already serves 10.10.in-addr.arpa:53");
   }
 

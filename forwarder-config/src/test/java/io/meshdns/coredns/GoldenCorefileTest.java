@@ -29,7 +29,7 @@ class GoldenCorefileTest {
   }
 
   static MeshdnsStanza stanza() {
-    return MeshdnsStanza.of("east", List.of("10.8.0.10", "10.9.0.10")).withReverseZones(List.of("10.10.0.0/16"));
+    return DraftStanza.of("east", List.of("10.8.0.10", "10.9.0.10")).withReverseZones(List.of("10.10.0.0/16")).stanza();
   }
 
   /** NodeLocal DNSCache blocks listen on the cache's own addresses, copied from the file. */
@@ -94,7 +94,7 @@ class GoldenCorefileTest {
   @MethodSource("corefiles")
   void patchingWithOtherAddressesReplacesOnlyTheBlock(String name) throws IOException {
     Corefile patched = Corefile.parse(name, read(name + ".patched"));
-    MeshdnsStanza moved = MeshdnsStanza.of("east", List.of("10.99.0.53"));
+    MeshdnsStanza moved = DraftStanza.of("east", List.of("10.99.0.53")).stanza();
     if (name.startsWith("nodelocal")) {
       moved = moved.withBind(patched.bindAddresses());
     }

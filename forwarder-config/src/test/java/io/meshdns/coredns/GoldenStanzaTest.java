@@ -44,8 +44,8 @@ class GoldenStanzaTest {
   }
 
   static MeshdnsStanza stanza(String name) {
-    return MeshdnsStanza.of("east", List.of("10.8.0.10", "10.9.0.10")).withReverseZones(List.of("10.20.0.0/16"))
-        .withCaching(CASES.get(name));
+    return DraftStanza.of("east", List.of("10.8.0.10", "10.9.0.10")).withReverseZones(List.of("10.20.0.0/16"))
+        .withCaching(CASES.get(name)).stanza();
   }
 
   @ParameterizedTest(name = "{0}")

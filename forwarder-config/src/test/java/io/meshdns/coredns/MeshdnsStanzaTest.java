@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 class MeshdnsStanzaTest {
   @Test
   void delegatesTheZoneWithTheClusterIdInAnEdnsOption() {
-    String block = MeshdnsStanza.of("east", List.of("10.8.0.10", "10.9.0.10")).serverBlock();
+    String block = DraftStanza.of("east", List.of("10.8.0.10", "10.9.0.10")).stanza().serverBlock();
 
     assertThat(block).isEqualTo("""
         # meshdns:begin cluster=east (written by meshdns coredns-config; edits between the markers are replaced)
@@ -36,8 +36,8 @@ class MeshdnsStanzaTest {
 
   @Test
   void servesTheReverseZonesOfTheMeshNetworksInTheSameBlock() {
-    MeshdnsStanza stanza = MeshdnsStanza.of("west", List.of("10.8.0.10"))
-        .withReverseZones(List.of("10.10.0.0/16", "10.20.0.0/16", "fd00:10::/32"));
+    MeshdnsStanza stanza = DraftStanza.of("west", List.of("10.8.0.10"))
+        .withReverseZones(List.of("10.10.0.0/16", "10.20.0.0/16", "fd00:10::/32")).stanza();
 
     assertThat(stanza.zones()).containsExactly("clusterset.local", "10.10.in-addr.arpa", "20.10.in-addr.arpa",
         "0.1.0.0.0.0.d.f.ip6.arpa");
@@ -47,7 +47,8 @@ class MeshdnsStanzaTest {
 
   @Test
   void writesManyZonesOneKeyALineJoinedByCommas() {
-    MeshdnsStanza stanza = MeshdnsStanza.of("west", List.of("10.8.0.10")).withReverseZones(List.of("10.10.0.0/22"));
+    MeshdnsStanza stanza = DraftStanza.of("west", List.of("10.8.0.10")).withReverseZones(List.of("10.10.0.0/22"))
+        .stanza();
 
     assertThat(stanza.serverBlock()).contains("""
         clusterset.local:53,
@@ -61,9 +62,9 @@ class MeshdnsStanzaTest {
 
   @Test
   void dnsOverTlsForwardsToTheTlsPortOfEachAddressWithTheServerName() {
-    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10", "10.9.0.10:5353", "[fd00::53]:5353", "fd00::54"))
+    MeshdnsStanza stanza = DraftStanza.of("east", List.of("10.8.0.10", "10.9.0.10:5353", "[fd00::53]:5353", "fd00::54"))
         .withForward(new ForwardOptions(null, null, null, null, null,
-            new ForwardTls("meshdns.example.com", null, "/etc/coredns/meshdns/ca.crt", null, null)));
+            new ForwardTls("meshdns.example.com", null, "/etc/coredns/meshdns/ca.crt", null, null))).stanza();
 
     assertThat(stanza.serverBlock()).contains("""
             forward . tls://10.8.0.10:853 tls://10.9.0.10:853 tls://[fd00::53]:853 tls://[fd00::54]:853 {
@@ -78,9 +79,9 @@ class MeshdnsStanzaTest {
 
   @Test
   void mutualTlsGivesCoreDnsItsClientCertificateKeyAndCa() {
-    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10"))
+    MeshdnsStanza stanza = DraftStanza.of("east", List.of("10.8.0.10"))
         .withForward(new ForwardOptions(null, null, null, null, null,
-            new ForwardTls("meshdns", 8853, "/tls/ca.crt", "/tls/tls.crt", "/tls/tls.key")));
+            new ForwardTls("meshdns", 8853, "/tls/ca.crt", "/tls/tls.crt", "/tls/tls.key"))).stanza();
 
     assertThat(stanza.serverBlock()).contains("""
             forward . tls://10.8.0.10:8853 {
@@ -94,8 +95,9 @@ class MeshdnsStanzaTest {
 
   @Test
   void tlsWithoutACaFileTrustsTheSystemsCasAndWritesOnlyTheServerName() {
-    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10"))
-        .withForward(new ForwardOptions(null, null, null, null, null, new ForwardTls("dns.example.com", null, null, null, null)));
+    MeshdnsStanza stanza = DraftStanza.of("east", List.of("10.8.0.10"))
+        .withForward(new ForwardOptions(null, null, null, null, null, new ForwardTls("dns.example.com", null, null, null, null)))
+        .stanza();
 
     assertThat(stanza.serverBlock()).doesNotContain("    tls ").contains("        tls_servername dns.example.com\n");
   }
@@ -110,15 +112,16 @@ class MeshdnsStanzaTest {
         .hasMessageContaining("cannot be written into a Corefile");
     assertThatThrownBy(() -> new ForwardOptions(null, null, null, null, Transport.PREFER_UDP,
         new ForwardTls("meshdns", null, null, null, null))).hasMessageContaining("mean nothing over TLS");
-    MeshdnsStanza kubeDns = MeshdnsStanza.of("east", List.of("10.8.0.10"))
-        .withForward(new ForwardOptions(null, null, null, null, null, new ForwardTls("meshdns", null, null, null, null)));
+    MeshdnsStanza kubeDns = DraftStanza.of("east", List.of("10.8.0.10"))
+        .withForward(new ForwardOptions(null, null, null, null, null, new ForwardTls("meshdns", null, null, null, null)))
+        .stanza();
     assertThatThrownBy(kubeDns::stubDomainsJson).hasMessageContaining("kube-dns cannot forward over TLS");
   }
 
   @Test
   void writesEveryForwardOptionThatIsSet() {
-    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10:5353", "[fd00::53]:5353"))
-        .withForward(new ForwardOptions("round_robin", "1s", 3, "30s", Transport.FORCE_TCP));
+    MeshdnsStanza stanza = DraftStanza.of("east", List.of("10.8.0.10:5353", "[fd00::53]:5353"))
+        .withForward(new ForwardOptions("round_robin", "1s", 3, "30s", Transport.FORCE_TCP)).stanza();
 
     assertThat(stanza.serverBlock()).contains("""
             forward . 10.8.0.10:5353 [fd00::53]:5353 {
@@ -133,8 +136,8 @@ class MeshdnsStanzaTest {
 
   @Test
   void writesPreferUdp() {
-    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10"))
-        .withForward(new ForwardOptions(null, null, null, null, Transport.PREFER_UDP));
+    MeshdnsStanza stanza = DraftStanza.of("east", List.of("10.8.0.10"))
+        .withForward(new ForwardOptions(null, null, null, null, Transport.PREFER_UDP)).stanza();
 
     assertThat(stanza.serverBlock()).contains("        prefer_udp\n");
   }
@@ -158,7 +161,7 @@ class MeshdnsStanzaTest {
 
   @Test
   void parsesBackWithTheCacheBlockAndComments() {
-    String block = MeshdnsStanza.of("east", List.of("10.8.0.10")).serverBlock();
+    String block = DraftStanza.of("east", List.of("10.8.0.10")).stanza().serverBlock();
 
     Corefile parsed = Corefile.parse("t", block);
 
@@ -169,15 +172,16 @@ class MeshdnsStanzaTest {
 
   @Test
   void listensOnlyOnTheBindAddressesForNodeLocalDnsCache() {
-    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10")).withBind(List.of("169.254.20.10", "10.96.0.10"));
+    MeshdnsStanza stanza = DraftStanza.of("east", List.of("10.8.0.10")).stanza()
+        .withBind(List.of("169.254.20.10", "10.96.0.10"));
 
     assertThat(stanza.serverBlock()).contains("    errors\n    bind 169.254.20.10 10.96.0.10\n");
   }
 
   @Test
   void givesKubeDnsStubDomainsForEveryZone() {
-    MeshdnsStanza stanza = MeshdnsStanza.of("east", List.of("10.8.0.10", "10.9.0.10"))
-        .withReverseZones(List.of("10.10.0.0/16"));
+    MeshdnsStanza stanza = DraftStanza.of("east", List.of("10.8.0.10", "10.9.0.10"))
+        .withReverseZones(List.of("10.10.0.0/16")).stanza();
 
     assertThat(stanza.stubDomainsJson()).isEqualTo(
         "{\"clusterset.local\":[\"10.8.0.10\",\"10.9.0.10\"],\"10.10.in-addr.arpa\":[\"10.8.0.10\",\"10.9.0.10\"]}");
@@ -185,16 +189,26 @@ class MeshdnsStanzaTest {
 
   @Test
   void refusesAForwardAddressThatIsNotAnIpAddress() {
-    assertThatThrownBy(() -> MeshdnsStanza.of("east", List.of("meshdns.example.com")))
+    assertThatThrownBy(() -> DraftStanza.of("east", List.of("meshdns.example.com")).stanza())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("cluster east: forward address 'meshdns.example.com' is not an IP address, IP:PORT or [IPv6]:PORT");
-    assertThatThrownBy(() -> MeshdnsStanza.of("east", List.of("10.0.0.300"))).hasMessageContaining("'10.0.0.300'");
-    assertThatThrownBy(() -> MeshdnsStanza.of("east", List.of("10.0.0.1:70000"))).hasMessageContaining("'10.0.0.1:70000'");
+    assertThatThrownBy(() -> DraftStanza.of("east", List.of("10.0.0.300")).stanza())
+        .hasMessageContaining("'10.0.0.300'");
+    assertThatThrownBy(() -> DraftStanza.of("east", List.of("10.0.0.1:70000")).stanza())
+        .hasMessageContaining("'10.0.0.1:70000'");
+  }
+
+  @Test
+  void refusesAForwardAddressWrittenInAnotherFamilyThanItIs() {
+    for (String upstream : List.of("[10.0.0.1]:53", "::ffff:10.0.0.1", "[::ffff:10.0.0.1]:53")) {
+      assertThatThrownBy(() -> DraftStanza.of("east", List.of(upstream)).stanza()).as(upstream)
+          .hasMessage("cluster east: forward address '" + upstream + "' is not an IP address, IP:PORT or [IPv6]:PORT");
+    }
   }
 
   @Test
   void refusesNoForwardAddressAtAll() {
-    assertThatThrownBy(() -> MeshdnsStanza.of("east", List.of()))
+    assertThatThrownBy(() -> DraftStanza.of("east", List.of()).stanza())
         .hasMessage("cluster east: no meshdns address to forward to");
   }
 
@@ -210,7 +224,8 @@ class MeshdnsStanzaTest {
 
   @Test
   void refusesABadReverseZone() {
-    assertThatThrownBy(() -> MeshdnsStanza.of("east", List.of("10.8.0.10")).withReverseZones(List.of("10.10.0.0/33")))
+    assertThatThrownBy(() -> DraftStanza.of("east", List.of("10.8.0.10")).withReverseZones(List.of("10.10.0.0/33"))
+        .stanza())
         .hasMessage("reverse zone '10.10.0.0/33' has a prefix length out of range");
   }
 }

@@ -41,4 +41,10 @@ class ReverseZonesTest {
   void refusesSomethingThatIsNotACidr() {
     assertThatThrownBy(() -> ReverseZones.of("pods")).hasMessage("reverse zone 'pods' is not a CIDR such as 10.10.0.0/16");
   }
+
+  @Test
+  void refusesAnIpv4MappedIpv6Network() {
+    assertThatThrownBy(() -> ReverseZones.of("::ffff:10.0.0.1"))
+        .hasMessage("reverse zone '::ffff:10.0.0.1' is not a CIDR such as 10.10.0.0/16");
+  }
 }

@@ -59,27 +59,6 @@ public record LoadBalancingConfig(
     }
   }
 
-  /** The defaults: local-first, 8 answers, option 65300, no per-cluster settings, no zones. */
-  public static LoadBalancingConfig defaults() {
-    return new LoadBalancingConfig(DEFAULT_POLICY, DEFAULT_MAX_ANSWERS, DEFAULT_EDNS_CLUSTER_OPTION, List.of(), List.of());
-  }
-
-  public LoadBalancingConfig withPolicy(String policy) {
-    return new LoadBalancingConfig(policy, maxAnswers, ednsClusterOption, clusters, zones);
-  }
-
-  public LoadBalancingConfig withMaxAnswers(int maxAnswers) {
-    return new LoadBalancingConfig(policy, maxAnswers, ednsClusterOption, clusters, zones);
-  }
-
-  public LoadBalancingConfig withClusters(List<Cluster> clusters) {
-    return new LoadBalancingConfig(policy, maxAnswers, ednsClusterOption, clusters, zones);
-  }
-
-  public LoadBalancingConfig withZones(List<Zone> zones) {
-    return new LoadBalancingConfig(policy, maxAnswers, ednsClusterOption, clusters, zones);
-  }
-
   /**
    * One member cluster as the load balancer sees it.
    *

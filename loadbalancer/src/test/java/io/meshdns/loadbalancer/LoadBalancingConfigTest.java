@@ -12,22 +12,26 @@ class LoadBalancingConfigTest {
 
   @Test
   void defaultsAreLocalFirstEightAnswersAndOption65300() {
-    LoadBalancingConfig d = LoadBalancingConfig.defaults();
-    assertThat(d.policy()).isEqualTo("local-first");
-    assertThat(d.maxAnswers()).isEqualTo(8);
-    assertThat(d.ednsClusterOption()).isEqualTo(0xff14);
+    assertThat(LoadBalancingConfig.DEFAULT_POLICY).isEqualTo("local-first");
+    assertThat(LoadBalancingConfig.DEFAULT_MAX_ANSWERS).isEqualTo(8);
+    assertThat(LoadBalancingConfig.DEFAULT_EDNS_CLUSTER_OPTION).isEqualTo(0xff14);
+  }
+
+  @Test
+  void aConfigWithoutAPolicyHasTheDefaultOne() {
+    assertThat(new LoadBalancingConfig(null, 8, 0xff14, null, null).policy()).isEqualTo("local-first");
   }
 
   @Test
   void anUnknownPolicyIsRejectedNamingTheKeyAndTheChoices() {
-    assertThatThrownBy(() -> LoadBalancingConfig.defaults().withPolicy("fastest"))
+    assertThatThrownBy(() -> DraftConfig.defaults().withPolicy("fastest").config())
         .hasMessageContaining("loadBalancing.policy").hasMessageContaining("'fastest'").hasMessageContaining("zone-aware");
   }
 
   @Test
   void maxAnswersOutOfRangeIsRejectedNamingTheKey() {
-    assertThatThrownBy(() -> LoadBalancingConfig.defaults().withMaxAnswers(0)).hasMessageContaining("loadBalancing.maxAnswers");
-    assertThatThrownBy(() -> LoadBalancingConfig.defaults().withMaxAnswers(257)).hasMessageContaining("257");
+    assertThatThrownBy(() -> DraftConfig.defaults().withMaxAnswers(0).config()).hasMessageContaining("loadBalancing.maxAnswers");
+    assertThatThrownBy(() -> DraftConfig.defaults().withMaxAnswers(257).config()).hasMessageContaining("257");
   }
 
   @Test
@@ -58,6 +62,6 @@ class LoadBalancingConfigTest {
   @Test
   void aClusterListedTwiceIsRejected() {
     var c = LoadBalancingConfig.Cluster.of(EAST);
-    assertThatThrownBy(() -> LoadBalancingConfig.defaults().withClusters(List.of(c, c))).hasMessageContaining("'east'");
+    assertThatThrownBy(() -> DraftConfig.defaults().withClusters(List.of(c, c)).config()).hasMessageContaining("'east'");
   }
 }
