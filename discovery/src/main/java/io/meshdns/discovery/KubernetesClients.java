@@ -23,7 +23,7 @@ public final class KubernetesClients {
    *
    * @param settings adjusts the client's retries and timeouts to its use (long-lived informers, a one-shot
    *     command)
-   * @throws ClusterConfigException naming the cluster, the file and what is wrong, when the kubeconfig is
+   * @throws ConfigException naming the cluster, the file and what is wrong, when the kubeconfig is
    *     missing, unreadable or unparsable, or lacks the context
    */
   public static KubernetesClient create(ClusterSpec spec, Consumer<Config> settings) {

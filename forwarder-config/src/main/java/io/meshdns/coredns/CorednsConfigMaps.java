@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.meshdns.coredns.ConfigMapChange.Kind;
 import io.meshdns.coredns.CorednsConfigException.Reason;
-import io.meshdns.discovery.ClusterConfigException;
+import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.KubernetesClients;
 import java.io.IOException;
@@ -91,7 +91,7 @@ public final class CorednsConfigMaps {
         config.setConnectionTimeout(5_000);
         config.setRequestTimeout(15_000);
       });
-    } catch (ClusterConfigException e) {
+    } catch (ConfigException e) {
       throw new CorednsConfigException(Files.isReadable(spec.kubeconfig()) ? Reason.FAILED : Reason.NOT_FOUND,
           e.getMessage(), e);
     }
