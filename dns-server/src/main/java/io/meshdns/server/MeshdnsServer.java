@@ -239,8 +239,7 @@ public final class MeshdnsServer implements AutoCloseable {
     Map<ClusterId, LoadBalancingConfig.Cluster> byId = new LinkedHashMap<>();
     for (ServerConfig.Cluster c : config.clusters()) {
       ClusterId id = ClusterId.of(c.id());
-      byId.put(id, new LoadBalancingConfig.Cluster(id, c.weight(), c.priority(),
-          c.sourceCidrs().stream().map(Cidr::text).toList()));
+      byId.put(id, new LoadBalancingConfig.Cluster(id, c.weight(), c.priority(), c.sourceCidrs()));
     }
     for (ClusterSpec spec : clusters) {
       byId.putIfAbsent(spec.id(), LoadBalancingConfig.Cluster.of(spec.id()));
@@ -248,7 +247,7 @@ public final class MeshdnsServer implements AutoCloseable {
     var lb = config.loadBalancing();
     List<LoadBalancingConfig.Zone> zones = new ArrayList<>();
     for (ServerConfig.ZoneSource z : lb.zones()) {
-      zones.add(new LoadBalancingConfig.Zone(z.cidr().text(), z.zone()));
+      zones.add(new LoadBalancingConfig.Zone(z.cidr(), z.zone()));
     }
     return new LoadBalancingConfig(lb.policy(), lb.maxAnswers(), lb.ednsClusterOption(),
         List.copyOf(byId.values()), zones);

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -249,6 +250,24 @@ class ConfigLoaderTest {
 
     assertThatThrownBy(() -> ConfigLoader.load(file))
         .hasMessageContaining("key clusters[0].sourceCidrs: '10.0.0.0/33' has a prefix length out of range");
+  }
+
+  @Test
+  void everyMalformedSourceCidrIsAnErrorNamingKeyAndValue() throws Exception {
+    for (String bad : List.of("10.0.0.256/8", "10.0.0.0/x", "fd00::/129", "not-an-ip")) {
+      Path file = write("clusters:\n  - id: east\n    sourceCidrs: [\"" + bad + "\"]\n");
+
+      assertThatThrownBy(() -> ConfigLoader.load(file)).as(bad)
+          .hasMessageContaining("key clusters[0].sourceCidrs").hasMessageContaining("'" + bad + "'");
+    }
+  }
+
+  @Test
+  void aHostNameIsNotAcceptedAsAZoneNetworkAndIsNeverLookedUp() throws Exception {
+    Path file = write("loadBalancing:\n  zones: [{cidr: localhost, zone: a}]\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .hasMessageContaining("key loadBalancing.zones").hasMessageContaining("'localhost'");
   }
 
   @Test

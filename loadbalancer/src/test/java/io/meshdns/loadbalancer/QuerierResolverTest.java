@@ -2,6 +2,7 @@ package io.meshdns.loadbalancer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshdns.core.Cidr;
 import io.meshdns.discovery.ClusterId;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -15,10 +16,10 @@ class QuerierResolverTest {
 
   private final QuerierResolver resolver = new QuerierResolver(DraftConfig.defaults()
       .withClusters(List.of(
-          new LoadBalancingConfig.Cluster(EAST, 1, 0, List.of("10.10.0.0/16", "fd00:10::/32")),
-          new LoadBalancingConfig.Cluster(WEST, 1, 0, List.of("10.0.0.0/8", "192.168.7.7"))))
-      .withZones(List.of(new LoadBalancingConfig.Zone("10.10.1.0/24", "zone-a"),
-          new LoadBalancingConfig.Zone("10.0.0.0/8", "zone-b"))).config());
+          new LoadBalancingConfig.Cluster(EAST, 1, 0, List.of(Cidr.parse("10.10.0.0/16"), Cidr.parse("fd00:10::/32"))),
+          new LoadBalancingConfig.Cluster(WEST, 1, 0, List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("192.168.7.7")))))
+      .withZones(List.of(new LoadBalancingConfig.Zone(Cidr.parse("10.10.1.0/24"), "zone-a"),
+          new LoadBalancingConfig.Zone(Cidr.parse("10.0.0.0/8"), "zone-b"))).config());
 
   private static InetAddress ip(String literal) throws UnknownHostException {
     return InetAddress.getByName(literal);
