@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import io.meshdns.core.Cidr;
+import io.meshdns.loadbalancer.LoadBalancingConfig;
 import io.meshdns.core.ConfigException;
 import io.meshdns.core.DnsLabel;
 import io.meshdns.core.IpLiteral;
@@ -405,18 +406,19 @@ public record ServerConfig(
    * cluster, and the querier's topology zone by source network.
    */
   public record LoadBalancing(String policy, Integer maxAnswers, Integer ednsClusterOption, List<ZoneSource> zones) {
-    public static final List<String> POLICIES = io.meshdns.loadbalancer.LoadBalancingConfig.POLICIES;
+    public static final List<String> POLICIES = LoadBalancingConfig.POLICIES;
 
     public LoadBalancing {
-      policy = policy == null ? "local-first" : policy;
+      policy = policy == null ? LoadBalancingConfig.DEFAULT_POLICY : policy;
       if (!POLICIES.contains(policy)) {
         throw new InvalidValue("policy", "must be one of " + String.join(", ", POLICIES) + "; was '" + policy + "'");
       }
-      maxAnswers = maxAnswers == null ? 8 : maxAnswers;
-      if (maxAnswers < 1 || maxAnswers > 256) {
-        throw new InvalidValue("maxAnswers", "must be between 1 and 256, was " + maxAnswers);
+      maxAnswers = maxAnswers == null ? LoadBalancingConfig.DEFAULT_MAX_ANSWERS : maxAnswers;
+      if (maxAnswers < 1 || maxAnswers > LoadBalancingConfig.MAX_ANSWERS_LIMIT) {
+        throw new InvalidValue("maxAnswers",
+            "must be between 1 and " + LoadBalancingConfig.MAX_ANSWERS_LIMIT + ", was " + maxAnswers);
       }
-      ednsClusterOption = ednsClusterOption == null ? 65300 : ednsClusterOption;
+      ednsClusterOption = ednsClusterOption == null ? LoadBalancingConfig.DEFAULT_EDNS_CLUSTER_OPTION : ednsClusterOption;
       if (ednsClusterOption < 1 || ednsClusterOption > 65535) {
         throw new InvalidValue("ednsClusterOption", "must be an EDNS0 option code 1-65535, was " + ednsClusterOption);
       }
