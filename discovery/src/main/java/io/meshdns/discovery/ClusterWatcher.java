@@ -1,5 +1,11 @@
 package io.meshdns.discovery;
 
+import static io.meshdns.core.KubernetesNames.ABOUT_GROUP;
+import static io.meshdns.core.KubernetesNames.ABOUT_VERSION;
+import static io.meshdns.core.KubernetesNames.MCS_GROUP;
+import static io.meshdns.core.KubernetesNames.MCS_VERSION;
+import static io.meshdns.core.KubernetesNames.SERVICE_NAME_LABEL;
+
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
@@ -45,19 +51,18 @@ import org.slf4j.LoggerFactory;
  * resourceVersion (which a restored or replaced API server may not honour).
  */
 final class ClusterWatcher implements AutoCloseable {
-  static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
-  static final String SERVICE_EXPORT_CRD = "serviceexports.multicluster.x-k8s.io";
+  static final String SERVICE_EXPORT_CRD = "serviceexports." + MCS_GROUP;
   static final ResourceDefinitionContext SERVICE_EXPORTS = new ResourceDefinitionContext.Builder()
-      .withGroup("multicluster.x-k8s.io")
-      .withVersion("v1alpha1")
+      .withGroup(MCS_GROUP)
+      .withVersion(MCS_VERSION)
       .withKind("ServiceExport")
       .withPlural("serviceexports")
       .withNamespaced(true)
       .build();
-  static final String SERVICE_IMPORT_CRD = "serviceimports.multicluster.x-k8s.io";
+  static final String SERVICE_IMPORT_CRD = "serviceimports." + MCS_GROUP;
   static final ResourceDefinitionContext SERVICE_IMPORTS = new ResourceDefinitionContext.Builder()
-      .withGroup("multicluster.x-k8s.io")
-      .withVersion("v1alpha1")
+      .withGroup(MCS_GROUP)
+      .withVersion(MCS_VERSION)
       .withKind("ServiceImport")
       .withPlural("serviceimports")
       .withNamespaced(true)
@@ -65,8 +70,8 @@ final class ClusterWatcher implements AutoCloseable {
   /** KEP-2149: the cluster's own id, as the {@code id.k8s.io} ClusterProperty says it. */
   static final String CLUSTER_ID_PROPERTY = "id.k8s.io";
   static final ResourceDefinitionContext CLUSTER_PROPERTIES = new ResourceDefinitionContext.Builder()
-      .withGroup("about.k8s.io")
-      .withVersion("v1alpha1")
+      .withGroup(ABOUT_GROUP)
+      .withVersion(ABOUT_VERSION)
       .withKind("ClusterProperty")
       .withPlural("clusterproperties")
       .withNamespaced(false)
