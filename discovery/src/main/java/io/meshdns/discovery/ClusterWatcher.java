@@ -52,32 +52,23 @@ import org.slf4j.LoggerFactory;
  */
 final class ClusterWatcher implements AutoCloseable {
   static final String SERVICE_EXPORT_CRD = "serviceexports." + MCS_GROUP;
-  static final ResourceDefinitionContext SERVICE_EXPORTS = new ResourceDefinitionContext.Builder()
-      .withGroup(MCS_GROUP)
-      .withVersion(MCS_VERSION)
-      .withKind("ServiceExport")
-      .withPlural("serviceexports")
-      .withNamespaced(true)
-      .build();
+  static final ResourceDefinitionContext SERVICE_EXPORTS =
+      resource(MCS_GROUP, MCS_VERSION, "ServiceExport", "serviceexports", true);
   static final String SERVICE_IMPORT_CRD = "serviceimports." + MCS_GROUP;
-  static final ResourceDefinitionContext SERVICE_IMPORTS = new ResourceDefinitionContext.Builder()
-      .withGroup(MCS_GROUP)
-      .withVersion(MCS_VERSION)
-      .withKind("ServiceImport")
-      .withPlural("serviceimports")
-      .withNamespaced(true)
-      .build();
+  static final ResourceDefinitionContext SERVICE_IMPORTS =
+      resource(MCS_GROUP, MCS_VERSION, "ServiceImport", "serviceimports", true);
   /** KEP-2149: the cluster's own id, as the {@code id.k8s.io} ClusterProperty says it. */
   static final String CLUSTER_ID_PROPERTY = "id.k8s.io";
-  static final ResourceDefinitionContext CLUSTER_PROPERTIES = new ResourceDefinitionContext.Builder()
-      .withGroup(ABOUT_GROUP)
-      .withVersion(ABOUT_VERSION)
-      .withKind("ClusterProperty")
-      .withPlural("clusterproperties")
-      .withNamespaced(false)
-      .build();
+  static final ResourceDefinitionContext CLUSTER_PROPERTIES =
+      resource(ABOUT_GROUP, ABOUT_VERSION, "ClusterProperty", "clusterproperties", false);
   private static final String BY_SERVICE = "by-service";
   private static final Logger log = LoggerFactory.getLogger(ClusterWatcher.class);
+
+  private static ResourceDefinitionContext resource(String group, String version, String kind, String plural,
+      boolean namespaced) {
+    return new ResourceDefinitionContext.Builder().withGroup(group).withVersion(version).withKind(kind)
+        .withPlural(plural).withNamespaced(namespaced).build();
+  }
 
   /** Where a watcher reports. */
   interface Sink {
