@@ -17,10 +17,14 @@ public final class KubernetesNames {
   public static final String MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by";
   /** The value of {@link #MANAGED_BY_LABEL} set by Kubernetes's own EndpointSlice controller. */
   public static final String ENDPOINTSLICE_CONTROLLER = "endpointslice-controller.k8s.io";
-  /** API group of the Multi-Cluster Services API (KEP-1645) and of ClusterProperty (KEP-2149). */
+  /** API group of the Multi-Cluster Services API (KEP-1645): ServiceExport, ServiceImport. */
   public static final String MCS_GROUP = "multicluster.x-k8s.io";
   /** The MCS API version meshdns watches. */
   public static final String MCS_VERSION = "v1alpha1";
+  /** API group of ClusterProperty (KEP-2149), whose {@code id.k8s.io} names the cluster. */
+  public static final String ABOUT_GROUP = "about.k8s.io";
+  /** The ClusterProperty API version meshdns reads. */
+  public static final String ABOUT_VERSION = "v1alpha1";
 
   private KubernetesNames() {}
 }

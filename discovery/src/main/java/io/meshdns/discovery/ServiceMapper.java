@@ -1,5 +1,7 @@
 package io.meshdns.discovery;
 
+import static io.meshdns.core.KubernetesNames.EXPORT_ANNOTATION;
+
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -35,7 +37,6 @@ import org.slf4j.LoggerFactory;
  * <p>One instance per cluster, used only on the mesh's publisher thread.
  */
 final class ServiceMapper {
-  static final String EXPORT_ANNOTATION = "meshdns.io/export";
   static final String KUBE_SYSTEM = "kube-system";
 
   private static final Logger log = LoggerFactory.getLogger(ServiceMapper.class);

@@ -269,7 +269,7 @@ public final class Main {
       }
       out.println();
       out.println("Demo clusters (mock Kubernetes API servers):");
-      for (DemoCluster c : demo.clusters()) {
+      for (var c : demo.clusters()) {
         out.printf("  %-5s http://127.0.0.1:%d  kubeconfig %s%n", c.id(), c.port(), c.kubeconfig());
       }
       out.println();

@@ -9,6 +9,7 @@ import io.meshdns.coredns.ConfigMapChange.Kind;
 import io.meshdns.coredns.CorednsConfigException.Reason;
 import io.meshdns.coredns.CorednsConfigMaps.Target;
 import io.meshdns.discovery.ClusterSpec;
+import io.meshdns.testkit.MockCluster;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,13 +29,27 @@ class CorednsConfigMapsTest {
 
   @BeforeEach
   void start() {
-    cluster = MockCluster.start();
-    coredns = new CorednsConfigMaps(cluster.client, "east", Target.AUTO, null);
+    cluster = MockCluster.start("east");
+    coredns = new CorednsConfigMaps(cluster.client(), "east", Target.AUTO, null);
   }
 
   @AfterEach
   void stop() {
     cluster.close();
+  }
+
+  private ConfigMap configMap(String name, Map<String, String> data) {
+    return cluster.client().configMaps().inNamespace("kube-system").resource(new ConfigMapBuilder().withNewMetadata()
+        .withName(name).withNamespace("kube-system").endMetadata().withData(data).build()).create();
+  }
+
+  private ConfigMap get(String name) {
+    return cluster.client().configMaps().inNamespace("kube-system").withName(name).get();
+  }
+
+  private String data(String name, String key) {
+    ConfigMap cm = get(name);
+    return cm == null || cm.getData() == null ? null : cm.getData().get(key);
   }
 
   private static String golden(String file) throws Exception {
@@ -44,7 +59,7 @@ class CorednsConfigMapsTest {
   @Test
   void putsTheBlockIntoKubeadmsCorefileAndKeepsThePreviousOneForRollback() throws Exception {
     String original = golden("kubeadm.Corefile");
-    cluster.configMap("coredns", Map.of("Corefile", original));
+    configMap("coredns", Map.of("Corefile", original));
 
     List<ConfigMapChange> changes = coredns.apply(EAST);
 
@@ -53,7 +68,7 @@ class CorednsConfigMapsTest {
       assertThat(c.changed()).isTrue();
       assertThat(c.hint()).isNull(); // kubeadm's Corefile has 'reload'
     });
-    ConfigMap cm = cluster.get("coredns");
+    ConfigMap cm = get("coredns");
     assertThat(cm.getData().get("Corefile")).isEqualTo(golden("kubeadm.patched"));
     assertThat(cm.getMetadata().getAnnotations()).containsEntry("meshdns.io/previous.Corefile", original)
         .containsEntry("meshdns.io/applied-sha256.Corefile", CorednsConfigMaps.hash(golden("kubeadm.patched")));
@@ -61,31 +76,31 @@ class CorednsConfigMapsTest {
 
   @Test
   void applyingTheSameStanzaAgainWritesNothing() {
-    cluster.configMap("coredns", Map.of("Corefile", ".:53 {\n    errors\n    reload\n}\n"));
+    configMap("coredns", Map.of("Corefile", ".:53 {\n    errors\n    reload\n}\n"));
     coredns.apply(EAST);
-    String version = cluster.get("coredns").getMetadata().getResourceVersion();
+    String version = get("coredns").getMetadata().getResourceVersion();
 
     List<ConfigMapChange> again = coredns.apply(EAST);
 
     assertThat(again).noneMatch(ConfigMapChange::changed);
-    assertThat(cluster.get("coredns").getMetadata().getResourceVersion()).isEqualTo(version);
+    assertThat(get("coredns").getMetadata().getResourceVersion()).isEqualTo(version);
   }
 
   @Test
   void planShowsTheDiffAndWritesNothing() throws Exception {
-    cluster.configMap("coredns", Map.of("Corefile", golden("eks.Corefile")));
+    configMap("coredns", Map.of("Corefile", golden("eks.Corefile")));
 
     List<ConfigMapChange> plan = coredns.plan(EAST);
 
     assertThat(plan).singleElement().extracting(ConfigMapChange::diff).asString()
         .startsWith("--- a/east/kube-system/coredns/Corefile\n+++ b/east/kube-system/coredns/Corefile\n")
         .contains("+clusterset.local:53 10.10.in-addr.arpa:53 {\n");
-    assertThat(cluster.data("coredns", "Corefile")).isEqualTo(golden("eks.Corefile"));
+    assertThat(data("coredns", "Corefile")).isEqualTo(golden("eks.Corefile"));
   }
 
   @Test
   void writesTheMeshdnsServerKeyOfCorednsCustomWhenTheCorefileImportsServerFiles() throws Exception {
-    cluster.configMap("coredns", Map.of("Corefile", golden("k3s.Corefile")));
+    configMap("coredns", Map.of("Corefile", golden("k3s.Corefile")));
 
     List<ConfigMapChange> changes = coredns.apply(EAST);
 
@@ -94,103 +109,103 @@ class CorednsConfigMapsTest {
       assertThat(c.configMap()).isEqualTo("kube-system/coredns-custom");
       assertThat(c.hint()).contains("rollout restart deployment coredns");
     });
-    assertThat(cluster.data("coredns", "Corefile")).isEqualTo(golden("k3s.Corefile"));
-    assertThat(cluster.data("coredns-custom", "meshdns.server")).isEqualTo(EAST.serverBlock());
+    assertThat(data("coredns", "Corefile")).isEqualTo(golden("k3s.Corefile"));
+    assertThat(data("coredns-custom", "meshdns.server")).isEqualTo(EAST.serverBlock());
   }
 
   @Test
   void keepsTheOtherKeysOfAnExistingCorednsCustom() throws Exception {
-    cluster.configMap("coredns", Map.of("Corefile", golden("aks.Corefile")));
-    cluster.configMap("coredns-custom", Map.of("log.override", "log\n", "corp.server", "corp.example:53 {\n  forward . 10.1.1.1\n}\n"));
+    configMap("coredns", Map.of("Corefile", golden("aks.Corefile")));
+    configMap("coredns-custom", Map.of("log.override", "log\n", "corp.server", "corp.example:53 {\n  forward . 10.1.1.1\n}\n"));
 
     coredns.apply(EAST);
 
-    assertThat(cluster.get("coredns-custom").getData()).containsEntry("log.override", "log\n")
+    assertThat(get("coredns-custom").getData()).containsEntry("log.override", "log\n")
         .containsKey("corp.server").containsEntry("meshdns.server", EAST.serverBlock());
   }
 
   @Test
   void refusesWhenAnotherCorednsCustomServerFileServesTheZone() throws Exception {
-    cluster.configMap("coredns", Map.of("Corefile", golden("aks.Corefile")));
-    cluster.configMap("coredns-custom", Map.of("mesh.server", "clusterset.local:53 {\n  forward . 10.1.1.1\n}\n"));
+    configMap("coredns", Map.of("Corefile", golden("aks.Corefile")));
+    configMap("coredns-custom", Map.of("mesh.server", "clusterset.local:53 {\n  forward . 10.1.1.1\n}\n"));
 
     assertThatThrownBy(() -> coredns.apply(EAST)).isInstanceOf(CorefileException.class)
         .hasMessageStartingWith("cluster east: kube-system/coredns-custom mesh.server, line 1: a server block already"
             + " serves clusterset.local:53");
-    assertThat(cluster.get("coredns-custom").getData()).doesNotContainKey("meshdns.server");
+    assertThat(get("coredns-custom").getData()).doesNotContainKey("meshdns.server");
   }
 
   @Test
   void findsRke2sCorednsConfigMap() throws Exception {
-    cluster.configMap("rke2-coredns-rke2-coredns", Map.of("Corefile", golden("rke2.Corefile")));
+    configMap("rke2-coredns-rke2-coredns", Map.of("Corefile", golden("rke2.Corefile")));
 
     coredns.apply(EAST);
 
-    assertThat(cluster.data("rke2-coredns-rke2-coredns", "Corefile")).isEqualTo(golden("rke2.patched"));
+    assertThat(data("rke2-coredns-rke2-coredns", "Corefile")).isEqualTo(golden("rke2.patched"));
   }
 
   @Test
   void patchesNodeLocalDnsCacheWithItsOwnBindAddressesToo() throws Exception {
-    cluster.configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
-    cluster.configMap("node-local-dns", Map.of("Corefile", golden("nodelocal.Corefile")));
+    configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
+    configMap("node-local-dns", Map.of("Corefile", golden("nodelocal.Corefile")));
 
     List<ConfigMapChange> changes = coredns.apply(EAST);
 
     assertThat(changes).extracting(ConfigMapChange::kind).containsExactly(Kind.COREFILE, Kind.NODE_LOCAL);
-    assertThat(cluster.data("node-local-dns", "Corefile")).isEqualTo(golden("nodelocal.patched"))
+    assertThat(data("node-local-dns", "Corefile")).isEqualTo(golden("nodelocal.patched"))
         .contains("    bind 169.254.20.10 10.96.0.10\n", "    cache 5 {\n", "    loadbalance round_robin\n");
   }
 
   @Test
   void mergesStubDomainsForAClusterStillOnKubeDns() {
-    cluster.configMap("kube-dns", Map.of("stubDomains", "{\"acme.local\": [\"10.150.0.1\"]}"));
+    configMap("kube-dns", Map.of("stubDomains", "{\"acme.local\": [\"10.150.0.1\"]}"));
 
     List<ConfigMapChange> changes = coredns.apply(EAST);
 
     assertThat(changes).singleElement().extracting(ConfigMapChange::kind).isEqualTo(Kind.KUBE_DNS);
-    assertThat(cluster.data("kube-dns", "stubDomains")).isEqualTo("{\"acme.local\":[\"10.150.0.1\"],"
+    assertThat(data("kube-dns", "stubDomains")).isEqualTo("{\"acme.local\":[\"10.150.0.1\"],"
         + "\"clusterset.local\":[\"10.8.0.10\",\"10.9.0.10\"],\"10.10.in-addr.arpa\":[\"10.8.0.10\",\"10.9.0.10\"]}");
 
     coredns.remove(EAST);
 
-    assertThat(cluster.data("kube-dns", "stubDomains")).isEqualTo("{\"acme.local\":[\"10.150.0.1\"]}");
+    assertThat(data("kube-dns", "stubDomains")).isEqualTo("{\"acme.local\":[\"10.150.0.1\"]}");
   }
 
   @Test
   void retriesWhenAnotherWriterChangesTheConfigMapFirstAndKeepsTheirChange() throws Exception {
-    cluster.configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
-    cluster.interfereWithWrites("coredns", 1, cm -> new ConfigMapBuilder(cm)
+    configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
+    cluster.interfereWithWrites("kube-system", "coredns", 1, cm -> new ConfigMapBuilder(cm)
         .addToData("Corefile", cm.getData().get("Corefile").replace("cache 30 {", "cache 60 {")).build());
 
     coredns.apply(EAST);
 
     assertThat(cluster.interfered()).isEqualTo(1);
-    assertThat(cluster.data("coredns", "Corefile")).contains("cache 60 {").contains("# meshdns:begin cluster=east")
+    assertThat(data("coredns", "Corefile")).contains("cache 60 {").contains("# meshdns:begin cluster=east")
         .isEqualTo(golden("kubeadm.patched").replace("cache 30 {", "cache 60 {"));
   }
 
   @Test
   void givesUpAfterRepeatedConflictsWithoutEverOverwritingTheOtherWriter() throws Exception {
-    cluster.configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
-    cluster.interfereWithWrites("coredns", 100, cm -> new ConfigMapBuilder(cm)
+    configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
+    cluster.interfereWithWrites("kube-system", "coredns", 100, cm -> new ConfigMapBuilder(cm)
         .addToData("Corefile", cm.getData().get("Corefile") + "# touched\n").build());
 
     assertThatThrownBy(() -> coredns.apply(EAST)).isInstanceOf(CorednsConfigException.class)
         .hasMessageContaining("5 conflicts on resourceVersion")
         .extracting(e -> ((CorednsConfigException) e).reason()).isEqualTo(Reason.CONFLICT);
     assertThat(cluster.interfered()).isEqualTo(5);
-    assertThat(cluster.data("coredns", "Corefile")).doesNotContain("meshdns").endsWith("# touched\n# touched\n");
+    assertThat(data("coredns", "Corefile")).doesNotContain("meshdns").endsWith("# touched\n# touched\n");
   }
 
   @Test
   void rollbackPutsThePreviousCorefileBackAndDropsTheAnnotations() throws Exception {
-    cluster.configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
+    configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
     coredns.apply(EAST);
 
     List<ConfigMapChange> undone = coredns.rollback();
 
     assertThat(undone).singleElement().extracting(ConfigMapChange::after).isEqualTo(golden("kubeadm.Corefile"));
-    ConfigMap cm = cluster.get("coredns");
+    ConfigMap cm = get("coredns");
     assertThat(cm.getData().get("Corefile")).isEqualTo(golden("kubeadm.Corefile"));
     assertThat(cm.getMetadata().getAnnotations()).doesNotContainKeys("meshdns.io/previous.Corefile",
         "meshdns.io/applied-sha256.Corefile");
@@ -198,64 +213,64 @@ class CorednsConfigMapsTest {
 
   @Test
   void rollbackUndoesOnlyTheLastWrite() throws Exception {
-    cluster.configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
+    configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
     coredns.apply(EAST);
     coredns.apply(DraftStanza.of("east", List.of("10.99.0.53")).stanza());
 
     coredns.rollback();
 
-    assertThat(cluster.data("coredns", "Corefile")).isEqualTo(golden("kubeadm.patched"));
+    assertThat(data("coredns", "Corefile")).isEqualTo(golden("kubeadm.patched"));
   }
 
   @Test
   void rollbackTakesOutTheCorednsCustomKeyThatMeshdnsAdded() throws Exception {
-    cluster.configMap("coredns", Map.of("Corefile", golden("k3s.Corefile")));
+    configMap("coredns", Map.of("Corefile", golden("k3s.Corefile")));
     coredns.apply(EAST);
 
     coredns.rollback();
 
-    assertThat(cluster.get("coredns-custom").getData()).doesNotContainKey("meshdns.server");
+    assertThat(get("coredns-custom").getData()).doesNotContainKey("meshdns.server");
   }
 
   @Test
   void rollbackRefusesWhenSomeoneChangedTheCorefileSinceMeshdnsWroteIt() throws Exception {
-    cluster.configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
+    configMap("coredns", Map.of("Corefile", golden("kubeadm.Corefile")));
     coredns.apply(EAST);
-    ConfigMap cm = cluster.get("coredns");
-    cluster.client.configMaps().inNamespace("kube-system").resource(new ConfigMapBuilder(cm)
+    ConfigMap cm = get("coredns");
+    cluster.client().configMaps().inNamespace("kube-system").resource(new ConfigMapBuilder(cm)
         .addToData("Corefile", cm.getData().get("Corefile").replace("cache 30 {", "cache 60 {")).build()).update();
 
     assertThatThrownBy(() -> coredns.rollback()).isInstanceOf(CorednsConfigException.class)
         .hasMessage("cluster east: kube-system/coredns Corefile was changed after meshdns wrote it; rolling back would"
             + " lose that change. Use --remove to take only the meshdns block out");
-    assertThat(cluster.data("coredns", "Corefile")).contains("cache 60 {", "# meshdns:begin");
+    assertThat(data("coredns", "Corefile")).contains("cache 60 {", "# meshdns:begin");
   }
 
   @Test
   void rollbackWithNothingWrittenSaysSo() {
-    cluster.configMap("coredns", Map.of("Corefile", ".:53 {\n}\n"));
+    configMap("coredns", Map.of("Corefile", ".:53 {\n}\n"));
 
     assertThatThrownBy(() -> coredns.rollback()).hasMessageStartingWith("cluster east: nothing to roll back");
   }
 
   @Test
   void removeTakesTheBlockOutAgain() throws Exception {
-    cluster.configMap("coredns", Map.of("Corefile", golden("eks.Corefile")));
+    configMap("coredns", Map.of("Corefile", golden("eks.Corefile")));
     coredns.apply(EAST);
 
     coredns.remove(EAST);
 
-    assertThat(cluster.data("coredns", "Corefile")).isEqualTo(golden("eks.Corefile"));
+    assertThat(data("coredns", "Corefile")).isEqualTo(golden("eks.Corefile"));
   }
 
   @Test
   void refusesAnUnparsableCorefileAndWritesNothing() {
-    cluster.configMap("coredns", Map.of("Corefile", ".:53 {\n    errors\n    forward . /etc/resolv.conf {\n}\n"));
-    String version = cluster.get("coredns").getMetadata().getResourceVersion();
+    configMap("coredns", Map.of("Corefile", ".:53 {\n    errors\n    forward . /etc/resolv.conf {\n}\n"));
+    String version = get("coredns").getMetadata().getResourceVersion();
 
     assertThatThrownBy(() -> coredns.apply(EAST)).isInstanceOf(CorefileException.class)
         .hasMessage("cluster east: kube-system/coredns Corefile, line 1: '{' opened here is never closed");
-    assertThat(cluster.get("coredns").getMetadata().getResourceVersion()).isEqualTo(version);
+    assertThat(get("coredns").getMetadata().getResourceVersion()).isEqualTo(version);
   }
 
   @Test
@@ -267,16 +282,16 @@ class CorednsConfigMapsTest {
 
   @Test
   void usesTheNamedConfigMapOfAHelmInstalledCoredns() {
-    cluster.configMap("coredns-coredns", Map.of("Corefile", ".:53 {\n    errors\n}\n"));
+    configMap("coredns-coredns", Map.of("Corefile", ".:53 {\n    errors\n}\n"));
 
-    new CorednsConfigMaps(cluster.client, "east", Target.COREDNS, "coredns-coredns").apply(EAST);
+    new CorednsConfigMaps(cluster.client(), "east", Target.COREDNS, "coredns-coredns").apply(EAST);
 
-    assertThat(cluster.data("coredns-coredns", "Corefile")).contains("# meshdns:end");
+    assertThat(data("coredns-coredns", "Corefile")).contains("# meshdns:end");
   }
 
   @Test
   void reportsRbacDenialAsForbidden() {
-    cluster.denyConfigMaps();
+    cluster.answer("configmaps", 403); // as RBAC does for a service account without the role
 
     assertThatThrownBy(() -> coredns.apply(EAST)).isInstanceOf(CorednsConfigException.class)
         .hasMessageStartingWith("cluster east: ConfigMap kube-system/coredns: forbidden (RBAC): configmaps is forbidden:"

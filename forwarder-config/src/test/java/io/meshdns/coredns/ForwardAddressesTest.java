@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngressBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.meshdns.testkit.MockCluster;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -16,7 +17,7 @@ class ForwardAddressesTest {
 
   @BeforeEach
   void start() {
-    hub = MockCluster.start();
+    hub = MockCluster.start("hub");
   }
 
   @AfterEach
@@ -28,14 +29,14 @@ class ForwardAddressesTest {
     Service svc = new ServiceBuilder().withNewMetadata().withName("meshdns").withNamespace("meshdns").endMetadata()
         .withNewSpec().withType("LoadBalancer").withClusterIP(clusterIp).addToClusterIPs(clusterIp)
         .addNewPort().withName("dns").withProtocol("UDP").withPort(port).endPort().endSpec().build();
-    hub.client.services().inNamespace("meshdns").resource(svc).create();
+    hub.client().services().inNamespace("meshdns").resource(svc).create();
     if (ingressIps.length > 0) {
-      Service got = hub.client.services().inNamespace("meshdns").withName("meshdns").get();
+      Service got = hub.client().services().inNamespace("meshdns").withName("meshdns").get();
       for (String ip : ingressIps) {
         got = new ServiceBuilder(got).editOrNewStatus().editOrNewLoadBalancer()
             .addToIngress(new LoadBalancerIngressBuilder().withIp(ip).build()).endLoadBalancer().endStatus().build();
       }
-      hub.client.services().inNamespace("meshdns").resource(got).updateStatus();
+      hub.client().services().inNamespace("meshdns").resource(got).updateStatus();
     }
   }
 
@@ -43,7 +44,7 @@ class ForwardAddressesTest {
   void otherClustersForwardToTheLoadBalancerIngress() {
     service(53, "10.96.5.5", "192.0.2.10", "192.0.2.11");
 
-    assertThat(ForwardAddresses.fromService(hub.client, "hub", "meshdns", "meshdns", false, false))
+    assertThat(ForwardAddresses.fromService(hub.client(), "hub", "meshdns", "meshdns", false, false))
         .containsExactly("192.0.2.10", "192.0.2.11");
   }
 
@@ -51,7 +52,7 @@ class ForwardAddressesTest {
   void theHubForwardsToTheClusterIp() {
     service(53, "10.96.5.5", "192.0.2.10");
 
-    assertThat(ForwardAddresses.fromService(hub.client, "hub", "meshdns", "meshdns", true, false))
+    assertThat(ForwardAddresses.fromService(hub.client(), "hub", "meshdns", "meshdns", true, false))
         .containsExactly("10.96.5.5");
   }
 
@@ -59,7 +60,7 @@ class ForwardAddressesTest {
   void addsTheServicePortWhenItIsNot53() {
     service(5353, "10.96.5.5", "192.0.2.10");
 
-    assertThat(ForwardAddresses.fromService(hub.client, "hub", "meshdns", "meshdns", false, false))
+    assertThat(ForwardAddresses.fromService(hub.client(), "hub", "meshdns", "meshdns", false, false))
         .containsExactly("192.0.2.10:5353");
   }
 
@@ -67,9 +68,9 @@ class ForwardAddressesTest {
   void usesTheClusterIpForOtherClustersOnlyWhenItIsRoutedAcrossTheMesh() {
     service(53, "10.96.5.5");
 
-    assertThat(ForwardAddresses.fromService(hub.client, "hub", "meshdns", "meshdns", false, true))
+    assertThat(ForwardAddresses.fromService(hub.client(), "hub", "meshdns", "meshdns", false, true))
         .containsExactly("10.96.5.5");
-    assertThatThrownBy(() -> ForwardAddresses.fromService(hub.client, "hub", "meshdns", "meshdns", false, false))
+    assertThatThrownBy(() -> ForwardAddresses.fromService(hub.client(), "hub", "meshdns", "meshdns", false, false))
         .isInstanceOf(CorednsConfigException.class)
         .hasMessage("cluster hub: Service meshdns/meshdns has no address other clusters can reach (no LoadBalancer"
             + " ingress IP; its ClusterIP is not routed across the mesh); set coredns.forwardTo for the clusters in the"
@@ -78,7 +79,7 @@ class ForwardAddressesTest {
 
   @Test
   void reportsAMissingService() {
-    assertThatThrownBy(() -> ForwardAddresses.fromService(hub.client, "hub", "meshdns", "meshdns", true, false))
+    assertThatThrownBy(() -> ForwardAddresses.fromService(hub.client(), "hub", "meshdns", "meshdns", true, false))
         .hasMessage("cluster hub: Service meshdns/meshdns does not exist");
   }
 }

@@ -29,11 +29,6 @@ import org.slf4j.LoggerFactory;
  * and the policy's ordering into at most the cap. They never block, lock or log.
  */
 public final class EndpointSelector {
-  /** Service annotation overriding the policy for that service; any cluster, lowest cluster id wins. */
-  public static final String POLICY_ANNOTATION = "meshdns.io/lb-policy";
-  /** Service annotation overriding the answer size cap for that service. */
-  public static final String MAX_ANSWERS_ANNOTATION = "meshdns.io/max-answers";
-
   private static final Logger log = LoggerFactory.getLogger(EndpointSelector.class);
 
   /**

@@ -1,7 +1,7 @@
 package io.meshdns.loadbalancer;
 
-import static io.meshdns.loadbalancer.EndpointSelector.MAX_ANSWERS_ANNOTATION;
-import static io.meshdns.loadbalancer.EndpointSelector.POLICY_ANNOTATION;
+import static io.meshdns.core.KubernetesNames.MAX_ANSWERS_ANNOTATION;
+import static io.meshdns.core.KubernetesNames.POLICY_ANNOTATION;
 import static io.meshdns.loadbalancer.Mesh.ips;
 import static io.meshdns.loadbalancer.Mesh.readyRange;
 import static org.assertj.core.api.Assertions.assertThat;

@@ -1,4 +1,4 @@
-package io.meshdns.server;
+package io.meshdns.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -6,15 +6,15 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** One demo cluster's mock API server, as a long-running demo uses it. */
-class DemoClusterTest {
+/** One mock cluster's API server, as a long-running demo uses it. */
+class MockClusterTest {
   @TempDir Path dir;
 
   @Test
   void apiCallsLeaveNoRecordedRequestBehind() {
-    DemoCluster cluster = DemoCluster.start("east", dir);
+    MockCluster cluster = MockCluster.start("east", dir);
     try {
-      DemoMesh.exported(cluster.client(), "shop", "web", "10.96.0.10");
+      MeshObjects.exported(cluster.client(), "shop", "web", "10.96.0.10");
       for (int i = 0; i < 300; i++) {
         assertThat(cluster.client().services().inNamespace("shop").list().getItems()).hasSize(1);
       }
