@@ -1,11 +1,11 @@
 package io.meshdns.discovery;
 
-import io.meshdns.core.ConfigException;
 import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
+import io.meshdns.core.ConfigException;
 import java.nio.file.Files;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;

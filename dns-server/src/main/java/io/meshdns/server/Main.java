@@ -7,11 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The {@code meshdns} command line. Exit codes: 0 done, 1 runtime failure, 2 bad usage, config or input. */
 @Command(name = "meshdns", mixinStandardHelpOptions = true, version = "meshdns 0.1.0",

@@ -1,9 +1,9 @@
 package io.meshdns.server;
 
+import io.meshdns.core.Cidr;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
-import io.meshdns.core.Cidr;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.ReverseMap;
 

@@ -1,8 +1,8 @@
 package io.meshdns.server;
 
+import io.meshdns.core.Cidr;
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
-import io.meshdns.core.Cidr;
 import io.meshdns.loadbalancer.EndpointSelector;
 import java.io.IOException;
 import java.net.InetAddress;

@@ -1,14 +1,14 @@
-package io.meshdns.coredns;
+package io.meshdns.forwarder;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.meshdns.coredns.ConfigMapChange.Kind;
-import io.meshdns.coredns.CorednsConfigException.Reason;
 import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.KubernetesClients;
+import io.meshdns.forwarder.ConfigMapChange.Kind;
+import io.meshdns.forwarder.CorednsConfigException.Reason;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

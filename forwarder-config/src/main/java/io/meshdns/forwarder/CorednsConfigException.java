@@ -1,4 +1,4 @@
-package io.meshdns.coredns;
+package io.meshdns.forwarder;
 
 /** One cluster's CoreDNS configuration could not be read or written; the message names the cluster and the object. */
 public final class CorednsConfigException extends RuntimeException {

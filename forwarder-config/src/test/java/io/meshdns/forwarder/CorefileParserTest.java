@@ -1,10 +1,10 @@
-package io.meshdns.coredns;
+package io.meshdns.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meshdns.coredns.CorefileNode.Directive;
-import io.meshdns.coredns.CorefileNode.Import;
-import io.meshdns.coredns.CorefileNode.ServerBlock;
+import io.meshdns.forwarder.CorefileNode.Directive;
+import io.meshdns.forwarder.CorefileNode.Import;
+import io.meshdns.forwarder.CorefileNode.ServerBlock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,10 @@
-package io.meshdns.coredns;
+package io.meshdns.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.meshdns.coredns.ForwardOptions.Transport;
 import io.meshdns.discovery.ClusterId;
+import io.meshdns.forwarder.ForwardOptions.Transport;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,11 +1,11 @@
-package io.meshdns.coredns;
+package io.meshdns.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.meshdns.coredns.ConfigMapChange.Kind;
+import io.meshdns.forwarder.ConfigMapChange.Kind;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;

@@ -1,4 +1,4 @@
-package io.meshdns.coredns;
+package io.meshdns.forwarder;
 
 /**
  * One token of a Corefile together with the whitespace and comments before it ({@code leading}), so that

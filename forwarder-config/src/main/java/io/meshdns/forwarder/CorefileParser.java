@@ -1,8 +1,8 @@
-package io.meshdns.coredns;
+package io.meshdns.forwarder;
 
-import io.meshdns.coredns.CorefileNode.Directive;
-import io.meshdns.coredns.CorefileNode.Import;
-import io.meshdns.coredns.CorefileNode.ServerBlock;
+import io.meshdns.forwarder.CorefileNode.Directive;
+import io.meshdns.forwarder.CorefileNode.Import;
+import io.meshdns.forwarder.CorefileNode.ServerBlock;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -1,4 +1,4 @@
-package io.meshdns.coredns;
+package io.meshdns.forwarder;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;

@@ -1,14 +1,14 @@
-package io.meshdns.coredns;
+package io.meshdns.forwarder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.meshdns.coredns.ConfigMapChange.Kind;
-import io.meshdns.coredns.CorednsConfigException.Reason;
-import io.meshdns.coredns.CorednsConfigMaps.Target;
 import io.meshdns.discovery.ClusterSpec;
+import io.meshdns.forwarder.ConfigMapChange.Kind;
+import io.meshdns.forwarder.CorednsConfigException.Reason;
+import io.meshdns.forwarder.CorednsConfigMaps.Target;
 import io.meshdns.testkit.MockCluster;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package io.meshdns.coredns;
+package io.meshdns.forwarder;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.meshdns.coredns;
+package io.meshdns.forwarder;
 
 /**
  * A Corefile that meshdns cannot parse, or will not modify, and why. The message names the source

@@ -1,4 +1,4 @@
-package io.meshdns.coredns;
+package io.meshdns.forwarder;
 
 import io.meshdns.core.IpLiteral;
 import java.net.InetAddress;
