@@ -32,12 +32,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The assembled application: discovery feeding the zone, the zone answered over UDP and TCP, and the
  * HTTP listener with metrics, probes and the status page.
  */
 public final class MeshdnsServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MeshdnsServer.class);
   private final MeshWatcher mesh;
   private final DnsServer dns;
   private final HttpServer http;
@@ -156,21 +159,7 @@ public final class MeshdnsServer implements AutoCloseable {
             + " port " + config.admin().port() + " (keys admin.bind, admin.port): " + e.getMessage(), e);
       }
     } catch (RuntimeException e) {
-      if (admin != null) {
-        admin.close();
-      }
-      if (http != null) {
-        http.close();
-      }
-      dns.close();
-      if (certificate != null) {
-        certificate.close();
-      }
-      mesh.close();
-      gcMetrics.close();
-      if (notifier != null) {
-        notifier.close();
-      }
+      stop(admin, http, dns, certificate, mesh, gcMetrics, notifier);
       throw e;
     }
     mesh.setClusters(clusters).join();
@@ -297,16 +286,20 @@ public final class MeshdnsServer implements AutoCloseable {
 
   @Override
   public void close() {
-    admin.close();
-    http.close();
-    dns.close();
-    if (certificate != null) {
-      certificate.close();
-    }
-    mesh.close();
-    gcMetrics.close();
-    if (notifier != null) {
-      notifier.close();
+    stop(admin, http, dns, certificate, mesh, gcMetrics, notifier);
+  }
+
+  /** Closes what was started, listeners first; a part that never started is {@code null}. */
+  private static void stop(HttpServer admin, HttpServer http, DnsServer dns, DotCertificate certificate,
+      MeshWatcher mesh, JvmGcMetrics gcMetrics, NotifySender notifier) {
+    for (AutoCloseable part : new AutoCloseable[] {admin, http, dns, certificate, mesh, gcMetrics, notifier}) {
+      if (part != null) {
+        try {
+          part.close();
+        } catch (Exception e) {
+          log.warn("closing {} failed: {}", part.getClass().getSimpleName(), e.toString());
+        }
+      }
     }
   }
 }
