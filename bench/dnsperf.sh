@@ -41,7 +41,7 @@ ensure_tool knotd knot
 clk_tck=$(getconf CLK_TCK)
 
 jar=dns-server/target/meshdns.jar
-if [ ! -f "$jar" ] || [ -n "$(find pom.xml discovery loadbalancer forwarder-config dns-server -path '*/target' -prune \
+if [ ! -f "$jar" ] || [ -n "$(find pom.xml core testkit discovery loadbalancer forwarder-config dns-server -path '*/target' -prune \
     -o -type f -newer "$jar" \( -name '*.java' -o -name 'pom.xml' -o -name '*.properties' \) -print | head -1)" ]; then
   echo "== building $jar"
   ./mvnw -B -q -pl dns-server -am -DskipTests package

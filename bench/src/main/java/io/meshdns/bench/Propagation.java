@@ -11,7 +11,6 @@ import java.net.SocketTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Random;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;

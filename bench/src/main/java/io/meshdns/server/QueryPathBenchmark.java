@@ -146,7 +146,8 @@ public class QueryPathBenchmark {
     ServerConfig config = ConfigLoader.parse("(bench)", yaml);
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     var selector = new EndpointSelector(balancing);
-    var responder = new QueryResponder(config, selector, new QuerierResolver(balancing));
+    var responder = new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+        new QuerierResolver(balancing));
     selector.update(snapshot);
     responder.update(snapshot);
     return responder;

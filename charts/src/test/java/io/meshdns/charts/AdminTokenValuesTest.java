@@ -29,7 +29,7 @@ class AdminTokenValuesTest {
       assertThat(m.getReadOnly()).isTrue();
     });
     ServerConfig config = chart.loadConfig(tmp.resolve("config.yaml"));
-    assertThat(config.admin().bind()).isEqualTo("0.0.0.0");
+    assertThat(config.admin().bind().getHostAddress()).isEqualTo("0.0.0.0");
     assertThat(config.admin().tokenFile()).isEqualTo("/etc/meshdns/admin-token/token");
   }
 

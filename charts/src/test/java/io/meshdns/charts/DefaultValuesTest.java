@@ -190,7 +190,7 @@ class DefaultValuesTest {
     assertThat(config.http().port()).isEqualTo(9153);
     assertThat(config.dns().rateLimit().enabled()).as("response rate limiting is off by default").isFalse();
     assertThat(config.dns().maxTcpConnectionsPerSource()).isEqualTo(100);
-    assertThat(config.admin().bind()).isEqualTo("127.0.0.1");
+    assertThat(config.admin().bind().getHostAddress()).isEqualTo("127.0.0.1");
     assertThat(config.admin().port()).isEqualTo(9154);
     assertThat(config.admin().tokenFile()).isNull();
     assertThat(config.loadBalancing().policy()).isEqualTo("local-first");

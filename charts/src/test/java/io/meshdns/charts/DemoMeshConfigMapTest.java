@@ -35,8 +35,8 @@ class DemoMeshConfigMapTest {
     assertThat(chart.deployment().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs())
         .containsExactly("serve", "--config", CONFIG_DIR.resolve("config.yaml").toString());
     ServerConfig config = ConfigLoader.load(OUT.resolve("config.yaml"));
-    assertThat(config.dns().bind()).isEqualTo("127.0.0.1");
-    assertThat(config.http().bind()).isEqualTo("127.0.0.1");
+    assertThat(config.dns().bind().getHostAddress()).isEqualTo("127.0.0.1");
+    assertThat(config.http().bind().getHostAddress()).isEqualTo("127.0.0.1");
     assertThat(config.clusterSpecs(CONFIG_DIR)).extracting(s -> s.id().value(), ClusterSpec::kubeconfig)
         .containsExactly(
             tuple("east", Path.of("/etc/meshdns/kubeconfigs/east")),

@@ -16,10 +16,13 @@ import io.fabric8.kubernetes.api.model.VolumeProjection;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
+import io.meshdns.core.Cidr;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.Reachability;
 import io.meshdns.server.ServerConfig;
+import java.net.InetAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,28 +56,28 @@ class ThreeClustersTest {
 
     assertThat(config.zone()).isEqualTo("mesh.example.org");
     assertThat(config.ttl()).isEqualTo(10);
-    assertThat(config.staleAfter()).isEqualTo("10m");
+    assertThat(config.staleAfter()).isEqualTo(Duration.ofMinutes(10));
     assertThat(config.exportAll()).isTrue();
-    assertThat(config.reverseZones()).containsExactly("192.168.0.0/16");
+    assertThat(config.reverseZones()).extracting(Cidr::text).containsExactly("192.168.0.0/16");
     assertThat(config.nameserver().name()).isEqualTo("ns1.mesh.example.org");
-    assertThat(config.nameserver().addresses()).containsExactly("192.0.2.53");
-    assertThat(config.axfr().allow()).containsExactly("192.0.2.0/24");
-    assertThat(config.dns().cache()).isEqualTo("32Mi");
-    assertThat(config.dns().tcpQueryTimeout()).isEqualTo("1s");
+    assertThat(config.nameserver().addresses()).extracting(InetAddress::getHostAddress).containsExactly("192.0.2.53");
+    assertThat(config.axfr().allow()).extracting(Cidr::text).containsExactly("192.0.2.0/24");
+    assertThat(config.dns().cache()).isEqualTo(32L << 20);
+    assertThat(config.dns().tcpQueryTimeout()).isEqualTo(Duration.ofSeconds(1));
     assertThat(config.dns().maxTcpConnectionsPerSource()).isEqualTo(50);
     assertThat(List.of(config.dns().rateLimit().responsesPerSecond(), config.dns().rateLimit().slip()))
         .containsExactly(200, 2);
-    assertThat(config.dns().rateLimit().window()).isEqualTo("1s");
+    assertThat(config.dns().rateLimit().window()).isEqualTo(Duration.ofSeconds(1));
     assertThat(config.dns().chaos().version()).isEqualTo("meshdns");
     assertThat(config.dns().chaos().id()).isNull();
     assertThat(config.loadBalancing().policy()).isEqualTo("weighted");
     assertThat(config.loadBalancing().maxAnswers()).isEqualTo(4);
     assertThat(config.loadBalancing().zones()).singleElement()
-        .satisfies(z -> assertThat(List.of(z.cidr(), z.zone())).containsExactly("10.10.1.0/24", "hub-a"));
+        .satisfies(z -> assertThat(List.of(z.cidr().text(), z.zone())).containsExactly("10.10.1.0/24", "hub-a"));
     assertThat(config.clusters())
         .extracting(ServerConfig.Cluster::id, ServerConfig.Cluster::inCluster, ServerConfig.Cluster::context,
             ServerConfig.Cluster::reachability, ServerConfig.Cluster::weight, ServerConfig.Cluster::priority,
-            ServerConfig.Cluster::sourceCidrs)
+            c -> c.sourceCidrs().stream().map(Cidr::text).toList())
         .containsExactly(
             tuple("hub", true, null, List.of("pod"), 2, 0, List.of("10.10.0.0/16")),
             tuple("east", false, "east-reader", List.of("pod", "clusterIP"), 1, 1, List.of("10.20.0.0/16", "fd00:20::/64")),
@@ -85,11 +88,11 @@ class ThreeClustersTest {
   void eachClustersReverseNetworksReachTheConfigAndOnlyTheOtherClustersDelegateThem(@TempDir Path tmp) {
     ServerConfig config = chart.loadConfig(tmp.resolve("etc/meshdns/config/config.yaml"));
 
-    assertThat(config.clusters()).extracting(ServerConfig.Cluster::id, ServerConfig.Cluster::reverseZones)
+    assertThat(config.clusters()).extracting(ServerConfig.Cluster::id, c -> c.reverseZones().stream().map(Cidr::text).toList())
         .containsExactly(tuple("hub", List.of("10.10.0.0/16", "10.96.0.0/16")),
             tuple("east", List.of("10.20.0.0/16", "fd00:20::/64")), tuple("west", List.of()));
-    assertThat(config.reverseZonesDelegatedBy("hub")).containsExactly("192.168.0.0/16", "10.20.0.0/16", "fd00:20::/64");
-    assertThat(config.reverseZonesDelegatedBy("west"))
+    assertThat(config.reverseZonesDelegatedBy("hub")).extracting(Cidr::text).containsExactly("192.168.0.0/16", "10.20.0.0/16", "fd00:20::/64");
+    assertThat(config.reverseZonesDelegatedBy("west")).extracting(Cidr::text)
         .containsExactly("192.168.0.0/16", "10.10.0.0/16", "10.96.0.0/16", "10.20.0.0/16", "fd00:20::/64");
   }
 

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.meshdns.core.Cidr;
 import io.meshdns.server.ConfigLoader;
 import io.meshdns.server.ServerConfig;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
@@ -48,13 +50,14 @@ class ZoneTransferValuesTest {
     Files.writeString(file, chart.configText().replace("/etc/meshdns/tsig/", tmp.toAbsolutePath() + "/"));
     ServerConfig config = ConfigLoader.load(file);
 
-    assertThat(config.axfr().allow()).containsExactly("192.0.2.0/24");
+    assertThat(config.axfr().allow()).extracting(Cidr::text).containsExactly("192.0.2.0/24");
     assertThat(config.axfr().tsig()).singleElement().satisfies(k -> {
       assertThat(k.name()).isEqualTo("meshdns-xfr");
       assertThat(k.algorithm()).isEqualTo("hmac-sha256");
       assertThat(k.secretBytes()).hasSize(32);
     });
-    assertThat(config.axfr().notifyTo()).containsExactly("192.0.2.10", "192.0.2.11:5353");
+    assertThat(config.axfr().notifyTo())
+        .containsExactly(new InetSocketAddress("192.0.2.10", 53), new InetSocketAddress("192.0.2.11", 5353));
     assertThat(config.axfr().journal().depth()).isEqualTo(20);
     assertThat(chart.configText()).contains("secretFile: /etc/meshdns/tsig/meshdns-xfr").doesNotContain("AAAA");
   }

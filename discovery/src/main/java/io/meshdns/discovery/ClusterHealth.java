@@ -33,9 +33,4 @@ public record ClusterHealth(
   public boolean degraded() {
     return state == ClusterState.STALE;
   }
-
-  /** Disconnected for longer than {@code staleAfter}: policies may drop its endpoints. */
-  public boolean stale() {
-    return state == ClusterState.STALE;
-  }
 }

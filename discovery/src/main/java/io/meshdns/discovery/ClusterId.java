@@ -1,6 +1,6 @@
 package io.meshdns.discovery;
 
-import java.util.regex.Pattern;
+import io.meshdns.core.DnsLabel;
 
 /**
  * The name of one member cluster, unique in the mesh. It appears inside DNS names
@@ -8,10 +8,8 @@ import java.util.regex.Pattern;
  * lowercase DNS label.
  */
 public record ClusterId(String value) implements Comparable<ClusterId> {
-  private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-
   public ClusterId {
-    if (value == null || !LABEL.matcher(value).matches()) {
+    if (!DnsLabel.isHostnameLabel(value)) {
       throw new IllegalArgumentException(
           "cluster id '" + value + "' is not a lowercase DNS label (a-z, 0-9, '-', at most 63 characters)");
     }

@@ -1,5 +1,6 @@
 package io.meshdns.discovery;
 
+import io.meshdns.core.ConfigException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -38,7 +39,7 @@ public record ClusterSpec(ClusterId id, Path kubeconfig, String context, List<Re
   /**
    * Checks, without contacting the cluster, that its kubeconfig can be read and names the context.
    *
-   * @throws ClusterConfigException naming the cluster, the file and what is wrong
+   * @throws ConfigException naming the cluster, the file and what is wrong
    */
   public void checkKubeconfig() {
     KubernetesClients.config(this);

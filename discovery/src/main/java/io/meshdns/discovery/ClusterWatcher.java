@@ -1,5 +1,11 @@
 package io.meshdns.discovery;
 
+import static io.meshdns.core.KubernetesNames.ABOUT_GROUP;
+import static io.meshdns.core.KubernetesNames.ABOUT_VERSION;
+import static io.meshdns.core.KubernetesNames.MCS_GROUP;
+import static io.meshdns.core.KubernetesNames.MCS_VERSION;
+import static io.meshdns.core.KubernetesNames.SERVICE_NAME_LABEL;
+
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
@@ -45,34 +51,24 @@ import org.slf4j.LoggerFactory;
  * resourceVersion (which a restored or replaced API server may not honour).
  */
 final class ClusterWatcher implements AutoCloseable {
-  static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
-  static final String SERVICE_EXPORT_CRD = "serviceexports.multicluster.x-k8s.io";
-  static final ResourceDefinitionContext SERVICE_EXPORTS = new ResourceDefinitionContext.Builder()
-      .withGroup("multicluster.x-k8s.io")
-      .withVersion("v1alpha1")
-      .withKind("ServiceExport")
-      .withPlural("serviceexports")
-      .withNamespaced(true)
-      .build();
-  static final String SERVICE_IMPORT_CRD = "serviceimports.multicluster.x-k8s.io";
-  static final ResourceDefinitionContext SERVICE_IMPORTS = new ResourceDefinitionContext.Builder()
-      .withGroup("multicluster.x-k8s.io")
-      .withVersion("v1alpha1")
-      .withKind("ServiceImport")
-      .withPlural("serviceimports")
-      .withNamespaced(true)
-      .build();
+  static final String SERVICE_EXPORT_CRD = "serviceexports." + MCS_GROUP;
+  static final ResourceDefinitionContext SERVICE_EXPORTS =
+      resource(MCS_GROUP, MCS_VERSION, "ServiceExport", "serviceexports", true);
+  static final String SERVICE_IMPORT_CRD = "serviceimports." + MCS_GROUP;
+  static final ResourceDefinitionContext SERVICE_IMPORTS =
+      resource(MCS_GROUP, MCS_VERSION, "ServiceImport", "serviceimports", true);
   /** KEP-2149: the cluster's own id, as the {@code id.k8s.io} ClusterProperty says it. */
   static final String CLUSTER_ID_PROPERTY = "id.k8s.io";
-  static final ResourceDefinitionContext CLUSTER_PROPERTIES = new ResourceDefinitionContext.Builder()
-      .withGroup("about.k8s.io")
-      .withVersion("v1alpha1")
-      .withKind("ClusterProperty")
-      .withPlural("clusterproperties")
-      .withNamespaced(false)
-      .build();
+  static final ResourceDefinitionContext CLUSTER_PROPERTIES =
+      resource(ABOUT_GROUP, ABOUT_VERSION, "ClusterProperty", "clusterproperties", false);
   private static final String BY_SERVICE = "by-service";
   private static final Logger log = LoggerFactory.getLogger(ClusterWatcher.class);
+
+  private static ResourceDefinitionContext resource(String group, String version, String kind, String plural,
+      boolean namespaced) {
+    return new ResourceDefinitionContext.Builder().withGroup(group).withVersion(version).withKind(kind)
+        .withPlural(plural).withNamespaced(namespaced).build();
+  }
 
   /** Where a watcher reports. */
   interface Sink {

@@ -5,12 +5,32 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
+import io.meshdns.core.ConfigException;
 import java.nio.file.Files;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
-/** Builds the fabric8 client for a {@link ClusterSpec}, failing with a message that names what is wrong. */
-final class KubernetesClients {
+/**
+ * Builds the fabric8 client of one member cluster from its {@link ClusterSpec}: its kubeconfig file and
+ * context, or, without a kubeconfig, the in-cluster service account. Every meshdns client of a member cluster
+ * is made here, so a kubeconfig is checked, and its problems are told, the same way everywhere.
+ */
+public final class KubernetesClients {
   private KubernetesClients() {}
+
+  /**
+   * A client of the cluster of {@code spec}.
+   *
+   * @param settings adjusts the client's retries and timeouts to its use (long-lived informers, a one-shot
+   *     command)
+   * @throws ConfigException naming the cluster, the file and what is wrong, when the kubeconfig is
+   *     missing, unreadable or unparsable, or lacks the context
+   */
+  public static KubernetesClient create(ClusterSpec spec, Consumer<Config> settings) {
+    Config config = config(spec);
+    settings.accept(config);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
 
   /**
    * A client whose failed requests surface quickly (one retry), so the informers' own backoff paces
@@ -21,10 +41,10 @@ final class KubernetesClients {
    * connection or one error response, and a few per second at most.
    */
   static KubernetesClient create(ClusterSpec spec, java.time.Duration retryInterval) {
-    Config config = config(spec);
-    config.setRequestRetryBackoffLimit(1);
-    config.setWatchReconnectInterval(watchReconnectInterval(retryInterval));
-    return new KubernetesClientBuilder().withConfig(config).build();
+    return create(spec, config -> {
+      config.setRequestRetryBackoffLimit(1);
+      config.setWatchReconnectInterval(watchReconnectInterval(retryInterval));
+    });
   }
 
   /** fabric8's backoff grows to 2^5 times its first step. */
@@ -41,23 +61,23 @@ final class KubernetesClients {
     }
     var file = spec.kubeconfig();
     if (Files.isDirectory(file)) {
-      throw new ClusterConfigException(
+      throw new ConfigException(
           "cluster " + spec.id() + ": kubeconfig " + file + " is a directory, not a kubeconfig file");
     }
     if (!Files.isReadable(file)) {
-      throw new ClusterConfigException(
+      throw new ConfigException(
           "cluster " + spec.id() + ": kubeconfig " + file + " is missing or unreadable");
     }
     io.fabric8.kubernetes.api.model.Config parsed;
     try {
       parsed = KubeConfigUtils.parseConfig(file.toFile());
     } catch (RuntimeException e) {
-      throw new ClusterConfigException(
+      throw new ConfigException(
           "cluster " + spec.id() + ": kubeconfig " + file + " cannot be parsed: " + e.getMessage(), e);
     }
     String context = spec.context() != null ? spec.context() : parsed.getCurrentContext();
     if (context == null || context.isEmpty()) {
-      throw new ClusterConfigException(
+      throw new ConfigException(
           "cluster " + spec.id() + ": kubeconfig " + file + " has no current-context; set 'context'");
     }
     boolean known = parsed.getContexts() != null
@@ -65,13 +85,13 @@ final class KubernetesClients {
     if (!known) {
       String names = parsed.getContexts() == null ? ""
           : parsed.getContexts().stream().map(NamedContext::getName).collect(Collectors.joining(", "));
-      throw new ClusterConfigException("cluster " + spec.id() + ": context '" + context
+      throw new ConfigException("cluster " + spec.id() + ": context '" + context
           + "' does not exist in kubeconfig " + file + " (contexts: " + names + ")");
     }
     try {
       return Config.fromKubeconfig(context, file.toFile());
     } catch (RuntimeException e) {
-      throw new ClusterConfigException(
+      throw new ConfigException(
           "cluster " + spec.id() + ": kubeconfig " + file + ", context '" + context + "': " + e.getMessage(), e);
     }
   }

@@ -132,10 +132,6 @@ public final class MeshWatcher implements AutoCloseable {
     return t;
   }
 
-  public Options options() {
-    return options;
-  }
-
   /** The newest snapshot; never {@code null}, never blocks. */
   public MeshSnapshot snapshot() {
     return current;

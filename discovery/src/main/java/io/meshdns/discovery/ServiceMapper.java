@@ -1,5 +1,7 @@
 package io.meshdns.discovery;
 
+import static io.meshdns.core.KubernetesNames.EXPORT_ANNOTATION;
+
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -10,10 +12,11 @@ import io.fabric8.kubernetes.api.model.ServiceSpec;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointConditions;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.meshdns.core.DnsLabel;
+import io.meshdns.core.IpLiteral;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -23,7 +26,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,13 +37,9 @@ import org.slf4j.LoggerFactory;
  * <p>One instance per cluster, used only on the mesh's publisher thread.
  */
 final class ServiceMapper {
-  static final String EXPORT_ANNOTATION = "meshdns.io/export";
   static final String KUBE_SYSTEM = "kube-system";
 
   private static final Logger log = LoggerFactory.getLogger(ServiceMapper.class);
-  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-  private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*");
-  private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
   private static final int MAX_REMEMBERED_WARNINGS = 10_000;
 
   private final ClusterSpec cluster;
@@ -241,7 +239,7 @@ final class ServiceMapper {
     }
     List<InetAddress> out = new ArrayList<>();
     for (Object ip : ips) {
-      InetAddress address = ip instanceof String text ? parseIp(text) : null;
+      InetAddress address = ip instanceof String text ? IpLiteral.parse(text) : null;
       if (address == null) {
         warn(serviceImport, "has ClusterSetIP '" + ip + "', not an IP address; ignored");
       } else if (!out.contains(address)) {
@@ -272,7 +270,7 @@ final class ServiceMapper {
         : spec.getClusterIP() == null || spec.getClusterIP().isEmpty() ? List.of() : List.of(spec.getClusterIP());
     List<InetAddress> out = new ArrayList<>();
     for (String ip : raw) {
-      InetAddress address = parseIp(ip);
+      InetAddress address = IpLiteral.parse(ip);
       if (address == null) {
         warn(svc, "has clusterIP '" + ip + "', not an IP address; skipped");
       } else if (!out.contains(address)) {
@@ -292,7 +290,7 @@ final class ServiceMapper {
         continue;
       }
       if (ingress.getIp() != null && !ingress.getIp().isEmpty()) {
-        InetAddress address = parseIp(ingress.getIp());
+        InetAddress address = IpLiteral.parse(ingress.getIp());
         if (address == null) {
           warn(svc, "has load balancer ingress IP '" + ingress.getIp() + "', not an IP address; skipped");
         } else {
@@ -341,13 +339,13 @@ final class ServiceMapper {
         boolean serving = publishNotReady || c == null || c.getServing() == null ? ready : c.getServing();
         boolean terminating = c != null && Boolean.TRUE.equals(c.getTerminating());
         String hostname = e.getHostname();
-        if (hostname != null && !DNS_LABEL.matcher(hostname).matches()) {
+        if (hostname != null && !DnsLabel.isHostnameLabel(hostname)) {
           warn(slice, "has endpoint hostname '" + hostname + "', not a DNS label; using a name derived from its IP");
           hostname = null;
         }
         Endpoint.TargetRef target = targetRef(e.getTargetRef());
         for (String ip : e.getAddresses()) {
-          InetAddress address = parseIp(ip);
+          InetAddress address = IpLiteral.parse(ip);
           if (address == null || (address instanceof Inet6Address) != "IPv6".equals(type)) {
             warn(slice, "has address '" + ip + "', not an " + type + " address; skipped");
             continue;
@@ -446,17 +444,5 @@ final class ServiceMapper {
       sb.append(Integer.toHexString(groups[i]));
     }
     return sb.toString();
-  }
-
-  /** Parses an IP literal without ever doing a name lookup; {@code null} if it is not one. */
-  static InetAddress parseIp(String ip) {
-    if (ip == null || !(IPV4.matcher(ip).matches() || IPV6.matcher(ip).matches())) {
-      return null;
-    }
-    try {
-      return InetAddress.getByName(ip);
-    } catch (UnknownHostException e) {
-      return null;
-    }
   }
 }

@@ -1,6 +1,7 @@
 package io.meshdns.discovery;
 
 import static io.meshdns.discovery.TestMesh.awaitSynced;
+import static io.meshdns.discovery.TestMesh.readySlice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
@@ -9,6 +10,9 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshdns.core.KubernetesNames;
+import io.meshdns.testkit.MeshObjects;
+import io.meshdns.testkit.MockCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,7 +55,7 @@ class ChurnConsistencyTest {
     }
     writers = Executors.newFixedThreadPool(8);
     mesh = TestMesh.start(TestMesh.fast().withCoalesce(Duration.ofMillis(50)),
-        clusters.stream().map(MockCluster::spec).toArray(ClusterSpec[]::new));
+        clusters.stream().map(TestMesh::spec).toArray(ClusterSpec[]::new));
     awaitSynced(mesh, clusters.toArray(MockCluster[]::new));
   }
 
@@ -71,7 +75,7 @@ class ChurnConsistencyTest {
   void burstsOfChangesEndInTheApisExactState() throws Exception {
     // Burst 1: every service and its slice of 3 ready endpoints.
     burst(i -> {
-      api(i).services().resource(MockCluster.annotated(NS, "svc-" + i, ip(96, i))).create();
+      api(i).services().resource(MeshObjects.service(NS, "svc-" + i, ip(96, i), true)).create();
       var created = api(i).discovery().v1().endpointSlices().resource(slice(i, 0)).create();
       sliceVersions.put(i, created.getMetadata().getResourceVersion());
     });
@@ -90,12 +94,12 @@ class ChurnConsistencyTest {
         api.discovery().v1().endpointSlices().inNamespace(NS).withName("svc-" + i + "-a").delete();
       } else if (i % 10 == 2) {
         api.services().inNamespace(NS).withName("svc-" + i).edit(s -> {
-          s.getMetadata().getAnnotations().put(ServiceMapper.EXPORT_ANNOTATION, "false");
+          s.getMetadata().getAnnotations().put(KubernetesNames.EXPORT_ANNOTATION, "false");
           return s;
         });
       } else if (i % 10 == 3) {
         api.services().inNamespace(NS).withName("svc-" + i).delete();
-        api.services().resource(MockCluster.annotated(NS, "svc-" + i, ip(96, i))).create();
+        api.services().resource(MeshObjects.service(NS, "svc-" + i, ip(96, i), true)).create();
       }
     });
 
@@ -148,7 +152,7 @@ class ChurnConsistencyTest {
       endpoints.add(new EndpointBuilder().withAddresses(ips[k])
           .withNewConditions().withReady(ready).withServing(ready).withTerminating(!ready).endConditions().build());
     }
-    return new EndpointSliceBuilder(MockCluster.readySlice(NS, "svc-" + i, "svc-" + i + "-a"))
+    return new EndpointSliceBuilder(readySlice(NS, "svc-" + i, "svc-" + i + "-a"))
         .withEndpoints(endpoints).build();
   }
 
@@ -156,12 +160,12 @@ class ChurnConsistencyTest {
   private static Map<ServiceKey, List<String>> apiState(KubernetesClient api) {
     Map<ServiceKey, List<String>> out = new HashMap<>();
     for (Service s : api.services().inNamespace(NS).list().getItems()) {
-      if ("true".equals(s.getMetadata().getAnnotations().get(ServiceMapper.EXPORT_ANNOTATION))) {
+      if ("true".equals(s.getMetadata().getAnnotations().get(KubernetesNames.EXPORT_ANNOTATION))) {
         out.put(ServiceKey.of(NS, s.getMetadata().getName()), new ArrayList<>());
       }
     }
     for (EndpointSlice slice : api.discovery().v1().endpointSlices().inNamespace(NS).list().getItems()) {
-      List<String> eps = out.get(ServiceKey.of(NS, slice.getMetadata().getLabels().get(ClusterWatcher.SERVICE_NAME_LABEL)));
+      List<String> eps = out.get(ServiceKey.of(NS, slice.getMetadata().getLabels().get(KubernetesNames.SERVICE_NAME_LABEL)));
       if (eps != null) {
         for (var e : slice.getEndpoints()) {
           var c = e.getConditions();

@@ -3,6 +3,8 @@ package io.meshdns.discovery;
 import static io.meshdns.discovery.TestMesh.await;
 import static io.meshdns.discovery.TestMesh.has;
 
+import io.meshdns.testkit.MeshObjects;
+import io.meshdns.testkit.MockCluster;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -54,7 +56,7 @@ class InClusterConfigTest {
   void clusterWithoutKubeconfigIsReachedThroughAutoConfiguration() {
     local = MockCluster.start("local", dir);
     local.namespace("shop");
-    local.create(MockCluster.annotated("shop", "web", "10.96.0.10"));
+    local.create(MeshObjects.service("shop", "web", "10.96.0.10", true));
     POD_ENVIRONMENT.forEach(this::set);
     set("kubernetes.master", "http://127.0.0.1:" + local.port());
 

@@ -1,64 +1,48 @@
 package io.meshdns.discovery;
 
-import static io.meshdns.discovery.MockCluster.annotated;
 import static io.meshdns.discovery.TestMesh.await;
+import static io.meshdns.discovery.TestMesh.clusterId;
 import static io.meshdns.discovery.TestMesh.has;
 import static io.meshdns.discovery.TestMesh.part;
+import static io.meshdns.discovery.TestMesh.readySlice;
+import static io.meshdns.testkit.MeshObjects.service;
+import static io.meshdns.testkit.MeshObjects.withTargetPort;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.meshdns.testkit.MeshObjects;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Which addresses a cluster contributes when a Service's targetPort differs from its port: never pod IPs
  * a client would reach on a closed port. (Answers over DNS: dns-server's ConnectableAnswersTest.)
  */
-class PortRuleTest {
-  @TempDir
-  Path dir;
-
-  MockCluster east;
-  MeshWatcher mesh;
-
-  @BeforeEach
-  void startCluster() {
-    east = MockCluster.start("east", dir);
-    east.namespace("shop");
-    // port 80 -> targetPort 8080, pods listening on 8080
-    east.create(new ServiceBuilder(annotated("shop", "web", "10.96.0.10")).editSpec().editFirstPort()
-        .withTargetPort(new IntOrString(8080)).endPort().endSpec().build());
-    east.create(MockCluster.readySlice("shop", "web", "web-1", "10.10.1.1"));
-    // port 80 -> targetPort "http", which the EndpointSlice resolves to 80
-    east.create(new ServiceBuilder(annotated("shop", "same", "10.96.0.11")).editSpec().editFirstPort()
-        .withTargetPort(new IntOrString("http")).endPort().endSpec().build());
-    east.create(new EndpointSliceBuilder(MockCluster.readySlice("shop", "same", "same-1", "10.10.2.1"))
-        .editFirstPort().withPort(80).endPort().build());
+class PortRuleTest extends WatchedClusters {
+  PortRuleTest() {
+    super(1);
   }
 
-  @AfterEach
-  void stop() {
-    if (mesh != null) {
-      mesh.close();
-    }
-    east.close();
+  @BeforeEach
+  void seed() {
+    // port 80 -> targetPort 8080, pods listening on 8080
+    east.create(withTargetPort(service("shop", "web", "10.96.0.10", true), 8080));
+    east.create(readySlice("shop", "web", "web-1", "10.10.1.1"));
+    // port 80 -> targetPort "http", which the EndpointSlice resolves to 80
+    east.create(withTargetPort(service("shop", "same", "10.96.0.11", true), new IntOrString("http")));
+    east.create(new EndpointSliceBuilder(readySlice("shop", "same", "same-1", "10.10.2.1"))
+        .editFirstPort().withPort(80).endPort().build());
   }
 
   private MeshSnapshot watch(List<Reachability> reachability) {
     mesh = TestMesh.start(TestMesh.fast(),
-        new ClusterSpec(east.clusterId(), east.kubeconfig(), null, reachability));
+        new ClusterSpec(clusterId(east), east.kubeconfig(), null, reachability));
     return await(mesh, "web and same", has(east, "shop", "web").and(has(east, "shop", "same")));
   }
 
@@ -88,10 +72,8 @@ class PortRuleTest {
 
   @Test
   void aClusterPropertyIdOtherThanTheConfiguredOneIsOneWarningNamingBoth() throws Exception {
-    east.client().genericKubernetesResources(ClusterWatcher.CLUSTER_PROPERTIES).resource(
-        new GenericKubernetesResourceBuilder().withApiVersion("about.k8s.io/v1alpha1").withKind("ClusterProperty")
-            .withNewMetadata().withName("id.k8s.io").endMetadata()
-            .addToAdditionalProperties("spec", Map.of("value", "us-east-prod")).build()).create();
+    east.client().genericKubernetesResources(MeshObjects.CLUSTER_PROPERTIES)
+        .resource(MeshObjects.clusterProperty("id.k8s.io", "us-east-prod")).create();
     PrintStream err = System.err;
     ByteArrayOutputStream captured = new ByteArrayOutputStream();
     System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));

@@ -1,52 +1,36 @@
 package io.meshdns.discovery;
 
-import static io.meshdns.discovery.MockCluster.annotated;
-import static io.meshdns.discovery.MockCluster.readySlice;
-import static io.meshdns.discovery.MockCluster.slice;
 import static io.meshdns.discovery.TestMesh.await;
+import static io.meshdns.discovery.TestMesh.clusterId;
 import static io.meshdns.discovery.TestMesh.has;
 import static io.meshdns.discovery.TestMesh.part;
+import static io.meshdns.discovery.TestMesh.readySlice;
+import static io.meshdns.discovery.TestMesh.spec;
+import static io.meshdns.testkit.MeshObjects.ready;
+import static io.meshdns.testkit.MeshObjects.service;
+import static io.meshdns.testkit.MeshObjects.sliceOf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.meshdns.core.KubernetesNames;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Every Service shape maps to the right model: what DNS and the load balancer read. */
-class ServiceShapesTest {
-  @TempDir
-  Path dir;
-
-  MockCluster east;
-  MeshWatcher mesh;
-
-  @BeforeEach
-  void startCluster() {
-    east = MockCluster.start("east", dir);
-    east.namespace("shop");
-  }
-
-  @AfterEach
-  void stop() {
-    if (mesh != null) {
-      mesh.close();
-    }
-    east.close();
+class ServiceShapesTest extends WatchedClusters {
+  ServiceShapesTest() {
+    super(1);
   }
 
   private ClusterService watch(String name) {
-    mesh = TestMesh.start(TestMesh.fast(), east.spec());
+    mesh = TestMesh.start(TestMesh.fast(), spec(east));
     return part(await(mesh, name + " in the snapshot", has(east, "shop", name)), east, "shop", name);
   }
 
@@ -56,7 +40,7 @@ class ServiceShapesTest {
 
   @Test
   void clusterIpServiceContributesItsPodsWithConditionsTopologyAndTargets() {
-    east.create(annotated("shop", "web", "10.96.0.10"));
+    east.create(service("shop", "web", "10.96.0.10", true));
     east.create(new EndpointSliceBuilder(readySlice("shop", "web", "web-abc")).withEndpoints(
         new EndpointBuilder().withAddresses("10.10.1.1").withNodeName("node-a").withZone("zone-a")
             .withNewTargetRef().withKind("Pod").withNamespace("shop").withName("web-1").endTargetRef()
@@ -83,16 +67,16 @@ class ServiceShapesTest {
     Endpoint first = web.endpoints().get(0);
     assertThat(first.targetRef()).isEqualTo(new Endpoint.TargetRef("Pod", "shop", "web-1"));
     assertThat(first.port("http", "TCP")).as("the pod's port, where clients connect to a pod IP").isEqualTo(8080);
-    assertThat(first.cluster()).isEqualTo(east.clusterId());
+    assertThat(first.cluster()).isEqualTo(clusterId(east));
   }
 
   @Test
   void headlessServiceKeepsSliceHostnamesAndDerivesTheOthersFromTheIpAsCoreDnsDoes() {
-    east.create(new ServiceBuilder(annotated("shop", "db", "None")).editSpec().withClusterIPs("None").endSpec().build());
+    east.create(new ServiceBuilder(service("shop", "db", "None", true)).editSpec().withClusterIPs("None").endSpec().build());
     east.create(new EndpointSliceBuilder(readySlice("shop", "db", "db-v4")).withEndpoints(
         new EndpointBuilder().withAddresses("10.10.3.1").withHostname("db-0").build(),
         new EndpointBuilder().withAddresses("10.10.3.2").build()).build());
-    east.create(slice("shop", "db", "db-v6", "IPv6", List.of("fd00:10::7")).build());
+    east.create(sliceOf("shop", "db", "db-v6", "IPv6", "http", 8080, ready("fd00:10::7")));
 
     ClusterService db = watch("db");
 
@@ -107,7 +91,7 @@ class ServiceShapesTest {
   @Test
   void externalNameServiceIsItsTargetName() {
     east.create(new ServiceBuilder().withNewMetadata().withNamespace("shop").withName("payments")
-        .addToAnnotations(ServiceMapper.EXPORT_ANNOTATION, "true").endMetadata()
+        .addToAnnotations(KubernetesNames.EXPORT_ANNOTATION, "true").endMetadata()
         .withNewSpec().withType("ExternalName").withExternalName("Payments.Example.COM.").endSpec().build());
 
     ClusterService payments = watch("payments");
@@ -119,7 +103,7 @@ class ServiceShapesTest {
 
   @Test
   void loadBalancerServiceCarriesIngressIpsAndHostnames() {
-    east.create(new ServiceBuilder(annotated("shop", "gw", "10.96.0.20")).editSpec().withType("LoadBalancer").endSpec()
+    east.create(new ServiceBuilder(service("shop", "gw", "10.96.0.20", true)).editSpec().withType("LoadBalancer").endSpec()
         .withNewStatus().withNewLoadBalancer()
         .addNewIngress().withIp("203.0.113.10").endIngress()
         .addNewIngress().withHostname("gw-123.elb.example.com").endIngress()
@@ -136,11 +120,11 @@ class ServiceShapesTest {
 
   @Test
   void dualStackServiceHasAddressesOfBothFamilies() {
-    east.create(new ServiceBuilder(annotated("shop", "web", "10.96.0.10")).editSpec()
+    east.create(new ServiceBuilder(service("shop", "web", "10.96.0.10", true)).editSpec()
         .withClusterIPs("10.96.0.10", "fd00:96::10").withIpFamilies("IPv4", "IPv6").withIpFamilyPolicy("RequireDualStack")
         .endSpec().build());
     east.create(readySlice("shop", "web", "web-v4", "10.10.1.1"));
-    east.create(slice("shop", "web", "web-v6", "IPv6", List.of("fd00:10::1")).build());
+    east.create(sliceOf("shop", "web", "web-v6", "IPv6", "http", 8080, ready("fd00:10::1")));
 
     ClusterService web = watch("web");
 
@@ -152,7 +136,7 @@ class ServiceShapesTest {
 
   @Test
   void multiPortServiceKeepsPortNamesAndProtocolsForSrv() {
-    east.create(new ServiceBuilder(annotated("shop", "dns", "10.96.0.53")).editSpec().withPorts()
+    east.create(new ServiceBuilder(service("shop", "dns", "10.96.0.53", true)).editSpec().withPorts()
         .addNewPort().withName("dns").withPort(53).withProtocol("UDP").endPort()
         .addNewPort().withName("dns-tcp").withPort(53).withProtocol("TCP").endPort()
         .addNewPort().withName("sip").withPort(5060).withProtocol("SCTP").endPort()
@@ -175,7 +159,7 @@ class ServiceShapesTest {
 
   @Test
   void unknownConditionsCountAsReadyAsKubernetesSays() {
-    east.create(annotated("shop", "web", "10.96.0.10"));
+    east.create(service("shop", "web", "10.96.0.10", true));
     east.create(new EndpointSliceBuilder(readySlice("shop", "web", "web-1"))
         .withEndpoints(new EndpointBuilder().withAddresses("10.10.1.1").build()).build());
 
@@ -192,16 +176,16 @@ class ServiceShapesTest {
     ByteArrayOutputStream log = new ByteArrayOutputStream();
     System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
     try {
-      east.create(new ServiceBuilder(annotated("shop", "web", "10.96.0.10")).editSpec()
+      east.create(new ServiceBuilder(service("shop", "web", "10.96.0.10", true)).editSpec()
           .addNewPort().withName("broken").endPort().endSpec().build());
-      east.create(slice("shop", "web", "web-fqdn", "FQDN", List.of("pod.example.com")).build());
+      east.create(sliceOf("shop", "web", "web-fqdn", "FQDN", "http", 8080, ready("pod.example.com")));
       east.create(new EndpointSliceBuilder(readySlice("shop", "web", "web-1", "10.10.1.1"))
           .addNewEndpoint().withAddresses().endEndpoint()
           .addNewEndpoint().withAddresses("not-an-ip").endEndpoint()
           .build());
       // A Service without spec: skipped with a warning, no exception out of the informer.
       east.create(new ServiceBuilder().withNewMetadata().withNamespace("shop").withName("empty")
-          .addToAnnotations(ServiceMapper.EXPORT_ANNOTATION, "true").endMetadata().build());
+          .addToAnnotations(KubernetesNames.EXPORT_ANNOTATION, "true").endMetadata().build());
 
       ClusterService web = watch("web");
       assertThat(ips(web)).containsExactly("10.10.1.1");

@@ -1,11 +1,14 @@
 package io.meshdns.discovery;
 
-import static io.meshdns.discovery.MockCluster.annotated;
-import static io.meshdns.discovery.MockCluster.readySlice;
 import static io.meshdns.discovery.TestMesh.await;
 import static io.meshdns.discovery.TestMesh.awaitSynced;
+import static io.meshdns.discovery.TestMesh.clusterId;
+import static io.meshdns.discovery.TestMesh.readySlice;
+import static io.meshdns.discovery.TestMesh.spec;
+import static io.meshdns.testkit.MeshObjects.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshdns.testkit.MockCluster;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,7 +39,7 @@ class SnapshotPublicationTest {
     east.namespace("shop");
     mesh = new MeshWatcher(TestMesh.fast().withCoalesce(COALESCE));
     mesh.addListener(published::add);
-    mesh.setClusters(List.of(east.spec())).join();
+    mesh.setClusters(List.of(spec(east))).join();
     awaitSynced(mesh, east);
   }
 
@@ -49,7 +52,7 @@ class SnapshotPublicationTest {
   private MeshSnapshot burst() {
     published.clear();
     for (int i = 0; i < SERVICES; i++) {
-      east.create(annotated("shop", "svc-" + i, "10.96.1." + (i % 250)));
+      east.create(service("shop", "svc-" + i, "10.96.1." + (i % 250), true));
       east.create(readySlice("shop", "svc-" + i, "svc-" + i + "-1", "10.10." + (i / 250) + "." + (i % 250)));
     }
     return await(mesh, "every service with its endpoint", s -> s.services().size() == SERVICES
@@ -90,7 +93,7 @@ class SnapshotPublicationTest {
     Set<ServiceKey> reported = new HashSet<>();
     for (MeshSnapshot s : published) {
       for (MeshSnapshot.Change c : s.changes()) {
-        assertThat(c.cluster()).isEqualTo(east.clusterId());
+        assertThat(c.cluster()).isEqualTo(clusterId(east));
         assertThat(c.observedAt()).isAfterOrEqualTo(start).isBeforeOrEqualTo(s.publishedAt());
         reported.add(c.service());
       }

@@ -2,16 +2,40 @@ package io.meshdns.discovery;
 
 import static org.assertj.core.api.Assertions.fail;
 
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
+import io.meshdns.testkit.MeshObjects;
+import io.meshdns.testkit.MockCluster;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
-/** A {@link MeshWatcher} with short intervals, and waiting for the snapshot to reach a state. */
+/**
+ * A {@link MeshWatcher} with short intervals, waiting for the snapshot to reach a state, and the discovery
+ * types of a {@link MockCluster}.
+ */
 final class TestMesh {
   static final Duration WAIT = Duration.ofSeconds(30);
 
   private TestMesh() {}
+
+  static ClusterId clusterId(MockCluster cluster) {
+    return ClusterId.of(cluster.id());
+  }
+
+  /** The cluster as meshdns watches it: its kubeconfig and context, pod IPs. */
+  static ClusterSpec spec(MockCluster cluster) {
+    return spec(cluster, Reachability.POD);
+  }
+
+  static ClusterSpec spec(MockCluster cluster, Reachability reachability) {
+    return new ClusterSpec(clusterId(cluster), cluster.kubeconfig(), cluster.id(), reachability);
+  }
+
+  /** An IPv4 EndpointSlice of {@code service} as the EndpointSlice controller writes it: ready pods on port 8080. */
+  static EndpointSlice readySlice(String namespace, String service, String sliceName, String... ips) {
+    return MeshObjects.sliceOf(namespace, service, sliceName, "http", 8080, MeshObjects.ready(ips));
+  }
 
   static MeshWatcher.Options fast() {
     return MeshWatcher.Options.defaults()
@@ -43,7 +67,7 @@ final class TestMesh {
   static MeshSnapshot awaitSynced(MeshWatcher mesh, MockCluster... clusters) {
     return await(mesh, "clusters synced", s -> {
       for (MockCluster c : clusters) {
-        ClusterHealth h = s.clusters().get(c.clusterId());
+        ClusterHealth h = s.clusters().get(clusterId(c));
         if (h == null || h.state() != ClusterState.SYNCED) {
           return false;
         }
@@ -54,7 +78,7 @@ final class TestMesh {
 
   static ClusterService part(MeshSnapshot s, MockCluster cluster, String namespace, String name) {
     GlobalService g = s.service(ServiceKey.of(namespace, name));
-    return g == null ? null : g.byCluster().get(cluster.clusterId());
+    return g == null ? null : g.byCluster().get(clusterId(cluster));
   }
 
   static Predicate<MeshSnapshot> has(MockCluster cluster, String namespace, String name) {

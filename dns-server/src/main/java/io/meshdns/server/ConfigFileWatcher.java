@@ -1,5 +1,6 @@
 package io.meshdns.server;
 
+import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.MeshWatcher;
 import java.io.IOException;

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.meshdns.core.ConfigException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -18,12 +19,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** Reads and validates the YAML config; every failure is one {@link ConfigException} naming file, line and key. */
+/**
+ * Reads and validates the YAML config, binding its durations, sizes, networks and addresses to their types
+ * ({@link ConfigValues}); every failure is one {@link ConfigException} naming file, line and key.
+ */
 public final class ConfigLoader {
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
       .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
       .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .registerModule(ConfigValues.module());
 
   private ConfigLoader() {}
 
@@ -73,6 +78,10 @@ public final class ConfigLoader {
       // The value type named the key inside its object; the path names the object.
       if (invalid.path != null) {
         segments.addAll(invalid.path);
+      } else if (segments.size() >= 2 && segments.get(segments.size() - 1) instanceof Integer
+          && invalid.key.equals(segments.get(segments.size() - 2))) {
+        // An item of a list, read by its value type: named by its list, as every check of a list is.
+        segments.remove(segments.size() - 1);
       } else if (segments.isEmpty() || !invalid.key.equals(segments.get(segments.size() - 1))) {
         segments.add(invalid.key);
       }

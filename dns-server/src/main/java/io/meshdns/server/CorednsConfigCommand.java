@@ -2,20 +2,22 @@ package io.meshdns.server;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.meshdns.coredns.AnswerCaching;
-import io.meshdns.coredns.ConfigMapChange;
-import io.meshdns.coredns.Corefile;
-import io.meshdns.coredns.CorefileException;
-import io.meshdns.coredns.CorednsConfigException;
-import io.meshdns.coredns.CorednsConfigMaps;
-import io.meshdns.coredns.ForwardAddresses;
-import io.meshdns.coredns.ForwardOptions;
-import io.meshdns.coredns.ForwardTls;
-import io.meshdns.coredns.MeshdnsStanza;
-import io.meshdns.coredns.UnifiedDiff;
+import io.meshdns.core.Cidr;
+import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.Reachability;
+import io.meshdns.forwarder.AnswerCaching;
+import io.meshdns.forwarder.ConfigMapChange;
+import io.meshdns.forwarder.CorednsConfigException;
+import io.meshdns.forwarder.CorednsConfigMaps;
+import io.meshdns.forwarder.Corefile;
+import io.meshdns.forwarder.CorefileException;
+import io.meshdns.forwarder.ForwardAddresses;
+import io.meshdns.forwarder.ForwardOptions;
+import io.meshdns.forwarder.ForwardTls;
+import io.meshdns.forwarder.MeshdnsStanza;
+import io.meshdns.forwarder.UnifiedDiff;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -26,9 +28,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /**
  * {@code meshdns coredns-config}: writes the CoreDNS configuration that makes each member cluster
@@ -54,8 +56,6 @@ import picocli.CommandLine.Option;
         "",
         "Exit codes: 0 done, 1 a cluster failed (unreachable, forbidden, conflicts), 2 bad input."})
 final class CorednsConfigCommand implements Callable<Integer> {
-  static final int EXIT_FAILED = 1;
-  static final int EXIT_BAD_INPUT = 2;
 
   @Option(names = "--config", paramLabel = "FILE", description = "The meshdns YAML config (clusters, zone, ttl, coredns.forwardTo).")
   Path config;
@@ -167,7 +167,7 @@ final class CorednsConfigCommand implements Callable<Integer> {
       out.flush();
       err.println("meshdns: " + e.getMessage());
       err.flush();
-      return EXIT_BAD_INPUT;
+      return Main.EXIT_BAD_INPUT;
     }
   }
 
@@ -318,7 +318,7 @@ final class CorednsConfigCommand implements Callable<Integer> {
       out.printf("coredns-config: %d of %d cluster(s) done%s%n", done, specs.size(),
           specs.size() == done ? "" : ", " + (specs.size() - done) + " failed (see above)");
     }
-    return badInput ? EXIT_BAD_INPUT : failed ? EXIT_FAILED : 0;
+    return badInput ? Main.EXIT_BAD_INPUT : failed ? Main.EXIT_FAILED : 0;
   }
 
   private void printStanza(PrintWriter out, boolean several, MeshdnsStanza stanza, CorednsConfigMaps.Target where) {
@@ -372,7 +372,8 @@ final class CorednsConfigCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--prefer-udp and --force-tcp exclude each other");
     }
     return new MeshdnsStanza(ClusterId.of(id), zone != null ? zone : cfg.zone(),
-        reverseZones != null ? reverseZones : cfg.reverseZonesDelegatedBy(id), addresses, caching(cfg),
+        reverseZones != null ? reverseZones : cfg.reverseZonesDelegatedBy(id).stream().map(Cidr::text).toList(),
+        addresses, caching(cfg),
         cfg.loadBalancing().ednsClusterOption(), new ForwardOptions(policy, healthCheck, maxFails, expire, transport, tls()),
         List.of());
   }

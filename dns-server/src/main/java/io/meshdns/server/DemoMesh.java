@@ -1,14 +1,22 @@
 package io.meshdns.server;
 
+import static io.meshdns.testkit.MeshObjects.exported;
+import static io.meshdns.testkit.MeshObjects.headless;
+import static io.meshdns.testkit.MeshObjects.pods;
+import static io.meshdns.testkit.MeshObjects.service;
+import static io.meshdns.testkit.MeshObjects.slice;
+import static io.meshdns.testkit.MeshObjects.sliceOf;
+import static io.meshdns.testkit.MeshObjects.withTargetPort;
+
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
-import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.Reachability;
+import io.meshdns.testkit.EndpointSpec;
+import io.meshdns.testkit.MockCluster;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -60,7 +68,7 @@ public final class DemoMesh implements AutoCloseable {
   /** The EndpointSlice controller's default maximum of endpoints per slice. */
   static final int ENDPOINTS_PER_SLICE = 100;
 
-  private final Map<String, DemoCluster> clusters = new LinkedHashMap<>();
+  private final Map<String, MockCluster> clusters = new LinkedHashMap<>();
   private final Size size;
 
   private DemoMesh(Size size) {
@@ -101,7 +109,7 @@ public final class DemoMesh implements AutoCloseable {
     DemoMesh mesh = new DemoMesh(null);
     try {
       for (String id : List.of("east", "west")) {
-        mesh.clusters.put(id, DemoCluster.start(id, kubeconfigDir));
+        mesh.clusters.put(id, MockCluster.start(id, kubeconfigDir));
       }
       mesh.seed();
     } catch (RuntimeException e) {
@@ -121,15 +129,15 @@ public final class DemoMesh implements AutoCloseable {
     DemoMesh mesh = new DemoMesh(size);
     try {
       // Each mock API server takes a second or more to start: start them side by side.
-      List<CompletableFuture<DemoCluster>> starting = new ArrayList<>();
+      List<CompletableFuture<MockCluster>> starting = new ArrayList<>();
       for (int c = 0; c < size.clusters(); c++) {
         String id = "c" + c;
-        starting.add(CompletableFuture.supplyAsync(() -> DemoCluster.start(id, kubeconfigDir)));
+        starting.add(CompletableFuture.supplyAsync(() -> MockCluster.start(id, kubeconfigDir)));
       }
       RuntimeException failed = null;
       for (var s : starting) {
         try {
-          DemoCluster cluster = s.join();
+          MockCluster cluster = s.join();
           mesh.clusters.put(cluster.id(), cluster);
         } catch (CompletionException e) {
           failed = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
@@ -185,11 +193,11 @@ public final class DemoMesh implements AutoCloseable {
 
   /**
    * Stores the services and their slices straight into each cluster's mock API server (see
-   * {@link DemoCluster#load}), one thread per cluster up to the machine's cores.
+   * {@link MockCluster#load}), one thread per cluster up to the machine's cores.
    */
   private void seedSynthetic() {
     int namespaces = Math.min(SYNTHETIC_NAMESPACES, size.services());
-    List<DemoCluster> all = List.copyOf(clusters.values());
+    List<MockCluster> all = List.copyOf(clusters.values());
     ExecutorService pool = Executors.newFixedThreadPool(
         Math.max(1, Math.min(all.size(), Runtime.getRuntime().availableProcessors())), r -> {
           Thread t = new Thread(r, "demo-seed");
@@ -200,7 +208,7 @@ public final class DemoMesh implements AutoCloseable {
       List<Future<?>> work = new ArrayList<>();
       for (int c = 0; c < all.size(); c++) {
         int cluster = c;
-        DemoCluster target = all.get(c);
+        MockCluster target = all.get(c);
         work.add(pool.submit(() -> {
           for (int n = 0; n < namespaces; n++) {
             target.load("/api/v1/namespaces",
@@ -225,7 +233,7 @@ public final class DemoMesh implements AutoCloseable {
   }
 
   /** One service in one cluster and its EndpointSlices of up to 100 endpoints, as the controller cuts them. */
-  private void seedService(DemoCluster target, int cluster, int service) {
+  private void seedService(MockCluster target, int cluster, int service) {
     String ns = namespaceName(service);
     String name = serviceName(service);
     long ip = (long) cluster * size.services() + service + 1; // 100.64.0.0/10 holds 4M service IPs
@@ -243,11 +251,11 @@ public final class DemoMesh implements AutoCloseable {
     }
   }
 
-  public DemoCluster cluster(String id) {
+  public MockCluster cluster(String id) {
     return clusters.get(id);
   }
 
-  public List<DemoCluster> clusters() {
+  public List<MockCluster> clusters() {
     return List.copyOf(clusters.values());
   }
 
@@ -258,8 +266,8 @@ public final class DemoMesh implements AutoCloseable {
    */
   public List<ClusterSpec> specs() {
     return clusters.values().stream()
-        .map(c -> size == null && c.id().equals("east")
-            ? c.spec(List.of(Reachability.POD, Reachability.CLUSTER_IP)) : c.spec())
+        .map(c -> new ClusterSpec(ClusterId.of(c.id()), c.kubeconfig(), c.id(), size == null && c.id().equals("east")
+            ? List.of(Reachability.POD, Reachability.CLUSTER_IP) : List.of(Reachability.POD)))
         .toList();
   }
 
@@ -280,16 +288,16 @@ public final class DemoMesh implements AutoCloseable {
     exported(east, "shop", "cart", "10.96.0.11");
     slice(east, "shop", "cart", "cart-east-1", pods("10.10.2.", 1, 2, true));
     // db: a headless StatefulSet-style service; each pod has its own name per cluster, and SRV records.
-    exported(east, headless(service("shop", "db", "None", true), "postgres", 5432));
+    create(east, headless(service("shop", "db", "None", true), "postgres", 5432));
     slice(east, "shop", "db", "db-east-1", "postgres", 5432, List.of(
         new EndpointSpec("10.10.3.1", true, "db-0"), new EndpointSpec("10.10.3.2", true, "db-1")));
-    exported(west, headless(service("shop", "db", "None", true), "postgres", 5432));
+    create(west, headless(service("shop", "db", "None", true), "postgres", 5432));
     slice(west, "shop", "db", "db-west-1", "postgres", 5432, List.of(new EndpointSpec("10.20.3.1", true, "db-0")));
     // checkout: port 80 -> targetPort 8080, the most common shape. A client of a pod IP on port 80 would be
     // refused, so east ([pod, clusterIP]) answers its ClusterIP and west ([pod]) is left out, with the reason.
-    exported(east, withTargetPort(service("shop", "checkout", "10.96.0.12", true), 8080));
+    create(east, withTargetPort(service("shop", "checkout", "10.96.0.12", true), 8080));
     slice(east, "shop", "checkout", "checkout-east-1", "http", 8080, pods("10.10.4.", 1, 2, true));
-    exported(west, withTargetPort(service("shop", "checkout", "10.97.0.13", true), 8080));
+    create(west, withTargetPort(service("shop", "checkout", "10.97.0.13", true), 8080));
     slice(west, "shop", "checkout", "checkout-west-1", "http", 8080, pods("10.20.4.", 1, 2, true));
     // docs: an ExternalName service: exporting one is invalid (KEP-1645), so it has no global name and
     // the status page says why.
@@ -301,104 +309,15 @@ public final class DemoMesh implements AutoCloseable {
     slice(west, "shop", "payments", "payments-west-1", pods("10.20.3.", 1, 2, true));
   }
 
-  /** One endpoint to seed: an IP, whether its pod is ready, and its hostname (headless services) or null. */
-  public record EndpointSpec(String ip, boolean ready, String hostname) {
-    public EndpointSpec(String ip, boolean ready) {
-      this(ip, ready, null);
-    }
-  }
-
-  private static void exported(KubernetesClient client, Service service) {
+  private static void create(KubernetesClient client, Service service) {
     client.services().resource(service).create();
   }
 
-  /** The service with its one port's targetPort set to {@code targetPort}. */
-  public static Service withTargetPort(Service service, int targetPort) {
-    return new ServiceBuilder(service).editSpec().editFirstPort()
-        .withTargetPort(new io.fabric8.kubernetes.api.model.IntOrString(targetPort)).endPort().endSpec().build();
-  }
-
-  /** The service made headless ({@code clusterIP: None}) with one named TCP port. */
-  public static Service headless(Service service, String portName, int port) {
-    return new ServiceBuilder(service).editSpec().withClusterIP("None").withClusterIPs("None")
-        .withPorts(new io.fabric8.kubernetes.api.model.ServicePortBuilder()
-            .withName(portName).withPort(port).withProtocol("TCP").build())
-        .endSpec().build();
-  }
-
-  public static List<EndpointSpec> pods(String prefix, int first, int count, boolean ready) {
-    List<EndpointSpec> out = new ArrayList<>();
-    for (int i = first; i < first + count; i++) {
-      out.add(new EndpointSpec(prefix + i, ready));
-    }
-    return out;
-  }
-
-  public static void exported(KubernetesClient client, String namespace, String name, String clusterIp) {
-    client.services().resource(service(namespace, name, clusterIp, true)).create();
-  }
-
-  public static Service service(String namespace, String name, String clusterIp, boolean exported) {
-    var b = new ServiceBuilder().withNewMetadata().withNamespace(namespace).withName(name);
-    if (exported) {
-      b.addToAnnotations("meshdns.io/export", "true");
-    }
-    return b.endMetadata()
-        .withNewSpec().withType("ClusterIP").withClusterIP(clusterIp).withClusterIPs(clusterIp)
-        .addToSelector("app", name)
-        .addNewPort().withName("http").withPort(80).withProtocol("TCP").endPort()
-        .endSpec().build();
-  }
-
-  /**
-   * Creates or replaces an IPv4 EndpointSlice of a service whose port {@code http} 80 targets 80 (as
-   * {@link #service} makes them), as the EndpointSlice controller would.
-   */
-  public static EndpointSlice slice(KubernetesClient client, String namespace, String service, String sliceName,
-      List<EndpointSpec> endpoints) {
-    return slice(client, namespace, service, sliceName, "http", 80, endpoints);
-  }
-
-  /** As {@link #slice}, for a Service port {@code portName} whose pods listen on {@code targetPort}. */
-  public static EndpointSlice slice(KubernetesClient client, String namespace, String service, String sliceName,
-      String portName, int targetPort, List<EndpointSpec> endpoints) {
-    return client.discovery().v1().endpointSlices()
-        .resource(sliceOf(namespace, service, sliceName, portName, targetPort, endpoints))
-        .createOr(existing -> existing.update());
-  }
-
-  /** An IPv4 EndpointSlice of a service, labelled as the EndpointSlice controller labels them. */
-  public static EndpointSlice sliceOf(String namespace, String service, String sliceName,
-      List<EndpointSpec> endpoints) {
-    return sliceOf(namespace, service, sliceName, "http", 80, endpoints);
-  }
-
-  /**
-   * An IPv4 EndpointSlice whose one port is the Service port {@code portName} resolved to {@code targetPort}
-   * (what the controller writes: the Service port's name, the pods' port number).
-   */
-  public static EndpointSlice sliceOf(String namespace, String service, String sliceName, String portName,
-      int targetPort, List<EndpointSpec> endpoints) {
-    return new EndpointSliceBuilder()
-        .withNewMetadata().withNamespace(namespace).withName(sliceName)
-        .addToLabels("kubernetes.io/service-name", service)
-        .addToLabels("endpointslice.kubernetes.io/managed-by", "endpointslice-controller.k8s.io")
-        .endMetadata()
-        .withAddressType("IPv4")
-        .addNewPort().withName(portName).withPort(targetPort).withProtocol("TCP").endPort()
-        .withEndpoints(endpoints.stream().map(e -> new EndpointBuilder()
-            .withAddresses(e.ip())
-            .withHostname(e.hostname())
-            .withNewConditions().withReady(e.ready()).withServing(e.ready()).withTerminating(false).endConditions()
-            .build()).toList())
-        .build();
-  }
-
-  /** Stops every mock API server side by side (each waited for at most {@link DemoCluster#CLOSE_WAIT}). */
+  /** Stops every mock API server side by side (each waited for at most {@link MockCluster#CLOSE_WAIT}). */
   @Override
   public void close() {
     List<Thread> closing = new ArrayList<>();
-    for (DemoCluster c : clusters.values()) {
+    for (MockCluster c : clusters.values()) {
       Thread t = new Thread(c::close, "demo-closing-" + c.id());
       t.setDaemon(true);
       t.start();

@@ -30,15 +30,15 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Message;
@@ -102,20 +102,14 @@ final class DnsServer implements AutoCloseable {
     this.tcpConnections = new TcpConnections(maxTcpConnections, maxTcpConnectionsPerSource, tcpQueryTimeout,
         metrics::tcpClosed);
     this.rateLimiter = rateLimit.enabled()
-        ? new ResponseRateLimiter(rateLimit.responsesPerSecond(), rateLimit.slip(), rateLimit.windowDuration())
+        ? new ResponseRateLimiter(rateLimit.responsesPerSecond(), rateLimit.slip(), rateLimit.window())
         : null;
     this.epoll = Epoll.isAvailable();
     this.group = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
   }
 
   /** Binds TCP then UDP on the same port; port 0 picks a free port for both. */
-  DnsServer start(String bind, int port, int threads) throws Exception {
-    InetAddress host;
-    try {
-      host = InetAddress.getByName(bind);
-    } catch (java.net.UnknownHostException e) {
-      throw new IllegalArgumentException("DNS bind address '" + bind + "' is not an address", e);
-    }
+  DnsServer start(InetAddress host, int port, int threads) throws Exception {
     for (int attempt = 0; ; attempt++) {
       Channel tcp = bindTcp(new InetSocketAddress(host, port));
       int bound = ((InetSocketAddress) tcp.localAddress()).getPort();
@@ -157,13 +151,7 @@ final class DnsServer implements AutoCloseable {
    * handshake must finish within the query deadline. Each connection takes the certificate current when it
    * is accepted.
    */
-  DnsServer startTls(String bind, int port, DotCertificate certificate) throws InterruptedException {
-    InetAddress host;
-    try {
-      host = InetAddress.getByName(bind);
-    } catch (java.net.UnknownHostException e) {
-      throw new IllegalArgumentException("DNS bind address '" + bind + "' is not an address", e);
-    }
+  DnsServer startTls(InetAddress host, int port, DotCertificate certificate) throws InterruptedException {
     int handshakeThreads = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
     handshakes = Executors.newFixedThreadPool(handshakeThreads, r -> {
       Thread t = new Thread(r, "meshdns-tls-handshake");

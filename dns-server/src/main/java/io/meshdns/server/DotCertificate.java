@@ -1,5 +1,6 @@
 package io.meshdns.server;
 
+import io.meshdns.core.ConfigException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -124,13 +124,7 @@ final class HttpServer implements AutoCloseable {
     return new HttpServer(Role.ADMIN, null, api, null, null, token);
   }
 
-  HttpServer start(String bind, int port) throws InterruptedException {
-    InetAddress host;
-    try {
-      host = InetAddress.getByName(bind);
-    } catch (java.net.UnknownHostException e) {
-      throw new IllegalArgumentException("HTTP bind address '" + bind + "' is not an address", e);
-    }
+  HttpServer start(InetAddress host, int port) throws InterruptedException {
     channel = new ServerBootstrap()
         .group(group)
         .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)

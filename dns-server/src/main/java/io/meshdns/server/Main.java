@@ -1,24 +1,26 @@
 package io.meshdns.server;
 
-import io.meshdns.discovery.ClusterConfigException;
+import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.ClusterState;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.bridge.SLF4JBridgeHandler;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
-/** The {@code meshdns} command line. Exit codes: 0 done, 1 runtime failure, 2 bad usage or config. */
+/** The {@code meshdns} command line. Exit codes: 0 done, 1 runtime failure, 2 bad usage, config or input. */
 @Command(name = "meshdns", mixinStandardHelpOptions = true, version = "meshdns 0.1.0",
     description = "Cross-cluster DNS and service discovery for Kubernetes cluster meshes.",
     subcommands = {Main.Serve.class, Main.Demo.class, CorednsConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
-  static final int EXIT_CONFIG = 2;
+  /** A runtime failure (for {@code coredns-config}: a cluster failed). */
+  static final int EXIT_FAILED = 1;
+  /** Bad usage, config or input: the one exit code every command gives for what the user must fix. */
+  static final int EXIT_BAD_INPUT = 2;
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -32,12 +34,12 @@ public final class Main {
     routeJulToSlf4j();
     CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
-      if (e instanceof ConfigException || e instanceof ClusterConfigException) {
+      if (e instanceof ConfigException) {
         cmd.getErr().println("meshdns: " + e.getMessage());
-        return EXIT_CONFIG;
+        return EXIT_BAD_INPUT;
       }
       cmd.getErr().println("meshdns: " + e.getMessage());
-      return 1;
+      return EXIT_FAILED;
     });
     return cli.execute(args);
   }
@@ -266,7 +268,7 @@ public final class Main {
       }
       out.println();
       out.println("Demo clusters (mock Kubernetes API servers):");
-      for (DemoCluster c : demo.clusters()) {
+      for (var c : demo.clusters()) {
         out.printf("  %-5s http://127.0.0.1:%d  kubeconfig %s%n", c.id(), c.port(), c.kubeconfig());
       }
       out.println();

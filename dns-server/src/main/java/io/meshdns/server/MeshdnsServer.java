@@ -1,16 +1,13 @@
 package io.meshdns.server;
 
+import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
+import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.discovery.MeshWatcher;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.LoadBalancingConfig;
 import io.meshdns.loadbalancer.QuerierResolver;
-import io.meshdns.discovery.MeshSnapshot;
-import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -24,18 +21,26 @@ import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.config.MeterFilterReply;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.util.NetUtil;
 import java.lang.management.ManagementFactory;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The assembled application: discovery feeding the zone, the zone answered over UDP and TCP, and the
  * HTTP listener with metrics, probes and the status page.
  */
 public final class MeshdnsServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(MeshdnsServer.class);
   private final MeshWatcher mesh;
   private final DnsServer dns;
   private final HttpServer http;
@@ -82,10 +87,11 @@ public final class MeshdnsServer implements AutoCloseable {
 
     LoadBalancingConfig balancing = loadBalancing(config, clusters);
     var selector = new EndpointSelector(balancing);
-    var responder = new QueryResponder(config, selector, new QuerierResolver(balancing), registry);
+    var responder = new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+        new QuerierResolver(balancing), registry);
     var meshMetrics = new MeshMetrics(registry, responder::cacheStats);
     var mesh = new MeshWatcher(MeshWatcher.Options.defaults()
-        .withStaleAfter(config.staleAfterDuration())
+        .withStaleAfter(config.staleAfter())
         .withExportAll(config.exportAll()));
     mesh.addListener(selector::update); // before the responder, so a published name is already prepared
     mesh.addListener(snapshot -> {
@@ -95,11 +101,11 @@ public final class MeshdnsServer implements AutoCloseable {
     AtomicReference<MeshSnapshot> served = new AtomicReference<>(MeshSnapshot.empty());
     mesh.addListener(served::set); // the snapshot DNS answers from
     mesh.addListener(new MeshEventLog());
-    var readiness = new Readiness(mesh::snapshot, mesh::clusters, config.readyAfterDuration(), startedAt);
+    var readiness = new Readiness(mesh::snapshot, mesh::clusters, config.readyAfter(), startedAt);
     mesh.addListener(snapshot -> readiness.check()); // logs readiness changes as they happen
     responder.transfer().openWhen(() -> readiness.check().ready());
     NotifySender notifier = config.axfr().notifyTo().isEmpty() ? null : new NotifySender(
-        config.axfr().notifyTo().stream().map(ServerConfig.Axfr::notifyTarget).toList(),
+        config.axfr().notifyTo(),
         new TsigKeyring(config.axfr().tsig()).first(), new TransferMetrics(registry));
     if (notifier != null) {
       mesh.addListener(snapshot -> { // secondaries hear of the zone once it is ready, then of each change
@@ -112,8 +118,8 @@ public final class MeshdnsServer implements AutoCloseable {
     }
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ServerConfig.Dns d = config.dns();
-    DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads, d.tcpIdleTimeoutDuration(),
-        d.tcpQueryTimeoutDuration(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.rateLimit());
+    DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads, d.tcpIdleTimeout(),
+        d.tcpQueryTimeout(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.rateLimit());
     HttpServer http = null;
     HttpServer admin = null;
     try {
@@ -121,14 +127,15 @@ public final class MeshdnsServer implements AutoCloseable {
         dns.start(config.dns().bind(), config.dns().port(), threads);
       } catch (Exception e) { // Netty rethrows bind failures (IOException) unchecked
         // A taken port or an address not on this host is a configuration problem (exit code 2).
-        throw new ConfigException("cannot listen for DNS on " + config.dns().bind() + " port "
+        throw new ConfigException("cannot listen for DNS on " + NetUtil.toAddressString(d.bind()) + " port "
             + config.dns().port() + " (keys dns.bind, dns.port): " + e.getMessage(), e);
       }
       if (certificate != null) {
         try {
           dns.startTls(d.bind(), d.tls().port(), certificate);
         } catch (Exception e) {
-          throw new ConfigException("cannot listen for DNS over TLS on " + d.bind() + " port " + d.tls().port()
+          throw new ConfigException("cannot listen for DNS over TLS on " + NetUtil.toAddressString(d.bind())
+              + " port " + d.tls().port()
               + " (keys dns.bind, dns.tls.port): " + e.getMessage(), e);
         }
         certificate.watch(DotCertificate.DEFAULT_INTERVAL);
@@ -140,32 +147,19 @@ public final class MeshdnsServer implements AutoCloseable {
       try {
         http.start(config.http().bind(), config.http().port());
       } catch (Exception e) {
-        throw new ConfigException("cannot listen for HTTP on " + config.http().bind() + " port "
+        throw new ConfigException("cannot listen for HTTP on " + NetUtil.toAddressString(config.http().bind()) + " port "
             + config.http().port() + " (keys http.bind, http.port): " + e.getMessage(), e);
       }
       admin = HttpServer.admin(api, adminToken);
       try {
         admin.start(config.admin().bind(), config.admin().port());
       } catch (Exception e) {
-        throw new ConfigException("cannot listen for the status page and API on " + config.admin().bind()
+        throw new ConfigException("cannot listen for the status page and API on "
+            + NetUtil.toAddressString(config.admin().bind())
             + " port " + config.admin().port() + " (keys admin.bind, admin.port): " + e.getMessage(), e);
       }
     } catch (RuntimeException e) {
-      if (admin != null) {
-        admin.close();
-      }
-      if (http != null) {
-        http.close();
-      }
-      dns.close();
-      if (certificate != null) {
-        certificate.close();
-      }
-      mesh.close();
-      gcMetrics.close();
-      if (notifier != null) {
-        notifier.close();
-      }
+      stop(admin, http, dns, certificate, mesh, gcMetrics, notifier);
       throw e;
     }
     mesh.setClusters(clusters).join();
@@ -292,16 +286,20 @@ public final class MeshdnsServer implements AutoCloseable {
 
   @Override
   public void close() {
-    admin.close();
-    http.close();
-    dns.close();
-    if (certificate != null) {
-      certificate.close();
-    }
-    mesh.close();
-    gcMetrics.close();
-    if (notifier != null) {
-      notifier.close();
+    stop(admin, http, dns, certificate, mesh, gcMetrics, notifier);
+  }
+
+  /** Closes what was started, listeners first; a part that never started is {@code null}. */
+  private static void stop(HttpServer admin, HttpServer http, DnsServer dns, DotCertificate certificate,
+      MeshWatcher mesh, JvmGcMetrics gcMetrics, NotifySender notifier) {
+    for (AutoCloseable part : new AutoCloseable[] {admin, http, dns, certificate, mesh, gcMetrics, notifier}) {
+      if (part != null) {
+        try {
+          part.close();
+        } catch (Exception e) {
+          log.warn("closing {} failed: {}", part.getClass().getSimpleName(), e.toString());
+        }
+      }
     }
   }
 }

@@ -101,25 +101,11 @@ final class QueryMetrics {
   }
 
   /**
-   * Records one query. Called on the event loop that answered it.
+   * Records one query, reading the buffers in place (no copy, no allocation). Called on the event loop
+   * that answered it.
    *
-   * @param response the response bytes, or {@code null} when the packet was dropped
+   * @param response the response, or {@code null} when the packet was dropped
    */
-  void record(Proto proto, byte[] query, byte[] response, long nanos) {
-    Counter[] byType = byProtoAndType[proto.ordinal()];
-    int qtype = qtype(query);
-    if (qtype >= 0 && qtype < byType.length) {
-      byType[qtype].increment();
-    } else {
-      other[proto.ordinal()].increment();
-    }
-    if (response != null && response.length > 3) {
-      byRcode[response[3] & 0x0F].increment();
-    }
-    duration[proto.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
-  }
-
-  /** Records one query answered from Netty buffers; reads them in place (no copy, no allocation). */
   void record(Proto proto, io.netty.buffer.ByteBuf query, io.netty.buffer.ByteBuf response, long nanos) {
     Counter[] byType = byProtoAndType[proto.ordinal()];
     int qtype = qtype(query);
@@ -134,7 +120,7 @@ final class QueryMetrics {
     duration[proto.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
   }
 
-  /** As {@link #qtype(byte[])}, for a buffer's readable bytes. */
+  /** The first question's type, read from the wire without parsing the message; -1 when unreadable. */
   static int qtype(io.netty.buffer.ByteBuf b) {
     int base = b.readerIndex();
     int n = b.readableBytes();
@@ -161,33 +147,6 @@ final class QueryMetrics {
       return -1;
     }
     return b.getUnsignedShort(base + i);
-  }
-
-  /** The first question's type, read from the wire without parsing the message; -1 when unreadable. */
-  static int qtype(byte[] m) {
-    if (m.length < 12 || (m[4] == 0 && m[5] == 0)) {
-      return -1; // no header, or no question
-    }
-    int i = 12;
-    while (i < m.length) {
-      int len = m[i] & 0xFF;
-      if (len == 0) {
-        i += 1;
-        break;
-      }
-      if ((len & 0xC0) == 0xC0) {
-        i += 2; // a compression pointer ends the name
-        break;
-      }
-      if ((len & 0xC0) != 0) {
-        return -1; // reserved label types
-      }
-      i += len + 1;
-    }
-    if (i > m.length - 2) {
-      return -1;
-    }
-    return (m[i] & 0xFF) << 8 | (m[i + 1] & 0xFF);
   }
 
   private static Duration[] exponential(Duration first, int count) {

@@ -7,13 +7,13 @@ import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.LoadBalancingConfig;
 import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.loadbalancer.QueryContext;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -60,18 +60,24 @@ final class QueryResponder {
     }
   };
 
-  QueryResponder(ServerConfig config, EndpointSelector selector, QuerierResolver querier) {
-    this(config, selector, querier, new SimpleMeterRegistry());
+  QueryResponder(ZoneSettings settings, ServerConfig.Dns dns, ServerConfig.Axfr axfr, EndpointSelector selector,
+      QuerierResolver querier) {
+    this(settings, dns, axfr, selector, querier, new SimpleMeterRegistry());
   }
 
-  QueryResponder(ServerConfig config, EndpointSelector selector, QuerierResolver querier, MeterRegistry registry) {
-    this.settings = ZoneSettings.of(config);
+  /**
+   * @param dns the answers to CH-class queries ({@code chaos}) and the bytes of compiled answers kept ({@code cache})
+   * @param axfr who may transfer the zone, with which keys, and the IXFR journal's bounds
+   */
+  QueryResponder(ZoneSettings settings, ServerConfig.Dns dns, ServerConfig.Axfr axfr, EndpointSelector selector,
+      QuerierResolver querier, MeterRegistry registry) {
+    this.settings = settings;
     this.selector = selector;
     this.querier = querier;
     this.clusterOptionCode = querier.ednsOptionCode();
-    this.compiler = new AnswerCompiler(settings, selector, config.dns().chaos());
-    this.store = new AnswerStore(ServerConfig.parseSize("dns.cache", config.dns().cache()));
-    this.transfer = new ZoneTransfer(config.axfr(), settings, selector, compiler, new TransferMetrics(registry));
+    this.compiler = new AnswerCompiler(settings, selector, dns.chaos());
+    this.store = new AnswerStore(dns.cache());
+    this.transfer = new ZoneTransfer(axfr, settings, selector, compiler, new TransferMetrics(registry));
     this.index = ZoneIndex.build(settings, MeshSnapshot.empty());
     transfer.published(null, index);
   }

@@ -1,10 +1,20 @@
 package io.meshdns.server;
 
 import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import io.meshdns.core.Cidr;
+import io.meshdns.core.ConfigException;
+import io.meshdns.core.DnsLabel;
+import io.meshdns.core.IpLiteral;
+import io.meshdns.core.UpstreamAddress;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.Reachability;
-import io.meshdns.loadbalancer.Cidr;
+import io.meshdns.loadbalancer.LoadBalancingConfig;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,12 +25,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The meshdns configuration file, as bound from YAML by {@link ConfigLoader}. Every value is checked as
- * it is bound, so an error names its key. Relative kubeconfig paths are relative to the config file.
+ * it is bound, so an error names its key; durations, sizes, networks and addresses are bound to their
+ * types then ({@link ConfigValues}), and nothing reads their text again. Relative kubeconfig paths are
+ * relative to the config file.
  */
 public record ServerConfig(
     String zone,
@@ -28,11 +39,11 @@ public record ServerConfig(
     Http http,
     Admin admin,
     Integer ttl,
-    String staleAfter,
-    String readyAfter,
+    Duration staleAfter,
+    Duration readyAfter,
     Boolean exportAll,
     Boolean clusterScopedNames,
-    List<String> reverseZones,
+    List<Cidr> reverseZones,
     Nameserver nameserver,
     Axfr axfr,
     LoadBalancing loadBalancing,
@@ -41,9 +52,17 @@ public record ServerConfig(
     Coredns coredns) {
 
   public static final String DEFAULT_ZONE = "clusterset.local";
+  /** 0.0.0.0, where the DNS and metrics listeners bind by default. */
+  static final InetAddress ANY_IPV4 = IpLiteral.parse("0.0.0.0");
+  /** 127.0.0.1, where the admin listener binds by default. */
+  static final InetAddress LOOPBACK_IPV4 = IpLiteral.parse("127.0.0.1");
 
   public ServerConfig {
-    zone = zone == null ? DEFAULT_ZONE : normalizeZone(zone);
+    try {
+      zone = zone == null ? DEFAULT_ZONE : DnsLabel.zone(zone, false);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidValue("zone", e.getMessage());
+    }
     dns = dns == null ? new Dns(null, null, null, null, null, null, null, null, null, null) : dns;
     http = http == null ? new Http(null, null) : http;
     admin = admin == null ? new Admin(null, null, null) : admin;
@@ -51,16 +70,11 @@ public record ServerConfig(
     if (ttl < 0 || ttl > 86400) {
       throw new InvalidValue("ttl", "must be between 0 and 86400 seconds, was " + ttl);
     }
-    staleAfter = staleAfter == null ? "5m" : staleAfter;
-    parseDuration("staleAfter", staleAfter);
-    readyAfter = readyAfter == null ? "60s" : readyAfter;
-    parseDuration("readyAfter", readyAfter);
+    staleAfter = staleAfter == null ? Duration.ofMinutes(5) : staleAfter;
+    readyAfter = readyAfter == null ? Duration.ofSeconds(60) : readyAfter;
     exportAll = exportAll != null && exportAll;
     clusterScopedNames = clusterScopedNames != null && clusterScopedNames;
     reverseZones = reverseZones == null ? List.of() : List.copyOf(reverseZones);
-    for (String cidr : reverseZones) {
-      checkCidr("reverseZones", cidr);
-    }
     nameserver = nameserver == null ? new Nameserver(null, null) : nameserver;
     axfr = axfr == null ? new Axfr(null, null, null, null) : axfr;
     loadBalancing = loadBalancing == null ? new LoadBalancing(null, null, null, null) : loadBalancing;
@@ -90,7 +104,6 @@ public record ServerConfig(
    */
   public record Coredns(Map<String, List<String>> forwardTo, String service, String serviceCluster) {
     private static final Pattern SERVICE = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?");
-    private static final Pattern PORT = Pattern.compile("\\d{1,5}");
 
     public Coredns {
       Map<String, List<String>> copy = new LinkedHashMap<>();
@@ -99,7 +112,14 @@ public record ServerConfig(
           if (addresses == null || addresses.isEmpty()) {
             throw new InvalidValue("forwardTo", "cluster '" + id + "' has no address");
           }
-          addresses.forEach(a -> checkUpstream("forwardTo", a));
+          // Checked here; the CoreDNS stanza writes them as given, so they stay text.
+          addresses.forEach(a -> {
+            try {
+              UpstreamAddress.parse(a);
+            } catch (IllegalArgumentException e) {
+              throw new InvalidValue("forwardTo", e.getMessage());
+            }
+          });
           copy.put(id, List.copyOf(addresses));
         });
       }
@@ -110,24 +130,6 @@ public record ServerConfig(
       if ((service == null) != (serviceCluster == null)) {
         throw new InvalidValue(service == null ? "service" : "serviceCluster",
             "service and serviceCluster go together: the meshdns Service and the cluster it runs in");
-      }
-    }
-
-    /** An IP address, or one with a port: {@code 10.0.0.1:5353}, {@code [fd00::1]:5353}. */
-    private static void checkUpstream(String key, String address) {
-      String host = address;
-      String port = null;
-      int colon = address.indexOf(':');
-      if (address.startsWith("[") && address.contains("]:")) {
-        host = address.substring(1, address.indexOf("]:"));
-        port = address.substring(address.indexOf("]:") + 2);
-      } else if (colon >= 0 && colon == address.lastIndexOf(':')) {
-        host = address.substring(0, colon);
-        port = address.substring(colon + 1);
-      }
-      checkAddress(key, host);
-      if (port != null && (!PORT.matcher(port).matches() || Integer.parseInt(port) < 1 || Integer.parseInt(port) > 65535)) {
-        throw new InvalidValue(key, "'" + address + "' has no valid port after the address");
       }
     }
   }
@@ -142,28 +144,26 @@ public record ServerConfig(
    * @param maxTcpConnections open TCP connections in all; a new one over the cap closes the connection that
    *     has gone longest without completing a query
    * @param maxTcpConnectionsPerSource open TCP connections from one address; the same rule within it
-   * @param cache the most bytes of compiled answers kept ({@code 64Mi}; {@code 0} keeps none). Answers are
-   *     compiled once per question, querier and size class and kept until the snapshot changes their
-   *     service, never on a timer; the load-balancing order is applied to every query
+   * @param cache the most bytes of compiled answers kept (written {@code 64Mi}; {@code 0} keeps none).
+   *     Answers are compiled once per question, querier and size class and kept until the snapshot
+   *     changes their service, never on a timer; the load-balancing order is applied to every query
    * @param chaos the CH-class {@code version.bind}/{@code id.server} TXT answers; off by default
    * @param rateLimit response rate limiting of UDP answers per source prefix; off by default
    * @param tls DNS over TLS (RFC 7858) on {@code bind}; off unless a certificate is configured
    */
-  public record Dns(String bind, Integer port, String tcpIdleTimeout, String tcpQueryTimeout,
-      Integer maxTcpConnections, Integer maxTcpConnectionsPerSource, String cache, Chaos chaos, RateLimit rateLimit,
-      Tls tls) {
+  public record Dns(@JsonDeserialize(using = ConfigValues.BindAddress.class) InetAddress bind, Integer port,
+      @JsonDeserialize(using = ConfigValues.PositiveDuration.class) Duration tcpIdleTimeout,
+      @JsonDeserialize(using = ConfigValues.PositiveDuration.class) Duration tcpQueryTimeout,
+      Integer maxTcpConnections, Integer maxTcpConnectionsPerSource,
+      @JsonDeserialize(using = ConfigValues.Size.class) Long cache, Chaos chaos, RateLimit rateLimit, Tls tls) {
     public Dns {
       tls = tls == null ? new Tls(null, null, null, null) : tls;
-      cache = cache == null ? "64Mi" : cache;
-      parseSize("cache", cache);
+      cache = cache == null ? 64L << 20 : cache;
       chaos = chaos == null ? new Chaos(null, null) : chaos;
-      bind = bind == null ? "0.0.0.0" : bind;
-      checkBind(bind);
+      bind = bind == null ? ANY_IPV4 : bind;
       port = checkPort(port == null ? 53 : port);
-      tcpIdleTimeout = tcpIdleTimeout == null ? "10s" : tcpIdleTimeout;
-      checkPositive("tcpIdleTimeout", tcpIdleTimeout);
-      tcpQueryTimeout = tcpQueryTimeout == null ? "2s" : tcpQueryTimeout;
-      checkPositive("tcpQueryTimeout", tcpQueryTimeout);
+      tcpIdleTimeout = tcpIdleTimeout == null ? Duration.ofSeconds(10) : tcpIdleTimeout;
+      tcpQueryTimeout = tcpQueryTimeout == null ? Duration.ofSeconds(2) : tcpQueryTimeout;
       maxTcpConnections = maxTcpConnections == null ? 1000 : maxTcpConnections;
       if (maxTcpConnections < 1) {
         throw new InvalidValue("maxTcpConnections", "must be at least 1, was " + maxTcpConnections);
@@ -174,14 +174,6 @@ public record ServerConfig(
         throw new InvalidValue("maxTcpConnectionsPerSource", "must be at least 1, was " + maxTcpConnectionsPerSource);
       }
       rateLimit = rateLimit == null ? new RateLimit(null, null, null) : rateLimit;
-    }
-
-    public Duration tcpIdleTimeoutDuration() {
-      return parseDuration("tcpIdleTimeout", tcpIdleTimeout);
-    }
-
-    public Duration tcpQueryTimeoutDuration() {
-      return parseDuration("tcpQueryTimeout", tcpQueryTimeout);
     }
 
     /** This listener with DNS over TLS set to {@code t}. */
@@ -246,7 +238,8 @@ public record ServerConfig(
    * @param slip 1 (the default) truncates every limited answer, 2 every second one..., 0 drops them all
    * @param window how much of a burst is allowed, as time at the full rate (default {@code 1s}, up to 60s)
    */
-  public record RateLimit(Integer responsesPerSecond, Integer slip, String window) {
+  public record RateLimit(Integer responsesPerSecond, Integer slip,
+      @JsonDeserialize(using = ConfigValues.RateLimitWindow.class) Duration window) {
     public RateLimit {
       responsesPerSecond = responsesPerSecond == null ? 0 : responsesPerSecond;
       if (responsesPerSecond < 0 || responsesPerSecond > 1_000_000) {
@@ -256,19 +249,11 @@ public record ServerConfig(
       if (slip < 0 || slip > 100) {
         throw new InvalidValue("slip", "must be between 0 (drop all) and 100, was " + slip);
       }
-      window = window == null ? "1s" : window;
-      Duration w = parseDuration("window", window);
-      if (w.compareTo(Duration.ofSeconds(1)) < 0 || w.compareTo(Duration.ofSeconds(60)) > 0) {
-        throw new InvalidValue("window", "must be between 1s and 60s, was " + window);
-      }
+      window = window == null ? Duration.ofSeconds(1) : window;
     }
 
     public boolean enabled() {
       return responsesPerSecond > 0;
-    }
-
-    public Duration windowDuration() {
-      return parseDuration("window", window);
     }
   }
 
@@ -276,10 +261,9 @@ public record ServerConfig(
   public record Chaos(String version, String id) {}
 
   /** The metrics listener: /metrics, /healthz and /readyz (what Prometheus and the kubelet reach). */
-  public record Http(String bind, Integer port) {
+  public record Http(@JsonDeserialize(using = ConfigValues.BindAddress.class) InetAddress bind, Integer port) {
     public Http {
-      bind = bind == null ? "0.0.0.0" : bind;
-      checkBind(bind);
+      bind = bind == null ? ANY_IPV4 : bind;
       port = checkPort(port == null ? 9153 : port);
     }
   }
@@ -290,19 +274,18 @@ public record ServerConfig(
    * only with a bearer token ({@code tokenFile}, relative to the config file), so the inventory is never
    * open wider than zone transfers are.
    */
-  public record Admin(String bind, Integer port, String tokenFile) {
+  public record Admin(InetAddress bind, Integer port, String tokenFile) {
     public static final int DEFAULT_PORT = 9154;
 
     public Admin {
-      bind = bind == null ? "127.0.0.1" : bind;
-      byte[] address = checkAddress("bind", bind);
+      bind = bind == null ? LOOPBACK_IPV4 : bind;
       port = checkPort(port == null ? DEFAULT_PORT : port);
       if (tokenFile != null && tokenFile.isBlank()) {
         throw new InvalidValue("tokenFile", "is empty; give the path of a file holding the bearer token, or leave it out");
       }
-      if (tokenFile == null && !isLoopback(address)) {
-        throw new InvalidValue("bind", "'" + bind + "' is not a loopback address: the status page and /api/* list "
-            + "the whole zone, so a wider bind needs admin.tokenFile (a bearer token), or bind 127.0.0.1 and use "
+      if (tokenFile == null && !bind.isLoopbackAddress()) {
+        throw new InvalidValue("bind", "'" + NetUtil.toAddressString(bind) + "' is not a loopback address: the status"
+            + " page and /api/* list the whole zone, so a wider bind needs admin.tokenFile (a bearer token), or bind 127.0.0.1 and use "
             + "kubectl port-forward");
       }
     }
@@ -311,23 +294,12 @@ public record ServerConfig(
     Admin resolvedAgainst(Path configDir) {
       return tokenFile == null ? this : new Admin(bind, port, configDir.resolve(tokenFile).toString());
     }
-
-    private static boolean isLoopback(byte[] address) {
-      try {
-        return java.net.InetAddress.getByAddress(address).isLoopbackAddress();
-      } catch (java.net.UnknownHostException e) {
-        return false; // a literal of the wrong length; checkAddress already refused it
-      }
-    }
   }
 
   /** The apex NS record's name and, when it is inside the zone, its glue addresses. */
-  public record Nameserver(String name, List<String> addresses) {
+  public record Nameserver(String name, List<InetAddress> addresses) {
     public Nameserver {
       addresses = addresses == null ? List.of() : List.copyOf(addresses);
-      for (String a : addresses) {
-        checkAddress("addresses", a);
-      }
     }
   }
 
@@ -337,13 +309,11 @@ public record ServerConfig(
    * with one of them ({@code allow} empty: from anywhere, signed). {@code notify}: the secondaries told
    * of each new serial ({@code ADDR} or {@code ADDR:PORT}, port 53 by default), signed with the first key.
    */
-  public record Axfr(List<String> allow, List<TsigKey> tsig,
-      @com.fasterxml.jackson.annotation.JsonProperty("notify") List<String> notifyTo, Journal journal) {
+  public record Axfr(List<Cidr> allow, List<TsigKey> tsig,
+      @JsonProperty("notify") @JsonDeserialize(contentUsing = ConfigValues.NotifyTarget.class)
+      List<InetSocketAddress> notifyTo, Journal journal) {
     public Axfr {
       allow = allow == null ? List.of() : List.copyOf(allow);
-      for (String cidr : allow) {
-        checkCidr("allow", cidr);
-      }
       tsig = tsig == null ? List.of() : List.copyOf(tsig);
       Set<String> names = new HashSet<>();
       for (TsigKey key : tsig) {
@@ -352,36 +322,12 @@ public record ServerConfig(
         }
       }
       notifyTo = notifyTo == null ? List.of() : List.copyOf(notifyTo);
-      for (String target : notifyTo) {
-        notifyTarget(target);
-      }
       journal = journal == null ? new Journal(null, null) : journal;
     }
 
     /** Whether any client may transfer a zone. */
     public boolean enabled() {
       return !allow.isEmpty() || !tsig.isEmpty();
-    }
-
-    /** A notify target: a literal address, with a port after a colon (IPv6 in brackets: {@code [::1]:53}). */
-    static java.net.InetSocketAddress notifyTarget(String target) {
-      String host = target;
-      int port = 53;
-      Matcher m = Pattern.compile("\\[([^\\]]+)](?::(\\d{1,5}))?|([^:]+)(?::(\\d{1,5}))?").matcher(target);
-      if (m.matches()) {
-        host = m.group(1) != null ? m.group(1) : m.group(3);
-        String p = m.group(1) != null ? m.group(2) : m.group(4);
-        port = p == null ? 53 : Integer.parseInt(p);
-      }
-      if (port < 1 || port > 65535) {
-        throw new InvalidValue("notify", "port must be between 1 and 65535 in '" + target + "'");
-      }
-      try {
-        return new java.net.InetSocketAddress(java.net.InetAddress.getByAddress(checkAddress("notify", host)), port);
-      } catch (InvalidValue | java.net.UnknownHostException e) {
-        throw new InvalidValue("notify", "'" + target + "' is not ADDR or ADDR:PORT with a literal IP address"
-            + " (IPv6 in brackets: [fd00::53]:53)");
-      }
     }
   }
 
@@ -445,14 +391,13 @@ public record ServerConfig(
   }
 
   /** The IXFR journal: the last {@code depth} changes of each zone (100), at most {@code size} bytes (16Mi). */
-  public record Journal(Integer depth, String size) {
+  public record Journal(Integer depth, @JsonDeserialize(using = ConfigValues.Size.class) Long size) {
     public Journal {
       depth = depth == null ? 100 : depth;
       if (depth < 0 || depth > 100_000) {
         throw new InvalidValue("depth", "must be between 0 (no IXFR: always a full transfer) and 100000, was " + depth);
       }
-      size = size == null ? "16Mi" : size;
-      parseSize("size", size);
+      size = size == null ? 16L << 20 : size;
     }
   }
 
@@ -461,18 +406,19 @@ public record ServerConfig(
    * cluster, and the querier's topology zone by source network.
    */
   public record LoadBalancing(String policy, Integer maxAnswers, Integer ednsClusterOption, List<ZoneSource> zones) {
-    public static final List<String> POLICIES = io.meshdns.loadbalancer.LoadBalancingConfig.POLICIES;
+    public static final List<String> POLICIES = LoadBalancingConfig.POLICIES;
 
     public LoadBalancing {
-      policy = policy == null ? "local-first" : policy;
+      policy = policy == null ? LoadBalancingConfig.DEFAULT_POLICY : policy;
       if (!POLICIES.contains(policy)) {
         throw new InvalidValue("policy", "must be one of " + String.join(", ", POLICIES) + "; was '" + policy + "'");
       }
-      maxAnswers = maxAnswers == null ? 8 : maxAnswers;
-      if (maxAnswers < 1 || maxAnswers > 256) {
-        throw new InvalidValue("maxAnswers", "must be between 1 and 256, was " + maxAnswers);
+      maxAnswers = maxAnswers == null ? LoadBalancingConfig.DEFAULT_MAX_ANSWERS : maxAnswers;
+      if (maxAnswers < 1 || maxAnswers > LoadBalancingConfig.MAX_ANSWERS_LIMIT) {
+        throw new InvalidValue("maxAnswers",
+            "must be between 1 and " + LoadBalancingConfig.MAX_ANSWERS_LIMIT + ", was " + maxAnswers);
       }
-      ednsClusterOption = ednsClusterOption == null ? 65300 : ednsClusterOption;
+      ednsClusterOption = ednsClusterOption == null ? LoadBalancingConfig.DEFAULT_EDNS_CLUSTER_OPTION : ednsClusterOption;
       if (ednsClusterOption < 1 || ednsClusterOption > 65535) {
         throw new InvalidValue("ednsClusterOption", "must be an EDNS0 option code 1-65535, was " + ednsClusterOption);
       }
@@ -481,12 +427,11 @@ public record ServerConfig(
   }
 
   /** Queriers whose source address is in {@code cidr} are in topology zone {@code zone}. */
-  public record ZoneSource(String cidr, String zone) {
+  public record ZoneSource(Cidr cidr, String zone) {
     public ZoneSource {
       if (cidr == null) {
         throw new InvalidValue("cidr", "is required");
       }
-      checkCidr("cidr", cidr);
       if (zone == null || zone.isBlank()) {
         throw new InvalidValue("zone", "is required");
       }
@@ -500,7 +445,7 @@ public record ServerConfig(
    */
   public record Cluster(String id, String kubeconfig, String context, Boolean inCluster,
       @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> reachability,
-      Integer weight, Integer priority, List<String> sourceCidrs, List<String> reverseZones) {
+      Integer weight, Integer priority, List<Cidr> sourceCidrs, List<Cidr> reverseZones) {
     public Cluster {
       if (id == null) {
         throw new InvalidValue("id", "is required");
@@ -522,13 +467,7 @@ public record ServerConfig(
       }
       priority = priority == null ? 0 : priority;
       sourceCidrs = sourceCidrs == null ? List.of() : List.copyOf(sourceCidrs);
-      for (String cidr : sourceCidrs) {
-        checkCidr("sourceCidrs", cidr);
-      }
       reverseZones = reverseZones == null ? List.of() : List.copyOf(reverseZones);
-      for (String cidr : reverseZones) {
-        checkCidr("reverseZones", cidr);
-      }
     }
 
     ClusterSpec toSpec(Path configDir, Path kubeconfigDir) {
@@ -567,8 +506,8 @@ public record ServerConfig(
    * Every network meshdns answers PTRs for: the top-level {@code reverseZones} (networks of no one cluster)
    * and each cluster's own ({@code clusters[].reverseZones}, its pod and service networks).
    */
-  public List<String> allReverseZones() {
-    List<String> all = new ArrayList<>(reverseZones);
+  public List<Cidr> allReverseZones() {
+    List<Cidr> all = new ArrayList<>(reverseZones);
     clusters.forEach(c -> all.addAll(c.reverseZones()));
     return List.copyOf(all);
   }
@@ -578,8 +517,8 @@ public record ServerConfig(
    * ones and the other clusters', never its own, so that its {@code kubernetes} plugin keeps answering its
    * own PTRs. A cluster not in the config delegates them all.
    */
-  public List<String> reverseZonesDelegatedBy(String id) {
-    List<String> delegated = new ArrayList<>(reverseZones);
+  public List<Cidr> reverseZonesDelegatedBy(String id) {
+    List<Cidr> delegated = new ArrayList<>(reverseZones);
     clusters.stream().filter(c -> !c.id().equals(id)).forEach(c -> delegated.addAll(c.reverseZones()));
     return List.copyOf(delegated);
   }
@@ -590,13 +529,13 @@ public record ServerConfig(
    * more specific reverse zone wins in CoreDNS) and meshdns could not tell whose address it is. Overlaps
    * within one list are harmless and allowed.
    */
-  private static void checkReverseNetworksDisjoint(List<String> shared, List<Cluster> clusters) {
-    record Owned(String cidrText, Cidr cidr, String key, int cluster) {}
+  private static void checkReverseNetworksDisjoint(List<Cidr> shared, List<Cluster> clusters) {
+    record Owned(Cidr cidr, String key, int cluster) {}
     List<Owned> all = new ArrayList<>();
-    shared.forEach(c -> all.add(new Owned(c, checkCidr("reverseZones", c), "reverseZones", -1)));
+    shared.forEach(c -> all.add(new Owned(c, "reverseZones", -1)));
     for (int i = 0; i < clusters.size(); i++) {
-      for (String c : clusters.get(i).reverseZones()) {
-        all.add(new Owned(c, checkCidr("reverseZones", c), "clusters[" + i + "].reverseZones", i));
+      for (Cidr c : clusters.get(i).reverseZones()) {
+        all.add(new Owned(c, "clusters[" + i + "].reverseZones", i));
       }
     }
     for (int b = 0; b < all.size(); b++) {
@@ -608,7 +547,7 @@ public record ServerConfig(
               : "cluster " + clusters.get(first.cluster()).id() + " (" + first.key() + ")";
           List<Object> path = second.cluster() < 0 ? List.of("reverseZones")
               : List.of("clusters", second.cluster(), "reverseZones");
-          throw new InvalidValue(path, second.cidrText() + " overlaps " + first.cidrText() + " of " + owner
+          throw new InvalidValue(path, second.cidr().text() + " overlaps " + first.cidr().text() + " of " + owner
               + ": a network belongs to one cluster, or to none (top-level reverseZones); split it so that"
               + " no cluster's CoreDNS delegates its own PTRs");
         }
@@ -620,27 +559,19 @@ public record ServerConfig(
     return a.network().length == b.network().length && (a.contains(b.network()) || b.contains(a.network()));
   }
 
-  public Duration staleAfterDuration() {
-    return parseDuration("staleAfter", staleAfter);
-  }
-
   /** The cluster specs, with kubeconfig paths resolved against {@code configDir}. */
   public List<ClusterSpec> clusterSpecs(Path configDir) {
     Path dir = kubeconfigDir == null ? null : configDir.resolve(kubeconfigDir);
     return clusters.stream().map(c -> c.toSpec(configDir, dir)).toList();
   }
 
-  public Duration readyAfterDuration() {
-    return parseDuration("readyAfter", readyAfter);
-  }
-
   /** With the command line's DNS listener overrides; a bad one is a config error naming the key. */
   public ServerConfig withDns(String bind, Integer port) {
     Dns d;
     try {
-      d = new Dns(bind != null ? bind : dns.bind(), port != null ? port : dns.port(), dns.tcpIdleTimeout(),
-          dns.tcpQueryTimeout(), dns.maxTcpConnections(), dns.maxTcpConnectionsPerSource(), dns.cache(), dns.chaos(),
-          dns.rateLimit(), dns.tls());
+      d = new Dns(bind != null ? ConfigValues.bindAddress("bind", bind) : dns.bind(), port != null ? port : dns.port(),
+          dns.tcpIdleTimeout(), dns.tcpQueryTimeout(), dns.maxTcpConnections(), dns.maxTcpConnectionsPerSource(),
+          dns.cache(), dns.chaos(), dns.rateLimit(), dns.tls());
     } catch (InvalidValue e) {
       throw new ConfigException("command line, key dns." + e.key + ": " + e.getMessage(), e);
     }
@@ -658,13 +589,23 @@ public record ServerConfig(
   }
 
   public ServerConfig withHttpPort(Integer port) {
-    return withHttp(null, port);
+    return withHttp(http.bind(), port);
   }
 
+  /** With the command line's metrics listener overrides; a bad one is a config error naming the key. */
   public ServerConfig withHttp(String bind, Integer port) {
+    try {
+      return withHttp(bind != null ? ConfigValues.bindAddress("bind", bind) : http.bind(), port);
+    } catch (InvalidValue e) {
+      throw new ConfigException("command line, key http." + e.key + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** With the metrics listener on {@code bind}, and on {@code port} where given. */
+  public ServerConfig withHttp(InetAddress bind, Integer port) {
     Http h;
     try {
-      h = new Http(bind != null ? bind : http.bind(), port != null ? port : http.port());
+      h = new Http(bind, port != null ? port : http.port());
     } catch (InvalidValue e) {
       throw new ConfigException("command line, key http." + e.key + ": " + e.getMessage(), e);
     }
@@ -674,16 +615,12 @@ public record ServerConfig(
 
   /** The admin listener at {@code bind}/{@code port} where given (the token file is kept). */
   public ServerConfig withAdmin(String bind, Integer port) {
-    return withAdmin(new Admin(bind != null ? bind : admin.bind(), port != null ? port : admin.port(), admin.tokenFile()));
+    return withAdmin(new Admin(bind != null ? ConfigValues.address("bind", bind) : admin.bind(),
+        port != null ? port : admin.port(), admin.tokenFile()));
   }
 
   public ServerConfig withAdmin(Admin a) {
     return new ServerConfig(zone, dns, http, a, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
-        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
-  }
-
-  public ServerConfig withClusters(List<Cluster> clusters) {
-    return new ServerConfig(zone, dns, http, admin, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
         reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
   }
 
@@ -697,94 +634,5 @@ public record ServerConfig(
       throw new InvalidValue("port", "must be between 0 and 65535, was " + port);
     }
     return port;
-  }
-
-  /** A CIDR like {@code 10.10.0.0/16} or {@code fd00::/8}; a bare address means a single host. */
-  static Cidr checkCidr(String key, String cidr) {
-    try {
-      return Cidr.parse(cidr);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidValue(key, e.getMessage());
-    }
-  }
-
-  /** A listen address: an IP literal such as 0.0.0.0, 127.0.0.1 or :: (a name would need DNS to start DNS). */
-  static void checkBind(String bind) {
-    try {
-      checkAddress("bind", bind);
-    } catch (InvalidValue e) {
-      throw new InvalidValue("bind", "must be an IP address such as 0.0.0.0, 127.0.0.1 or ::, was '" + bind + "'");
-    }
-  }
-
-  /** A literal address (never a DNS lookup: the config must not depend on DNS). */
-  static byte[] checkAddress(String key, String address) {
-    Cidr host = checkCidr(key, address);
-    if (host.prefix() != host.network().length * 8) {
-      throw new InvalidValue(key, "'" + address + "' is not an IP address");
-    }
-    return host.network();
-  }
-
-  /** A duration that must be more than zero: zero would otherwise read as "never". */
-  static Duration checkPositive(String key, String value) {
-    Duration d = parseDuration(key, value);
-    if (d.isZero()) {
-      throw new InvalidValue(key, "must be more than 0 (0 would mean never), was '" + value + "'");
-    }
-    return d;
-  }
-
-  private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
-  private static final Pattern LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-
-  /** Go-style durations as Kubernetes users write them: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}. */
-  /** A size in bytes: a whole number, optionally with Ki, Mi or Gi (as Kubernetes quantities). */
-  static long parseSize(String key, String value) {
-    Matcher m = SIZE.matcher(value.trim());
-    if (!m.matches()) {
-      String hint = DURATION.matcher(value.trim()).matches()
-          ? "; it is the size of the compiled-answer store now: answers are no longer expired on a timer, and"
-              + " every query gets its own load-balanced order"
-          : "";
-      throw new InvalidValue(key, "is not a size like 64Mi, 512Ki or 1Gi: '" + value + "'" + hint);
-    }
-    long n = Long.parseLong(m.group(1));
-    String unit = m.group(2) == null ? "" : m.group(2);
-    return switch (unit) {
-      case "Ki" -> n << 10;
-      case "Mi" -> n << 20;
-      case "Gi" -> n << 30;
-      default -> n;
-    };
-  }
-
-  static Duration parseDuration(String key, String value) {
-    Matcher m = DURATION.matcher(value.trim());
-    if (!m.matches()) {
-      throw new InvalidValue(key, "is not a duration like 30s, 5m or 1h: '" + value + "'");
-    }
-    long n = Long.parseLong(m.group(1));
-    return switch (m.group(2)) {
-      case "ms" -> Duration.ofMillis(n);
-      case "s" -> Duration.ofSeconds(n);
-      case "m" -> Duration.ofMinutes(n);
-      default -> Duration.ofHours(n);
-    };
-  }
-
-  private static final Pattern SIZE = Pattern.compile("(\\d{1,12})(Ki|Mi|Gi)?");
-
-  private static String normalizeZone(String zone) {
-    String z = zone.toLowerCase(Locale.ROOT);
-    if (z.endsWith(".")) {
-      z = z.substring(0, z.length() - 1);
-    }
-    for (String label : z.split("\\.", -1)) {
-      if (!LABEL.matcher(label).matches()) {
-        throw new InvalidValue("zone", "'" + zone + "' is not a domain name made of DNS labels");
-      }
-    }
-    return z;
   }
 }

@@ -52,11 +52,6 @@ final class TcpConnections {
     this.listener = listener;
   }
 
-  /** How many connections are open now. */
-  int open() {
-    return count.get();
-  }
-
   /** A new connection's two handlers: {@code [0]} before the frame decoder, {@code [1]} right after it. */
   ChannelHandler[] handlers() {
     Connection c = new Connection();

@@ -1,7 +1,6 @@
 package io.meshdns.server;
 
 import io.meshdns.discovery.ClusterId;
-import io.meshdns.discovery.ClusterService;
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;

@@ -1,10 +1,9 @@
 package io.meshdns.server;
 
+import io.meshdns.core.Cidr;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.ArrayList;
 import java.util.List;
-import io.meshdns.loadbalancer.Cidr;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.ReverseMap;
 
@@ -28,18 +27,10 @@ record ZoneSettings(
     Name origin = ZoneIndex.absolute(config.zone());
     Name ns = config.nameserver().name() == null
         ? ZoneIndex.child("ns", origin) : ZoneIndex.absolute(config.nameserver().name());
-    List<InetAddress> glue = new ArrayList<>();
-    for (String a : config.nameserver().addresses()) {
-      try {
-        glue.add(InetAddress.getByAddress(ServerConfig.checkAddress("nameserver.addresses", a)));
-      } catch (UnknownHostException e) {
-        throw new IllegalStateException(e); // 4 or 16 bytes are always an address
-      }
-    }
-    List<Cidr> networks = config.allReverseZones().stream().map(c -> ServerConfig.checkCidr("reverseZones", c)).toList();
+    List<Cidr> networks = config.allReverseZones();
     List<Name> zones = networks.stream().map(ZoneSettings::reverseZone).distinct().toList();
-    return new ZoneSettings(origin, config.ttl(), ns, ZoneIndex.child("hostmaster", origin), List.copyOf(glue),
-        networks, zones, config.clusterScopedNames());
+    return new ZoneSettings(origin, config.ttl(), ns, ZoneIndex.child("hostmaster", origin),
+        config.nameserver().addresses(), networks, zones, config.clusterScopedNames());
   }
 
   /**

@@ -1,8 +1,8 @@
 package io.meshdns.server;
 
+import io.meshdns.core.Cidr;
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
-import io.meshdns.loadbalancer.Cidr;
 import io.meshdns.loadbalancer.EndpointSelector;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -50,15 +50,14 @@ final class ZoneTransfer {
 
   ZoneTransfer(ServerConfig.Axfr config, ZoneSettings settings, EndpointSelector selector, AnswerCompiler compiler,
       TransferMetrics metrics) {
-    this.allowed = config.allow().stream().map(c -> ServerConfig.checkCidr("axfr.allow", c)).toList();
+    this.allowed = config.allow();
     this.keys = new TsigKeyring(config.tsig());
     this.selector = selector;
     this.compiler = compiler;
     this.ttl = settings.ttl();
     this.metrics = metrics;
     this.journal = config.enabled() && config.journal().depth() > 0
-        ? new ZoneJournal(config.journal().depth(), ServerConfig.parseSize("axfr.journal.size", config.journal().size()),
-            this::recordsAt)
+        ? new ZoneJournal(config.journal().depth(), config.journal().size(), this::recordsAt)
         : null;
     if (journal != null) {
       metrics.journal(settings.origin(), journal, j -> j.depth(settings.origin()));

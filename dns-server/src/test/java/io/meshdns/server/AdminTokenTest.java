@@ -3,6 +3,7 @@ package io.meshdns.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshdns.core.ConfigException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ class AdminTokenTest {
   static void start() throws Exception {
     Path tokenFile = dir.resolve("token");
     Files.writeString(tokenFile, TOKEN + "\n"); // as `kubectl create secret --from-file` often leaves it
-    ServerConfig config = ServerConfig.defaults().withAdmin(new ServerConfig.Admin("127.0.0.1", 0, tokenFile.toString()));
+    ServerConfig config = ServerConfig.defaults().withAdmin(new ServerConfig.Admin(ServerConfig.LOOPBACK_IPV4, 0, tokenFile.toString()));
     mesh = new TwoClusterMesh(dir.resolve("kubeconfigs"), config);
     admin = new HttpFetch(mesh.server.adminAddress());
   }
@@ -79,7 +80,7 @@ class AdminTokenTest {
   void emptyTokenFileStopsTheStartWithAConfigError() throws Exception {
     Path empty = Files.writeString(dir.resolve("empty-token"), " \n");
     ServerConfig config = ServerConfig.defaults().withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0)
-        .withAdmin(new ServerConfig.Admin("127.0.0.1", 0, empty.toString()));
+        .withAdmin(new ServerConfig.Admin(ServerConfig.LOOPBACK_IPV4, 0, empty.toString()));
 
     assertThatThrownBy(() -> MeshdnsServer.start(config, java.util.List.of()))
         .isInstanceOf(ConfigException.class)

@@ -2,6 +2,7 @@ package io.meshdns.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshdns.core.KubernetesNames;
 import io.meshdns.discovery.ClusterHealth;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterService;
@@ -66,7 +67,8 @@ class AnswerEngineTest {
     ServerConfig config = ConfigLoader.parse("(test)", yaml + "clusters: [{id: east, weight: 3}, {id: west}]\n");
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     selector = new EndpointSelector(balancing);
-    return new QueryResponder(config, selector, new QuerierResolver(balancing));
+    return new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+        new QuerierResolver(balancing));
   }
 
   private void install(MeshSnapshot snapshot) {
@@ -255,10 +257,10 @@ class AnswerEngineTest {
     ServiceKey key = ServiceKey.of("shop", "web");
     Map<String, String> annotations = new HashMap<>();
     if (policy != null) {
-      annotations.put(EndpointSelector.POLICY_ANNOTATION, policy);
+      annotations.put(KubernetesNames.POLICY_ANNOTATION, policy);
     }
     if (maxAnswers != null) {
-      annotations.put(EndpointSelector.MAX_ANSWERS_ANNOTATION, maxAnswers);
+      annotations.put(KubernetesNames.MAX_ANSWERS_ANNOTATION, maxAnswers);
     }
     Map<ClusterId, ClusterService> parts = new HashMap<>();
     if (east > 0) {

@@ -10,6 +10,8 @@ import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.discovery.MeshWatcher;
 import io.meshdns.discovery.ServiceKey;
+import io.meshdns.testkit.MeshObjects;
+import io.meshdns.testkit.MockCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,22 +36,22 @@ class ConfigFileWatcherTest {
   @TempDir
   Path dir;
 
-  DemoCluster east;
-  DemoCluster west;
+  MockCluster east;
+  MockCluster west;
   MeshWatcher mesh;
   ConfigFileWatcher watcher;
 
   @BeforeEach
   void startClusters() {
-    east = DemoCluster.start("east", dir);
-    west = DemoCluster.start("west", dir);
-    for (DemoCluster c : List.of(east, west)) {
+    east = MockCluster.start("east", dir);
+    west = MockCluster.start("west", dir);
+    for (MockCluster c : List.of(east, west)) {
       c.client().namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build())
           .create();
-      DemoMesh.exported(c.client(), "shop", "web", "10.96.0.10");
+      MeshObjects.exported(c.client(), "shop", "web", "10.96.0.10");
     }
-    DemoMesh.slice(east.client(), "shop", "web", "web-1", DemoMesh.pods("10.10.1.", 1, 2, true));
-    DemoMesh.slice(west.client(), "shop", "web", "web-1", DemoMesh.pods("10.20.1.", 1, 2, true));
+    MeshObjects.slice(east.client(), "shop", "web", "web-1", MeshObjects.pods("10.10.1.", 1, 2, true));
+    MeshObjects.slice(west.client(), "shop", "web", "web-1", MeshObjects.pods("10.20.1.", 1, 2, true));
     mesh = new MeshWatcher(MeshWatcher.Options.defaults()
         .withHealthInterval(Duration.ofMillis(100)).withRetryInterval(Duration.ofMillis(100)));
   }
@@ -68,7 +70,7 @@ class ConfigFileWatcherTest {
    * fabric8's mock server (7.9) can stall its event loop for 30 s when a watch is closed while it is still
    * writing events to it, and its shutdown then fails after 10 s; not waiting keeps that out of the tests.
    */
-  private static void closeInBackground(DemoCluster cluster) {
+  private static void closeInBackground(MockCluster cluster) {
     Thread t = new Thread(() -> {
       try {
         cluster.close();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.code_intelligence.jazzer.mutation.annotation.NotNull;
+import io.meshdns.core.ConfigException;
 
 /**
  * Coverage-guided fuzzing of the config loader: any text either loads or fails with one

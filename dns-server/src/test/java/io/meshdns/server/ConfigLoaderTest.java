@@ -3,10 +3,15 @@ package io.meshdns.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshdns.core.Cidr;
+import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.Reachability;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,14 +33,14 @@ class ConfigLoaderTest {
     assertThat(c.ttl()).isEqualTo(5);
     assertThat(c.dns().port()).isEqualTo(53);
     assertThat(c.http().port()).isEqualTo(9153);
-    assertThat(c.admin().bind()).isEqualTo("127.0.0.1");
+    assertThat(c.admin().bind().getHostAddress()).isEqualTo("127.0.0.1");
     assertThat(c.admin().port()).isEqualTo(9154);
     assertThat(c.admin().tokenFile()).isNull();
-    assertThat(c.staleAfterDuration()).isEqualTo(Duration.ofMinutes(5));
+    assertThat(c.staleAfter()).isEqualTo(Duration.ofMinutes(5));
     assertThat(c.loadBalancing().policy()).isEqualTo("local-first");
     assertThat(c.loadBalancing().maxAnswers()).isEqualTo(8);
-    assertThat(c.dns().tcpIdleTimeoutDuration()).isEqualTo(Duration.ofSeconds(10));
-    assertThat(c.dns().tcpQueryTimeoutDuration()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.dns().tcpIdleTimeout()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.dns().tcpQueryTimeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(c.dns().maxTcpConnections()).isEqualTo(1000);
     assertThat(c.dns().maxTcpConnectionsPerSource()).isEqualTo(100);
     assertThat(c.dns().rateLimit().enabled()).as("rate limiting is off by default").isFalse();
@@ -90,7 +95,7 @@ class ConfigLoaderTest {
     assertThat(c.dns().rateLimit().enabled()).isTrue();
     assertThat(c.dns().rateLimit().responsesPerSecond()).isEqualTo(20);
     assertThat(c.dns().rateLimit().slip()).isEqualTo(1);
-    assertThat(c.dns().rateLimit().windowDuration()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(c.dns().rateLimit().window()).isEqualTo(Duration.ofSeconds(1));
   }
 
   @Test
@@ -248,6 +253,24 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void everyMalformedSourceCidrIsAnErrorNamingKeyAndValue() throws Exception {
+    for (String bad : List.of("10.0.0.256/8", "10.0.0.0/x", "fd00::/129", "not-an-ip")) {
+      Path file = write("clusters:\n  - id: east\n    sourceCidrs: [\"" + bad + "\"]\n");
+
+      assertThatThrownBy(() -> ConfigLoader.load(file)).as(bad)
+          .hasMessageContaining("key clusters[0].sourceCidrs").hasMessageContaining("'" + bad + "'");
+    }
+  }
+
+  @Test
+  void aHostNameIsNotAcceptedAsAZoneNetworkAndIsNeverLookedUp() throws Exception {
+    Path file = write("loadBalancing:\n  zones: [{cidr: localhost, zone: a}]\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .hasMessageContaining("key loadBalancing.zones").hasMessageContaining("'localhost'");
+  }
+
+  @Test
   void adminListenerOnAWiderAddressWithoutATokenIsAnErrorNamingTheKey() throws Exception {
     Path file = write("admin:\n  bind: 0.0.0.0\n  port: 9154\n");
 
@@ -261,7 +284,7 @@ class ConfigLoaderTest {
   void adminListenerOnAWiderAddressWithATokenFileIsAccepted() throws Exception {
     ServerConfig c = ConfigLoader.load(write("admin:\n  bind: 0.0.0.0\n  tokenFile: secret/token\n"));
 
-    assertThat(c.admin().bind()).isEqualTo("0.0.0.0");
+    assertThat(c.admin().bind().getHostAddress()).isEqualTo("0.0.0.0");
     assertThat(c.admin().resolvedAgainst(dir).tokenFile()).isEqualTo(dir.resolve("secret/token").toString());
   }
 
@@ -286,9 +309,11 @@ class ConfigLoaderTest {
 
     ServerConfig config = ConfigLoader.load(file);
 
-    assertThat(config.allReverseZones()).containsExactly("192.168.0.0/16", "10.10.0.0/16", "10.96.0.0/16", "fd00:20::/32");
-    assertThat(config.reverseZonesDelegatedBy("east")).containsExactly("192.168.0.0/16", "fd00:20::/32");
-    assertThat(config.reverseZonesDelegatedBy("west")).containsExactly("192.168.0.0/16", "10.10.0.0/16", "10.96.0.0/16");
+    assertThat(config.allReverseZones()).extracting(Cidr::text)
+        .containsExactly("192.168.0.0/16", "10.10.0.0/16", "10.96.0.0/16", "fd00:20::/32");
+    assertThat(config.reverseZonesDelegatedBy("east")).extracting(Cidr::text).containsExactly("192.168.0.0/16", "fd00:20::/32");
+    assertThat(config.reverseZonesDelegatedBy("west")).extracting(Cidr::text)
+        .containsExactly("192.168.0.0/16", "10.10.0.0/16", "10.96.0.0/16");
     assertThat(config.reverseZonesDelegatedBy("north")).containsExactlyElementsOf(config.allReverseZones());
   }
 
@@ -334,7 +359,7 @@ class ConfigLoaderTest {
   void overlapsWithinOneClusterAreHarmless() throws Exception {
     Path file = write("clusters:\n  - {id: east, reverseZones: [10.10.0.0/16, 10.10.1.0/24]}\n");
 
-    assertThat(ConfigLoader.load(file).allReverseZones()).containsExactly("10.10.0.0/16", "10.10.1.0/24");
+    assertThat(ConfigLoader.load(file).allReverseZones()).extracting(Cidr::text).containsExactly("10.10.0.0/16", "10.10.1.0/24");
   }
 
   @Test
@@ -398,5 +423,68 @@ class ConfigLoaderTest {
 
     assertThatThrownBy(() -> ConfigLoader.load(file))
         .hasMessageContaining("line 3, key axfr.journal.depth: must be between 0");
+  }
+
+  @Test
+  void durationsSizesNetworksAndAddressesAreBoundToTheirTypesWhenTheFileIsRead() throws Exception {
+    ServerConfig c = ConfigLoader.load(write("""
+        staleAfter: 2m
+        readyAfter: 500ms
+        reverseZones: ["fd00:20::/32"]
+        dns: {bind: "::", tcpIdleTimeout: 1h, cache: 512Ki, rateLimit: {window: 5s}}
+        nameserver: {name: ns.clusterset.local, addresses: [192.0.2.53]}
+        axfr: {allow: [192.0.2.0/24], notify: ["192.0.2.10", "[fd00::53]:5353"], journal: {size: 1Gi}}
+        loadBalancing: {zones: [{cidr: 10.10.1.0/24, zone: a}]}
+        clusters: [{id: east, sourceCidrs: [10.10.0.0/16]}]
+        """));
+
+    assertThat(c.staleAfter()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(c.readyAfter()).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.reverseZones()).containsExactly(Cidr.parse("fd00:20::/32"));
+    assertThat(c.dns().bind()).isEqualTo(InetAddress.getByName("::"));
+    assertThat(c.dns().tcpIdleTimeout()).isEqualTo(Duration.ofHours(1));
+    assertThat(c.dns().cache()).isEqualTo(512L * 1024);
+    assertThat(c.dns().rateLimit().window()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.nameserver().addresses()).containsExactly(InetAddress.getByName("192.0.2.53"));
+    assertThat(c.axfr().allow()).containsExactly(Cidr.parse("192.0.2.0/24"));
+    assertThat(c.axfr().notifyTo()).containsExactly(new InetSocketAddress(InetAddress.getByName("192.0.2.10"), 53),
+        new InetSocketAddress(InetAddress.getByName("fd00::53"), 5353));
+    assertThat(c.axfr().journal().size()).isEqualTo(1L << 30);
+    assertThat(c.loadBalancing().zones()).extracting(ServerConfig.ZoneSource::cidr).containsExactly(Cidr.parse("10.10.1.0/24"));
+    assertThat(c.clusters().get(0).sourceCidrs()).containsExactly(Cidr.parse("10.10.0.0/16"));
+  }
+
+  @Test
+  void aBadItemOfAListIsNamedByTheListsKeyAndLine() throws Exception {
+    Path file = write("zone: clusterset.local\nreverseZones:\n  - 10.0.0.0/8\n  - nonsense\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file)).hasMessage("config " + file + ", line 2, key reverseZones:"
+        + " 'nonsense' is not an IP network like 10.0.0.0/8 or fd00::/8");
+  }
+
+  @Test
+  void aBadValueUnderAKeyGivenTwiceStillHasALine() throws Exception {
+    Path file = write("dns:\n  port: 53\ndns:\n  bind: 0.0.0.O\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .hasMessageStartingWith("config " + file + ", line 4, key dns.bind: must be an IP address");
+  }
+
+  @Test
+  void aTypedValueGivenAsAListOrMappingExpectsASingleValue() throws Exception {
+    Path list = write("staleAfter: [5m]\n");
+    assertThatThrownBy(() -> ConfigLoader.load(list)).hasMessage("config " + list + ", line 1, key staleAfter: expected a single value");
+    Path mapping = write("dns:\n  cache: {size: 1Mi}\n");
+    assertThatThrownBy(() -> ConfigLoader.load(mapping)).hasMessage("config " + mapping + ", line 2, key dns.cache: expected a single value");
+  }
+
+  @Test
+  void aBindAddressIsALiteralNeverANameToLookUp() throws Exception {
+    Path file = write("dns:\n  bind: localhost\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file)).hasMessage("config " + file + ", line 2, key dns.bind: must be an IP"
+        + " address such as 0.0.0.0, 127.0.0.1 or ::, was 'localhost'");
+    assertThatThrownBy(() -> ServerConfig.defaults().withDns("localhost", null)).isInstanceOf(ConfigException.class)
+        .hasMessage("command line, key dns.bind: must be an IP address such as 0.0.0.0, 127.0.0.1 or ::, was 'localhost'");
   }
 }

@@ -2,20 +2,18 @@ package io.meshdns.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.meshdns.core.KubernetesNames;
 import io.meshdns.discovery.ServiceKey;
+import io.meshdns.testkit.EndpointSpec;
+import io.meshdns.testkit.MeshObjects;
+import io.meshdns.testkit.MockCluster;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,14 +53,11 @@ import org.xbill.DNS.Type;
  */
 class ConnectableAnswersTest {
   private static final String ZONE = ".svc.clusterset.local.";
-  private static final ResourceDefinitionContext SERVICE_IMPORTS = new ResourceDefinitionContext.Builder()
-      .withGroup("multicluster.x-k8s.io").withVersion("v1alpha1").withKind("ServiceImport")
-      .withPlural("serviceimports").withNamespaced(true).build();
 
   @TempDir
   static Path dir;
-  private static DemoCluster east;
-  private static DemoCluster west;
+  private static MockCluster east;
+  private static MockCluster west;
   private static MeshdnsServer server;
 
   /** One query and the exact records (or rcode) it must get. */
@@ -128,10 +123,10 @@ class ConnectableAnswersTest {
 
   @BeforeAll
   static void start() throws Exception {
-    east = DemoCluster.start("east", dir);
-    west = DemoCluster.start("west", dir);
-    for (DemoCluster c : List.of(east, west)) {
-      c.client().apiextensions().v1().customResourceDefinitions().resource(serviceImportCrd()).create();
+    east = MockCluster.start("east", dir);
+    west = MockCluster.start("west", dir);
+    for (MockCluster c : List.of(east, west)) {
+      c.installServiceImportCrd();
     }
     seed(east.client(), west.client());
     Files.writeString(dir.resolve("meshdns.yaml"), """
@@ -160,7 +155,7 @@ class ConnectableAnswersTest {
     if (server != null) {
       server.close();
     }
-    for (DemoCluster c : new DemoCluster[] {east, west}) {
+    for (MockCluster c : new MockCluster[] {east, west}) {
       if (c != null) {
         c.close();
       }
@@ -241,7 +236,7 @@ class ConnectableAnswersTest {
     slice(w, "stateful", "db", "w", "pg", 6432, List.of(pod("10.2.6.1", true, "db-0")));
     // 7: ten dual-stack pods in west, cap 4
     create(w, new ServiceBuilder(service("dual", "web", "10.97.7.1", null)).editMetadata()
-        .addToAnnotations("meshdns.io/max-answers", "4").endMetadata().build());
+        .addToAnnotations(KubernetesNames.MAX_ANSWERS_ANNOTATION, "4").endMetadata().build());
     List<String[]> v4 = new ArrayList<>();
     List<String[]> v6 = new ArrayList<>();
     for (int i = 1; i <= 10; i++) {
@@ -263,7 +258,7 @@ class ConnectableAnswersTest {
     // 9: an exported ExternalName service
     namespace(e, "external");
     e.services().resource(new ServiceBuilder().withNewMetadata().withNamespace("external").withName("docs")
-        .addToAnnotations("meshdns.io/export", "true").endMetadata()
+        .addToAnnotations(KubernetesNames.EXPORT_ANNOTATION, "true").endMetadata()
         .withNewSpec().withType("ExternalName").withExternalName("docs.example.com").endSpec().build()).create();
     // 10: ClusterIP in east first, headless in west a second later (creation times have whole seconds)
     create(e, service("conflict", "web", "10.96.11.1", null));
@@ -273,8 +268,8 @@ class ConnectableAnswersTest {
     slice(w, "conflict", "web", "w", "http", 80, List.of(pod("10.2.11.1", true, "w-0")));
     // a large headless service: 1,000 pods in west, answer cap 256
     create(w, new ServiceBuilder(headless("big", "db", "pg", 5432)).editMetadata()
-        .addToAnnotations("meshdns.io/max-answers", "256").endMetadata().build());
-    List<Pod> many = new ArrayList<>();
+        .addToAnnotations(KubernetesNames.MAX_ANSWERS_ANNOTATION, "256").endMetadata().build());
+    List<EndpointSpec> many = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
       many.add(pod("10.3." + (i / 250) + "." + (i % 250 + 1), true, "db-" + i));
     }
@@ -309,59 +304,30 @@ class ConnectableAnswersTest {
   }
 
   private static void namespace(KubernetesClient client, String ns) {
-    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
-        .createOr(existing -> existing.update());
+    client.namespaces().resource(MeshObjects.namespace(ns)).createOr(existing -> existing.update());
   }
 
   /** An exported ClusterIP Service with port {@code http} 80 and the given targetPort ({@code null}: unset). */
   private static Service service(String ns, String name, String clusterIp, IntOrString targetPort) {
-    return new ServiceBuilder().withNewMetadata().withNamespace(ns).withName(name)
-        .addToAnnotations("meshdns.io/export", "true").endMetadata()
-        .withNewSpec().withType("ClusterIP").withClusterIP(clusterIp).withClusterIPs(clusterIp)
-        .addToSelector("app", name)
-        .addNewPort().withName("http").withPort(80).withProtocol("TCP").withTargetPort(targetPort).endPort()
-        .endSpec().build();
+    return MeshObjects.withTargetPort(MeshObjects.service(ns, name, clusterIp, true), targetPort);
   }
 
   private static Service headless(String ns, String name, String portName, int port) {
-    return new ServiceBuilder().withNewMetadata().withNamespace(ns).withName(name)
-        .addToAnnotations("meshdns.io/export", "true").endMetadata()
-        .withNewSpec().withType("ClusterIP").withClusterIP("None").withClusterIPs("None")
-        .addToSelector("app", name)
-        .addNewPort().withName(portName).withPort(port).withProtocol("TCP").endPort()
-        .endSpec().build();
+    return MeshObjects.headless(MeshObjects.service(ns, name, "None", true), portName, port);
   }
 
-  private record Pod(String ip, boolean ready, String hostname) {}
-
-  private static Pod pod(String ip, boolean ready, String hostname) {
-    return new Pod(ip, ready, hostname);
+  private static EndpointSpec pod(String ip, boolean ready, String hostname) {
+    return new EndpointSpec(ip, ready, hostname);
   }
 
-  private static List<Pod> pods(String prefix, int count) {
-    List<Pod> out = new ArrayList<>();
-    for (int i = 1; i <= count; i++) {
-      out.add(new Pod(prefix + i, true, null));
-    }
-    return out;
+  private static List<EndpointSpec> pods(String prefix, int count) {
+    return MeshObjects.pods(prefix, 1, count, true);
   }
 
   private static void slice(KubernetesClient client, String ns, String service, String suffix, String portName,
-      int port, List<Pod> pods) {
-    client.discovery().v1().endpointSlices().resource(slice(ns, service, suffix, portName, port, pods)).create();
-  }
-
-  private static EndpointSlice slice(String ns, String service, String suffix, String portName, int port,
-      List<Pod> pods) {
-    return new EndpointSliceBuilder()
-        .withNewMetadata().withNamespace(ns).withName(service + "-" + suffix)
-        .addToLabels("kubernetes.io/service-name", service).endMetadata()
-        .withAddressType("IPv4")
-        .addNewPort().withName(portName).withPort(port).withProtocol("TCP").endPort()
-        .withEndpoints(pods.stream().map(p -> new EndpointBuilder().withAddresses(p.ip()).withHostname(p.hostname())
-            .withNewConditions().withReady(p.ready()).withServing(p.ready()).withTerminating(false).endConditions()
-            .build()).toList())
-        .build();
+      int port, List<EndpointSpec> pods) {
+    client.discovery().v1().endpointSlices()
+        .resource(MeshObjects.sliceOf(ns, service, service + "-" + suffix, portName, port, pods)).create();
   }
 
   /** A slice of one family whose endpoints name their pod ({@code targetRef}), as the controller writes it. */
@@ -369,7 +335,7 @@ class ConnectableAnswersTest {
       List<String[]> ipAndPod) {
     return new EndpointSliceBuilder()
         .withNewMetadata().withNamespace(ns).withName(service + "-" + suffix)
-        .addToLabels("kubernetes.io/service-name", service).endMetadata()
+        .addToLabels(KubernetesNames.SERVICE_NAME_LABEL, service).endMetadata()
         .withAddressType(family)
         .addNewPort().withName("http").withPort(80).withProtocol("TCP").endPort()
         .withEndpoints(ipAndPod.stream().map(p -> new EndpointBuilder().withAddresses(p[0])
@@ -381,29 +347,8 @@ class ConnectableAnswersTest {
 
   private static void serviceImport(KubernetesClient client, String ns, String name, List<String> ips) {
     namespace(client, ns);
-    GenericKubernetesResource imported = new GenericKubernetesResourceBuilder()
-        .withApiVersion("multicluster.x-k8s.io/v1alpha1").withKind("ServiceImport")
-        .withNewMetadata().withNamespace(ns).withName(name).endMetadata()
-        .addToAdditionalProperties("spec", Map.of("type", "ClusterSetIP", "ips", ips,
-            "ports", List.of(Map.of("name", "http", "port", 80, "protocol", "TCP"))))
-        .build();
-    client.genericKubernetesResources(SERVICE_IMPORTS).resource(imported).create();
-  }
-
-  private static CustomResourceDefinition serviceImportCrd() {
-    return new CustomResourceDefinitionBuilder()
-        .withNewMetadata().withName("serviceimports.multicluster.x-k8s.io").endMetadata()
-        .withNewSpec()
-        .withGroup("multicluster.x-k8s.io")
-        .withScope("Namespaced")
-        .withNewNames().withKind("ServiceImport").withPlural("serviceimports").withSingular("serviceimport")
-        .withListKind("ServiceImportList").endNames()
-        .addNewVersion().withName("v1alpha1").withServed(true).withStorage(true)
-        .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
-        .endOpenAPIV3Schema().endSchema()
-        .endVersion()
-        .endSpec()
-        .build();
+    client.genericKubernetesResources(MeshObjects.SERVICE_IMPORTS).resource(MeshObjects.serviceImport(ns, name, ips))
+        .create();
   }
 
   // ---- DNS ----

@@ -6,11 +6,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.meshdns.testkit.Kubeconfig;
+import io.meshdns.testkit.MockCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -41,12 +43,12 @@ class CorednsConfigCommandTest {
 
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
-  private DemoCluster east;
-  private DemoCluster west;
+  private MockCluster east;
+  private MockCluster west;
 
   @AfterEach
   void stop() {
-    for (DemoCluster c : new DemoCluster[] {east, west}) {
+    for (MockCluster c : new MockCluster[] {east, west}) {
       if (c != null) {
         c.close();
       }
@@ -214,8 +216,8 @@ class CorednsConfigCommandTest {
   }
 
   private Path twoClusters() throws Exception {
-    east = DemoCluster.start("east", dir);
-    west = DemoCluster.start("west", dir);
+    east = MockCluster.start("east", dir);
+    west = MockCluster.start("west", dir);
     return file("meshdns.yaml", """
         clusters:
           - {id: east, kubeconfig: east.kubeconfig}
@@ -225,13 +227,13 @@ class CorednsConfigCommandTest {
         """);
   }
 
-  private void coredns(DemoCluster c, String corefile) {
+  private void coredns(MockCluster c, String corefile) {
     c.client().configMaps().inNamespace("kube-system").resource(new ConfigMapBuilder().withNewMetadata()
         .withName("coredns").withNamespace("kube-system").endMetadata().withData(Map.of("Corefile", corefile)).build())
         .create();
   }
 
-  private String corefileOf(DemoCluster c) {
+  private String corefileOf(MockCluster c) {
     return c.client().configMaps().inNamespace("kube-system").withName("coredns").get().getData().get("Corefile");
   }
 
@@ -304,7 +306,7 @@ class CorednsConfigCommandTest {
     try (ServerSocket s = new ServerSocket(0)) {
       closed = s.getLocalPort();
     }
-    Files.writeString(dir.resolve("west.kubeconfig"), DemoCluster.kubeconfig("west", "http://127.0.0.1:" + closed));
+    Files.writeString(dir.resolve("west.kubeconfig"), Kubeconfig.of("west", "http://127.0.0.1:" + closed));
 
     int code = run("--config", config.toString(), "--apply");
 

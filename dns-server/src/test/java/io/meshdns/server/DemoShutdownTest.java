@@ -2,6 +2,9 @@ package io.meshdns.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshdns.core.KubernetesNames;
+import io.meshdns.testkit.MeshObjects;
+import io.meshdns.testkit.MockCluster;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -44,9 +47,9 @@ class DemoShutdownTest {
 
   @Test
   void serveStopsWithin2sOfSigtermAndPrintsTheAddressesItBound() throws Exception {
-    DemoCluster east = DemoCluster.start("east", dir.resolve("kubeconfigs"));
+    MockCluster east = MockCluster.start("east", dir.resolve("kubeconfigs"));
     try {
-      DemoMesh.exported(east.client(), "shop", "web", "10.96.0.10");
+      MeshObjects.exported(east.client(), "shop", "web", "10.96.0.10");
       Path config = Files.writeString(dir.resolve("meshdns.yaml"), """
           dns: {bind: 127.0.0.1}
           http: {bind: 127.0.0.1}
@@ -106,7 +109,7 @@ class DemoShutdownTest {
       Thread writer = new Thread(() -> {
         for (int i = 0; !Thread.currentThread().isInterrupted(); i++) {
           String body = "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"churn-" + i
-              + "\",\"namespace\":\"churn\",\"annotations\":{\"meshdns.io/export\":\"true\"}},"
+              + "\",\"namespace\":\"churn\",\"annotations\":{\"" + KubernetesNames.EXPORT_ANNOTATION + "\":\"true\"}},"
               + "\"spec\":{\"clusterIP\":\"10.99.0.1\",\"ports\":[{\"port\":80}]}}";
           try {
             client.send(HttpRequest.newBuilder(URI.create(firstServer + "/api/v1/namespaces/churn/services"))

@@ -1,8 +1,11 @@
 package io.meshdns.server;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -17,7 +20,10 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
-/** A real DNS client for tests: dnsjava's resolver over UDP or TCP to one server on loopback. */
+/**
+ * A real DNS client for tests: dnsjava's resolver over UDP or TCP to one server on loopback, and queries over
+ * a connection the test holds (plain TCP or TLS).
+ */
 final class DnsClient {
   enum Transport { UDP, TCP }
 
@@ -73,5 +79,37 @@ final class DnsClient {
 
   static List<Transport> transports() {
     return List.of(Transport.UDP, Transport.TCP);
+  }
+
+  /** Writes {@code query} to a TCP or TLS stream with its two-byte length (RFC 1035 4.2.2). */
+  static void send(Socket socket, Message query) throws IOException {
+    byte[] wire = query.toWire();
+    var out = new DataOutputStream(socket.getOutputStream());
+    out.writeShort(wire.length);
+    out.write(wire);
+    out.flush();
+  }
+
+  static void send(Socket socket, String name, int type) throws IOException {
+    send(socket, Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN)));
+  }
+
+  /** Reads the next length-prefixed message from a TCP or TLS stream. */
+  static Message receive(Socket socket) throws IOException {
+    var in = new DataInputStream(socket.getInputStream());
+    byte[] reply = new byte[in.readUnsignedShort()];
+    in.readFully(reply);
+    return new Message(reply);
+  }
+
+  /** One query over an open TCP or TLS connection and its response. */
+  static Message query(Socket socket, Message query) throws IOException {
+    send(socket, query);
+    return receive(socket);
+  }
+
+  static Message query(Socket socket, String name, int type) throws IOException {
+    send(socket, name, type);
+    return receive(socket);
   }
 }

@@ -1,7 +1,5 @@
 package io.meshdns.server;
 
-import static io.meshdns.server.DemoMesh.pods;
-import static io.meshdns.server.DemoMesh.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -53,9 +51,7 @@ class DnsOverTlsTest {
             certFile: %s
             keyFile: %s
         """.formatted(secret.resolve("tls.crt"), secret.resolve("tls.key"))));
-    DemoMesh.exported(mesh.east(), "shop", "web", "10.96.0.10");
-    slice(mesh.east(), "shop", "web", "web-east", pods("10.10.1.", 1, 3, true));
-    mesh.tcp().addressesOnceTrue(WEB, s -> s.size() == 3);
+    mesh.exportWebFromEast();
   }
 
   /** Writes a new certificate generation and points {@code ..data} at it in one rename, as the kubelet does. */
@@ -85,12 +81,12 @@ class DnsOverTlsTest {
     try (SSLSocket s = client().connect(mesh.server.dotAddress())) {
       assertThat(s.getSession().getProtocol()).isEqualTo("TLSv1.3");
       // Three queries before reading any answer (RFC 7766 pipelining): an address, NXDOMAIN, NODATA.
-      DotClient.send(s, WEB, Type.A);
-      DotClient.send(s, "nope.shop.svc.clusterset.local.", Type.A);
-      DotClient.send(s, WEB, Type.TXT);
+      DnsClient.send(s, WEB, Type.A);
+      DnsClient.send(s, "nope.shop.svc.clusterset.local.", Type.A);
+      DnsClient.send(s, WEB, Type.TXT);
       Map<String, Message> byQuestion = new HashMap<>();
       for (int i = 0; i < 3; i++) {
-        Message m = DotClient.receive(s);
+        Message m = DnsClient.receive(s);
         byQuestion.put(m.getQuestion().getName() + "/" + Type.string(m.getQuestion().getType()), m);
       }
 
@@ -109,7 +105,7 @@ class DnsOverTlsTest {
   void aTls12OnlyClientIsAnswered() throws Exception {
     try (SSLSocket s = client("TLSv1.2").connect(mesh.server.dotAddress())) {
       assertThat(s.getSession().getProtocol()).isEqualTo("TLSv1.2");
-      assertThat(DotClient.query(s, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
+      assertThat(DnsClient.query(s, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
     }
   }
 
@@ -118,7 +114,7 @@ class DnsOverTlsTest {
     try (Socket plain = new Socket(mesh.server.dotAddress().getAddress(), mesh.server.dotAddress().getPort())) {
       plain.setSoTimeout(5000);
       long start = System.nanoTime();
-      DotClient.send(plain, WEB, Type.A); // DNS over plain TCP: not a TLS record
+      DnsClient.send(plain, WEB, Type.A); // DNS over plain TCP: not a TLS record
 
       assertThat(closedByServer(plain.getInputStream())).isTrue();
       long millis = (System.nanoTime() - start) / 1_000_000;
@@ -154,13 +150,13 @@ class DnsOverTlsTest {
         Thread.sleep(200);
         try (SSLSocket fresh = client.connect(mesh.server.dotAddress())) {
           served = subject(fresh);
-          assertThat(DotClient.query(fresh, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
+          assertThat(DnsClient.query(fresh, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
         }
       }
 
       assertThat(served).as("certificate of a new connection after the rotation").isEqualTo(next);
       // The connection opened before keeps its session and is still answered.
-      assertThat(DotClient.query(old, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
+      assertThat(DnsClient.query(old, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
     }
   }
 
@@ -169,7 +165,7 @@ class DnsOverTlsTest {
     String served;
     try (SSLSocket s = client().connect(mesh.server.dotAddress())) {
       served = subject(s);
-      DotClient.query(s, WEB, Type.A);
+      DnsClient.query(s, WEB, Type.A);
     }
 
     assertThat(metric("meshdns_dns_requests_total", Map.of("proto", "dot", "type", "A"))).isPositive();

@@ -1,7 +1,5 @@
 package io.meshdns.server;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -13,10 +11,6 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
-import org.xbill.DNS.DClass;
-import org.xbill.DNS.Message;
-import org.xbill.DNS.Name;
-import org.xbill.DNS.Record;
 
 /**
  * A DNS-over-TLS client made of the JDK's own TLS (SSLSocket) and the RFC 1035 two-byte framing: it trusts
@@ -64,25 +58,5 @@ final class DotClient {
     tls.setSSLParameters(p);
     tls.startHandshake();
     return tls;
-  }
-
-  static void send(Socket socket, String name, int type) throws IOException {
-    byte[] wire = Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN)).toWire();
-    var out = new DataOutputStream(socket.getOutputStream());
-    out.writeShort(wire.length);
-    out.write(wire);
-    out.flush();
-  }
-
-  static Message receive(Socket socket) throws IOException {
-    var in = new DataInputStream(socket.getInputStream());
-    byte[] reply = new byte[in.readUnsignedShort()];
-    in.readFully(reply);
-    return new Message(reply);
-  }
-
-  static Message query(Socket socket, String name, int type) throws IOException {
-    send(socket, name, type);
-    return receive(socket);
   }
 }

@@ -1,7 +1,5 @@
 package io.meshdns.server;
 
-import static io.meshdns.server.DemoMesh.pods;
-import static io.meshdns.server.DemoMesh.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.Socket;
@@ -27,9 +25,7 @@ class DotConnectionCapsTest {
           maxTcpConnectionsPerSource: 2
           tls: {port: 0, certFile: %s, keyFile: %s}
         """.formatted(dir.resolve("tls.crt"), dir.resolve("tls.key"))))) {
-      DemoMesh.exported(mesh.east(), "shop", "web", "10.96.0.10");
-      slice(mesh.east(), "shop", "web", "web-east", pods("10.10.1.", 1, 3, true));
-      mesh.tcp().addressesOnceTrue(WEB, s -> s.size() == 3);
+      mesh.exportWebFromEast();
       DotClient client = DotClient.trusting(ca.ca(), null);
 
       try (Socket idlePlain = new Socket(mesh.dns().getAddress(), mesh.dns().getPort())) {
@@ -40,8 +36,8 @@ class DotConnectionCapsTest {
 
           assertThat(DnsOverTlsTest.closedByServer(idlePlain.getInputStream()))
               .as("the idle plain TCP connection, evicted for the third connection from 127.0.0.1").isTrue();
-          assertThat(DotClient.query(first, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
-          assertThat(DotClient.query(second, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
+          assertThat(DnsClient.query(first, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
+          assertThat(DnsClient.query(second, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
         }
       }
     }

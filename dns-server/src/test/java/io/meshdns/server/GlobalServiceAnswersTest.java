@@ -1,11 +1,11 @@
 package io.meshdns.server;
 
-import static io.meshdns.server.DemoMesh.exported;
-import static io.meshdns.server.DemoMesh.pods;
-import static io.meshdns.server.DemoMesh.slice;
+import static io.meshdns.testkit.MeshObjects.exported;
+import static io.meshdns.testkit.MeshObjects.pods;
+import static io.meshdns.testkit.MeshObjects.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meshdns.server.DemoMesh.EndpointSpec;
+import io.meshdns.testkit.EndpointSpec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,11 +1,12 @@
 package io.meshdns.server;
 
-import static io.meshdns.server.DemoMesh.exported;
-import static io.meshdns.server.DemoMesh.pods;
-import static io.meshdns.server.DemoMesh.slice;
+import static io.meshdns.testkit.MeshObjects.exported;
+import static io.meshdns.testkit.MeshObjects.pods;
+import static io.meshdns.testkit.MeshObjects.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.meshdns.testkit.EndpointSpec;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ class HttpEndpointsTest {
     slice(mesh.east(), "shop", "web", "web-east", pods("10.10.1.", 1, 2, true));
     exported(mesh.west(), "shop", "web", "10.97.0.10");
     var west = new ArrayList<>(pods("10.20.1.", 1, 1, true));
-    west.add(new DemoMesh.EndpointSpec("10.20.1.2", false));
+    west.add(new EndpointSpec("10.20.1.2", false));
     slice(mesh.west(), "shop", "web", "web-west", west);
     // cart: only in east; api: in both, but west's only pod is not ready (degraded); jobs: no ready pod.
     exported(mesh.east(), "shop", "cart", "10.96.0.11");

@@ -4,12 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshdns.core.KubernetesNames;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.discovery.ServiceKey;
-import io.meshdns.loadbalancer.EndpointSelector;
+import io.meshdns.testkit.MeshObjects;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -132,10 +133,10 @@ class LoadBalancingIntegrationTest {
   @Test
   void aPolicyAnnotationOnTheServiceInOneClusterAppliesToTheGlobalName() throws Exception {
     ServiceKey key = ServiceKey.of("shop", "search");
-    createService(demo.cluster("east").client(), "search", "10.96.0.30", EndpointSelector.POLICY_ANNOTATION, "round-robin");
-    DemoMesh.slice(demo.cluster("east").client(), "shop", "search", "search-east-1", DemoMesh.pods("10.10.3.", 1, 1, true));
-    DemoMesh.exported(demo.cluster("west").client(), "shop", "search", "10.97.0.30");
-    DemoMesh.slice(demo.cluster("west").client(), "shop", "search", "search-west-1", DemoMesh.pods("10.20.3.", 1, 1, true));
+    createService(demo.cluster("east").client(), "search", "10.96.0.30", KubernetesNames.POLICY_ANNOTATION, "round-robin");
+    MeshObjects.slice(demo.cluster("east").client(), "shop", "search", "search-east-1", MeshObjects.pods("10.10.3.", 1, 1, true));
+    MeshObjects.exported(demo.cluster("west").client(), "shop", "search", "10.97.0.30");
+    MeshObjects.slice(demo.cluster("west").client(), "shop", "search", "search-west-1", MeshObjects.pods("10.20.3.", 1, 1, true));
     assertThat(server.mesh().await(readyIn(key, 2), Duration.ofSeconds(10))).isTrue();
     // local-first would answer west alone; round-robin answers every cluster
     assertThat(addresses(ask("search.shop.svc.clusterset.local.", "west", null, false)))
@@ -147,10 +148,10 @@ class LoadBalancingIntegrationTest {
     ServiceKey key = ServiceKey.of("shop", "api");
     String api = "api.shop.svc.clusterset.local.";
     KubernetesClient east = demo.cluster("east").client();
-    DemoMesh.exported(east, "shop", "api", "10.96.0.20");
-    DemoMesh.slice(east, "shop", "api", "api-east-1", DemoMesh.pods("10.10.2.", 1, 2, true));
-    DemoMesh.exported(demo.cluster("west").client(), "shop", "api", "10.97.0.20");
-    DemoMesh.slice(demo.cluster("west").client(), "shop", "api", "api-west-1", DemoMesh.pods("10.20.2.", 1, 2, true));
+    MeshObjects.exported(east, "shop", "api", "10.96.0.20");
+    MeshObjects.slice(east, "shop", "api", "api-east-1", MeshObjects.pods("10.10.2.", 1, 2, true));
+    MeshObjects.exported(demo.cluster("west").client(), "shop", "api", "10.97.0.20");
+    MeshObjects.slice(demo.cluster("west").client(), "shop", "api", "api-west-1", MeshObjects.pods("10.20.2.", 1, 2, true));
     assertThat(server.mesh().await(readyIn(key, 4), Duration.ofSeconds(10))).isTrue();
     assertThat(addresses(ask(api, "east", null, false))).containsExactlyInAnyOrder("10.10.2.1", "10.10.2.2");
 
@@ -161,14 +162,14 @@ class LoadBalancingIntegrationTest {
         published.countDown();
       }
     });
-    DemoMesh.slice(east, "shop", "api", "api-east-1", DemoMesh.pods("10.10.2.", 1, 2, false));
+    MeshObjects.slice(east, "shop", "api", "api-east-1", MeshObjects.pods("10.10.2.", 1, 2, false));
     assertThat(published.await(10, TimeUnit.SECONDS)).isTrue();
 
     assertThat(addresses(ask(api, "east", null, false))).containsExactlyInAnyOrder("10.20.2.1", "10.20.2.2");
   }
 
   private static void createService(KubernetesClient client, String name, String ip, String annotation, String value) {
-    Service svc = DemoMesh.service("shop", name, ip, true);
+    Service svc = MeshObjects.service("shop", name, ip, true);
     svc.getMetadata().getAnnotations().put(annotation, value);
     client.services().resource(svc).create();
   }

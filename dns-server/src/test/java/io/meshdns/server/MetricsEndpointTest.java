@@ -1,14 +1,14 @@
 package io.meshdns.server;
 
-import static io.meshdns.server.DemoMesh.exported;
-import static io.meshdns.server.DemoMesh.pods;
-import static io.meshdns.server.DemoMesh.slice;
+import static io.meshdns.testkit.MeshObjects.exported;
+import static io.meshdns.testkit.MeshObjects.pods;
+import static io.meshdns.testkit.MeshObjects.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterState;
 import io.meshdns.discovery.ServiceKey;
-import io.meshdns.server.DemoMesh.EndpointSpec;
+import io.meshdns.testkit.EndpointSpec;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;

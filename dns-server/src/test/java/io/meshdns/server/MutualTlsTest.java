@@ -1,7 +1,5 @@
 package io.meshdns.server;
 
-import static io.meshdns.server.DemoMesh.pods;
-import static io.meshdns.server.DemoMesh.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,9 +32,7 @@ class MutualTlsTest {
         dns:
           tls: {port: 0, certFile: %s, keyFile: %s, clientCaFile: %s}
         """.formatted(dir.resolve("tls.crt"), dir.resolve("tls.key"), dir.resolve("client-ca.crt"))));
-    DemoMesh.exported(mesh.east(), "shop", "web", "10.96.0.10");
-    slice(mesh.east(), "shop", "web", "web-east", pods("10.10.1.", 1, 3, true));
-    mesh.tcp().addressesOnceTrue(WEB, s -> s.size() == 3);
+    mesh.exportWebFromEast();
   }
 
   @AfterAll
@@ -48,7 +44,7 @@ class MutualTlsTest {
   void aClientWithACertificateOfTheClientCaIsAnswered() throws Exception {
     DotClient client = DotClient.trusting(serverCa.ca(), clientCa.client("coredns east", Duration.ofDays(1)));
     try (SSLSocket s = client.connect(mesh.server.dotAddress())) {
-      assertThat(DotClient.query(s, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
+      assertThat(DnsClient.query(s, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
     }
   }
 
@@ -58,7 +54,7 @@ class MutualTlsTest {
 
     assertThatThrownBy(() -> {
       try (SSLSocket s = client.connect(mesh.server.dotAddress())) {
-        DotClient.query(s, WEB, Type.A); // TLS 1.3: the server's refusal arrives after the client's Finished
+        DnsClient.query(s, WEB, Type.A); // TLS 1.3: the server's refusal arrives after the client's Finished
       }
     }).isInstanceOf(IOException.class);
   }
@@ -69,7 +65,7 @@ class MutualTlsTest {
 
     assertThatThrownBy(() -> {
       try (SSLSocket s = client.connect(mesh.server.dotAddress())) {
-        DotClient.query(s, WEB, Type.A);
+        DnsClient.query(s, WEB, Type.A);
       }
     }).isInstanceOf(IOException.class);
   }

@@ -2,6 +2,8 @@ package io.meshdns.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.xbill.DNS.Message;
@@ -15,24 +17,28 @@ class QueryMetricsTest {
     return Message.newQuery(Record.newRecord(Name.fromString(name), type, org.xbill.DNS.DClass.IN)).toWire();
   }
 
+  private static int qtype(byte[] wire) {
+    return QueryMetrics.qtype(Unpooled.wrappedBuffer(wire));
+  }
+
   @Test
   void typeOfAWellFormedQueryIsRead() throws Exception {
-    assertThat(QueryMetrics.qtype(query("web.shop.svc.clusterset.local.", Type.AAAA))).isEqualTo(Type.AAAA);
-    assertThat(QueryMetrics.qtype(query("_http._tcp.web.shop.svc.clusterset.local.", Type.SRV))).isEqualTo(Type.SRV);
-    assertThat(QueryMetrics.qtype(query(".", Type.NS))).isEqualTo(Type.NS);
+    assertThat(qtype(query("web.shop.svc.clusterset.local.", Type.AAAA))).isEqualTo(Type.AAAA);
+    assertThat(qtype(query("_http._tcp.web.shop.svc.clusterset.local.", Type.SRV))).isEqualTo(Type.SRV);
+    assertThat(qtype(query(".", Type.NS))).isEqualTo(Type.NS);
   }
 
   @Test
   void truncatedOrQuestionlessPacketsHaveNoType() throws Exception {
     byte[] q = query("web.shop.svc.clusterset.local.", Type.A);
 
-    assertThat(QueryMetrics.qtype(Arrays.copyOf(q, q.length - 2))).isEqualTo(Type.A); // class cut off
-    assertThat(QueryMetrics.qtype(Arrays.copyOf(q, q.length - 3))).isEqualTo(-1); // type cut in half
-    assertThat(QueryMetrics.qtype(Arrays.copyOf(q, 20))).isEqualTo(-1);
-    assertThat(QueryMetrics.qtype(Arrays.copyOf(q, 11))).isEqualTo(-1);
+    assertThat(qtype(Arrays.copyOf(q, q.length - 2))).isEqualTo(Type.A); // class cut off
+    assertThat(qtype(Arrays.copyOf(q, q.length - 3))).isEqualTo(-1); // type cut in half
+    assertThat(qtype(Arrays.copyOf(q, 20))).isEqualTo(-1);
+    assertThat(qtype(Arrays.copyOf(q, 11))).isEqualTo(-1);
     byte[] noQuestion = Arrays.copyOf(q, 12);
     noQuestion[5] = 0;
-    assertThat(QueryMetrics.qtype(noQuestion)).isEqualTo(-1);
+    assertThat(qtype(noQuestion)).isEqualTo(-1);
   }
 
   @Test
@@ -40,7 +46,7 @@ class QueryMetricsTest {
     byte[] q = query("web.example.", Type.A);
     q[12] = (byte) 0x43; // 01xxxxxx: an extended label type, not a length
 
-    assertThat(QueryMetrics.qtype(q)).isEqualTo(-1);
+    assertThat(qtype(q)).isEqualTo(-1);
   }
 
   @Test
@@ -48,9 +54,11 @@ class QueryMetricsTest {
     var threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
     var metrics = new QueryMetrics(new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
         io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT));
-    byte[] query = query("web.shop.svc.clusterset.local.", Type.A);
-    byte[] response = Arrays.copyOf(query, query.length);
-    response[3] = 3; // NXDOMAIN
+    byte[] wire = query("web.shop.svc.clusterset.local.", Type.A);
+    ByteBuf query = Unpooled.wrappedBuffer(wire);
+    byte[] nxdomain = Arrays.copyOf(wire, wire.length);
+    nxdomain[3] = 3;
+    ByteBuf response = Unpooled.wrappedBuffer(nxdomain);
     for (int i = 0; i < 50_000; i++) {
       metrics.record((i & 1) == 0 ? QueryMetrics.Proto.TCP : QueryMetrics.Proto.UDP, query, response, i);
     }

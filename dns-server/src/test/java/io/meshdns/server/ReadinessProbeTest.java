@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshdns.discovery.ClusterSpec;
+import io.meshdns.testkit.Kubeconfig;
+import io.meshdns.testkit.MockCluster;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -51,10 +53,10 @@ class ReadinessProbeTest {
   @Test
   void notReadyUntilEveryClusterHasSyncedThenReady() throws Exception {
     int westPort = freePort();
-    Files.writeString(dir.resolve("west.kubeconfig"), DemoCluster.kubeconfig("west", "http://127.0.0.1:" + westPort));
-    try (DemoCluster east = DemoCluster.start("east", dir);
+    Files.writeString(dir.resolve("west.kubeconfig"), Kubeconfig.of("west", "http://127.0.0.1:" + westPort));
+    try (MockCluster east = MockCluster.start("east", dir);
         MeshdnsServer server = MeshdnsServer.start(config("readyAfter: 1h\n"),
-            List.of(east.spec(), ClusterSpec.ofKubeconfig("west", dir.resolve("west.kubeconfig"), "west")))) {
+            List.of(TwoClusterMesh.spec(east), ClusterSpec.ofKubeconfig("west", dir.resolve("west.kubeconfig"), "west")))) {
       HttpFetch http = new HttpFetch(server.httpAddress());
 
       HttpResponse<String> waiting = readyzOnce(http, r -> cluster(HttpFetch.json(r), "east").get("syncedOnce").asBoolean());
@@ -64,7 +66,7 @@ class ReadinessProbeTest {
       assertThat(body.get("reason").asText()).contains("waiting for west CONNECTING");
       assertThat(cluster(body, "west").get("syncedOnce").asBoolean()).isFalse();
 
-      try (DemoCluster west = DemoCluster.start("west", dir, westPort)) {
+      try (MockCluster west = MockCluster.start("west", dir, westPort)) {
         HttpResponse<String> ready = readyzOnce(http, r -> r.statusCode() == 200);
         assertThat(ready.statusCode()).isEqualTo(200);
         assertThat(HttpFetch.json(ready).get("reason").asText()).isEqualTo("all 2 clusters have synced");
@@ -74,10 +76,10 @@ class ReadinessProbeTest {
 
   @Test
   void readyAfterElapsedWithOneSyncedClusterIsReadyAndNamesTheOther() throws Exception {
-    Files.writeString(dir.resolve("down.kubeconfig"), DemoCluster.kubeconfig("down", "http://127.0.0.1:" + freePort()));
-    try (DemoCluster east = DemoCluster.start("east", dir);
+    Files.writeString(dir.resolve("down.kubeconfig"), Kubeconfig.of("down", "http://127.0.0.1:" + freePort()));
+    try (MockCluster east = MockCluster.start("east", dir);
         MeshdnsServer server = MeshdnsServer.start(config("readyAfter: 2s\n"),
-            List.of(east.spec(), ClusterSpec.ofKubeconfig("down", dir.resolve("down.kubeconfig"), "down")))) {
+            List.of(TwoClusterMesh.spec(east), ClusterSpec.ofKubeconfig("down", dir.resolve("down.kubeconfig"), "down")))) {
       HttpFetch http = new HttpFetch(server.httpAddress());
 
       HttpResponse<String> ready = readyzOnce(http, r -> r.statusCode() == 200);
@@ -90,7 +92,7 @@ class ReadinessProbeTest {
 
   @Test
   void noClusterSyncedIsNotReadyEvenAfterReadyAfter() throws Exception {
-    Files.writeString(dir.resolve("down.kubeconfig"), DemoCluster.kubeconfig("down", "http://127.0.0.1:" + freePort()));
+    Files.writeString(dir.resolve("down.kubeconfig"), Kubeconfig.of("down", "http://127.0.0.1:" + freePort()));
     try (MeshdnsServer server = MeshdnsServer.start(config("readyAfter: 0s\n"),
         List.of(ClusterSpec.ofKubeconfig("down", dir.resolve("down.kubeconfig"), "down")))) {
       HttpResponse<String> response = new HttpFetch(server.httpAddress()).get("/readyz");
@@ -102,10 +104,10 @@ class ReadinessProbeTest {
 
   @Test
   void stoppedClusterIsReportedWhileItsLastEndpointsKeepMeshdnsReady() throws Exception {
-    try (DemoCluster east = DemoCluster.start("east", dir)) {
-      DemoCluster west = DemoCluster.start("west", dir);
+    try (MockCluster east = MockCluster.start("east", dir)) {
+      MockCluster west = MockCluster.start("west", dir);
       boolean westStopped = false;
-      try (MeshdnsServer server = MeshdnsServer.start(config("readyAfter: 1h\n"), List.of(east.spec(), west.spec()))) {
+      try (MeshdnsServer server = MeshdnsServer.start(config("readyAfter: 1h\n"), List.of(TwoClusterMesh.spec(east), TwoClusterMesh.spec(west)))) {
         HttpFetch http = new HttpFetch(server.httpAddress());
         assertThat(readyzOnce(http, r -> r.statusCode() == 200).statusCode()).isEqualTo(200);
 

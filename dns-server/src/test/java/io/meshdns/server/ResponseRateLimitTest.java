@@ -1,7 +1,5 @@
 package io.meshdns.server;
 
-import static io.meshdns.server.DemoMesh.pods;
-import static io.meshdns.server.DemoMesh.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.DatagramPacket;
@@ -35,9 +33,7 @@ class ResponseRateLimitTest {
         dns:
           rateLimit: {responsesPerSecond: 10, slip: 2, window: 1s}
         """));
-    DemoMesh.exported(mesh.east(), "shop", "web", "10.96.0.10");
-    slice(mesh.east(), "shop", "web", "web-east", pods("10.10.1.", 1, 3, true));
-    mesh.tcp().addressesOnceTrue(WEB, s -> s.size() == 3); // TCP: not rate limited
+    mesh.exportWebFromEast(); // awaited over TCP: not rate limited
   }
 
   @AfterAll

@@ -3,6 +3,7 @@ package io.meshdns.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.meshdns.testkit.Kubeconfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -61,7 +62,7 @@ class ServeCommandTest {
 
   @Test
   void kubeconfigContextThatDoesNotExistIsNamed() throws Exception {
-    Files.writeString(dir.resolve("east.kubeconfig"), DemoCluster.kubeconfig("east", "http://127.0.0.1:1"));
+    Files.writeString(dir.resolve("east.kubeconfig"), Kubeconfig.of("east", "http://127.0.0.1:1"));
     Path config = dir.resolve("meshdns.yaml");
     Files.writeString(config, """
         dns: {bind: 127.0.0.1, port: 0}

@@ -3,6 +3,7 @@ package io.meshdns.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshdns.testkit.MockCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
@@ -49,7 +50,7 @@ class SyntheticMeshTest {
 
   @Test
   void clustersAreNamedC0ToCn() {
-    assertThat(mesh.clusters()).extracting(DemoCluster::id).containsExactly("c0", "c1", "c2");
+    assertThat(mesh.clusters()).extracting(MockCluster::id).containsExactly("c0", "c1", "c2");
   }
 
   @Test

@@ -1,6 +1,9 @@
 package io.meshdns.server;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.meshdns.discovery.ClusterSpec;
+import io.meshdns.testkit.MeshObjects;
+import io.meshdns.testkit.MockCluster;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -10,8 +13,8 @@ import java.util.List;
  * meshdns server on a free loopback port, watching both through their kubeconfigs.
  */
 final class TwoClusterMesh implements AutoCloseable {
-  final DemoCluster east;
-  final DemoCluster west;
+  final MockCluster east;
+  final MockCluster west;
   final MeshdnsServer server;
 
   TwoClusterMesh(Path kubeconfigDir) {
@@ -19,9 +22,24 @@ final class TwoClusterMesh implements AutoCloseable {
   }
 
   TwoClusterMesh(Path kubeconfigDir, ServerConfig config) {
-    east = DemoCluster.start("east", kubeconfigDir);
-    west = DemoCluster.start("west", kubeconfigDir);
-    server = MeshdnsServer.start(config.withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), List.of(east.spec(), west.spec()));
+    east = MockCluster.start("east", kubeconfigDir);
+    west = MockCluster.start("west", kubeconfigDir);
+    server = MeshdnsServer.start(config.withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), List.of(spec(east), spec(west)));
+  }
+
+  /** The cluster as meshdns watches it: its kubeconfig and context, pod IPs. */
+  static ClusterSpec spec(MockCluster cluster) {
+    return ClusterSpec.ofKubeconfig(cluster.id(), cluster.kubeconfig(), cluster.id());
+  }
+
+  /**
+   * Exports {@code shop/web} from east (ClusterIP 10.96.0.10, ready pods 10.10.1.1 to 10.10.1.3) and waits
+   * until TCP answers all three.
+   */
+  void exportWebFromEast() throws InterruptedException {
+    MeshObjects.exported(east(), "shop", "web", "10.96.0.10");
+    MeshObjects.slice(east(), "shop", "web", "web-east", MeshObjects.pods("10.10.1.", 1, 3, true));
+    tcp().addressesOnceTrue("web.shop.svc.clusterset.local.", s -> s.size() == 3);
   }
 
   KubernetesClient east() {

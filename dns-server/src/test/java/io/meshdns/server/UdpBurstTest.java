@@ -1,9 +1,10 @@
 package io.meshdns.server;
 
-import static io.meshdns.server.DemoMesh.pods;
-import static io.meshdns.server.DemoMesh.slice;
+import static io.meshdns.testkit.MeshObjects.pods;
+import static io.meshdns.testkit.MeshObjects.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshdns.testkit.MeshObjects;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.SocketTimeoutException;
@@ -39,7 +40,7 @@ class UdpBurstTest {
   static void start() throws Exception {
     mesh = new TwoClusterMesh(kubeconfigs);
     for (String name : List.of("web", "cart")) {
-      DemoMesh.exported(mesh.east(), "shop", name, null);
+      MeshObjects.exported(mesh.east(), "shop", name, null);
       slice(mesh.east(), "shop", name, name + "-east", pods(name.equals("web") ? "10.10.1." : "10.10.2.", 1, 2, true));
     }
     mesh.udp().addressesOnceTrue("cart.shop.svc.clusterset.local.", s -> s.size() == 2);

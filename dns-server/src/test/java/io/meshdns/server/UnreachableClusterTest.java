@@ -1,13 +1,15 @@
 package io.meshdns.server;
 
-import static io.meshdns.server.DemoMesh.exported;
-import static io.meshdns.server.DemoMesh.pods;
-import static io.meshdns.server.DemoMesh.slice;
+import static io.meshdns.testkit.MeshObjects.exported;
+import static io.meshdns.testkit.MeshObjects.pods;
+import static io.meshdns.testkit.MeshObjects.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.ClusterState;
+import io.meshdns.testkit.Kubeconfig;
+import io.meshdns.testkit.MockCluster;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,12 +30,12 @@ class UnreachableClusterTest {
       closedPort = s.getLocalPort();
     }
     Path downKubeconfig = dir.resolve("down.kubeconfig");
-    Files.writeString(downKubeconfig, DemoCluster.kubeconfig("down", "http://127.0.0.1:" + closedPort));
+    Files.writeString(downKubeconfig, Kubeconfig.of("down", "http://127.0.0.1:" + closedPort));
 
-    try (DemoCluster east = DemoCluster.start("east", dir)) {
+    try (MockCluster east = MockCluster.start("east", dir)) {
       exported(east.client(), "shop", "web", "10.96.0.10");
       slice(east.client(), "shop", "web", "web-east", pods("10.10.1.", 1, 2, true));
-      var specs = List.of(ClusterSpec.ofKubeconfig("down", downKubeconfig, "down"), east.spec());
+      var specs = List.of(ClusterSpec.ofKubeconfig("down", downKubeconfig, "down"), TwoClusterMesh.spec(east));
 
       try (MeshdnsServer server = MeshdnsServer.start(ServerConfig.defaults().withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), specs)) {
         DnsClient dns = new DnsClient(server.dnsAddress(), DnsClient.Transport.UDP);

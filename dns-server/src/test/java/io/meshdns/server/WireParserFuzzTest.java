@@ -135,7 +135,8 @@ class WireParserFuzzTest {
       ServerConfig config = ConfigLoader.parse("(fuzz)", yaml);
       var balancing = MeshdnsServer.loadBalancing(config, List.of());
       var selector = new EndpointSelector(balancing);
-      var responder = new QueryResponder(config, selector, new QuerierResolver(balancing));
+      var responder = new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+        new QuerierResolver(balancing));
       ClusterId east = ClusterId.of("east");
       ServiceKey web = ServiceKey.of("shop", "web");
       List<Endpoint> pods = List.of(

@@ -1,8 +1,8 @@
 package io.meshdns.server;
 
-import static io.meshdns.server.DemoMesh.exported;
-import static io.meshdns.server.DemoMesh.pods;
-import static io.meshdns.server.DemoMesh.slice;
+import static io.meshdns.testkit.MeshObjects.exported;
+import static io.meshdns.testkit.MeshObjects.pods;
+import static io.meshdns.testkit.MeshObjects.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;

@@ -41,7 +41,8 @@ class ZoneJournalTest {
     ServerConfig config = ConfigLoader.parse("(test)", yaml + "clusters: [{id: east}, {id: west}]\n");
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     selector = new EndpointSelector(balancing);
-    responder = new QueryResponder(config, selector, new QuerierResolver(balancing));
+    responder = new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+        new QuerierResolver(balancing));
   }
 
   private void install(MeshSnapshot snapshot) {

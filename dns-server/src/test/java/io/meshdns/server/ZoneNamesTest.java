@@ -1,15 +1,16 @@
 package io.meshdns.server;
 
-import static io.meshdns.server.DemoMesh.exported;
-import static io.meshdns.server.DemoMesh.headless;
-import static io.meshdns.server.DemoMesh.pods;
-import static io.meshdns.server.DemoMesh.service;
-import static io.meshdns.server.DemoMesh.slice;
+import static io.meshdns.testkit.MeshObjects.exported;
+import static io.meshdns.testkit.MeshObjects.headless;
+import static io.meshdns.testkit.MeshObjects.pods;
+import static io.meshdns.testkit.MeshObjects.service;
+import static io.meshdns.testkit.MeshObjects.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
-import io.meshdns.server.DemoMesh.EndpointSpec;
+import io.meshdns.core.KubernetesNames;
+import io.meshdns.testkit.EndpointSpec;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +65,7 @@ class ZoneNamesTest {
     exported(east, "shop", "v6", "fd00:96::10");
     east.discovery().v1().endpointSlices().resource(new EndpointSliceBuilder()
         .withNewMetadata().withNamespace("shop").withName("v6-east")
-        .addToLabels("kubernetes.io/service-name", "v6").endMetadata()
+        .addToLabels(KubernetesNames.SERVICE_NAME_LABEL, "v6").endMetadata()
         .withAddressType("IPv6")
         .addNewEndpoint().withAddresses("fd00:10::1").withNewConditions().withReady(true).endConditions().endEndpoint()
         .build()).create();

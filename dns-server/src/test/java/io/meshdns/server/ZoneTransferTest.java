@@ -1,12 +1,11 @@
 package io.meshdns.server;
 
-import static io.meshdns.server.DemoMesh.pods;
-import static io.meshdns.server.DemoMesh.slice;
+import static io.meshdns.testkit.MeshObjects.pods;
+import static io.meshdns.testkit.MeshObjects.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
+import io.meshdns.testkit.MeshObjects;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -97,9 +96,7 @@ class ZoneTransferTest {
           journal: {depth: 50}
         """.formatted(Base64.getEncoder().encodeToString(SECRET), secondary.getLocalPort(), unreachable.getLocalPort())));
     unreachable.close(); // a secondary that is down: its NOTIFYs go nowhere, and nothing else waits for them
-    DemoMesh.exported(mesh.east(), "shop", "web", "10.96.0.10");
-    slice(mesh.east(), "shop", "web", "web-east", pods("10.10.1.", 1, 3, true));
-    mesh.tcp().addressesOnceTrue(WEB, s -> s.size() == 3);
+    mesh.exportWebFromEast();
   }
 
   @AfterAll
@@ -152,7 +149,7 @@ class ZoneTransferTest {
 
   @Test
   void ixfrAfterAChangeCarriesOnlyTheChangeAndTheSecondaryWasNotified() throws Exception {
-    DemoMesh.exported(mesh.east(), "shop", "api", "10.96.0.20");
+    MeshObjects.exported(mesh.east(), "shop", "api", "10.96.0.20");
     slice(mesh.east(), "shop", "api", "api-east", pods("10.10.2.", 1, 2, true));
     mesh.tcp().addressesOnceTrue(API, s -> s.size() == 2);
     long before = soa(axfr(KEY)).getSerial();
@@ -303,15 +300,7 @@ class ZoneTransferTest {
   private static Message tcpOne(Message query) throws Exception {
     try (Socket s = new Socket(mesh.dns().getAddress(), mesh.dns().getPort())) {
       s.setSoTimeout(5000);
-      byte[] wire = query.toWire();
-      DataOutputStream out = new DataOutputStream(s.getOutputStream());
-      out.writeShort(wire.length);
-      out.write(wire);
-      out.flush();
-      DataInputStream in = new DataInputStream(s.getInputStream());
-      byte[] reply = new byte[in.readUnsignedShort()];
-      in.readFully(reply);
-      return new Message(reply);
+      return DnsClient.query(s, query);
     }
   }
 

@@ -118,10 +118,6 @@ final class Candidates {
     return clusters.length;
   }
 
-  ClusterId cluster(int group) {
-    return clusters[group];
-  }
-
   int start(int group) {
     return starts[group];
   }

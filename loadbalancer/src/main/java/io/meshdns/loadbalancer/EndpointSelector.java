@@ -24,16 +24,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #update(MeshSnapshot)} runs on the snapshot publisher thread: for each service it resolves the
  * policy and answer cap (config defaults, overridden by annotations, warnings logged once), and keeps the
- * candidates per address family, already filtered by readiness and cluster health. {@link #select} runs on
- * the query path: one volatile read, one map lookup, one atomic increment and the policy's ordering into a
- * list of at most the cap. It never blocks, locks or logs.
+ * candidates per address family, already filtered by readiness and cluster health. {@link #addresses} and
+ * {@link EndpointOrder#next} run on the query path: one volatile read, one map lookup, one atomic increment
+ * and the policy's ordering into at most the cap. They never block, lock or log.
  */
 public final class EndpointSelector {
-  /** Service annotation overriding the policy for that service; any cluster, lowest cluster id wins. */
-  public static final String POLICY_ANNOTATION = "meshdns.io/lb-policy";
-  /** Service annotation overriding the answer size cap for that service. */
-  public static final String MAX_ANSWERS_ANNOTATION = "meshdns.io/max-answers";
-
   private static final Logger log = LoggerFactory.getLogger(EndpointSelector.class);
 
   /**
@@ -74,12 +69,12 @@ public final class EndpointSelector {
   EndpointSelector(LoadBalancingConfig config, Supplier<RandomGenerator> random) {
     this.config = config;
     this.settings = new ClusterSettings(config);
-    Map<String, LoadBalancingPolicy> byName = new HashMap<>();
-    for (LoadBalancingPolicy p : List.of(new RoundRobinPolicy(), new RandomPolicy(random),
-        new WeightedPolicy(random), new LocalFirstPolicy(), new ZoneAwarePolicy())) {
-      byName.put(p.name(), p);
-    }
-    this.policies = Map.copyOf(byName);
+    this.policies = Map.of(
+        LoadBalancingConfig.ROUND_ROBIN, new RoundRobinPolicy(),
+        LoadBalancingConfig.RANDOM, new RandomPolicy(random),
+        LoadBalancingConfig.WEIGHTED, new WeightedPolicy(random),
+        LoadBalancingConfig.LOCAL_FIRST, new LocalFirstPolicy(),
+        LoadBalancingConfig.ZONE_AWARE, new ZoneAwarePolicy());
     Map<ClusterId, Integer> bySlot = new HashMap<>();
     for (LoadBalancingConfig.Cluster c : config.clusters()) {
       bySlot.putIfAbsent(c.id(), bySlot.size());
@@ -143,17 +138,11 @@ public final class EndpointSelector {
   }
 
   /**
-   * The endpoints to answer: candidates of the wanted family (ready ones; serving-but-terminating ones
-   * only when none is ready; degraded clusters only when no healthy cluster has one), ordered by the
-   * service's policy for this querier and capped. Empty when the service has no candidate. Off the hot
-   * path: the DNS server uses {@link #addresses} once per compiled answer and {@link EndpointOrder#next}
-   * per query.
+   * The order of the service's addresses of one family, for the current snapshot: its candidates (ready
+   * ones; serving-but-terminating ones only when none is ready; degraded clusters only when no healthy
+   * cluster has one), which {@link EndpointOrder#next} orders by the service's policy for each querier and
+   * caps. The DNS server asks for it once per compiled answer, and for the order once per query.
    */
-  public List<Endpoint> select(GlobalService service, boolean ipv6, QueryContext query) {
-    return addresses(service, ipv6).next(query);
-  }
-
-  /** The order of the service's addresses of one family, for the current snapshot. */
   public EndpointOrder addresses(GlobalService service, boolean ipv6) {
     Plan plan = plan(service);
     return ipv6 ? plan.ipv6() : plan.ipv4();
@@ -178,12 +167,7 @@ public final class EndpointSelector {
 
   /** The policy that applies to {@code service}: the default, or its annotation's. */
   public String policyOf(GlobalService service) {
-    return plan(service).policy().name();
-  }
-
-  /** The answer size cap that applies to {@code service}: the default, or its annotation's. */
-  public int maxAnswersOf(GlobalService service) {
-    return plan(service).rule().maxAnswers();
+    return plan(service).rule().policy();
   }
 
   private Plan plan(GlobalService service) {

@@ -1,5 +1,6 @@
 package io.meshdns.loadbalancer;
 
+import io.meshdns.core.Cidr;
 import io.meshdns.discovery.ClusterId;
 import java.util.HashSet;
 import java.util.List;
@@ -8,7 +9,8 @@ import java.util.Set;
 
 /**
  * Everything the load balancer needs from the configuration, as one immutable value. dns-server builds
- * it from its YAML config; every check here names the key it failed on.
+ * it from its YAML config, whose loader has already parsed the networks; every check here names the key it
+ * failed on.
  *
  * @param policy the default policy, one of {@link #POLICIES}
  * @param maxAnswers the default answer size cap
@@ -58,27 +60,6 @@ public record LoadBalancingConfig(
     }
   }
 
-  /** The defaults: local-first, 8 answers, option 65300, no per-cluster settings, no zones. */
-  public static LoadBalancingConfig defaults() {
-    return new LoadBalancingConfig(DEFAULT_POLICY, DEFAULT_MAX_ANSWERS, DEFAULT_EDNS_CLUSTER_OPTION, List.of(), List.of());
-  }
-
-  public LoadBalancingConfig withPolicy(String policy) {
-    return new LoadBalancingConfig(policy, maxAnswers, ednsClusterOption, clusters, zones);
-  }
-
-  public LoadBalancingConfig withMaxAnswers(int maxAnswers) {
-    return new LoadBalancingConfig(policy, maxAnswers, ednsClusterOption, clusters, zones);
-  }
-
-  public LoadBalancingConfig withClusters(List<Cluster> clusters) {
-    return new LoadBalancingConfig(policy, maxAnswers, ednsClusterOption, clusters, zones);
-  }
-
-  public LoadBalancingConfig withZones(List<Zone> zones) {
-    return new LoadBalancingConfig(policy, maxAnswers, ednsClusterOption, clusters, zones);
-  }
-
   /**
    * One member cluster as the load balancer sees it.
    *
@@ -86,7 +67,7 @@ public record LoadBalancingConfig(
    * @param priority its failover rank under {@code local-first}: lower values are tried first
    * @param sourceCidrs queriers whose source address is in one of these networks are in this cluster
    */
-  public record Cluster(ClusterId id, int weight, int priority, List<String> sourceCidrs) {
+  public record Cluster(ClusterId id, int weight, int priority, List<Cidr> sourceCidrs) {
     public static final int MAX_WEIGHT = 10000;
 
     public Cluster {
@@ -96,9 +77,6 @@ public record LoadBalancingConfig(
             "clusters[" + id + "].weight must be between 0 and " + MAX_WEIGHT + ", was " + weight);
       }
       sourceCidrs = sourceCidrs == null ? List.of() : List.copyOf(sourceCidrs);
-      for (String cidr : sourceCidrs) {
-        Cidr.parse("clusters[" + id + "].sourceCidrs", cidr);
-      }
     }
 
     /** A cluster with weight 1, priority 0 and no source networks. */
@@ -108,9 +86,9 @@ public record LoadBalancingConfig(
   }
 
   /** Queriers whose source address is in {@code cidr} are in topology zone {@code zone}. */
-  public record Zone(String cidr, String zone) {
+  public record Zone(Cidr cidr, String zone) {
     public Zone {
-      Cidr.parse("loadBalancing.zones.cidr", cidr);
+      Objects.requireNonNull(cidr, "loadBalancing.zones.cidr");
       if (zone == null || zone.isBlank()) {
         throw new IllegalArgumentException("loadBalancing.zones.zone is required (for cidr " + cidr + ")");
       }

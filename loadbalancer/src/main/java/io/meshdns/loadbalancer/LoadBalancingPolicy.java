@@ -8,9 +8,6 @@ import io.meshdns.discovery.ClusterId;
  * allocate (the answer writer calls them for every query, cache hits included).
  */
 interface LoadBalancingPolicy {
-  /** The name used in config and in the {@code meshdns.io/lb-policy} annotation. */
-  String name();
-
   /**
    * Writes the positions (in {@link Candidates#all()}) of the endpoints to answer into {@code out}, best
    * first.

@@ -13,11 +13,6 @@ import io.meshdns.discovery.ClusterId;
  */
 final class LocalFirstPolicy implements LoadBalancingPolicy {
   @Override
-  public String name() {
-    return LoadBalancingConfig.LOCAL_FIRST;
-  }
-
-  @Override
   public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
       int[] scratch) {
     if (querier == null) {

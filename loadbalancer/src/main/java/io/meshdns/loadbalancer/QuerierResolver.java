@@ -1,5 +1,6 @@
 package io.meshdns.loadbalancer;
 
+import io.meshdns.core.Cidr;
 import io.meshdns.discovery.ClusterId;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -36,14 +37,14 @@ public final class QuerierResolver {
       LoadBalancingConfig.Cluster c = config.clusters().get(i);
       clusters[i] = c.id();
       clusterNames[i] = c.id().value().getBytes(StandardCharsets.US_ASCII);
-      for (String cidr : c.sourceCidrs()) {
-        byCluster.add(new Network<>(Cidr.parse("clusters[" + c.id() + "].sourceCidrs", cidr), c.id()));
+      for (Cidr cidr : c.sourceCidrs()) {
+        byCluster.add(new Network<>(cidr, c.id()));
       }
     }
     this.clusterNetworks = longestFirst(byCluster);
     List<Network<String>> byZone = new ArrayList<>();
     for (LoadBalancingConfig.Zone z : config.zones()) {
-      byZone.add(new Network<>(Cidr.parse("loadBalancing.zones.cidr", z.cidr()), z.zone()));
+      byZone.add(new Network<>(z.cidr(), z.zone()));
     }
     this.zoneNetworks = longestFirst(byZone);
   }

@@ -10,8 +10,4 @@ import java.net.InetAddress;
  * @param querierCluster the querier's cluster if known (EDNS0 option or source CIDR), else {@code null}
  * @param querierZone the querier's topology zone if known, else {@code null}
  */
-public record QueryContext(InetAddress client, ClusterId querierCluster, String querierZone) {
-  public static QueryContext anonymous(InetAddress client) {
-    return new QueryContext(client, null, null);
-  }
-}
+public record QueryContext(InetAddress client, ClusterId querierCluster, String querierZone) {}

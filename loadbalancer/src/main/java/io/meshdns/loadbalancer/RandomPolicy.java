@@ -13,11 +13,6 @@ final class RandomPolicy implements LoadBalancingPolicy {
   }
 
   @Override
-  public String name() {
-    return LoadBalancingConfig.RANDOM;
-  }
-
-  @Override
   public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
       int[] scratch) {
     int n = candidates.size();

@@ -5,11 +5,6 @@ import io.meshdns.discovery.ClusterId;
 /** Every candidate, the starting point moving by one with each query. */
 final class RoundRobinPolicy implements LoadBalancingPolicy {
   @Override
-  public String name() {
-    return LoadBalancingConfig.ROUND_ROBIN;
-  }
-
-  @Override
   public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
       int[] scratch) {
     return candidates.addRotated(out, 0, 0, candidates.size(), turn, limit);

@@ -1,5 +1,6 @@
 package io.meshdns.loadbalancer;
 
+import io.meshdns.core.KubernetesNames;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterService;
 import io.meshdns.discovery.GlobalService;
@@ -9,7 +10,7 @@ import java.util.Map;
 
 /**
  * The policy and answer cap of one global service: the config defaults, overridden by the Service
- * annotations {@value EndpointSelector#POLICY_ANNOTATION} and {@value EndpointSelector#MAX_ANSWERS_ANNOTATION}
+ * annotations {@value KubernetesNames#POLICY_ANNOTATION} and {@value KubernetesNames#MAX_ANSWERS_ANNOTATION}
  * in any of its clusters; without a policy annotation, {@code trafficDistribution: PreferClose} or
  * {@code internalTrafficPolicy: Local} on the Service choose {@code local-first}. When clusters disagree the lowest cluster id wins; a malformed value falls back
  * to the default. Both cases produce a warning, which the caller logs once.
@@ -19,7 +20,7 @@ record ServiceRule(String policy, int maxAnswers, List<String> warnings) {
   static ServiceRule resolve(GlobalService service, LoadBalancingConfig config) {
     List<String> warnings = new ArrayList<>();
     String policy = config.policy();
-    Annotation p = annotation(service, EndpointSelector.POLICY_ANNOTATION, warnings);
+    Annotation p = annotation(service, KubernetesNames.POLICY_ANNOTATION, warnings);
     if (p == null && prefersLocal(service)) {
       // Kubernetes' own words for "keep traffic near the client", honoured across the mesh as local-first.
       policy = LoadBalancingConfig.LOCAL_FIRST;
@@ -28,19 +29,19 @@ record ServiceRule(String policy, int maxAnswers, List<String> warnings) {
       if (LoadBalancingConfig.POLICIES.contains(p.value)) {
         policy = p.value;
       } else {
-        warnings.add("service " + service.key() + ": annotation " + EndpointSelector.POLICY_ANNOTATION + " '"
+        warnings.add("service " + service.key() + ": annotation " + KubernetesNames.POLICY_ANNOTATION + " '"
             + p.value + "' (cluster " + p.cluster + ") is not a policy (" + String.join(", ", LoadBalancingConfig.POLICIES)
             + "); using the default '" + config.policy() + "'");
       }
     }
     int maxAnswers = config.maxAnswers();
-    Annotation m = annotation(service, EndpointSelector.MAX_ANSWERS_ANNOTATION, warnings);
+    Annotation m = annotation(service, KubernetesNames.MAX_ANSWERS_ANNOTATION, warnings);
     if (m != null) {
       int parsed = parseMaxAnswers(m.value);
       if (parsed > 0) {
         maxAnswers = parsed;
       } else {
-        warnings.add("service " + service.key() + ": annotation " + EndpointSelector.MAX_ANSWERS_ANNOTATION + " '"
+        warnings.add("service " + service.key() + ": annotation " + KubernetesNames.MAX_ANSWERS_ANNOTATION + " '"
             + m.value + "' (cluster " + m.cluster + ") is not a whole number between 1 and "
             + LoadBalancingConfig.MAX_ANSWERS_LIMIT + "; using the default " + config.maxAnswers());
       }

@@ -17,11 +17,6 @@ final class WeightedPolicy implements LoadBalancingPolicy {
   }
 
   @Override
-  public String name() {
-    return LoadBalancingConfig.WEIGHTED;
-  }
-
-  @Override
   public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
       int[] scratch) {
     int groups = candidates.groups();

@@ -10,11 +10,6 @@ import java.util.List;
  */
 final class ZoneAwarePolicy implements LoadBalancingPolicy {
   @Override
-  public String name() {
-    return LoadBalancingConfig.ZONE_AWARE;
-  }
-
-  @Override
   public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
       int[] scratch) {
     List<Endpoint> all = candidates.all();

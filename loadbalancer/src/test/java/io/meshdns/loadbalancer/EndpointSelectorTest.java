@@ -13,9 +13,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
-import org.junit.jupiter.api.Test;
 
 /** The rules every policy shares: readiness, address family, the answer cap. */
 class EndpointSelectorTest {
@@ -24,13 +24,13 @@ class EndpointSelectorTest {
   private static List<String> selectOnce(EndpointSelector selector, Mesh mesh, boolean ipv6) {
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
-    return ips(selector.select(web, ipv6, QueryContext.anonymous(null)));
+    return ips(selector.addresses(web, ipv6).next(Mesh.ANYONE));
   }
 
   private static EndpointSelector selector(String policy, int maxAnswers) {
     Random random = new Random(1);
     return new EndpointSelector(
-        LoadBalancingConfig.defaults().withPolicy(policy).withMaxAnswers(maxAnswers), () -> random);
+        DraftConfig.defaults().withPolicy(policy).withMaxAnswers(maxAnswers).config(), () -> random);
   }
 
   @ParameterizedTest
@@ -52,13 +52,13 @@ class EndpointSelectorTest {
   @Test
   void aServiceWithNoServingEndpointHasAnEmptyAnswer() {
     Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1"));
-    assertThat(selectOnce(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, false)).isEmpty();
+    assertThat(selectOnce(new EndpointSelector(DraftConfig.defaults().config()), mesh, false)).isEmpty();
   }
 
   @Test
   void eachAddressFamilyIsAnsweredFromItsOwnEndpoints() {
     Mesh mesh = Mesh.web().in("east", ready("10.10.1.1"), ready("fd00:10::1")).in("west", ready("fd00:20::1"));
-    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults());
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().config());
     assertThat(selectOnce(selector, mesh, false)).containsExactly("10.10.1.1");
     assertThat(selectOnce(selector, mesh, true)).containsExactlyInAnyOrder("fd00:10:0:0:0:0:0:1", "fd00:20:0:0:0:0:0:1");
   }
@@ -66,7 +66,7 @@ class EndpointSelectorTest {
   @Test
   void readinessIsJudgedPerAddressFamily() {
     Mesh mesh = Mesh.web().in("east", ready("10.10.1.1"), terminating("fd00:10::1"));
-    assertThat(selectOnce(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, true))
+    assertThat(selectOnce(new EndpointSelector(DraftConfig.defaults().config()), mesh, true))
         .containsExactly("fd00:10:0:0:0:0:0:1");
   }
 
@@ -80,7 +80,7 @@ class EndpointSelectorTest {
   @Test
   void theDefaultCapIsEight() {
     Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 20));
-    assertThat(selectOnce(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, false)).hasSize(8);
+    assertThat(selectOnce(new EndpointSelector(DraftConfig.defaults().config()), mesh, false)).hasSize(8);
   }
 
   /**
@@ -97,7 +97,7 @@ class EndpointSelectorTest {
     int queries = policy.equals(LoadBalancingConfig.RANDOM) ? 200 : 20;
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < queries; i++) {
-      seen.addAll(ips(selector.select(web, false, QueryContext.anonymous(null))));
+      seen.addAll(ips(selector.addresses(web, false).next(Mesh.ANYONE)));
     }
     assertThat(seen).hasSize(20);
   }
@@ -105,17 +105,17 @@ class EndpointSelectorTest {
   @Test
   void aServiceNotYetPreparedBySnapshotIsStillAnsweredAndRotated() {
     Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 2));
-    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults());
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().config());
     GlobalService web = mesh.service();
-    assertThat(ips(selector.select(web, false, QueryContext.anonymous(null)))).containsExactly("10.10.1.1", "10.10.1.2");
-    assertThat(ips(selector.select(web, false, QueryContext.anonymous(null)))).containsExactly("10.10.1.2", "10.10.1.1");
+    assertThat(ips(selector.addresses(web, false).next(Mesh.ANYONE))).containsExactly("10.10.1.1", "10.10.1.2");
+    assertThat(ips(selector.addresses(web, false).next(Mesh.ANYONE))).containsExactly("10.10.1.2", "10.10.1.1");
   }
 
   @Test
   void clustersNotInTheConfigAreUsableWithDefaultSettings() {
     Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 2));
-    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults().withClusters(
-        List.of(LoadBalancingConfig.Cluster.of(ClusterId.of("west")))));
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().withClusters(
+        List.of(LoadBalancingConfig.Cluster.of(ClusterId.of("west")))).config());
     assertThat(selectOnce(selector, mesh, false)).hasSize(2);
   }
 }

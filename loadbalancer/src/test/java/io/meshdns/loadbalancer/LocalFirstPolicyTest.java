@@ -24,7 +24,7 @@ class LocalFirstPolicyTest {
   private static List<String> select(EndpointSelector selector, Mesh mesh, QueryContext query) {
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
-    return ips(selector.select(web, false, query));
+    return ips(selector.addresses(web, false).next(query));
   }
 
   private static LoadBalancingConfig.Cluster cluster(String id, int weight, int priority) {
@@ -34,25 +34,25 @@ class LocalFirstPolicyTest {
   @Test
   void isTheDefaultPolicy() {
     GlobalService web = Mesh.web().in("east", ready("10.10.1.1")).service();
-    assertThat(new EndpointSelector(LoadBalancingConfig.defaults()).policyOf(web)).isEqualTo("local-first");
+    assertThat(new EndpointSelector(DraftConfig.defaults().config()).policyOf(web)).isEqualTo("local-first");
   }
 
   @Test
   void aQuerierWhoseClusterHasReadyEndpointsGetsOnlyThose() {
     Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 3)).in("west", readyRange("10.20.1.", 2));
-    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("west")))
+    assertThat(select(new EndpointSelector(DraftConfig.defaults().config()), mesh, from("west")))
         .containsExactlyInAnyOrder("10.20.1.1", "10.20.1.2");
   }
 
   @Test
   void insideTheLocalClusterTheOrderIsRoundRobin() {
     Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 3)).in("west", readyRange("10.20.1.", 2));
-    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults());
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().config());
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
     List<List<String>> answers = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      answers.add(ips(selector.select(web, false, from("east"))));
+      answers.add(ips(selector.addresses(web, false).next(from("east"))));
     }
     assertThat(answers).containsExactly(
         List.of("10.10.1.1", "10.10.1.2", "10.10.1.3"),
@@ -63,21 +63,21 @@ class LocalFirstPolicyTest {
   @Test
   void anUnknownQuerierGetsEveryClustersReadyEndpoints() {
     Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 3)).in("west", ready("10.20.1.1"), notReady("10.20.1.3"));
-    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, QueryContext.anonymous(null)))
+    assertThat(select(new EndpointSelector(DraftConfig.defaults().config()), mesh, Mesh.ANYONE))
         .containsExactlyInAnyOrder("10.10.1.1", "10.10.1.2", "10.10.1.3", "10.20.1.1");
   }
 
   @Test
   void whenTheLocalClusterHasZeroReadyEndpointsTheQuerierFailsOverToTheOthers() {
     Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1"), notReady("10.10.1.2")).in("west", readyRange("10.20.1.", 2));
-    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("east")))
+    assertThat(select(new EndpointSelector(DraftConfig.defaults().config()), mesh, from("east")))
         .containsExactlyInAnyOrder("10.20.1.1", "10.20.1.2");
   }
 
   @Test
   void aQuerierWhoseClusterDoesNotExportTheServiceFailsOverToTheOthers() {
     Mesh mesh = Mesh.web().in("west", readyRange("10.20.1.", 2));
-    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("east")))
+    assertThat(select(new EndpointSelector(DraftConfig.defaults().config()), mesh, from("east")))
         .containsExactlyInAnyOrder("10.20.1.1", "10.20.1.2");
   }
 
@@ -85,36 +85,36 @@ class LocalFirstPolicyTest {
   void failoverOrdersClustersByConfiguredPriorityLowestFirst() {
     Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1"))
         .in("north", ready("10.30.1.1")).in("south", ready("10.40.1.1")).in("west", ready("10.20.1.1"));
-    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults().withClusters(List.of(
-        cluster("north", 1, 2), cluster("south", 1, 0), cluster("west", 1, 1))));
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().withClusters(List.of(
+        cluster("north", 1, 2), cluster("south", 1, 0), cluster("west", 1, 1))).config());
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
     for (int i = 0; i < 5; i++) {
-      assertThat(clusters(selector.select(web, false, from("east")))).containsExactly("south", "west", "north");
+      assertThat(clusters(selector.addresses(web, false).next(from("east")))).containsExactly("south", "west", "north");
     }
   }
 
   @Test
   void failoverBetweenClustersOfEqualPriorityPrefersTheHigherWeight() {
     Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1")).in("north", ready("10.30.1.1")).in("west", ready("10.20.1.1"));
-    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults().withClusters(List.of(
-        cluster("north", 1, 0), cluster("west", 5, 0))));
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().withClusters(List.of(
+        cluster("north", 1, 0), cluster("west", 5, 0))).config());
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
-    assertThat(clusters(selector.select(web, false, from("east")))).containsExactly("west", "north");
+    assertThat(clusters(selector.addresses(web, false).next(from("east")))).containsExactly("west", "north");
   }
 
   @Test
   void failoverRotatesInsideEachClusterSoTheCapStillCoversThem() {
     Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1")).in("west", readyRange("10.20.1.", 4))
         .in("north", readyRange("10.30.1.", 4));
-    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults().withMaxAnswers(2)
-        .withClusters(List.of(cluster("north", 1, 1))));
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().withMaxAnswers(2)
+        .withClusters(List.of(cluster("north", 1, 1))).config());
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
     List<String> seen = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      List<String> answer = ips(selector.select(web, false, from("east")));
+      List<String> answer = ips(selector.addresses(web, false).next(from("east")));
       assertThat(answer).hasSize(2).allMatch(ip -> ip.startsWith("10.20.1."));
       seen.addAll(answer);
     }
@@ -125,8 +125,8 @@ class LocalFirstPolicyTest {
   void aStaleClusterIsNotAnsweredWhileAnotherClusterIsReady() {
     Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1")).in("north", ready("10.30.1.1"))
         .in("west", ready("10.20.1.1")).state("north", ClusterState.STALE);
-    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults().withClusters(List.of(
-        cluster("north", 1, 0), cluster("west", 1, 9))));
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().withClusters(List.of(
+        cluster("north", 1, 0), cluster("west", 1, 9))).config());
     assertThat(select(selector, mesh, from("east"))).containsExactly("10.20.1.1");
   }
 
@@ -134,7 +134,7 @@ class LocalFirstPolicyTest {
   void aStaleClusterIsUsedWhenNothingElseIsReady() {
     Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1")).in("north", ready("10.30.1.1"))
         .state("north", ClusterState.STALE);
-    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("east")))
+    assertThat(select(new EndpointSelector(DraftConfig.defaults().config()), mesh, from("east")))
         .containsExactly("10.30.1.1");
   }
 
@@ -142,14 +142,14 @@ class LocalFirstPolicyTest {
   void aStaleLocalClusterIsPassedOverForAHealthyOne() {
     Mesh mesh = Mesh.web().in("east", ready("10.10.1.1")).in("west", ready("10.20.1.1"))
         .state("east", ClusterState.STALE);
-    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("east")))
+    assertThat(select(new EndpointSelector(DraftConfig.defaults().config()), mesh, from("east")))
         .containsExactly("10.20.1.1");
   }
 
   @Test
   void aDisconnectedLocalClusterWithinStaleAfterIsAnsweredExactlyAsWhenSynced() {
     Mesh mesh = Mesh.web().in("east", ready("10.10.1.1")).in("west", ready("10.20.1.1"));
-    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults());
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().config());
     List<String> synced = select(selector, mesh.state("east", ClusterState.SYNCED), from("east"));
     assertThat(synced).containsExactly("10.10.1.1");
     assertThat(select(selector, mesh.state("east", ClusterState.DISCONNECTED), from("east"))).isEqualTo(synced);
@@ -159,7 +159,7 @@ class LocalFirstPolicyTest {
   void aClusterRefusingCredentialsAfterSyncingKeepsItsEndpointsUntilStale() {
     Mesh mesh = Mesh.web().in("east", ready("10.10.1.1")).in("west", ready("10.20.1.1"))
         .state("east", ClusterState.ERROR);
-    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("east")))
+    assertThat(select(new EndpointSelector(DraftConfig.defaults().config()), mesh, from("east")))
         .containsExactly("10.10.1.1");
   }
 
@@ -167,7 +167,7 @@ class LocalFirstPolicyTest {
   void aStaleClustersReadyEndpointsComeBeforeAHealthyClustersTerminatingOnes() {
     Mesh mesh = Mesh.web().in("east", terminating("10.10.1.1")).in("west", ready("10.20.1.1"))
         .state("west", ClusterState.STALE);
-    assertThat(select(new EndpointSelector(LoadBalancingConfig.defaults()), mesh, from("east")))
+    assertThat(select(new EndpointSelector(DraftConfig.defaults().config()), mesh, from("east")))
         .containsExactly("10.20.1.1");
   }
 
@@ -175,11 +175,11 @@ class LocalFirstPolicyTest {
   void aClusterThatRecoversIsPreferredAgainWithTheNextSnapshot() {
     Mesh mesh = Mesh.web().in("east", ready("10.10.1.1")).in("west", ready("10.20.1.1"))
         .state("east", ClusterState.STALE);
-    EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults());
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().config());
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
-    assertThat(ips(selector.select(web, false, from("east")))).containsExactly("10.20.1.1");
+    assertThat(ips(selector.addresses(web, false).next(from("east")))).containsExactly("10.20.1.1");
     selector.update(mesh.state("east", ClusterState.SYNCED).snapshot(2, web)); // same service, health changed
-    assertThat(ips(selector.select(web, false, from("east")))).containsExactly("10.10.1.1");
+    assertThat(ips(selector.addresses(web, false).next(from("east")))).containsExactly("10.10.1.1");
   }
 }

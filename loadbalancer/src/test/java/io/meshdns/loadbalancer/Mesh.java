@@ -20,6 +20,8 @@ import java.util.Map;
 /** Builds the discovery values the load balancer reads: services, their endpoints, cluster health. */
 final class Mesh {
   static final ServiceKey WEB = ServiceKey.of("shop", "web");
+  /** A querier of which nothing is known: no source address, cluster or zone. */
+  static final QueryContext ANYONE = new QueryContext(null, null, null);
 
   private final Map<ClusterId, List<Endpoint>> endpoints = new LinkedHashMap<>();
   private final Map<ClusterId, Map<String, String>> annotations = new LinkedHashMap<>();

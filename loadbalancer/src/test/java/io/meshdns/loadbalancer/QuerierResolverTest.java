@@ -2,6 +2,7 @@ package io.meshdns.loadbalancer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshdns.core.Cidr;
 import io.meshdns.discovery.ClusterId;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -13,12 +14,12 @@ class QuerierResolverTest {
   private static final ClusterId EAST = ClusterId.of("east");
   private static final ClusterId WEST = ClusterId.of("west");
 
-  private final QuerierResolver resolver = new QuerierResolver(LoadBalancingConfig.defaults()
+  private final QuerierResolver resolver = new QuerierResolver(DraftConfig.defaults()
       .withClusters(List.of(
-          new LoadBalancingConfig.Cluster(EAST, 1, 0, List.of("10.10.0.0/16", "fd00:10::/32")),
-          new LoadBalancingConfig.Cluster(WEST, 1, 0, List.of("10.0.0.0/8", "192.168.7.7"))))
-      .withZones(List.of(new LoadBalancingConfig.Zone("10.10.1.0/24", "zone-a"),
-          new LoadBalancingConfig.Zone("10.0.0.0/8", "zone-b"))));
+          new LoadBalancingConfig.Cluster(EAST, 1, 0, List.of(Cidr.parse("10.10.0.0/16"), Cidr.parse("fd00:10::/32"))),
+          new LoadBalancingConfig.Cluster(WEST, 1, 0, List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("192.168.7.7")))))
+      .withZones(List.of(new LoadBalancingConfig.Zone(Cidr.parse("10.10.1.0/24"), "zone-a"),
+          new LoadBalancingConfig.Zone(Cidr.parse("10.0.0.0/8"), "zone-b"))).config());
 
   private static InetAddress ip(String literal) throws UnknownHostException {
     return InetAddress.getByName(literal);
@@ -108,7 +109,7 @@ class QuerierResolverTest {
 
   @Test
   void theOptionCodeIsConfigurable() {
-    assertThat(new QuerierResolver(LoadBalancingConfig.defaults()).ednsOptionCode()).isEqualTo(65300);
+    assertThat(new QuerierResolver(DraftConfig.defaults().config()).ednsOptionCode()).isEqualTo(65300);
     var custom = new LoadBalancingConfig("local-first", 8, 65001, List.of(), List.of());
     assertThat(new QuerierResolver(custom).ednsOptionCode()).isEqualTo(65001);
   }

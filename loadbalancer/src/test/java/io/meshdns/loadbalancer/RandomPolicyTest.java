@@ -20,7 +20,7 @@ class RandomPolicyTest {
   private final GlobalService web = mesh.service();
   private final Random random = new Random(SEED);
   private final EndpointSelector selector =
-      new EndpointSelector(LoadBalancingConfig.defaults().withPolicy(LoadBalancingConfig.RANDOM), () -> random);
+      new EndpointSelector(DraftConfig.defaults().withPolicy(LoadBalancingConfig.RANDOM).config(), () -> random);
 
   /** 5 endpoints, 50,000 queries, seed 42: each endpoint is first in 20% of answers, within 1 point. */
   @Test
@@ -28,7 +28,7 @@ class RandomPolicyTest {
     selector.update(mesh.snapshot(1, web));
     Map<String, Integer> first = new HashMap<>();
     for (int i = 0; i < QUERIES; i++) {
-      first.merge(ips(selector.select(web, false, QueryContext.anonymous(null))).get(0), 1, Integer::sum);
+      first.merge(ips(selector.addresses(web, false).next(Mesh.ANYONE)).get(0), 1, Integer::sum);
     }
     assertThat(first).hasSize(5);
     first.values().forEach(n -> assertThat(n / (double) QUERIES).isCloseTo(0.20, within(0.01)));
@@ -40,7 +40,7 @@ class RandomPolicyTest {
     selector.update(mesh.snapshot(1, web));
     Map<String, Integer> last = new HashMap<>();
     for (int i = 0; i < QUERIES; i++) {
-      List<String> answer = ips(selector.select(web, false, QueryContext.anonymous(null)));
+      List<String> answer = ips(selector.addresses(web, false).next(Mesh.ANYONE));
       last.merge(answer.get(answer.size() - 1), 1, Integer::sum);
     }
     last.values().forEach(n -> assertThat(n / (double) QUERIES).isCloseTo(0.20, within(0.01)));
@@ -50,7 +50,7 @@ class RandomPolicyTest {
   void everyAnswerHoldsEachEndpointExactlyOnce() {
     selector.update(mesh.snapshot(1, web));
     for (int i = 0; i < 100; i++) {
-      assertThat(ips(selector.select(web, false, QueryContext.anonymous(null))))
+      assertThat(ips(selector.addresses(web, false).next(Mesh.ANYONE)))
           .containsExactlyInAnyOrder("10.10.1.1", "10.10.1.2", "10.10.1.3", "10.20.1.1", "10.20.1.2");
     }
   }

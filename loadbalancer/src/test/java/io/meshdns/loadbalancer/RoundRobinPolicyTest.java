@@ -15,14 +15,14 @@ class RoundRobinPolicyTest {
       .in("west", ready("10.20.1.1"));
   private final GlobalService web = mesh.service();
   private final EndpointSelector selector =
-      new EndpointSelector(LoadBalancingConfig.defaults().withPolicy(LoadBalancingConfig.ROUND_ROBIN));
+      new EndpointSelector(DraftConfig.defaults().withPolicy(LoadBalancingConfig.ROUND_ROBIN).config());
 
   @Test
   void consecutiveQueriesStartOneEndpointLaterAndWrapAround() {
     selector.update(mesh.snapshot(1, web));
     List<List<String>> answers = new ArrayList<>();
     for (int i = 0; i < 5; i++) {
-      answers.add(ips(selector.select(web, false, QueryContext.anonymous(null))));
+      answers.add(ips(selector.addresses(web, false).next(Mesh.ANYONE)));
     }
     assertThat(answers).containsExactly(
         List.of("10.10.1.1", "10.10.1.2", "10.10.1.3", "10.20.1.1"),
@@ -36,16 +36,16 @@ class RoundRobinPolicyTest {
   void ignoresTheQueriersClusterAndAnswersEveryCluster() {
     selector.update(mesh.snapshot(1, web));
     var fromWest = new QueryContext(null, io.meshdns.discovery.ClusterId.of("west"), null);
-    assertThat(ips(selector.select(web, false, fromWest)))
+    assertThat(ips(selector.addresses(web, false).next(fromWest)))
         .containsExactlyInAnyOrder("10.10.1.1", "10.10.1.2", "10.10.1.3", "10.20.1.1");
   }
 
   @Test
   void rotationContinuesAcrossSnapshotsOfTheSameService() {
     selector.update(mesh.snapshot(1, web));
-    selector.select(web, false, QueryContext.anonymous(null));
+    selector.addresses(web, false).next(Mesh.ANYONE);
     GlobalService rebuilt = mesh.service(); // a new publication of the same service
     selector.update(mesh.snapshot(2, rebuilt));
-    assertThat(ips(selector.select(rebuilt, false, QueryContext.anonymous(null))).get(0)).isEqualTo("10.10.1.2");
+    assertThat(ips(selector.addresses(rebuilt, false).next(Mesh.ANYONE)).get(0)).isEqualTo("10.10.1.2");
   }
 }

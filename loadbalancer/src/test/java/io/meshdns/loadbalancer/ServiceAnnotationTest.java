@@ -1,7 +1,7 @@
 package io.meshdns.loadbalancer;
 
-import static io.meshdns.loadbalancer.EndpointSelector.MAX_ANSWERS_ANNOTATION;
-import static io.meshdns.loadbalancer.EndpointSelector.POLICY_ANNOTATION;
+import static io.meshdns.core.KubernetesNames.MAX_ANSWERS_ANNOTATION;
+import static io.meshdns.core.KubernetesNames.POLICY_ANNOTATION;
 import static io.meshdns.loadbalancer.Mesh.ips;
 import static io.meshdns.loadbalancer.Mesh.readyRange;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 /** Per-service overrides: {@code meshdns.io/lb-policy} and {@code meshdns.io/max-answers}. */
 class ServiceAnnotationTest {
-  private final EndpointSelector selector = new EndpointSelector(LoadBalancingConfig.defaults());
+  private final EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().config());
 
   private static Mesh web() {
     return Mesh.web().in("east", readyRange("10.10.1.", 12)).in("west", readyRange("10.20.1.", 3));
@@ -26,7 +26,7 @@ class ServiceAnnotationTest {
     assertThat(selector.update(mesh.snapshot(1, service))).isEmpty();
     assertThat(selector.policyOf(service)).isEqualTo("round-robin");
     var fromWest = new QueryContext(null, ClusterId.of("west"), null);
-    assertThat(ips(selector.select(service, false, fromWest))).anyMatch(ip -> ip.startsWith("10.10."));
+    assertThat(ips(selector.addresses(service, false).next(fromWest))).anyMatch(ip -> ip.startsWith("10.10."));
   }
 
   @Test
@@ -34,8 +34,8 @@ class ServiceAnnotationTest {
     Mesh mesh = web().annotate("east", MAX_ANSWERS_ANNOTATION, "3");
     GlobalService service = mesh.service();
     selector.update(mesh.snapshot(1, service));
-    assertThat(selector.maxAnswersOf(service)).isEqualTo(3);
-    assertThat(selector.select(service, false, QueryContext.anonymous(null))).hasSize(3);
+    assertThat(selector.addresses(service, false).limit()).isEqualTo(3);
+    assertThat(selector.addresses(service, false).next(Mesh.ANYONE)).hasSize(3);
   }
 
   @Test
@@ -53,7 +53,7 @@ class ServiceAnnotationTest {
     Mesh mesh = web().annotate("west", MAX_ANSWERS_ANNOTATION, "2").annotate("east", MAX_ANSWERS_ANNOTATION, " 2 ");
     GlobalService service = mesh.service();
     assertThat(selector.update(mesh.snapshot(1, service))).isEmpty();
-    assertThat(selector.maxAnswersOf(service)).isEqualTo(2);
+    assertThat(selector.addresses(service, false).limit()).isEqualTo(2);
   }
 
   @Test
@@ -70,7 +70,7 @@ class ServiceAnnotationTest {
     for (String bad : List.of("lots", "0", "-3", "257", "1e3", "")) {
       Mesh mesh = web().annotate("east", MAX_ANSWERS_ANNOTATION, bad);
       GlobalService service = mesh.service();
-      List<String> warnings = new EndpointSelector(LoadBalancingConfig.defaults()).update(mesh.snapshot(1, service));
+      List<String> warnings = new EndpointSelector(DraftConfig.defaults().config()).update(mesh.snapshot(1, service));
       assertThat(warnings).as(bad).singleElement().asString().contains("shop/web", "'" + bad + "'", "default 8");
     }
   }
@@ -81,7 +81,7 @@ class ServiceAnnotationTest {
     GlobalService first = mesh.service();
     assertThat(selector.update(mesh.snapshot(1, first))).hasSize(1);
     for (int i = 0; i < 100; i++) {
-      selector.select(first, false, QueryContext.anonymous(null));
+      selector.addresses(first, false).next(Mesh.ANYONE);
     }
     assertThat(selector.update(mesh.snapshot(2, first))).isEmpty();
     GlobalService changed = mesh.in("west", readyRange("10.20.2.", 1)).service(); // endpoints changed

@@ -22,8 +22,8 @@ class WeightedPolicyTest {
 
   private static EndpointSelector selector(long seed, LoadBalancingConfig.Cluster... clusters) {
     Random random = new Random(seed);
-    return new EndpointSelector(LoadBalancingConfig.defaults()
-        .withPolicy(LoadBalancingConfig.WEIGHTED).withClusters(List.of(clusters)), () -> random);
+    return new EndpointSelector(DraftConfig.defaults()
+        .withPolicy(LoadBalancingConfig.WEIGHTED).withClusters(List.of(clusters)).config(), () -> random);
   }
 
   private static LoadBalancingConfig.Cluster weight(String id, int weight) {
@@ -33,7 +33,7 @@ class WeightedPolicyTest {
   private static Map<String, Double> firstShares(EndpointSelector selector, GlobalService service) {
     Map<String, Integer> first = new HashMap<>();
     for (int i = 0; i < QUERIES; i++) {
-      first.merge(clusters(selector.select(service, false, QueryContext.anonymous(null))).get(0), 1, Integer::sum);
+      first.merge(clusters(selector.addresses(service, false).next(Mesh.ANYONE)).get(0), 1, Integer::sum);
     }
     Map<String, Double> shares = new HashMap<>();
     first.forEach((k, v) -> shares.put(k, v / (double) QUERIES));
@@ -73,7 +73,7 @@ class WeightedPolicyTest {
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
     for (int i = 0; i < 1000; i++) {
-      assertThat(clusters(selector.select(web, false, QueryContext.anonymous(null)))).containsExactly("west", "east");
+      assertThat(clusters(selector.addresses(web, false).next(Mesh.ANYONE))).containsExactly("west", "east");
     }
   }
 
@@ -83,7 +83,7 @@ class WeightedPolicyTest {
     EndpointSelector selector = selector(3, weight("east", 0));
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
-    assertThat(ips(selector.select(web, false, QueryContext.anonymous(null)))).hasSize(2);
+    assertThat(ips(selector.addresses(web, false).next(Mesh.ANYONE))).hasSize(2);
   }
 
   @Test
@@ -94,7 +94,7 @@ class WeightedPolicyTest {
     selector.update(mesh.snapshot(1, web));
     Set<String> firstOfEast = new HashSet<>();
     for (int i = 0; i < 300; i++) {
-      List<Endpoint> chosen = selector.select(web, false, QueryContext.anonymous(null));
+      List<Endpoint> chosen = selector.addresses(web, false).next(Mesh.ANYONE);
       List<String> answer = ips(chosen);
       List<String> order = clusters(chosen);
       assertThat(order).isIn(

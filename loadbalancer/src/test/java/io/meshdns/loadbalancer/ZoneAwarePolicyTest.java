@@ -15,7 +15,7 @@ class ZoneAwarePolicyTest {
       .in("west", ready("10.20.1.1", "zone-b"), ready("10.20.1.2", "zone-a"));
   private final GlobalService web = mesh.service();
   private final EndpointSelector selector =
-      new EndpointSelector(LoadBalancingConfig.defaults().withPolicy(LoadBalancingConfig.ZONE_AWARE));
+      new EndpointSelector(DraftConfig.defaults().withPolicy(LoadBalancingConfig.ZONE_AWARE).config());
 
   private static QueryContext inZone(String zone) {
     return new QueryContext(null, null, zone);
@@ -24,7 +24,7 @@ class ZoneAwarePolicyTest {
   @Test
   void endpointsInTheQueriersZoneComeFirstThenTheRest() {
     selector.update(mesh.snapshot(1, web));
-    List<String> answer = ips(selector.select(web, false, inZone("zone-b")));
+    List<String> answer = ips(selector.addresses(web, false).next(inZone("zone-b")));
     assertThat(answer.subList(0, 2)).containsExactlyInAnyOrder("10.10.1.2", "10.20.1.1");
     assertThat(answer.subList(2, 5)).containsExactlyInAnyOrder("10.10.1.1", "10.10.1.3", "10.20.1.2");
   }
@@ -34,7 +34,7 @@ class ZoneAwarePolicyTest {
     selector.update(mesh.snapshot(1, web));
     List<List<String>> answers = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      answers.add(ips(selector.select(web, false, inZone("zone-a"))));
+      answers.add(ips(selector.addresses(web, false).next(inZone("zone-a"))));
     }
     assertThat(answers).containsExactly(
         List.of("10.10.1.1", "10.10.1.3", "10.20.1.2", "10.10.1.2", "10.20.1.1"),
@@ -45,11 +45,11 @@ class ZoneAwarePolicyTest {
   @Test
   void theCapKeepsTheQueriersZoneAndRotatesInsideIt() {
     EndpointSelector capped = new EndpointSelector(
-        LoadBalancingConfig.defaults().withPolicy(LoadBalancingConfig.ZONE_AWARE).withMaxAnswers(1));
+        DraftConfig.defaults().withPolicy(LoadBalancingConfig.ZONE_AWARE).withMaxAnswers(1).config());
     capped.update(mesh.snapshot(1, web));
     List<String> firsts = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      firsts.addAll(ips(capped.select(web, false, inZone("zone-a"))));
+      firsts.addAll(ips(capped.addresses(web, false).next(inZone("zone-a"))));
     }
     assertThat(firsts).containsExactly("10.10.1.1", "10.10.1.3", "10.20.1.2");
   }
@@ -57,9 +57,9 @@ class ZoneAwarePolicyTest {
   @Test
   void aQuerierOfUnknownZoneGetsPlainRoundRobin() {
     selector.update(mesh.snapshot(1, web));
-    assertThat(ips(selector.select(web, false, inZone(null))))
+    assertThat(ips(selector.addresses(web, false).next(inZone(null))))
         .containsExactly("10.10.1.1", "10.10.1.2", "10.10.1.3", "10.20.1.1", "10.20.1.2");
-    assertThat(ips(selector.select(web, false, inZone("zone-z"))))
+    assertThat(ips(selector.addresses(web, false).next(inZone("zone-z"))))
         .containsExactly("10.10.1.2", "10.10.1.3", "10.20.1.1", "10.20.1.2", "10.10.1.1");
   }
 }

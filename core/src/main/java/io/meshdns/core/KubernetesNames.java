@@ -1,0 +1,30 @@
+package io.meshdns.core;
+
+/**
+ * The Kubernetes label, annotation and API group names meshdns reads in member clusters, defined once so
+ * that the watchers, the load balancer, the demo mesh and the tests cannot drift apart.
+ */
+public final class KubernetesNames {
+  /** Service annotation that exports a Service to the mesh without the MCS API ({@code "true"}). */
+  public static final String EXPORT_ANNOTATION = "meshdns.io/export";
+  /** Service annotation choosing the load-balancing policy of that service. */
+  public static final String POLICY_ANNOTATION = "meshdns.io/lb-policy";
+  /** Service annotation capping the number of answers for that service. */
+  public static final String MAX_ANSWERS_ANNOTATION = "meshdns.io/max-answers";
+  /** EndpointSlice label naming the Service the slice belongs to. */
+  public static final String SERVICE_NAME_LABEL = "kubernetes.io/service-name";
+  /** EndpointSlice label naming the controller that manages the slice. */
+  public static final String MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by";
+  /** The value of {@link #MANAGED_BY_LABEL} set by Kubernetes's own EndpointSlice controller. */
+  public static final String ENDPOINTSLICE_CONTROLLER = "endpointslice-controller.k8s.io";
+  /** API group of the Multi-Cluster Services API (KEP-1645): ServiceExport, ServiceImport. */
+  public static final String MCS_GROUP = "multicluster.x-k8s.io";
+  /** The MCS API version meshdns watches. */
+  public static final String MCS_VERSION = "v1alpha1";
+  /** API group of ClusterProperty (KEP-2149), whose {@code id.k8s.io} names the cluster. */
+  public static final String ABOUT_GROUP = "about.k8s.io";
+  /** The ClusterProperty API version meshdns reads. */
+  public static final String ABOUT_VERSION = "v1alpha1";
+
+  private KubernetesNames() {}
+}

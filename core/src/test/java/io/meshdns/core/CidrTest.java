@@ -1,0 +1,29 @@
+package io.meshdns.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+
+class CidrTest {
+  @Test
+  void aNetworkContainsTheAddressesUnderItsPrefix() {
+    Cidr net = Cidr.parse("10.10.0.0/16");
+    assertThat(net.contains(IpLiteral.bytes("10.10.200.1"))).isTrue();
+    assertThat(net.contains(IpLiteral.bytes("10.11.0.1"))).isFalse();
+    assertThat(net.contains(IpLiteral.bytes("fd00::1"))).isFalse();
+  }
+
+  @Test
+  void aBareAddressIsOneHost() {
+    assertThat(Cidr.parse("fd00::1").prefix()).isEqualTo(128);
+  }
+
+  @Test
+  void errorsNameTheKeyAndTheValue() {
+    assertThatThrownBy(() -> Cidr.parse("allow", "10.0.0.0/33"))
+        .hasMessage("allow: '10.0.0.0/33' has a prefix length out of range");
+    assertThatThrownBy(() -> Cidr.parse("allow", "example.com/8"))
+        .hasMessage("allow: 'example.com/8' is not an IP network like 10.0.0.0/8 or fd00::/8");
+  }
+}

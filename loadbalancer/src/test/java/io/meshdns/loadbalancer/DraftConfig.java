@@ -1,0 +1,34 @@
+package io.meshdns.loadbalancer;
+
+import java.util.List;
+
+/** A load-balancing config as a test writes it: the defaults, then what the test changes. */
+record DraftConfig(String policy, int maxAnswers, List<LoadBalancingConfig.Cluster> clusters,
+    List<LoadBalancingConfig.Zone> zones) {
+
+  /** Local-first, 8 answers, no per-cluster settings, no zones. */
+  static DraftConfig defaults() {
+    return new DraftConfig(LoadBalancingConfig.DEFAULT_POLICY, LoadBalancingConfig.DEFAULT_MAX_ANSWERS, List.of(),
+        List.of());
+  }
+
+  DraftConfig withPolicy(String policy) {
+    return new DraftConfig(policy, maxAnswers, clusters, zones);
+  }
+
+  DraftConfig withMaxAnswers(int maxAnswers) {
+    return new DraftConfig(policy, maxAnswers, clusters, zones);
+  }
+
+  DraftConfig withClusters(List<LoadBalancingConfig.Cluster> clusters) {
+    return new DraftConfig(policy, maxAnswers, clusters, zones);
+  }
+
+  DraftConfig withZones(List<LoadBalancingConfig.Zone> zones) {
+    return new DraftConfig(policy, maxAnswers, clusters, zones);
+  }
+
+  LoadBalancingConfig config() {
+    return new LoadBalancingConfig(policy, maxAnswers, LoadBalancingConfig.DEFAULT_EDNS_CLUSTER_OPTION, clusters, zones);
+  }
+}
