@@ -17,6 +17,7 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollMode;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.DatagramPacket;
@@ -208,10 +209,14 @@ final class DnsServer implements AutoCloseable {
         .handler(new UdpQueryHandler());
     if (epoll) {
       // One recvmmsg reads up to READ_BATCH queries, each slot MAX_UDP_QUERY bytes (a pooled buffer, reused;
-      // the kernel copies only what arrived); the answers leave in one sendmmsg.
+      // the kernel copies only what arrived); the answers leave in one sendmmsg. Level-triggered, one
+      // recvmmsg per wake-up: edge-triggered epoll must read until EAGAIN, a wasted system call per wake-up
+      // (a quarter of all calls at moderate load); a full batch is read again at once, as there may be more.
       b.option(EpollChannelOption.SO_REUSEPORT, true)
+          .option(EpollChannelOption.EPOLL_MODE, EpollMode.LEVEL_TRIGGERED)
           .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_UDP_QUERY)
-          .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_UDP_QUERY * READ_BATCH));
+          .option(ChannelOption.RCVBUF_ALLOCATOR,
+              new FixedRecvByteBufAllocator(MAX_UDP_QUERY * READ_BATCH).maxMessagesPerRead(1));
     }
     return b.bind(at).sync().channel();
   }
