@@ -250,7 +250,7 @@ report=$(cat <<EOF
 
 ## dnsperf: meshdns vs Knot DNS, $(date -u '+%Y-%m-%d %H:%M UTC')
 
-- commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . 2>/dev/null || echo " (with uncommitted changes)"), $(java -version 2>&1 | head -1), $(knotd --version | head -1), dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p')
+- commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/RESULTS.md' 2>/dev/null || echo " (with uncommitted changes)"), $(java -version 2>&1 | head -1), $(knotd --version | head -1), dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p')
 - machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), shared with dnsperf; load average before $load_before, after $load_after
 - command: \`bench/dnsperf.sh${args[*]:+ ${args[*]}}\`; mesh $clusters clusters x $services services x $pods pods, zone of $records records;
   queries: $count lines, 80% A, 5% AAAA (NODATA), 5% SRV, 10% NXDOMAIN, half in mixed case;
