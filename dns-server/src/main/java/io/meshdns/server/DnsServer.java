@@ -76,6 +76,8 @@ final class DnsServer implements AutoCloseable {
   /** {@code null} when rate limiting is off: the query path then pays one branch. */
   private final ResponseRateLimiter rateLimiter;
   private final EventLoopGroup group;
+  /** Event-loop threads; with epoll, one UDP socket each. */
+  private final int threads;
   private final boolean epoll;
   private final List<Channel> channels = new ArrayList<>();
   private InetSocketAddress address;
@@ -105,17 +107,18 @@ final class DnsServer implements AutoCloseable {
     this.rateLimiter = rateLimit.enabled()
         ? new ResponseRateLimiter(rateLimit.responsesPerSecond(), rateLimit.slip(), rateLimit.window())
         : null;
+    this.threads = threads;
     this.epoll = Epoll.isAvailable();
     this.group = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
   }
 
   /** Binds TCP then UDP on the same port; port 0 picks a free port for both. */
-  DnsServer start(InetAddress host, int port, int threads) throws Exception {
+  DnsServer start(InetAddress host, int port) throws Exception {
     for (int attempt = 0; ; attempt++) {
       Channel tcp = bindTcp(new InetSocketAddress(host, port));
       int bound = ((InetSocketAddress) tcp.localAddress()).getPort();
+      List<Channel> udp = new ArrayList<>();
       try {
-        List<Channel> udp = new ArrayList<>();
         int sockets = epoll ? threads : 1;
         for (int i = 0; i < sockets; i++) {
           udp.add(bindUdp(new InetSocketAddress(host, bound)));
@@ -128,6 +131,9 @@ final class DnsServer implements AutoCloseable {
         return this;
       } catch (Exception e) {
         tcp.close().sync();
+        for (Channel c : udp) {
+          c.close().sync();
+        }
         // A free TCP port whose UDP twin is taken: only worth retrying when we chose the port.
         if (port != 0 || attempt >= 10) {
           throw e;
@@ -135,7 +141,6 @@ final class DnsServer implements AutoCloseable {
       }
     }
   }
-
 
   InetSocketAddress address() {
     return address;

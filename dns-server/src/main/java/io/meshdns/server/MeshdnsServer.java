@@ -124,7 +124,7 @@ public final class MeshdnsServer implements AutoCloseable {
     HttpServer admin = null;
     try {
       try {
-        dns.start(config.dns().bind(), config.dns().port(), threads);
+        dns.start(config.dns().bind(), config.dns().port());
       } catch (Exception e) { // Netty rethrows bind failures (IOException) unchecked
         // A taken port or an address not on this host is a configuration problem (exit code 2).
         throw new ConfigException("cannot listen for DNS on " + NetUtil.toAddressString(d.bind()) + " port "
