@@ -8,7 +8,6 @@ import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.discovery.ServiceKey;
-import io.meshdns.discovery.ServicePort;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,10 +23,11 @@ import org.xbill.DNS.ReverseMap;
  * it must hold exactly what an index built from scratch holds.
  */
 class ZoneIndexUpdateTest {
-  static final List<ClusterId> CLUSTERS = List.of(ClusterId.of("east"), ClusterId.of("west"));
+  static final List<ClusterId> CLUSTERS = RandomServices.CLUSTERS;
   final ZoneSettings settings = ZoneSettings.of(ConfigLoader.parse("test",
       "reverseZones: [10.10.0.0/16, 'fd00::/64']\nclusterScopedNames: true\n"));
   final Random random = new Random(8);
+  final RandomServices randomServices = new RandomServices(random, 10);
 
   @Test
   void indexUpdatedFromItsPredecessorEqualsOneBuiltFromScratch() throws Exception {
@@ -41,7 +41,7 @@ class ZoneIndexUpdateTest {
         if (random.nextInt(5) == 0) {
           services.remove(key);
         } else {
-          services.put(key, randomService(key));
+          services.put(key, randomServices.next(key));
         }
       }
       MeshSnapshot snapshot = MeshSnapshot.of(version, services, Map.of());
@@ -63,39 +63,13 @@ class ZoneIndexUpdateTest {
   void unchangedServiceKeepsItsNamesAcrossUpdates() throws Exception {
     ServiceKey web = ServiceKey.of("shop", "web");
     ServiceKey db = ServiceKey.of("shop", "db");
-    GlobalService webService = randomService(web);
+    GlobalService webService = randomServices.next(web);
     ZoneIndex first = ZoneIndex.build(settings, MeshSnapshot.of(1, Map.of(web, webService), Map.of()));
     ZoneIndex second = ZoneIndex.build(settings,
-        MeshSnapshot.of(2, Map.of(web, webService, db, randomService(db)), Map.of()), first);
+        MeshSnapshot.of(2, Map.of(web, webService, db, randomServices.next(db)), Map.of()), first);
 
     Name name = Name.fromString("web.shop.svc.clusterset.local.");
     assertThat(second.node(name)).isSameAs(first.node(name));
-  }
-
-  private GlobalService randomService(ServiceKey key) throws Exception {
-    boolean headless = random.nextBoolean();
-    boolean external = random.nextInt(10) == 0;
-    Map<ClusterId, ClusterService> byCluster = new HashMap<>();
-    for (ClusterId cluster : CLUSTERS) {
-      if (random.nextInt(3) == 0) {
-        continue;
-      }
-      List<Endpoint> endpoints = new ArrayList<>();
-      for (int i = random.nextInt(4); i > 0; i--) {
-        InetAddress address = random.nextInt(4) == 0
-            ? InetAddress.getByName("fd00::" + (random.nextInt(6) + 1))
-            : InetAddress.getByName("10.10." + random.nextInt(4) + "." + (random.nextInt(6) + 1));
-        String hostname = random.nextBoolean() ? "pod-" + random.nextInt(3) : null;
-        endpoints.add(new Endpoint(cluster, address, random.nextInt(4) != 0, true, false, hostname, null, null));
-      }
-      byCluster.put(cluster, new ClusterService(cluster, key, external ? "ExternalName" : "ClusterIP", headless,
-          external ? "docs.example.com" : null, List.of(new ServicePort("http", 80, "TCP")), endpoints, Map.of()));
-    }
-    if (byCluster.isEmpty()) {
-      ClusterId only = CLUSTERS.get(0);
-      byCluster.put(only, new ClusterService(only, key, "ClusterIP", headless, null, List.of(), List.of(), Map.of()));
-    }
-    return new GlobalService(key, byCluster);
   }
 
   /** Every name of every zone with what is there, in canonical order. */

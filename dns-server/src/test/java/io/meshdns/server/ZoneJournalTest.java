@@ -32,8 +32,9 @@ import org.xbill.DNS.Type;
  * holds exactly what a full transfer of the current zone gives.
  */
 class ZoneJournalTest {
-  static final List<ClusterId> CLUSTERS = List.of(ClusterId.of("east"), ClusterId.of("west"));
+  static final List<ClusterId> CLUSTERS = RandomServices.CLUSTERS;
   final Random random = new Random(17);
+  final RandomServices randomServices = new RandomServices(random, 0);
   EndpointSelector selector;
   QueryResponder responder;
 
@@ -67,7 +68,7 @@ class ZoneJournalTest {
         if (random.nextInt(5) == 0) {
           services.remove(key);
         } else {
-          services.put(key, randomService(key));
+          services.put(key, randomServices.next(key));
         }
       }
       // Now and then a cluster is degraded: its endpoints leave the candidates (the whole zone is diffed).
@@ -205,30 +206,5 @@ class ZoneJournalTest {
     }
     return new GlobalService(key, Map.of(east, new ClusterService(east, key, "ClusterIP", false, null,
         List.of(new ServicePort("http", 80, "TCP")), endpoints, Map.of())));
-  }
-
-  private GlobalService randomService(ServiceKey key) throws Exception {
-    boolean headless = random.nextBoolean();
-    Map<ClusterId, ClusterService> byCluster = new HashMap<>();
-    for (ClusterId cluster : CLUSTERS) {
-      if (random.nextInt(3) == 0) {
-        continue;
-      }
-      List<Endpoint> endpoints = new ArrayList<>();
-      for (int i = random.nextInt(4); i > 0; i--) {
-        InetAddress address = random.nextInt(4) == 0
-            ? InetAddress.getByName("fd00::" + (random.nextInt(6) + 1))
-            : InetAddress.getByName("10.10." + random.nextInt(4) + "." + (random.nextInt(6) + 1));
-        String hostname = random.nextBoolean() ? "pod-" + random.nextInt(3) : null;
-        endpoints.add(new Endpoint(cluster, address, random.nextInt(4) != 0, true, false, hostname, null, null));
-      }
-      byCluster.put(cluster, new ClusterService(cluster, key, "ClusterIP", headless, null,
-          List.of(new ServicePort("http", 80, "TCP")), endpoints, Map.of()));
-    }
-    if (byCluster.isEmpty()) {
-      ClusterId only = CLUSTERS.get(0);
-      byCluster.put(only, new ClusterService(only, key, "ClusterIP", headless, null, List.of(), List.of(), Map.of()));
-    }
-    return new GlobalService(key, byCluster);
   }
 }
