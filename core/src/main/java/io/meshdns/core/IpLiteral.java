@@ -55,8 +55,4 @@ public final class IpLiteral {
     InetAddress address = parse(text);
     return address == null ? null : address.getAddress();
   }
-
-  public static boolean isLiteral(String text) {
-    return parse(text) != null;
-  }
 }

@@ -42,13 +42,4 @@ public record UpstreamAddress(InetAddress address, int port) {
     }
     return new UpstreamAddress(address, Integer.parseInt(port));
   }
-
-  public static boolean isValid(String text) {
-    try {
-      parse(text);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-  }
 }

@@ -48,6 +48,9 @@ public record ClusterService(
     String trafficDistribution,
     String internalTrafficPolicy) {
 
+  /** Why an ExternalName export is never answered: the reason its cluster and the mesh both give. */
+  static final String EXTERNAL_NAME_REASON = "ExternalName services cannot be exported (KEP-1645); not answered";
+
   public ClusterService {
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(key, "key");

@@ -67,7 +67,7 @@ public final class GlobalService {
 
   private String leftOutReason(ClusterService cs) {
     if (cs.externalName() != null) {
-      return "ExternalName services cannot be exported (KEP-1645); not answered";
+      return ClusterService.EXTERNAL_NAME_REASON;
     }
     if (cs != first && cs.headless() != first.headless()) {
       return "conflict: " + shape(cs) + " here, " + shape(first) + " in " + first.cluster()

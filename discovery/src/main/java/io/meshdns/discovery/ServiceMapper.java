@@ -103,7 +103,7 @@ final class ServiceMapper {
       warn(svc, "is of type ExternalName: KEP-1645 makes its export invalid, so it is not answered");
       return new ClusterService(cluster.id(), key, type, false, target.isEmpty() ? "(none)" : target, ports,
           List.of(), annotations, List.of(), List.of(), List.of(), since, null,
-          "ExternalName services cannot be exported (KEP-1645); not answered", null, null);
+          ClusterService.EXTERNAL_NAME_REASON, null, null);
     }
 
     boolean headless = "None".equals(spec.getClusterIP())

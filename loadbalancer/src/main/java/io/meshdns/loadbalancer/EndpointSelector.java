@@ -24,9 +24,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #update(MeshSnapshot)} runs on the snapshot publisher thread: for each service it resolves the
  * policy and answer cap (config defaults, overridden by annotations, warnings logged once), and keeps the
- * candidates per address family, already filtered by readiness and cluster health. {@link #addresses} and
- * {@link EndpointOrder#next} run on the query path: one volatile read, one map lookup, one atomic increment
- * and the policy's ordering into at most the cap. They never block, lock or log.
+ * candidates per address family (and over both, for SRV), already filtered by readiness and cluster health.
+ * {@link #addresses} and {@link #srvTargets} run once per compiled answer; the order they return runs on
+ * the query path ({@link EndpointOrder#next(ClusterId, String, int[], int[])}: one slot lookup, one atomic
+ * increment and the policy's ordering into at most the cap), never blocking, locking or logging.
  */
 public final class EndpointSelector {
   private static final Logger log = LoggerFactory.getLogger(EndpointSelector.class);
@@ -36,8 +37,8 @@ public final class EndpointSelector {
    * targets). The turn counters are carried over while the service exists; A and AAAA count apart so that
    * the n-th answer of each names the same pods.
    */
-  private record Plan(GlobalService service, ServiceRule rule, LoadBalancingPolicy policy, EndpointOrder ipv4,
-      EndpointOrder ipv6, EndpointOrder any, Turns turns) {
+  private record Plan(GlobalService service, ServiceRule rule, EndpointOrder ipv4, EndpointOrder ipv6,
+      EndpointOrder any, Turns turns) {
     void supersede() {
       ipv4.supersede();
       ipv6.supersede();
@@ -185,7 +186,7 @@ public final class EndpointSelector {
     List<Endpoint> all = service.endpoints();
     LoadBalancingPolicy policy = policies.get(rule.policy());
     int cap = rule.maxAnswers();
-    return new Plan(service, rule, policy,
+    return new Plan(service, rule,
         new EndpointOrder(Candidates.of(all, false, degraded, settings), policy, cap, turns.ipv4(), slots),
         new EndpointOrder(Candidates.of(all, true, degraded, settings), policy, cap, turns.ipv6(), slots),
         new EndpointOrder(Candidates.of(all, null, degraded, settings), policy, cap, turns.any(), slots), turns);
