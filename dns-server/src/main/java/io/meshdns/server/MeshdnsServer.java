@@ -106,7 +106,7 @@ public final class MeshdnsServer implements AutoCloseable {
     responder.transfer().openWhen(() -> readiness.check().ready());
     NotifySender notifier = config.axfr().notifyTo().isEmpty() ? null : new NotifySender(
         config.axfr().notifyTo(),
-        new TsigKeyring(config.axfr().tsig()).first(), new TransferMetrics(registry));
+        responder.transfer().notifyKey(), new TransferMetrics(registry));
     if (notifier != null) {
       mesh.addListener(snapshot -> { // secondaries hear of the zone once it is ready, then of each change
         if (readiness.check().ready()) {

@@ -21,6 +21,7 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.TSIG;
 import org.xbill.DNS.Type;
 
 /**
@@ -77,6 +78,11 @@ final class ZoneTransfer {
   /** The IXFR journal, or {@code null} without one. */
   ZoneJournal journal() {
     return journal;
+  }
+
+  /** The key NOTIFYs are signed with (the first configured), or {@code null}. */
+  TSIG notifyKey() {
+    return keys.first();
   }
 
   /** Transfers wait for {@code ready} (SERVFAIL until then: the secondary retries). */
@@ -137,22 +143,27 @@ final class ZoneTransfer {
         return List.of(finish(response, Rcode.FORMERR, verdict));
       }
       long ours = zone.soa().getSerial();
-      ZoneJournal.Diff diff = journal == null ? null : journal.since(zone.origin(), theirs.getSerial(), ours);
       if (!ZoneSerial.isNewer(ours, theirs.getSerial())) {
         records = List.of(zone.soa()); // up to date (or ahead of us): RFC 1995 4
         result = "up-to-date";
-      } else if (diff != null && (diff.records() < FULL_CHECK || diff.records() < allRecords(zone, index).size())) {
-        records = new ArrayList<>();
-        records.add(zone.soa());
-        records.add(withSerial(zone.soa(), diff.from()));
-        records.addAll(diff.deleted());
-        records.add(zone.soa());
-        records.addAll(diff.added());
-        records.add(zone.soa());
-        result = "incremental";
       } else {
-        records = allRecords(zone, index); // older than the journal, or more changes than records
-        result = "full";
+        ZoneJournal.Diff diff = journal == null ? null : journal.since(zone.origin(), theirs.getSerial(), ours);
+        // A large diff is compared with the whole zone, built once and sent if the diff is not smaller.
+        List<Record> full = diff != null && diff.records() >= FULL_CHECK ? allRecords(zone, index) : null;
+        if (diff != null && (full == null || diff.records() < full.size())) {
+          records = new ArrayList<>();
+          records.add(zone.soa());
+          records.add(withSerial(zone.soa(), diff.from()));
+          records.addAll(diff.deleted());
+          records.add(zone.soa());
+          records.addAll(diff.added());
+          records.add(zone.soa());
+          result = "incremental";
+        } else {
+          // older than the journal, or more changes than records
+          records = full != null ? full : allRecords(zone, index);
+          result = "full";
+        }
       }
     } else {
       records = allRecords(zone, index);
