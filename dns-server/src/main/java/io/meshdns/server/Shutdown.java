@@ -45,9 +45,7 @@ final class Shutdown {
     } catch (IllegalStateException e) {
       return; // the JVM is already shutting down: the hook does the closing
     }
-    List<AutoCloseable> newestFirst = new ArrayList<>(resources);
-    java.util.Collections.reverse(newestFirst);
-    Main.closeAll(newestFirst.toArray(AutoCloseable[]::new));
+    Main.closeAll(resources.toArray(AutoCloseable[]::new)); // closeAll goes from the last to the first
   }
 
   /** Closes {@code resource} at shutdown, before everything added earlier. */
