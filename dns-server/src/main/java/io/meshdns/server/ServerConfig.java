@@ -462,8 +462,8 @@ public record ServerConfig(
       reachability = reachability == null || reachability.isEmpty() ? List.of("pod") : List.copyOf(reachability);
       parseReachability(reachability);
       weight = weight == null ? 1 : weight;
-      if (weight < 0 || weight > 10000) {
-        throw new InvalidValue("weight", "must be between 0 and 10000, was " + weight);
+      if (weight < 0 || weight > LoadBalancingConfig.Cluster.MAX_WEIGHT) {
+        throw new InvalidValue("weight", "must be between 0 and " + LoadBalancingConfig.Cluster.MAX_WEIGHT + ", was " + weight);
       }
       priority = priority == null ? 0 : priority;
       sourceCidrs = sourceCidrs == null ? List.of() : List.copyOf(sourceCidrs);
