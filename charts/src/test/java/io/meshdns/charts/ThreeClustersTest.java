@@ -76,7 +76,7 @@ class ThreeClustersTest {
         .satisfies(z -> assertThat(List.of(z.cidr().text(), z.zone())).containsExactly("10.10.1.0/24", "hub-a"));
     assertThat(config.clusters())
         .extracting(ServerConfig.Cluster::id, ServerConfig.Cluster::inCluster, ServerConfig.Cluster::context,
-            ServerConfig.Cluster::reachability, ServerConfig.Cluster::weight, ServerConfig.Cluster::priority,
+            c -> c.reachability().stream().map(Reachability::configName).toList(), ServerConfig.Cluster::weight, ServerConfig.Cluster::priority,
             c -> c.sourceCidrs().stream().map(Cidr::text).toList())
         .containsExactly(
             tuple("hub", true, null, List.of("pod"), 2, 0, List.of("10.10.0.0/16")),

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import io.meshdns.core.Cidr;
 import io.meshdns.core.IpLiteral;
+import io.meshdns.discovery.Reachability;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -34,7 +35,22 @@ final class ConfigValues {
         .addDeserializer(Duration.class, new DurationValue())
         .addDeserializer(Cidr.class, new CidrValue())
         // Never Jackson's own: it would look a name up in DNS.
-        .addDeserializer(InetAddress.class, new AddressValue());
+        .addDeserializer(InetAddress.class, new AddressValue())
+        .addDeserializer(Reachability.class, new ReachabilityValue());
+  }
+
+  /** One kind of a cluster's reachability, by the name the config, the status page and reasons use. */
+  static Reachability reachability(String key, String value) {
+    for (Reachability kind : Reachability.values()) {
+      if (kind.configName().equals(value)) {
+        return kind;
+      }
+    }
+    throw unknownReachability(key, value);
+  }
+
+  static InvalidValue unknownReachability(String key, String value) {
+    return new InvalidValue(key, "must be pod, clusterIP, loadBalancer or an ordered list of them; was '" + value + "'");
   }
 
   /** Go-style durations as Kubernetes users write them: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}. */
@@ -224,6 +240,14 @@ final class ConfigValues {
 
     BindAddress() {
       super(InetAddress.class, ConfigValues::bindAddress);
+    }
+  }
+
+  static final class ReachabilityValue extends Scalar<Reachability> {
+    private static final long serialVersionUID = 1L;
+
+    ReachabilityValue() {
+      super(Reachability.class, ConfigValues::reachability);
     }
   }
 

@@ -444,7 +444,7 @@ public record ServerConfig(
    * account ({@code inCluster: true} says so explicitly).
    */
   public record Cluster(String id, String kubeconfig, String context, Boolean inCluster,
-      @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> reachability,
+      @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<Reachability> reachability,
       Integer weight, Integer priority, List<Cidr> sourceCidrs, List<Cidr> reverseZones) {
     public Cluster {
       if (id == null) {
@@ -459,8 +459,7 @@ public record ServerConfig(
       if (inCluster && kubeconfig != null) {
         throw new InvalidValue("inCluster", "cannot be true together with kubeconfig");
       }
-      reachability = reachability == null || reachability.isEmpty() ? List.of("pod") : List.copyOf(reachability);
-      parseReachability(reachability);
+      reachability = reachability == null || reachability.isEmpty() ? List.of(Reachability.POD) : checkReachability(reachability);
       weight = weight == null ? 1 : weight;
       if (weight < 0 || weight > LoadBalancingConfig.Cluster.MAX_WEIGHT) {
         throw new InvalidValue("weight", "must be between 0 and " + LoadBalancingConfig.Cluster.MAX_WEIGHT + ", was " + weight);
@@ -479,24 +478,19 @@ public record ServerConfig(
       } else {
         file = null;
       }
-      return new ClusterSpec(ClusterId.of(id), file, context, parseReachability(reachability));
+      return new ClusterSpec(ClusterId.of(id), file, context, reachability);
     }
 
     /** {@code pod}, or an ordered list such as {@code [pod, clusterIP]}: each kind at most once. */
-    private static List<Reachability> parseReachability(List<String> values) {
-      List<Reachability> kinds = new ArrayList<>();
-      for (String value : values) {
-        Reachability kind = switch (value == null ? "" : value) {
-          case "pod" -> Reachability.POD;
-          case "clusterIP" -> Reachability.CLUSTER_IP;
-          case "loadBalancer" -> Reachability.LOAD_BALANCER;
-          default -> throw new InvalidValue("reachability",
-              "must be pod, clusterIP, loadBalancer or an ordered list of them; was '" + value + "'");
-        };
-        if (kinds.contains(kind)) {
-          throw new InvalidValue("reachability", "lists '" + value + "' twice");
+    private static List<Reachability> checkReachability(List<Reachability> kinds) {
+      for (int i = 0; i < kinds.size(); i++) {
+        Reachability kind = kinds.get(i);
+        if (kind == null) { // an empty item: the deserializer sees no value to name
+          throw ConfigValues.unknownReachability("reachability", null);
         }
-        kinds.add(kind);
+        if (kinds.subList(0, i).contains(kind)) {
+          throw new InvalidValue("reachability", "lists '" + kind.configName() + "' twice");
+        }
       }
       return List.copyOf(kinds);
     }
