@@ -10,7 +10,10 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -121,7 +124,9 @@ public final class ConfigFileWatcher implements AutoCloseable {
 
   /**
    * The keys whose values differ, except those applied live: top-level keys, and {@code clusters[<id>].key}
-   * for keys of a cluster kept in both that discovery does not use.
+   * for keys of a cluster that discovery does not use. A cluster added or removed while running counts as
+   * changed from a cluster with only its id (weight 1, priority 0, no networks): those are what the load
+   * balancer and the reverse zones keep for it until a restart.
    */
   static List<String> changedKeys(ServerConfig before, ServerConfig after) {
     List<String> changed = new ArrayList<>();
@@ -130,19 +135,30 @@ public final class ConfigFileWatcher implements AutoCloseable {
         changed.add(c.getName());
       }
     }
-    for (ServerConfig.Cluster old : before.clusters()) {
-      for (ServerConfig.Cluster neu : after.clusters()) {
-        if (!old.id().equals(neu.id())) {
-          continue;
-        }
-        for (RecordComponent c : ServerConfig.Cluster.class.getRecordComponents()) {
-          if (!LIVE_CLUSTER_KEYS.contains(c.getName()) && !Objects.equals(value(c, old), value(c, neu))) {
-            changed.add("clusters[" + old.id() + "]." + c.getName());
-          }
+    Map<String, ServerConfig.Cluster> old = byId(before.clusters());
+    Map<String, ServerConfig.Cluster> neu = byId(after.clusters());
+    Set<String> ids = new LinkedHashSet<>(old.keySet());
+    ids.addAll(neu.keySet());
+    for (String id : ids) {
+      ServerConfig.Cluster was = old.getOrDefault(id, idOnly(id));
+      ServerConfig.Cluster is = neu.getOrDefault(id, idOnly(id));
+      for (RecordComponent c : ServerConfig.Cluster.class.getRecordComponents()) {
+        if (!LIVE_CLUSTER_KEYS.contains(c.getName()) && !Objects.equals(value(c, was), value(c, is))) {
+          changed.add("clusters[" + id + "]." + c.getName());
         }
       }
     }
     return changed;
+  }
+
+  private static Map<String, ServerConfig.Cluster> byId(List<ServerConfig.Cluster> clusters) {
+    Map<String, ServerConfig.Cluster> out = new LinkedHashMap<>();
+    clusters.forEach(c -> out.put(c.id(), c));
+    return out;
+  }
+
+  private static ServerConfig.Cluster idOnly(String id) {
+    return new ServerConfig.Cluster(id, null, null, null, null, null, null, null, null);
   }
 
   private static Object value(RecordComponent component, Record of) {

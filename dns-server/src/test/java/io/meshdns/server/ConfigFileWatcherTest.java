@@ -226,4 +226,15 @@ class ConfigFileWatcherTest {
         config("east") + "    weight: 3\n    reachability: clusterIP\n");
     assertThat(ConfigFileWatcher.changedKeys(before, after)).containsExactly("clusters[east].weight");
   }
+
+  @Test
+  void anAddedOrRemovedClustersKeysThatWaitForARestartAreNamedUnlessTheyAreTheDefaults() {
+    ServerConfig before = ConfigLoader.parse("a.yaml", config("east"));
+    ServerConfig after = ConfigLoader.parse("a.yaml", config("east") + "  - id: west\n    weight: 3\n"
+        + "    sourceCidrs: [10.20.0.0/16]\n  - id: south\n");
+    assertThat(ConfigFileWatcher.changedKeys(before, after))
+        .containsExactly("clusters[west].weight", "clusters[west].sourceCidrs");
+    assertThat(ConfigFileWatcher.changedKeys(after, before))
+        .containsExactly("clusters[west].weight", "clusters[west].sourceCidrs");
+  }
 }
