@@ -10,7 +10,7 @@ import org.xbill.DNS.Rcode;
 
 /**
  * Zone transfer metrics: transfers by type and result, TSIG failures by error, NOTIFYs sent and
- * acknowledged, and each zone's journal depth and serial. Recorded off the query path (transfers,
+ * acknowledged, and each zone's journal depth. Recorded off the query path (transfers,
  * NOTIFYs and signed queries only), so counters are looked up by tag when used.
  */
 final class TransferMetrics {
