@@ -5,7 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib.sh
-export PATH="$PATH:/usr/sbin:/sbin" # knotd, nsd
 ensure_tool kdig knot-dnsutils
 ensure_tool knotd knot
 ensure_tool nsd nsd

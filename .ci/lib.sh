@@ -1,5 +1,8 @@
 # Shared by .ci/run and the e2e checks.
 
+# Daemons the checks run (knotd, nsd, unbound) are installed in /usr/sbin, which a user's PATH may lack.
+case ":$PATH:" in *:/usr/sbin:*) ;; *) export PATH="$PATH:/usr/sbin:/sbin" ;; esac
+
 apt_updated=""
 # ensure_tool COMMAND DEBIAN_PACKAGE: install the package when the command is missing.
 ensure_tool() {

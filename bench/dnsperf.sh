@@ -9,7 +9,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib.sh
-export PATH="$PATH:/usr/sbin:/sbin" # knotd
 
 clusters=2 services=1000 pods=3 rounds=3 duration=10 warmup=5 count=100000 clients=8 record=1
 usage() {
