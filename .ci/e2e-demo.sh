@@ -12,12 +12,8 @@ java -jar dns-server/target/meshdns.jar demo --dns-port "$port" --http-port "$ht
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
 
-wait_for_dns "$port" web.shop.svc.clusterset.local || { cat "$log"; exit 1; }
-# The first answer may come before the second cluster has synced: wait for both clusters' pods.
-for _ in $(seq 1 120); do
-  [ "$(dig @127.0.0.1 -p "$port" web.shop.svc.clusterset.local A +short | wc -l)" -ge 5 ] && break
-  sleep 0.5
-done
+# Both clusters' pods: the first answer may come before the second cluster has synced.
+wait_for_answers "$port" web.shop.svc.clusterset.local 5 || { cat "$log"; exit 1; }
 
 for proto in +notcp +tcp; do
   got=$(dig @127.0.0.1 -p "$port" web.shop.svc.clusterset.local A +short $proto | sort)

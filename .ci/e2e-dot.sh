@@ -21,15 +21,8 @@ fail() { echo "e2e-dot: $*"; for f in "$work"/*.log; do echo "--- $f"; cat "$f";
 java -jar dns-server/target/meshdns.jar demo --tls --dot-port "$dot" --dns-port "$port" --http-port "$http_port" \
   --admin-port "$admin_port" --kubeconfig-dir "$work" >"$work/demo.log" 2>&1 &
 pids+=($!)
-# wait_for_both PORT: both demo clusters synced, all 5 ready pods answered (the first answers may hold one cluster's).
-wait_for_both() {
-  wait_for_dns "$1" "web.shop.svc.$Z" || return 1
-  for _ in $(seq 1 60); do
-    [ "$(dig @127.0.0.1 -p "$1" "web.shop.svc.$Z" A +short | wc -l)" -eq 5 ] && return 0
-    sleep 0.5
-  done
-  return 1
-}
+# wait_for_both PORT: both demo clusters synced, all 5 ready pods answered.
+wait_for_both() { wait_for_answers "$1" "web.shop.svc.$Z" 5; }
 wait_for_both "$port" || fail "demo did not start"
 [ -s "$work/ca.crt" ] || fail "the demo wrote no ca.crt in its kubeconfig directory"
 want=$(printf '%s\n' 10.10.1.1 10.10.1.2 10.10.1.3 10.20.1.1 10.20.1.2 | sort)

@@ -35,3 +35,17 @@ wait_for_dns() {
   echo "ci: no answer for $2 on port $1 after 60 s" >&2
   return 1
 }
+
+# wait_for_answers PORT NAME COUNT: wait up to 60 s until NAME has at least COUNT A records at
+# 127.0.0.1:PORT. The first answers may come before every cluster has synced.
+wait_for_answers() {
+  wait_for_dns "$1" "$2" || return 1
+  for _ in $(seq 1 120); do
+    if [ "$(dig @127.0.0.1 -p "$1" "$2" A +short +time=1 +tries=1 2>/dev/null | wc -l)" -ge "$3" ]; then
+      return 0
+    fi
+    sleep 0.5
+  done
+  echo "ci: fewer than $3 answers for $2 on port $1 after 60 s" >&2
+  return 1
+}
