@@ -99,8 +99,9 @@ public record ServerConfig(
 
   /**
    * What {@code meshdns coredns-config} writes into each cluster's CoreDNS: the meshdns addresses reachable
-   * from each cluster ({@code forwardTo}, by cluster id, {@code ADDR} or {@code ADDR:PORT}), else those of the
-   * meshdns Service {@code service} ({@code namespace/name}) in cluster {@code serviceCluster}.
+   * from each cluster ({@code forwardTo}, by cluster id, {@code ADDR}, {@code ADDR:PORT} or {@code [V6]:PORT}, as
+   * {@link UpstreamAddress#parseAsWritten} reads them), else those of the meshdns Service {@code service}
+   * ({@code namespace/name}) in cluster {@code serviceCluster}.
    */
   public record Coredns(Map<String, List<String>> forwardTo, String service, String serviceCluster) {
     private static final Pattern SERVICE = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?/[a-z0-9]([-a-z0-9]*[a-z0-9])?");
@@ -112,10 +113,11 @@ public record ServerConfig(
           if (addresses == null || addresses.isEmpty()) {
             throw new InvalidValue("forwardTo", "cluster '" + id + "' has no address");
           }
-          // Checked here; the CoreDNS stanza writes them as given, so they stay text.
+          // Checked here as coredns-config checks them: the CoreDNS stanza writes them as given, so they stay
+          // text, and must be written the way CoreDNS reads them.
           addresses.forEach(a -> {
             try {
-              UpstreamAddress.parse(a);
+              UpstreamAddress.parseAsWritten(a);
             } catch (IllegalArgumentException e) {
               throw new InvalidValue("forwardTo", e.getMessage());
             }

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshdns.core.Cidr;
 import io.meshdns.core.ConfigException;
+import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.Reachability;
+import io.meshdns.forwarder.MeshdnsStanza;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -415,6 +418,52 @@ class ConfigLoaderTest {
 
     assertThatThrownBy(() -> ConfigLoader.load(file))
         .hasMessageContaining("line 2, key axfr.notify: 'secondary.example.com' is not ADDR or ADDR:PORT with a literal IP address");
+  }
+
+  @Test
+  void forwardToIsRefusedAtLoadWhenCorednsConfigWouldRefuseIt() throws Exception {
+    Path brackets = write("clusters: [{id: east}]\ncoredns:\n  forwardTo:\n    east: [\"[10.0.0.1]:53\"]\n");
+    assertThatThrownBy(() -> ConfigLoader.load(brackets)).hasMessage("config " + brackets + ", line 3, key coredns.forwardTo:"
+        + " '[10.0.0.1]:53' puts an IPv4 address in brackets, which are for IPv6; write 10.0.0.1:53");
+
+    Path mapped = write("clusters: [{id: east}]\ncoredns:\n  forwardTo:\n    east: [\"::ffff:10.0.0.1\"]\n");
+    assertThatThrownBy(() -> ConfigLoader.load(mapped)).hasMessage("config " + mapped + ", line 3, key coredns.forwardTo:"
+        + " '::ffff:10.0.0.1' writes the IPv4 address 10.0.0.1 as IPv6; write it as IPv4 (10.0.0.1)");
+  }
+
+  @Test
+  void forwardToInBracketsWithoutAPortIsRefusedThoughNotifyTakesIt() throws Exception {
+    Path file = write("clusters: [{id: east}]\ncoredns:\n  forwardTo:\n    east: [\"[fd00::53]\"]\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file)).hasMessage("config " + file + ", line 3, key coredns.forwardTo:"
+        + " '[fd00::53]' has brackets but no port; write fd00::53 or [fd00::53]:PORT");
+  }
+
+  @Test
+  void theConfigTakesExactlyTheForwardAddressesCorednsConfigWrites() throws Exception {
+    List<String> taken = new ArrayList<>();
+    for (String upstream : List.of("10.0.0.1", "10.0.0.1:5353", "fd00::1", "[fd00::1]:5353", "::1:53", "[10.0.0.1]:53",
+        "[10.0.0.1]", "::ffff:10.0.0.1", "[::ffff:10.0.0.1]:53", "[fd00::1]", "10.0.0.1:0", "10.0.0.1:", " 10.0.0.1",
+        "dns.example", "[dns.example]:53", "10.0.0.300")) {
+      Path file = write("clusters: [{id: east}]\ncoredns: {forwardTo: {east: [\"" + upstream + "\"]}}\n");
+      boolean corednsConfigWrites = accepts(() -> new MeshdnsStanza(ClusterId.of("east"), "clusterset.local", List.of(),
+          List.of(upstream), null, 65300, null, List.of()));
+
+      assertThat(accepts(() -> ConfigLoader.load(file))).as(upstream).isEqualTo(corednsConfigWrites);
+      if (corednsConfigWrites) {
+        taken.add(upstream);
+      }
+    }
+    assertThat(taken).containsExactly("10.0.0.1", "10.0.0.1:5353", "fd00::1", "[fd00::1]:5353", "::1:53");
+  }
+
+  private static boolean accepts(Runnable check) {
+    try {
+      check.run();
+      return true;
+    } catch (IllegalArgumentException | ConfigException e) {
+      return false;
+    }
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.meshdns.forwarder;
 
 import io.meshdns.core.DnsLabel;
+import io.meshdns.core.UpstreamAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -53,13 +54,7 @@ public record ForwardTls(String serverName, Integer port, String caFile, String 
 
   /** {@code tls://HOST:PORT} for a forward address {@code HOST}, {@code HOST:P}, {@code [V6]:P} or {@code V6}. */
   String upstream(String address) {
-    String host = address;
-    if (address.startsWith("[")) {
-      host = address.substring(1, address.indexOf(']'));
-    } else if (address.indexOf(':') >= 0 && address.indexOf(':') == address.lastIndexOf(':')) {
-      host = address.substring(0, address.indexOf(':'));
-    }
-    return "tls://" + (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+    return "tls://" + UpstreamAddress.parseAsWritten(address).withPort(port);
   }
 
   /**

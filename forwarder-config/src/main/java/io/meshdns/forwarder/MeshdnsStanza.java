@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.meshdns.core.DnsLabel;
 import io.meshdns.core.UpstreamAddress;
 import io.meshdns.discovery.ClusterId;
-import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,9 +68,12 @@ public record MeshdnsStanza(ClusterId cluster, String zone, List<String> reverse
       throw new IllegalArgumentException("cluster " + cluster + ": no meshdns address to forward to");
     }
     for (String upstream : forwardTo) {
-      if (!isForwardAddress(upstream)) {
+      try {
+        // Written into the Corefile as given, so in the family it is and in a form CoreDNS reads.
+        UpstreamAddress.parseAsWritten(upstream);
+      } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("cluster " + cluster + ": forward address '" + upstream
-            + "' is not an IP address, IP:PORT or [IPv6]:PORT");
+            + "' is not an IP address, IP:PORT or [IPv6]:PORT", e);
       }
     }
     caching = caching == null ? AnswerCaching.defaults() : caching;
@@ -170,21 +171,6 @@ public record MeshdnsStanza(ClusterId cluster, String zone, List<String> reverse
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("zone " + e.getMessage(), e);
     }
-  }
-
-  /**
-   * An upstream as CoreDNS's forward plugin takes it, written in the family it is: an IPv6 address only bare or
-   * in brackets, never an IPv4 one in brackets or as an IPv4-mapped IPv6 literal.
-   */
-  private static boolean isForwardAddress(String upstream) {
-    InetAddress address;
-    try {
-      address = UpstreamAddress.parse(upstream).address();
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
-    boolean writtenAsIpv6 = upstream.startsWith("[") || upstream.indexOf(':') != upstream.lastIndexOf(':');
-    return writtenAsIpv6 == (address instanceof Inet6Address);
   }
 
   /** How the block is written into a given Corefile: its port, indentation and line separator. */

@@ -207,6 +207,13 @@ class MeshdnsStanzaTest {
   }
 
   @Test
+  void refusesAnIpv6ForwardAddressInBracketsWithoutAPort() {
+    // Go's host:port parser, which CoreDNS uses, finds no port in it and no address either.
+    assertThatThrownBy(() -> DraftStanza.of("east", List.of("[fd00::53]")).stanza())
+        .hasMessage("cluster east: forward address '[fd00::53]' is not an IP address, IP:PORT or [IPv6]:PORT");
+  }
+
+  @Test
   void refusesNoForwardAddressAtAll() {
     assertThatThrownBy(() -> DraftStanza.of("east", List.of()).stanza())
         .hasMessage("cluster east: no meshdns address to forward to");
