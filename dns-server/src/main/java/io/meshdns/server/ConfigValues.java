@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import io.meshdns.core.Cidr;
 import io.meshdns.core.IpLiteral;
+import io.meshdns.core.UpstreamAddress;
 import io.meshdns.discovery.Reachability;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -25,7 +26,6 @@ import java.util.regex.Pattern;
 final class ConfigValues {
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
   private static final Pattern SIZE = Pattern.compile("(\\d{1,12})(Ki|Mi|Gi)?");
-  private static final Pattern NOTIFY_TARGET = Pattern.compile("\\[([^\\]]+)](?::(\\d{1,5}))?|([^:]+)(?::(\\d{1,5}))?");
 
   private ConfigValues() {}
 
@@ -134,25 +134,21 @@ final class ConfigValues {
     }
   }
 
-  /** A notify target: a literal address, with a port after a colon (IPv6 in brackets: {@code [::1]:53}). */
+  /**
+   * A notify target: a literal address, with a port after a colon (IPv6 in brackets: {@code [::1]:53}), port 53
+   * when none is given ({@code [::1]} alone too). Surrounding white space is ignored, as for every address.
+   */
   static InetSocketAddress notifyTarget(String key, String target) {
-    String host = target;
-    int port = 53;
-    Matcher m = NOTIFY_TARGET.matcher(target);
-    if (m.matches()) {
-      host = m.group(1) != null ? m.group(1) : m.group(3);
-      String p = m.group(1) != null ? m.group(2) : m.group(4);
-      port = p == null ? 53 : Integer.parseInt(p);
-    }
-    if (port < 1 || port > 65535) {
-      throw new InvalidValue(key, "port must be between 1 and 65535 in '" + target + "'");
-    }
+    UpstreamAddress upstream;
     try {
-      return new InetSocketAddress(address(key, host), port);
-    } catch (InvalidValue e) {
+      upstream = UpstreamAddress.parse(target == null ? null : target.trim());
+    } catch (UpstreamAddress.InvalidPort e) {
+      throw new InvalidValue(key, "port must be between 1 and 65535 in '" + target + "'");
+    } catch (IllegalArgumentException e) {
       throw new InvalidValue(key, "'" + target + "' is not ADDR or ADDR:PORT with a literal IP address"
           + " (IPv6 in brackets: [fd00::53]:53)");
     }
+    return new InetSocketAddress(upstream.address(), upstream.port() == 0 ? 53 : upstream.port());
   }
 
   /**

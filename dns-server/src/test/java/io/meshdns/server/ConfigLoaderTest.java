@@ -421,6 +421,28 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void notifyTargetInBracketsWithoutAPortGetsPort53() throws Exception {
+    assertThat(ConfigLoader.load(write("axfr: {notify: [\"[fd00::53]\"]}\n")).axfr().notifyTo())
+        .containsExactly(new InetSocketAddress(InetAddress.getByName("fd00::53"), 53));
+  }
+
+  @Test
+  void notifyTargetIgnoresWhiteSpaceAroundIt() throws Exception {
+    assertThat(ConfigLoader.load(write("axfr: {notify: [\" 192.0.2.1:5300 \"]}\n")).axfr().notifyTo())
+        .containsExactly(new InetSocketAddress(InetAddress.getByName("192.0.2.1"), 5300));
+  }
+
+  @Test
+  void notifyTargetWithABadPortSaysThePortRange() throws Exception {
+    for (String target : List.of("192.0.2.1:0", "192.0.2.1:123456", "[fd00::53]:")) {
+      Path file = write("axfr:\n  notify: [\"" + target + "\"]\n");
+
+      assertThatThrownBy(() -> ConfigLoader.load(file)).as(target).hasMessage("config " + file + ", line 2, key axfr.notify:"
+          + " port must be between 1 and 65535 in '" + target + "'");
+    }
+  }
+
+  @Test
   void forwardToIsRefusedAtLoadWhenCorednsConfigWouldRefuseIt() throws Exception {
     Path brackets = write("clusters: [{id: east}]\ncoredns:\n  forwardTo:\n    east: [\"[10.0.0.1]:53\"]\n");
     assertThatThrownBy(() -> ConfigLoader.load(brackets)).hasMessage("config " + brackets + ", line 3, key coredns.forwardTo:"
