@@ -22,16 +22,35 @@ public record Cidr(byte[] network, int prefix, String text) {
 
   /** @throws IllegalArgumentException saying what is wrong with the value (without a key) */
   public static Cidr parse(String cidr) {
+    return parse(cidr, false);
+  }
+
+  /**
+   * Like {@link #parse}, but an IPv4-mapped IPv6 network ({@code ::ffff:10.0.0.0/104}), which {@link #parse}
+   * reads as IPv4, is refused: for a network named in another program's config, whose family must be the one
+   * the text shows (see {@link IpLiteral#parseAsWritten}).
+   *
+   * @throws IllegalArgumentException saying what is wrong with the value (without a key)
+   */
+  public static Cidr parseAsWritten(String cidr) {
+    return parse(cidr, true);
+  }
+
+  private static Cidr parse(String cidr, boolean asWritten) {
     if (cidr == null || cidr.isBlank()) {
       throw new IllegalArgumentException("is required");
     }
     String text = cidr.trim();
     int slash = text.indexOf('/');
     String addr = slash < 0 ? text : text.substring(0, slash);
-    byte[] bytes = IpLiteral.bytes(addr);
-    if (bytes == null) {
+    InetAddress address = IpLiteral.parse(addr);
+    if (address == null) {
       throw new IllegalArgumentException("'" + cidr + "' is not an IP network like 10.0.0.0/8 or fd00::/8");
     }
+    if (asWritten && IpLiteral.parseAsWritten(addr) == null) {
+      throw new IllegalArgumentException("'" + cidr + "' writes an IPv4 address as IPv6; write it as IPv4");
+    }
+    byte[] bytes = address.getAddress();
     int bits = bytes.length * 8;
     if (slash >= 0) {
       try {

@@ -26,4 +26,12 @@ class CidrTest {
     assertThatThrownBy(() -> Cidr.parse("allow", "example.com/8"))
         .hasMessage("allow: 'example.com/8' is not an IP network like 10.0.0.0/8 or fd00::/8");
   }
+
+  @Test
+  void anIpv4MappedNetworkReadsAsIpv4ButIsRefusedAsWritten() {
+    assertThat(Cidr.parse("::ffff:10.0.0.0/8")).isEqualTo(Cidr.parse("10.0.0.0/8"));
+    assertThatThrownBy(() -> Cidr.parseAsWritten("::ffff:10.0.0.0/8"))
+        .hasMessage("'::ffff:10.0.0.0/8' writes an IPv4 address as IPv6; write it as IPv4");
+    assertThat(Cidr.parseAsWritten("fd00::/8")).isEqualTo(Cidr.parse("fd00::/8"));
+  }
 }

@@ -1,7 +1,6 @@
 package io.meshdns.forwarder;
 
-import io.meshdns.core.IpLiteral;
-import java.net.InetAddress;
+import io.meshdns.core.Cidr;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,22 +17,15 @@ final class ReverseZones {
   private ReverseZones() {}
 
   static List<String> of(String cidr) {
-    int slash = cidr.indexOf('/');
-    InetAddress literal = IpLiteral.parseAsWritten(slash < 0 ? cidr : cidr.substring(0, slash));
-    if (literal == null) {
-      throw new IllegalArgumentException("reverse zone '" + cidr + "' is not a CIDR such as 10.10.0.0/16");
-    }
-    byte[] address = literal.getAddress();
-    int bits = address.length * 8;
-    int prefix;
+    Cidr network;
     try {
-      prefix = slash < 0 ? bits : Integer.parseInt(cidr.substring(slash + 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("reverse zone '" + cidr + "' is not a CIDR such as 10.10.0.0/16");
+      // As written: an IPv4-mapped IPv6 network could mean its in-addr.arpa or its ip6.arpa zones; refused, not guessed.
+      network = Cidr.parseAsWritten(cidr);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("reverse zone " + e.getMessage(), e);
     }
-    if (prefix < 0 || prefix > bits) {
-      throw new IllegalArgumentException("reverse zone '" + cidr + "' has a prefix length out of range");
-    }
+    byte[] address = network.network();
+    int prefix = network.prefix();
     int step = address.length == 4 ? 8 : 4;
     int rounded = (prefix + step - 1) / step * step;
     int count = 1 << (rounded - prefix);
@@ -43,11 +35,8 @@ final class ReverseZones {
     }
     List<String> zones = new ArrayList<>(count);
     for (int i = 0; i < count; i++) {
+      // the network's host bits are clear: set the i-th subnet's bits between prefix and rounded
       byte[] subnet = address.clone();
-      // clear the host bits, then set the i-th subnet's bits between prefix and rounded
-      for (int bit = prefix; bit < bits; bit++) {
-        setBit(subnet, bit, false);
-      }
       for (int j = 0; j < rounded - prefix; j++) {
         boolean on = ((i >> (rounded - prefix - 1 - j)) & 1) == 1;
         setBit(subnet, prefix + j, on);

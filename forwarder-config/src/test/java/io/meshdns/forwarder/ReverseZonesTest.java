@@ -39,12 +39,12 @@ class ReverseZonesTest {
 
   @Test
   void refusesSomethingThatIsNotACidr() {
-    assertThatThrownBy(() -> ReverseZones.of("pods")).hasMessage("reverse zone 'pods' is not a CIDR such as 10.10.0.0/16");
+    assertThatThrownBy(() -> ReverseZones.of("pods")).hasMessage("reverse zone 'pods' is not an IP network like 10.0.0.0/8 or fd00::/8");
   }
 
   @Test
   void refusesAnIpv4MappedIpv6Network() {
     assertThatThrownBy(() -> ReverseZones.of("::ffff:10.0.0.1"))
-        .hasMessage("reverse zone '::ffff:10.0.0.1' is not a CIDR such as 10.10.0.0/16");
+        .hasMessage("reverse zone '::ffff:10.0.0.1' writes an IPv4 address as IPv6; write it as IPv4");
   }
 }
