@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -563,25 +564,15 @@ public record ServerConfig(
 
   /** With the command line's DNS listener overrides; a bad one is a config error naming the key. */
   public ServerConfig withDns(String bind, Integer port) {
-    Dns d;
-    try {
-      d = new Dns(bind != null ? ConfigValues.bindAddress("bind", bind) : dns.bind(), port != null ? port : dns.port(),
-          dns.tcpIdleTimeout(), dns.tcpQueryTimeout(), dns.maxTcpConnections(), dns.maxTcpConnectionsPerSource(),
-          dns.cache(), dns.chaos(), dns.rateLimit(), dns.tls());
-    } catch (InvalidValue e) {
-      throw new ConfigException("command line, key dns." + e.key + ": " + e.getMessage(), e);
-    }
-    return withDns(d);
+    Dns d = commandLine("dns", () -> new Dns(bind != null ? ConfigValues.bindAddress("bind", bind) : dns.bind(),
+        port != null ? port : dns.port(), dns.tcpIdleTimeout(), dns.tcpQueryTimeout(), dns.maxTcpConnections(),
+        dns.maxTcpConnectionsPerSource(), dns.cache(), dns.chaos(), dns.rateLimit(), dns.tls()));
+    return withListeners(d, http, admin);
   }
 
   /** With DNS over TLS set to {@code t} (the demo's throwaway certificate, or paths resolved against the file). */
   public ServerConfig withDnsTls(Tls t) {
-    return withDns(dns.withTls(t));
-  }
-
-  private ServerConfig withDns(Dns d) {
-    return new ServerConfig(zone, d, http, admin, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
-        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
+    return withListeners(dns.withTls(t), http, admin);
   }
 
   public ServerConfig withHttpPort(Integer port) {
@@ -590,23 +581,13 @@ public record ServerConfig(
 
   /** With the command line's metrics listener overrides; a bad one is a config error naming the key. */
   public ServerConfig withHttp(String bind, Integer port) {
-    try {
-      return withHttp(bind != null ? ConfigValues.bindAddress("bind", bind) : http.bind(), port);
-    } catch (InvalidValue e) {
-      throw new ConfigException("command line, key http." + e.key + ": " + e.getMessage(), e);
-    }
+    return withHttp(commandLine("http", () -> bind != null ? ConfigValues.bindAddress("bind", bind) : http.bind()), port);
   }
 
   /** With the metrics listener on {@code bind}, and on {@code port} where given. */
   public ServerConfig withHttp(InetAddress bind, Integer port) {
-    Http h;
-    try {
-      h = new Http(bind, port != null ? port : http.port());
-    } catch (InvalidValue e) {
-      throw new ConfigException("command line, key http." + e.key + ": " + e.getMessage(), e);
-    }
-    return new ServerConfig(zone, dns, h, admin, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
-        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
+    Http h = commandLine("http", () -> new Http(bind, port != null ? port : http.port()));
+    return withListeners(dns, h, admin);
   }
 
   /** The admin listener at {@code bind}/{@code port} where given (the token file is kept). */
@@ -616,8 +597,21 @@ public record ServerConfig(
   }
 
   public ServerConfig withAdmin(Admin a) {
-    return new ServerConfig(zone, dns, http, a, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
+    return withListeners(dns, http, a);
+  }
+
+  private ServerConfig withListeners(Dns d, Http h, Admin a) {
+    return new ServerConfig(zone, d, h, a, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
         reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
+  }
+
+  /** {@code override}'s value; a bad one is a config error naming its key under {@code section}. */
+  private static <T> T commandLine(String section, Supplier<T> override) {
+    try {
+      return override.get();
+    } catch (InvalidValue e) {
+      throw new ConfigException("command line, key " + section + "." + e.key + ": " + e.getMessage(), e);
+    }
   }
 
   /** A config with every default: what {@code demo} starts from. */

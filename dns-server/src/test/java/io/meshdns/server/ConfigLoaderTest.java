@@ -558,4 +558,14 @@ class ConfigLoaderTest {
     assertThatThrownBy(() -> ServerConfig.defaults().withDns("localhost", null)).isInstanceOf(ConfigException.class)
         .hasMessage("command line, key dns.bind: must be an IP address such as 0.0.0.0, 127.0.0.1 or ::, was 'localhost'");
   }
+
+  @Test
+  void aBadCommandLineOverrideIsAConfigErrorNamingItsKey() {
+    assertThatThrownBy(() -> ServerConfig.defaults().withDns(null, 70000)).isInstanceOf(ConfigException.class)
+        .hasMessage("command line, key dns.port: must be between 0 and 65535, was 70000");
+    assertThatThrownBy(() -> ServerConfig.defaults().withHttp("localhost", null)).isInstanceOf(ConfigException.class)
+        .hasMessage("command line, key http.bind: must be an IP address such as 0.0.0.0, 127.0.0.1 or ::, was 'localhost'");
+    assertThatThrownBy(() -> ServerConfig.defaults().withHttpPort(-1)).isInstanceOf(ConfigException.class)
+        .hasMessage("command line, key http.port: must be between 0 and 65535, was -1");
+  }
 }
