@@ -444,21 +444,20 @@ class ConfigLoaderTest {
 
   @Test
   void forwardToIsRefusedAtLoadWhenCorednsConfigWouldRefuseIt() throws Exception {
-    Path brackets = write("clusters: [{id: east}]\ncoredns:\n  forwardTo:\n    east: [\"[10.0.0.1]:53\"]\n");
-    assertThatThrownBy(() -> ConfigLoader.load(brackets)).hasMessage("config " + brackets + ", line 3, key coredns.forwardTo:"
-        + " '[10.0.0.1]:53' puts an IPv4 address in brackets, which are for IPv6; write 10.0.0.1:53");
-
-    Path mapped = write("clusters: [{id: east}]\ncoredns:\n  forwardTo:\n    east: [\"::ffff:10.0.0.1\"]\n");
-    assertThatThrownBy(() -> ConfigLoader.load(mapped)).hasMessage("config " + mapped + ", line 3, key coredns.forwardTo:"
-        + " '::ffff:10.0.0.1' writes the IPv4 address 10.0.0.1 as IPv6; write it as IPv4 (10.0.0.1)");
+    assertForwardToRefused("[10.0.0.1]:53", "puts an IPv4 address in brackets, which are for IPv6; write 10.0.0.1:53");
+    assertForwardToRefused("::ffff:10.0.0.1", "writes the IPv4 address 10.0.0.1 as IPv6; write it as IPv4 (10.0.0.1)");
   }
 
   @Test
   void forwardToInBracketsWithoutAPortIsRefusedThoughNotifyTakesIt() throws Exception {
-    Path file = write("clusters: [{id: east}]\ncoredns:\n  forwardTo:\n    east: [\"[fd00::53]\"]\n");
+    assertForwardToRefused("[fd00::53]", "has brackets but no port; write fd00::53 or [fd00::53]:PORT");
+  }
 
-    assertThatThrownBy(() -> ConfigLoader.load(file)).hasMessage("config " + file + ", line 3, key coredns.forwardTo:"
-        + " '[fd00::53]' has brackets but no port; write fd00::53 or [fd00::53]:PORT");
+  private void assertForwardToRefused(String upstream, String why) throws Exception {
+    Path file = write("clusters: [{id: east}]\ncoredns:\n  forwardTo:\n    east: [\"" + upstream + "\"]\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file)).as(upstream)
+        .hasMessage("config " + file + ", line 3, key coredns.forwardTo: '" + upstream + "' " + why);
   }
 
   @Test
