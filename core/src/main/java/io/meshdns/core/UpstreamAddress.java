@@ -70,15 +70,15 @@ public record UpstreamAddress(String host, InetAddress address, int port) {
    * Like {@link #parse}, for text that is copied as written into the config of a program that reads it by its
    * own rules (CoreDNS's {@code forward}, kube-dns's {@code stubDomains}): the text must write the address in the
    * family it is, and in the form such programs read. So no brackets around an IPv4 address, no IPv4-mapped
-   * IPv6 literal ({@code ::ffff:10.0.0.1}), and brackets only before a port ({@code [fd00::1]} alone is no
-   * {@code HOST:PORT} to Go's parser, which CoreDNS uses).
+   * IPv6 literal ({@code ::ffff:10.0.0.1}), and brackets only before a port (CoreDNS reads {@code [fd00::1]}
+   * alone neither as HOST:PORT nor as an address, and looks for a resolv.conf file of that name).
    *
    * @throws IllegalArgumentException saying what is wrong with {@code text}, and how to write it
    */
   public static UpstreamAddress parseAsWritten(String text) {
     UpstreamAddress upstream = parse(text);
     boolean bracketed = text.startsWith("[");
-    if (!(upstream.address instanceof Inet6Address) && upstream.host.indexOf(':') >= 0) {
+    if (IpLiteral.parseAsWritten(upstream.host) == null) {
       throw new IllegalArgumentException("'" + text + "' writes the IPv4 address " + upstream.address.getHostAddress()
           + " as IPv6; write it as IPv4 (" + upstream.withHost(upstream.address.getHostAddress()) + ")");
     }
