@@ -5,7 +5,8 @@
 # diff must apply with GNU patch, and an unparsable Corefile must exit 2 with the file and line. With a
 # config: each cluster's block delegates the other clusters' reverse zones, never its own; the weighted
 # policy's blocks do not shuffle; what a pod will observe goes to stderr and stdout stays the block; a cache
-# longer than meshdns's ttl and overlapping reverse networks of two clusters exit 2.
+# longer than meshdns's ttl, overlapping reverse networks of two clusters and a forward address CoreDNS would
+# not read as written (refused when the config loads, even with --forward-to) exit 2.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib.sh
@@ -74,6 +75,9 @@ expect_bad_input "a cache longer than meshdns's ttl" "--cache 30: a cache TTL of
 printf 'clusters:\n  - id: east\n    reverseZones: [10.0.0.0/8]\n  - id: west\n    reverseZones: [10.20.0.0/16]\n' >"$work/overlap.yaml"
 expect_bad_input "overlapping reverse networks" "overlap.yaml, line 5, key clusters[1].reverseZones: 10.20.0.0/16 overlaps 10.0.0.0/8 of cluster east" \
   --config "$work/overlap.yaml" --print
+printf 'clusters: [{id: east}]\ncoredns:\n  forwardTo:\n    east: ["[10.8.0.10]:53"]\n' >"$work/brackets.yaml"
+expect_bad_input "an IPv4 forward address in brackets" "brackets.yaml, line 3, key coredns.forwardTo: '[10.8.0.10]:53' puts an IPv4 address in brackets" \
+  --config "$work/brackets.yaml" --print --forward-to 10.8.0.10
 
 echo "e2e-coredns: $count Corefiles patched as expected, idempotent, removable, diffs apply; unparsable input exits 2;" \
-  "per-cluster reverse zones and per-policy blocks as expected, pod view on stderr; bad cache and overlaps exit 2"
+  "per-cluster reverse zones and per-policy blocks as expected, pod view on stderr; bad cache, overlaps and forward address exit 2"
