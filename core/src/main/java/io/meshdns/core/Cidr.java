@@ -26,8 +26,8 @@ public record Cidr(byte[] network, int prefix, String text) {
   }
 
   /**
-   * Like {@link #parse}, but an IPv4-mapped IPv6 network ({@code ::ffff:10.0.0.0/104}), which {@link #parse}
-   * reads as IPv4, is refused: for a network named in another program's config, whose family must be the one
+   * Like {@link #parse}, but a network written with an IPv4-mapped IPv6 address ({@code ::ffff:10.0.0.0/8}), which
+   * {@link #parse} reads as IPv4 ({@code 10.0.0.0/8}), is refused: for a network named in another program's config, whose family must be the one
    * the text shows (see {@link IpLiteral#parseAsWritten}).
    *
    * @throws IllegalArgumentException saying what is wrong with the value (without a key)
