@@ -1,9 +1,9 @@
 package io.meshdns.discovery;
 
-import static io.meshdns.core.KubernetesNames.ABOUT_GROUP;
-import static io.meshdns.core.KubernetesNames.ABOUT_VERSION;
-import static io.meshdns.core.KubernetesNames.MCS_GROUP;
-import static io.meshdns.core.KubernetesNames.MCS_VERSION;
+import static io.meshdns.core.KubernetesNames.CLUSTER_ID_PROPERTY;
+import static io.meshdns.core.KubernetesNames.CLUSTER_PROPERTY;
+import static io.meshdns.core.KubernetesNames.SERVICE_EXPORT;
+import static io.meshdns.core.KubernetesNames.SERVICE_IMPORT;
 import static io.meshdns.core.KubernetesNames.SERVICE_NAME_LABEL;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.meshdns.core.KubernetesNames.ApiResource;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,23 +52,14 @@ import org.slf4j.LoggerFactory;
  * resourceVersion (which a restored or replaced API server may not honour).
  */
 final class ClusterWatcher implements AutoCloseable {
-  static final String SERVICE_EXPORT_CRD = "serviceexports." + MCS_GROUP;
-  static final ResourceDefinitionContext SERVICE_EXPORTS =
-      resource(MCS_GROUP, MCS_VERSION, "ServiceExport", "serviceexports", true);
-  static final String SERVICE_IMPORT_CRD = "serviceimports." + MCS_GROUP;
-  static final ResourceDefinitionContext SERVICE_IMPORTS =
-      resource(MCS_GROUP, MCS_VERSION, "ServiceImport", "serviceimports", true);
-  /** KEP-2149: the cluster's own id, as the {@code id.k8s.io} ClusterProperty says it. */
-  static final String CLUSTER_ID_PROPERTY = "id.k8s.io";
-  static final ResourceDefinitionContext CLUSTER_PROPERTIES =
-      resource(ABOUT_GROUP, ABOUT_VERSION, "ClusterProperty", "clusterproperties", false);
+  private static final ResourceDefinitionContext CLUSTER_PROPERTIES = context(CLUSTER_PROPERTY);
   private static final String BY_SERVICE = "by-service";
   private static final Logger log = LoggerFactory.getLogger(ClusterWatcher.class);
 
-  private static ResourceDefinitionContext resource(String group, String version, String kind, String plural,
-      boolean namespaced) {
-    return new ResourceDefinitionContext.Builder().withGroup(group).withVersion(version).withKind(kind)
-        .withPlural(plural).withNamespaced(namespaced).build();
+  /** How fabric8 addresses a resource it has no model class for. */
+  private static ResourceDefinitionContext context(ApiResource r) {
+    return new ResourceDefinitionContext.Builder().withGroup(r.group()).withVersion(r.version()).withKind(r.kind())
+        .withPlural(r.plural()).withNamespaced(r.namespaced()).build();
   }
 
   /** Where a watcher reports. */
@@ -157,7 +149,7 @@ final class ClusterWatcher implements AutoCloseable {
     if (services == null) {
       return null;
     }
-    String storeKey = key.namespace() + "/" + key.name();
+    String storeKey = key.storeKey();
     Service svc = services.informer.getStore().getByKey(storeKey);
     if (svc == null) {
       return null;
@@ -176,7 +168,7 @@ final class ClusterWatcher implements AutoCloseable {
     if (w == null) {
       return List.of();
     }
-    GenericKubernetesResource imported = w.informer.getStore().getByKey(key.namespace() + "/" + key.name());
+    GenericKubernetesResource imported = w.informer.getStore().getByKey(key.storeKey());
     return imported == null ? List.of() : mapper.clusterSetIps(imported);
   }
 
@@ -233,12 +225,12 @@ final class ClusterWatcher implements AutoCloseable {
 
   /** Whether ServiceExports are served; a 403 is warned about once, until the permission is granted. */
   private boolean serviceExportsServed() {
-    Crd crd = crd(SERVICE_EXPORT_CRD, SERVICE_EXPORTS.getVersion());
+    Crd crd = crd(SERVICE_EXPORT);
     boolean forbidden = crd == Crd.FORBIDDEN;
     if (forbidden && !crdForbiddenLogged) {
       log.warn("cluster {}: may not read CustomResourceDefinition {} (HTTP 403); ServiceExports are not watched,"
           + " only the annotation and exportAll export services. Grant 'get' on it to enable them.",
-          spec.id(), SERVICE_EXPORT_CRD);
+          spec.id(), SERVICE_EXPORT.crdName());
     }
     crdForbiddenLogged = forbidden;
     return crd == Crd.SERVED;
@@ -248,7 +240,7 @@ final class ClusterWatcher implements AutoCloseable {
   private void lookUpCrds() {
     boolean exportsPresent = serviceExportsServed();
     // Without permission to read it (the chart grants it), ClusterSetIPs are simply not used: no warning.
-    boolean importsPresent = crd(SERVICE_IMPORT_CRD, SERVICE_IMPORTS.getVersion()) == Crd.SERVED;
+    boolean importsPresent = crd(SERVICE_IMPORT) == Crd.SERVED;
     publisher.execute(() -> {
       importsCrd(importsPresent);
       exportsCrd(exportsPresent);
@@ -259,13 +251,13 @@ final class ClusterWatcher implements AutoCloseable {
   private enum Crd { SERVED, ABSENT, FORBIDDEN }
 
   /**
-   * Whether the CRD {@code name} serves {@code version}, from the CRD object itself: one narrow permission
+   * Whether the CRD of {@code resource} serves its version, from the CRD object itself: one narrow permission
    * ({@code get} by name). Errors other than HTTP 403 are thrown.
    */
-  private Crd crd(String name, String version) {
+  private Crd crd(ApiResource resource) {
     CustomResourceDefinition crd;
     try {
-      crd = client.apiextensions().v1().customResourceDefinitions().withName(name).get();
+      crd = client.apiextensions().v1().customResourceDefinitions().withName(resource.crdName()).get();
     } catch (KubernetesClientException e) {
       if (e.getCode() == 403) {
         return Crd.FORBIDDEN;
@@ -273,7 +265,7 @@ final class ClusterWatcher implements AutoCloseable {
       throw e;
     }
     boolean served = crd != null && crd.getSpec() != null && crd.getSpec().getVersions() != null
-        && crd.getSpec().getVersions().stream().anyMatch(v -> version.equals(v.getName())
+        && crd.getSpec().getVersions().stream().anyMatch(v -> resource.version().equals(v.getName())
             && !Boolean.FALSE.equals(v.getServed()));
     return served ? Crd.SERVED : Crd.ABSENT;
   }
@@ -308,18 +300,11 @@ final class ClusterWatcher implements AutoCloseable {
     if (present && imports == null) {
       log.info("cluster {}: ServiceImport CRD found; ClusterSetIPs of its ServiceImports are answered to its queriers",
           spec.id());
-      imports = new Watched<>("serviceimports",
-          () -> client.genericKubernetesResources(SERVICE_IMPORTS).inAnyNamespace().runnableInformer(0),
-          e -> List.of(keyOf(e)), Map.of());
+      imports = watched(SERVICE_IMPORT);
       imports.start(null);
     } else if (!present && imports != null) {
-      List<GenericKubernetesResource> gone = imports.informer.getStore().list();
-      imports.stop();
+      forget(imports);
       imports = null;
-      Instant now = Instant.now();
-      for (var e : gone) {
-        sink.serviceChanged(spec.id(), keyOf(e), now);
-      }
     }
   }
 
@@ -331,22 +316,33 @@ final class ClusterWatcher implements AutoCloseable {
     exportsKnown = true;
     if (present && exports == null) {
       log.info("cluster {}: ServiceExport CRD found; watching ServiceExports", spec.id());
-      exports = new Watched<>("serviceexports",
-          () -> client.genericKubernetesResources(SERVICE_EXPORTS).inAnyNamespace().runnableInformer(0),
-          e -> List.of(keyOf(e)), Map.of());
+      exports = watched(SERVICE_EXPORT);
       exports.start(null);
     } else if (!present && exports != null) {
       log.info("cluster {}: ServiceExport CRD removed; services are exported only by annotation or exportAll",
           spec.id());
-      List<GenericKubernetesResource> gone = exports.informer.getStore().list();
-      exports.stop();
+      forget(exports);
       exports = null;
-      Instant now = Instant.now();
-      for (var e : gone) {
-        sink.serviceChanged(spec.id(), keyOf(e), now);
-      }
     }
     sink.healthChanged(spec.id());
+  }
+
+  /** The (not yet started) informer of a custom resource, each object keyed by its own namespace/name. */
+  private Watched<GenericKubernetesResource> watched(ApiResource resource) {
+    ResourceDefinitionContext context = context(resource);
+    return new Watched<>(resource.plural(),
+        () -> client.genericKubernetesResources(context).inAnyNamespace().runnableInformer(0),
+        e -> List.of(keyOf(e)), Map.of());
+  }
+
+  /** Stops the informer of a custom resource whose CRD went away: every service it knew of has changed. */
+  private void forget(Watched<GenericKubernetesResource> watched) {
+    List<GenericKubernetesResource> gone = watched.informer.getStore().list();
+    watched.stop();
+    Instant now = Instant.now();
+    for (var e : gone) {
+      sink.serviceChanged(spec.id(), keyOf(e), now);
+    }
   }
 
   // ---- health ----
@@ -507,7 +503,7 @@ final class ClusterWatcher implements AutoCloseable {
   private static List<String> serviceOfSlice(EndpointSlice slice) {
     var labels = slice.getMetadata().getLabels();
     String service = labels == null ? null : labels.get(SERVICE_NAME_LABEL);
-    return service == null ? List.of() : List.of(slice.getMetadata().getNamespace() + "/" + service);
+    return service == null ? List.of() : List.of(ServiceKey.storeKey(slice.getMetadata().getNamespace(), service));
   }
 
   /** One kind of object watched by one informer at a time, replaced by a fresh one after a lost watch. */

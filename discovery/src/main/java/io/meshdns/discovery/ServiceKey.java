@@ -13,7 +13,17 @@ public record ServiceKey(String namespace, String name) implements Comparable<Se
     return new ServiceKey(namespace, name);
   }
 
-  /** Parses {@code namespace/name}, the key format of informer stores. */
+  /** {@code namespace/name}, the key of the Service in an informer's store (fabric8's metaNamespaceKeyFunc). */
+  String storeKey() {
+    return storeKey(namespace, name);
+  }
+
+  /** The store key of the object {@code name} in {@code namespace}. */
+  static String storeKey(String namespace, String name) {
+    return namespace + "/" + name;
+  }
+
+  /** Parses {@link #storeKey() namespace/name}, the key format of informer stores. */
   static ServiceKey parse(String key) {
     int slash = key.indexOf('/');
     return of(key.substring(0, slash), key.substring(slash + 1));

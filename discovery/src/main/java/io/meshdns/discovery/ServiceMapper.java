@@ -1,5 +1,6 @@
 package io.meshdns.discovery;
 
+import static io.meshdns.core.KubernetesNames.CLUSTER_SET_IP_TYPE;
 import static io.meshdns.core.KubernetesNames.EXPORT_ANNOTATION;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -234,7 +235,7 @@ final class ServiceMapper {
    */
   List<InetAddress> clusterSetIps(GenericKubernetesResource serviceImport) {
     Object spec = serviceImport.getAdditionalProperties().get("spec");
-    if (!(spec instanceof Map<?, ?> m) || !"ClusterSetIP".equals(m.get("type")) || !(m.get("ips") instanceof List<?> ips)) {
+    if (!(spec instanceof Map<?, ?> m) || !CLUSTER_SET_IP_TYPE.equals(m.get("type")) || !(m.get("ips") instanceof List<?> ips)) {
       return List.of();
     }
     List<InetAddress> out = new ArrayList<>();

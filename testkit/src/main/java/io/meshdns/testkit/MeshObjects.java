@@ -1,12 +1,12 @@
 package io.meshdns.testkit;
 
-import static io.meshdns.core.KubernetesNames.ABOUT_GROUP;
-import static io.meshdns.core.KubernetesNames.ABOUT_VERSION;
+import static io.meshdns.core.KubernetesNames.CLUSTER_PROPERTY;
+import static io.meshdns.core.KubernetesNames.CLUSTER_SET_IP_TYPE;
 import static io.meshdns.core.KubernetesNames.ENDPOINTSLICE_CONTROLLER;
 import static io.meshdns.core.KubernetesNames.EXPORT_ANNOTATION;
 import static io.meshdns.core.KubernetesNames.MANAGED_BY_LABEL;
-import static io.meshdns.core.KubernetesNames.MCS_GROUP;
-import static io.meshdns.core.KubernetesNames.MCS_VERSION;
+import static io.meshdns.core.KubernetesNames.SERVICE_EXPORT;
+import static io.meshdns.core.KubernetesNames.SERVICE_IMPORT;
 import static io.meshdns.core.KubernetesNames.SERVICE_NAME_LABEL;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.meshdns.core.KubernetesNames.ApiResource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -35,19 +36,18 @@ import java.util.Map;
  */
 public final class MeshObjects {
   /** ServiceExports, as a generic resource (fabric8 has no model class for the MCS API). */
-  public static final ResourceDefinitionContext SERVICE_EXPORTS = mcs("ServiceExport");
+  public static final ResourceDefinitionContext SERVICE_EXPORTS = context(SERVICE_EXPORT);
   /** ServiceImports, as a generic resource. */
-  public static final ResourceDefinitionContext SERVICE_IMPORTS = mcs("ServiceImport");
+  public static final ResourceDefinitionContext SERVICE_IMPORTS = context(SERVICE_IMPORT);
   /** ClusterProperties (KEP-2149), cluster-scoped. */
-  public static final ResourceDefinitionContext CLUSTER_PROPERTIES = new ResourceDefinitionContext.Builder()
-      .withGroup(ABOUT_GROUP).withVersion(ABOUT_VERSION).withKind("ClusterProperty")
-      .withPlural("clusterproperties").withNamespaced(false).build();
+  public static final ResourceDefinitionContext CLUSTER_PROPERTIES = context(CLUSTER_PROPERTY);
 
   private MeshObjects() {}
 
-  private static ResourceDefinitionContext mcs(String kind) {
-    return new ResourceDefinitionContext.Builder().withGroup(MCS_GROUP).withVersion(MCS_VERSION).withKind(kind)
-        .withPlural(kind.toLowerCase(Locale.ROOT) + "s").withNamespaced(true).build();
+  /** The resource as meshdns's watchers address it: the same names from {@code KubernetesNames}. */
+  private static ResourceDefinitionContext context(ApiResource r) {
+    return new ResourceDefinitionContext.Builder().withGroup(r.group()).withVersion(r.version()).withKind(r.kind())
+        .withPlural(r.plural()).withNamespaced(r.namespaced()).build();
   }
 
   public static Namespace namespace(String name) {
@@ -160,7 +160,7 @@ public final class MeshObjects {
   /** A ServiceExport of the Service {@code namespace/name}. */
   public static GenericKubernetesResource serviceExport(String namespace, String name) {
     return new GenericKubernetesResourceBuilder()
-        .withApiVersion(MCS_GROUP + "/" + MCS_VERSION).withKind("ServiceExport")
+        .withApiVersion(SERVICE_EXPORT.apiVersion()).withKind(SERVICE_EXPORT.kind())
         .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
         .build();
   }
@@ -168,9 +168,9 @@ public final class MeshObjects {
   /** A ServiceImport of type ClusterSetIP with these IPs and one TCP port {@code http} 80. */
   public static GenericKubernetesResource serviceImport(String namespace, String name, List<String> ips) {
     return new GenericKubernetesResourceBuilder()
-        .withApiVersion(MCS_GROUP + "/" + MCS_VERSION).withKind("ServiceImport")
+        .withApiVersion(SERVICE_IMPORT.apiVersion()).withKind(SERVICE_IMPORT.kind())
         .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
-        .addToAdditionalProperties("spec", Map.of("type", "ClusterSetIP", "ips", ips,
+        .addToAdditionalProperties("spec", Map.of("type", CLUSTER_SET_IP_TYPE, "ips", ips,
             "ports", List.of(Map.of("name", "http", "port", 80, "protocol", "TCP"))))
         .build();
   }
@@ -178,7 +178,7 @@ public final class MeshObjects {
   /** A ClusterProperty, e.g. {@code id.k8s.io} naming the cluster. */
   public static GenericKubernetesResource clusterProperty(String name, String value) {
     return new GenericKubernetesResourceBuilder()
-        .withApiVersion(ABOUT_GROUP + "/" + ABOUT_VERSION).withKind("ClusterProperty")
+        .withApiVersion(CLUSTER_PROPERTY.apiVersion()).withKind(CLUSTER_PROPERTY.kind())
         .withNewMetadata().withName(name).endMetadata()
         .addToAdditionalProperties("spec", Map.of("value", value))
         .build();
@@ -186,29 +186,24 @@ public final class MeshObjects {
 
   /** The CRD of ServiceExport, as {@code kubectl apply -f multicluster.x-k8s.io_serviceexports.yaml} installs it. */
   public static CustomResourceDefinition serviceExportCrd() {
-    return crd(SERVICE_EXPORTS);
+    return crd(SERVICE_EXPORT);
   }
 
   /** The CRD of ServiceImport. */
   public static CustomResourceDefinition serviceImportCrd() {
-    return crd(SERVICE_IMPORTS);
+    return crd(SERVICE_IMPORT);
   }
 
-  /** The name of a CRD: {@code <plural>.<group>}. */
-  public static String crdName(ResourceDefinitionContext resource) {
-    return resource.getPlural() + "." + resource.getGroup();
-  }
-
-  private static CustomResourceDefinition crd(ResourceDefinitionContext resource) {
-    String kind = resource.getKind();
+  private static CustomResourceDefinition crd(ApiResource resource) {
+    String kind = resource.kind();
     return new CustomResourceDefinitionBuilder()
-        .withNewMetadata().withName(crdName(resource)).endMetadata()
+        .withNewMetadata().withName(resource.crdName()).endMetadata()
         .withNewSpec()
-        .withGroup(resource.getGroup())
-        .withScope(resource.isNamespaceScoped() ? "Namespaced" : "Cluster")
-        .withNewNames().withKind(kind).withPlural(resource.getPlural())
+        .withGroup(resource.group())
+        .withScope(resource.namespaced() ? "Namespaced" : "Cluster")
+        .withNewNames().withKind(kind).withPlural(resource.plural())
         .withSingular(kind.toLowerCase(Locale.ROOT)).withListKind(kind + "List").endNames()
-        .addNewVersion().withName(resource.getVersion()).withServed(true).withStorage(true)
+        .addNewVersion().withName(resource.version()).withServed(true).withStorage(true)
         .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
         .endOpenAPIV3Schema().endSchema()
         .endVersion()

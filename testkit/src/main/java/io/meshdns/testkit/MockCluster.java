@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.WebSocket;
+import io.meshdns.core.KubernetesNames;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -156,7 +157,7 @@ public final class MockCluster implements AutoCloseable {
 
   public void removeServiceExportCrd() {
     client.apiextensions().v1().customResourceDefinitions()
-        .withName(MeshObjects.crdName(MeshObjects.SERVICE_EXPORTS)).delete();
+        .withName(KubernetesNames.SERVICE_EXPORT.crdName()).delete();
   }
 
   /** Installs the MCS ServiceImport CRD. */
