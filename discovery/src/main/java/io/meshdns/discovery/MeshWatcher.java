@@ -6,10 +6,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -310,7 +312,12 @@ public final class MeshWatcher implements AutoCloseable {
     }
     MeshSnapshot previous = current;
     Map<ServiceKey, GlobalService> services = new HashMap<>(previous.services());
+    // Once per service, however many of its clusters changed: rebuilt twice, a new conflict was warned twice.
+    Set<ServiceKey> rebuilt = new HashSet<>();
     for (MeshSnapshot.Change change : changes) {
+      if (!rebuilt.add(change.service())) {
+        continue;
+      }
       Map<ClusterId, ClusterService> byCluster = parts.get(change.service());
       if (byCluster == null) {
         services.remove(change.service());
