@@ -7,7 +7,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A service exported by one or more clusters, merged by namespace/name. Immutable.
@@ -25,6 +27,7 @@ public final class GlobalService {
   private final SortedMap<ClusterId, ClusterService> byCluster;
   private final ClusterService first;
   private final SortedMap<ClusterId, String> leftOut;
+  private final SortedSet<ClusterId> conflicting;
   private final List<Endpoint> endpoints;
   private final SortedMap<ClusterId, List<InetAddress>> clusterSetIps;
 
@@ -45,9 +48,14 @@ public final class GlobalService {
         .min(OLDEST_EXPORT)
         .orElse(null);
     SortedMap<ClusterId, String> out = new TreeMap<>();
+    SortedSet<ClusterId> conflicts = new TreeSet<>();
     List<Endpoint> all = new ArrayList<>();
     for (ClusterService cs : this.byCluster.values()) {
-      String reason = leftOutReason(cs);
+      String conflict = conflict(cs);
+      String reason = conflict != null ? conflict : ownReason(cs);
+      if (conflict != null) {
+        conflicts.add(cs.cluster());
+      }
       if (reason != null) {
         out.put(cs.cluster(), reason);
       } else {
@@ -55,6 +63,7 @@ public final class GlobalService {
       }
     }
     this.leftOut = Collections.unmodifiableSortedMap(out);
+    this.conflicting = Collections.unmodifiableSortedSet(conflicts);
     this.endpoints = List.copyOf(all);
     SortedMap<ClusterId, List<InetAddress>> ips = new TreeMap<>();
     clusterSetIps.forEach((cluster, list) -> {
@@ -65,15 +74,19 @@ public final class GlobalService {
     this.clusterSetIps = Collections.unmodifiableSortedMap(ips);
   }
 
-  private String leftOutReason(ClusterService cs) {
-    if (cs.externalName() != null) {
-      return ClusterService.EXTERNAL_NAME_REASON;
+  /**
+   * Why {@code cs} cannot serve the shape and ports of the oldest export, or {@code null} when it can (or is
+   * the oldest export, or an ExternalName service, which has no shape to conflict with).
+   */
+  private String conflict(ClusterService cs) {
+    if (cs == first || cs.externalName() != null) {
+      return null;
     }
-    if (cs != first && cs.headless() != first.headless()) {
+    if (cs.headless() != first.headless()) {
       return "conflict: " + shape(cs) + " here, " + shape(first) + " in " + first.cluster()
           + " (exported first, so it decides)";
     }
-    if (cs != first && !cs.headless()) {
+    if (!cs.headless()) {
       // Clients connect to the port numbers the name's SRV records (and users) know: the first export's.
       for (ServicePort p : first.ports()) {
         ServicePort mine = portNamed(cs, p.name(), p.protocol());
@@ -85,6 +98,14 @@ public final class GlobalService {
               + first.cluster() + " (exported first)";
         }
       }
+    }
+    return null;
+  }
+
+  /** Why {@code cs} contributes nothing of its own accord (ExternalName, no reachable address), or {@code null}. */
+  private static String ownReason(ClusterService cs) {
+    if (cs.externalName() != null) {
+      return ClusterService.EXTERNAL_NAME_REASON;
     }
     if (cs.leftOut()) {
       return cs.reason() != null ? cs.reason() : "no reachable address";
@@ -136,6 +157,14 @@ public final class GlobalService {
   /** The clusters that export the service but contribute nothing to its answers, each with the reason. */
   public SortedMap<ClusterId, String> leftOut() {
     return leftOut;
+  }
+
+  /**
+   * The clusters left out because their Service conflicts with the oldest export (the other shape, or a port
+   * of the same name with another number or missing): a subset of {@link #leftOut()}, whose reason says how.
+   */
+  SortedSet<ClusterId> conflicting() {
+    return conflicting;
   }
 
   /**

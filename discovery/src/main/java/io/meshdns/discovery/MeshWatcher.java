@@ -363,11 +363,12 @@ public final class MeshWatcher implements AutoCloseable {
 
   /** One warning per new conflict between clusters (shape or ports), not again while it lasts. */
   private static void logConflicts(GlobalService before, GlobalService now) {
-    now.leftOut().forEach((cluster, reason) -> {
-      if (reason.startsWith("conflict") && (before == null || !reason.equals(before.leftOut().get(cluster)))) {
+    for (ClusterId cluster : now.conflicting()) {
+      String reason = now.leftOut().get(cluster);
+      if (before == null || !reason.equals(before.leftOut().get(cluster))) {
         log.warn("service {}: cluster {} left out of answers, {}", now.key(), cluster, reason);
       }
-    });
+    }
   }
 
   /** One service of one cluster; a mapping failure keeps what was known, so one odd object cannot hide others. */
