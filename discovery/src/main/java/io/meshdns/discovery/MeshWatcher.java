@@ -245,16 +245,13 @@ public final class MeshWatcher implements AutoCloseable {
     counts.remove(cluster);
     pending.keySet().removeIf(c -> c.cluster().equals(cluster));
     Instant now = Instant.now();
-    for (var it = parts.entrySet().iterator(); it.hasNext(); ) {
-      var entry = it.next();
-      if (entry.getValue().remove(cluster) != null) {
-        dropped.add(new MeshSnapshot.Change(cluster, entry.getKey(), now));
-        if (entry.getValue().isEmpty()) {
-          it.remove();
-        }
-      }
-    }
-    for (var it = imported.entrySet().iterator(); it.hasNext(); ) {
+    dropFrom(parts, cluster, now);
+    dropFrom(imported, cluster, now);
+  }
+
+  /** Removes the cluster's entry of every service in a by-service, by-cluster map, as changes to publish. */
+  private void dropFrom(Map<ServiceKey, ? extends Map<ClusterId, ?>> byService, ClusterId cluster, Instant now) {
+    for (var it = byService.entrySet().iterator(); it.hasNext(); ) {
       var entry = it.next();
       if (entry.getValue().remove(cluster) != null) {
         dropped.add(new MeshSnapshot.Change(cluster, entry.getKey(), now));
@@ -289,17 +286,9 @@ public final class MeshWatcher implements AutoCloseable {
       if (observedAt == null) {
         continue;
       }
-      Map<ClusterId, ClusterService> byCluster = parts.computeIfAbsent(change.key(), k -> new HashMap<>());
-      ClusterService before = byCluster.get(change.cluster());
+      ClusterService before = get(parts, change);
       ClusterService next = w == null ? null : build(w, change, before);
-      if (next == null) {
-        byCluster.remove(change.cluster());
-      } else {
-        byCluster.put(change.cluster(), next);
-      }
-      if (byCluster.isEmpty()) {
-        parts.remove(change.key());
-      }
+      set(parts, change, next);
       count(change.cluster(), before, -1);
       count(change.cluster(), next, +1);
       boolean importChanged = updateImport(w, change);
@@ -353,12 +342,34 @@ public final class MeshWatcher implements AutoCloseable {
     } catch (RuntimeException e) {
       return false; // keep what was known, as for Services
     }
-    Map<ClusterId, List<InetAddress>> byCluster = imported.computeIfAbsent(change.key(), k -> new HashMap<>());
-    List<InetAddress> before = ips.isEmpty() ? byCluster.remove(change.cluster()) : byCluster.put(change.cluster(), ips);
-    if (byCluster.isEmpty()) {
-      imported.remove(change.key());
-    }
+    List<InetAddress> before = set(imported, change, ips.isEmpty() ? null : ips);
     return !Objects.equals(before == null ? List.of() : before, ips);
+  }
+
+  /** The changed cluster's entry of the changed service in a by-service, by-cluster map, or {@code null}. */
+  private static <V> V get(Map<ServiceKey, Map<ClusterId, V>> byService, Change change) {
+    Map<ClusterId, V> byCluster = byService.get(change.key());
+    return byCluster == null ? null : byCluster.get(change.cluster());
+  }
+
+  /**
+   * Sets ({@code null}: removes) that entry and returns the one it replaced. A service's map exists only while
+   * it holds an entry, so removing what is not there allocates nothing: most changes are of services that are
+   * neither exported nor imported.
+   */
+  private static <V> V set(Map<ServiceKey, Map<ClusterId, V>> byService, Change change, V value) {
+    if (value != null) {
+      return byService.computeIfAbsent(change.key(), k -> new HashMap<>()).put(change.cluster(), value);
+    }
+    Map<ClusterId, V> byCluster = byService.get(change.key());
+    if (byCluster == null) {
+      return null;
+    }
+    V before = byCluster.remove(change.cluster());
+    if (byCluster.isEmpty()) {
+      byService.remove(change.key());
+    }
+    return before;
   }
 
   /** One warning per new conflict between clusters (shape or ports), not again while it lasts. */
