@@ -73,12 +73,11 @@ class ConflictWarningTest extends WatchedClusters {
   @Test
   void aConflictArrivingWithAChangeOfTheOldestExportIsWarnedOnce() {
     mesh = TestMesh.start(TestMesh.fast().withCoalesce(Duration.ofSeconds(2)), spec(east), spec(west));
-    await(mesh, "east's web", has(east, "shop", "web"));
     List<MeshSnapshot> published = new CopyOnWriteArrayList<>();
     mesh.addListener(published::add);
-    // A publication now makes the next one wait the whole coalescing interval: both changes below go in it.
-    east.create(service("shop", "other", "10.96.0.11", true));
-    await(mesh, "the other service", s -> s.service(ServiceKey.of("shop", "other")) != null);
+    // Just published: the next publication waits the whole coalescing interval, so both changes below go in it.
+    await(mesh, "both synced, east's web", s -> has(east, "shop", "web").test(s)
+        && s.clusters().values().stream().allMatch(h -> h.state() == ClusterState.SYNCED));
 
     west.create(headless(service("shop", "web", "None", true), "http", 80));
     east.create(readySlice("shop", "web", "web-2", "10.10.1.2"));
