@@ -122,9 +122,7 @@ final class ClusterWatcher implements AutoCloseable {
     try {
       client = KubernetesClients.create(spec, options.retryInterval());
     } catch (RuntimeException e) {
-      String prefix = "cluster " + spec.id() + ": ";
-      String message = String.valueOf(e.getMessage());
-      configError = message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+      configError = KubernetesClients.problem(spec, e);
       return;
     }
     services = new Watched<>("services",

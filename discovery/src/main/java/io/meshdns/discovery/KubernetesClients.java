@@ -61,38 +61,52 @@ public final class KubernetesClients {
     }
     var file = spec.kubeconfig();
     if (Files.isDirectory(file)) {
-      throw new ConfigException(
-          "cluster " + spec.id() + ": kubeconfig " + file + " is a directory, not a kubeconfig file");
+      throw invalid(spec, "kubeconfig " + file + " is a directory, not a kubeconfig file");
     }
     if (!Files.isReadable(file)) {
-      throw new ConfigException(
-          "cluster " + spec.id() + ": kubeconfig " + file + " is missing or unreadable");
+      throw invalid(spec, "kubeconfig " + file + " is missing or unreadable");
     }
     io.fabric8.kubernetes.api.model.Config parsed;
     try {
       parsed = KubeConfigUtils.parseConfig(file.toFile());
     } catch (RuntimeException e) {
-      throw new ConfigException(
-          "cluster " + spec.id() + ": kubeconfig " + file + " cannot be parsed: " + e.getMessage(), e);
+      throw invalid(spec, "kubeconfig " + file + " cannot be parsed: " + e.getMessage(), e);
     }
     String context = spec.context() != null ? spec.context() : parsed.getCurrentContext();
     if (context == null || context.isEmpty()) {
-      throw new ConfigException(
-          "cluster " + spec.id() + ": kubeconfig " + file + " has no current-context; set 'context'");
+      throw invalid(spec, "kubeconfig " + file + " has no current-context; set 'context'");
     }
     boolean known = parsed.getContexts() != null
         && parsed.getContexts().stream().map(NamedContext::getName).anyMatch(context::equals);
     if (!known) {
       String names = parsed.getContexts() == null ? ""
           : parsed.getContexts().stream().map(NamedContext::getName).collect(Collectors.joining(", "));
-      throw new ConfigException("cluster " + spec.id() + ": context '" + context
-          + "' does not exist in kubeconfig " + file + " (contexts: " + names + ")");
+      throw invalid(spec, "context '" + context + "' does not exist in kubeconfig " + file + " (contexts: " + names
+          + ")");
     }
     try {
       return Config.fromKubeconfig(context, file.toFile());
     } catch (RuntimeException e) {
-      throw new ConfigException(
-          "cluster " + spec.id() + ": kubeconfig " + file + ", context '" + context + "': " + e.getMessage(), e);
+      throw invalid(spec, "kubeconfig " + file + ", context '" + context + "': " + e.getMessage(), e);
     }
+  }
+
+  /** Every problem with a cluster's settings begins by naming the cluster. */
+  private static String prefix(ClusterSpec spec) {
+    return "cluster " + spec.id() + ": ";
+  }
+
+  private static ConfigException invalid(ClusterSpec spec, String problem) {
+    return new ConfigException(prefix(spec) + problem);
+  }
+
+  private static ConfigException invalid(ClusterSpec spec, String problem, Throwable cause) {
+    return new ConfigException(prefix(spec) + problem, cause);
+  }
+
+  /** What a failed {@link #create} says is wrong, without naming the cluster: for that cluster's own health. */
+  static String problem(ClusterSpec spec, RuntimeException e) {
+    String message = String.valueOf(e.getMessage());
+    return message.startsWith(prefix(spec)) ? message.substring(prefix(spec).length()) : message;
   }
 }
