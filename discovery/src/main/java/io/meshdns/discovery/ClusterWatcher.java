@@ -412,6 +412,15 @@ final class ClusterWatcher implements AutoCloseable {
         upToDate &= w.upToDate(now) || (everSynced && w.firstListing());
       }
       if (upToDate) {
+        if (!everSynced) {
+          // fabric8 hands events to the handlers on its own thread, so when every informer is watching, some
+          // adds of the first listing may not have reached us yet: the first SYNCED snapshot would then lack
+          // their services (and a replica could turn ready answering NXDOMAIN for them). Announce the whole
+          // first listing from the stores now; the late adds then change nothing.
+          for (Watched<?> w : watched()) {
+            w.announceAll(now);
+          }
+        }
         everSynced = true;
         disconnectedAt = null;
         lastError = null;
@@ -581,6 +590,15 @@ final class ClusterWatcher implements AutoCloseable {
           known.size());
       start(known);
       return false;
+    }
+
+    /** Reports every service the store knows of as changed, observed at {@code now}. */
+    void announceAll(Instant now) {
+      for (T obj : informer.getStore().list()) {
+        for (ServiceKey key : keys.apply(obj)) {
+          sink.serviceChanged(spec.id(), key, now);
+        }
+      }
     }
 
     /** The first informer of this kind, still in its first list, without an error so far. */

@@ -5,6 +5,7 @@ import static io.meshdns.discovery.TestMesh.awaitSynced;
 import static io.meshdns.discovery.TestMesh.clusterId;
 import static io.meshdns.discovery.TestMesh.readySlice;
 import static io.meshdns.discovery.TestMesh.spec;
+import static io.meshdns.testkit.MeshObjects.namespace;
 import static io.meshdns.testkit.MeshObjects.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -99,5 +100,29 @@ class SnapshotPublicationTest {
       }
     }
     assertThat(reported).isEqualTo(last.services().keySet());
+  }
+
+  @Test
+  void theFirstSnapshotInWhichAClusterIsSyncedHoldsEveryServiceOfItsFirstListing() {
+    // Large enough that fabric8 is still handing the listing's adds to the handlers when its watches open.
+    int services = 3000;
+    try (MockCluster west = MockCluster.start("west", dir)) {
+      west.load("/api/v1/namespaces", namespace("shop"));
+      for (int i = 0; i < services; i++) {
+        west.load("/api/v1/namespaces/shop/services", service("shop", "svc-" + i, "10.96.2." + (i % 250), true));
+        west.load("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices",
+            readySlice("shop", "svc-" + i, "svc-" + i + "-1", "10.20." + (i / 250) + "." + (i % 250)));
+      }
+      published.clear();
+      mesh.setClusters(List.of(spec(east), spec(west))).join();
+      awaitSynced(mesh, east, west);
+
+      MeshSnapshot firstSynced = published.stream()
+          .filter(s -> s.clusters().get(clusterId(west)) != null
+              && s.clusters().get(clusterId(west)).state() == ClusterState.SYNCED)
+          .findFirst().orElseThrow();
+      assertThat(firstSynced.services()).hasSize(services);
+      assertThat(firstSynced.clusters().get(clusterId(west)).endpoints()).isEqualTo(services);
+    }
   }
 }
