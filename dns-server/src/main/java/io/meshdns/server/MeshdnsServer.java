@@ -101,18 +101,20 @@ public final class MeshdnsServer implements AutoCloseable {
     AtomicReference<MeshSnapshot> served = new AtomicReference<>(MeshSnapshot.empty());
     mesh.addListener(served::set); // the snapshot DNS answers from
     mesh.addListener(new MeshEventLog());
-    var readiness = new Readiness(mesh::snapshot, mesh::clusters, config.readyAfter(), startedAt);
-    mesh.addListener(snapshot -> readiness.check()); // logs readiness changes as they happen
+    // Judged on the snapshot DNS answers from, not the newest published: building the answers for a large
+    // first sync takes a while, and a replica must not take traffic while it would still answer NXDOMAIN.
+    var readiness = new Readiness(served::get, mesh::clusters, config.readyAfter(), startedAt);
     responder.transfer().openWhen(() -> readiness.check().ready());
     NotifySender notifier = config.axfr().notifyTo().isEmpty() ? null : new NotifySender(
         config.axfr().notifyTo(),
         responder.transfer().notifyKey(), new TransferMetrics(registry));
+    mesh.addListener(snapshot -> {
+      boolean ready = readiness.check().ready(); // also logs readiness changes as they happen
+      if (notifier != null && ready) {
+        notifier.published(responder.index()); // secondaries hear of the zone once it is ready, then of each change
+      }
+    });
     if (notifier != null) {
-      mesh.addListener(snapshot -> { // secondaries hear of the zone once it is ready, then of each change
-        if (readiness.check().ready()) {
-          notifier.published(responder.index());
-        }
-      });
       // Ready by readyAfter alone comes with no publication: look every second too.
       notifier.watch(responder::index, () -> readiness.check().ready(), Duration.ofSeconds(1));
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.testkit.Kubeconfig;
+import io.meshdns.testkit.MeshObjects;
 import io.meshdns.testkit.MockCluster;
 import java.net.ServerSocket;
 import java.net.http.HttpResponse;
@@ -125,6 +126,36 @@ class ReadinessProbeTest {
         if (!westStopped) {
           west.close();
         }
+      }
+    }
+  }
+
+  @Test
+  void readyOnlyOnceDnsAnswersFromTheSnapshotThatMadeItReady() throws Exception {
+    // Big enough that fabric8 is still handing west's first listing to meshdns when its watches open, and
+    // that building the answers for it takes a while: /readyz must not say ready before DNS answers from a
+    // snapshot holding all of it (until then west's services are NXDOMAIN, which resolvers cache).
+    try (MockCluster east = MockCluster.start("east", dir); MockCluster west = MockCluster.start("west", dir)) {
+      int services = 3000;
+      west.load("/api/v1/namespaces", MeshObjects.namespace("shop"));
+      for (int s = 0; s < services; s++) {
+        west.load("/api/v1/namespaces/shop/services", MeshObjects.service("shop", "svc-" + s, "10.96.0.1", false));
+        west.load("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", MeshObjects.sliceOf("shop", "svc-" + s,
+            "svc-" + s + "-1", MeshObjects.pods("10." + (s / 250) + "." + (s % 250) + ".", 1, 3, true)));
+      }
+      try (MeshdnsServer server = MeshdnsServer.start(config("readyAfter: 1h\nexportAll: true\n"),
+          List.of(TwoClusterMesh.spec(east), TwoClusterMesh.spec(west)))) {
+        HttpFetch http = new HttpFetch(server.httpAddress());
+        DnsClient dns = new DnsClient(server.dnsAddress(), DnsClient.Transport.UDP);
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        int status;
+        do {
+          status = http.get("/readyz").statusCode(); // as fast as it answers: the first 200 is the one that counts
+        } while (status != 200 && System.nanoTime() < deadline);
+        assertThat(status).isEqualTo(200);
+
+        String last = "svc-" + (services - 1) + ".shop.svc.clusterset.local.";
+        assertThat(dns.addresses(last)).hasSize(3);
       }
     }
   }
