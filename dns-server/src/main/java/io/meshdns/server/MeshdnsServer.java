@@ -23,6 +23,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.NetUtil;
 import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -125,47 +126,45 @@ public final class MeshdnsServer implements AutoCloseable {
     HttpServer http = null;
     HttpServer admin = null;
     try {
-      try {
-        dns.start(config.dns().bind(), config.dns().port());
-      } catch (Exception e) { // Netty rethrows bind failures (IOException) unchecked
-        // A taken port or an address not on this host is a configuration problem (exit code 2).
-        throw new ConfigException("cannot listen for DNS on " + NetUtil.toAddressString(d.bind()) + " port "
-            + config.dns().port() + " (keys dns.bind, dns.port): " + e.getMessage(), e);
-      }
+      listen("DNS", d.bind(), d.port(), "dns.bind, dns.port", () -> dns.start(d.bind(), d.port()));
       if (certificate != null) {
-        try {
-          dns.startTls(d.bind(), d.tls().port(), certificate);
-        } catch (Exception e) {
-          throw new ConfigException("cannot listen for DNS over TLS on " + NetUtil.toAddressString(d.bind())
-              + " port " + d.tls().port()
-              + " (keys dns.bind, dns.tls.port): " + e.getMessage(), e);
-        }
+        listen("DNS over TLS", d.bind(), d.tls().port(), "dns.bind, dns.tls.port",
+            () -> dns.startTls(d.bind(), d.tls().port(), certificate));
         certificate.watch(DotCertificate.DEFAULT_INTERVAL);
       }
       var api = new StatusApi(config.zone(), responder, mesh, readiness,
           config.loadBalancing().ednsClusterOption(), dns.address().getAddress(), dns.address().getPort(),
           dns.dotAddress(), certificate);
-      http = HttpServer.metrics(registry, readiness, dns::listening);
-      try {
-        http.start(config.http().bind(), config.http().port());
-      } catch (Exception e) {
-        throw new ConfigException("cannot listen for HTTP on " + NetUtil.toAddressString(config.http().bind()) + " port "
-            + config.http().port() + " (keys http.bind, http.port): " + e.getMessage(), e);
-      }
-      admin = HttpServer.admin(api, adminToken);
-      try {
-        admin.start(config.admin().bind(), config.admin().port());
-      } catch (Exception e) {
-        throw new ConfigException("cannot listen for the status page and API on "
-            + NetUtil.toAddressString(config.admin().bind())
-            + " port " + config.admin().port() + " (keys admin.bind, admin.port): " + e.getMessage(), e);
-      }
+      HttpServer metricsHttp = HttpServer.metrics(registry, readiness, dns::listening);
+      http = metricsHttp;
+      ServerConfig.Http h = config.http();
+      listen("HTTP", h.bind(), h.port(), "http.bind, http.port", () -> metricsHttp.start(h.bind(), h.port()));
+      HttpServer adminHttp = HttpServer.admin(api, adminToken);
+      admin = adminHttp;
+      ServerConfig.Admin a = config.admin();
+      listen("the status page and API", a.bind(), a.port(), "admin.bind, admin.port",
+          () -> adminHttp.start(a.bind(), a.port()));
     } catch (RuntimeException e) {
       stop(admin, http, dns, certificate, mesh, gcMetrics, notifier);
       throw e;
     }
     mesh.setClusters(clusters).join();
     return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, served, notifier, certificate);
+  }
+
+  /** Starts one listener; Netty rethrows bind failures (IOException) unchecked, hence {@code Exception}. */
+  private interface Listener {
+    void start() throws Exception;
+  }
+
+  /** A taken port or an address not on this host is a configuration problem (exit code 2) naming its keys. */
+  private static void listen(String what, InetAddress bind, int port, String keys, Listener listener) {
+    try {
+      listener.start();
+    } catch (Exception e) {
+      throw new ConfigException("cannot listen for " + what + " on " + NetUtil.toAddressString(bind) + " port "
+          + port + " (keys " + keys + "): " + e.getMessage(), e);
+    }
   }
 
   /** The admin bearer token from {@code admin.tokenFile} (surrounding whitespace dropped), or null. */

@@ -114,6 +114,24 @@ class ServeCommandTest {
   }
 
   @Test
+  void httpAndAdminPortsInUseExitWithCode2NamingTheirKeys() throws Exception {
+    try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      Path http = dir.resolve("http.yaml");
+      Files.writeString(http, "dns: {bind: 127.0.0.1, port: 0}\nhttp: {bind: 127.0.0.1, port: " + port + "}\n");
+      Path admin = dir.resolve("admin.yaml");
+      Files.writeString(admin, "dns: {bind: 127.0.0.1, port: 0}\nhttp: {bind: 127.0.0.1, port: 0}\n"
+          + "admin: {bind: 127.0.0.1, port: " + port + "}\n");
+
+      assertThat(serve(http)).isEqualTo(2);
+      assertThat(err.toString()).contains("cannot listen for HTTP on 127.0.0.1 port " + port + " (keys http.bind, http.port)");
+      assertThat(serve(admin)).isEqualTo(2);
+      assertThat(err.toString())
+          .contains("cannot listen for the status page and API on 127.0.0.1 port " + port + " (keys admin.bind, admin.port)");
+    }
+  }
+
+  @Test
   void bindAddressThatIsNotAnIpAddressIsRejectedNamingLineAndKey() throws Exception {
     Path config = dir.resolve("meshdns.yaml");
     Files.writeString(config, "zone: clusterset.local\ndns:\n  bind: dns.example.com\n");
