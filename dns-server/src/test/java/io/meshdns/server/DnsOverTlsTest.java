@@ -10,7 +10,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
@@ -44,6 +47,8 @@ class DnsOverTlsTest {
     Files.createSymbolicLink(secret.resolve("tls.crt"), Path.of("..data/tls.crt"));
     Files.createSymbolicLink(secret.resolve("tls.key"), Path.of("..data/tls.key"));
     mesh = new TwoClusterMesh(dir, ConfigLoader.parse("test", """
+        axfr:
+          allow: [127.0.0.0/8]
         dns:
           tcpQueryTimeout: 2s
           tls:
@@ -98,6 +103,24 @@ class DnsOverTlsTest {
       assertThat(nodata.getRcode()).isEqualTo(Rcode.NOERROR);
       assertThat(nodata.getSection(Section.ANSWER)).isEmpty();
       assertThat(nodata.getSection(Section.AUTHORITY)).singleElement().extracting(r -> r.getType()).isEqualTo(Type.SOA);
+    }
+  }
+
+  @Test
+  void aZoneTransferOverTlsIsServedToAnAllowedClient() throws Exception {
+    // XFR-over-TLS (RFC 9103): the DoT port serves transfers with the same allow list and keys as TCP.
+    try (SSLSocket s = client().connect(mesh.server.dotAddress())) {
+      DnsClient.send(s, "clusterset.local.", Type.AXFR);
+      List<Record> records = new ArrayList<>();
+      do {
+        Message m = DnsClient.receive(s);
+        assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
+        records.addAll(m.getSection(Section.ANSWER));
+      } while (records.size() < 2 || records.get(records.size() - 1).getType() != Type.SOA);
+
+      assertThat(records.get(0).getType()).isEqualTo(Type.SOA);
+      assertThat(records).filteredOn(r -> r.getName().toString().equals(WEB) && r.getType() == Type.A)
+          .extracting(r -> r.rdataToString()).containsExactlyInAnyOrder("10.10.1.1", "10.10.1.2", "10.10.1.3");
     }
   }
 
