@@ -115,6 +115,18 @@ final class ConfigValues {
     }
   }
 
+  /**
+   * A network also written into CoreDNS's config ({@code reverseZones}): as {@link #cidr}, but an IPv4 network
+   * written as IPv6 ({@code ::ffff:10.0.0.0/8}) is refused, as {@code coredns-config} refuses it.
+   */
+  static Cidr cidrAsWritten(String key, String value) {
+    try {
+      return Cidr.parseAsWritten(value);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidValue(key, e.getMessage());
+    }
+  }
+
   /** A literal address (never a DNS lookup: the config must not depend on DNS). */
   static InetAddress address(String key, String value) {
     InetAddress address = value == null ? null : IpLiteral.parse(value.trim());
@@ -220,6 +232,14 @@ final class ConfigValues {
 
     CidrValue() {
       super(Cidr.class, ConfigValues::cidr);
+    }
+  }
+
+  static final class CidrAsWritten extends Scalar<Cidr> {
+    private static final long serialVersionUID = 1L;
+
+    CidrAsWritten() {
+      super(Cidr.class, ConfigValues::cidrAsWritten);
     }
   }
 

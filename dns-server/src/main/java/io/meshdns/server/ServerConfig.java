@@ -44,7 +44,7 @@ public record ServerConfig(
     Duration readyAfter,
     Boolean exportAll,
     Boolean clusterScopedNames,
-    List<Cidr> reverseZones,
+    @JsonDeserialize(contentUsing = ConfigValues.CidrAsWritten.class) List<Cidr> reverseZones,
     Nameserver nameserver,
     Axfr axfr,
     LoadBalancing loadBalancing,
@@ -448,7 +448,8 @@ public record ServerConfig(
    */
   public record Cluster(String id, String kubeconfig, String context, Boolean inCluster,
       @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<Reachability> reachability,
-      Integer weight, Integer priority, List<Cidr> sourceCidrs, List<Cidr> reverseZones) {
+      Integer weight, Integer priority, List<Cidr> sourceCidrs,
+      @JsonDeserialize(contentUsing = ConfigValues.CidrAsWritten.class) List<Cidr> reverseZones) {
     public Cluster {
       if (id == null) {
         throw new InvalidValue("id", "is required");

@@ -347,6 +347,17 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aReverseNetworkWrittenAsIpv6ButIpv4IsRefusedAsCorednsConfigRefusesIt() throws Exception {
+    Path top = write("reverseZones: [\"::ffff:10.0.0.0/8\"]\n");
+    assertThatThrownBy(() -> ConfigLoader.load(top)).hasMessage("config " + top + ", line 1, key reverseZones:"
+        + " '::ffff:10.0.0.0/8' writes an IPv4 address as IPv6; write it as IPv4");
+
+    Path cluster = write("clusters:\n  - id: east\n    reverseZones: [\"::ffff:10.10.0.0/16\"]\n");
+    assertThatThrownBy(() -> ConfigLoader.load(cluster)).hasMessage("config " + cluster + ", line 3, key"
+        + " clusters[0].reverseZones: '::ffff:10.10.0.0/16' writes an IPv4 address as IPv6; write it as IPv4");
+  }
+
+  @Test
   void aTopLevelReverseNetworkMustNotContainAClusters() throws Exception {
     Path file = write("""
         reverseZones: [10.0.0.0/8]
