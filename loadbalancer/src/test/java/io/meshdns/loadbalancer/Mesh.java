@@ -13,6 +13,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ final class Mesh {
   private final Map<ClusterId, List<Endpoint>> endpoints = new LinkedHashMap<>();
   private final Map<ClusterId, Map<String, String>> annotations = new LinkedHashMap<>();
   private final Map<ClusterId, ClusterState> states = new LinkedHashMap<>();
+  private boolean headless;
 
   static Mesh web() {
     return new Mesh();
@@ -49,6 +51,12 @@ final class Mesh {
     return this;
   }
 
+  /** The service is headless (answers name its pods, SRV records too). */
+  Mesh headless() {
+    headless = true;
+    return this;
+  }
+
   Mesh state(String cluster, ClusterState state) {
     states.put(ClusterId.of(cluster), state);
     return this;
@@ -57,7 +65,7 @@ final class Mesh {
   GlobalService service() {
     Map<ClusterId, ClusterService> byCluster = new LinkedHashMap<>();
     for (var e : endpoints.entrySet()) {
-      byCluster.put(e.getKey(), new ClusterService(e.getKey(), WEB, "ClusterIP", false, null,
+      byCluster.put(e.getKey(), new ClusterService(e.getKey(), WEB, "ClusterIP", headless, null,
           List.of(new ServicePort("http", 80, "TCP")), e.getValue(), annotations.getOrDefault(e.getKey(), Map.of())));
     }
     return new GlobalService(WEB, byCluster);
@@ -83,6 +91,13 @@ final class Mesh {
     return endpoint(ip, true, true, false, zone);
   }
 
+  /** A ready address of the pod {@code pod} (its EndpointSlice targetRef). */
+  static Pod pod(String pod, String ip) {
+    InetAddress address = address(ip);
+    return cluster -> new Endpoint(cluster, address, true, true, false, null, null, null,
+        new Endpoint.TargetRef("Pod", WEB.namespace(), pod), List.of());
+  }
+
   static Pod terminating(String ip) {
     return endpoint(ip, false, true, true, null);
   }
@@ -100,15 +115,45 @@ final class Mesh {
     return out;
   }
 
+  /** {@code count} ready endpoints 10.10.0.1, 10.10.0.2, ..., 250 to a /24 (10.10.1.1 is the 251st). */
+  static Pod[] readyPods(int count) {
+    Pod[] out = new Pod[count];
+    for (int i = 0; i < count; i++) {
+      out[i] = ready("10.10." + i / 250 + "." + (i % 250 + 1));
+    }
+    return out;
+  }
+
   private static Pod endpoint(String ip, boolean ready, boolean serving, boolean terminating, String zone) {
-    InetAddress address;
+    InetAddress address = address(ip);
+    return cluster -> new Endpoint(cluster, address, ready, serving, terminating, null, null, zone);
+  }
+
+  private static InetAddress address(String ip) {
     try {
-      address = InetAddress.getByName(ip); // test literals only
+      return InetAddress.getByName(ip); // test literals only
     } catch (UnknownHostException e) {
       throw new IllegalArgumentException(ip, e);
     }
-    return cluster -> new Endpoint(cluster, address, ready, serving, terminating, null, null, zone);
   }
+
+  /**
+   * One query's answer, through the entry point the DNS server calls per query: {@code out} exactly the
+   * cap long, {@code scratch} exactly as long as the candidates and full of leftovers, as a reused one is.
+   */
+  static List<Endpoint> answer(EndpointOrder order, QueryContext query) {
+    int[] out = new int[order.limit()];
+    int[] scratch = new int[order.candidates().size()];
+    Arrays.fill(scratch, LEFTOVER);
+    int n = order.next(query.querierCluster(), query.querierZone(), out, scratch);
+    List<Endpoint> chosen = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      chosen.add(order.candidates().get(out[i]));
+    }
+    return chosen;
+  }
+
+  private static final int LEFTOVER = 0x5EED;
 
   static List<String> ips(List<Endpoint> endpoints) {
     return endpoints.stream().map(e -> e.address().getHostAddress()).toList();
