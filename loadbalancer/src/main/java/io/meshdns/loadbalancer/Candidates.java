@@ -7,7 +7,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * The endpoints of one service and address family that may be answered, grouped by cluster (clusters in
@@ -22,26 +21,63 @@ import java.util.TreeMap;
  * exactly as if it were synced.
  */
 final class Candidates {
-  static final Candidates NONE = new Candidates(List.of(), new ClusterId[0], new int[] {0}, new int[0], new int[0]);
+  static final Candidates NONE =
+      new Candidates(List.of(), new ClusterId[0], new int[] {0}, new int[0], new int[0], Zones.NONE);
 
   private final List<Endpoint> endpoints;
   private final ClusterId[] clusters;
   private final int[] starts;
   private final int[] weights;
   private final int[] failoverOrder;
+  private final Zones zones;
 
-  private Candidates(List<Endpoint> endpoints, ClusterId[] clusters, int[] starts, int[] weights, int[] failoverOrder) {
+  private Candidates(List<Endpoint> endpoints, ClusterId[] clusters, int[] starts, int[] weights, int[] failoverOrder,
+      Zones zones) {
     this.endpoints = endpoints;
     this.clusters = clusters;
     this.starts = starts;
     this.weights = weights;
     this.failoverOrder = failoverOrder;
+    this.zones = zones;
   }
 
-  /** @param ipv6 the address family, or {@code null} for both (SRV targets name endpoints of either) */
-  static Candidates of(List<Endpoint> all, Boolean ipv6, Set<ClusterId> degraded, ClusterSettings settings) {
+  /** One endpoint with its sort key, taken once (not on every comparison). */
+  private record Keyed(Endpoint endpoint, String pod, byte[] address) {}
+
+  /** By cluster id, then the pod behind the address (its targetRef, else its hostname), then the address. */
+  private static final Comparator<Keyed> IN_POD_ORDER = Comparator
+      .comparing((Keyed k) -> k.endpoint().cluster())
+      .thenComparing(Keyed::pod, Comparator.nullsLast(Comparator.naturalOrder()))
+      .thenComparing((a, b) -> Arrays.compareUnsigned(a.address(), b.address()));
+
+  /**
+   * {@code all} sorted by cluster id, then pod, then address: the order {@link #of} takes, sorted once for
+   * every address family. Pods in the same order in both families: the n-th A answer and the n-th AAAA
+   * answer of a dual-stack service then name the same pods (MCS: both records cover the same endpoints).
+   */
+  static List<Endpoint> inPodOrder(List<Endpoint> all) {
+    Keyed[] keyed = new Keyed[all.size()];
+    for (int i = 0; i < keyed.length; i++) {
+      Endpoint e = all.get(i);
+      keyed[i] = new Keyed(e, e.targetRef() != null ? e.targetRef().name() : e.hostname(), e.address().getAddress());
+    }
+    Arrays.sort(keyed, IN_POD_ORDER); // stable: equal keys keep the snapshot's order
+    Endpoint[] sorted = new Endpoint[keyed.length];
+    for (int i = 0; i < keyed.length; i++) {
+      sorted[i] = keyed[i].endpoint();
+    }
+    return List.of(sorted);
+  }
+
+  /**
+   * @param inPodOrder the service's endpoints as {@link #inPodOrder} sorts them
+   * @param ipv6 the address family, or {@code null} for both (SRV targets name endpoints of either)
+   * @param withZones whether to index the candidates by zone (for a policy that orders by zone)
+   */
+  static Candidates of(List<Endpoint> inPodOrder, Boolean ipv6, Set<ClusterId> degraded, ClusterSettings settings,
+      boolean withZones) {
     int best = Integer.MAX_VALUE;
-    for (Endpoint e : all) {
+    for (Endpoint e : inPodOrder) {
       if (ipv6 == null || e.isIpv6() == ipv6) {
         best = Math.min(best, tier(e, degraded));
       }
@@ -49,27 +85,25 @@ final class Candidates {
     if (best == Integer.MAX_VALUE || best == EXCLUDED) {
       return NONE;
     }
-    TreeMap<ClusterId, List<Endpoint>> byCluster = new TreeMap<>();
-    for (Endpoint e : all) {
+    // A filter of a sorted list is sorted: each cluster's candidates are one run, in pod order.
+    List<Endpoint> flat = new ArrayList<>();
+    List<ClusterId> ids = new ArrayList<>();
+    List<Integer> groupStarts = new ArrayList<>();
+    for (Endpoint e : inPodOrder) {
       if ((ipv6 == null || e.isIpv6() == ipv6) && tier(e, degraded) == best) {
-        byCluster.computeIfAbsent(e.cluster(), k -> new ArrayList<>()).add(e);
+        if (ids.isEmpty() || !ids.get(ids.size() - 1).equals(e.cluster())) {
+          ids.add(e.cluster());
+          groupStarts.add(flat.size());
+        }
+        flat.add(e);
       }
     }
-    // Pods in the same order in both families: the n-th A answer and the n-th AAAA answer of a
-    // dual-stack service then name the same pods (MCS: both records cover the same endpoints).
-    byCluster.values().forEach(list -> list.sort(BY_POD));
-    int groups = byCluster.size();
-    List<Endpoint> flat = new ArrayList<>();
-    ClusterId[] ids = new ClusterId[groups];
+    int groups = ids.size();
     int[] starts = new int[groups + 1];
     int[] weights = new int[groups];
-    int g = 0;
-    for (var entry : byCluster.entrySet()) {
-      ids[g] = entry.getKey();
-      starts[g] = flat.size();
-      weights[g] = settings.weight(entry.getKey());
-      flat.addAll(entry.getValue());
-      g++;
+    for (int g = 0; g < groups; g++) {
+      starts[g] = groupStarts.get(g);
+      weights[g] = settings.weight(ids.get(g));
     }
     starts[groups] = flat.size();
     Integer[] order = new Integer[groups];
@@ -77,18 +111,14 @@ final class Candidates {
       order[i] = i;
     }
     Comparator<ClusterId> rank = settings.failoverRank();
-    Arrays.sort(order, (a, b) -> rank.compare(ids[a], ids[b]));
+    Arrays.sort(order, (a, b) -> rank.compare(ids.get(a), ids.get(b)));
     int[] failoverOrder = Arrays.stream(order).mapToInt(Integer::intValue).toArray();
-    return new Candidates(List.copyOf(flat), ids, starts, weights, failoverOrder);
+    List<Endpoint> endpoints = List.copyOf(flat);
+    return new Candidates(endpoints, ids.toArray(new ClusterId[0]), starts, weights, failoverOrder,
+        withZones ? Zones.of(endpoints) : Zones.NONE);
   }
 
   private static final int EXCLUDED = 4;
-
-  /** By the pod behind the address (its targetRef, else its hostname), then the address. */
-  static final Comparator<Endpoint> BY_POD = Comparator
-      .comparing((Endpoint e) -> e.targetRef() != null ? e.targetRef().name() : e.hostname(),
-          Comparator.nullsLast(Comparator.naturalOrder()))
-      .thenComparing((a, b) -> Arrays.compareUnsigned(a.address().getAddress(), b.address().getAddress()));
 
   private static int tier(Endpoint e, Set<ClusterId> degraded) {
     int health = degraded.contains(e.cluster()) ? 1 : 0;
@@ -141,6 +171,11 @@ final class Candidates {
       }
     }
     return -1;
+  }
+
+  /** The candidates' positions by zone; {@link Zones#NONE} unless built {@code withZones}. */
+  Zones zones() {
+    return zones;
   }
 
   /** The groups by failover rank: configured priority (lowest first), then weight (highest first), then id. */

@@ -2,7 +2,6 @@ package io.meshdns.loadbalancer;
 
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.Endpoint;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -24,18 +23,36 @@ public final class EndpointOrder {
   private final int limit;
   private final AtomicIntegerArray turns;
   private final Map<ClusterId, Integer> slots;
-  private volatile boolean superseded;
+  private final Validity validity;
+
+  /**
+   * Whether orders are still those of the current snapshot: one per prepared plan (its orders of every
+   * family are replaced together), one per selector state for the orders built unprepared from it.
+   */
+  static final class Validity {
+    private volatile boolean ended;
+
+    void end() {
+      ended = true;
+    }
+
+    boolean valid() {
+      return !ended;
+    }
+  }
 
   /**
    * @param turns one counter per known querier cluster (at its slot) and one, the last, for the others
+   * @param validity ended when a newer snapshot replaces this order
    */
   EndpointOrder(Candidates candidates, LoadBalancingPolicy policy, int limit, AtomicIntegerArray turns,
-      Map<ClusterId, Integer> slots) {
+      Map<ClusterId, Integer> slots, Validity validity) {
     this.candidates = candidates;
     this.policy = policy;
     this.limit = limit;
     this.turns = turns;
     this.slots = slots;
+    this.validity = validity;
   }
 
   /** Every candidate, in the order {@link #next} positions refer to. */
@@ -48,13 +65,13 @@ public final class EndpointOrder {
     return limit;
   }
 
-  /** Whether this is still the order of the current snapshot (neither the service nor cluster health changed). */
+  /**
+   * Whether this is still the order of the current snapshot (neither the service nor cluster health
+   * changed). An order built for a service that {@link EndpointSelector#update} had not prepared is
+   * current only until the next update, which may change what it was built from.
+   */
   public boolean current() {
-    return !superseded;
-  }
-
-  void supersede() {
-    superseded = true;
+    return validity.valid();
   }
 
   /**
@@ -74,14 +91,4 @@ public final class EndpointOrder {
     return policy.order(candidates, querier, zone, turn, limit, out, scratch);
   }
 
-  /** As {@link #next(ClusterId, String, int[], int[])}, as a list (off the hot path). */
-  public List<Endpoint> next(QueryContext query) {
-    int[] out = new int[limit];
-    int n = next(query.querierCluster(), query.querierZone(), out, new int[candidates.size()]);
-    List<Endpoint> chosen = new ArrayList<>(n);
-    for (int i = 0; i < n; i++) {
-      chosen.add(candidates.all().get(out[i]));
-    }
-    return chosen;
-  }
 }

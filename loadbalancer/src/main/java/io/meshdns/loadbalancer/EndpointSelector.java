@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #update(MeshSnapshot)} runs on the snapshot publisher thread: for each service it resolves the
  * policy and answer cap (config defaults, overridden by annotations, warnings logged once), and keeps the
- * candidates per address family (and over both, for SRV), already filtered by readiness and cluster health.
+ * candidates per address family (and over both, for a headless service's SRV targets), already filtered by
+ * readiness and cluster health, with what the policy reads per query prepared (groups, zones).
  * {@link #addresses} and {@link #srvTargets} run once per compiled answer; the order they return runs on
  * the query path ({@link EndpointOrder#next(ClusterId, String, int[], int[])}: one slot lookup, one atomic
  * increment and the policy's ordering into at most the cap), never blocking, locking or logging.
@@ -33,18 +34,13 @@ public final class EndpointSelector {
   private static final Logger log = LoggerFactory.getLogger(EndpointSelector.class);
 
   /**
-   * One service at one snapshot: its rule and the order of each address family (and of both, for SRV
-   * targets). The turn counters are carried over while the service exists; A and AAAA count apart so that
-   * the n-th answer of each names the same pods.
+   * One service at one snapshot: its rule and the order of each address family (and, for a headless
+   * service, of both: its SRV targets). The turn counters are carried over while the service exists; A and
+   * AAAA count apart so that the n-th answer of each names the same pods. Its orders stop being current
+   * together, when {@code validity} ends.
    */
   private record Plan(GlobalService service, ServiceRule rule, EndpointOrder ipv4, EndpointOrder ipv6,
-      EndpointOrder any, Turns turns) {
-    void supersede() {
-      ipv4.supersede();
-      ipv6.supersede();
-      any.supersede();
-    }
-  }
+      EndpointOrder any, Turns turns, EndpointOrder.Validity validity) {}
 
   /** Per family, one turn counter per known querier cluster and one for the rest (see {@link EndpointOrder}). */
   private record Turns(AtomicIntegerArray ipv4, AtomicIntegerArray ipv6, AtomicIntegerArray any) {
@@ -53,14 +49,18 @@ public final class EndpointSelector {
     }
   }
 
-  private record State(Set<ClusterId> degraded, Map<ServiceKey, Plan> plans) {}
+  /**
+   * @param unprepared the validity of the orders built from this state for services it has no plan of
+   *     (ended by the next update)
+   */
+  private record State(Set<ClusterId> degraded, Map<ServiceKey, Plan> plans, EndpointOrder.Validity unprepared) {}
 
   private final LoadBalancingConfig config;
   private final ClusterSettings settings;
   private final Map<String, LoadBalancingPolicy> policies;
   private final Map<ClusterId, Integer> slots;
   private final Turns unpreparedTurns;
-  private volatile State state = new State(Set.of(), Map.of());
+  private volatile State state = new State(Set.of(), Map.of(), new EndpointOrder.Validity());
 
   public EndpointSelector(LoadBalancingConfig config) {
     this(config, ThreadLocalRandom::current);
@@ -126,15 +126,18 @@ public final class EndpointSelector {
           logged.add(warning);
         }
       }
-      plans.put(entry.getKey(), plan(service, rule, degraded, old == null ? newTurns() : old.turns()));
+      plans.put(entry.getKey(), plan(service, rule, degraded, old == null ? newTurns() : old.turns(),
+          new EndpointOrder.Validity()));
     }
-    state = new State(degraded, plans);
-    // Answers compiled from a replaced plan are stale from now on (their service or its health changed).
+    state = new State(degraded, plans, new EndpointOrder.Validity());
+    // Answers compiled from a replaced plan are stale from now on (their service or its health changed),
+    // and so are those of orders built unprepared from the previous state (its health, its plans).
     for (var entry : previous.plans().entrySet()) {
       if (plans.get(entry.getKey()) != entry.getValue()) {
-        entry.getValue().supersede();
+        entry.getValue().validity().end();
       }
     }
+    previous.unprepared().end();
     return logged;
   }
 
@@ -152,7 +155,8 @@ public final class EndpointSelector {
   /**
    * The order of the service's endpoints of both families: the SRV targets of a headless service, with the
    * same tiers, policy, rotation and cap as an A answer, so a large service's SRV answer is as small as
-   * its A answer.
+   * its A answer. A service that is not headless has none (its SRV record names the service, not its
+   * endpoints): the order has no candidate.
    */
   public EndpointOrder srvTargets(GlobalService service) {
     return plan(service).any();
@@ -177,18 +181,25 @@ public final class EndpointSelector {
     if (plan != null && plan.service() == service) {
       return plan;
     }
-    // Not prepared by update() (a query racing a publication, or no update yet): build it here, quietly.
+    // Not prepared by update() (a query racing a publication, or no update yet): build it here, quietly,
+    // valid while this state is current (the next update may change its health or its service).
     Turns turns = plan != null ? plan.turns() : unpreparedTurns;
-    return plan(service, ServiceRule.resolve(service, config), s.degraded(), turns);
+    return plan(service, ServiceRule.resolve(service, config), s.degraded(), turns, s.unprepared());
   }
 
-  private Plan plan(GlobalService service, ServiceRule rule, Set<ClusterId> degraded, Turns turns) {
-    List<Endpoint> all = service.endpoints();
+  private Plan plan(GlobalService service, ServiceRule rule, Set<ClusterId> degraded, Turns turns,
+      EndpointOrder.Validity validity) {
+    List<Endpoint> inPodOrder = Candidates.inPodOrder(service.endpoints());
     LoadBalancingPolicy policy = policies.get(rule.policy());
+    boolean zones = policy.ordersByZone();
     int cap = rule.maxAnswers();
+    // Only a headless service's SRV answer names endpoints; any other's names the service itself.
+    Candidates any = service.headless() ? Candidates.of(inPodOrder, null, degraded, settings, zones) : Candidates.NONE;
     return new Plan(service, rule,
-        new EndpointOrder(Candidates.of(all, false, degraded, settings), policy, cap, turns.ipv4(), slots),
-        new EndpointOrder(Candidates.of(all, true, degraded, settings), policy, cap, turns.ipv6(), slots),
-        new EndpointOrder(Candidates.of(all, null, degraded, settings), policy, cap, turns.any(), slots), turns);
+        new EndpointOrder(Candidates.of(inPodOrder, false, degraded, settings, zones), policy, cap, turns.ipv4(), slots,
+            validity),
+        new EndpointOrder(Candidates.of(inPodOrder, true, degraded, settings, zones), policy, cap, turns.ipv6(), slots,
+            validity),
+        new EndpointOrder(any, policy, cap, turns.any(), slots, validity), turns, validity);
   }
 }

@@ -23,4 +23,9 @@ interface LoadBalancingPolicy {
    * @return how many positions were written, at most {@code limit}
    */
   int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out, int[] scratch);
+
+  /** Whether {@link #order} reads {@link Candidates#zones()}, which is then built with the candidates. */
+  default boolean ordersByZone() {
+    return false;
+  }
 }

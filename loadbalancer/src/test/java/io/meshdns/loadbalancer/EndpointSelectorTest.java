@@ -1,13 +1,17 @@
 package io.meshdns.loadbalancer;
 
+import static io.meshdns.loadbalancer.Mesh.answer;
 import static io.meshdns.loadbalancer.Mesh.ips;
 import static io.meshdns.loadbalancer.Mesh.notReady;
+import static io.meshdns.loadbalancer.Mesh.pod;
 import static io.meshdns.loadbalancer.Mesh.ready;
 import static io.meshdns.loadbalancer.Mesh.readyRange;
 import static io.meshdns.loadbalancer.Mesh.terminating;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshdns.discovery.ClusterId;
+import io.meshdns.discovery.ClusterState;
+import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import java.util.HashSet;
 import java.util.List;
@@ -24,7 +28,7 @@ class EndpointSelectorTest {
   private static List<String> selectOnce(EndpointSelector selector, Mesh mesh, boolean ipv6) {
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
-    return ips(selector.addresses(web, ipv6).next(Mesh.ANYONE));
+    return ips(answer(selector.addresses(web, ipv6), Mesh.ANYONE));
   }
 
   private static EndpointSelector selector(String policy, int maxAnswers) {
@@ -97,7 +101,7 @@ class EndpointSelectorTest {
     int queries = policy.equals(LoadBalancingConfig.RANDOM) ? 200 : 20;
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < queries; i++) {
-      seen.addAll(ips(selector.addresses(web, false).next(Mesh.ANYONE)));
+      seen.addAll(ips(answer(selector.addresses(web, false), Mesh.ANYONE)));
     }
     assertThat(seen).hasSize(20);
   }
@@ -107,8 +111,8 @@ class EndpointSelectorTest {
     Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 2));
     EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().config());
     GlobalService web = mesh.service();
-    assertThat(ips(selector.addresses(web, false).next(Mesh.ANYONE))).containsExactly("10.10.1.1", "10.10.1.2");
-    assertThat(ips(selector.addresses(web, false).next(Mesh.ANYONE))).containsExactly("10.10.1.2", "10.10.1.1");
+    assertThat(ips(answer(selector.addresses(web, false), Mesh.ANYONE))).containsExactly("10.10.1.1", "10.10.1.2");
+    assertThat(ips(answer(selector.addresses(web, false), Mesh.ANYONE))).containsExactly("10.10.1.2", "10.10.1.1");
   }
 
   @Test
@@ -117,5 +121,81 @@ class EndpointSelectorTest {
     EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().withClusters(
         List.of(LoadBalancingConfig.Cluster.of(ClusterId.of("west")))).config());
     assertThat(selectOnce(selector, mesh, false)).hasSize(2);
+  }
+
+  /**
+   * Within a cluster candidates are in pod order (targetRef name), not address order, in both families:
+   * the n-th A and the n-th AAAA answer of a dual-stack service name the same pods.
+   */
+  @Test
+  void aDualStackServicesCandidatesAreInPodOrderInBothFamilies() {
+    Mesh mesh = Mesh.web()
+        .in("west", pod("web-b", "10.20.1.1"), pod("web-b", "fd00:20::1"), pod("web-a", "fd00:20::9"),
+            pod("web-a", "10.20.1.9"))
+        .in("east", pod("web-z", "10.10.1.1"), pod("web-y", "fd00:10::2"), pod("web-y", "10.10.1.2"),
+            pod("web-z", "fd00:10::1"));
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().config());
+    GlobalService web = mesh.service();
+    selector.update(mesh.snapshot(1, web));
+    assertThat(pods(selector.addresses(web, false).candidates())).containsExactly("web-y", "web-z", "web-a", "web-b");
+    assertThat(pods(selector.addresses(web, true).candidates())).containsExactly("web-y", "web-z", "web-a", "web-b");
+  }
+
+  /** SRV targets of a headless service: the candidates of both families, each pod's addresses in address order. */
+  @Test
+  void aHeadlessServicesSrvTargetsAreItsCandidatesOfBothFamilies() {
+    Mesh mesh = Mesh.web().headless()
+        .in("east", pod("db-1", "fd00:10::1"), pod("db-1", "10.10.1.1"), pod("db-0", "10.10.1.2"), notReady("10.10.1.3"));
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().config());
+    GlobalService db = mesh.service();
+    selector.update(mesh.snapshot(1, db));
+    assertThat(ips(selector.srvTargets(db).candidates()))
+        .containsExactly("10.10.1.2", "10.10.1.1", "fd00:10:0:0:0:0:0:1");
+  }
+
+  /** Only a headless service's SRV records name its endpoints; any other's name the service itself. */
+  @Test
+  void aServiceThatIsNotHeadlessHasNoSrvTargets() {
+    Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 3));
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().config());
+    GlobalService web = mesh.service();
+    selector.update(mesh.snapshot(1, web));
+    assertThat(selector.srvTargets(web).candidates()).isEmpty();
+    assertThat(answer(selector.srvTargets(web), Mesh.ANYONE)).isEmpty();
+  }
+
+  @Test
+  void anOrderIsCurrentUntilAnUpdateChangesItsService() {
+    Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 2));
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().config());
+    GlobalService web = mesh.service();
+    selector.update(mesh.snapshot(1, web));
+    EndpointOrder order = selector.addresses(web, false);
+    selector.update(mesh.snapshot(2, web));
+    assertThat(order.current()).isTrue();
+    selector.update(mesh.snapshot(3, mesh.service()));
+    assertThat(order.current()).isFalse();
+  }
+
+  /**
+   * An order built for a service the selector had not prepared (the zone published it before the
+   * selector's update) reflects the cluster health of that moment: the next update may change it, so the
+   * order is no longer current after it, and the service's prepared order is used instead.
+   */
+  @Test
+  void anOrderBuiltForAServiceNotYetPreparedIsNotCurrentAfterTheNextUpdate() {
+    Mesh mesh = Mesh.web().in("east", ready("10.10.1.1")).in("west", ready("10.20.1.1"));
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().config());
+    selector.update(mesh.state("east", ClusterState.STALE).snapshot(1));
+    GlobalService web = mesh.service(); // a later publication, not prepared yet
+    EndpointOrder unprepared = selector.addresses(web, false);
+    assertThat(ips(unprepared.candidates())).containsExactly("10.20.1.1");
+    selector.update(mesh.state("east", ClusterState.SYNCED).snapshot(2, web));
+    assertThat(unprepared.current()).isFalse();
+    assertThat(ips(selector.addresses(web, false).candidates())).containsExactly("10.10.1.1", "10.20.1.1");
+  }
+
+  private static List<String> pods(List<Endpoint> endpoints) {
+    return endpoints.stream().map(e -> e.targetRef().name()).toList();
   }
 }
