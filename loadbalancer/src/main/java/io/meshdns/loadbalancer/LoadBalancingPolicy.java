@@ -19,7 +19,8 @@ interface LoadBalancingPolicy {
    * @param turn this query's number for this service: consecutive queries get consecutive turns, so a
    *     policy that rotates by it covers every endpoint over time even when the answer is capped
    * @param limit the most endpoints to return (the answer size cap), at least 1, at most {@code out.length}
-   * @param scratch the policy's own space, at least {@code candidates.size()} long
+   * @param scratch the policy's own space, at least {@code candidates.size()} long, holding what earlier
+   *     queries left in it
    * @return how many positions were written, at most {@code limit}
    */
   int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out, int[] scratch);
