@@ -41,14 +41,24 @@ final class Candidates {
     this.zones = zones;
   }
 
-  /** One endpoint with its sort key, taken once (not on every comparison). */
-  private record Keyed(Endpoint endpoint, String pod, byte[] address) {}
-
-  /** By cluster id, then the pod behind the address (its targetRef, else its hostname), then the address. */
-  private static final Comparator<Keyed> IN_POD_ORDER = Comparator
-      .comparing((Keyed k) -> k.endpoint().cluster())
-      .thenComparing(Keyed::pod, Comparator.nullsLast(Comparator.naturalOrder()))
-      .thenComparing((a, b) -> Arrays.compareUnsigned(a.address(), b.address()));
+  /**
+   * One endpoint with its sort key, taken once (not on every comparison): by cluster id, then the pod
+   * behind the address (its targetRef, else its hostname; none last), then the address.
+   */
+  private record Keyed(Endpoint endpoint, String pod, byte[] address) implements Comparable<Keyed> {
+    @Override
+    public int compareTo(Keyed o) {
+      int c = endpoint.cluster().compareTo(o.endpoint.cluster());
+      if (c != 0) {
+        return c;
+      }
+      if (pod != null ? o.pod == null : o.pod != null) {
+        return pod == null ? 1 : -1;
+      }
+      c = pod == null ? 0 : pod.compareTo(o.pod);
+      return c != 0 ? c : Arrays.compareUnsigned(address, o.address);
+    }
+  }
 
   /**
    * {@code all} sorted by cluster id, then pod, then address: the order {@link #of} takes, sorted once for
@@ -61,7 +71,7 @@ final class Candidates {
       Endpoint e = all.get(i);
       keyed[i] = new Keyed(e, e.targetRef() != null ? e.targetRef().name() : e.hostname(), e.address().getAddress());
     }
-    Arrays.sort(keyed, IN_POD_ORDER); // stable: equal keys keep the snapshot's order
+    Arrays.sort(keyed); // stable: equal keys keep the snapshot's order
     Endpoint[] sorted = new Endpoint[keyed.length];
     for (int i = 0; i < keyed.length; i++) {
       sorted[i] = keyed[i].endpoint();

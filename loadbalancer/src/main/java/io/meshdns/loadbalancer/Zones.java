@@ -1,7 +1,6 @@
 package io.meshdns.loadbalancer;
 
 import io.meshdns.discovery.Endpoint;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,46 +38,47 @@ final class Zones {
   }
 
   static Zones of(List<Endpoint> candidates) {
+    int n = candidates.size();
     Map<String, Integer> byName = new HashMap<>();
-    List<List<int[]>> runs = new ArrayList<>(); // per zone, its runs as {start, end}
-    for (int i = 0; i < candidates.size(); i++) {
+    int[] zoneOf = new int[n];
+    int runs = 0;
+    for (int i = 0; i < n; i++) {
       String zone = candidates.get(i).zone();
-      if (zone == null) {
+      Integer z = zone == null ? null : byName.putIfAbsent(zone, byName.size());
+      zoneOf[i] = zone == null ? -1 : z == null ? byName.size() - 1 : z;
+      if (zoneOf[i] >= 0 && (i == 0 || zoneOf[i - 1] != zoneOf[i])) {
+        runs++;
+      }
+    }
+    int zones = byName.size();
+    int[] firstRun = new int[zones + 1];
+    for (int i = 0; i < n; i++) {
+      if (zoneOf[i] >= 0 && (i == 0 || zoneOf[i - 1] != zoneOf[i])) {
+        firstRun[zoneOf[i] + 1]++; // runs per zone, summed below
+      }
+    }
+    for (int z = 0; z < zones; z++) {
+      firstRun[z + 1] += firstRun[z];
+    }
+    int[] runStart = new int[runs];
+    int[] runEnd = new int[runs];
+    int[] membersBefore = new int[runs];
+    int[] nextRun = new int[zones];
+    int[] members = new int[zones];
+    for (int i = 0; i < n; i++) {
+      int z = zoneOf[i];
+      if (z < 0) {
         continue;
       }
-      Integer z = byName.get(zone);
-      if (z == null) {
-        z = byName.size();
-        byName.put(zone, z);
-        runs.add(new ArrayList<>());
+      if (i == 0 || zoneOf[i - 1] != z) {
+        int r = firstRun[z] + nextRun[z]++;
+        runStart[r] = i;
+        membersBefore[r] = members[z];
       }
-      List<int[]> own = runs.get(z);
-      int[] last = own.isEmpty() ? null : own.get(own.size() - 1);
-      if (last != null && last[1] == i) {
-        last[1] = i + 1;
-      } else {
-        own.add(new int[] {i, i + 1});
-      }
+      runEnd[firstRun[z] + nextRun[z] - 1] = i + 1;
+      members[z]++;
     }
-    int total = runs.stream().mapToInt(List::size).sum();
-    int[] firstRun = new int[runs.size() + 1];
-    int[] runStart = new int[total];
-    int[] runEnd = new int[total];
-    int[] membersBefore = new int[total];
-    int r = 0;
-    for (int z = 0; z < runs.size(); z++) {
-      firstRun[z] = r;
-      int members = 0;
-      for (int[] run : runs.get(z)) {
-        runStart[r] = run[0];
-        runEnd[r] = run[1];
-        membersBefore[r] = members;
-        members += run[1] - run[0];
-        r++;
-      }
-    }
-    firstRun[runs.size()] = r;
-    return new Zones(candidates.size(), Map.copyOf(byName), firstRun, runStart, runEnd, membersBefore);
+    return new Zones(n, Map.copyOf(byName), firstRun, runStart, runEnd, membersBefore);
   }
 
   /** The index of {@code zone}, or -1 when no candidate is in it (or it is {@code null}). */
