@@ -10,20 +10,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib.sh
 
-clusters=2 services=1000 pods=3 rounds=3 duration=10 warmup=5 count=100000 clients=8 record=1
+clusters=2 services=1000 pods=3 rounds=3 duration=10 warmup=5 count=100000 clients=64 record=1
 usage() {
   echo "usage: bench/dnsperf.sh [--clusters C] [--services N] [--pods-per-cluster K] [--rounds R] [--duration SECONDS]"
-  echo "                        [--warmup SECONDS] [--no-record]"
+  echo "                        [--warmup SECONDS] [--clients N] [--no-record]"
 }
 fail() { echo "dnsperf.sh: $*" >&2; exit 1; }
 args=("$@")
 while [ $# -gt 0 ]; do
   case "$1" in
-    --clusters|--services|--pods-per-cluster|--rounds|--duration|--warmup)
+    --clusters|--services|--pods-per-cluster|--rounds|--duration|--warmup|--clients)
       [ $# -ge 2 ] && [[ "$2" =~ ^[0-9]+$ ]] && [ "$2" -gt 0 ] || { usage >&2; fail "$1 needs a whole number above 0"; }
       case "$1" in
         --clusters) clusters=$2 ;; --services) services=$2 ;; --pods-per-cluster) pods=$2 ;;
-        --rounds) rounds=$2 ;; --duration) duration=$2 ;; --warmup) warmup=$2 ;;
+        --rounds) rounds=$2 ;; --duration) duration=$2 ;; --warmup) warmup=$2 ;; --clients) clients=$2 ;;
       esac
       shift 2 ;;
     --no-record) record=0; shift ;;
