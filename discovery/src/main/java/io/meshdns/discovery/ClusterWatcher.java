@@ -335,12 +335,8 @@ final class ClusterWatcher implements AutoCloseable {
 
   /** Stops the informer of a custom resource whose CRD went away: every service it knew of has changed. */
   private void forget(Watched<GenericKubernetesResource> watched) {
-    List<GenericKubernetesResource> gone = watched.informer.getStore().list();
+    watched.announceAll(Instant.now());
     watched.stop();
-    Instant now = Instant.now();
-    for (var e : gone) {
-      sink.serviceChanged(spec.id(), keyOf(e), now);
-    }
   }
 
   // ---- health ----
