@@ -107,11 +107,10 @@ class SnapshotPublicationTest {
     // Large enough that fabric8 is still handing the listing's adds to the handlers when its watches open.
     int services = 3000;
     try (MockCluster west = MockCluster.start("west", dir)) {
-      west.load("/api/v1/namespaces", namespace("shop"));
+      west.load(namespace("shop"));
       for (int i = 0; i < services; i++) {
-        west.load("/api/v1/namespaces/shop/services", service("shop", "svc-" + i, "10.96.2." + (i % 250), true));
-        west.load("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices",
-            readySlice("shop", "svc-" + i, "svc-" + i + "-1", "10.20." + (i / 250) + "." + (i % 250)));
+        west.load(service("shop", "svc-" + i, "10.96.2." + (i % 250), true));
+        west.load(readySlice("shop", "svc-" + i, "svc-" + i + "-1", "10.20." + (i / 250) + "." + (i % 250)));
       }
       published.clear();
       mesh.setClusters(List.of(spec(east), spec(west))).join();

@@ -2,13 +2,13 @@ package io.meshdns.server;
 
 import static io.meshdns.testkit.MeshObjects.exported;
 import static io.meshdns.testkit.MeshObjects.headless;
+import static io.meshdns.testkit.MeshObjects.namespace;
 import static io.meshdns.testkit.MeshObjects.pods;
 import static io.meshdns.testkit.MeshObjects.service;
 import static io.meshdns.testkit.MeshObjects.slice;
 import static io.meshdns.testkit.MeshObjects.sliceOf;
 import static io.meshdns.testkit.MeshObjects.withTargetPort;
 
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -211,8 +211,7 @@ public final class DemoMesh implements AutoCloseable {
         MockCluster target = all.get(c);
         work.add(pool.submit(() -> {
           for (int n = 0; n < namespaces; n++) {
-            target.load("/api/v1/namespaces",
-                new NamespaceBuilder().withNewMetadata().withName("ns-" + n).endMetadata().build());
+            target.load(namespace("ns-" + n));
           }
           for (int s = 0; s < size.services(); s++) {
             seedService(target, cluster, s);
@@ -241,12 +240,11 @@ public final class DemoMesh implements AutoCloseable {
     boolean headless = isHeadless(service);
     Service svc = headless ? headless(service(ns, name, "None", true), "tcp-db", 5432)
         : service(ns, name, clusterIp, true);
-    target.load("/api/v1/namespaces/" + ns + "/services", svc);
+    target.load(svc);
     List<EndpointSpec> pods = syntheticPods(cluster, service);
     for (int from = 0, k = 0; from < pods.size(); from += ENDPOINTS_PER_SLICE, k++) {
       List<EndpointSpec> part = pods.subList(from, Math.min(pods.size(), from + ENDPOINTS_PER_SLICE));
-      target.load("/apis/discovery.k8s.io/v1/namespaces/" + ns + "/endpointslices",
-          headless ? sliceOf(ns, name, name + "-c" + cluster + "-" + k, "tcp-db", 5432, part)
+      target.load(headless ? sliceOf(ns, name, name + "-c" + cluster + "-" + k, "tcp-db", 5432, part)
               : sliceOf(ns, name, name + "-c" + cluster + "-" + k, part));
     }
   }
@@ -272,11 +270,10 @@ public final class DemoMesh implements AutoCloseable {
   }
 
   private void seed() {
+    clusters.get("east").namespace("shop");
+    clusters.get("west").namespace("shop");
     KubernetesClient east = clusters.get("east").client();
     KubernetesClient west = clusters.get("west").client();
-    for (KubernetesClient c : List.of(east, west)) {
-      c.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName("shop").endMetadata().build()).create();
-    }
     // web: exported from both clusters; west has one pod that is not ready and must never be answered.
     exported(east, "shop", "web", "10.96.0.10");
     slice(east, "shop", "web", "web-east-1", pods("10.10.1.", 1, 3, true));

@@ -137,10 +137,10 @@ class ReadinessProbeTest {
     // snapshot holding all of it (until then west's services are NXDOMAIN, which resolvers cache).
     try (MockCluster east = MockCluster.start("east", dir); MockCluster west = MockCluster.start("west", dir)) {
       int services = 3000;
-      west.load("/api/v1/namespaces", MeshObjects.namespace("shop"));
+      west.load(MeshObjects.namespace("shop"));
       for (int s = 0; s < services; s++) {
-        west.load("/api/v1/namespaces/shop/services", MeshObjects.service("shop", "svc-" + s, "10.96.0.1", false));
-        west.load("/apis/discovery.k8s.io/v1/namespaces/shop/endpointslices", MeshObjects.sliceOf("shop", "svc-" + s,
+        west.load(MeshObjects.service("shop", "svc-" + s, "10.96.0.1", false));
+        west.load(MeshObjects.sliceOf("shop", "svc-" + s,
             "svc-" + s + "-1", MeshObjects.pods("10." + (s / 250) + "." + (s % 250) + ".", 1, 3, true)));
       }
       try (MeshdnsServer server = MeshdnsServer.start(config("readyAfter: 1h\nexportAll: true\n"),

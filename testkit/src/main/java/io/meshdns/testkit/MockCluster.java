@@ -108,15 +108,18 @@ public final class MockCluster implements AutoCloseable {
   }
 
   /**
-   * Stores a new namespaced object as the API server's create would (uid, creation time, resource version;
-   * watchers get ADDED), without an HTTP round trip. For seeding large synthetic meshes: the mock server
-   * scans every stored object on each create request, so 100,000 creates over HTTP take many minutes.
-   * Clients still read everything through list and watch over HTTP. Not ordered with concurrent API
-   * writes: seed before anything else writes to this cluster.
-   *
-   * @param path the collection's API path, e.g. {@code /api/v1/namespaces/shop/services}
+   * Stores a new object as the API server's create would (uid, creation time, resource version; watchers
+   * get ADDED), without an HTTP round trip, in the collection its apiVersion, namespace and kind name
+   * ({@code /api/v1/namespaces/shop/services}). For seeding large synthetic meshes: the mock server scans
+   * every stored object on each create request, so 100,000 creates over HTTP take many minutes. Clients
+   * still read everything through list and watch over HTTP. Not ordered with concurrent API writes: seed
+   * before anything else writes to this cluster.
    */
-  public void load(String path, HasMetadata object) {
+  public void load(HasMetadata object) {
+    String apiVersion = object.getApiVersion(); // "v1", or "group/version" outside the core group
+    String namespace = object.getMetadata().getNamespace();
+    String path = (apiVersion.contains("/") ? "/apis/" : "/api/") + apiVersion
+        + (namespace == null ? "" : "/namespaces/" + namespace) + "/" + object.getPlural();
     var meta = object.getMetadata();
     meta.setUid(UUID.randomUUID().toString());
     meta.setCreationTimestamp(ZonedDateTime.now(ZoneOffset.UTC).truncatedTo(ChronoUnit.SECONDS)
