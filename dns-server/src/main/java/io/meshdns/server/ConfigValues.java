@@ -15,6 +15,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -108,11 +109,7 @@ final class ConfigValues {
 
   /** A CIDR like {@code 10.10.0.0/16} or {@code fd00::/8}; a bare address means a single host. */
   static Cidr cidr(String key, String value) {
-    try {
-      return Cidr.parse(value);
-    } catch (IllegalArgumentException e) {
-      throw new InvalidValue(key, e.getMessage());
-    }
+    return network(key, value, Cidr::parse);
   }
 
   /**
@@ -120,8 +117,12 @@ final class ConfigValues {
    * written as IPv6 ({@code ::ffff:10.0.0.0/8}) is refused, as {@code coredns-config} refuses it.
    */
   static Cidr cidrAsWritten(String key, String value) {
+    return network(key, value, Cidr::parseAsWritten);
+  }
+
+  private static Cidr network(String key, String value, Function<String, Cidr> parse) {
     try {
-      return Cidr.parseAsWritten(value);
+      return parse.apply(value);
     } catch (IllegalArgumentException e) {
       throw new InvalidValue(key, e.getMessage());
     }
