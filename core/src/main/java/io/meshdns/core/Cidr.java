@@ -8,18 +8,6 @@ import java.util.Arrays;
  * The one network type of meshdns's config (source CIDRs, zones, reverse zones, AXFR allow lists).
  */
 public record Cidr(byte[] network, int prefix, String text) {
-  /**
-   * @param key the config key, named in the error
-   * @throws IllegalArgumentException naming {@code key} and the value when it is not a literal network
-   */
-  public static Cidr parse(String key, String cidr) {
-    try {
-      return parse(cidr);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(key + (cidr == null || cidr.isBlank() ? " " : ": ") + e.getMessage());
-    }
-  }
-
   /** @throws IllegalArgumentException saying what is wrong with the value (without a key) */
   public static Cidr parse(String cidr) {
     return parse(cidr, false);

@@ -49,10 +49,4 @@ public final class IpLiteral {
     InetAddress address = parse(text);
     return address instanceof Inet4Address && text.indexOf(':') >= 0 ? null : address;
   }
-
-  /** The 4 or 16 bytes of a literal, or {@code null} when {@code text} is not one. */
-  public static byte[] bytes(String text) {
-    InetAddress address = parse(text);
-    return address == null ? null : address.getAddress();
-  }
 }

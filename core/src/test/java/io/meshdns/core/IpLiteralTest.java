@@ -9,13 +9,13 @@ import org.junit.jupiter.api.Test;
 class IpLiteralTest {
   @Test
   void readsIpv4AndIpv6Literals() {
-    assertThat(IpLiteral.bytes("10.0.0.1")).containsExactly(10, 0, 0, 1);
-    assertThat(IpLiteral.bytes("fd00::1")).hasSize(16);
+    assertThat(IpLiteral.parse("10.0.0.1").getAddress()).containsExactly(10, 0, 0, 1);
+    assertThat(IpLiteral.parse("fd00::1").getAddress()).hasSize(16);
   }
 
   @Test
   void anIpv4MappedIpv6LiteralReadsAsIpv4ButIsNoAddressAsWritten() {
-    assertThat(IpLiteral.bytes("::ffff:10.0.0.1")).containsExactly(10, 0, 0, 1);
+    assertThat(IpLiteral.parse("::ffff:10.0.0.1").getAddress()).containsExactly(10, 0, 0, 1);
     assertThat(IpLiteral.parseAsWritten("::ffff:10.0.0.1")).isNull();
     assertThat(IpLiteral.parseAsWritten("::ffff:a00:1")).isNull();
   }
