@@ -80,7 +80,7 @@ class GlobalServiceAnswersTest {
   void serviceWhosePodsAreAllNotReadyAnswersNoAddressInsteadOfTheUnreadyOnes() throws Exception {
     exported(mesh.east(), "shop", "batch", "10.96.0.40");
     slice(mesh.east(), "shop", "batch", "batch-east", pods("10.10.9.", 1, 2, false));
-    mesh.server.mesh().await(s -> s.services().keySet().stream().anyMatch(k -> k.name().equals("batch")),
+    mesh.server.awaitServed(s -> s.services().keySet().stream().anyMatch(k -> k.name().equals("batch")),
         java.time.Duration.ofSeconds(15));
 
     assertThat(mesh.udp().addresses("batch.shop.svc.clusterset.local")).isEmpty();

@@ -57,7 +57,7 @@ class HttpEndpointsTest {
     slice(mesh.east(), "tools", "jobs", "jobs-east", pods("10.10.4.", 1, 1, false));
     Set<String> ready = Set.of("10.10.1.1", "10.10.1.2", "10.20.1.1");
     assertThat(mesh.udp().addressesOnce(WEB, ready)).isEqualTo(ready);
-    assertThat(mesh.server.mesh().await(s -> s.services().size() == 4 && s.services().values().stream()
+    assertThat(mesh.server.awaitServed(s -> s.services().size() == 4 && s.services().values().stream()
         .mapToInt(g -> g.endpoints().size()).sum() == 8, java.time.Duration.ofSeconds(30))).isTrue();
   }
 

@@ -71,7 +71,7 @@ class LoadBalancingIntegrationTest {
         """);
     ServerConfig cfg = ConfigLoader.load(config);
     server = MeshdnsServer.start(cfg.withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), cfg.clusterSpecs(dir));
-    assertThat(server.mesh().await(readyIn(ServiceKey.of("shop", "web"), 5), Duration.ofSeconds(30))).isTrue();
+    assertThat(server.awaitServed(readyIn(ServiceKey.of("shop", "web"), 5), Duration.ofSeconds(30))).isTrue();
   }
 
   @AfterAll
@@ -137,7 +137,7 @@ class LoadBalancingIntegrationTest {
     MeshObjects.slice(demo.cluster("east").client(), "shop", "search", "search-east-1", MeshObjects.pods("10.10.3.", 1, 1, true));
     MeshObjects.exported(demo.cluster("west").client(), "shop", "search", "10.97.0.30");
     MeshObjects.slice(demo.cluster("west").client(), "shop", "search", "search-west-1", MeshObjects.pods("10.20.3.", 1, 1, true));
-    assertThat(server.mesh().await(readyIn(key, 2), Duration.ofSeconds(10))).isTrue();
+    assertThat(server.awaitServed(readyIn(key, 2), Duration.ofSeconds(10))).isTrue();
     // local-first would answer west alone; round-robin answers every cluster
     assertThat(addresses(ask("search.shop.svc.clusterset.local.", "west", null, false)))
         .containsExactlyInAnyOrder("10.10.3.1", "10.20.3.1");
@@ -152,7 +152,7 @@ class LoadBalancingIntegrationTest {
     MeshObjects.slice(east, "shop", "api", "api-east-1", MeshObjects.pods("10.10.2.", 1, 2, true));
     MeshObjects.exported(demo.cluster("west").client(), "shop", "api", "10.97.0.20");
     MeshObjects.slice(demo.cluster("west").client(), "shop", "api", "api-west-1", MeshObjects.pods("10.20.2.", 1, 2, true));
-    assertThat(server.mesh().await(readyIn(key, 4), Duration.ofSeconds(10))).isTrue();
+    assertThat(server.awaitServed(readyIn(key, 4), Duration.ofSeconds(10))).isTrue();
     assertThat(addresses(ask(api, "east", null, false))).containsExactlyInAnyOrder("10.10.2.1", "10.10.2.2");
 
     // Listeners run in order: once this one sees the publication, the server's listeners have run.

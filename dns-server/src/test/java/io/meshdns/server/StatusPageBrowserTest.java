@@ -47,7 +47,7 @@ class StatusPageBrowserTest {
             + " (/usr/bin/chromium, /usr/bin/chromedriver); apt-get install chromium chromium-driver");
     demo = DemoMesh.start(dir.resolve("kubeconfigs"));
     server = MeshdnsServer.start(ServerConfig.defaults().withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), demo.specs());
-    server.mesh().await(s -> s.services().size() == 2
+    server.awaitServed(s -> s.services().size() == 2
         && s.clusters().values().stream().allMatch(c -> c.state() == io.meshdns.discovery.ClusterState.SYNCED),
         Duration.ofSeconds(30));
     browser = openBrowser();

@@ -70,7 +70,7 @@ class ZoneNamesTest {
         .addNewEndpoint().withAddresses("fd00:10::1").withNewConditions().withReady(true).endConditions().endEndpoint()
         .build()).create();
 
-    mesh.server.mesh().await(s -> s.services().size() == 5
+    mesh.server.awaitServed(s -> s.services().size() == 5
         && s.services().values().stream().mapToInt(g -> g.endpoints().size()).sum() == 12, Duration.ofSeconds(20));
   }
 
