@@ -5,6 +5,7 @@ import io.meshdns.discovery.GlobalService;
 import io.meshdns.loadbalancer.EndpointOrder;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.QueryContext;
+import io.micrometer.core.instrument.Counter;
 import java.io.ByteArrayOutputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -48,11 +49,14 @@ final class AnswerCompiler {
   private final ZoneSettings settings;
   private final EndpointSelector selector;
   private final ServerConfig.Chaos chaos;
+  /** In-zone queries answered SERVFAIL before the mesh was ready. */
+  private final Counter notReady;
 
-  AnswerCompiler(ZoneSettings settings, EndpointSelector selector, ServerConfig.Chaos chaos) {
+  AnswerCompiler(ZoneSettings settings, EndpointSelector selector, ServerConfig.Chaos chaos, Counter notReady) {
     this.settings = settings;
     this.selector = selector;
     this.chaos = chaos;
+    this.notReady = notReady;
   }
 
   /** The most bytes an answer may have: 64 KiB over TCP, else the client's EDNS size (512 without EDNS). */
@@ -67,8 +71,9 @@ final class AnswerCompiler {
    * The answer to {@code query}, or {@code null} when the packet is to be dropped (a response sent to us).
    *
    * @param context who asks (the querier's cluster and zone decide load-balanced answers)
+   * @param ready whether the mesh has been ready once; until then an in-zone query gets SERVFAIL
    */
-  CompiledAnswer compile(Message query, QueryContext context, boolean tcp, ZoneIndex index) {
+  CompiledAnswer compile(Message query, QueryContext context, boolean tcp, ZoneIndex index, boolean ready) {
     Header qh = query.getHeader();
     if (qh.getFlag(Flags.QR)) {
       return null; // a response sent to us: answering could start a loop
@@ -101,7 +106,7 @@ final class AnswerCompiler {
     }
     Record question = query.getQuestion();
     response.addRecord(question, Section.QUESTION);
-    return answer(question, context, response, limit, index);
+    return answer(question, context, response, limit, index, ready);
   }
 
   private static int optCount(Message query) {
@@ -126,7 +131,8 @@ final class AnswerCompiler {
     return response;
   }
 
-  private CompiledAnswer answer(Record question, QueryContext context, Message response, int limit, ZoneIndex index) {
+  private CompiledAnswer answer(Record question, QueryContext context, Message response, int limit, ZoneIndex index,
+      boolean ready) {
     Header rh = response.getHeader();
     Name qname = question.getName();
     int qtype = question.getType();
@@ -144,6 +150,14 @@ final class AnswerCompiler {
       // Zone transfers go over TCP only (RFC 5936 4.2), through ZoneTransfer.
       rh.setRcode(qtype == Type.IXFR ? Rcode.NOTIMP : Rcode.REFUSED);
       return CompiledAnswer.fixed(response.toWire(limit), index, null);
+    }
+    if (!ready) {
+      // A partly loaded mesh must not deny a name or give part of its addresses: SERVFAIL is not cached as
+      // a denial (RFC 2308 7.1) and resolvers retry. Never stored, so the first answer after readiness is
+      // compiled from the zone.
+      notReady.increment();
+      rh.setRcode(Rcode.SERVFAIL);
+      return CompiledAnswer.once(response.toWire(limit));
     }
     rh.setFlag(Flags.AA);
     if (qname.equals(zone.origin())) {

@@ -31,6 +31,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -51,9 +54,13 @@ public final class MeshdnsServer implements AutoCloseable {
   private final NotifySender notifier;
   /** DNS over TLS's certificate, or null when it is off. */
   private final DotCertificate certificate;
+  /** Judges readiness from {@code readyAfter} on, until ready; stops the thread when closed. */
+  private final AutoCloseable readinessTimer;
 
   private MeshdnsServer(MeshWatcher mesh, DnsServer dns, HttpServer http, HttpServer admin, JvmGcMetrics gcMetrics,
-      AtomicReference<MeshSnapshot> served, NotifySender notifier, DotCertificate certificate) {
+      AtomicReference<MeshSnapshot> served, NotifySender notifier, DotCertificate certificate,
+      AutoCloseable readinessTimer) {
+    this.readinessTimer = readinessTimer;
     this.notifier = notifier;
     this.certificate = certificate;
     this.mesh = mesh;
@@ -104,20 +111,31 @@ public final class MeshdnsServer implements AutoCloseable {
     mesh.addListener(new MeshEventLog());
     // Judged on the snapshot DNS answers from, not the newest published: building the answers for a large
     // first sync takes a while, and a replica must not take traffic while it would still answer NXDOMAIN.
-    var readiness = new Readiness(served::get, mesh::clusters, config.readyAfter(), startedAt);
-    responder.transfer().openWhen(() -> readiness.check().ready());
+    // The first verdict that is ready opens in-zone answers, zone transfers and NOTIFYs, for good: one signal.
+    var readiness = new Readiness(served::get, mesh::clusters, config.readyAfter(), startedAt, responder::markReady);
     NotifySender notifier = config.axfr().notifyTo().isEmpty() ? null : new NotifySender(
         config.axfr().notifyTo(),
         responder.transfer().notifyKey(), new TransferMetrics(registry));
     mesh.addListener(snapshot -> {
-      boolean ready = readiness.check().ready(); // also logs readiness changes as they happen
-      if (notifier != null && ready) {
+      readiness.check(); // opens the responder once ready; also logs readiness changes as they happen
+      if (notifier != null && responder.ready()) {
         notifier.published(responder.index()); // secondaries hear of the zone once it is ready, then of each change
       }
     });
+    // Ready by readyAfter alone comes with no publication: look every second from then until ready.
+    ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "meshdns-readiness");
+      t.setDaemon(true);
+      return t;
+    });
+    timer.scheduleWithFixedDelay(() -> {
+      if (readiness.check().ready()) {
+        timer.shutdown();
+      }
+    }, config.readyAfter().toMillis(), 1000, TimeUnit.MILLISECONDS);
+    AutoCloseable readinessTimer = timer::shutdownNow;
     if (notifier != null) {
-      // Ready by readyAfter alone comes with no publication: look every second too.
-      notifier.watch(responder::index, () -> readiness.check().ready(), Duration.ofSeconds(1));
+      notifier.watch(responder::index, responder::ready, Duration.ofSeconds(1));
     }
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ServerConfig.Dns d = config.dns();
@@ -145,11 +163,11 @@ public final class MeshdnsServer implements AutoCloseable {
       listen("the status page and API", a.bind(), a.port(), "admin.bind, admin.port",
           () -> adminHttp.start(a.bind(), a.port()));
     } catch (RuntimeException e) {
-      stop(admin, http, dns, certificate, mesh, gcMetrics, notifier);
+      stop(admin, http, dns, certificate, mesh, gcMetrics, notifier, readinessTimer);
       throw e;
     }
     mesh.setClusters(clusters).join();
-    return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, served, notifier, certificate);
+    return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, served, notifier, certificate, readinessTimer);
   }
 
   /** Starts one listener; Netty rethrows bind failures (IOException) unchecked, hence {@code Exception}. */
@@ -287,13 +305,14 @@ public final class MeshdnsServer implements AutoCloseable {
 
   @Override
   public void close() {
-    stop(admin, http, dns, certificate, mesh, gcMetrics, notifier);
+    stop(admin, http, dns, certificate, mesh, gcMetrics, notifier, readinessTimer);
   }
 
   /** Closes what was started, listeners first; a part that never started is {@code null}. */
   private static void stop(HttpServer admin, HttpServer http, DnsServer dns, DotCertificate certificate,
-      MeshWatcher mesh, JvmGcMetrics gcMetrics, NotifySender notifier) {
-    for (AutoCloseable part : new AutoCloseable[] {admin, http, dns, certificate, mesh, gcMetrics, notifier}) {
+      MeshWatcher mesh, JvmGcMetrics gcMetrics, NotifySender notifier, AutoCloseable readinessTimer) {
+    for (AutoCloseable part : new AutoCloseable[] {admin, http, dns, certificate, mesh, gcMetrics, notifier,
+        readinessTimer}) {
       if (part != null) {
         try {
           part.close();

@@ -7,6 +7,7 @@ import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.LoadBalancingConfig;
 import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.loadbalancer.QueryContext;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -53,6 +54,14 @@ final class QueryResponder {
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   private volatile ZoneIndex index;
+  /**
+   * Whether the mesh has been ready once ({@link Readiness}: every cluster synced, or {@code readyAfter}
+   * with one synced): until then in-zone queries get SERVFAIL and zone transfers are closed, so a partly
+   * loaded mesh never answers NXDOMAIN or some of a service's addresses. Set after the index it judged
+   * and never cleared: a cluster lost later keeps its last endpoints until {@code staleAfter}.
+   */
+  private volatile boolean ready;
+  private final Counter notReady;
   private final FastThreadLocal<Scratch> scratch = new FastThreadLocal<>() {
     @Override
     protected Scratch initialValue() {
@@ -63,6 +72,7 @@ final class QueryResponder {
   QueryResponder(ZoneSettings settings, ServerConfig.Dns dns, ServerConfig.Axfr axfr, EndpointSelector selector,
       QuerierResolver querier) {
     this(settings, dns, axfr, selector, querier, new SimpleMeterRegistry());
+    markReady(); // tests of the answers alone: no mesh to wait for
   }
 
   /**
@@ -75,11 +85,25 @@ final class QueryResponder {
     this.selector = selector;
     this.querier = querier;
     this.clusterOptionCode = querier.ednsOptionCode();
-    this.compiler = new AnswerCompiler(settings, selector, dns.chaos());
+    this.notReady = Counter.builder("meshdns.dns.not.ready")
+        .description("In-zone queries answered SERVFAIL because the mesh was not ready yet (start-up)")
+        .register(registry);
+    this.compiler = new AnswerCompiler(settings, selector, dns.chaos(), notReady);
     this.store = new AnswerStore(dns.cache());
     this.transfer = new ZoneTransfer(axfr, settings, selector, compiler, new TransferMetrics(registry));
     this.index = ZoneIndex.build(settings, MeshSnapshot.empty());
+    transfer.openWhen(() -> ready); // the same signal as answers
     transfer.published(null, index);
+  }
+
+  /** The mesh is ready: answer from the zone from now on, and open transfers. Idempotent. */
+  void markReady() {
+    ready = true;
+  }
+
+  /** Whether {@link #markReady} was called: answers, transfers and NOTIFYs go by this one signal. */
+  boolean ready() {
+    return ready;
   }
 
   /**
@@ -149,9 +173,11 @@ final class QueryResponder {
     int length = Math.min(query.readableBytes(), s.packet.length);
     query.getBytes(query.readerIndex(), s.packet, 0, length);
     WireQuery wire = s.wire;
+    // Before the index: readiness is set after the index it judged, so ready here means that index or newer.
+    boolean ready = this.ready;
     ZoneIndex zone = index;
     if (!wire.read(s.packet, length, clusterOptionCode) || wire.qtype == Type.AXFR || wire.qtype == Type.IXFR) {
-      return respondUnusual(Arrays.copyOf(s.packet, length), client, tcp, zone, alloc);
+      return respondUnusual(Arrays.copyOf(s.packet, length), client, tcp, zone, ready, alloc);
     }
     // As QuerierResolver.resolve, without building a QueryContext.
     ClusterId cluster = wire.clusterOptionAt < 0 ? null
@@ -163,6 +189,7 @@ final class QueryResponder {
     AnswerStore.AnswerKey probe = s.probe.set(wire.question, wire.questionLength,
         AnswerCompiler.sizeLimit(tcp, wire.ednsPayload), wire.ednsPayload >= 0, cluster, querierZone);
     CompiledAnswer answer = store.get(probe);
+    // No in-zone answer is stored before readiness (SERVFAIL is never stored), so a hit needs no check.
     if (answer != null && answer.reusable(zone)) {
       hits.increment();
       return answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions, s.scratch(answer));
@@ -174,7 +201,7 @@ final class QueryResponder {
     } catch (IOException | RuntimeException e) {
       return bytes(alloc, formerr(Arrays.copyOf(s.packet, length)));
     }
-    answer = compiler.compile(parsed, new QueryContext(client, cluster, querierZone), tcp, zone);
+    answer = compiler.compile(parsed, new QueryContext(client, cluster, querierZone), tcp, zone, ready);
     if (answer == null) {
       return null;
     }
@@ -183,7 +210,8 @@ final class QueryResponder {
   }
 
   /** A query the wire reader leaves to dnsjava (several options, BADVERS, a malformed packet...): never stored. */
-  private ByteBuf respondUnusual(byte[] packet, InetAddress client, boolean tcp, ZoneIndex zone, ByteBufAllocator alloc) {
+  private ByteBuf respondUnusual(byte[] packet, InetAddress client, boolean tcp, ZoneIndex zone, boolean ready,
+      ByteBufAllocator alloc) {
     Message parsed;
     try {
       parsed = new Message(packet);
@@ -192,7 +220,7 @@ final class QueryResponder {
     }
     if (ZoneTransfer.handles(parsed)) { // NOTIFY, IXFR over UDP, TSIG-signed queries
       return bytes(alloc, transfer.respond(parsed, packet, client, zone, q -> {
-        ByteBuf unsigned = compile(q, client, tcp, zone, UnpooledByteBufAllocator.DEFAULT);
+        ByteBuf unsigned = compile(q, client, tcp, zone, ready, UnpooledByteBufAllocator.DEFAULT);
         try {
           return unsigned == null ? null : ByteBufUtil.getBytes(unsigned);
         } finally {
@@ -202,12 +230,13 @@ final class QueryResponder {
         }
       }));
     }
-    return compile(parsed, client, tcp, zone, alloc);
+    return compile(parsed, client, tcp, zone, ready, alloc);
   }
 
-  private ByteBuf compile(Message parsed, InetAddress client, boolean tcp, ZoneIndex zone, ByteBufAllocator alloc) {
+  private ByteBuf compile(Message parsed, InetAddress client, boolean tcp, ZoneIndex zone, boolean ready,
+      ByteBufAllocator alloc) {
     QueryContext context = context(parsed.getOPT(), client);
-    CompiledAnswer answer = compiler.compile(parsed, context, tcp, zone);
+    CompiledAnswer answer = compiler.compile(parsed, context, tcp, zone, ready);
     if (answer == null) {
       return null;
     }

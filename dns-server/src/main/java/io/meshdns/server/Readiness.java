@@ -20,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * lost its API server keeps meshdns ready: its last known endpoints are still served, and taking every
  * replica out of rotation for one cluster's outage would turn it into a mesh-wide one. The verdict names
  * such clusters all the same.
+ *
+ * <p>Every check that finds the mesh ready runs {@code onReady} before it returns: that opens DNS answers
+ * and zone transfers ({@link QueryResponder#markReady}), so {@code /readyz} never says ready while DNS
+ * still holds in-zone answers back.
  */
 final class Readiness {
   private static final Logger log = LoggerFactory.getLogger(Readiness.class);
@@ -36,13 +40,15 @@ final class Readiness {
   private final Duration readyAfter;
   private final Instant startedAt;
   private final AtomicReference<Boolean> lastLogged = new AtomicReference<>();
+  private final Runnable onReady;
 
   Readiness(Supplier<MeshSnapshot> snapshot, Supplier<List<ClusterSpec>> configured, Duration readyAfter,
-      Instant startedAt) {
+      Instant startedAt, Runnable onReady) {
     this.snapshot = snapshot;
     this.configured = configured;
     this.readyAfter = readyAfter;
     this.startedAt = startedAt;
+    this.onReady = onReady;
   }
 
   Verdict check() {
@@ -94,6 +100,9 @@ final class Readiness {
       reason += "; serving last known endpoints of " + String.join(", ", degraded);
     }
     Verdict verdict = new Verdict(ready, reason, views, readyAfter.toSeconds(), up.toMillis() / 1000.0);
+    if (ready) {
+      onReady.run();
+    }
     Boolean before = lastLogged.getAndSet(ready);
     if (before == null ? ready : before != ready) {
       log.info("event={} reason=\"{}\"", ready ? "ready" : "not-ready", reason);

@@ -37,7 +37,9 @@ class UnreachableClusterTest {
       slice(east.client(), "shop", "web", "web-east", pods("10.10.1.", 1, 2, true));
       var specs = List.of(ClusterSpec.ofKubeconfig("down", downKubeconfig, "down"), TwoClusterMesh.spec(east));
 
-      try (MeshdnsServer server = MeshdnsServer.start(ServerConfig.defaults().withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), specs)) {
+      // Until readyAfter the mesh is not ready (a cluster never synced) and in-zone names are SERVFAIL.
+      ServerConfig config = ConfigLoader.parse("test.yaml", "readyAfter: 1s\n");
+      try (MeshdnsServer server = MeshdnsServer.start(config.withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), specs)) {
         DnsClient dns = new DnsClient(server.dnsAddress(), DnsClient.Transport.UDP);
         Set<String> eastPods = Set.of("10.10.1.1", "10.10.1.2");
 
