@@ -3,7 +3,10 @@ package io.meshdns.server;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,6 +15,12 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.meshdns.core.ConfigException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -30,23 +39,45 @@ public final class ConfigLoader {
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .registerModule(ConfigValues.module());
 
+  /**
+   * Reads the text once as tokens before binding: a key given twice is an error, not "the last one wins"
+   * (a second {@code dns:} block once silently dropped the first one's bind address), and syntax errors are
+   * reported here with the path where they occur, before binding wraps them.
+   */
+  private static final YAMLFactory STRICT = YAMLFactory.builder()
+      .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
   private ConfigLoader() {}
 
   public static ServerConfig load(Path file) {
-    String text;
+    byte[] bytes;
     try {
-      text = Files.readString(file);
+      bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new ConfigException("config " + file + ": file does not exist");
     } catch (IOException e) {
       throw new ConfigException("config " + file + ": cannot be read: " + e.getMessage());
     }
-    return parse(file.toString(), text);
+    return parse(file.toString(), bytes);
+  }
+
+  /** The config in {@code bytes}, which must be UTF-8 text (YAML 1.2 5.2; JSON is UTF-8 too). */
+  static ServerConfig parse(String source, byte[] bytes) {
+    return parse(source, text(source, bytes));
   }
 
   static ServerConfig parse(String source, String text) {
     if (text.isBlank()) {
       throw new ConfigException("config " + source + ": file is empty");
+    }
+    try (JsonParser tokens = STRICT.createParser(text)) {
+      while (tokens.nextToken() != null) {
+        // every key and value once, for its syntax and duplicates
+      }
+    } catch (StreamReadException e) {
+      throw new ConfigException("config " + source + unreadable(e, text), e);
+    } catch (IOException e) {
+      throw new ConfigException("config " + source + ": not valid YAML: " + e.getMessage(), e);
     }
     ServerConfig config;
     try {
@@ -61,6 +92,76 @@ public final class ConfigLoader {
       throw new ConfigException("config " + source + ": holds no settings (the document is null); expected a mapping of keys");
     }
     return config;
+  }
+
+  /**
+   * {@code bytes} as text; bytes that are not UTF-8 (a binary file, a file in another encoding) are an
+   * error naming the line and byte, not the decoder's "Input length = 1".
+   */
+  private static String text(String source, byte[] bytes) {
+    CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    ByteBuffer in = ByteBuffer.wrap(bytes);
+    CharBuffer out = CharBuffer.allocate(bytes.length); // never more chars than bytes in UTF-8
+    CoderResult result = decoder.decode(in, out, true);
+    if (!result.isError()) {
+      result = decoder.flush(out);
+    }
+    if (result.isError()) {
+      int at = in.position();
+      int line = 1;
+      for (int i = 0; i < at; i++) {
+        if (bytes[i] == '\n') {
+          line++;
+        }
+      }
+      throw new ConfigException(String.format("config %s, line %d: not a text file: byte 0x%02x (offset %d) is not"
+          + " UTF-8; the config is a YAML text file", source, line, bytes[at] & 0xFF, at));
+    }
+    return out.flip().toString();
+  }
+
+  /**
+   * Where and why the YAML cannot be read: a key given twice (named with both lines), a tab used for
+   * indentation, a character YAML does not allow (a binary file), or any other syntax error, each at the
+   * line of the problem rather than of the last token read.
+   */
+  private static String unreadable(StreamReadException e, String text) {
+    Throwable cause = e.getCause();
+    if (e.getOriginalMessage().startsWith("Duplicate field") && e.getProcessor() != null) {
+      List<Object> segments = new ArrayList<>();
+      for (JsonStreamContext c = e.getProcessor().getParsingContext(); c != null && !c.inRoot(); c = c.getParent()) {
+        segments.add(0, c.inObject() ? c.getCurrentName() : c.getCurrentIndex());
+      }
+      int first = lineOf(text, segments);
+      return line(e.getLocation()) + ", key " + pathString(segments) + ": given twice"
+          + (first > 0 ? " (first at line " + first + ")" : "") + "; remove one of them";
+    }
+    if (cause instanceof org.yaml.snakeyaml.error.MarkedYAMLException marked && marked.getProblemMark() != null) {
+      var mark = marked.getProblemMark();
+      String where = ", line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+      String problem = marked.getProblem() == null ? "" : marked.getProblem();
+      if (problem.contains("(TAB)")) {
+        return where + ": a tab character where YAML expects spaces; indent with spaces only";
+      }
+      return where + ": not valid YAML: " + problem + (marked.getContext() == null ? "" : " (" + marked.getContext() + ")");
+    }
+    if (cause instanceof org.yaml.snakeyaml.reader.ReaderException r) {
+      // The position counts code points from the start.
+      int line = 1;
+      int column = 1;
+      for (int i = 0, n = 0; i < text.length() && n < r.getPosition(); i += Character.charCount(text.codePointAt(i)), n++) {
+        if (text.charAt(i) == '\n') {
+          line++;
+          column = 1;
+        } else {
+          column++;
+        }
+      }
+      return String.format(", line %d, column %d: not a text file: character U+%04X is not allowed in YAML", line,
+          column, r.getCodePoint());
+    }
+    return line(e.getLocation()) + ": not valid YAML: " + e.getOriginalMessage();
   }
 
   private static String describe(JsonMappingException e, String text) {

@@ -50,9 +50,12 @@ public record ServerConfig(
     LoadBalancing loadBalancing,
     String kubeconfigDir,
     List<Cluster> clusters,
-    Coredns coredns) {
+    Coredns coredns,
+    Boolean allowEmptyMesh) {
 
   public static final String DEFAULT_ZONE = "clusterset.local";
+  private static final String NO_CLUSTERS = "no cluster to watch: meshdns would serve an empty zone (NXDOMAIN for"
+      + " every name); list the clusters, or set allowEmptyMesh: true to start without any";
   /** 0.0.0.0, where the DNS and metrics listeners bind by default. */
   static final InetAddress ANY_IPV4 = IpLiteral.parse("0.0.0.0");
   /** 127.0.0.1, where the admin listener binds by default. */
@@ -79,6 +82,10 @@ public record ServerConfig(
     nameserver = nameserver == null ? new Nameserver(null, null) : nameserver;
     axfr = axfr == null ? new Axfr(null, null, null, null) : axfr;
     loadBalancing = loadBalancing == null ? new LoadBalancing(null, null, null, null) : loadBalancing;
+    allowEmptyMesh = allowEmptyMesh != null && allowEmptyMesh;
+    if (clusters != null && clusters.isEmpty() && !allowEmptyMesh) {
+      throw new InvalidValue("clusters", NO_CLUSTERS);
+    }
     clusters = clusters == null ? List.of() : List.copyOf(clusters);
     Set<String> ids = new HashSet<>();
     for (Cluster c : clusters) {
@@ -557,6 +564,17 @@ public record ServerConfig(
     return a.network().length == b.network().length && (a.contains(b.network()) || b.contains(a.network()));
   }
 
+  /**
+   * For a live reload: a config without clusters (no {@code clusters} key; an empty list is refused as it
+   * is read) would stop watching every cluster, so it is an error unless {@code allowEmptyMesh}. At start
+   * a config without the key is accepted: the demo and tests pass their clusters apart from the file.
+   */
+  public void requireClusters(String source) {
+    if (clusters.isEmpty() && !allowEmptyMesh) {
+      throw new ConfigException("config " + source + ", key clusters: " + NO_CLUSTERS);
+    }
+  }
+
   /** The cluster specs, with kubeconfig paths resolved against {@code configDir}. */
   public List<ClusterSpec> clusterSpecs(Path configDir) {
     Path dir = kubeconfigDir == null ? null : configDir.resolve(kubeconfigDir);
@@ -603,7 +621,7 @@ public record ServerConfig(
 
   private ServerConfig withListeners(Dns d, Http h, Admin a) {
     return new ServerConfig(zone, d, h, a, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
-        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns);
+        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns, allowEmptyMesh);
   }
 
   /** {@code override}'s value; a bad one is a config error naming its key under {@code section}. */
@@ -617,7 +635,8 @@ public record ServerConfig(
 
   /** A config with every default: what {@code demo} starts from. */
   public static ServerConfig defaults() {
-    return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null);
+    return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+        null);
   }
 
   private static int checkPort(int port) {
