@@ -10,6 +10,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * Follows the config file while {@code serve} runs and applies its cluster list live: clusters added,
  * removed or changed are started or stopped through {@link MeshWatcher#setClusters}, the others keep
  * serving. A config that does not load is logged with the loader's message (file, line, key) and the
- * running one is kept.
+ * running one is kept; it is logged once per content (a new edit is logged again), not on every poll, and a
+ * file that cannot be read is logged once per error.
  *
  * <p>The file's content is polled rather than watched for events: a Kubernetes ConfigMap volume replaces
  * the file by swapping a {@code ..data} symlink, editors write a new file and rename it, and both are
@@ -38,7 +41,8 @@ public final class ConfigFileWatcher implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(ConfigFileWatcher.class);
   // Keys applied live (kubeconfigDir because it only changes where cluster kubeconfigs are found).
-  private static final Set<String> LIVE_KEYS = Set.of("clusters", "kubeconfigDir");
+  // allowEmptyMesh because it only decides whether a reload may leave no cluster.
+  private static final Set<String> LIVE_KEYS = Set.of("clusters", "kubeconfigDir", "allowEmptyMesh");
   // A cluster's keys that discovery applies live; the others (weight, priority, ...) wait for a restart.
   private static final Set<String> LIVE_CLUSTER_KEYS = Set.of("id", "kubeconfig", "context", "inCluster",
       "reachability");
@@ -48,9 +52,11 @@ public final class ConfigFileWatcher implements AutoCloseable {
   private final MeshWatcher mesh;
   private final ScheduledExecutorService timer;
   // Owned by the timer thread.
-  private String lastText;
+  private byte[] lastBytes;
   private ServerConfig applied;
-  private boolean missingLogged;
+  /** The last read failure logged (a missing file, an I/O error), so that it is logged once, not every poll. */
+  private String readFailureLogged;
+  private final AtomicLong polls = new AtomicLong();
 
   private ConfigFileWatcher(Path file, ServerConfig current, MeshWatcher mesh) {
     this.file = file.toAbsolutePath();
@@ -70,39 +76,43 @@ public final class ConfigFileWatcher implements AutoCloseable {
    */
   public static ConfigFileWatcher start(Path file, ServerConfig current, MeshWatcher mesh, Duration interval) {
     ConfigFileWatcher watcher = new ConfigFileWatcher(file, current, mesh);
-    watcher.lastText = watcher.read();
+    watcher.lastBytes = watcher.read();
     long millis = Math.max(1, interval.toMillis());
     watcher.timer.scheduleWithFixedDelay(watcher::check, millis, millis, TimeUnit.MILLISECONDS);
     return watcher;
   }
 
-  private String read() {
+  /** The file's bytes (the loader decodes them, naming a byte that is not UTF-8), or null when unreadable. */
+  private byte[] read() {
+    String failure;
     try {
-      String text = Files.readString(file);
-      missingLogged = false;
-      return text;
+      byte[] bytes = Files.readAllBytes(file);
+      readFailureLogged = null;
+      return bytes;
     } catch (NoSuchFileException e) {
-      if (!missingLogged) {
-        missingLogged = true;
-        log.warn("config {}: file is gone; keeping the running configuration", file);
-      }
+      failure = "file is gone";
     } catch (IOException e) {
-      log.warn("config {}: cannot be read ({}); keeping the running configuration", file, e.toString());
+      failure = "cannot be read (" + e + ")";
+    }
+    if (!failure.equals(readFailureLogged)) {
+      readFailureLogged = failure;
+      log.warn("config {}: {}; keeping the running configuration", file, failure);
     }
     return null;
   }
 
   private void check() {
     try {
-      String text = read();
-      if (text == null || text.equals(lastText)) {
-        return;
+      byte[] bytes = read();
+      if (bytes == null || Arrays.equals(bytes, lastBytes)) {
+        return; // unchanged: a config that did not load was logged when its content appeared
       }
-      lastText = text;
+      lastBytes = bytes;
       ServerConfig next;
       List<ClusterSpec> specs;
       try {
-        next = ConfigLoader.parse(file.toString(), text);
+        next = ConfigLoader.parse(file.toString(), bytes);
+        next.requireClusters(file.toString());
         specs = next.clusterSpecs(dir);
       } catch (ConfigException | IllegalArgumentException e) {
         log.error("{}; keeping the running configuration", e.getMessage());
@@ -119,7 +129,14 @@ public final class ConfigFileWatcher implements AutoCloseable {
     } catch (RuntimeException e) {
       // Never let one bad reload stop the watching.
       log.error("config {}: reload failed: {}", file, e.toString());
+    } finally {
+      polls.incrementAndGet();
     }
+  }
+
+  /** How many times the file has been looked at (tests wait on it rather than on time). */
+  long polls() {
+    return polls.get();
   }
 
   /**

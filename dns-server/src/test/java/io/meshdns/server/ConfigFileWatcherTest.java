@@ -175,6 +175,84 @@ class ConfigFileWatcherTest {
     await("web from both", webFrom("east", "west"));
   }
 
+  /** What the watcher logs (to standard error) while {@code during} runs. */
+  private static String logDuring(ThrowingRunnable during) throws Exception {
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream log = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+    try {
+      during.run(() -> log.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setErr(stderr);
+    }
+    return log.toString(StandardCharsets.UTF_8);
+  }
+
+  interface ThrowingRunnable {
+    void run(java.util.function.Supplier<String> logSoFar) throws Exception;
+  }
+
+  private static void awaitLog(java.util.function.Supplier<String> log, Predicate<String> condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (!condition.test(log.get()) && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+  }
+
+  /** Waits until the watcher has looked at the file {@code n} more times. */
+  private void awaitPolls(int n) throws InterruptedException {
+    long target = watcher.polls() + n;
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    while (watcher.polls() < target && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(watcher.polls()).isGreaterThanOrEqualTo(target);
+  }
+
+  private static long count(String log, String text) {
+    return log.lines().filter(l -> l.contains(text)).count();
+  }
+
+  @Test
+  void aBrokenConfigIsLoggedOncePerContentNotOnEveryPoll() throws Exception {
+    Path file = dir.resolve("meshdns.yaml");
+    Files.writeString(file, config("east"));
+    serve(file);
+    String kept = "keeping the running configuration";
+
+    String log = logDuring(logSoFar -> {
+      Files.write(file, new byte[] {'z', 'o', 'n', 'e', ':', ' ', (byte) 0xFF, '\n'}); // not UTF-8
+      awaitLog(logSoFar, l -> count(l, kept) == 1);
+      awaitPolls(3); // the same broken content, looked at again
+      assertThat(count(logSoFar.get(), kept)).as(logSoFar.get()).isEqualTo(1);
+
+      replace(file, config("east") + "  - id: West_2\n"); // broken differently: logged again, once
+      awaitLog(logSoFar, l -> count(l, kept) == 2);
+      awaitPolls(3);
+    });
+
+    assertThat(count(log, kept)).as(log).isEqualTo(2);
+    assertThat(log).contains("config " + file.toAbsolutePath() + ", line 1: not a text file: byte 0xff");
+    assertThat(mesh.clusters()).extracting(c -> c.id().value()).containsExactly("east");
+  }
+
+  @Test
+  void aReloadWithoutClustersIsRefusedAndTheRunningOnesKept() throws Exception {
+    Path file = dir.resolve("meshdns.yaml");
+    Files.writeString(file, config("east"));
+    serve(file);
+    await("east's web", webFrom("east"));
+
+    String log = logDuring(logSoFar -> {
+      replace(file, "zone: clusterset.local\n"); // the cluster list deleted by mistake
+      awaitLog(logSoFar, l -> l.contains("keeping the running configuration"));
+    });
+
+    assertThat(log).contains("config " + file.toAbsolutePath() + ", key clusters: no cluster to watch");
+    assertThat(mesh.clusters()).extracting(c -> c.id().value()).containsExactly("east");
+  }
+
   @Test
   void configMapVolumeSymlinkSwapIsFollowed() throws Exception {
     // The layout kubelet writes for a ConfigMap volume: the file is a symlink through ..data to a
