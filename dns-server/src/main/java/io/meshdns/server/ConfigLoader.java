@@ -91,6 +91,14 @@ public final class ConfigLoader {
       // "~", "null" or a bare tag: YAML for "nothing", which Jackson hands back as no object at all.
       throw new ConfigException("config " + source + ": holds no settings (the document is null); expected a mapping of keys");
     }
+    if (config.clusters().isEmpty() && !config.allowEmptyMesh()) {
+      // The key is there with no cluster (clusters: [] or an empty value); without the key the clusters come
+      // from elsewhere (the demo, tests) or a reload is checked by ServerConfig.requireClusters.
+      int line = lineOf(text, List.of("clusters"));
+      if (line > 0) {
+        throw new ConfigException("config " + source + ", line " + line + ", key clusters: " + ServerConfig.NO_CLUSTERS);
+      }
+    }
     return config;
   }
 

@@ -54,7 +54,7 @@ public record ServerConfig(
     Boolean allowEmptyMesh) {
 
   public static final String DEFAULT_ZONE = "clusterset.local";
-  private static final String NO_CLUSTERS = "no cluster to watch: meshdns would serve an empty zone (NXDOMAIN for"
+  static final String NO_CLUSTERS = "no cluster to watch: meshdns would serve an empty zone (NXDOMAIN for"
       + " every name); list the clusters, or set allowEmptyMesh: true to start without any";
   /** 0.0.0.0, where the DNS and metrics listeners bind by default. */
   static final InetAddress ANY_IPV4 = IpLiteral.parse("0.0.0.0");
@@ -83,9 +83,6 @@ public record ServerConfig(
     axfr = axfr == null ? new Axfr(null, null, null, null) : axfr;
     loadBalancing = loadBalancing == null ? new LoadBalancing(null, null, null, null) : loadBalancing;
     allowEmptyMesh = allowEmptyMesh != null && allowEmptyMesh;
-    if (clusters != null && clusters.isEmpty() && !allowEmptyMesh) {
-      throw new InvalidValue("clusters", NO_CLUSTERS);
-    }
     clusters = clusters == null ? List.of() : List.copyOf(clusters);
     Set<String> ids = new HashSet<>();
     for (Cluster c : clusters) {
@@ -565,9 +562,9 @@ public record ServerConfig(
   }
 
   /**
-   * For a live reload: a config without clusters (no {@code clusters} key; an empty list is refused as it
-   * is read) would stop watching every cluster, so it is an error unless {@code allowEmptyMesh}. At start
-   * a config without the key is accepted: the demo and tests pass their clusters apart from the file.
+   * For a live reload: a config without clusters (no {@code clusters} key; an empty list is refused as the
+   * file is read) would stop watching every cluster, so it is an error unless {@code allowEmptyMesh}. At
+   * start a config without the key is accepted: the demo and tests pass their clusters apart from the file.
    */
   public void requireClusters(String source) {
     if (clusters.isEmpty() && !allowEmptyMesh) {
