@@ -6,8 +6,11 @@ import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
 import java.net.SocketException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -20,12 +23,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
+import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.Opcode;
+import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
 import org.xbill.DNS.TSIG;
+import org.xbill.DNS.TSIGRecord;
 import org.xbill.DNS.Type;
 
 /**
@@ -34,14 +40,27 @@ import org.xbill.DNS.Type;
  * unacknowledged. Unacknowledged ones are sent again with back-off (1 s, doubling, at most
  * {@code maxInterval}) until acknowledged or replaced. {@link #published} only records what to send: a
  * slow or unreachable secondary never holds up publication or queries.
+ *
+ * <p>Only a reply that is the secondary's answer to this NOTIFY acknowledges it (RFC 1996 4.7): QR set,
+ * opcode NOTIFY, the NOTIFY's ID, its question (the zone, SOA, IN), rcode NOERROR and, when NOTIFYs are
+ * signed, a TSIG that verifies against the request (RFC 8945 5.3). Any other reply from the secondary
+ * (REFUSED or NOTAUTH from a secondary whose ACL or key does not admit us, an unsigned or badly signed
+ * reply, another ID or question) leaves the NOTIFY pending, to be sent again on its schedule, and is
+ * counted by reason.
  */
 final class NotifySender implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NotifySender.class);
 
   private record Target(Name zone, InetSocketAddress address) {}
 
-  /** One NOTIFY waiting for its acknowledgement. */
-  private record Pending(Record soa, int id, int attempt) {}
+  /**
+   * One NOTIFY waiting for its acknowledgement; {@code signed} holds the TSIG records of its last
+   * attempts (each is signed anew, as a signature's time must be recent), any of which a reply may answer.
+   */
+  private record Pending(Record soa, int id, int attempt, List<TSIGRecord> signed) {}
+
+  /** How many attempts' signatures a reply may answer: a late reply to an earlier attempt still counts. */
+  private static final int SIGNATURES_KEPT = 4;
 
   private final List<InetSocketAddress> targets;
   private final TSIG key;
@@ -52,6 +71,8 @@ final class NotifySender implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Thread receiver;
   private final Map<Target, Pending> pending = new ConcurrentHashMap<>();
+  /** The last reason a secondary's reply was rejected for, per target: logged when it changes. Receiver thread. */
+  private final Map<Target, String> rejectionLogged = new HashMap<>();
   /** The serial last notified per zone; guarded by this (publisher thread and the readiness watch). */
   private final Map<Name, Long> notified = new HashMap<>();
 
@@ -108,7 +129,7 @@ final class NotifySender implements AutoCloseable {
       }
       for (InetSocketAddress address : targets) {
         Target target = new Target(zone.origin(), address);
-        Pending p = new Pending(zone.soa(), ThreadLocalRandom.current().nextInt(0x10000), 0);
+        Pending p = new Pending(zone.soa(), ThreadLocalRandom.current().nextInt(0x10000), 0, List.of());
         pending.put(target, p);
         timer.execute(() -> send(target, p));
       }
@@ -124,8 +145,12 @@ final class NotifySender implements AutoCloseable {
     notify.getHeader().setFlag(Flags.AA);
     notify.addRecord(Record.newRecord(target.zone(), Type.SOA, DClass.IN), Section.QUESTION);
     notify.addRecord(p.soa(), Section.ANSWER);
+    List<TSIGRecord> signed = p.signed();
     if (key != null) {
       key.apply(notify, null);
+      List<TSIGRecord> last = new ArrayList<>(signed);
+      last.add(notify.getTSIG());
+      signed = List.copyOf(last.subList(Math.max(0, last.size() - SIGNATURES_KEPT), last.size()));
     }
     byte[] wire = notify.toWire();
     try {
@@ -135,7 +160,7 @@ final class NotifySender implements AutoCloseable {
       log.debug("event=notify-failed zone={} secondary={} error=\"{}\"", target.zone(), target.address(), e.getMessage());
     }
     long delay = Math.min(maxInterval.toMillis(), firstInterval.toMillis() << Math.min(p.attempt(), 20));
-    Pending next = new Pending(p.soa(), p.id(), p.attempt() + 1);
+    Pending next = new Pending(p.soa(), p.id(), p.attempt() + 1, signed);
     if (pending.replace(target, p, next)) {
       if (p.attempt() == 3) {
         log.warn("event=notify-unacknowledged zone={} secondary={} serial={} attempts={}", target.zone(),
@@ -151,28 +176,106 @@ final class NotifySender implements AutoCloseable {
       DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
       try {
         socket.receive(packet);
-        Message response = new Message(java.util.Arrays.copyOf(packet.getData(), packet.getLength()));
-        if (!response.getHeader().getFlag(Flags.QR) || response.getHeader().getOpcode() != Opcode.NOTIFY
-            || response.getQuestion() == null) {
-          continue;
-        }
         InetSocketAddress from = (InetSocketAddress) packet.getSocketAddress();
-        Target target = new Target(response.getQuestion().getName(), from);
-        Pending p = pending.get(target);
-        if (p != null && p.id() == response.getHeader().getID() && pending.remove(target, p)) {
-          // Any answer ends the retries; one that is not NOERROR means the secondary's config refuses us.
-          metrics.notifyAcknowledged();
-          int rcode = response.getHeader().getRcode();
-          if (rcode != org.xbill.DNS.Rcode.NOERROR) {
-            log.warn("event=notify-rejected zone={} secondary={} rcode={} (check its allow-notify/ACL and TSIG key)",
-                target.zone(), from, org.xbill.DNS.Rcode.string(rcode));
-          }
+        byte[] wire = Arrays.copyOf(packet.getData(), packet.getLength());
+        Message response;
+        try {
+          response = new Message(wire);
+        } catch (IOException | RuntimeException unreadable) {
+          response = null;
         }
+        acknowledge(from, wire, response);
       } catch (IOException | RuntimeException e) {
         if (!socket.isClosed()) {
           log.debug("event=notify-response-unreadable error=\"{}\"", e.getMessage());
         }
       }
+    }
+  }
+
+  /**
+   * Ends the retries of the NOTIFY {@code response} answers if it acknowledges it; otherwise counts why
+   * not. The NOTIFY it answers is the one pending for that secondary with its ID, else the one for the
+   * zone it names; a reply matching neither (a late copy of an acknowledgement, a stranger) is ignored.
+   */
+  private void acknowledge(InetSocketAddress from, byte[] wire, Message response) {
+    Target target = null;
+    Pending p = null;
+    for (Map.Entry<Target, Pending> e : pending.entrySet()) {
+      if (!e.getKey().address().equals(from)) {
+        continue;
+      }
+      boolean sameId = response != null && e.getValue().id() == response.getHeader().getID();
+      boolean sameZone = response == null
+          || (response.getQuestion() != null && response.getQuestion().getName().equals(e.getKey().zone()));
+      if (sameId || (p == null && sameZone)) {
+        target = e.getKey();
+        p = e.getValue();
+      }
+    }
+    if (p == null) {
+      return;
+    }
+    String rejected = rejection(response, wire, target, p);
+    if (rejected == null) {
+      if (pending.remove(target, p)) {
+        metrics.notifyAcknowledged();
+        rejectionLogged.remove(target);
+      }
+      return;
+    }
+    metrics.notifyRejected(rejected);
+    if (!rejected.equals(rejectionLogged.put(target, rejected))) {
+      log.warn("event=notify-rejected zone={} secondary={} reason={} (sent again on its schedule; check the"
+          + " secondary's allow-notify/ACL and TSIG key)", target.zone(), from, rejected);
+    }
+  }
+
+  /** Why {@code response} does not acknowledge {@code p}, or {@code null} when it does. */
+  private String rejection(Message response, byte[] wire, Target target, Pending p) {
+    if (response == null) {
+      return "malformed";
+    }
+    Header h = response.getHeader();
+    if (!h.getFlag(Flags.QR) || h.getOpcode() != Opcode.NOTIFY) {
+      return "not-a-notify-response";
+    }
+    if (h.getID() != p.id()) {
+      return "wrong-id";
+    }
+    Record q = response.getQuestion();
+    if (h.getCount(Section.QUESTION) != 1 || q == null || !q.getName().equals(target.zone()) || q.getType() != Type.SOA
+        || q.getDClass() != DClass.IN) {
+      return "wrong-question";
+    }
+    int rcode = h.getRcode();
+    if (rcode != Rcode.NOERROR) {
+      return Rcode.string(rcode).toLowerCase(Locale.ROOT); // refused, notauth: the secondary does not admit us
+    }
+    if (key != null) {
+      if (response.getTSIG() == null) {
+        return "unsigned";
+      }
+      boolean verified = false;
+      for (TSIGRecord request : p.signed()) {
+        // dnsjava's verify reads the message's TSIG state: parse afresh for each try.
+        if (key.verify(copy(wire), wire, request) == Rcode.NOERROR) {
+          verified = true;
+          break;
+        }
+      }
+      if (!verified) {
+        return "bad-tsig";
+      }
+    }
+    return null;
+  }
+
+  private static Message copy(byte[] wire) {
+    try {
+      return new Message(wire);
+    } catch (IOException e) {
+      throw new IllegalStateException("a message read once cannot be read again", e);
     }
   }
 

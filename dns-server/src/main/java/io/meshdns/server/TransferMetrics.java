@@ -52,6 +52,19 @@ final class TransferMetrics {
     notifiesAcknowledged.increment();
   }
 
+  /**
+   * A secondary's reply that did not acknowledge the NOTIFY, which stays pending.
+   *
+   * @param reason the reply's rcode ({@code refused}, {@code notauth}, ...), {@code unsigned} or
+   *     {@code bad-tsig} (NOTIFYs are signed), {@code wrong-id}, {@code wrong-question},
+   *     {@code not-a-notify-response} or {@code malformed}
+   */
+  void notifyRejected(String reason) {
+    Counter.builder("meshdns.notifies.rejected")
+        .description("Replies from secondaries that did not acknowledge a NOTIFY (it is sent again), by reason")
+        .tag("reason", reason).register(registry).increment();
+  }
+
   /** The journal depth (diffs held) of {@code zone}, read when scraped. */
   <T> void journal(Name zone, T source, ToDoubleFunction<T> depth) {
     Gauge.builder("meshdns.transfer.journal.depth", source, depth)

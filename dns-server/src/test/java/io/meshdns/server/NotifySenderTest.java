@@ -18,13 +18,23 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Opcode;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.TSIG;
+import org.xbill.DNS.Type;
 
-/** NOTIFYs to secondaries over real UDP on loopback: retried with back-off until acknowledged or replaced. */
+/**
+ * NOTIFYs to secondaries over real UDP on loopback: retried with back-off until acknowledged or replaced;
+ * the test's socket plays the secondary, replying rightly or wrongly.
+ */
 class NotifySenderTest {
   final ZoneSettings settings = ZoneSettings.of(ServerConfig.defaults());
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
@@ -125,6 +135,124 @@ class NotifySenderTest {
     Message next = receive();
     assertThat(serial(next)).isEqualTo(second.serial());
     assertThat(sender.unacknowledged()).isEqualTo(1);
+  }
+
+  /** The acknowledgement a secondary sends for {@code notify}, changed by {@code edit}, sent to the sender. */
+  private void reply(Message notify, java.util.function.Consumer<Message> edit) throws Exception {
+    Message ack = new Message(notify.getHeader().getID());
+    ack.getHeader().setFlag(Flags.QR);
+    ack.getHeader().setOpcode(Opcode.NOTIFY);
+    ack.addRecord(notify.getQuestion(), Section.QUESTION);
+    edit.accept(ack);
+    byte[] wire = ack.toWire();
+    secondary.send(new DatagramPacket(wire, wire.length, lastFrom.getSocketAddress()));
+  }
+
+  /** Waits until a reply was rejected for {@code reason}; returns how many were. */
+  private double awaitRejected(String reason) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (rejected(reason) == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    return rejected(reason);
+  }
+
+  private double rejected(String reason) {
+    var counter = registry.find("meshdns.notifies.rejected").tag("reason", reason).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  /** After {@code reply} was rejected for {@code reason}, the same NOTIFY is sent again and still pending. */
+  private void assertRejectedAndSentAgain(Message notify, String reason) throws Exception {
+    assertThat(awaitRejected(reason)).isEqualTo(1);
+    Message again = receive();
+    assertThat(again.getHeader().getID()).isEqualTo(notify.getHeader().getID());
+    assertThat(serial(again)).isEqualTo(serial(notify));
+    assertThat(sender.unacknowledged()).isEqualTo(1);
+    assertThat(registry.get("meshdns.notifies.acknowledged").counter().count()).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {Rcode.REFUSED, Rcode.NOTAUTH, Rcode.SERVFAIL})
+  void aReplyThatIsNotNoerrorIsNoAcknowledgementAndTheNotifyIsSentAgain(int rcode) throws Exception {
+    sender.published(index(1, Instant.parse("2026-11-29T12:00:00Z")));
+    Message notify = receive();
+
+    reply(notify, ack -> ack.getHeader().setRcode(rcode));
+
+    assertRejectedAndSentAgain(notify, Rcode.string(rcode).toLowerCase(java.util.Locale.ROOT));
+  }
+
+  @Test
+  void aReplyWithAnotherIdIsNoAcknowledgement() throws Exception {
+    sender.published(index(1, Instant.parse("2026-11-29T12:00:00Z")));
+    Message notify = receive();
+
+    reply(notify, ack -> ack.getHeader().setID((notify.getHeader().getID() + 1) & 0xFFFF));
+
+    assertRejectedAndSentAgain(notify, "wrong-id");
+  }
+
+  @Test
+  void aReplyWithAnotherQuestionIsNoAcknowledgement() throws Exception {
+    sender.published(index(1, Instant.parse("2026-11-29T12:00:00Z")));
+    Message notify = receive();
+
+    reply(notify, ack -> {
+      ack.removeAllRecords(Section.QUESTION);
+      ack.addRecord(Record.newRecord(notify.getQuestion().getName(), Type.A, DClass.IN), Section.QUESTION);
+    });
+
+    assertRejectedAndSentAgain(notify, "wrong-question");
+  }
+
+  @Test
+  void anUnsignedReplyIsNoAcknowledgementWhenNotifiesAreSigned() throws Exception {
+    useSender(KEY);
+    sender.published(index(1, Instant.parse("2026-11-29T12:00:00Z")));
+    Message notify = receive();
+    assertThat(notify.getTSIG()).as("the NOTIFY is signed").isNotNull();
+
+    reply(notify, ack -> { });
+
+    assertRejectedAndSentAgain(notify, "unsigned");
+  }
+
+  @Test
+  void aReplySignedWithAnotherKeyIsNoAcknowledgement() throws Exception {
+    useSender(KEY);
+    sender.published(index(1, Instant.parse("2026-11-29T12:00:00Z")));
+    Message notify = receive();
+
+    TSIG other = new TSIG(TSIG.HMAC_SHA256, "meshdns-xfr.", "b3RoZXIgc2VjcmV0IG9mIGVub3VnaCBsZW5ndGgh");
+    reply(notify, ack -> other.apply(ack, notify.getTSIG()));
+
+    assertRejectedAndSentAgain(notify, "bad-tsig");
+  }
+
+  @Test
+  void aReplySignedWithTheKeyAcknowledgesASignedNotify() throws Exception {
+    useSender(KEY);
+    sender.published(index(1, Instant.parse("2026-11-29T12:00:00Z")));
+    Message notify = receive();
+
+    reply(notify, ack -> KEY.apply(ack, notify.getTSIG()));
+
+    long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (sender.unacknowledged() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(sender.unacknowledged()).isZero();
+    assertThat(registry.get("meshdns.notifies.acknowledged").counter().count()).isEqualTo(1);
+  }
+
+  static final TSIG KEY = new TSIG(TSIG.HMAC_SHA256, "meshdns-xfr.", "c2VjcmV0IG9mIHRoZSBtZXNoZG5zIHRyYW5zZmVyIGtleQ==");
+
+  /** Replaces the unsigned sender with one signing its NOTIFYs with {@code key}. */
+  private void useSender(TSIG key) {
+    sender.close();
+    sender = new NotifySender(List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), secondary.getLocalPort())),
+        key, new TransferMetrics(registry), Duration.ofMillis(50), Duration.ofMillis(200));
   }
 
   /** Reads what was sent so far (what is in flight within 100 ms). */
