@@ -288,6 +288,11 @@ public final class MeshWatcher implements AutoCloseable {
       }
       ClusterService before = get(parts, change);
       ClusterService next = w == null ? null : build(w, change, before);
+      if (next != null && next.equals(before)) {
+        // Read again unchanged (a late add of the first listing, a relist): keep the object, so a service
+        // rebuilt for another cluster's change still holds this cluster's part untouched.
+        next = before;
+      }
       set(parts, change, next);
       count(change.cluster(), before, -1);
       count(change.cluster(), next, +1);

@@ -48,6 +48,25 @@ class MeshMembershipTest extends WatchedClusters {
   }
 
   @Test
+  void aPartReadAgainUnchangedIsStillTheSameObjectWhenAnotherClusterJoins() {
+    mesh = TestMesh.start(TestMesh.fast(), spec(east));
+    var before = await(mesh, "east's web", has(east, "shop", "web"));
+    ClusterService eastWeb = part(before, east, "shop", "web");
+    // An update meshdns reads nothing new from, as a late add of the first listing or a relist under load;
+    // then another service, whose arrival shows the update was read (one informer, in order).
+    east.client().services().inNamespace("shop").withName("web")
+        .edit(s -> new io.fabric8.kubernetes.api.model.ServiceBuilder(s).editMetadata().addToLabels("team", "shop")
+            .endMetadata().build());
+    east.create(service("shop", "cart", "10.96.0.11", true));
+    await(mesh, "east's cart", has(east, "shop", "cart"));
+
+    mesh.setClusters(List.of(spec(east), spec(west))).join();
+
+    var after = await(mesh, "west's web", has(west, "shop", "web"));
+    assertThat(part(after, east, "shop", "web")).as("east's part not rebuilt").isSameAs(eastWeb);
+  }
+
+  @Test
   void removedClusterLeavesWithItsServicesAndHealth() {
     mesh = TestMesh.start(TestMesh.fast(), spec(east), spec(west));
     var before = await(mesh, "web from both", has(east, "shop", "web").and(has(west, "shop", "web")));

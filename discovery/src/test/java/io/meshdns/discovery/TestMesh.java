@@ -8,6 +8,10 @@ import io.meshdns.testkit.MockCluster;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 /**
@@ -15,7 +19,13 @@ import java.util.function.Predicate;
  * types of a {@link MockCluster}.
  */
 final class TestMesh {
-  static final Duration WAIT = Duration.ofSeconds(30);
+  /**
+   * How long {@link #await} waits for a snapshot before calling it a hang. Long on purpose: fabric8's mock API
+   * server (7.9) blocks its event loop for up to a minute when a watch closes while an event is being sent to
+   * it (WatchEventsListener.onClosed waits for its sender, which waits for the event loop), and a cluster
+   * restarted on it syncs only after that; on a loaded machine that window is often hit.
+   */
+  static final Duration HANG = Duration.ofMinutes(2);
 
   private TestMesh() {}
 
@@ -51,17 +61,34 @@ final class TestMesh {
     return mesh;
   }
 
-  /** Waits until the snapshot satisfies {@code condition}; fails naming it and showing the last snapshot. */
+  /**
+   * Waits for the publication of a snapshot that satisfies {@code condition} (or finds the current one
+   * does) and returns that snapshot; fails naming it and showing the last snapshot. Woken by the
+   * publication itself, not by polling; {@link #HANG} only guards against a snapshot that never comes.
+   */
   static MeshSnapshot await(MeshWatcher mesh, String what, Predicate<MeshSnapshot> condition) {
-    try {
-      if (!mesh.await(condition, WAIT)) {
-        fail("timed out waiting for " + what + "; last snapshot: " + describe(mesh.snapshot()));
+    CompletableFuture<MeshSnapshot> reached = new CompletableFuture<>();
+    // Listening before looking: a snapshot published in between is not missed.
+    mesh.addListener(s -> {
+      if (!reached.isDone() && condition.test(s)) {
+        reached.complete(s);
       }
+    });
+    MeshSnapshot now = mesh.snapshot();
+    if (condition.test(now)) {
+      return now;
+    }
+    try {
+      return reached.get(HANG.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      return fail("no snapshot satisfied " + what + " in " + HANG.toSeconds() + " s; last snapshot: "
+          + describe(mesh.snapshot()));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      fail("interrupted");
+      return fail("interrupted");
+    } catch (ExecutionException e) {
+      return fail("waiting for " + what, e.getCause());
     }
-    return mesh.snapshot();
   }
 
   static MeshSnapshot awaitSynced(MeshWatcher mesh, MockCluster... clusters) {
