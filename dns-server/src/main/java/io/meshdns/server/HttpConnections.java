@@ -162,8 +162,10 @@ final class HttpConnections {
       @Override
       public void channelRead(ChannelHandlerContext context, Object msg) throws Exception {
         if (msg instanceof FullHttpRequest) {
-          if (closing) {
-            ReferenceCountUtil.release(msg); // decoded from bytes read before the connection was cut
+          if (closing || !context.channel().isActive()) {
+            // Decoded from what a connection left behind as it closed (the codec flushes a partial request
+            // then): no one to answer.
+            ReferenceCountUtil.release(msg);
             return;
           }
           cancelDeadline();

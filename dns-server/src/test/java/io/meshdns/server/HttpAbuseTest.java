@@ -174,6 +174,30 @@ class HttpAbuseTest {
     assertThat(closed("metrics", "unread_response")).isEqualTo(1);
   }
 
+  @Test
+  void aClientThatHangsUpMidRequestIsNotCountedAsCutOff() throws Exception {
+    start("http: {requestTimeout: 1m, idleTimeout: 1m}\n");
+    Socket client = connect("127.0.0.2", server.httpAddress());
+    client.getOutputStream().write("GET /healthz HTTP/1.1\r\nHost: x\r\n".getBytes(StandardCharsets.US_ASCII));
+
+    client.close();
+
+    HttpFetch metrics = new HttpFetch(server.httpAddress());
+    PrometheusText after = PrometheusText.parse(metrics.get("/metrics").body());
+    for (int i = 0; i < 200 && open(after, "metrics") > 1; i++) { // until only the scrape's own is open
+      Thread.sleep(10);
+      after = PrometheusText.parse(metrics.get("/metrics").body());
+    }
+    assertThat(open(after, "metrics")).as("connections open besides the scrape's").isEqualTo(1);
+    for (String reason : List.of("connection_cap", "source_cap", "request_timeout", "idle_timeout", "unread_response")) {
+      assertThat(closed(after, "metrics", reason)).as(reason).isZero();
+    }
+  }
+
+  private static double open(PrometheusText metrics, String listener) {
+    return metrics.family("meshdns_http_connections").value(Map.of("listener", listener));
+  }
+
   private Socket connect(String source, InetSocketAddress server) throws IOException {
     Socket s = new Socket();
     sockets.add(s);
