@@ -174,8 +174,8 @@ empty values are left out so meshdns's own defaults apply.
 {{- $_ := set $dns "tls" $tls }}
 {{- end }}
 {{- $_ := set $cfg "dns" $dns }}
-{{- $_ := set $cfg "http" (dict "bind" $c.http.bind "port" .Values.containerPorts.http) }}
-{{- $admin := dict "bind" $c.admin.bind "port" .Values.containerPorts.admin }}
+{{- $_ := set $cfg "http" (dict "bind" $c.http.bind "port" .Values.containerPorts.http "maxConnections" $c.http.maxConnections "maxConnectionsPerSource" $c.http.maxConnectionsPerSource "requestTimeout" $c.http.requestTimeout "idleTimeout" $c.http.idleTimeout) }}
+{{- $admin := dict "bind" $c.admin.bind "port" .Values.containerPorts.admin "maxConnections" $c.admin.maxConnections "maxConnectionsPerSource" $c.admin.maxConnectionsPerSource "requestTimeout" $c.admin.requestTimeout "idleTimeout" $c.admin.idleTimeout }}
 {{- if .Values.adminToken.secretName }}
 {{- $_ := set $admin "tokenFile" (printf "%s/%s" (include "meshdns.adminTokenDir" .) .Values.adminToken.key) }}
 {{- end }}

@@ -106,6 +106,18 @@ class BadValuesTest {
   }
 
   @Test
+  void anHttpConnectionCapBelowOneIsRejected() {
+    assertThatThrownBy(() -> MeshdnsChart.template(Map.of("config.http.maxConnectionsPerSource", 0)))
+        .hasMessageContaining("/config/http/maxConnectionsPerSource");
+  }
+
+  @Test
+  void anAdminRequestTimeoutOfZeroIsRejected() {
+    assertThatThrownBy(() -> MeshdnsChart.template(Map.of("config.admin.requestTimeout", "0s")))
+        .hasMessageContaining("/config/admin/requestTimeout");
+  }
+
+  @Test
   void unknownLoadBalancingPolicyIsRejected() {
     assertThatThrownBy(() -> MeshdnsChart.template(Map.of("config.loadBalancing.policy", "fastest")))
         .hasMessageContaining("/config/loadBalancing/policy");

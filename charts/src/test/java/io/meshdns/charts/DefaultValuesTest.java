@@ -193,6 +193,8 @@ class DefaultValuesTest {
     assertThat(config.admin().bind().getHostAddress()).isEqualTo("127.0.0.1");
     assertThat(config.admin().port()).isEqualTo(9154);
     assertThat(config.admin().tokenFile()).isNull();
+    assertThat(config.http().limits()).isEqualTo(ServerConfig.defaults().http().limits());
+    assertThat(config.admin().limits()).isEqualTo(ServerConfig.defaults().admin().limits());
     assertThat(config.loadBalancing().policy()).isEqualTo("local-first");
     assertThat(config.kubeconfigDir()).isNull();
     List<ClusterSpec> specs = config.clusterSpecs(tmp);

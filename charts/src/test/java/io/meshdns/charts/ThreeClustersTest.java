@@ -70,6 +70,8 @@ class ThreeClustersTest {
     assertThat(config.dns().rateLimit().window()).isEqualTo(Duration.ofSeconds(1));
     assertThat(config.dns().chaos().version()).isEqualTo("meshdns");
     assertThat(config.dns().chaos().id()).isNull();
+    assertThat(config.http().limits()).isEqualTo(new ServerConfig.HttpConnectionLimits("http", 512, 32,
+        Duration.ofSeconds(3), Duration.ofSeconds(30)));
     assertThat(config.loadBalancing().policy()).isEqualTo("weighted");
     assertThat(config.loadBalancing().maxAnswers()).isEqualTo(4);
     assertThat(config.loadBalancing().zones()).singleElement()

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.meshdns.discovery.MeshSnapshot;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -32,7 +34,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.io.InputStream;
@@ -57,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * (and HEAD); anything else is 405, unknown paths 404, bad parameters 400 with a sentence saying what is
  * wrong. Errors are JSON {@code {"error": "..."}}, never a stack trace. API responses (except resolve,
  * whose order rotates per query) carry the snapshot version as their ETag and answer a matching
- * {@code If-None-Match} with 304 and no body.
+ * {@code If-None-Match} with 304 and no body. Each listener holds its clients to its connection caps,
+ * request deadline and idle timeout ({@link HttpConnections}).
  */
 final class HttpServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
@@ -67,18 +69,20 @@ final class HttpServer implements AutoCloseable {
   /** Self-contained: no script, style or font may come from anywhere else. */
   private static final String PAGE_POLICY = "default-src 'none'; script-src 'unsafe-inline'; "
       + "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'";
-  private static final int IDLE_SECONDS = 60;
 
   /** Which resources a listener serves. */
   enum Role {
-    METRICS("metrics, probes", Set.of("/metrics", "/healthz", "/readyz")),
-    ADMIN("status page, API", Set.of("/", "/index.html", "/api/status", "/api/clusters", "/api/services",
+    METRICS("metrics", "metrics, probes", Set.of("/metrics", "/healthz", "/readyz")),
+    ADMIN("admin", "status page, API", Set.of("/", "/index.html", "/api/status", "/api/clusters", "/api/services",
         "/api/resolve"));
 
+    /** The listener's name in metrics and logs. */
+    final String label;
     final String what;
     final Set<String> paths;
 
-    Role(String what, Set<String> paths) {
+    Role(String label, String what, Set<String> paths) {
+      this.label = label;
       this.what = what;
       this.paths = paths;
     }
@@ -99,11 +103,15 @@ final class HttpServer implements AutoCloseable {
   private final byte[] page;
   private final EventLoopGroup group;
   private final boolean epoll;
+  private final ServerConfig.HttpConnectionLimits limits;
+  private final HttpConnections connections;
   private Channel channel;
 
   private HttpServer(Role role, PrometheusMeterRegistry registry, StatusApi api, Readiness readiness,
-      BooleanSupplier dnsListening, String token) {
+      BooleanSupplier dnsListening, String token, ServerConfig.HttpConnectionLimits limits, MeterRegistry meters) {
     this.role = role;
+    this.limits = limits;
+    this.connections = new HttpConnections(role.label, limits, meters);
     this.registry = registry;
     this.api = api;
     this.readiness = readiness;
@@ -114,14 +122,18 @@ final class HttpServer implements AutoCloseable {
     this.group = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
   }
 
-  /** The metrics listener: {@code /metrics}, {@code /healthz}, {@code /readyz}. */
-  static HttpServer metrics(PrometheusMeterRegistry registry, Readiness readiness, BooleanSupplier dnsListening) {
-    return new HttpServer(Role.METRICS, registry, null, readiness, dnsListening, null);
+  /** The metrics listener: {@code /metrics}, {@code /healthz}, {@code /readyz}, its clients held to {@code limits}. */
+  static HttpServer metrics(PrometheusMeterRegistry registry, Readiness readiness, BooleanSupplier dnsListening,
+      ServerConfig.HttpConnectionLimits limits) {
+    return new HttpServer(Role.METRICS, registry, null, readiness, dnsListening, null, limits, registry);
   }
 
-  /** The admin listener: the status page and {@code /api/*}, which need {@code token} when it is not null. */
-  static HttpServer admin(StatusApi api, String token) {
-    return new HttpServer(Role.ADMIN, null, api, null, null, token);
+  /**
+   * The admin listener: the status page and {@code /api/*}, which need {@code token} when it is not null; its
+   * clients held to {@code limits}, counted in {@code meters}.
+   */
+  static HttpServer admin(StatusApi api, String token, ServerConfig.HttpConnectionLimits limits, MeterRegistry meters) {
+    return new HttpServer(Role.ADMIN, null, api, null, null, token, limits, meters);
   }
 
   HttpServer start(InetAddress host, int port) throws InterruptedException {
@@ -132,16 +144,20 @@ final class HttpServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            ChannelHandler[] guard = connections.handlers();
             ch.pipeline().addLast(
-                new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS),
+                guard[0], // the caps and the request deadline see every connection and every byte
+                new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS),
                 new HttpServerCodec(4096, 8192, 8192),
                 new HttpObjectAggregator(64 * 1024),
+                guard[1], // a whole request: its deadline met; refused while the previous response is unread
                 new Handler());
           }
         })
         .bind(new InetSocketAddress(host, port)).sync().channel();
-    log.info("HTTP listening on {} port {} ({}{})", host.getHostAddress(), address().getPort(), role.what,
-        tokenHash != null ? "; /api/* needs the bearer token" : "");
+    log.info("HTTP listening on {} port {} ({}{}; at most {} connections, {} per source)", host.getHostAddress(),
+        address().getPort(), role.what, tokenHash != null ? "; /api/* needs the bearer token" : "",
+        limits.maxConnections(), limits.maxConnectionsPerSource());
     return this;
   }
 
@@ -355,13 +371,6 @@ final class HttpServer implements AutoCloseable {
       } else {
         headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
-      }
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-      if (evt instanceof IdleStateEvent) {
-        ctx.close();
       }
     }
 

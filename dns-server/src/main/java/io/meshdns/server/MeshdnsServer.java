@@ -141,6 +141,11 @@ public final class MeshdnsServer implements AutoCloseable {
     ServerConfig.Dns d = config.dns();
     DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads, d.tcpIdleTimeout(),
         d.tcpQueryTimeout(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.rateLimit());
+    // The HTTP listeners' caps, fitted to the process's file-descriptor limit so DNS keeps its descriptors.
+    var fds = FileDescriptorBudget.ofThisProcess()
+        .fit(List.of(config.http().limits(), config.admin().limits()), d.maxTcpConnections());
+    log.info(fds.summary());
+    fds.warnings().forEach(log::warn);
     HttpServer http = null;
     HttpServer admin = null;
     try {
@@ -153,11 +158,11 @@ public final class MeshdnsServer implements AutoCloseable {
       var api = new StatusApi(config.zone(), responder, mesh, readiness,
           config.loadBalancing().ednsClusterOption(), dns.address().getAddress(), dns.address().getPort(),
           dns.dotAddress(), certificate);
-      HttpServer metricsHttp = HttpServer.metrics(registry, readiness, dns::listening);
+      HttpServer metricsHttp = HttpServer.metrics(registry, readiness, dns::listening, fds.listeners().get(0));
       http = metricsHttp;
       ServerConfig.Http h = config.http();
       listen("HTTP", h.bind(), h.port(), "http.bind, http.port", () -> metricsHttp.start(h.bind(), h.port()));
-      HttpServer adminHttp = HttpServer.admin(api, adminToken);
+      HttpServer adminHttp = HttpServer.admin(api, adminToken, fds.listeners().get(1), registry);
       admin = adminHttp;
       ServerConfig.Admin a = config.admin();
       listen("the status page and API", a.bind(), a.port(), "admin.bind, admin.port",

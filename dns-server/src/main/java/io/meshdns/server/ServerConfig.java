@@ -267,26 +267,79 @@ public record ServerConfig(
   /** What {@code dig CH TXT version.bind} and {@code id.server} answer; {@code null} = REFUSED (the default). */
   public record Chaos(String version, String id) {}
 
-  /** The metrics listener: /metrics, /healthz and /readyz (what Prometheus and the kubelet reach). */
-  public record Http(@JsonDeserialize(using = ConfigValues.BindAddress.class) InetAddress bind, Integer port) {
+  /**
+   * The metrics listener: /metrics, /healthz and /readyz (what Prometheus and the kubelet reach), held to
+   * its connection limits ({@link HttpConnectionLimits}; 512 connections, 64 per source, 5 s to send a
+   * request, 30 s idle by default).
+   */
+  public record Http(@JsonDeserialize(using = ConfigValues.BindAddress.class) InetAddress bind, Integer port,
+      Integer maxConnections, Integer maxConnectionsPerSource,
+      @JsonDeserialize(using = ConfigValues.PositiveDuration.class) Duration requestTimeout,
+      @JsonDeserialize(using = ConfigValues.PositiveDuration.class) Duration idleTimeout) {
     public Http {
       bind = bind == null ? ANY_IPV4 : bind;
       port = checkPort(port == null ? 9153 : port);
+      maxConnections = atLeastOne("maxConnections", maxConnections == null ? 512 : maxConnections);
+      maxConnectionsPerSource = atLeastOne("maxConnectionsPerSource",
+          maxConnectionsPerSource == null ? Math.min(64, maxConnections) : maxConnectionsPerSource);
+      requestTimeout = requestTimeout == null ? Duration.ofSeconds(5) : requestTimeout;
+      idleTimeout = idleTimeout == null ? Duration.ofSeconds(30) : idleTimeout;
     }
+
+    public Http(InetAddress bind, Integer port) {
+      this(bind, port, null, null, null, null);
+    }
+
+    public HttpConnectionLimits limits() {
+      return new HttpConnectionLimits("http", maxConnections, maxConnectionsPerSource, requestTimeout, idleTimeout);
+    }
+  }
+
+  /**
+   * What one HTTP listener allows its clients (the {@code http} or {@code admin} keys named by {@code section}):
+   * at most {@code maxConnections} open connections, {@code maxConnectionsPerSource} from one address (a new
+   * connection over either cap closes the one, of that address or of all, that has gone longest without
+   * sending a whole request, so the newest client, such as the kubelet's probe, is served); a request must
+   * arrive whole within {@code requestTimeout} of the connection or of its first byte; a connection with
+   * nothing read or written for {@code idleTimeout} is closed.
+   */
+  public record HttpConnectionLimits(String section, int maxConnections, int maxConnectionsPerSource,
+      Duration requestTimeout, Duration idleTimeout) {
+    /** These limits with the total cap lowered to {@code max} (and the per-source cap with it where it was higher). */
+    public HttpConnectionLimits withMaxConnections(int max) {
+      return new HttpConnectionLimits(section, max, Math.min(max, maxConnectionsPerSource), requestTimeout, idleTimeout);
+    }
+  }
+
+  private static int atLeastOne(String key, int value) {
+    if (value < 1) {
+      throw new InvalidValue(key, "must be at least 1, was " + value);
+    }
+    return value;
   }
 
   /**
    * The admin listener: the status page and {@code /api/*}, which show the whole zone (not-ready endpoints,
    * node names, zones). Loopback by default, reached with {@code kubectl port-forward}; any other address
    * only with a bearer token ({@code tokenFile}, relative to the config file), so the inventory is never
-   * open wider than zone transfers are.
+   * open wider than zone transfers are. Held to its own connection limits ({@link HttpConnectionLimits}; 64
+   * connections, 16 per source, 5 s to send a request, 30 s idle by default).
    */
-  public record Admin(InetAddress bind, Integer port, String tokenFile) {
+  public record Admin(InetAddress bind, Integer port, String tokenFile, Integer maxConnections,
+      Integer maxConnectionsPerSource,
+      @JsonDeserialize(using = ConfigValues.PositiveDuration.class) Duration requestTimeout,
+      @JsonDeserialize(using = ConfigValues.PositiveDuration.class) Duration idleTimeout) {
     public static final int DEFAULT_PORT = 9154;
 
     public Admin {
       bind = bind == null ? LOOPBACK_IPV4 : bind;
       port = checkPort(port == null ? DEFAULT_PORT : port);
+      // A browser opens about six connections; through kubectl port-forward every client is 127.0.0.1.
+      maxConnections = atLeastOne("maxConnections", maxConnections == null ? 64 : maxConnections);
+      maxConnectionsPerSource = atLeastOne("maxConnectionsPerSource",
+          maxConnectionsPerSource == null ? Math.min(16, maxConnections) : maxConnectionsPerSource);
+      requestTimeout = requestTimeout == null ? Duration.ofSeconds(5) : requestTimeout;
+      idleTimeout = idleTimeout == null ? Duration.ofSeconds(30) : idleTimeout;
       if (tokenFile != null && tokenFile.isBlank()) {
         throw new InvalidValue("tokenFile", "is empty; give the path of a file holding the bearer token, or leave it out");
       }
@@ -297,9 +350,22 @@ public record ServerConfig(
       }
     }
 
+    public Admin(InetAddress bind, Integer port, String tokenFile) {
+      this(bind, port, tokenFile, null, null, null, null);
+    }
+
     /** This listener with {@code tokenFile} made absolute against the config file's folder. */
     Admin resolvedAgainst(Path configDir) {
-      return tokenFile == null ? this : new Admin(bind, port, configDir.resolve(tokenFile).toString());
+      return tokenFile == null ? this : withListener(bind, port, configDir.resolve(tokenFile).toString());
+    }
+
+    /** This listener at {@code bind}/{@code port} with {@code tokenFile}, its connection limits kept. */
+    Admin withListener(InetAddress bind, Integer port, String tokenFile) {
+      return new Admin(bind, port, tokenFile, maxConnections, maxConnectionsPerSource, requestTimeout, idleTimeout);
+    }
+
+    public HttpConnectionLimits limits() {
+      return new HttpConnectionLimits("admin", maxConnections, maxConnectionsPerSource, requestTimeout, idleTimeout);
     }
   }
 
@@ -602,13 +668,14 @@ public record ServerConfig(
 
   /** With the metrics listener on {@code bind}, and on {@code port} where given. */
   public ServerConfig withHttp(InetAddress bind, Integer port) {
-    Http h = commandLine("http", () -> new Http(bind, port != null ? port : http.port()));
+    Http h = commandLine("http", () -> new Http(bind, port != null ? port : http.port(), http.maxConnections(),
+        http.maxConnectionsPerSource(), http.requestTimeout(), http.idleTimeout()));
     return withListeners(dns, h, admin);
   }
 
   /** The admin listener at {@code bind}/{@code port} where given (the token file is kept). */
   public ServerConfig withAdmin(String bind, Integer port) {
-    return withAdmin(new Admin(bind != null ? ConfigValues.address("bind", bind) : admin.bind(),
+    return withAdmin(admin.withListener(bind != null ? ConfigValues.address("bind", bind) : admin.bind(),
         port != null ? port : admin.port(), admin.tokenFile()));
   }
 

@@ -131,6 +131,46 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void httpListenersGetTheDocumentedConnectionLimits() throws Exception {
+    ServerConfig c = ConfigLoader.load(write("zone: clusterset.local\n"));
+
+    assertThat(c.http().limits()).isEqualTo(new ServerConfig.HttpConnectionLimits("http", 512, 64,
+        Duration.ofSeconds(5), Duration.ofSeconds(30)));
+    assertThat(c.admin().limits()).isEqualTo(new ServerConfig.HttpConnectionLimits("admin", 64, 16,
+        Duration.ofSeconds(5), Duration.ofSeconds(30)));
+  }
+
+  @Test
+  void httpConnectionCapBelowOneIsAnErrorNamingTheKey() throws Exception {
+    Path file = write("admin:\n  port: 9154\n  maxConnectionsPerSource: 0\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessage("config " + file + ", line 3, key admin.maxConnectionsPerSource: must be at least 1, was 0");
+  }
+
+  @Test
+  void httpRequestTimeoutOfZeroIsAnErrorNamingTheKey() throws Exception {
+    Path file = write("http:\n  requestTimeout: 0s\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 2, key http.requestTimeout: must be more than 0");
+  }
+
+  @Test
+  void commandLineListenerOverridesKeepTheConnectionLimits() throws Exception {
+    ServerConfig c = ConfigLoader.load(write(
+        "http:\n  maxConnections: 7\n  idleTimeout: 3s\nadmin:\n  maxConnections: 5\n  requestTimeout: 2s\n"));
+
+    ServerConfig moved = c.withHttp("127.0.0.1", 0).withHttpPort(1).withAdmin("127.0.0.1", 0);
+
+    assertThat(moved.http().limits()).isEqualTo(c.http().limits());
+    assertThat(moved.admin().limits()).isEqualTo(c.admin().limits());
+    assertThat(moved.admin().limits().maxConnections()).isEqualTo(5);
+  }
+
+  @Test
   void kubeconfigPathsAreRelativeToTheConfigFile() throws Exception {
     ServerConfig c = ConfigLoader.load(write("clusters:\n  - id: east\n    kubeconfig: kc/east.kubeconfig\n"));
 

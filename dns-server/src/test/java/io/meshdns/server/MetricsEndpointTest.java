@@ -95,6 +95,24 @@ class MetricsEndpointTest {
   }
 
   @Test
+  void httpConnectionsAreExposedPerListenerWithEveryCloseReason() {
+    PrometheusText m = scrape();
+
+    assertThat(m.family("meshdns_http_connections").type()).isEqualTo("gauge");
+    assertThat(m.family("meshdns_http_connections").value(Map.of("listener", "metrics")))
+        .as("the scrape's own connection").isGreaterThanOrEqualTo(1);
+    assertThat(m.family("meshdns_http_connections").value(Map.of("listener", "admin"))).isGreaterThanOrEqualTo(0);
+    PrometheusText.Family closed = m.family("meshdns_http_connections_closed_total");
+    assertThat(closed.type()).isEqualTo("counter");
+    for (String listener : List.of("metrics", "admin")) {
+      for (String reason : List.of("connection_cap", "source_cap", "request_timeout", "idle_timeout", "unread_response")) {
+        assertThat(closed.value(Map.of("listener", listener, "reason", reason))).as(listener + " " + reason)
+            .isGreaterThanOrEqualTo(0);
+      }
+    }
+  }
+
+  @Test
   void jvmAndProcessMetricsAreExposed() {
     PrometheusText m = scrape();
 
