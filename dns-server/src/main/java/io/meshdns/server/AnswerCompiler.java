@@ -73,9 +73,9 @@ final class AnswerCompiler {
     if (qh.getFlag(Flags.QR)) {
       return null; // a response sent to us: answering could start a loop
     }
-    if (optCount(query) > 1) {
-      // RFC 6891 6.1.1: more than one OPT record is a format error. Never stored: the store's key does
-      // not hold what made this packet wrong, so storing it would hand one bad packet's error to everyone.
+    if (!ednsWellFormed(query)) {
+      // RFC 6891 6.1.1: a format error. Never stored: the store's key does not hold what made this
+      // packet wrong, so storing it would hand one bad packet's error to everyone.
       return CompiledAnswer.once(QueryResponder.formerr(query.toWire()));
     }
     Message response = newResponse(query);
@@ -104,14 +104,25 @@ final class AnswerCompiler {
     return answer(question, context, response, limit, index);
   }
 
-  private static int optCount(Message query) {
-    int n = 0;
-    for (Record r : query.getSection(Section.ADDITIONAL)) {
-      if (r.getType() == Type.OPT) {
-        n++;
+  /**
+   * RFC 6891 6.1.1: at most one OPT record (more is FORMERR), in the additional section, owned by the
+   * root name. Knot answers an OPT record elsewhere or with another owner FORMERR too.
+   */
+  static boolean ednsWellFormed(Message query) {
+    for (int section : new int[] {Section.ANSWER, Section.AUTHORITY}) {
+      for (Record r : query.getSection(section)) {
+        if (r.getType() == Type.OPT) {
+          return false;
+        }
       }
     }
-    return n;
+    int opts = 0;
+    for (Record r : query.getSection(Section.ADDITIONAL)) {
+      if (r.getType() == Type.OPT && (++opts > 1 || !r.getName().equals(Name.root))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static Message newResponse(Message query) {

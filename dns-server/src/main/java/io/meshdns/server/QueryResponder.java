@@ -190,6 +190,9 @@ final class QueryResponder {
     } catch (IOException | RuntimeException e) {
       return bytes(alloc, formerr(packet));
     }
+    if (!AnswerCompiler.ednsWellFormed(parsed)) { // before transfers and NOTIFY too: RFC 6891 holds for all
+      return bytes(alloc, formerr(packet));
+    }
     if (ZoneTransfer.handles(parsed)) { // NOTIFY, IXFR over UDP, TSIG-signed queries
       return bytes(alloc, transfer.respond(parsed, packet, client, zone, q -> {
         ByteBuf unsigned = compile(q, client, tcp, zone, UnpooledByteBufAllocator.DEFAULT);
