@@ -67,8 +67,9 @@ final class AnswerCompiler {
    * The answer to {@code query}, or {@code null} when the packet is to be dropped (a response sent to us).
    *
    * @param context who asks (the querier's cluster and zone decide load-balanced answers)
+   * @param reserve bytes to leave free below the size limit, for options written per query (a cookie)
    */
-  CompiledAnswer compile(Message query, QueryContext context, boolean tcp, ZoneIndex index) {
+  CompiledAnswer compile(Message query, QueryContext context, boolean tcp, int reserve, ZoneIndex index) {
     Header qh = query.getHeader();
     if (qh.getFlag(Flags.QR)) {
       return null; // a response sent to us: answering could start a loop
@@ -81,7 +82,7 @@ final class AnswerCompiler {
     Message response = newResponse(query);
     Header rh = response.getHeader();
     OPTRecord opt = query.getOPT();
-    int limit = sizeLimit(tcp, opt == null ? -1 : opt.getPayloadSize());
+    int limit = sizeLimit(tcp, opt == null ? -1 : opt.getPayloadSize()) - reserve;
     if (opt != null) {
       if (opt.getVersion() > 0) {
         // RFC 6891 6.1.3: only version 0 exists; the upper 8 bits of BADVERS go in the OPT record.
