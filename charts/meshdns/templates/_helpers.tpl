@@ -48,6 +48,7 @@ app.kubernetes.io/part-of: meshdns
 {{- define "meshdns.tlsDir" -}}/etc/meshdns/tls{{- end }}
 {{- define "meshdns.clientCaDir" -}}/etc/meshdns/client-ca{{- end }}
 {{- define "meshdns.tsigDir" -}}/etc/meshdns/tsig{{- end }}
+{{- define "meshdns.cookieDir" -}}/etc/meshdns/cookie{{- end }}
 
 {{/* The Secret holding one remote cluster's kubeconfig: {name, key}. Argument: (list $ cluster). */}}
 {{- define "meshdns.kubeconfigSecret" -}}
@@ -83,6 +84,11 @@ Included by every template that depends on them, so `helm template` and `helm in
 {{- $ports := list (int .Values.containerPorts.dns) (int .Values.containerPorts.http) }}
 {{- if has (int .Values.containerPorts.admin) $ports }}
 {{- fail (printf "meshdns: containerPorts.admin (%d) must differ from containerPorts.dns and containerPorts.http: all listen on TCP" (int .Values.containerPorts.admin)) }}
+{{- end }}
+{{- with .Values.config.dns.cookies }}
+{{- if and .secretName (not .enabled) }}
+{{- fail "meshdns: config.dns.cookies.secretName is set but cookies are off: set config.dns.cookies.enabled=true, or leave secretName empty" }}
+{{- end }}
 {{- end }}
 {{- if .Values.tls.enabled }}
 {{- if not .Values.tls.secretName }}
@@ -166,8 +172,18 @@ empty values are left out so meshdns's own defaults apply.
 {{- if $chaos }}
 {{- $_ := set $dns "chaos" $chaos }}
 {{- end }}
+{{- with $c.dns.cookies }}
+{{- if .enabled }}
+{{- $cookies := dict "enabled" true }}
+{{- if .secretName }}
+{{- /* The secret itself stays in its Secret: meshdns reads the file mounted from it. */}}
+{{- $_ := set $cookies "secretFile" (printf "%s/%s" (include "meshdns.cookieDir" $) .secretKey) }}
+{{- end }}
+{{- $_ := set $dns "cookies" $cookies }}
+{{- end }}
+{{- end }}
 {{- if .Values.tls.enabled }}
-{{- $tls := dict "port" .Values.containerPorts.dot "certFile" (printf "%s/tls.crt" (include "meshdns.tlsDir" .)) "keyFile" (printf "%s/tls.key" (include "meshdns.tlsDir" .)) }}
+{{- $tls := dict "port" .Values.containerPorts.dot "certFile" (printf "%s/tls.crt" (include "meshdns.tlsDir" .)) "keyFile" (printf "%s/tls.key" (include "meshdns.tlsDir" .)) "padding" (.Values.tls.padding | default "edns") }}
 {{- if .Values.tls.clientCA.key }}
 {{- $_ := set $tls "clientCaFile" (printf "%s/%s" (include "meshdns.clientCaDir" .) .Values.tls.clientCA.key) }}
 {{- end }}

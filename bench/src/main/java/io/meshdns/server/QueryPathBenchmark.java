@@ -73,6 +73,12 @@ public class QueryPathBenchmark {
   private ByteBuf[] queries;
   /** The same names with EDNS and the cluster option of c0, c1 or c2, as CoreDNS forwards them. */
   private ByteBuf[] localFirstQueries;
+  /** With DNS cookies on (RFC 7873). */
+  private QueryResponder withCookies;
+  /** The same names with EDNS and a COOKIE option holding a valid server cookie of {@link #withCookies}. */
+  private ByteBuf[] cookieQueries;
+  /** The same names with EDNS (size 1232), as a DNS-over-TLS client sends them: padded answers. */
+  private ByteBuf[] ednsQueries;
   private InetAddress client;
   private int next;
 
@@ -81,9 +87,13 @@ public class QueryPathBenchmark {
     MeshSnapshot snapshot = mesh();
     String clusters = "clusters: [{id: c0}, {id: c1}, {id: c2}]\n";
     cached = responder("dns: {cache: 64Mi}\n" + clusters, snapshot);
+    withCookies = responder("dns: {cache: 64Mi, cookies: {enabled: true}}\n" + clusters, snapshot);
     uncached = responder("dns: {cache: 0}\n" + clusters, snapshot);
     queries = new ByteBuf[SERVICES];
     localFirstQueries = new ByteBuf[SERVICES];
+    cookieQueries = new ByteBuf[SERVICES];
+    ednsQueries = new ByteBuf[SERVICES];
+    client = InetAddress.getByName("127.0.0.1");
     for (int s = 0; s < SERVICES; s++) {
       Name name = Name.fromString("svc-" + s + ".ns-" + s % 4 + ".svc.clusterset.local.");
       Message query = Message.newQuery(Record.newRecord(name, Type.A, DClass.IN));
@@ -94,8 +104,12 @@ public class QueryPathBenchmark {
           ("c" + s % CLUSTERS).getBytes(StandardCharsets.US_ASCII)))), Section.ADDITIONAL);
       wire = query.toWire();
       localFirstQueries[s] = Unpooled.directBuffer(wire.length).writeBytes(wire);
+      Message edns = Message.newQuery(Record.newRecord(name, Type.A, DClass.IN));
+      edns.addRecord(new OPTRecord(1232, 0, 0), Section.ADDITIONAL);
+      wire = edns.toWire();
+      ednsQueries[s] = Unpooled.directBuffer(wire.length).writeBytes(wire);
+      cookieQueries[s] = cookieQuery(name);
     }
-    client = InetAddress.getByName("127.0.0.1");
     for (ByteBuf q : localFirstQueries) {
       cached.respond(q, client, false, ALLOC).release();
     }
@@ -106,6 +120,30 @@ public class QueryPathBenchmark {
       }
       answer.release();
     }
+    for (ByteBuf q : ednsQueries) {
+      cached.respond(q, client, true, true, ALLOC).release();
+    }
+    for (ByteBuf q : cookieQueries) {
+      withCookies.respond(q, client, false, ALLOC).release();
+      if (!withCookies.lastQueryHadValidCookie()) {
+        throw new IllegalStateException("the server cookie was not accepted");
+      }
+    }
+  }
+
+  /** {@code name} A with EDNS and a COOKIE option: a client cookie and the server cookie it was answered. */
+  private ByteBuf cookieQuery(Name name) throws Exception {
+    byte[] clientCookie = {1, 2, 3, 4, 5, 6, 7, 8};
+    Message first = Message.newQuery(Record.newRecord(name, Type.A, DClass.IN));
+    first.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new GenericEDNSOption(10, clientCookie))), Section.ADDITIONAL);
+    ByteBuf reply = withCookies.respond(Unpooled.wrappedBuffer(first.toWire()), client, false, ALLOC);
+    byte[] cookie = new Message(io.netty.buffer.ByteBufUtil.getBytes(reply)).getOPT().getOptions(10).get(0).toWire();
+    reply.release();
+    Message query = Message.newQuery(Record.newRecord(name, Type.A, DClass.IN));
+    query.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new GenericEDNSOption(10,
+        java.util.Arrays.copyOfRange(cookie, 4, cookie.length)))), Section.ADDITIONAL);
+    byte[] wire = query.toWire();
+    return Unpooled.directBuffer(wire.length).writeBytes(wire);
   }
 
   /** Returned to the pool as the server's write does once the answer is sent. */
@@ -123,6 +161,31 @@ public class QueryPathBenchmark {
     ByteBuf q = localFirstQueries[next];
     next = next + 1 == localFirstQueries.length ? 0 : next + 1;
     ByteBuf answer = cached.respond(q, client, false, ALLOC);
+    int length = answer.readableBytes();
+    answer.release();
+    return length;
+  }
+
+  /**
+   * A hit with a valid server cookie (cookies on): checked (one SipHash) and sent back, the client address's
+   * bytes copied (the one allocation).
+   */
+  @Benchmark
+  public int cacheHitWithCookie() {
+    ByteBuf q = cookieQueries[next];
+    next = next + 1 == cookieQueries.length ? 0 : next + 1;
+    ByteBuf answer = withCookies.respond(q, client, false, ALLOC);
+    int length = answer.readableBytes();
+    answer.release();
+    return length;
+  }
+
+  /** A hit with EDNS over DNS over TLS: the answer padded to 468 bytes (RFC 8467). */
+  @Benchmark
+  public int cacheHitPadded() {
+    ByteBuf q = ednsQueries[next];
+    next = next + 1 == ednsQueries.length ? 0 : next + 1;
+    ByteBuf answer = cached.respond(q, client, true, true, ALLOC);
     int length = answer.readableBytes();
     answer.release();
     return length;

@@ -70,6 +70,21 @@ class DnsOverTlsValuesTest {
   }
 
   @Test
+  void everyAnswerToAnEdnsQueryIsPaddedByDefaultAndOnlyRequestedOnesWhenSoSet(@TempDir Path tmp) {
+    assertThat(MeshdnsChart.template(TLS).loadConfig(tmp.resolve("a/config.yaml")).dns().tls().padsEveryEdnsAnswer())
+        .isTrue();
+    Rendered requested = MeshdnsChart.template(Map.of("tls.enabled", true, "tls.secretName", "meshdns-tls",
+        "tls.padding", "requested"));
+    assertThat(requested.loadConfig(tmp.resolve("b/config.yaml")).dns().tls().padsEveryEdnsAnswer()).isFalse();
+  }
+
+  @Test
+  void aPaddingModeOtherThanTheTwoIsRejectedBySchema() {
+    assertThatThrownBy(() -> MeshdnsChart.template(Map.of("tls.enabled", true, "tls.secretName", "meshdns-tls",
+        "tls.padding", "off"))).hasMessageContaining("/tls/padding");
+  }
+
+  @Test
   void offByDefault() {
     Rendered chart = MeshdnsChart.template(Map.of());
 

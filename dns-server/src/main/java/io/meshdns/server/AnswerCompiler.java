@@ -71,22 +71,24 @@ final class AnswerCompiler {
    * The answer to {@code query}, or {@code null} when the packet is to be dropped (a response sent to us).
    *
    * @param context who asks (the querier's cluster and zone decide load-balanced answers)
+   * @param reserve bytes to leave free below the size limit, for options written per query (a cookie)
    * @param ready whether the mesh has been ready once; until then an in-zone query gets SERVFAIL
    */
-  CompiledAnswer compile(Message query, QueryContext context, boolean tcp, ZoneIndex index, boolean ready) {
+  CompiledAnswer compile(Message query, QueryContext context, boolean tcp, int reserve, ZoneIndex index,
+      boolean ready) {
     Header qh = query.getHeader();
     if (qh.getFlag(Flags.QR)) {
       return null; // a response sent to us: answering could start a loop
     }
-    if (optCount(query) > 1) {
-      // RFC 6891 6.1.1: more than one OPT record is a format error. Never stored: the store's key does
-      // not hold what made this packet wrong, so storing it would hand one bad packet's error to everyone.
+    if (!ednsWellFormed(query)) {
+      // RFC 6891 6.1.1: a format error. Never stored: the store's key does not hold what made this
+      // packet wrong, so storing it would hand one bad packet's error to everyone.
       return CompiledAnswer.once(QueryResponder.formerr(query.toWire()));
     }
     Message response = newResponse(query);
     Header rh = response.getHeader();
     OPTRecord opt = query.getOPT();
-    int limit = sizeLimit(tcp, opt == null ? -1 : opt.getPayloadSize());
+    int limit = sizeLimit(tcp, opt == null ? -1 : opt.getPayloadSize()) - reserve;
     if (opt != null) {
       if (opt.getVersion() > 0) {
         // RFC 6891 6.1.3: only version 0 exists; the upper 8 bits of BADVERS go in the OPT record.
@@ -109,14 +111,25 @@ final class AnswerCompiler {
     return answer(question, context, response, limit, index, ready);
   }
 
-  private static int optCount(Message query) {
-    int n = 0;
-    for (Record r : query.getSection(Section.ADDITIONAL)) {
-      if (r.getType() == Type.OPT) {
-        n++;
+  /**
+   * RFC 6891 6.1.1: at most one OPT record (more is FORMERR), in the additional section, owned by the
+   * root name. Knot answers an OPT record elsewhere or with another owner FORMERR too.
+   */
+  static boolean ednsWellFormed(Message query) {
+    for (int section : new int[] {Section.ANSWER, Section.AUTHORITY}) {
+      for (Record r : query.getSection(section)) {
+        if (r.getType() == Type.OPT) {
+          return false;
+        }
       }
     }
-    return n;
+    int opts = 0;
+    for (Record r : query.getSection(Section.ADDITIONAL)) {
+      if (r.getType() == Type.OPT && (++opts > 1 || !r.getName().equals(Name.root))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   static Message newResponse(Message query) {

@@ -4,6 +4,8 @@ import io.meshdns.discovery.ClusterId;
 import io.meshdns.loadbalancer.EndpointOrder;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import org.xbill.DNS.Header;
+import org.xbill.DNS.Type;
 
 /**
  * One answer in wire form, compiled once and written for every later query of the same question, querier
@@ -22,6 +24,8 @@ import io.netty.buffer.ByteBufAllocator;
 final class CompiledAnswer {
   /** DNS header offset of ANCOUNT. */
   private static final int ANCOUNT = 6;
+  /** DNS header offset of NSCOUNT. */
+  private static final int NSCOUNT = 8;
   /** DNS header offset of ARCOUNT. */
   private static final int ARCOUNT = 10;
   /** The TC bit in the third header byte. */
@@ -40,6 +44,8 @@ final class CompiledAnswer {
   private final boolean storable;
   /** For an SRV answer of a headless service (else null): see {@link #srv}. */
   private final SrvLayout srv;
+  /** Whether every answer written ends with an OPT record without options: see {@link #endsWithOpt}. */
+  private final boolean endsWithOpt;
 
   /**
    * Where each candidate's SRV record ({@code srvAt[i]..srvAt[i+1]}, relative to the first SRV block) and
@@ -64,6 +70,13 @@ final class CompiledAnswer {
     this.order = order;
     this.index = index;
     this.lifetime = lifetime;
+    // The records after the question: the whole message's for a fixed answer; for a load-balanced one
+    // those of the rest of the message after the candidates' blocks (which the header does not count).
+    int tailAt = srv != null ? blocksAt + srv.srvAt()[blockCount] + srv.additionalAt()[blockCount]
+        : order != null ? blocksAt + blockCount * blockSize : afterQuestions(wire);
+    int records = wire.length < Header.LENGTH ? 0
+        : u16(wire, ANCOUNT) + u16(wire, NSCOUNT) + u16(wire, ARCOUNT);
+    this.endsWithOpt = tailAt >= 0 && endsWithEmptyOpt(wire, tailAt, records);
   }
 
   /**
@@ -249,5 +262,59 @@ final class CompiledAnswer {
   /** The largest number of positions {@link #write} may need; scratch space is sized by it. */
   int candidates() {
     return blockCount;
+  }
+
+  /**
+   * Whether every answer {@link #write} writes ends with an OPT record that has no option yet (its last two
+   * bytes the RDLENGTH, 0), so that the options of one query can be appended to it: {@link ResponseOptions}.
+   */
+  boolean endsWithOpt() {
+    return endsWithOpt;
+  }
+
+  /** Where the records start, after the question section; -1 if the message is cut short. */
+  private static int afterQuestions(byte[] wire) {
+    if (wire.length < Header.LENGTH) {
+      return -1;
+    }
+    int at = Header.LENGTH;
+    for (int q = u16(wire, 4); q > 0 && at >= 0; q--) {
+      at = skipName(wire, at);
+      at = at < 0 ? -1 : at + 4;
+    }
+    return at;
+  }
+
+  /** Whether the {@code records} records from {@code at} end the message with an empty OPT owned by the root. */
+  private static boolean endsWithEmptyOpt(byte[] wire, int at, int records) {
+    int last = -1;
+    for (int i = 0; i < records && at >= 0; i++) {
+      last = at;
+      at = skipName(wire, at);
+      if (at < 0 || at + 10 > wire.length) {
+        return false;
+      }
+      at += 10 + u16(wire, at + 8);
+    }
+    return last >= 0 && at == wire.length && at - last == 11 && wire[last] == 0 && u16(wire, last + 1) == Type.OPT;
+  }
+
+  /** Where the name at {@code at} ends; -1 past the end of the message. */
+  private static int skipName(byte[] wire, int at) {
+    while (at < wire.length) {
+      int len = wire[at] & 0xFF;
+      if (len == 0) {
+        return at + 1;
+      }
+      if ((len & 0xC0) != 0) {
+        return at + 2; // a compression pointer ends the name
+      }
+      at += len + 1;
+    }
+    return -1;
+  }
+
+  private static int u16(byte[] wire, int at) {
+    return (wire[at] & 0xFF) << 8 | (wire[at + 1] & 0xFF);
   }
 }

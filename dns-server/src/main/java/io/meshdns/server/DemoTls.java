@@ -64,7 +64,7 @@ public final class DemoTls {
     writePem(dir.resolve("ca.crt"), ca.ca());
     ca.server("meshdns demo", Duration.ofDays(30)).write(dir.resolve("tls.crt"), dir.resolve("tls.key"));
     ca.client("meshdns demo client", Duration.ofDays(30)).write(dir.resolve("client.crt"), dir.resolve("client.key"));
-    return new ServerConfig.Tls(port, dir.resolve("tls.crt").toString(), dir.resolve("tls.key").toString(), null);
+    return new ServerConfig.Tls(port, dir.resolve("tls.crt").toString(), dir.resolve("tls.key").toString(), null, null);
   }
 
   /** A new CA named {@code name}, valid from now for {@code validity}. */

@@ -254,7 +254,8 @@ final class DnsServer implements AutoCloseable {
       if (queryLog != null) {
         logQuery(packet.sender().getAddress(), "udp", packet.content(), answer, nanos);
       }
-      if (answer != null && rateLimiter != null) {
+      // A query with a valid server cookie (RFC 7873) comes from its real address: not rate limited.
+      if (answer != null && rateLimiter != null && !responder.lastQueryHadValidCookie()) {
         answer = rateLimited(packet.sender().getAddress(), answer);
       }
       if (answer != null) {
@@ -302,7 +303,7 @@ final class DnsServer implements AutoCloseable {
       InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
       List<ByteBuf> answers;
       try {
-        answers = responder.respondTcp(frame, client, ctx.alloc());
+        answers = responder.respondTcp(frame, client, proto == QueryMetrics.Proto.DOT, ctx.alloc());
       } catch (RuntimeException e) {
         ByteBuf servfail = servfail(frame, e);
         answers = servfail == null ? List.of() : List.of(servfail);

@@ -18,6 +18,7 @@ import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -43,6 +44,11 @@ import org.xbill.DNS.Type;
  */
 final class QueryResponder {
   static final int TCP_MAX = AnswerCompiler.TCP_MAX;
+  /**
+   * What a signed answer's padding leaves free for its TSIG record (RFC 8945 4.2: two names of up to 255
+   * bytes, a MAC of up to 64 and about 30 bytes of fields), so that signing never takes it past 64 KiB.
+   */
+  private static final int SIGNATURE_ROOM = 1024;
 
   private final ZoneSettings settings;
   private final EndpointSelector selector;
@@ -53,6 +59,9 @@ final class QueryResponder {
   private final ZoneTransfer transfer;
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
+  /** {@code null} when DNS cookies are off. */
+  private final ServerCookies cookies;
+  private final boolean padEveryEdnsAnswer;
   private volatile ZoneIndex index;
   /**
    * Whether the mesh has been ready once ({@link Readiness}: every cluster synced, or {@code readyAfter}
@@ -65,7 +74,8 @@ final class QueryResponder {
   private final FastThreadLocal<Scratch> scratch = new FastThreadLocal<>() {
     @Override
     protected Scratch initialValue() {
-      return new Scratch();
+      return new Scratch(new ResponseOptions(cookies == null ? null : cookies.hasher(), padEveryEdnsAnswer,
+          Clock.systemUTC()));
     }
   };
 
@@ -90,6 +100,8 @@ final class QueryResponder {
         .register(registry);
     this.compiler = new AnswerCompiler(settings, selector, dns.chaos(), notReady);
     this.store = new AnswerStore(dns.cache());
+    this.cookies = dns.cookies().enabled() ? new ServerCookies(dns.cookies().secrets()) : null;
+    this.padEveryEdnsAnswer = dns.tls().padsEveryEdnsAnswer();
     this.transfer = new ZoneTransfer(axfr, settings, selector, compiler, new TransferMetrics(registry));
     this.index = ZoneIndex.build(settings, MeshSnapshot.empty());
     transfer.openWhen(() -> ready); // the same signal as answers
@@ -169,7 +181,18 @@ final class QueryResponder {
    * @return the response, owned by the caller, or {@code null} when the packet is to be dropped
    */
   ByteBuf respond(ByteBuf query, InetAddress client, boolean tcp, ByteBufAllocator alloc) {
+    return respond(query, client, tcp, false, alloc);
+  }
+
+  /**
+   * Answers one query, over TLS when {@code encrypted} (only then is the answer padded, RFC 7830 6).
+   *
+   * @see #respond(ByteBuf, InetAddress, boolean, ByteBufAllocator)
+   */
+  ByteBuf respond(ByteBuf query, InetAddress client, boolean tcp, boolean encrypted, ByteBufAllocator alloc) {
     Scratch s = scratch.get();
+    ResponseOptions options = s.options;
+    options.clear();
     int length = Math.min(query.readableBytes(), s.packet.length);
     query.getBytes(query.readerIndex(), s.packet, 0, length);
     WireQuery wire = s.wire;
@@ -177,8 +200,12 @@ final class QueryResponder {
     boolean ready = this.ready;
     ZoneIndex zone = index;
     if (!wire.read(s.packet, length, clusterOptionCode) || wire.qtype == Type.AXFR || wire.qtype == Type.IXFR) {
-      return respondUnusual(Arrays.copyOf(s.packet, length), client, tcp, zone, ready, alloc);
+      return respondUnusual(Arrays.copyOf(s.packet, length), client, tcp, encrypted, zone, ready, alloc);
     }
+    if (wire.ednsPayload >= 0 && !options.read(wire, s.packet, client, encrypted)) {
+      return bytes(alloc, formerr(Arrays.copyOf(s.packet, length))); // a malformed cookie (RFC 7873 5.2.2)
+    }
+    int limit = AnswerCompiler.sizeLimit(tcp, wire.ednsPayload);
     // As QuerierResolver.resolve, without building a QueryContext.
     ClusterId cluster = wire.clusterOptionAt < 0 ? null
         : querier.clusterOfOption(s.packet, wire.clusterOptionAt, wire.clusterOptionLength);
@@ -186,13 +213,15 @@ final class QueryResponder {
       cluster = querier.clusterOfSource(client);
     }
     String querierZone = querier.zoneOfSource(client);
-    AnswerStore.AnswerKey probe = s.probe.set(wire.question, wire.questionLength,
-        AnswerCompiler.sizeLimit(tcp, wire.ednsPayload), wire.ednsPayload >= 0, cluster, querierZone);
+    // An answer that leaves room for the query's own options (a cookie) is one of its own size class.
+    AnswerStore.AnswerKey probe = s.probe.set(wire.question, wire.questionLength, limit - options.reserve(),
+        wire.ednsPayload >= 0, cluster, querierZone);
     CompiledAnswer answer = store.get(probe);
     // No in-zone answer is stored before readiness (SERVFAIL is never stored), so a hit needs no check.
     if (answer != null && answer.reusable(zone)) {
       hits.increment();
-      return answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions, s.scratch(answer));
+      return options.write(answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions,
+          s.scratch(answer)), answer.endsWithOpt(), limit);
     }
     misses.increment();
     Message parsed;
@@ -201,16 +230,19 @@ final class QueryResponder {
     } catch (IOException | RuntimeException e) {
       return bytes(alloc, formerr(Arrays.copyOf(s.packet, length)));
     }
-    answer = compiler.compile(parsed, new QueryContext(client, cluster, querierZone), tcp, zone, ready);
+    answer = compiler.compile(parsed, new QueryContext(client, cluster, querierZone), tcp, options.reserve(), zone,
+        ready);
     if (answer == null) {
       return null;
     }
     store.put(probe.copy(), answer);
-    return answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions, s.scratch(answer));
+    return options.write(answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions,
+        s.scratch(answer)), answer.endsWithOpt(), limit);
   }
 
   /** A query the wire reader leaves to dnsjava (several options, BADVERS, a malformed packet...): never stored. */
-  private ByteBuf respondUnusual(byte[] packet, InetAddress client, boolean tcp, ZoneIndex zone, boolean ready,
+  private ByteBuf respondUnusual(byte[] packet, InetAddress client, boolean tcp, boolean encrypted, ZoneIndex zone,
+      boolean ready,
       ByteBufAllocator alloc) {
     Message parsed;
     try {
@@ -218,9 +250,16 @@ final class QueryResponder {
     } catch (IOException | RuntimeException e) {
       return bytes(alloc, formerr(packet));
     }
+    if (!AnswerCompiler.ednsWellFormed(parsed)) { // before transfers and NOTIFY too: RFC 6891 holds for all
+      return bytes(alloc, formerr(packet));
+    }
+    OPTRecord opt = parsed.getOPT();
+    if (opt != null && !scratch.get().options.read(opt, client, encrypted)) {
+      return bytes(alloc, formerr(packet)); // a malformed cookie (RFC 7873 5.2.2)
+    }
     if (ZoneTransfer.handles(parsed)) { // NOTIFY, IXFR over UDP, TSIG-signed queries
       return bytes(alloc, transfer.respond(parsed, packet, client, zone, q -> {
-        ByteBuf unsigned = compile(q, client, tcp, zone, ready, UnpooledByteBufAllocator.DEFAULT);
+        ByteBuf unsigned = compile(q, client, tcp, SIGNATURE_ROOM, zone, ready, UnpooledByteBufAllocator.DEFAULT);
         try {
           return unsigned == null ? null : ByteBufUtil.getBytes(unsigned);
         } finally {
@@ -230,18 +269,31 @@ final class QueryResponder {
         }
       }));
     }
-    return compile(parsed, client, tcp, zone, ready, alloc);
+    return compile(parsed, client, tcp, 0, zone, ready, alloc);
   }
 
-  private ByteBuf compile(Message parsed, InetAddress client, boolean tcp, ZoneIndex zone, boolean ready,
-      ByteBufAllocator alloc) {
-    QueryContext context = context(parsed.getOPT(), client);
-    CompiledAnswer answer = compiler.compile(parsed, context, tcp, zone, ready);
+  /** @param room bytes the padding leaves free below the size limit (for a TSIG record added afterwards) */
+  private ByteBuf compile(Message parsed, InetAddress client, boolean tcp, int room, ZoneIndex zone,
+      boolean ready, ByteBufAllocator alloc) {
+    OPTRecord opt = parsed.getOPT();
+    QueryContext context = context(opt, client);
+    Scratch s = scratch.get();
+    CompiledAnswer answer = compiler.compile(parsed, context, tcp, s.options.reserve(), zone, ready);
     if (answer == null) {
       return null;
     }
-    Scratch s = scratch.get();
-    return answer.write(alloc, null, 0, context.querierCluster(), context.querierZone(), s.positions, s.scratch(answer));
+    int limit = AnswerCompiler.sizeLimit(tcp, opt == null ? -1 : opt.getPayloadSize()) - room;
+    return s.options.write(answer.write(alloc, null, 0, context.querierCluster(), context.querierZone(), s.positions,
+        s.scratch(answer)), answer.endsWithOpt(), limit);
+  }
+
+  /**
+   * Whether the query this thread answered last carried a server cookie this server made for that client,
+   * still current (RFC 7873 5.2.3): such a client has shown it receives answers at its address, so it is
+   * not a spoofed source, and response rate limiting lets it pass.
+   */
+  boolean lastQueryHadValidCookie() {
+    return scratch.get().options.cookieValid();
   }
 
   private static ByteBuf bytes(ByteBufAllocator alloc, byte[] wire) {
@@ -254,6 +306,11 @@ final class QueryResponder {
    * @return the messages to send in order, owned by the caller; empty when the query is to be dropped
    */
   List<ByteBuf> respondTcp(ByteBuf query, InetAddress client, ByteBufAllocator alloc) {
+    return respondTcp(query, client, false, alloc);
+  }
+
+  /** As {@link #respondTcp(ByteBuf, InetAddress, ByteBufAllocator)}, over TLS when {@code encrypted} (padded). */
+  List<ByteBuf> respondTcp(ByteBuf query, InetAddress client, boolean encrypted, ByteBufAllocator alloc) {
     Scratch s = scratch.get();
     int length = Math.min(query.readableBytes(), s.packet.length);
     query.getBytes(query.readerIndex(), s.packet, 0, length);
@@ -268,7 +325,7 @@ final class QueryResponder {
         return out;
       }
     }
-    ByteBuf one = respond(query, client, true, alloc);
+    ByteBuf one = respond(query, client, true, encrypted, alloc);
     return one == null ? List.of() : List.of(one);
   }
 
@@ -312,10 +369,15 @@ final class QueryResponder {
     /** The longest query: a TCP message. */
     final byte[] packet = new byte[TCP_MAX];
     final WireQuery wire = new WireQuery();
+    final ResponseOptions options;
     final AnswerStore.AnswerKey probe = new AnswerStore.AnswerKey();
     /** The positions a policy picks: never more than the largest answer cap. */
     final int[] positions = new int[LoadBalancingConfig.MAX_ANSWERS_LIMIT];
     private int[] policyScratch = new int[64];
+
+    Scratch(ResponseOptions options) {
+      this.options = options;
+    }
 
     /** Space for the policy over {@code answer}'s candidates; grows (rarely) to the largest service seen. */
     int[] scratch(CompiledAnswer answer) {

@@ -67,7 +67,7 @@ public record ServerConfig(
     } catch (IllegalArgumentException e) {
       throw new InvalidValue("zone", e.getMessage());
     }
-    dns = dns == null ? new Dns(null, null, null, null, null, null, null, null, null, null) : dns;
+    dns = dns == null ? new Dns(null, null, null, null, null, null, null, null, null, null, null) : dns;
     http = http == null ? new Http(null, null) : http;
     admin = admin == null ? new Admin(null, null, null) : admin;
     ttl = ttl == null ? 5 : ttl;
@@ -157,14 +157,17 @@ public record ServerConfig(
    * @param chaos the CH-class {@code version.bind}/{@code id.server} TXT answers; off by default
    * @param rateLimit response rate limiting of UDP answers per source prefix; off by default
    * @param tls DNS over TLS (RFC 7858) on {@code bind}; off unless a certificate is configured
+   * @param cookies DNS cookies (RFC 7873, RFC 9018); off by default
    */
   public record Dns(@JsonDeserialize(using = ConfigValues.BindAddress.class) InetAddress bind, Integer port,
       @JsonDeserialize(using = ConfigValues.PositiveDuration.class) Duration tcpIdleTimeout,
       @JsonDeserialize(using = ConfigValues.PositiveDuration.class) Duration tcpQueryTimeout,
       Integer maxTcpConnections, Integer maxTcpConnectionsPerSource,
-      @JsonDeserialize(using = ConfigValues.Size.class) Long cache, Chaos chaos, RateLimit rateLimit, Tls tls) {
+      @JsonDeserialize(using = ConfigValues.Size.class) Long cache, Chaos chaos, RateLimit rateLimit, Tls tls,
+      Cookies cookies) {
     public Dns {
-      tls = tls == null ? new Tls(null, null, null, null) : tls;
+      tls = tls == null ? new Tls(null, null, null, null, null) : tls;
+      cookies = cookies == null ? new Cookies(null, null) : cookies;
       cache = cache == null ? 64L << 20 : cache;
       chaos = chaos == null ? new Chaos(null, null) : chaos;
       bind = bind == null ? ANY_IPV4 : bind;
@@ -186,7 +189,7 @@ public record ServerConfig(
     /** This listener with DNS over TLS set to {@code t}. */
     public Dns withTls(Tls t) {
       return new Dns(bind, port, tcpIdleTimeout, tcpQueryTimeout, maxTcpConnections, maxTcpConnectionsPerSource, cache,
-          chaos, rateLimit, t);
+          chaos, rateLimit, t, cookies);
     }
   }
 
@@ -200,12 +203,21 @@ public record ServerConfig(
    * @param certFile the server's certificate chain, PEM, leaf first
    * @param keyFile its private key, PEM (PKCS#8, or PKCS#1/SEC 1 as cert-manager writes by default)
    * @param clientCaFile when set, mutual TLS: a client must present a certificate issued by one of these CAs
+   * @param padding which answers are padded (RFC 7830, to a multiple of 468 bytes as RFC 8467 recommends):
+   *     {@code edns} (the default) every answer to a query with EDNS, {@code requested} only those to a
+   *     query carrying the Padding option, as RFC 7830 4 requires. Never over plain UDP and TCP (RFC 7830 6)
    */
-  public record Tls(Integer port, String certFile, String keyFile, String clientCaFile) {
+  public record Tls(Integer port, String certFile, String keyFile, String clientCaFile, String padding) {
     public static final int DEFAULT_PORT = 853;
+    static final List<String> PADDING = List.of("edns", "requested");
 
     public Tls {
       port = checkPort(port == null ? DEFAULT_PORT : port);
+      padding = padding == null ? PADDING.get(0) : padding;
+      if (!PADDING.contains(padding)) {
+        throw new InvalidValue("padding", "must be one of " + String.join(", ", PADDING) + " (a query that asks"
+            + " for padding always gets it, RFC 7830 4); was '" + padding + "'");
+      }
       for (String[] f : new String[][] {{"certFile", certFile}, {"keyFile", keyFile}, {"clientCaFile", clientCaFile}}) {
         if (f[1] != null && f[1].isBlank()) {
           throw new InvalidValue(f[0], "is empty; give the path of a PEM file, or leave it out");
@@ -225,9 +237,15 @@ public record ServerConfig(
       return certFile != null;
     }
 
+    /** Whether every answer to an EDNS query is padded, not only those to a query that asks. */
+    public boolean padsEveryEdnsAnswer() {
+      return padding.equals("edns");
+    }
+
     /** With the file paths made absolute against the config file's folder. */
     Tls resolvedAgainst(Path configDir) {
-      return new Tls(port, resolve(configDir, certFile), resolve(configDir, keyFile), resolve(configDir, clientCaFile));
+      return new Tls(port, resolve(configDir, certFile), resolve(configDir, keyFile), resolve(configDir, clientCaFile),
+          padding);
     }
 
     private static String resolve(Path dir, String file) {
@@ -261,6 +279,69 @@ public record ServerConfig(
 
     public boolean enabled() {
       return responsesPerSecond > 0;
+    }
+  }
+
+  /**
+   * DNS cookies (RFC 7873) with server cookies built as RFC 9018 says (SipHash-2-4 over the client cookie,
+   * version, timestamp and client address, keyed by a server secret), so that a client which sends a
+   * cookie is answered with one, and once it sends that back is let past response rate limiting. Off by
+   * default: the COOKIE option is then ignored, as by a server that does not know it (RFC 7873 5.2).
+   *
+   * @param secretFile an absolute path (e.g. a mounted Secret) to the server secret: 32 hex digits (128
+   *     bits), or several lines of them, the first making cookies and all accepted (a secret being rolled
+   *     over). Without it, a random secret is made at start. Replicas behind one Service must share it, or
+   *     each rejects the others' cookies
+   */
+  public record Cookies(Boolean enabled, String secretFile) {
+    public Cookies {
+      enabled = enabled != null && enabled;
+      if (secretFile != null) {
+        if (!enabled) {
+          throw new InvalidValue("secretFile", "is set but cookies are off: add enabled: true, or leave secretFile out");
+        }
+        if (!Path.of(secretFile).isAbsolute()) {
+          throw new InvalidValue("secretFile", "must be an absolute path, was '" + secretFile + "'");
+        }
+        secrets(secretFile);
+      }
+    }
+
+    /** The secrets (16 bytes each), the one making cookies first: read from the file, else one made at random. */
+    public List<byte[]> secrets() {
+      if (secretFile == null) {
+        byte[] secret = new byte[16];
+        new java.security.SecureRandom().nextBytes(secret);
+        return List.of(secret);
+      }
+      return secrets(secretFile);
+    }
+
+    private static List<byte[]> secrets(String secretFile) {
+      String text;
+      try {
+        text = java.nio.file.Files.readString(Path.of(secretFile));
+      } catch (java.io.IOException e) {
+        throw new InvalidValue("secretFile", "cannot read '" + secretFile + "': " + e.getMessage());
+      }
+      List<byte[]> secrets = new ArrayList<>();
+      int line = 0;
+      for (String l : text.split("\n", -1)) {
+        line++;
+        String hex = l.strip();
+        if (hex.isEmpty()) {
+          continue;
+        }
+        if (!hex.matches("[0-9a-fA-F]{32}")) {
+          throw new InvalidValue("secretFile", "line " + line + " of '" + secretFile + "' is not a secret: each line"
+              + " holds 32 hex digits (128 bits), e.g. from `openssl rand -hex 16`");
+        }
+        secrets.add(java.util.HexFormat.of().parseHex(hex));
+      }
+      if (secrets.isEmpty()) {
+        throw new InvalidValue("secretFile", "'" + secretFile + "' holds no secret: 32 hex digits, e.g. from `openssl rand -hex 16`");
+      }
+      return List.copyOf(secrets);
     }
   }
 
@@ -648,7 +729,7 @@ public record ServerConfig(
   public ServerConfig withDns(String bind, Integer port) {
     Dns d = commandLine("dns", () -> new Dns(bind != null ? ConfigValues.bindAddress("bind", bind) : dns.bind(),
         port != null ? port : dns.port(), dns.tcpIdleTimeout(), dns.tcpQueryTimeout(), dns.maxTcpConnections(),
-        dns.maxTcpConnectionsPerSource(), dns.cache(), dns.chaos(), dns.rateLimit(), dns.tls()));
+        dns.maxTcpConnectionsPerSource(), dns.cache(), dns.chaos(), dns.rateLimit(), dns.tls(), dns.cookies()));
     return withListeners(d, http, admin);
   }
 

@@ -27,6 +27,11 @@ final class WireQuery {
   /** Where the data of the EDNS0 option carrying the querier's cluster starts in the packet, or -1. */
   int clusterOptionAt;
   int clusterOptionLength;
+  /** Where the data of the first COOKIE option (RFC 7873) starts in the packet, or -1; and its length. */
+  int cookieAt;
+  int cookieLength;
+  /** Whether the OPT record carries the Padding option (RFC 7830). */
+  boolean padding;
 
   /**
    * Reads a standard query (QR=0, opcode QUERY, one question) from {@code p[0..length)}.
@@ -81,6 +86,9 @@ final class WireQuery {
     ednsPayload = -1;
     clusterOptionAt = -1;
     clusterOptionLength = 0;
+    cookieAt = -1;
+    cookieLength = 0;
+    padding = false;
     if (ar == 1) {
       // OPT: root name, type 41, class = payload size, TTL = ext-rcode/version/flags, rdata = options.
       if (end + 11 > length || p[end] != 0 || u16(p, end + 1) != TYPE_OPT || p[end + 6] != 0) {
@@ -104,6 +112,11 @@ final class WireQuery {
         if (code == clusterOptionCode && clusterOptionAt < 0) {
           clusterOptionAt = o + 4;
           clusterOptionLength = olen;
+        } else if (code == ServerCookies.OPTION && cookieAt < 0) {
+          cookieAt = o + 4;
+          cookieLength = olen;
+        } else if (code == ResponseOptions.PADDING) {
+          padding = true;
         }
         o += 4 + olen;
       }

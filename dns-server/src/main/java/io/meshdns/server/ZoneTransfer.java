@@ -104,7 +104,8 @@ final class ZoneTransfer {
     Record question = query.getQuestion();
     Header h = query.getHeader();
     if (h.getFlag(Flags.QR) || h.getOpcode() != Opcode.QUERY || question == null
-        || (question.getType() != Type.AXFR && question.getType() != Type.IXFR)) {
+        || (question.getType() != Type.AXFR && question.getType() != Type.IXFR)
+        || !AnswerCompiler.ednsWellFormed(query)) { // the query path's FORMERR
       return null;
     }
     return transfer(query, packet, client, index);

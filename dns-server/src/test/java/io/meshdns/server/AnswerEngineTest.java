@@ -315,6 +315,50 @@ class AnswerEngineTest {
     }
   }
 
+  // ---- the query's own EDNS options ----
+
+  @Test
+  void anNsAnswerWithGlueIsPaddedOverTlsWithItsGlueIntact() throws Exception {
+    // The glue goes in the additional section before the OPT record, which stays last for the options.
+    responder = responder("nameserver: {name: ns.clusterset.local, addresses: [192.0.2.53]}\n");
+    install(snapshot(1, web(5, 0)));
+
+    io.netty.buffer.ByteBuf out = responder.respond(io.netty.buffer.Unpooled.wrappedBuffer(query(Z, Type.NS, null, true)
+        .toWire()), CLIENT, true, true, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
+    byte[] wire = io.netty.buffer.ByteBufUtil.getBytes(out);
+    out.release();
+
+    assertThat(wire).hasSize(ResponseOptions.PADDING_BLOCK);
+    Message m = new Message(wire);
+    assertThat(m.getSection(Section.ANSWER)).singleElement().extracting(Record::rdataToString).isEqualTo("ns.clusterset.local.");
+    assertThat(m.getSection(Section.ADDITIONAL)).filteredOn(r -> r.getType() == Type.A)
+        .singleElement().extracting(Record::rdataToString).isEqualTo("192.0.2.53");
+    assertThat(m.getOPT().getOptions(ResponseOptions.PADDING)).hasSize(1);
+  }
+
+  @Test
+  void aTsigSignedAnswerOverTlsIsPaddedBeforeItIsSignedAndItsSignatureHolds() throws Exception {
+    byte[] secret = "meshdns-test-secret-of-32-bytes!".getBytes(StandardCharsets.US_ASCII);
+    responder = responder("axfr: {tsig: [{name: k, secret: "
+        + java.util.Base64.getEncoder().encodeToString(secret) + "}]}\n");
+    install(snapshot(1, web(5, 0)));
+    org.xbill.DNS.TSIG key = new org.xbill.DNS.TSIG(org.xbill.DNS.TSIG.HMAC_SHA256, Name.fromString("k."), secret);
+    Message q = query(Z, Type.SOA, null, true);
+    key.apply(q, null);
+    byte[] signedQuery = q.toWire();
+
+    io.netty.buffer.ByteBuf out = responder.respond(io.netty.buffer.Unpooled.wrappedBuffer(signedQuery), CLIENT, true,
+        true, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
+    byte[] wire = io.netty.buffer.ByteBufUtil.getBytes(out);
+    out.release();
+
+    Message m = new Message(wire);
+    assertThat(m.getSection(Section.ANSWER)).singleElement().extracting(Record::getType).isEqualTo(Type.SOA);
+    assertThat(m.getOPT().getOptions(ResponseOptions.PADDING)).hasSize(1);
+    assertThat(wire.length).isGreaterThan(ResponseOptions.PADDING_BLOCK); // 468 padded, then the TSIG record
+    assertThat(key.verify(m, wire, new Message(signedQuery).getTSIG())).isEqualTo(Rcode.NOERROR);
+  }
+
   // ---- queries ----
 
   private Message ask(String name, int type, String querier) throws Exception {

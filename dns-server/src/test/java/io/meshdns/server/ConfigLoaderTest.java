@@ -112,6 +112,64 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void dnsOverTlsPadsEveryEdnsAnswerByDefaultAndOnRequestOnlyWhenSoConfigured() throws Exception {
+    assertThat(ConfigLoader.load(write("dns: {}\n")).dns().tls().padsEveryEdnsAnswer()).isTrue();
+    assertThat(ConfigLoader.load(write("dns:\n  tls:\n    padding: requested\n")).dns().tls().padsEveryEdnsAnswer())
+        .isFalse();
+  }
+
+  @Test
+  void aPaddingModeThatIsNotOneOfTheTwoIsNamedWithItsLineAndKey() throws Exception {
+    Path file = write("dns:\n  tls:\n    padding: off\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 3")
+        .hasMessageContaining("key dns.tls.padding: must be one of edns, requested");
+  }
+
+  @Test
+  void cookiesAreOffByDefaultAndMakeARandomSecretWithoutAFile() throws Exception {
+    assertThat(ConfigLoader.load(write("dns: {}\n")).dns().cookies().enabled()).isFalse();
+    ServerConfig.Cookies on = ConfigLoader.load(write("dns:\n  cookies: {enabled: true}\n")).dns().cookies();
+
+    assertThat(on.enabled()).isTrue();
+    assertThat(on.secrets()).singleElement().satisfies(s -> assertThat(s).hasSize(16));
+    assertThat(on.secrets().get(0)).as("random each time").isNotEqualTo(on.secrets().get(0));
+  }
+
+  @Test
+  void aCookieSecretFileHoldsOneHexSecretALineTheFirstMakingCookies() throws Exception {
+    Path secret = Files.writeString(dir.resolve("cookie-secret"),
+        "e5e973e5a6b2a43f48e7dc849e37bfcf\n\n  DD3BDF9344B678B185A6F5CB60FCA715  \n");
+
+    ServerConfig.Cookies c = ConfigLoader.load(write("dns:\n  cookies: {enabled: true, secretFile: " + secret + "}\n"))
+        .dns().cookies();
+
+    assertThat(c.secrets()).extracting(java.util.HexFormat.of()::formatHex)
+        .containsExactly("e5e973e5a6b2a43f48e7dc849e37bfcf", "dd3bdf9344b678b185a6f5cb60fca715");
+  }
+
+  @Test
+  void aCookieSecretFileWithALineThatIsNotASecretNamesTheLine() throws Exception {
+    Path secret = Files.writeString(dir.resolve("cookie-secret"), "e5e973e5a6b2a43f48e7dc849e37bfcf\nhunter2\n");
+    Path file = write("dns:\n  cookies:\n    enabled: true\n    secretFile: " + secret + "\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 4")
+        .hasMessageContaining("key dns.cookies.secretFile: line 2 of '" + secret + "' is not a secret");
+  }
+
+  @Test
+  void aCookieSecretFileMustBeAbsoluteAndCookiesOn() throws Exception {
+    assertThatThrownBy(() -> ConfigLoader.load(write("dns:\n  cookies: {enabled: true, secretFile: cookie-secret}\n")))
+        .hasMessageContaining("key dns.cookies.secretFile: must be an absolute path");
+    assertThatThrownBy(() -> ConfigLoader.load(write("dns:\n  cookies: {secretFile: /etc/meshdns/cookie}\n")))
+        .hasMessageContaining("key dns.cookies.secretFile: is set but cookies are off");
+  }
+
+  @Test
   void tcpQueryTimeoutOfZeroIsRejected() throws Exception {
     Path file = write("dns:\n  tcpQueryTimeout: 0ms\n");
 

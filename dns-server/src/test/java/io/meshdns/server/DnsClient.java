@@ -96,10 +96,15 @@ final class DnsClient {
 
   /** Reads the next length-prefixed message from a TCP or TLS stream. */
   static Message receive(Socket socket) throws IOException {
+    return new Message(receiveBytes(socket));
+  }
+
+  /** The next length-prefixed message from a TCP or TLS stream, as its bytes. */
+  static byte[] receiveBytes(Socket socket) throws IOException {
     var in = new DataInputStream(socket.getInputStream());
     byte[] reply = new byte[in.readUnsignedShort()];
     in.readFully(reply);
-    return new Message(reply);
+    return reply;
   }
 
   /** One query over an open TCP or TLS connection and its response. */

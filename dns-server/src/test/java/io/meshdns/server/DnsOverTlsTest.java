@@ -2,6 +2,9 @@ package io.meshdns.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.meshdns.core.KubernetesNames;
+import io.meshdns.testkit.MeshObjects;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -11,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +23,16 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.GenericEDNSOption;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
 /**
@@ -32,6 +42,7 @@ import org.xbill.DNS.Type;
  */
 class DnsOverTlsTest {
   static final String WEB = "web.shop.svc.clusterset.local.";
+  static final String BIG = "big.shop.svc.clusterset.local.";
   @TempDir static Path dir;
   static DemoTls ca;
   static Path secret;
@@ -51,12 +62,18 @@ class DnsOverTlsTest {
           allow: [127.0.0.0/8]
         dns:
           tcpQueryTimeout: 2s
+          cookies: {enabled: true}
           tls:
             port: 0
             certFile: %s
             keyFile: %s
         """.formatted(secret.resolve("tls.crt"), secret.resolve("tls.key"))));
     mesh.exportWebFromEast();
+    // 60 pods, all answered (the annotation lifts the default cap of 8): an answer of about 1 KiB.
+    mesh.east().services().resource(new ServiceBuilder(MeshObjects.service("shop", "big", "10.96.0.11", true))
+        .editMetadata().addToAnnotations(KubernetesNames.MAX_ANSWERS_ANNOTATION, "60").endMetadata().build()).create();
+    MeshObjects.slice(mesh.east(), "shop", "big", "big-east", MeshObjects.pods("10.10.2.", 1, 60, true));
+    mesh.tcp().addressesOnceTrue(BIG, a -> a.size() == 60);
   }
 
   /** Writes a new certificate generation and points {@code ..data} at it in one rename, as the kubelet does. */
@@ -200,6 +217,107 @@ class DnsOverTlsTest {
     assertThat(tls.get("issuer").asText()).isEqualTo("CN=test CA");
     assertThat(tls.get("expiringSoon").asBoolean()).isFalse();
     assertThat(tls.get("clientAuth").asBoolean()).isFalse();
+  }
+
+  /** {@code name type} with EDNS (UDP size 1232) and {@code options}. */
+  static Message ednsQuery(String name, int type, EDNSOption... options) throws IOException {
+    Message q = Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN));
+    q.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(options)), Section.ADDITIONAL);
+    return q;
+  }
+
+  /** The Padding option (RFC 7830) as a client following RFC 8467 sends it: zeros up to a 128-byte query. */
+  static EDNSOption paddingOption(int length) {
+    return new GenericEDNSOption(EDNSOption.Code.PADDING, new byte[length]);
+  }
+
+  /** The data of {@code m}'s EDNS options with {@code code}. */
+  static List<byte[]> options(Message m, int code) {
+    List<byte[]> out = new ArrayList<>();
+    for (EDNSOption o : m.getOPT().getOptions(code)) {
+      byte[] wire = o.toWire();
+      out.add(Arrays.copyOfRange(wire, 4, wire.length));
+    }
+    return out;
+  }
+
+  @Test
+  void answersToQueriesAskingForPaddingArePaddedToMultiplesOf468Bytes() throws Exception {
+    // RFC 7830 4: a responder MUST pad when the query has the option; RFC 8467 4.1: to 468-byte blocks.
+    try (SSLSocket s = client().connect(mesh.server.dotAddress())) {
+      Object[][] queries = {{WEB, Type.A, 468}, {"nope.shop.svc.clusterset.local.", Type.A, 468},
+          {WEB, Type.TXT, 468}, {BIG, Type.A, 3 * 468}};
+      for (Object[] q : queries) {
+        DnsClient.send(s, ednsQuery((String) q[0], (int) q[1], paddingOption(40)));
+        byte[] reply = DnsClient.receiveBytes(s);
+
+        Message m = new Message(reply);
+        assertThat(reply).as(q[0] + " " + Type.string((int) q[1])).hasSize((int) q[2]);
+        assertThat(options(m, EDNSOption.Code.PADDING)).singleElement()
+            .satisfies(p -> assertThat(p).containsOnly(0));
+      }
+    }
+  }
+
+  @Test
+  void everyAnswerToAnEdnsQueryIsPaddedByDefaultAndItsRecordsAreIntact() throws Exception {
+    try (SSLSocket s = client().connect(mesh.server.dotAddress())) {
+      DnsClient.send(s, ednsQuery(WEB, Type.A));
+      byte[] reply = DnsClient.receiveBytes(s);
+
+      assertThat(reply.length % ResponseOptions.PADDING_BLOCK).isZero();
+      Message m = new Message(reply);
+      assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
+      assertThat(m.getSection(Section.ANSWER)).extracting(Record::rdataToString)
+          .containsExactlyInAnyOrder("10.10.1.1", "10.10.1.2", "10.10.1.3");
+      assertThat(m.getOPT().getPayloadSize()).isEqualTo(1232);
+      assertThat(options(m, EDNSOption.Code.PADDING)).hasSize(1);
+    }
+  }
+
+  @Test
+  void aQueryWithoutEdnsGetsNoOptRecordSoNoPadding() throws Exception {
+    // RFC 7830 4: no padding for a query without EDNS; the answer has nowhere to put it anyway.
+    try (SSLSocket s = client().connect(mesh.server.dotAddress())) {
+      DnsClient.send(s, WEB, Type.A);
+      byte[] reply = DnsClient.receiveBytes(s);
+
+      Message m = new Message(reply);
+      assertThat(m.getOPT()).isNull();
+      assertThat(m.getSection(Section.ANSWER)).hasSize(3);
+      assertThat(reply.length).isLessThan(ResponseOptions.PADDING_BLOCK);
+    }
+  }
+
+  @Test
+  void answersOverPlainUdpAndTcpAreNotPaddedEvenWhenAsked() throws Exception {
+    // RFC 7830 6: padding is for encrypted transports only.
+    for (DnsClient.Transport transport : DnsClient.transports()) {
+      SimpleResolver plain = new SimpleResolver(mesh.dns());
+      plain.setTCP(transport == DnsClient.Transport.TCP);
+      Message m = plain.send(ednsQuery(WEB, Type.A, paddingOption(40)));
+
+      assertThat(m.getSection(Section.ANSWER)).as(transport.name()).hasSize(3);
+      assertThat(options(m, EDNSOption.Code.PADDING)).as(transport.name()).isEmpty();
+    }
+  }
+
+  @Test
+  void aCookieAndPaddingGoTogetherOverTls() throws Exception {
+    byte[] clientCookie = {1, 2, 3, 4, 5, 6, 7, 8};
+    try (SSLSocket s = client().connect(mesh.server.dotAddress())) {
+      DnsClient.send(s, ednsQuery(WEB, Type.A, new GenericEDNSOption(EDNSOption.Code.COOKIE, clientCookie),
+          paddingOption(20)));
+      byte[] reply = DnsClient.receiveBytes(s);
+
+      assertThat(reply).hasSize(468);
+      Message m = new Message(reply);
+      assertThat(options(m, EDNSOption.Code.COOKIE)).singleElement()
+          .satisfies(c -> assertThat(Arrays.copyOf(c, 8)).isEqualTo(clientCookie))
+          .satisfies(c -> assertThat(c).hasSize(24));
+      assertThat(options(m, EDNSOption.Code.PADDING)).hasSize(1);
+      assertThat(m.getSection(Section.ANSWER)).hasSize(3);
+    }
   }
 
   static double metric(String family, Map<String, String> labels) {

@@ -276,6 +276,18 @@ class DnsProtocolTest {
   }
 
   @Test
+  void withCookiesOffACookieOptionIsIgnored() throws Exception {
+    // RFC 7873 5.2: a server that does not do cookies answers as if the option were not there.
+    Message q = query(WEB, Type.A);
+    q.addRecord(new OPTRecord(1232, 0, 0, 0, List.of(new org.xbill.DNS.GenericEDNSOption(
+        org.xbill.DNS.EDNSOption.Code.COOKIE, new byte[] {1, 2, 3, 4, 5, 6, 7, 8}))), Section.ADDITIONAL);
+
+    Message reply = udp(q);
+    assertThat(reply.getSection(Section.ANSWER)).hasSize(3);
+    assertThat(reply.getOPT().getOptions(org.xbill.DNS.EDNSOption.Code.COOKIE)).isEmpty();
+  }
+
+  @Test
   void paddedUdpQueryAsLongAsItsAdvertisedSizeIsAnswered() throws Exception {
     Message q = query(WEB, Type.A);
     int unpadded = q.toWire().length + 11 + 4; // the OPT record and the padding option's header

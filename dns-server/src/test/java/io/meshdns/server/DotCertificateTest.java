@@ -33,7 +33,7 @@ class DotCertificateTest {
   }
 
   ServerConfig.Tls files() {
-    return new ServerConfig.Tls(0, cert.toString(), key.toString(), null);
+    return new ServerConfig.Tls(0, cert.toString(), key.toString(), null, null);
   }
 
   DotCertificate load() {

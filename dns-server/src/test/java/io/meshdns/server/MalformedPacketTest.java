@@ -2,8 +2,11 @@ package io.meshdns.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -11,8 +14,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
 import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Record;
 import org.xbill.DNS.Type;
 
 /** Packets that are not valid DNS queries get FORMERR when their header can be read, else nothing. */
@@ -43,6 +51,105 @@ class MalformedPacketTest {
       }
       return Arrays.copyOf(buf, reply.getLength());
     }
+  }
+
+  /** One message over TCP (two-byte length prefix) on a fresh connection, and its reply. */
+  private static byte[] exchangeTcp(byte[] packet) throws Exception {
+    try (Socket socket = new Socket(mesh.dns().getAddress(), mesh.dns().getPort())) {
+      socket.setSoTimeout(2000);
+      var out = new DataOutputStream(socket.getOutputStream());
+      out.writeShort(packet.length);
+      out.write(packet);
+      out.flush();
+      var in = new DataInputStream(socket.getInputStream());
+      byte[] reply = new byte[in.readUnsignedShort()];
+      in.readFully(reply);
+      return reply;
+    }
+  }
+
+  private static Message exchange(DnsClient.Transport transport, byte[] packet) throws Exception {
+    byte[] reply = transport == DnsClient.Transport.UDP ? exchange(packet) : exchangeTcp(packet);
+    assertThat(reply).as("a reply").isNotNull();
+    return new Message(reply);
+  }
+
+  /** An empty OPT record (EDNS size 1232) owned by {@code owner} in wire form. */
+  private static byte[] opt(byte... owner) {
+    byte[] rr = Arrays.copyOf(owner, owner.length + 10);
+    rr[owner.length + 1] = 41; // type OPT
+    rr[owner.length + 2] = 0x04; // class: the UDP payload size, 1232
+    rr[owner.length + 3] = (byte) 0xd0;
+    return rr;
+  }
+
+  /**
+   * {@code clusterset.local. SOA} (or {@code qtype}; ID 0x2345) followed by {@code records} (wire form), counted
+   * in the answer, authority and additional sections as {@code an}, {@code ns}, {@code ar} say.
+   */
+  private static byte[] queryWith(int an, int ns, int ar, byte[]... records) throws Exception {
+    return queryWith(Type.SOA, an, ns, ar, records);
+  }
+
+  private static byte[] queryWith(int qtype, int an, int ns, int ar, byte[]... records) throws Exception {
+    Message q = Message.newQuery(Record.newRecord(Name.fromString("clusterset.local."), qtype, DClass.IN));
+    q.getHeader().setID(0x2345);
+    var out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(q.toWire());
+    for (byte[] r : records) {
+      out.writeBytes(r);
+    }
+    byte[] packet = out.toByteArray();
+    packet[7] = (byte) an;
+    packet[9] = (byte) ns;
+    packet[11] = (byte) ar;
+    return packet;
+  }
+
+  @ParameterizedTest
+  @EnumSource(DnsClient.Transport.class)
+  void anOptRecordNotOwnedByTheRootIsFormerr(DnsClient.Transport transport) throws Exception {
+    // RFC 6891 6.1.2: the OPT record's name MUST be 0 (the root). Here: "x.".
+    Message reply = exchange(transport, queryWith(0, 0, 1, opt((byte) 1, (byte) 'x', (byte) 0)));
+
+    assertThat(reply.getHeader().getID()).isEqualTo(0x2345);
+    assertThat(reply.getRcode()).isEqualTo(Rcode.FORMERR);
+  }
+
+  @ParameterizedTest
+  @EnumSource(DnsClient.Transport.class)
+  void anOptRecordInTheAnswerSectionIsFormerr(DnsClient.Transport transport) throws Exception {
+    assertThat(exchange(transport, queryWith(1, 0, 0, opt((byte) 0))).getRcode()).isEqualTo(Rcode.FORMERR);
+  }
+
+  @ParameterizedTest
+  @EnumSource(DnsClient.Transport.class)
+  void anOptRecordInTheAuthoritySectionIsFormerr(DnsClient.Transport transport) throws Exception {
+    assertThat(exchange(transport, queryWith(0, 1, 0, opt((byte) 0))).getRcode()).isEqualTo(Rcode.FORMERR);
+  }
+
+  @ParameterizedTest
+  @EnumSource(DnsClient.Transport.class)
+  void twoOptRecordsAreFormerr(DnsClient.Transport transport) throws Exception {
+    // RFC 6891 6.1.1: "If a query message with more than one OPT RR is received, a FORMERR MUST be returned."
+    assertThat(exchange(transport, queryWith(0, 0, 2, opt((byte) 0), opt((byte) 0))).getRcode()).isEqualTo(Rcode.FORMERR);
+  }
+
+  @Test
+  void aZoneTransferRequestWithAnOptRecordNotOwnedByTheRootIsFormerr() throws Exception {
+    // Transfers leave the query path early (ZoneTransfer): the same rule holds there.
+    byte[] axfr = queryWith(Type.AXFR, 0, 0, 1, opt((byte) 1, (byte) 'x', (byte) 0));
+
+    assertThat(exchange(DnsClient.Transport.TCP, axfr).getRcode()).isEqualTo(Rcode.FORMERR);
+  }
+
+  @ParameterizedTest
+  @EnumSource(DnsClient.Transport.class)
+  void anOptRecordOwnedByTheRootInTheAdditionalSectionIsAnswered(DnsClient.Transport transport) throws Exception {
+    Message reply = exchange(transport, queryWith(0, 0, 1, opt((byte) 0)));
+
+    assertThat(reply.getRcode()).isEqualTo(Rcode.NOERROR);
+    assertThat(reply.getOPT()).isNotNull();
   }
 
   @Test

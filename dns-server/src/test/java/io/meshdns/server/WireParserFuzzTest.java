@@ -39,22 +39,28 @@ class WireParserFuzzTest {
   private static final QueryResponder RESPONDER = responder("reverseZones: [10.0.0.0/8]\n");
   /** The reference: every answer computed afresh. */
   private static final QueryResponder UNCACHED = responder("reverseZones: [10.0.0.0/8]\ndns: {cache: 0}\n");
+  /** With DNS cookies on: its answers over TLS also carry the query's own options (cookie, padding). */
+  private static final QueryResponder WITH_OPTIONS = responder("reverseZones: [10.0.0.0/8]\ndns: {cookies: {enabled: true}}\n");
 
   /**
    * Whatever the bytes, the responder neither throws nor answers with something that is not a DNS
-   * response to that query (same ID, QR set); and it keeps answering a plain query correctly afterwards
-   * (no input spoils the answer cache).
+   * response to that query (same ID, QR set, at most 64 KiB), also with DNS cookies on and over TLS, where
+   * the query's cookie and padding are appended to the answer; and it keeps answering a plain query
+   * correctly afterwards (no input spoils the answer cache).
    */
   @FuzzTest(maxDuration = "60s")
   void anyPacketGetsAWellFormedResponseOrNone(@NotNull byte[] packet) throws IOException {
-    for (boolean tcp : new boolean[] {false, true}) {
-      ByteBuf answer = RESPONDER.respond(Unpooled.wrappedBuffer(packet), CLIENT, tcp, UnpooledByteBufAllocator.DEFAULT);
+    for (int run = 0; run < 3; run++) {
+      boolean tcp = run > 0;
+      ByteBuf answer = run < 2
+          ? RESPONDER.respond(Unpooled.wrappedBuffer(packet), CLIENT, tcp, UnpooledByteBufAllocator.DEFAULT)
+          : WITH_OPTIONS.respond(Unpooled.wrappedBuffer(packet), CLIENT, true, true, UnpooledByteBufAllocator.DEFAULT);
       if (answer == null) {
         continue;
       }
       byte[] wire = ByteBufUtil.getBytes(answer);
       answer.release();
-      assertThat(wire.length).isGreaterThanOrEqualTo(12);
+      assertThat(wire.length).isBetween(12, QueryResponder.TCP_MAX);
       assertThat(wire[0]).isEqualTo(packet[0]);
       assertThat(wire[1]).isEqualTo(packet[1]);
       Message response = new Message(wire);
