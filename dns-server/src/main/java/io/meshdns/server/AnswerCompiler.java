@@ -5,6 +5,7 @@ import io.meshdns.discovery.GlobalService;
 import io.meshdns.loadbalancer.EndpointOrder;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.QueryContext;
+import io.micrometer.core.instrument.Counter;
 import java.io.ByteArrayOutputStream;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -48,11 +49,14 @@ final class AnswerCompiler {
   private final ZoneSettings settings;
   private final EndpointSelector selector;
   private final ServerConfig.Chaos chaos;
+  private final Counter tcpTruncated;
 
-  AnswerCompiler(ZoneSettings settings, EndpointSelector selector, ServerConfig.Chaos chaos) {
+  /** @param tcpTruncated counts answers over TCP cut at 65,535 bytes (see {@link CompiledAnswer#balanced}) */
+  AnswerCompiler(ZoneSettings settings, EndpointSelector selector, ServerConfig.Chaos chaos, Counter tcpTruncated) {
     this.settings = settings;
     this.selector = selector;
     this.chaos = chaos;
+    this.tcpTruncated = tcpTruncated;
   }
 
   /** The most bytes an answer may have: 64 KiB over TCP, else the client's EDNS size (512 without EDNS). */
@@ -223,7 +227,7 @@ final class AnswerCompiler {
       addressBlock(blocks, QUESTION, e.address().getAddress());
     }
     return CompiledAnswer.balanced(spliced(head, blocksAt, blocks.toByteArray()), blocksAt, ipv6 ? 28 : 16,
-        order, limit, lifetime);
+        order, limit, lifetime, tcpTruncated);
   }
 
   /** {@code head} (a message without answers) with {@code blocks} inserted after its question at {@code at}. */
@@ -313,7 +317,7 @@ final class AnswerCompiler {
     additionalAt[n] = additional.size();
     srv.writeBytes(additional.toByteArray());
     return CompiledAnswer.srv(spliced(head, blocksAt, srv.toByteArray()), blocksAt, srvAt, additionalAt, group, order,
-        limit, lifetime);
+        limit, lifetime, tcpTruncated);
   }
 
   /** An SRV record whose owner is the question and whose target is {@code host.cluster.<service>}. */

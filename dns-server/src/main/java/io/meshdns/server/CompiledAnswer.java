@@ -2,6 +2,7 @@ package io.meshdns.server;
 
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.loadbalancer.EndpointOrder;
+import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
@@ -34,6 +35,8 @@ final class CompiledAnswer {
   private final int blockCount;
   private final int fit;
   private final EndpointOrder order;
+  /** Counts the answers over TCP that did not fit in 65,535 bytes (see {@link #balanced}); or null. */
+  private final Counter tcpTruncated;
   /** Reusable while this is the zone's current index ({@code null}: while {@link #lifetime} lives). */
   private final ZoneIndex index;
   private final Lifetime lifetime;
@@ -49,12 +52,13 @@ final class CompiledAnswer {
   private record SrvLayout(int[] srvAt, int[] additionalAt, int[] group, int sizeLimit) {}
   private CompiledAnswer(byte[] wire, int blocksAt, int blockSize, int blockCount, int fit, EndpointOrder order,
       ZoneIndex index, Lifetime lifetime, boolean storable) {
-    this(wire, blocksAt, blockSize, blockCount, fit, order, index, lifetime, storable, null);
+    this(wire, blocksAt, blockSize, blockCount, fit, order, index, lifetime, storable, null, null);
   }
 
   private CompiledAnswer(byte[] wire, int blocksAt, int blockSize, int blockCount, int fit, EndpointOrder order,
-      ZoneIndex index, Lifetime lifetime, boolean storable, SrvLayout srv) {
+      ZoneIndex index, Lifetime lifetime, boolean storable, SrvLayout srv, Counter tcpTruncated) {
     this.srv = srv;
+    this.tcpTruncated = tcpTruncated;
     this.storable = storable;
     this.wire = wire;
     this.blocksAt = blocksAt;
@@ -83,16 +87,21 @@ final class CompiledAnswer {
    * A load-balanced answer: {@code wire} holds, after the question at {@code blocksAt}, one record of
    * {@code blockSize} bytes for each of {@code order}'s candidates in order, then the rest of the message.
    *
+   * <p>More chosen addresses than fit (a headless service's every endpoint, or a cap above what the
+   * client's UDP size holds): as many as fit, with TC set, so the client asks again over TCP for all of
+   * them (RFC 1035 4.2.1, RFC 2181 9). Over TCP the limit is the message's 65,535 bytes (about 4,090 A or
+   * 2,340 AAAA records); above it the answer is cut the same way, TC set as CoreDNS does, and counted in
+   * {@code tcpTruncated}: the one case where a client cannot get every record.
+   *
    * @param sizeLimit the most bytes the answer may have (the client's UDP size, or 65535 over TCP)
    */
   static CompiledAnswer balanced(byte[] wire, int blocksAt, int blockSize, EndpointOrder order, int sizeLimit,
-      Lifetime lifetime) {
+      Lifetime lifetime, Counter tcpTruncated) {
     int count = order.candidates().size();
     int tail = wire.length - blocksAt - count * blockSize;
-    // More chosen addresses than fit (a cap above what the client's UDP size holds): as many as fit, with
-    // TC set, so the client can ask again over TCP for all of them (RFC 2181 9).
-    int fit = Math.max(1, Math.min(order.limit(), (sizeLimit - blocksAt - tail) / blockSize));
-    return new CompiledAnswer(wire, blocksAt, blockSize, count, fit, order, null, lifetime, true);
+    int fit = Math.max(1, (sizeLimit - blocksAt - tail) / blockSize);
+    return new CompiledAnswer(wire, blocksAt, blockSize, count, fit, order, null, lifetime, true, null,
+        sizeLimit >= AnswerCompiler.TCP_MAX ? tcpTruncated : null);
   }
 
   /**
@@ -101,10 +110,10 @@ final class CompiledAnswer {
    * address record (owner to be pointed at its SRV target when written), then the rest of the message.
    */
   static CompiledAnswer srv(byte[] wire, int blocksAt, int[] srvAt, int[] additionalAt, int[] group,
-      EndpointOrder order, int sizeLimit, Lifetime lifetime) {
+      EndpointOrder order, int sizeLimit, Lifetime lifetime, Counter tcpTruncated) {
     int count = order.candidates().size();
     return new CompiledAnswer(wire, blocksAt, 0, count, 0, order, null, lifetime, true,
-        new SrvLayout(srvAt, additionalAt, group, sizeLimit));
+        new SrvLayout(srvAt, additionalAt, group, sizeLimit), sizeLimit >= AnswerCompiler.TCP_MAX ? tcpTruncated : null);
   }
 
   /** Whether it may be kept for later queries at all. */
@@ -131,7 +140,7 @@ final class CompiledAnswer {
    * @param query the query's bytes (at least its header and question), or {@code null} when the answer
    *     was compiled for this very query (its ID and name are already in place)
    * @param nameLength the length of the query's name in wire form
-   * @param positions at least the answer cap long; {@code scratch} at least the candidates' count
+   * @param positions and {@code scratch} at least {@link #candidates()} long
    */
   ByteBuf write(ByteBufAllocator alloc, byte[] query, int nameLength, ClusterId querier, String zone,
       int[] positions, int[] scratch) {
@@ -152,7 +161,7 @@ final class CompiledAnswer {
       out.writeBytes(wire, tail, wire.length - tail);
       out.setShort(ANCOUNT, n);
       if (chosen > n) {
-        out.setByte(2, out.getByte(2) | TC);
+        truncated(out);
       }
     }
     if (query != null) {
@@ -241,9 +250,17 @@ final class CompiledAnswer {
     buf.setShort(ANCOUNT, records);
     buf.setShort(ARCOUNT, buf.getUnsignedShort(ARCOUNT) + additional);
     if (truncated) {
-      buf.setByte(2, buf.getByte(2) | TC);
+      truncated(buf);
     }
     return buf;
+  }
+
+  /** Sets TC; over TCP, where the client has no bigger transport to retry on, counts it too. */
+  private void truncated(ByteBuf out) {
+    out.setByte(2, out.getByte(2) | TC);
+    if (tcpTruncated != null) {
+      tcpTruncated.increment();
+    }
   }
 
   /** The largest number of positions {@link #write} may need; scratch space is sized by it. */

@@ -4,9 +4,9 @@ import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.loadbalancer.EndpointSelector;
-import io.meshdns.loadbalancer.LoadBalancingConfig;
 import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.loadbalancer.QueryContext;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -75,7 +75,9 @@ final class QueryResponder {
     this.selector = selector;
     this.querier = querier;
     this.clusterOptionCode = querier.ednsOptionCode();
-    this.compiler = new AnswerCompiler(settings, selector, dns.chaos());
+    this.compiler = new AnswerCompiler(settings, selector, dns.chaos(), Counter.builder("meshdns.dns.tcp.truncated")
+        .description("Answers over TCP or DNS over TLS cut at the 65,535-byte message limit, sent with TC set")
+        .register(registry));
     this.store = new AnswerStore(dns.cache());
     this.transfer = new ZoneTransfer(axfr, settings, selector, compiler, new TransferMetrics(registry));
     this.index = ZoneIndex.build(settings, MeshSnapshot.empty());
@@ -165,7 +167,7 @@ final class QueryResponder {
     CompiledAnswer answer = store.get(probe);
     if (answer != null && answer.reusable(zone)) {
       hits.increment();
-      return answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions, s.scratch(answer));
+      return answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions(answer), s.scratch(answer));
     }
     misses.increment();
     Message parsed;
@@ -179,7 +181,7 @@ final class QueryResponder {
       return null;
     }
     store.put(probe.copy(), answer);
-    return answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions, s.scratch(answer));
+    return answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions(answer), s.scratch(answer));
   }
 
   /** A query the wire reader leaves to dnsjava (several options, BADVERS, a malformed packet...): never stored. */
@@ -212,7 +214,7 @@ final class QueryResponder {
       return null;
     }
     Scratch s = scratch.get();
-    return answer.write(alloc, null, 0, context.querierCluster(), context.querierZone(), s.positions, s.scratch(answer));
+    return answer.write(alloc, null, 0, context.querierCluster(), context.querierZone(), s.positions(answer), s.scratch(answer));
   }
 
   private static ByteBuf bytes(ByteBufAllocator alloc, byte[] wire) {
@@ -284,9 +286,17 @@ final class QueryResponder {
     final byte[] packet = new byte[TCP_MAX];
     final WireQuery wire = new WireQuery();
     final AnswerStore.AnswerKey probe = new AnswerStore.AnswerKey();
-    /** The positions a policy picks: never more than the largest answer cap. */
-    final int[] positions = new int[LoadBalancingConfig.MAX_ANSWERS_LIMIT];
+    /** The positions a policy picks (every candidate of a headless service): grows like the policy's scratch. */
+    private int[] positions = new int[64];
     private int[] policyScratch = new int[64];
+
+    /** Space for the positions chosen from {@code answer}'s candidates; grows (rarely) to the largest service seen. */
+    int[] positions(CompiledAnswer answer) {
+      if (positions.length < answer.candidates()) {
+        positions = new int[Math.max(answer.candidates(), positions.length * 2)];
+      }
+      return positions;
+    }
 
     /** Space for the policy over {@code answer}'s candidates; grows (rarely) to the largest service seen. */
     int[] scratch(CompiledAnswer answer) {
