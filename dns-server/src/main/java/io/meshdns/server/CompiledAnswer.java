@@ -45,11 +45,12 @@ final class CompiledAnswer {
   private final SrvLayout srv;
 
   /**
-   * Where each candidate's SRV record ({@code srvAt[i]..srvAt[i+1]}, relative to the first SRV block) and
-   * address record ({@code additionalAt}, relative to the first address block) are, and which candidate's
-   * SRV record it shares ({@code group}: the first with the same target and port; -1 without the port).
+   * Where each candidate's SRV records ({@code srvAt[i]..srvAt[i+1]}, relative to the first SRV block,
+   * {@code records[i]} of them, one per port, all of one length) and address record ({@code additionalAt},
+   * relative to the first address block) are, and which candidate's SRV records it shares ({@code group}:
+   * the first with the same target and ports; -1 without any port).
    */
-  private record SrvLayout(int[] srvAt, int[] additionalAt, int[] group, int sizeLimit) {}
+  private record SrvLayout(int[] srvAt, int[] records, int[] additionalAt, int[] group, int sizeLimit) {}
   private CompiledAnswer(byte[] wire, int blocksAt, int blockSize, int blockCount, int fit, EndpointOrder order,
       ZoneIndex index, Lifetime lifetime, boolean storable) {
     this(wire, blocksAt, blockSize, blockCount, fit, order, index, lifetime, storable, null, null);
@@ -109,11 +110,12 @@ final class CompiledAnswer {
    * candidate's SRV record (owner: the question; target: the endpoint's name), then each candidate's
    * address record (owner to be pointed at its SRV target when written), then the rest of the message.
    */
-  static CompiledAnswer srv(byte[] wire, int blocksAt, int[] srvAt, int[] additionalAt, int[] group,
+  static CompiledAnswer srv(byte[] wire, int blocksAt, int[] srvAt, int[] records, int[] additionalAt, int[] group,
       EndpointOrder order, int sizeLimit, Lifetime lifetime, Counter tcpTruncated) {
     int count = order.candidates().size();
     return new CompiledAnswer(wire, blocksAt, 0, count, 0, order, null, lifetime, true,
-        new SrvLayout(srvAt, additionalAt, group, sizeLimit), sizeLimit >= AnswerCompiler.TCP_MAX ? tcpTruncated : null);
+        new SrvLayout(srvAt, records, additionalAt, group, sizeLimit),
+        sizeLimit >= AnswerCompiler.TCP_MAX ? tcpTruncated : null);
   }
 
   /** Whether it may be kept for later queries at all. */
@@ -176,8 +178,8 @@ final class CompiledAnswer {
   }
 
   /**
-   * This query's SRV answer: the chosen candidates' SRV records, one per target and port, each weighing
-   * 100 / records; then their address records while the answer stays within the size limit (the
+   * This query's SRV answer: the chosen candidates' SRV records, one set per target (a record per port),
+   * each weighing 100 / records; then their address records while the answer stays within the size limit (the
    * additional section goes first; SRV records that do not fit set TC).
    */
   private ByteBuf writeSrv(ByteBufAllocator alloc, ClusterId querier, String zone, int[] positions, int[] scratch) {
@@ -211,7 +213,7 @@ final class CompiledAnswer {
       }
       scratch[g] = -2; // counted; its offset is set when written
       size += length;
-      records++;
+      records += srv.records()[g];
     }
     ByteBuf buf = alloc.ioBuffer(Math.min(srv.sizeLimit(), wire.length));
     buf.writeBytes(wire, 0, blocksAt);
@@ -222,8 +224,12 @@ final class CompiledAnswer {
         continue;
       }
       scratch[g] = buf.writerIndex();
-      buf.writeBytes(wire, srvBlocks + srvAt[g], srvAt[g + 1] - srvAt[g]);
-      buf.setShort(scratch[g] + 14, weight);
+      int length = srvAt[g + 1] - srvAt[g];
+      buf.writeBytes(wire, srvBlocks + srvAt[g], length);
+      int each = length / srv.records()[g];
+      for (int at = scratch[g] + 14; at < scratch[g] + length; at += each) {
+        buf.setShort(at, weight);
+      }
     }
     int additional = 0;
     if (!truncated) {

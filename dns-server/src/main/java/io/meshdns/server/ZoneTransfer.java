@@ -347,6 +347,7 @@ final class ZoneTransfer {
       }
     } else if (node instanceof ZoneIndex.ServiceNode s) {
       allAddresses(s.service(), name, records);
+      records.addAll(recordsAt(name, s.srv()));
     } else if (node instanceof ZoneIndex.ClusterNode c) {
       allAddresses(c.service(), name, records);
     } else if (node instanceof ZoneIndex.RecordsNode r) {

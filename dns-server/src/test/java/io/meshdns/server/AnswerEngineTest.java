@@ -60,7 +60,7 @@ class AnswerEngineTest {
         reverseZones: [10.0.0.0/8]
         clusterScopedNames: true
         """);
-    install(snapshot(1, web(5, 0), db(), imported()));
+    install(snapshot(1, web(5, 0), db(), imported(), idle()));
   }
 
   private QueryResponder responder(String yaml) {
@@ -91,6 +91,7 @@ class AnswerEngineTest {
         row("web.shop.svc." + Z, Type.AAAA, "NOERROR", "SOA"),
         row("web.shop.svc." + Z, Type.TXT, "NOERROR", "SOA"),
         row("_http._tcp.web.shop.svc." + Z, Type.SRV, "NOERROR", "0 100 80 web.shop.svc." + Z),
+        row("web.shop.svc." + Z, Type.SRV, "NOERROR", "0 100 80 web.shop.svc." + Z),
         row("east.web.shop.svc." + Z, Type.A, "NOERROR", "10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4", "10.1.0.5"),
         row("west.web.shop.svc." + Z, Type.A, "NXDOMAIN", "SOA"),
         row("db.shop.svc." + Z, Type.A, "NOERROR", "10.1.1.1", "10.2.1.1"),
@@ -99,6 +100,11 @@ class AnswerEngineTest {
         row("db-0.east.db.shop.svc." + Z, Type.AAAA, "NOERROR", "fd00:0:0:0:0:0:1:1"),
         row("_pg._tcp.db.shop.svc." + Z, Type.SRV, "NOERROR",
             "0 50 5432 db-0.east.db.shop.svc." + Z, "0 50 6432 db-0.west.db.shop.svc." + Z),
+        row("db.shop.svc." + Z, Type.SRV, "NOERROR",
+            "0 50 5432 db-0.east.db.shop.svc." + Z, "0 50 6432 db-0.west.db.shop.svc." + Z),
+        row("idle.shop.svc." + Z, Type.A, "NOERROR", "SOA"),
+        row("idle.shop.svc." + Z, Type.SRV, "NOERROR", "SOA"),
+        row("_http._tcp.idle.shop.svc." + Z, Type.SRV, "NOERROR", "SOA"),
         row("1.1.1.10.in-addr.arpa.", Type.PTR, "NOERROR", "db-0.east.db.shop.svc." + Z),
         row("1.0.1.10.in-addr.arpa.", Type.PTR, "NOERROR", "web.shop.svc." + Z),
         row("1.0.99.10.in-addr.arpa.", Type.PTR, "NOERROR", "api.shop.svc." + Z),
@@ -130,6 +136,17 @@ class AnswerEngineTest {
       records.add("SOA"); // NXDOMAIN and NODATA carry the zone's SOA (RFC 2308)
     }
     assertThat(records).containsExactlyInAnyOrderElementsOf(row.records());
+  }
+
+  /** RFC 2308: the SRV name of a service exists while the service does, as its A name does. */
+  @Test
+  void theSrvNameOfAClusterIpServiceWithNoReadyEndpointIsNodataNotNxdomain() throws Exception {
+    Message a = ask("idle.shop.svc." + Z, Type.A, null);
+    Message srv = ask("_http._tcp.idle.shop.svc." + Z, Type.SRV, null);
+    assertThat(a.getRcode()).isEqualTo(Rcode.NOERROR);
+    assertThat(srv.getRcode()).isEqualTo(Rcode.NOERROR);
+    assertThat(srv.getSection(Section.ANSWER)).isEmpty();
+    assertThat(srv.getSection(Section.AUTHORITY)).extracting(Record::getType).containsExactly(Type.SOA);
   }
 
   @Test
@@ -283,6 +300,12 @@ class AnswerEngineTest {
     return new GlobalService(key, Map.of(
         EAST, new ClusterService(EAST, key, "ClusterIP", true, null, List.of(pg), List.of(e4, e6), Map.of()),
         WEST, new ClusterService(WEST, key, "ClusterIP", true, null, List.of(pg), List.of(w4), Map.of())));
+  }
+
+  /** idle: ClusterIP, port http 80, exported by east with no endpoint at all. */
+  private static GlobalService idle() {
+    ServiceKey key = ServiceKey.of("shop", "idle");
+    return new GlobalService(key, Map.of(EAST, part(EAST, key, false, List.of(), Map.of())));
   }
 
   /** api: exported by west (pod 10.2.2.1); east imports it with ClusterSetIP 10.99.0.1. */
