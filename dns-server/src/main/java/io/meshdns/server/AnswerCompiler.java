@@ -155,7 +155,9 @@ final class AnswerCompiler {
       switch (qtype) {
         case Type.SOA, Type.ANY -> response.addRecord(zone.soa().withName(qname), Section.ANSWER);
         case Type.NS -> {
-          response.addRecord(zone.ns().withName(qname), Section.ANSWER);
+          for (Record ns : zone.ns()) {
+            response.addRecord(ns.withName(qname), Section.ANSWER);
+          }
           glue(index, response);
         }
         default -> nodata(zone, response);
@@ -404,10 +406,17 @@ final class AnswerCompiler {
     }
   }
 
+  /**
+   * The addresses of the name servers inside the zone, in the additional section of an NS answer (RFC 1035
+   * 3.3.11 and 4.3.2: additional section processing of NS), so a resolver need not ask again. Not with the
+   * SOA, whose MNAME gets no additional processing.
+   */
   private void glue(ZoneIndex index, Message response) {
-    if (index.node(settings.nsName()) instanceof ZoneIndex.RecordsNode glue) {
-      for (Record r : glue.records()) {
-        response.addRecord(r, Section.ADDITIONAL);
+    for (ZoneSettings.NameServer ns : settings.nameservers()) {
+      if (index.node(ns.name()) instanceof ZoneIndex.RecordsNode glue) {
+        for (Record r : glue.records()) {
+          response.addRecord(r, Section.ADDITIONAL);
+        }
       }
     }
   }

@@ -79,7 +79,7 @@ final class ZoneIndex {
   private static final EmptyNode EMPTY = new EmptyNode();
 
   /** One zone meshdns is authoritative for: the forward zone or a reverse zone. */
-  record Zone(Name origin, SOARecord soa, NSRecord ns) {}
+  record Zone(Name origin, SOARecord soa, List<NSRecord> ns) {}
 
   /**
    * The names one service contributes: the ones under its own name (with the empty non-terminals between),
@@ -310,23 +310,33 @@ final class ZoneIndex {
 
     private Zone zone(Name origin, long serial) {
       // Negative answers are cached for the SOA minimum (RFC 2308): the same TTL as positive ones.
-      var soa = new SOARecord(origin, DClass.IN, s.ttl(), s.nsName(), s.hostmaster(), serial, 3600, 600, 86400, s.ttl());
-      return new Zone(origin, soa, new NSRecord(origin, DClass.IN, s.ttl(), s.nsName()));
+      var soa = new SOARecord(origin, DClass.IN, s.ttl(), s.primary(), s.hostmaster(), serial, 3600, 600, 86400, s.ttl());
+      List<NSRecord> ns = new ArrayList<>();
+      for (ZoneSettings.NameServer n : s.nameservers()) {
+        ns.add(new NSRecord(origin, DClass.IN, s.ttl(), n.name()));
+      }
+      return new Zone(origin, soa, List.copyOf(ns));
     }
 
-    /** dns-version and the glue, then {@code svc.<zone>} and each {@code <ns>.svc.<zone>} that has services. */
+    /**
+     * dns-version and the name servers' addresses (those inside the zone), then {@code svc.<zone>} and each
+     * {@code <ns>.svc.<zone>} that has services.
+     */
     private Map<Name, Node> fixed() {
       Map<Name, Node> fixed = new HashMap<>();
       Name origin = s.origin();
       Name version = child("dns-version", origin);
       fixed.put(version, records(List.of(new TXTRecord(version, DClass.IN, s.ttl(), SCHEMA_VERSION))));
-      if (s.nsName().subdomain(origin) && !s.nsName().equals(origin)) {
-        List<Record> glue = new ArrayList<>();
-        for (InetAddress a : s.nsAddresses()) {
-          glue.add(address(s.nsName(), a));
+      for (ZoneSettings.NameServer ns : s.nameservers()) {
+        if (!ns.name().subdomain(origin) || ns.name().equals(origin)) {
+          continue;
         }
-        fixed.put(s.nsName(), records(glue));
-        for (Name up = parent(s.nsName()); up != null && !up.equals(origin) && up.subdomain(origin); up = parent(up)) {
+        List<Record> addresses = new ArrayList<>();
+        for (InetAddress a : ns.addresses()) {
+          addresses.add(address(ns.name(), a));
+        }
+        fixed.put(ns.name(), records(addresses));
+        for (Name up = parent(ns.name()); up != null && !up.equals(origin) && up.subdomain(origin); up = parent(up)) {
           fixed.putIfAbsent(up, EMPTY);
         }
       }

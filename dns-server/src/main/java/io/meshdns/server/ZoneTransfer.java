@@ -319,7 +319,7 @@ final class ZoneTransfer {
   List<Record> allRecords(ZoneIndex.Zone zone, ZoneIndex index) {
     List<Record> records = new ArrayList<>();
     records.add(zone.soa());
-    records.add(zone.ns());
+    records.addAll(zone.ns());
     for (Map.Entry<Name, ZoneIndex.Node> e : index.namesIn(zone)) {
       records.addAll(recordsAt(e.getKey(), e.getValue()));
     }

@@ -138,6 +138,32 @@ class AnswerEngineTest {
     assertThat(records).containsExactlyInAnyOrderElementsOf(row.records());
   }
 
+  /**
+   * Configured name servers: every one an apex NS record, the first the SOA's MNAME; the addresses of those
+   * inside the zone are their A/AAAA records and the NS answer's glue (RFC 1035 4.3.2), not the SOA's.
+   */
+  @Test
+  void configuredNameServersAreTheApexNsRecordsWithTheAddressesOfThoseInTheZoneAsGlue() throws Exception {
+    responder = responder("""
+        nameservers:
+          - {name: ns1.clusterset.local, addresses: [192.0.2.53, "2001:db8::53"]}
+          - {name: ns2.example.net}
+        """);
+    install(snapshot(1, web(1, 0)));
+
+    Message ns = ask(Z, Type.NS, null);
+    assertThat(ns.getSection(Section.ANSWER)).extracting(Record::rdataToString)
+        .containsExactly("ns1.clusterset.local.", "ns2.example.net.");
+    assertThat(ns.getSection(Section.ADDITIONAL)).filteredOn(r -> r.getType() != Type.OPT)
+        .extracting(r -> r.getName() + " " + r.rdataToString())
+        .containsExactlyInAnyOrder("ns1.clusterset.local. 192.0.2.53", "ns1.clusterset.local. 2001:db8:0:0:0:0:0:53");
+    assertThat(addresses(ask("ns1.clusterset.local.", Type.A, null))).containsExactly("192.0.2.53");
+    Message soa = ask(Z, Type.SOA, null);
+    assertThat(((org.xbill.DNS.SOARecord) soa.getSection(Section.ANSWER).get(0)).getHost().toString())
+        .isEqualTo("ns1.clusterset.local.");
+    assertThat(soa.getSection(Section.ADDITIONAL)).filteredOn(r -> r.getType() != Type.OPT).isEmpty();
+  }
+
   /** RFC 2308: the SRV name of a service exists while the service does, as its A name does. */
   @Test
   void theSrvNameOfAClusterIpServiceWithNoReadyEndpointIsNodataNotNxdomain() throws Exception {
