@@ -157,8 +157,14 @@ final class CompiledAnswer {
       int tail = blocksAt + blockCount * blockSize;
       out = alloc.ioBuffer(wire.length - (blockCount - n) * blockSize);
       out.writeBytes(wire, 0, blocksAt);
-      for (int i = 0; i < n; i++) {
-        out.writeBytes(wire, blocksAt + positions[i] * blockSize, blockSize);
+      // Consecutive positions are one copy: a rotated cluster is one or two runs, however many endpoints.
+      for (int i = 0; i < n; ) {
+        int run = 1;
+        while (i + run < n && positions[i + run] == positions[i] + run) {
+          run++;
+        }
+        out.writeBytes(wire, blocksAt + positions[i] * blockSize, run * blockSize);
+        i += run;
       }
       out.writeBytes(wire, tail, wire.length - tail);
       out.setShort(ANCOUNT, n);
