@@ -60,6 +60,43 @@ app.kubernetes.io/part-of: meshdns
 {{- end }}
 
 {{/*
+Where resolvers and secondaries reach meshdns, as a JSON list: the addresses of its Service, for the zone's
+NS record when config.nameservers is empty. A LoadBalancer's IP (service.loadBalancerIP, else the ingress
+IPs of the Service already installed); otherwise its cluster IP (service.clusterIP, else the cluster IPs of
+the Service already installed, read on `helm upgrade`). A first install has no Service to read: a fixed
+service.clusterIP (or loadBalancerIP) gives the NS record its address from the start.
+*/}}
+{{- define "meshdns.serviceAddresses" -}}
+{{- $svc := .Values.service }}
+{{- $live := dict }}
+{{- if .Release.IsUpgrade }}
+{{- /* Only an upgrade can find the Service: on install it does not exist yet. */}}
+{{- $live = lookup "v1" "Service" .Release.Namespace (include "meshdns.fullname" .) | default dict }}
+{{- end }}
+{{- $ips := list }}
+{{- if eq $svc.type "LoadBalancer" }}
+{{- if $svc.loadBalancerIP }}
+{{- $ips = list $svc.loadBalancerIP }}
+{{- else }}
+{{- range (dig "status" "loadBalancer" "ingress" list $live) }}
+{{- if .ip }}
+{{- $ips = append $ips .ip }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- else if $svc.clusterIP }}
+{{- $ips = list $svc.clusterIP }}
+{{- else }}
+{{- range (dig "spec" "clusterIPs" list $live) }}
+{{- if ne . "None" }}
+{{- $ips = append $ips . }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toJson $ips }}
+{{- end }}
+
+{{/*
 Values that pass the schema but cannot work as a whole. Each failure names the value to change.
 Included by every template that depends on them, so `helm template` and `helm install` stop early.
 */}}
@@ -121,15 +158,13 @@ empty values are left out so meshdns's own defaults apply.
 {{- if $c.reverseZones }}
 {{- $_ := set $cfg "reverseZones" $c.reverseZones }}
 {{- end }}
-{{- $ns := dict }}
-{{- if $c.nameserver.name }}
-{{- $_ := set $ns "name" $c.nameserver.name }}
+{{- if $c.nameservers }}
+{{- $_ := set $cfg "nameservers" $c.nameservers }}
+{{- else }}
+{{- $addresses := include "meshdns.serviceAddresses" . | fromJsonArray }}
+{{- if $addresses }}
+{{- $_ := set $cfg "nameservers" (list (dict "name" (printf "ns.%s" (trimSuffix "." $c.zone)) "addresses" $addresses)) }}
 {{- end }}
-{{- if $c.nameserver.addresses }}
-{{- $_ := set $ns "addresses" $c.nameserver.addresses }}
-{{- end }}
-{{- if $ns }}
-{{- $_ := set $cfg "nameserver" $ns }}
 {{- end }}
 {{- $axfr := dict }}
 {{- if $c.axfr.allow }}

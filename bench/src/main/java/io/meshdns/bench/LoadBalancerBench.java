@@ -56,7 +56,7 @@ public class LoadBalancerBench {
 
   private EndpointSelector selector;
   private EndpointOrder order;
-  private final int[] out = new int[LoadBalancingConfig.DEFAULT_MAX_ANSWERS];
+  private final int[] out = new int[PODS];
   private final int[] scratch = new int[PODS];
   /** Two publications of the same service: each update replaces the other's plan, as a changed service does. */
   private final MeshSnapshot[] snapshots = new MeshSnapshot[2];

@@ -59,8 +59,10 @@ class ThreeClustersTest {
     assertThat(config.staleAfter()).isEqualTo(Duration.ofMinutes(10));
     assertThat(config.exportAll()).isTrue();
     assertThat(config.reverseZones()).extracting(Cidr::text).containsExactly("192.168.0.0/16");
-    assertThat(config.nameserver().name()).isEqualTo("ns1.mesh.example.org");
-    assertThat(config.nameserver().addresses()).extracting(InetAddress::getHostAddress).containsExactly("192.0.2.53");
+    assertThat(config.nameservers()).singleElement().satisfies(ns -> {
+      assertThat(ns.name()).isEqualTo("ns1.mesh.example.org");
+      assertThat(ns.addresses()).extracting(InetAddress::getHostAddress).containsExactly("192.0.2.53");
+    });
     assertThat(config.axfr().allow()).extracting(Cidr::text).containsExactly("192.0.2.0/24");
     assertThat(config.dns().cache()).isEqualTo(32L << 20);
     assertThat(config.dns().tcpQueryTimeout()).isEqualTo(Duration.ofSeconds(1));

@@ -92,7 +92,7 @@ final class ServiceMapper {
     var meta = svc.getMetadata();
     var key = ServiceKey.of(meta.getNamespace(), meta.getName());
     String type = spec.getType() == null ? "ClusterIP" : spec.getType();
-    Map<String, String> annotations = meta.getAnnotations() == null ? Map.of() : meta.getAnnotations();
+    Map<String, String> annotations = setValues(meta.getAnnotations());
     List<ServicePort> ports = servicePorts(svc, spec);
     Instant since = exportedAt != null ? exportedAt : timestamp(meta.getCreationTimestamp());
 
@@ -160,6 +160,24 @@ final class ServiceMapper {
     return new ClusterService(cluster.id(), key, type, headless, null, ports, contributed, annotations,
         clusterIps, lbIps, lbHostnames, since, answeredBy, reason, spec.getTrafficDistribution(),
         spec.getInternalTrafficPolicy());
+  }
+
+  /**
+   * The annotations (or labels) that are set: the API can hold a key whose value is JSON null (fabric8's
+   * mock API server stores the null of {@code kubectl annotate ... key-}'s merge patch); null and absent
+   * both mean "not set".
+   */
+  static Map<String, String> setValues(Map<String, String> values) {
+    if (values == null || values.isEmpty()) {
+      return Map.of();
+    }
+    Map<String, String> set = new LinkedHashMap<>();
+    values.forEach((key, value) -> {
+      if (key != null && value != null) {
+        set.put(key, value);
+      }
+    });
+    return set;
   }
 
   /**

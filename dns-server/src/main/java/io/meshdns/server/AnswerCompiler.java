@@ -2,6 +2,7 @@ package io.meshdns.server;
 
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
+import io.meshdns.discovery.ServicePort;
 import io.meshdns.loadbalancer.EndpointOrder;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.QueryContext;
@@ -51,12 +52,19 @@ final class AnswerCompiler {
   private final ServerConfig.Chaos chaos;
   /** In-zone queries answered SERVFAIL before the mesh was ready. */
   private final Counter notReady;
+  private final Counter tcpTruncated;
 
-  AnswerCompiler(ZoneSettings settings, EndpointSelector selector, ServerConfig.Chaos chaos, Counter notReady) {
+  /**
+   * @param notReady counts in-zone queries answered SERVFAIL before the mesh was ready
+   * @param tcpTruncated counts answers over TCP cut at 65,535 bytes (see {@link CompiledAnswer#balanced})
+   */
+  AnswerCompiler(ZoneSettings settings, EndpointSelector selector, ServerConfig.Chaos chaos, Counter notReady,
+      Counter tcpTruncated) {
     this.settings = settings;
     this.selector = selector;
     this.chaos = chaos;
     this.notReady = notReady;
+    this.tcpTruncated = tcpTruncated;
   }
 
   /** The most bytes an answer may have: 64 KiB over TCP, else the client's EDNS size (512 without EDNS). */
@@ -177,7 +185,9 @@ final class AnswerCompiler {
       switch (qtype) {
         case Type.SOA, Type.ANY -> response.addRecord(zone.soa().withName(qname), Section.ANSWER);
         case Type.NS -> {
-          response.addRecord(zone.ns().withName(qname), Section.ANSWER);
+          for (Record ns : zone.ns()) {
+            response.addRecord(ns.withName(qname), Section.ANSWER);
+          }
           glue(index, response);
         }
         default -> nodata(zone, response);
@@ -208,6 +218,9 @@ final class AnswerCompiler {
     }
     if (node instanceof ZoneIndex.ClusterNode c && addressQuery) {
       return addresses(c.service(), qname, qtype, response, limit, zone, index, lifetime);
+    }
+    if (node instanceof ZoneIndex.ServiceNode s && qtype == Type.SRV) {
+      node = s.srv(); // SRV at the service's own name: every port (CoreDNS, the mcs-api conformance suite)
     }
     if (node instanceof ZoneIndex.EndpointSrvNode srv && (qtype == Type.SRV || qtype == Type.ANY)) {
       return endpointSrv(srv, qname, response, limit, zone, index, lifetime);
@@ -250,7 +263,7 @@ final class AnswerCompiler {
       addressBlock(blocks, QUESTION, e.address().getAddress());
     }
     return CompiledAnswer.balanced(spliced(head, blocksAt, blocks.toByteArray()), blocksAt, ipv6 ? 28 : 16,
-        order, limit, lifetime);
+        order, limit, lifetime, tcpTruncated);
   }
 
   /** {@code head} (a message without answers) with {@code blocks} inserted after its question at {@code at}. */
@@ -289,22 +302,23 @@ final class AnswerCompiler {
   }
 
   /**
-   * SRV of a headless service: the endpoints chosen as for A (policy, rotation, cap), each with the port
-   * its own EndpointSlice gives for the Service port; an endpoint without that port gets no record (a
-   * port is never guessed). Every candidate's SRV record and its address record are encoded once; the
-   * writer picks this query's, one SRV record per target and port, and adds the addresses in the
-   * additional section while they fit (dropped before any SRV record).
+   * SRV of a headless service: the endpoints chosen as for A (policy, rotation; every one unless the
+   * service's annotation caps it), each with the ports its own EndpointSlice gives for the node's Service
+   * ports (one record per distinct port); an endpoint without any of them gets no record (a port is never
+   * guessed). Every candidate's SRV records and its address record are encoded once; the writer picks this
+   * query's, one set of SRV records per target, and adds the addresses in the additional section while
+   * they fit (dropped before any SRV record).
    */
   private CompiledAnswer endpointSrv(ZoneIndex.EndpointSrvNode node, Name qname, Message response, int limit,
       ZoneIndex.Zone zone, ZoneIndex index, Lifetime lifetime) {
     EndpointOrder order = selector.srvTargets(node.service());
     List<Endpoint> candidates = order.candidates();
     int n = candidates.size();
-    int[] port = new int[n];
+    int[][] ports = new int[n][];
     boolean any = false;
     for (int i = 0; i < n; i++) {
-      port[i] = candidates.get(i).port(node.port().name(), node.port().protocol());
-      any |= port[i] >= 0;
+      ports[i] = ports(candidates.get(i), node.ports());
+      any |= ports[i].length > 0;
     }
     if (!any) {
       nodata(zone, response);
@@ -312,8 +326,11 @@ final class AnswerCompiler {
     }
     byte[] head = response.toWire(TCP_MAX); // header, question, then the OPT record if any
     int blocksAt = Header.LENGTH + qname.length() + 4;
-    // The service's name is the question's name less its first two labels (_port, _proto).
-    int serviceAt = Header.LENGTH + qname.getLabel(0).length + qname.getLabel(1).length;
+    // The service's name ends the question's name (after _port._proto, or the whole of it).
+    int serviceAt = Header.LENGTH;
+    for (int l = 0; l < qname.labels() - node.serviceName().labels(); l++) {
+      serviceAt += qname.getLabel(l).length;
+    }
     ByteArrayOutputStream srv = new ByteArrayOutputStream();
     ByteArrayOutputStream additional = new ByteArrayOutputStream();
     int[] srvAt = new int[n + 1];
@@ -323,24 +340,50 @@ final class AnswerCompiler {
     for (int i = 0; i < n; i++) {
       srvAt[i] = srv.size();
       additionalAt[i] = additional.size();
-      if (port[i] < 0) {
+      if (ports[i].length == 0) {
         group[i] = -1;
         continue;
       }
       Endpoint e = candidates.get(i);
       String host = e.hostname().toLowerCase(Locale.ROOT);
       String cluster = e.cluster().value();
-      // A dual-stack pod with a hostname is one target with two addresses: one SRV record for both.
-      Integer first = groups.putIfAbsent(port[i] + " " + host + "." + cluster, i);
+      // A dual-stack pod with a hostname is one target with two addresses: one set of SRV records for both.
+      Integer first = groups.putIfAbsent(java.util.Arrays.toString(ports[i]) + " " + host + "." + cluster, i);
       group[i] = first == null ? i : first;
-      srvBlock(srv, port[i], host, cluster, serviceAt);
+      for (int port : ports[i]) {
+        srvBlock(srv, port, host, cluster, serviceAt);
+      }
       addressBlock(additional, 0xC000, e.address().getAddress()); // owner: its SRV target, set when written
     }
     srvAt[n] = srv.size();
     additionalAt[n] = additional.size();
+    int[] records = new int[n];
+    for (int i = 0; i < n; i++) {
+      records[i] = ports[i].length;
+    }
     srv.writeBytes(additional.toByteArray());
-    return CompiledAnswer.srv(spliced(head, blocksAt, srv.toByteArray()), blocksAt, srvAt, additionalAt, group, order,
-        limit, lifetime);
+    return CompiledAnswer.srv(spliced(head, blocksAt, srv.toByteArray()), blocksAt, srvAt, records, additionalAt, group,
+        order, limit, lifetime, tcpTruncated);
+  }
+
+  /** The distinct ports {@code e} serves for {@code servicePorts}, in their order; empty when none. */
+  private static int[] ports(Endpoint e, List<ServicePort> servicePorts) {
+    int[] out = new int[servicePorts.size()];
+    int count = 0;
+    next:
+    for (ServicePort p : servicePorts) {
+      int port = e.port(p.name(), p.protocol());
+      if (port < 0) {
+        continue;
+      }
+      for (int k = 0; k < count; k++) {
+        if (out[k] == port) {
+          continue next;
+        }
+      }
+      out[count++] = port;
+    }
+    return java.util.Arrays.copyOf(out, count);
   }
 
   /** An SRV record whose owner is the question and whose target is {@code host.cluster.<service>}. */
@@ -367,14 +410,12 @@ final class AnswerCompiler {
     List<SRVRecord> out = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     for (Endpoint e : endpoints) {
-      int port = e.port(node.port().name(), node.port().protocol());
-      if (port < 0) {
-        continue;
-      }
       Name target = ZoneIndex.endpointName(e, node.serviceName());
-      // A dual-stack pod with a hostname is one target with two addresses: one record.
-      if (seen.add(port + " " + target)) {
-        out.add(new SRVRecord(owner, DClass.IN, ttl, 0, 100, port, target));
+      for (int port : ports(e, node.ports())) {
+        // A dual-stack pod with a hostname is one target with two addresses: one record per port.
+        if (seen.add(port + " " + target)) {
+          out.add(new SRVRecord(owner, DClass.IN, ttl, 0, 100, port, target));
+        }
       }
     }
     return out;
@@ -395,10 +436,17 @@ final class AnswerCompiler {
     }
   }
 
+  /**
+   * The addresses of the name servers inside the zone, in the additional section of an NS answer (RFC 1035
+   * 3.3.11 and 4.3.2: additional section processing of NS), so a resolver need not ask again. Not with the
+   * SOA, whose MNAME gets no additional processing.
+   */
   private void glue(ZoneIndex index, Message response) {
-    if (index.node(settings.nsName()) instanceof ZoneIndex.RecordsNode glue) {
-      for (Record r : glue.records()) {
-        response.addRecord(r, Section.ADDITIONAL);
+    for (ZoneSettings.NameServer ns : settings.nameservers()) {
+      if (index.node(ns.name()) instanceof ZoneIndex.RecordsNode glue) {
+        for (Record r : glue.records()) {
+          response.addRecord(r, Section.ADDITIONAL);
+        }
       }
     }
   }

@@ -2,6 +2,7 @@ package io.meshdns.server;
 
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.loadbalancer.EndpointOrder;
+import io.micrometer.core.instrument.Counter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import org.xbill.DNS.Header;
@@ -38,6 +39,8 @@ final class CompiledAnswer {
   private final int blockCount;
   private final int fit;
   private final EndpointOrder order;
+  /** Counts the answers over TCP that did not fit in 65,535 bytes (see {@link #balanced}); or null. */
+  private final Counter tcpTruncated;
   /** Reusable while this is the zone's current index ({@code null}: while {@link #lifetime} lives). */
   private final ZoneIndex index;
   private final Lifetime lifetime;
@@ -48,19 +51,21 @@ final class CompiledAnswer {
   private final boolean endsWithOpt;
 
   /**
-   * Where each candidate's SRV record ({@code srvAt[i]..srvAt[i+1]}, relative to the first SRV block) and
-   * address record ({@code additionalAt}, relative to the first address block) are, and which candidate's
-   * SRV record it shares ({@code group}: the first with the same target and port; -1 without the port).
+   * Where each candidate's SRV records ({@code srvAt[i]..srvAt[i+1]}, relative to the first SRV block,
+   * {@code records[i]} of them, one per port, all of one length) and address record ({@code additionalAt},
+   * relative to the first address block) are, and which candidate's SRV records it shares ({@code group}:
+   * the first with the same target and ports; -1 without any port).
    */
-  private record SrvLayout(int[] srvAt, int[] additionalAt, int[] group, int sizeLimit) {}
+  private record SrvLayout(int[] srvAt, int[] records, int[] additionalAt, int[] group, int sizeLimit) {}
   private CompiledAnswer(byte[] wire, int blocksAt, int blockSize, int blockCount, int fit, EndpointOrder order,
       ZoneIndex index, Lifetime lifetime, boolean storable) {
-    this(wire, blocksAt, blockSize, blockCount, fit, order, index, lifetime, storable, null);
+    this(wire, blocksAt, blockSize, blockCount, fit, order, index, lifetime, storable, null, null);
   }
 
   private CompiledAnswer(byte[] wire, int blocksAt, int blockSize, int blockCount, int fit, EndpointOrder order,
-      ZoneIndex index, Lifetime lifetime, boolean storable, SrvLayout srv) {
+      ZoneIndex index, Lifetime lifetime, boolean storable, SrvLayout srv, Counter tcpTruncated) {
     this.srv = srv;
+    this.tcpTruncated = tcpTruncated;
     this.storable = storable;
     this.wire = wire;
     this.blocksAt = blocksAt;
@@ -96,16 +101,21 @@ final class CompiledAnswer {
    * A load-balanced answer: {@code wire} holds, after the question at {@code blocksAt}, one record of
    * {@code blockSize} bytes for each of {@code order}'s candidates in order, then the rest of the message.
    *
+   * <p>More chosen addresses than fit (a headless service's every endpoint, or a cap above what the
+   * client's UDP size holds): as many as fit, with TC set, so the client asks again over TCP for all of
+   * them (RFC 1035 4.2.1, RFC 2181 9). Over TCP the limit is the message's 65,535 bytes (about 4,090 A or
+   * 2,340 AAAA records); above it the answer is cut the same way, TC set as CoreDNS does, and counted in
+   * {@code tcpTruncated}: the one case where a client cannot get every record.
+   *
    * @param sizeLimit the most bytes the answer may have (the client's UDP size, or 65535 over TCP)
    */
   static CompiledAnswer balanced(byte[] wire, int blocksAt, int blockSize, EndpointOrder order, int sizeLimit,
-      Lifetime lifetime) {
+      Lifetime lifetime, Counter tcpTruncated) {
     int count = order.candidates().size();
     int tail = wire.length - blocksAt - count * blockSize;
-    // More chosen addresses than fit (a cap above what the client's UDP size holds): as many as fit, with
-    // TC set, so the client can ask again over TCP for all of them (RFC 2181 9).
-    int fit = Math.max(1, Math.min(order.limit(), (sizeLimit - blocksAt - tail) / blockSize));
-    return new CompiledAnswer(wire, blocksAt, blockSize, count, fit, order, null, lifetime, true);
+    int fit = Math.max(1, (sizeLimit - blocksAt - tail) / blockSize);
+    return new CompiledAnswer(wire, blocksAt, blockSize, count, fit, order, null, lifetime, true, null,
+        sizeLimit >= AnswerCompiler.TCP_MAX ? tcpTruncated : null);
   }
 
   /**
@@ -113,11 +123,12 @@ final class CompiledAnswer {
    * candidate's SRV record (owner: the question; target: the endpoint's name), then each candidate's
    * address record (owner to be pointed at its SRV target when written), then the rest of the message.
    */
-  static CompiledAnswer srv(byte[] wire, int blocksAt, int[] srvAt, int[] additionalAt, int[] group,
-      EndpointOrder order, int sizeLimit, Lifetime lifetime) {
+  static CompiledAnswer srv(byte[] wire, int blocksAt, int[] srvAt, int[] records, int[] additionalAt, int[] group,
+      EndpointOrder order, int sizeLimit, Lifetime lifetime, Counter tcpTruncated) {
     int count = order.candidates().size();
     return new CompiledAnswer(wire, blocksAt, 0, count, 0, order, null, lifetime, true,
-        new SrvLayout(srvAt, additionalAt, group, sizeLimit));
+        new SrvLayout(srvAt, records, additionalAt, group, sizeLimit),
+        sizeLimit >= AnswerCompiler.TCP_MAX ? tcpTruncated : null);
   }
 
   /** Whether it may be kept for later queries at all. */
@@ -144,7 +155,7 @@ final class CompiledAnswer {
    * @param query the query's bytes (at least its header and question), or {@code null} when the answer
    *     was compiled for this very query (its ID and name are already in place)
    * @param nameLength the length of the query's name in wire form
-   * @param positions at least the answer cap long; {@code scratch} at least the candidates' count
+   * @param positions and {@code scratch} at least {@link #candidates()} long
    */
   ByteBuf write(ByteBufAllocator alloc, byte[] query, int nameLength, ClusterId querier, String zone,
       int[] positions, int[] scratch) {
@@ -159,13 +170,19 @@ final class CompiledAnswer {
       int tail = blocksAt + blockCount * blockSize;
       out = alloc.ioBuffer(wire.length - (blockCount - n) * blockSize);
       out.writeBytes(wire, 0, blocksAt);
-      for (int i = 0; i < n; i++) {
-        out.writeBytes(wire, blocksAt + positions[i] * blockSize, blockSize);
+      // Consecutive positions are one copy: a rotated cluster is one or two runs, however many endpoints.
+      for (int i = 0; i < n; ) {
+        int run = 1;
+        while (i + run < n && positions[i + run] == positions[i] + run) {
+          run++;
+        }
+        out.writeBytes(wire, blocksAt + positions[i] * blockSize, run * blockSize);
+        i += run;
       }
       out.writeBytes(wire, tail, wire.length - tail);
       out.setShort(ANCOUNT, n);
       if (chosen > n) {
-        out.setByte(2, out.getByte(2) | TC);
+        truncated(out);
       }
     }
     if (query != null) {
@@ -180,8 +197,8 @@ final class CompiledAnswer {
   }
 
   /**
-   * This query's SRV answer: the chosen candidates' SRV records, one per target and port, each weighing
-   * 100 / records; then their address records while the answer stays within the size limit (the
+   * This query's SRV answer: the chosen candidates' SRV records, one set per target (a record per port),
+   * each weighing 100 / records; then their address records while the answer stays within the size limit (the
    * additional section goes first; SRV records that do not fit set TC).
    */
   private ByteBuf writeSrv(ByteBufAllocator alloc, ClusterId querier, String zone, int[] positions, int[] scratch) {
@@ -215,7 +232,7 @@ final class CompiledAnswer {
       }
       scratch[g] = -2; // counted; its offset is set when written
       size += length;
-      records++;
+      records += srv.records()[g];
     }
     ByteBuf buf = alloc.ioBuffer(Math.min(srv.sizeLimit(), wire.length));
     buf.writeBytes(wire, 0, blocksAt);
@@ -226,8 +243,12 @@ final class CompiledAnswer {
         continue;
       }
       scratch[g] = buf.writerIndex();
-      buf.writeBytes(wire, srvBlocks + srvAt[g], srvAt[g + 1] - srvAt[g]);
-      buf.setShort(scratch[g] + 14, weight);
+      int length = srvAt[g + 1] - srvAt[g];
+      buf.writeBytes(wire, srvBlocks + srvAt[g], length);
+      int each = length / srv.records()[g];
+      for (int at = scratch[g] + 14; at < scratch[g] + length; at += each) {
+        buf.setShort(at, weight);
+      }
     }
     int additional = 0;
     if (!truncated) {
@@ -254,9 +275,17 @@ final class CompiledAnswer {
     buf.setShort(ANCOUNT, records);
     buf.setShort(ARCOUNT, buf.getUnsignedShort(ARCOUNT) + additional);
     if (truncated) {
-      buf.setByte(2, buf.getByte(2) | TC);
+      truncated(buf);
     }
     return buf;
+  }
+
+  /** Sets TC; over TCP, where the client has no bigger transport to retry on, counts it too. */
+  private void truncated(ByteBuf out) {
+    out.setByte(2, out.getByte(2) | TC);
+    if (tcpTruncated != null) {
+      tcpTruncated.increment();
+    }
   }
 
   /** The largest number of positions {@link #write} may need; scratch space is sized by it. */

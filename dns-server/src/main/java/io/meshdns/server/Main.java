@@ -280,6 +280,8 @@ public final class Main {
       out.printf("  dig @%s -p %d cart.shop.svc.%s%n", at, dns.getPort(), cfg.zone());
       out.printf("  dig @%s -p %d _postgres._tcp.db.shop.svc.%s SRV%n", at, dns.getPort(), cfg.zone());
       out.printf("  dig @%s -p %d -x 10.10.3.1%n", at, dns.getPort());
+      out.printf("  dig @%s -p %d %s NS        (ns.%s, with this listener's address as glue)%n", at, dns.getPort(),
+          cfg.zone(), cfg.zone());
       out.printf("  dig @%s -p %d %s AXFR%n", at, dns.getPort(), cfg.zone());
       if (dot != null) {
         out.printf("  kdig @%s -p %d +tls-ca=%s +tls-hostname=%s web.shop.svc.%s%n", at, dot.getPort(),

@@ -95,7 +95,13 @@ public final class MeshdnsServer implements AutoCloseable {
 
     LoadBalancingConfig balancing = loadBalancing(config, clusters);
     var selector = new EndpointSelector(balancing);
-    var responder = new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+    ZoneSettings zone = ZoneSettings.of(config);
+    if (zone.lameDefault()) {
+      log.warn("nameservers is not set and dns.bind {} is a wildcard: the zone's NS record names {}, which has no"
+          + " address; set nameservers to the names and addresses resolvers and secondaries reach meshdns at",
+          config.dns().bind().getHostAddress(), zone.primary());
+    }
+    var responder = new QueryResponder(zone, config.dns(), config.axfr(), selector,
         new QuerierResolver(balancing), registry);
     var meshMetrics = new MeshMetrics(registry, responder::cacheStats);
     var mesh = new MeshWatcher(MeshWatcher.Options.defaults()

@@ -4,7 +4,6 @@ import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.loadbalancer.EndpointSelector;
-import io.meshdns.loadbalancer.LoadBalancingConfig;
 import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.loadbalancer.QueryContext;
 import io.micrometer.core.instrument.Counter;
@@ -98,7 +97,9 @@ final class QueryResponder {
     this.notReady = Counter.builder("meshdns.dns.not.ready")
         .description("In-zone queries answered SERVFAIL because the mesh was not ready yet (start-up)")
         .register(registry);
-    this.compiler = new AnswerCompiler(settings, selector, dns.chaos(), notReady);
+    this.compiler = new AnswerCompiler(settings, selector, dns.chaos(), notReady, Counter.builder("meshdns.dns.tcp.truncated")
+        .description("Answers over TCP or DNS over TLS cut at the 65,535-byte message limit, sent with TC set")
+        .register(registry));
     this.store = new AnswerStore(dns.cache());
     this.cookies = dns.cookies().enabled() ? new ServerCookies(dns.cookies().secrets()) : null;
     this.padEveryEdnsAnswer = dns.tls().padsEveryEdnsAnswer();
@@ -220,7 +221,7 @@ final class QueryResponder {
     // No in-zone answer is stored before readiness (SERVFAIL is never stored), so a hit needs no check.
     if (answer != null && answer.reusable(zone)) {
       hits.increment();
-      return options.write(answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions,
+      return options.write(answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions(answer),
           s.scratch(answer)), answer.endsWithOpt(), limit);
     }
     misses.increment();
@@ -236,7 +237,7 @@ final class QueryResponder {
       return null;
     }
     store.put(probe.copy(), answer);
-    return options.write(answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions,
+    return options.write(answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions(answer),
         s.scratch(answer)), answer.endsWithOpt(), limit);
   }
 
@@ -283,8 +284,8 @@ final class QueryResponder {
       return null;
     }
     int limit = AnswerCompiler.sizeLimit(tcp, opt == null ? -1 : opt.getPayloadSize()) - room;
-    return s.options.write(answer.write(alloc, null, 0, context.querierCluster(), context.querierZone(), s.positions,
-        s.scratch(answer)), answer.endsWithOpt(), limit);
+    return s.options.write(answer.write(alloc, null, 0, context.querierCluster(), context.querierZone(),
+        s.positions(answer), s.scratch(answer)), answer.endsWithOpt(), limit);
   }
 
   /**
@@ -371,12 +372,20 @@ final class QueryResponder {
     final WireQuery wire = new WireQuery();
     final ResponseOptions options;
     final AnswerStore.AnswerKey probe = new AnswerStore.AnswerKey();
-    /** The positions a policy picks: never more than the largest answer cap. */
-    final int[] positions = new int[LoadBalancingConfig.MAX_ANSWERS_LIMIT];
+    /** The positions a policy picks (every candidate of a headless service): grows like the policy's scratch. */
+    private int[] positions = new int[64];
     private int[] policyScratch = new int[64];
 
     Scratch(ResponseOptions options) {
       this.options = options;
+    }
+
+    /** Space for the positions chosen from {@code answer}'s candidates; grows (rarely) to the largest service seen. */
+    int[] positions(CompiledAnswer answer) {
+      if (positions.length < answer.candidates()) {
+        positions = new int[Math.max(answer.candidates(), positions.length * 2)];
+      }
+      return positions;
     }
 
     /** Space for the policy over {@code answer}'s candidates; grows (rarely) to the largest service seen. */

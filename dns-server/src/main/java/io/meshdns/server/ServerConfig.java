@@ -45,7 +45,7 @@ public record ServerConfig(
     Boolean exportAll,
     Boolean clusterScopedNames,
     @JsonDeserialize(contentUsing = ConfigValues.CidrAsWritten.class) List<Cidr> reverseZones,
-    Nameserver nameserver,
+    List<Nameserver> nameservers,
     Axfr axfr,
     LoadBalancing loadBalancing,
     String kubeconfigDir,
@@ -79,7 +79,8 @@ public record ServerConfig(
     exportAll = exportAll != null && exportAll;
     clusterScopedNames = clusterScopedNames != null && clusterScopedNames;
     reverseZones = reverseZones == null ? List.of() : List.copyOf(reverseZones);
-    nameserver = nameserver == null ? new Nameserver(null, null) : nameserver;
+    nameservers = nameservers == null ? List.of() : List.copyOf(nameservers);
+    checkNameservers(zone, nameservers);
     axfr = axfr == null ? new Axfr(null, null, null, null) : axfr;
     loadBalancing = loadBalancing == null ? new LoadBalancing(null, null, null, null) : loadBalancing;
     allowEmptyMesh = allowEmptyMesh != null && allowEmptyMesh;
@@ -450,10 +451,52 @@ public record ServerConfig(
     }
   }
 
-  /** The apex NS record's name and, when it is inside the zone, its glue addresses. */
+  /**
+   * One name server of the zone: the name of an apex NS record and, when that name is inside the zone, its
+   * addresses (served as its A/AAAA records and as glue with the NS records). Without any,
+   * {@code ns.<zone>} with the DNS listener's address ({@link ZoneSettings}).
+   */
   public record Nameserver(String name, List<InetAddress> addresses) {
     public Nameserver {
+      if (name == null || name.isBlank()) {
+        throw new InvalidValue("name", "is required: the name server's host name, such as ns1.clusterset.local");
+      }
+      try {
+        name = DnsLabel.zone(name, false);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidValue("name", e.getMessage());
+      }
       addresses = addresses == null ? List.of() : List.copyOf(addresses);
+    }
+  }
+
+  /**
+   * Name servers inside the zone need their addresses here (nothing else can answer them: a resolver or
+   * secondary following the NS record would find a lame server) and must not take a name meshdns serves;
+   * those outside it are answered by their own zone, so addresses given for them would never be served.
+   */
+  private static void checkNameservers(String zone, List<Nameserver> nameservers) {
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < nameservers.size(); i++) {
+      Nameserver ns = nameservers.get(i);
+      if (!names.add(ns.name())) {
+        throw new InvalidValue(List.of("nameservers", i, "name"), "'" + ns.name() + "' appears twice");
+      }
+      boolean inZone = ns.name().endsWith("." + zone);
+      if (ns.name().equals(zone) || ns.name().endsWith(".svc." + zone) || ns.name().equals("svc." + zone)
+          || ns.name().equals("dns-version." + zone)) {
+        throw new InvalidValue(List.of("nameservers", i, "name"), "'" + ns.name() + "' is a name meshdns answers"
+            + " itself; choose one such as ns1." + zone);
+      }
+      if (inZone && ns.addresses().isEmpty()) {
+        throw new InvalidValue(List.of("nameservers", i), "needs addresses: '" + ns.name() + "' is inside zone " + zone
+            + ", so nothing else can answer them, and a resolver or secondary following the NS record would find"
+            + " no server");
+      }
+      if (!inZone && !ns.addresses().isEmpty()) {
+        throw new InvalidValue(List.of("nameservers", i, "addresses"), "'" + ns.name() + "' is outside zone " + zone
+            + ": its own zone answers its addresses; leave them out");
+      }
     }
   }
 
@@ -766,7 +809,7 @@ public record ServerConfig(
 
   private ServerConfig withListeners(Dns d, Http h, Admin a) {
     return new ServerConfig(zone, d, h, a, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
-        reverseZones, nameserver, axfr, loadBalancing, kubeconfigDir, clusters, coredns, allowEmptyMesh);
+        reverseZones, nameservers, axfr, loadBalancing, kubeconfigDir, clusters, coredns, allowEmptyMesh);
   }
 
   /** {@code override}'s value; a bad one is a config error naming its key under {@code section}. */

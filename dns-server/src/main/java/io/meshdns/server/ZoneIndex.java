@@ -53,15 +53,19 @@ final class ZoneIndex {
   /** What exists at one name. */
   sealed interface Node {}
 
-  /** {@code <svc>.<ns>.svc.<zone>}: addresses chosen per query (or the querier's ClusterSetIPs). */
-  record ServiceNode(GlobalService service, boolean headless) implements Node {}
+  /**
+   * {@code <svc>.<ns>.svc.<zone>}: addresses chosen per query (or the querier's ClusterSetIPs); and, as
+   * CoreDNS answers and the mcs-api conformance suite expects, SRV records for every port of the service
+   * ({@code srv}: an {@link EndpointSrvNode} over all ports for a headless service, else the records).
+   */
+  record ServiceNode(GlobalService service, boolean headless, Node srv) implements Node {}
 
   /**
-   * {@code _<port>._<proto>.<svc>.<ns>.svc.<zone>} of a headless service: one SRV record per endpoint chosen
-   * for this query (the same policy, rotation and cap as A), each with the port that endpoint's
-   * EndpointSlice gives for {@code port}, targeting the endpoint's own name.
+   * {@code _<port>._<proto>.<svc>.<ns>.svc.<zone>} of a headless service (one port), or the SRV records at
+   * its own name (all its ports): one SRV record per endpoint chosen for this query and distinct port the
+   * endpoint's EndpointSlice gives for {@code ports}, targeting the endpoint's own name.
    */
-  record EndpointSrvNode(GlobalService service, ServicePort port, Name serviceName) implements Node {}
+  record EndpointSrvNode(GlobalService service, List<ServicePort> ports, Name serviceName) implements Node {}
 
   /** {@code <clusterid>.<svc>.<ns>.svc.<zone>} (only with clusterScopedNames): one cluster's endpoints. */
   record ClusterNode(GlobalService service) implements Node {}
@@ -75,7 +79,7 @@ final class ZoneIndex {
   private static final EmptyNode EMPTY = new EmptyNode();
 
   /** One zone meshdns is authoritative for: the forward zone or a reverse zone. */
-  record Zone(Name origin, SOARecord soa, NSRecord ns) {}
+  record Zone(Name origin, SOARecord soa, List<NSRecord> ns) {}
 
   /**
    * The names one service contributes: the ones under its own name (with the empty non-terminals between),
@@ -306,23 +310,33 @@ final class ZoneIndex {
 
     private Zone zone(Name origin, long serial) {
       // Negative answers are cached for the SOA minimum (RFC 2308): the same TTL as positive ones.
-      var soa = new SOARecord(origin, DClass.IN, s.ttl(), s.nsName(), s.hostmaster(), serial, 3600, 600, 86400, s.ttl());
-      return new Zone(origin, soa, new NSRecord(origin, DClass.IN, s.ttl(), s.nsName()));
+      var soa = new SOARecord(origin, DClass.IN, s.ttl(), s.primary(), s.hostmaster(), serial, 3600, 600, 86400, s.ttl());
+      List<NSRecord> ns = new ArrayList<>();
+      for (ZoneSettings.NameServer n : s.nameservers()) {
+        ns.add(new NSRecord(origin, DClass.IN, s.ttl(), n.name()));
+      }
+      return new Zone(origin, soa, List.copyOf(ns));
     }
 
-    /** dns-version and the glue, then {@code svc.<zone>} and each {@code <ns>.svc.<zone>} that has services. */
+    /**
+     * dns-version and the name servers' addresses (those inside the zone), then {@code svc.<zone>} and each
+     * {@code <ns>.svc.<zone>} that has services.
+     */
     private Map<Name, Node> fixed() {
       Map<Name, Node> fixed = new HashMap<>();
       Name origin = s.origin();
       Name version = child("dns-version", origin);
       fixed.put(version, records(List.of(new TXTRecord(version, DClass.IN, s.ttl(), SCHEMA_VERSION))));
-      if (s.nsName().subdomain(origin) && !s.nsName().equals(origin)) {
-        List<Record> glue = new ArrayList<>();
-        for (InetAddress a : s.nsAddresses()) {
-          glue.add(address(s.nsName(), a));
+      for (ZoneSettings.NameServer ns : s.nameservers()) {
+        if (!ns.name().subdomain(origin) || ns.name().equals(origin)) {
+          continue;
         }
-        fixed.put(s.nsName(), records(glue));
-        for (Name up = parent(s.nsName()); up != null && !up.equals(origin) && up.subdomain(origin); up = parent(up)) {
+        List<Record> addresses = new ArrayList<>();
+        for (InetAddress a : ns.addresses()) {
+          addresses.add(address(ns.name(), a));
+        }
+        fixed.put(ns.name(), records(addresses));
+        for (Name up = parent(ns.name()); up != null && !up.equals(origin) && up.subdomain(origin); up = parent(up)) {
           fixed.putIfAbsent(up, EMPTY);
         }
       }
@@ -416,7 +430,7 @@ final class ZoneIndex {
         return new ServiceNames(service, null, Map.of(), List.of());
       }
       Map<Name, Node> forward = new HashMap<>();
-      put(forward, name, name, new ServiceNode(service, headless));
+      put(forward, name, name, new ServiceNode(service, headless, serviceSrv(service, name, headless)));
       Map<Name, List<Endpoint>> endpointNames = new LinkedHashMap<>();
       if (headless) {
         for (Endpoint e : service.endpoints()) {
@@ -448,11 +462,12 @@ final class ZoneIndex {
     /**
      * One SRV name per named port of the service (the ports of its oldest export): per chosen endpoint
      * with the endpoint's own port for a headless service; else one record with the Service port and
-     * the service's name as target, while any cluster contributes an address a client can use.
+     * the service's name as target, while any cluster contributes an address a client can use. The name
+     * exists as long as the service does (no record: NODATA), as its A name does (RFC 2308: a name that
+     * exists for one type exists for all).
      */
     private void addSrv(Map<Name, Node> forward, GlobalService service, Name name, boolean headless) {
-      boolean answered = service.endpoints().stream().anyMatch(e -> e.ready() || e.serving())
-          || !service.clusterSetIps().isEmpty();
+      boolean answered = answered(service);
       for (ServicePort p : service.ports()) {
         if (p.name().isEmpty()) {
           continue;
@@ -460,11 +475,38 @@ final class ZoneIndex {
         Name owner = child("_" + p.name().toLowerCase(Locale.ROOT),
             child("_" + p.protocol().toLowerCase(Locale.ROOT), name));
         if (headless) {
-          put(forward, name, owner, new EndpointSrvNode(service, p, name));
-        } else if (answered) {
-          put(forward, name, owner, records(List.of(new SRVRecord(owner, DClass.IN, s.ttl(), 0, 100, p.port(), name))));
+          put(forward, name, owner, new EndpointSrvNode(service, List.of(p), name));
+        } else {
+          put(forward, name, owner, records(answered
+              ? List.of(new SRVRecord(owner, DClass.IN, s.ttl(), 0, 100, p.port(), name)) : List.of()));
         }
       }
+    }
+
+    /**
+     * The SRV records at the service's own name: for a headless service one per chosen endpoint and
+     * distinct port over all its ports; else one per distinct Service port number, target the service,
+     * while it is answered.
+     */
+    private Node serviceSrv(GlobalService service, Name name, boolean headless) {
+      if (headless) {
+        return new EndpointSrvNode(service, service.ports(), name);
+      }
+      List<Record> srv = new ArrayList<>();
+      if (answered(service)) {
+        Set<Integer> seen = new HashSet<>();
+        for (ServicePort p : service.ports()) {
+          if (seen.add(p.port())) {
+            srv.add(new SRVRecord(name, DClass.IN, s.ttl(), 0, 100, p.port(), name));
+          }
+        }
+      }
+      return records(srv);
+    }
+
+    /** Whether a cluster contributes an address a client can use, or one imports the service with ClusterSetIPs. */
+    private static boolean answered(GlobalService service) {
+      return service.endpoints().stream().anyMatch(e -> e.ready() || e.serving()) || !service.clusterSetIps().isEmpty();
     }
 
     /** PTRs in the configured reverse zones: a headless endpoint's own name, else the service's name. */

@@ -10,27 +10,53 @@ import org.xbill.DNS.ReverseMap;
 /**
  * The config values that shape the zone's contents, resolved once into DNS types.
  *
+ * @param nameservers the apex NS records' targets, the first also the SOA's MNAME; never empty
  * @param reverseNetworks the CIDRs whose endpoint addresses get PTRs
  * @param reverseZones the reverse zones those CIDRs live in (rounded out to octet/nibble boundaries)
  */
 record ZoneSettings(
     Name origin,
     long ttl,
-    Name nsName,
+    List<NameServer> nameservers,
     Name hostmaster,
-    List<InetAddress> nsAddresses,
     List<Cidr> reverseNetworks,
     List<Name> reverseZones,
     boolean clusterScopedNames) {
 
+  /** One NS target and, when it is inside the zone, its addresses (its A/AAAA records, the NS answer's glue). */
+  record NameServer(Name name, List<InetAddress> addresses) {}
+
   static ZoneSettings of(ServerConfig config) {
     Name origin = ZoneIndex.absolute(config.zone());
-    Name ns = config.nameserver().name() == null
-        ? ZoneIndex.child("ns", origin) : ZoneIndex.absolute(config.nameserver().name());
+    List<NameServer> nameservers = config.nameservers().stream()
+        .map(ns -> new NameServer(ZoneIndex.absolute(ns.name()), ns.addresses())).toList();
+    if (nameservers.isEmpty()) {
+      nameservers = List.of(defaultNameServer(origin, config.dns().bind()));
+    }
     List<Cidr> networks = config.allReverseZones();
     List<Name> zones = networks.stream().map(ZoneSettings::reverseZone).distinct().toList();
-    return new ZoneSettings(origin, config.ttl(), ns, ZoneIndex.child("hostmaster", origin),
-        config.nameserver().addresses(), networks, zones, config.clusterScopedNames());
+    return new ZoneSettings(origin, config.ttl(), nameservers, ZoneIndex.child("hostmaster", origin), networks,
+        zones, config.clusterScopedNames());
+  }
+
+  /**
+   * Without {@code nameservers}: {@code ns.<zone>}, with the DNS listener's address when it is one (a
+   * wildcard bind says nothing about where clients reach meshdns: then it has no address, and
+   * {@link #lameDefault} says so at start).
+   */
+  static NameServer defaultNameServer(Name origin, InetAddress bind) {
+    return new NameServer(ZoneIndex.child("ns", origin), bind.isAnyLocalAddress() ? List.of() : List.of(bind));
+  }
+
+  /** Whether the zone's only name server is the default one, inside the zone and without an address. */
+  boolean lameDefault() {
+    return nameservers.size() == 1 && nameservers.get(0).addresses().isEmpty()
+        && nameservers.get(0).name().subdomain(origin);
+  }
+
+  /** The SOA's MNAME: the first name server. */
+  Name primary() {
+    return nameservers.get(0).name();
   }
 
   /**

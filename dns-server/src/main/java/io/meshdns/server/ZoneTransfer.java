@@ -320,7 +320,7 @@ final class ZoneTransfer {
   List<Record> allRecords(ZoneIndex.Zone zone, ZoneIndex index) {
     List<Record> records = new ArrayList<>();
     records.add(zone.soa());
-    records.add(zone.ns());
+    records.addAll(zone.ns());
     for (Map.Entry<Name, ZoneIndex.Node> e : index.namesIn(zone)) {
       records.addAll(recordsAt(e.getKey(), e.getValue()));
     }
@@ -348,6 +348,7 @@ final class ZoneTransfer {
       }
     } else if (node instanceof ZoneIndex.ServiceNode s) {
       allAddresses(s.service(), name, records);
+      records.addAll(recordsAt(name, s.srv()));
     } else if (node instanceof ZoneIndex.ClusterNode c) {
       allAddresses(c.service(), name, records);
     } else if (node instanceof ZoneIndex.RecordsNode r) {

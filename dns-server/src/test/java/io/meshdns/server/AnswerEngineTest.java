@@ -60,7 +60,7 @@ class AnswerEngineTest {
         reverseZones: [10.0.0.0/8]
         clusterScopedNames: true
         """);
-    install(snapshot(1, web(5, 0), db(), imported()));
+    install(snapshot(1, web(5, 0), db(), imported(), idle()));
   }
 
   private QueryResponder responder(String yaml) {
@@ -91,6 +91,7 @@ class AnswerEngineTest {
         row("web.shop.svc." + Z, Type.AAAA, "NOERROR", "SOA"),
         row("web.shop.svc." + Z, Type.TXT, "NOERROR", "SOA"),
         row("_http._tcp.web.shop.svc." + Z, Type.SRV, "NOERROR", "0 100 80 web.shop.svc." + Z),
+        row("web.shop.svc." + Z, Type.SRV, "NOERROR", "0 100 80 web.shop.svc." + Z),
         row("east.web.shop.svc." + Z, Type.A, "NOERROR", "10.1.0.1", "10.1.0.2", "10.1.0.3", "10.1.0.4", "10.1.0.5"),
         row("west.web.shop.svc." + Z, Type.A, "NXDOMAIN", "SOA"),
         row("db.shop.svc." + Z, Type.A, "NOERROR", "10.1.1.1", "10.2.1.1"),
@@ -99,6 +100,11 @@ class AnswerEngineTest {
         row("db-0.east.db.shop.svc." + Z, Type.AAAA, "NOERROR", "fd00:0:0:0:0:0:1:1"),
         row("_pg._tcp.db.shop.svc." + Z, Type.SRV, "NOERROR",
             "0 50 5432 db-0.east.db.shop.svc." + Z, "0 50 6432 db-0.west.db.shop.svc." + Z),
+        row("db.shop.svc." + Z, Type.SRV, "NOERROR",
+            "0 50 5432 db-0.east.db.shop.svc." + Z, "0 50 6432 db-0.west.db.shop.svc." + Z),
+        row("idle.shop.svc." + Z, Type.A, "NOERROR", "SOA"),
+        row("idle.shop.svc." + Z, Type.SRV, "NOERROR", "SOA"),
+        row("_http._tcp.idle.shop.svc." + Z, Type.SRV, "NOERROR", "SOA"),
         row("1.1.1.10.in-addr.arpa.", Type.PTR, "NOERROR", "db-0.east.db.shop.svc." + Z),
         row("1.0.1.10.in-addr.arpa.", Type.PTR, "NOERROR", "web.shop.svc." + Z),
         row("1.0.99.10.in-addr.arpa.", Type.PTR, "NOERROR", "api.shop.svc." + Z),
@@ -130,6 +136,43 @@ class AnswerEngineTest {
       records.add("SOA"); // NXDOMAIN and NODATA carry the zone's SOA (RFC 2308)
     }
     assertThat(records).containsExactlyInAnyOrderElementsOf(row.records());
+  }
+
+  /**
+   * Configured name servers: every one an apex NS record, the first the SOA's MNAME; the addresses of those
+   * inside the zone are their A/AAAA records and the NS answer's glue (RFC 1035 4.3.2), not the SOA's.
+   */
+  @Test
+  void configuredNameServersAreTheApexNsRecordsWithTheAddressesOfThoseInTheZoneAsGlue() throws Exception {
+    responder = responder("""
+        nameservers:
+          - {name: ns1.clusterset.local, addresses: [192.0.2.53, "2001:db8::53"]}
+          - {name: ns2.example.net}
+        """);
+    install(snapshot(1, web(1, 0)));
+
+    Message ns = ask(Z, Type.NS, null);
+    assertThat(ns.getSection(Section.ANSWER)).extracting(Record::rdataToString)
+        .containsExactly("ns1.clusterset.local.", "ns2.example.net.");
+    assertThat(ns.getSection(Section.ADDITIONAL)).filteredOn(r -> r.getType() != Type.OPT)
+        .extracting(r -> r.getName() + " " + r.rdataToString())
+        .containsExactlyInAnyOrder("ns1.clusterset.local. 192.0.2.53", "ns1.clusterset.local. 2001:db8:0:0:0:0:0:53");
+    assertThat(addresses(ask("ns1.clusterset.local.", Type.A, null))).containsExactly("192.0.2.53");
+    Message soa = ask(Z, Type.SOA, null);
+    assertThat(((org.xbill.DNS.SOARecord) soa.getSection(Section.ANSWER).get(0)).getHost().toString())
+        .isEqualTo("ns1.clusterset.local.");
+    assertThat(soa.getSection(Section.ADDITIONAL)).filteredOn(r -> r.getType() != Type.OPT).isEmpty();
+  }
+
+  /** RFC 2308: the SRV name of a service exists while the service does, as its A name does. */
+  @Test
+  void theSrvNameOfAClusterIpServiceWithNoReadyEndpointIsNodataNotNxdomain() throws Exception {
+    Message a = ask("idle.shop.svc." + Z, Type.A, null);
+    Message srv = ask("_http._tcp.idle.shop.svc." + Z, Type.SRV, null);
+    assertThat(a.getRcode()).isEqualTo(Rcode.NOERROR);
+    assertThat(srv.getRcode()).isEqualTo(Rcode.NOERROR);
+    assertThat(srv.getSection(Section.ANSWER)).isEmpty();
+    assertThat(srv.getSection(Section.AUTHORITY)).extracting(Record::getType).containsExactly(Type.SOA);
   }
 
   @Test
@@ -283,6 +326,12 @@ class AnswerEngineTest {
     return new GlobalService(key, Map.of(
         EAST, new ClusterService(EAST, key, "ClusterIP", true, null, List.of(pg), List.of(e4, e6), Map.of()),
         WEST, new ClusterService(WEST, key, "ClusterIP", true, null, List.of(pg), List.of(w4), Map.of())));
+  }
+
+  /** idle: ClusterIP, port http 80, exported by east with no endpoint at all. */
+  private static GlobalService idle() {
+    ServiceKey key = ServiceKey.of("shop", "idle");
+    return new GlobalService(key, Map.of(EAST, part(EAST, key, false, List.of(), Map.of())));
   }
 
   /** api: exported by west (pod 10.2.2.1); east imports it with ClusterSetIP 10.99.0.1. */

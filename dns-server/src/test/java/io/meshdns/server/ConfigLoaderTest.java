@@ -680,7 +680,7 @@ class ConfigLoaderTest {
         readyAfter: 500ms
         reverseZones: ["fd00:20::/32"]
         dns: {bind: "::", tcpIdleTimeout: 1h, cache: 512Ki, rateLimit: {window: 5s}}
-        nameserver: {name: ns.clusterset.local, addresses: [192.0.2.53]}
+        nameservers: [{name: ns.clusterset.local, addresses: [192.0.2.53]}]
         axfr: {allow: [192.0.2.0/24], notify: ["192.0.2.10", "[fd00::53]:5353"], journal: {size: 1Gi}}
         loadBalancing: {zones: [{cidr: 10.10.1.0/24, zone: a}]}
         clusters: [{id: east, sourceCidrs: [10.10.0.0/16]}]
@@ -693,13 +693,44 @@ class ConfigLoaderTest {
     assertThat(c.dns().tcpIdleTimeout()).isEqualTo(Duration.ofHours(1));
     assertThat(c.dns().cache()).isEqualTo(512L * 1024);
     assertThat(c.dns().rateLimit().window()).isEqualTo(Duration.ofSeconds(5));
-    assertThat(c.nameserver().addresses()).containsExactly(InetAddress.getByName("192.0.2.53"));
+    assertThat(c.nameservers().get(0).addresses()).containsExactly(InetAddress.getByName("192.0.2.53"));
     assertThat(c.axfr().allow()).containsExactly(Cidr.parse("192.0.2.0/24"));
     assertThat(c.axfr().notifyTo()).containsExactly(new InetSocketAddress(InetAddress.getByName("192.0.2.10"), 53),
         new InetSocketAddress(InetAddress.getByName("fd00::53"), 5353));
     assertThat(c.axfr().journal().size()).isEqualTo(1L << 30);
     assertThat(c.loadBalancing().zones()).extracting(ServerConfig.ZoneSource::cidr).containsExactly(Cidr.parse("10.10.1.0/24"));
     assertThat(c.clusters().get(0).sourceCidrs()).containsExactly(Cidr.parse("10.10.0.0/16"));
+  }
+
+  @Test
+  void aNameServerInsideTheZoneWithoutAddressesIsNamedByFileLineAndKey() throws Exception {
+    Path file = write("""
+        zone: mesh.example.org
+        nameservers:
+          - name: ns1.example.net
+          - name: ns2.mesh.example.org
+        """);
+
+    assertThatThrownBy(() -> ConfigLoader.load(file)).hasMessageContaining(file.toString())
+        .hasMessageContaining("line 4, key nameservers[1]: needs addresses: 'ns2.mesh.example.org' is inside zone mesh.example.org");
+  }
+
+  @Test
+  void aNameServerOutsideTheZoneWithAddressesIsNamed() throws Exception {
+    Path file = write("nameservers:\n  - {name: ns1.example.net, addresses: [192.0.2.53]}\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .hasMessageContaining("line 2, key nameservers[0].addresses: 'ns1.example.net' is outside zone clusterset.local");
+  }
+
+  @Test
+  void aNameServerNamedLikeAServiceOrNotADomainNameIsNamed() throws Exception {
+    assertThatThrownBy(() -> ConfigLoader.load(write("nameservers: [{name: web.shop.svc.clusterset.local, addresses: [192.0.2.1]}]\n")))
+        .hasMessageContaining("key nameservers[0].name: 'web.shop.svc.clusterset.local' is a name meshdns answers");
+    assertThatThrownBy(() -> ConfigLoader.load(write("nameservers: [{name: \"ns 1.example.net\"}]\n")))
+        .hasMessageContaining("key nameservers[0].name: 'ns 1.example.net' is not a domain name");
+    assertThatThrownBy(() -> ConfigLoader.load(write("nameservers: [{addresses: [192.0.2.1]}]\n")))
+        .hasMessageContaining("key nameservers[0].name: is required");
   }
 
   @Test

@@ -58,14 +58,25 @@ class ZoneAnswersTest {
     assertThat(answer.get(0).getName().toString()).isEqualTo("clusterset.local.");
   }
 
+  /** Without nameservers in the config: ns.<zone>, with the DNS listener's address as glue. */
   @ParameterizedTest
   @EnumSource(DnsClient.Transport.class)
-  void apexAnswersItsNameServer(DnsClient.Transport transport) {
+  void apexAnswersItsNameServerWithItsAddressAsGlue(DnsClient.Transport transport) {
     Message m = client(transport).query("clusterset.local.", Type.NS);
 
     assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
     assertThat(m.getHeader().getFlag(Flags.AA)).isTrue();
     assertThat(m.getSection(Section.ANSWER)).hasSize(1).first().isInstanceOf(NSRecord.class);
+    assertThat(((NSRecord) m.getSection(Section.ANSWER).get(0)).getTarget().toString()).isEqualTo("ns.clusterset.local.");
+    assertThat(m.getSection(Section.ADDITIONAL)).filteredOn(r -> r.getType() == Type.A)
+        .extracting(r -> r.getName() + " " + r.rdataToString()).containsExactly("ns.clusterset.local. 127.0.0.1");
+  }
+
+  /** The NS target is not lame: its address record exists in the zone. */
+  @ParameterizedTest
+  @EnumSource(DnsClient.Transport.class)
+  void theNameServersNameResolvesToTheDnsListenersAddress(DnsClient.Transport transport) {
+    assertThat(client(transport).addresses("ns.clusterset.local.")).containsExactly("127.0.0.1");
   }
 
   @ParameterizedTest

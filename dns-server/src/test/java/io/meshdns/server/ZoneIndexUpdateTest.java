@@ -86,10 +86,10 @@ class ZoneIndexUpdateTest {
 
   private static String describe(ZoneIndex.Node node) {
     if (node instanceof ZoneIndex.ServiceNode s) {
-      return "service " + s.service().key() + " headless=" + s.headless();
+      return "service " + s.service().key() + " headless=" + s.headless() + " srv " + describe(s.srv());
     }
     if (node instanceof ZoneIndex.EndpointSrvNode srv) {
-      return "srv " + srv.service().key() + " " + srv.port() + " endpoints " + srv.service().endpoints();
+      return "srv " + srv.service().key() + " " + srv.ports() + " endpoints " + srv.service().endpoints();
     }
     if (node instanceof ZoneIndex.ClusterNode c) {
       return "cluster " + c.service().key() + " " + c.service().byCluster().keySet();

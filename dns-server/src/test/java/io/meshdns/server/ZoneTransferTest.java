@@ -89,6 +89,9 @@ class ZoneTransferTest {
     acknowledging.setDaemon(true);
     acknowledging.start();
     mesh = new TwoClusterMesh(kubeconfigs, ConfigLoader.parse("test", """
+        nameservers:
+          - {name: ns1.clusterset.local, addresses: [192.0.2.53, "2001:db8::53"]}
+          - {name: ns2.example.net}
         axfr:
           allow: [127.0.0.0/8]
           tsig: [{name: xfr-key, secret: %s}]
@@ -112,6 +115,17 @@ class ZoneTransferTest {
     assertThat(records.get(0).getType()).isEqualTo(Type.SOA);
     assertThat(records.get(records.size() - 1)).isEqualTo(records.get(0));
     assertThat(records).filteredOn(r -> r.getName().toString().equals(WEB) && r.getType() == Type.A).hasSize(3);
+  }
+
+  /** A secondary serving the zone can answer the delegation's addresses too: RFC 5936 2.1 (every RR of the zone). */
+  @Test
+  void axfrCarriesTheNameServersAndTheAddressesOfThoseInTheZone() throws Exception {
+    List<Record> records = axfr(KEY);
+
+    assertThat(records).filteredOn(r -> r.getType() == Type.NS).extracting(Record::rdataToString)
+        .containsExactly("ns1.clusterset.local.", "ns2.example.net.");
+    assertThat(records).filteredOn(r -> r.getName().toString().equals("ns1.clusterset.local."))
+        .extracting(Record::rdataToString).containsExactlyInAnyOrder("192.0.2.53", "2001:db8:0:0:0:0:0:53");
   }
 
   @Test

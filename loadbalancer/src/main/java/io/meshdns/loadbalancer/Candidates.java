@@ -13,6 +13,12 @@ import java.util.Set;
  * id order), with each group's weight and failover rank. Built once per snapshot on the publisher thread,
  * then only read by policies, so the query path neither filters nor groups.
  *
+ * <p>Policies choose <em>members</em>, not addresses: a member is one pod (the endpoints that share a
+ * targetRef, else a hostname, in one cluster) with all its addresses in this candidate set. So a cap counts
+ * endpoints: a dual-stack pod's two addresses are one SRV target, and A and AAAA choose among the same
+ * pods. Positions ({@link #size()}, groups, zones) are member positions; {@link #memberStart}/{@link
+ * #memberEnd} give a member's addresses in {@link #all()}.
+ *
  * <p>Eligibility, best first; the first non-empty tier is the whole candidate set:
  * ready endpoints of healthy clusters; ready endpoints of degraded clusters
  * ({@code ClusterHealth.degraded()}: stale, i.e. out of touch for longer than {@code staleAfter});
@@ -22,18 +28,21 @@ import java.util.Set;
  */
 final class Candidates {
   static final Candidates NONE =
-      new Candidates(List.of(), new ClusterId[0], new int[] {0}, new int[0], new int[0], Zones.NONE);
+      new Candidates(List.of(), null, new ClusterId[0], new int[] {0}, new int[0], new int[0], Zones.NONE);
 
   private final List<Endpoint> endpoints;
+  /** Member m's addresses are {@code endpoints[memberStarts[m] .. memberStarts[m + 1])}; {@code null}: one each. */
+  private final int[] memberStarts;
   private final ClusterId[] clusters;
   private final int[] starts;
   private final int[] weights;
   private final int[] failoverOrder;
   private final Zones zones;
 
-  private Candidates(List<Endpoint> endpoints, ClusterId[] clusters, int[] starts, int[] weights, int[] failoverOrder,
-      Zones zones) {
+  private Candidates(List<Endpoint> endpoints, int[] memberStarts, ClusterId[] clusters, int[] starts, int[] weights,
+      int[] failoverOrder, Zones zones) {
     this.endpoints = endpoints;
+    this.memberStarts = memberStarts;
     this.clusters = clusters;
     this.starts = starts;
     this.weights = weights;
@@ -69,7 +78,7 @@ final class Candidates {
     Keyed[] keyed = new Keyed[all.size()];
     for (int i = 0; i < keyed.length; i++) {
       Endpoint e = all.get(i);
-      keyed[i] = new Keyed(e, e.targetRef() != null ? e.targetRef().name() : e.hostname(), e.address().getAddress());
+      keyed[i] = new Keyed(e, pod(e), e.address().getAddress());
     }
     Arrays.sort(keyed); // stable: equal keys keep the snapshot's order
     Endpoint[] sorted = new Endpoint[keyed.length];
@@ -95,16 +104,25 @@ final class Candidates {
     if (best == Integer.MAX_VALUE || best == EXCLUDED) {
       return NONE;
     }
-    // A filter of a sorted list is sorted: each cluster's candidates are one run, in pod order.
+    // A filter of a sorted list is sorted: each cluster's candidates are one run, in pod order, and each
+    // pod's addresses are one run inside it.
     List<Endpoint> flat = new ArrayList<>();
+    List<Integer> members = new ArrayList<>();
     List<ClusterId> ids = new ArrayList<>();
     List<Integer> groupStarts = new ArrayList<>();
+    String lastPod = null;
     for (Endpoint e : inPodOrder) {
       if ((ipv6 == null || e.isIpv6() == ipv6) && tier(e, degraded) == best) {
-        if (ids.isEmpty() || !ids.get(ids.size() - 1).equals(e.cluster())) {
+        boolean newCluster = ids.isEmpty() || !ids.get(ids.size() - 1).equals(e.cluster());
+        if (newCluster) {
           ids.add(e.cluster());
-          groupStarts.add(flat.size());
+          groupStarts.add(members.size());
         }
+        String pod = pod(e);
+        if (newCluster || pod == null || !pod.equals(lastPod)) {
+          members.add(flat.size());
+        }
+        lastPod = pod;
         flat.add(e);
       }
     }
@@ -115,7 +133,7 @@ final class Candidates {
       starts[g] = groupStarts.get(g);
       weights[g] = settings.weight(ids.get(g));
     }
-    starts[groups] = flat.size();
+    starts[groups] = members.size();
     Integer[] order = new Integer[groups];
     for (int i = 0; i < groups; i++) {
       order[i] = i;
@@ -124,8 +142,25 @@ final class Candidates {
     Arrays.sort(order, (a, b) -> rank.compare(ids.get(a), ids.get(b)));
     int[] failoverOrder = Arrays.stream(order).mapToInt(Integer::intValue).toArray();
     List<Endpoint> endpoints = List.copyOf(flat);
-    return new Candidates(endpoints, ids.toArray(new ClusterId[0]), starts, weights, failoverOrder,
-        withZones ? Zones.of(endpoints) : Zones.NONE);
+    int[] memberStarts = null;
+    List<Endpoint> firstOfEach = endpoints;
+    if (members.size() < flat.size()) {
+      memberStarts = new int[members.size() + 1];
+      Endpoint[] first = new Endpoint[members.size()];
+      for (int m = 0; m < members.size(); m++) {
+        memberStarts[m] = members.get(m);
+        first[m] = flat.get(members.get(m));
+      }
+      memberStarts[members.size()] = flat.size();
+      firstOfEach = List.of(first);
+    }
+    return new Candidates(endpoints, memberStarts, ids.toArray(new ClusterId[0]), starts, weights, failoverOrder,
+        withZones ? Zones.of(firstOfEach) : Zones.NONE);
+  }
+
+  /** The pod behind an address (its targetRef, else its hostname), or {@code null}: an address of its own. */
+  private static String pod(Endpoint e) {
+    return e.targetRef() != null ? e.targetRef().name() : e.hostname();
   }
 
   private static final int EXCLUDED = 4;
@@ -141,17 +176,59 @@ final class Candidates {
     return EXCLUDED;
   }
 
-  /** Every candidate, grouped by cluster in cluster id order. */
+  /** Every candidate address, grouped by cluster in cluster id order, each member's addresses together. */
   List<Endpoint> all() {
     return endpoints;
   }
 
+  /** How many members (pods) there are: the positions a policy chooses from. */
   int size() {
-    return endpoints.size();
+    return memberStarts == null ? endpoints.size() : memberStarts.length - 1;
   }
 
   boolean isEmpty() {
     return endpoints.isEmpty();
+  }
+
+  /** Where member {@code m}'s addresses start in {@link #all()}. */
+  int memberStart(int m) {
+    return memberStarts == null ? m : memberStarts[m];
+  }
+
+  /** Where member {@code m}'s addresses end (exclusive) in {@link #all()}. */
+  int memberEnd(int m) {
+    return memberStarts == null ? m + 1 : memberStarts[m + 1];
+  }
+
+  /** Whether every member has exactly one address (then member and address positions are the same). */
+  boolean oneAddressEach() {
+    return memberStarts == null;
+  }
+
+  /**
+   * Replaces the member positions {@code out[0..count)} by their addresses' positions in {@link #all()}, in
+   * the same order; {@code out} must hold them all ({@link #all()}'s size is always enough).
+   *
+   * @return how many address positions {@code out} now holds
+   */
+  int expand(int[] out, int count) {
+    if (memberStarts == null) {
+      return count;
+    }
+    int total = 0;
+    for (int i = 0; i < count; i++) {
+      total += memberStarts[out[i] + 1] - memberStarts[out[i]];
+    }
+    // From the back: member i's addresses go to index >= i, so no member still to read is overwritten.
+    int at = total;
+    for (int i = count - 1; i >= 0; i--) {
+      int m = out[i];
+      at -= memberStarts[m + 1] - memberStarts[m];
+      for (int k = 0, a = memberStarts[m]; a < memberStarts[m + 1]; k++, a++) {
+        out[at + k] = a;
+      }
+    }
+    return total;
   }
 
   int groups() {
@@ -168,6 +245,21 @@ final class Candidates {
 
   int weight(int group) {
     return weights[group];
+  }
+
+  /** The group of the member at {@code position}. */
+  int groupOf(int position) {
+    int lo = 0;
+    int hi = clusters.length - 1;
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (starts[mid] <= position) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
   }
 
   /** The group of {@code cluster}, or -1 when it has no candidate. */
@@ -211,5 +303,45 @@ final class Candidates {
       out[count++] = from + (k < n ? k : k - n);
     }
     return count;
+  }
+
+  /** Rotates {@code out[from..to)} in place so that it starts at its element {@code turn} (mod its length). */
+  static void rotate(int[] out, int from, int to, int turn) {
+    int n = to - from;
+    if (n <= 1) {
+      return;
+    }
+    int k = Math.floorMod(turn, n);
+    if (k == 0) {
+      return;
+    }
+    reverse(out, from, from + k);
+    reverse(out, from + k, to);
+    reverse(out, from, to);
+  }
+
+  /**
+   * Rotates each run of positions of one cluster in {@code out[0..count)} by {@code turn}, keeping the runs
+   * in their order: for policies whose order is one of clusters (failover rank, weighted draw).
+   */
+  void rotateWithinClusters(int[] out, int count, int turn) {
+    int from = 0;
+    while (from < count) {
+      int group = groupOf(out[from]);
+      int to = from + 1;
+      while (to < count && groupOf(out[to]) == group) {
+        to++;
+      }
+      rotate(out, from, to, turn);
+      from = to;
+    }
+  }
+
+  private static void reverse(int[] a, int from, int to) {
+    for (int i = from, j = to - 1; i < j; i++, j--) {
+      int t = a[i];
+      a[i] = a[j];
+      a[j] = t;
+    }
   }
 }

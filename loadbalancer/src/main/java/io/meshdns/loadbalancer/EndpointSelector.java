@@ -6,6 +6,7 @@ import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.discovery.ServiceKey;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -14,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
@@ -42,10 +44,20 @@ public final class EndpointSelector {
   private record Plan(GlobalService service, ServiceRule rule, EndpointOrder ipv4, EndpointOrder ipv6,
       EndpointOrder any, Turns turns, EndpointOrder.Validity validity) {}
 
-  /** Per family, one turn counter per known querier cluster and one for the rest (see {@link EndpointOrder}). */
-  private record Turns(AtomicIntegerArray ipv4, AtomicIntegerArray ipv6, AtomicIntegerArray any) {
-    Turns(int slots) {
-      this(new AtomicIntegerArray(slots), new AtomicIntegerArray(slots), new AtomicIntegerArray(slots));
+  /**
+   * Per family, one turn counter per known querier cluster and one for the rest; and per querier slot the
+   * capped subset's second and turn, shared by the families so that A, AAAA and SRV name the same pods
+   * (see {@link EndpointOrder}). Each slot's subsets start one block apart, so the clusters' queriers are
+   * not all sent to the same pods.
+   */
+  private record Turns(AtomicIntegerArray ipv4, AtomicIntegerArray ipv6, AtomicIntegerArray any,
+      AtomicLongArray subsets) {
+    Turns(int slots, int cap) {
+      this(new AtomicIntegerArray(slots), new AtomicIntegerArray(slots), new AtomicIntegerArray(slots),
+          new AtomicLongArray(slots));
+      for (int s = 0; s < slots; s++) {
+        subsets.set(s, (long) s * cap & 0xFFFFFFFFL);
+      }
     }
   }
 
@@ -59,21 +71,34 @@ public final class EndpointSelector {
   private final ClusterSettings settings;
   private final Map<String, LoadBalancingPolicy> policies;
   private final Map<ClusterId, Integer> slots;
+  private final Supplier<RandomGenerator> random;
+  private final InstantSource clock;
   private final Turns unpreparedTurns;
   private volatile State state = new State(Set.of(), Map.of(), new EndpointOrder.Validity());
 
   public EndpointSelector(LoadBalancingConfig config) {
-    this(config, ThreadLocalRandom::current);
+    this(config, InstantSource.system());
+  }
+
+  /** @param clock when a capped answer's subset moves on (each second); a test's own clock in tests */
+  public EndpointSelector(LoadBalancingConfig config, InstantSource clock) {
+    this(config, ThreadLocalRandom::current, clock);
   }
 
   /** @param random the source of randomness for {@code random} and {@code weighted}; seeded in tests */
   EndpointSelector(LoadBalancingConfig config, Supplier<RandomGenerator> random) {
+    this(config, random, InstantSource.system());
+  }
+
+  EndpointSelector(LoadBalancingConfig config, Supplier<RandomGenerator> random, InstantSource clock) {
     this.config = config;
     this.settings = new ClusterSettings(config);
+    this.random = random;
+    this.clock = clock;
     this.policies = Map.of(
         LoadBalancingConfig.ROUND_ROBIN, new RoundRobinPolicy(),
-        LoadBalancingConfig.RANDOM, new RandomPolicy(random),
-        LoadBalancingConfig.WEIGHTED, new WeightedPolicy(random),
+        LoadBalancingConfig.RANDOM, new RandomPolicy(),
+        LoadBalancingConfig.WEIGHTED, new WeightedPolicy(),
         LoadBalancingConfig.LOCAL_FIRST, new LocalFirstPolicy(),
         LoadBalancingConfig.ZONE_AWARE, new ZoneAwarePolicy());
     Map<ClusterId, Integer> bySlot = new HashMap<>();
@@ -81,11 +106,11 @@ public final class EndpointSelector {
       bySlot.putIfAbsent(c.id(), bySlot.size());
     }
     this.slots = Map.copyOf(bySlot);
-    this.unpreparedTurns = newTurns();
+    this.unpreparedTurns = newTurns(config.maxAnswers());
   }
 
-  private Turns newTurns() {
-    return new Turns(slots.size() + 1);
+  private Turns newTurns(int cap) {
+    return new Turns(slots.size() + 1, cap);
   }
 
   public LoadBalancingConfig config() {
@@ -126,7 +151,7 @@ public final class EndpointSelector {
           logged.add(warning);
         }
       }
-      plans.put(entry.getKey(), plan(service, rule, degraded, old == null ? newTurns() : old.turns(),
+      plans.put(entry.getKey(), plan(service, rule, degraded, old == null ? newTurns(rule.maxAnswers()) : old.turns(),
           new EndpointOrder.Validity()));
     }
     state = new State(degraded, plans, new EndpointOrder.Validity());
@@ -145,7 +170,8 @@ public final class EndpointSelector {
    * The order of the service's addresses of one family, for the current snapshot: its candidates (ready
    * ones; serving-but-terminating ones only when none is ready; degraded clusters only when no healthy
    * cluster has one), which {@link EndpointOrder#next} orders by the service's policy for each querier and
-   * caps. The DNS server asks for it once per compiled answer, and for the order once per query.
+   * caps (a headless service without a cap annotation: all of them). The DNS server asks for it once per
+   * compiled answer, and for the order once per query.
    */
   public EndpointOrder addresses(GlobalService service, boolean ipv6) {
     Plan plan = plan(service);
@@ -154,9 +180,9 @@ public final class EndpointSelector {
 
   /**
    * The order of the service's endpoints of both families: the SRV targets of a headless service, with the
-   * same tiers, policy, rotation and cap as an A answer, so a large service's SRV answer is as small as
-   * its A answer. A service that is not headless has none (its SRV record names the service, not its
-   * endpoints): the order has no candidate.
+   * same tiers, policy and rotation as an A answer, every one of them unless the service's annotation caps
+   * it (the cap counts pods: a dual-stack pod is one target). A service that is not headless has none (its
+   * SRV record names the service, not its endpoints): the order has no candidate.
    */
   public EndpointOrder srvTargets(GlobalService service) {
     return plan(service).any();
@@ -183,7 +209,7 @@ public final class EndpointSelector {
     }
     // Not prepared by update() (a query racing a publication, or no update yet): build it here, quietly,
     // valid while this state is current (the next update may change its health or its service).
-    Turns turns = plan != null ? plan.turns() : unpreparedTurns;
+    Turns turns = plan != null ? plan.turns() : unpreparedTurns; // or a new service's: the shared ones
     return plan(service, ServiceRule.resolve(service, config), s.degraded(), turns, s.unprepared());
   }
 
@@ -193,13 +219,16 @@ public final class EndpointSelector {
     LoadBalancingPolicy policy = policies.get(rule.policy());
     boolean zones = policy.ordersByZone();
     int cap = rule.maxAnswers();
+    boolean complete = rule.complete();
+    int salt = service.key().hashCode();
     // Only a headless service's SRV answer names endpoints; any other's names the service itself.
     Candidates any = service.headless() ? Candidates.of(inPodOrder, null, degraded, settings, zones) : Candidates.NONE;
     return new Plan(service, rule,
-        new EndpointOrder(Candidates.of(inPodOrder, false, degraded, settings, zones), policy, cap, turns.ipv4(), slots,
-            validity),
-        new EndpointOrder(Candidates.of(inPodOrder, true, degraded, settings, zones), policy, cap, turns.ipv6(), slots,
-            validity),
-        new EndpointOrder(any, policy, cap, turns.any(), slots, validity), turns, validity);
+        new EndpointOrder(Candidates.of(inPodOrder, false, degraded, settings, zones), policy, cap, complete,
+            turns.ipv4(), turns.subsets(), slots, validity, random, clock, salt),
+        new EndpointOrder(Candidates.of(inPodOrder, true, degraded, settings, zones), policy, cap, complete,
+            turns.ipv6(), turns.subsets(), slots, validity, random, clock, salt),
+        new EndpointOrder(any, policy, cap, complete, turns.any(), turns.subsets(), slots, validity, random, clock, salt),
+        turns, validity);
   }
 }

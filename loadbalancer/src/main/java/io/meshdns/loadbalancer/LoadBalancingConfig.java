@@ -32,7 +32,11 @@ public record LoadBalancingConfig(
 
   public static final String DEFAULT_POLICY = LOCAL_FIRST;
   public static final int DEFAULT_MAX_ANSWERS = 8;
-  public static final int MAX_ANSWERS_LIMIT = 256;
+  /**
+   * The largest cap, in config and annotation: 4,096 is more A records than one 65,535-byte TCP message
+   * holds (about 4,090 at 16 bytes each), so a larger cap could never be answered.
+   */
+  public static final int MAX_ANSWERS_LIMIT = 4096;
   /** 0xff14, from the EDNS0 local/experimental range (RFC 6891 section 9). */
   public static final int DEFAULT_EDNS_CLUSTER_OPTION = 65300;
 

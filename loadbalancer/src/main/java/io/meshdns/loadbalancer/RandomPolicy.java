@@ -1,7 +1,6 @@
 package io.meshdns.loadbalancer;
 
 import io.meshdns.discovery.ClusterId;
-import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -16,18 +15,12 @@ import java.util.random.RandomGenerator;
 final class RandomPolicy implements LoadBalancingPolicy {
   private static final int EMPTY = -1;
 
-  private final Supplier<RandomGenerator> random;
-
-  RandomPolicy(Supplier<RandomGenerator> random) {
-    this.random = random;
-  }
-
   @Override
   public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
-      int[] scratch) {
+      int[] scratch, RandomGenerator random) {
     int n = candidates.size();
     int k = Math.min(limit, n);
-    RandomGenerator rng = random.get();
+    RandomGenerator rng = random;
     // Open addressing, load at most 1/2: slots in scratch[0, capacity), their values in scratch[capacity, 2 capacity).
     int capacity = Integer.highestOneBit(Math.max(1, 2 * k - 1)) << 1;
     if (n <= 2 * capacity) {

@@ -14,8 +14,14 @@ import java.util.Map;
  * in any of its clusters; without a policy annotation, {@code trafficDistribution: PreferClose} or
  * {@code internalTrafficPolicy: Local} on the Service choose {@code local-first}. When clusters disagree the lowest cluster id wins; a malformed value falls back
  * to the default. Both cases produce a warning, which the caller logs once.
+ *
+ * <p>A headless service has no cap unless its annotation sets one ({@link #complete}): its answers carry
+ * every ready endpoint, as the Kubernetes DNS specification says. The config's {@code maxAnswers} is for
+ * services meshdns answers with pod IPs in place of a VIP, where it is the load balancer.
+ *
+ * @param complete whether every candidate is answered (a headless service without the cap annotation)
  */
-record ServiceRule(String policy, int maxAnswers, List<String> warnings) {
+record ServiceRule(String policy, int maxAnswers, boolean complete, List<String> warnings) {
 
   static ServiceRule resolve(GlobalService service, LoadBalancingConfig config) {
     List<String> warnings = new ArrayList<>();
@@ -35,18 +41,21 @@ record ServiceRule(String policy, int maxAnswers, List<String> warnings) {
       }
     }
     int maxAnswers = config.maxAnswers();
+    boolean complete = service.headless();
     Annotation m = annotation(service, KubernetesNames.MAX_ANSWERS_ANNOTATION, warnings);
     if (m != null) {
       int parsed = parseMaxAnswers(m.value);
       if (parsed > 0) {
         maxAnswers = parsed;
+        complete = false;
       } else {
         warnings.add("service " + service.key() + ": annotation " + KubernetesNames.MAX_ANSWERS_ANNOTATION + " '"
             + m.value + "' (cluster " + m.cluster + ") is not a whole number between 1 and "
-            + LoadBalancingConfig.MAX_ANSWERS_LIMIT + "; using the default " + config.maxAnswers());
+            + LoadBalancingConfig.MAX_ANSWERS_LIMIT + "; using "
+            + (complete ? "no cap (headless: every ready endpoint)" : "the default " + config.maxAnswers()));
       }
     }
-    return new ServiceRule(policy, maxAnswers, List.copyOf(warnings));
+    return new ServiceRule(policy, maxAnswers, complete, List.copyOf(warnings));
   }
 
   /**
@@ -86,7 +95,7 @@ record ServiceRule(String policy, int maxAnswers, List<String> warnings) {
 
   /** The cap, or -1 when {@code value} is not a whole number in range. */
   private static int parseMaxAnswers(String value) {
-    if (value.isEmpty() || value.length() > 3) {
+    if (value.isEmpty() || value.length() > 4) {
       return -1;
     }
     for (int i = 0; i < value.length(); i++) {

@@ -1,7 +1,6 @@
 package io.meshdns.loadbalancer;
 
 import io.meshdns.discovery.ClusterId;
-import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 
 /**
@@ -10,15 +9,9 @@ import java.util.random.RandomGenerator;
  * that have candidates. Weight-0 clusters come after all others. Inside a cluster, round-robin.
  */
 final class WeightedPolicy implements LoadBalancingPolicy {
-  private final Supplier<RandomGenerator> random;
-
-  WeightedPolicy(Supplier<RandomGenerator> random) {
-    this.random = random;
-  }
-
   @Override
   public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
-      int[] scratch) {
+      int[] scratch, RandomGenerator random) {
     int groups = candidates.groups();
     if (groups == 1) {
       return candidates.addRotated(out, 0, 0, candidates.size(), turn, limit);
@@ -29,7 +22,7 @@ final class WeightedPolicy implements LoadBalancingPolicy {
       scratch[g] = 0;
       remaining += candidates.weight(g);
     }
-    RandomGenerator rng = remaining > 0 ? random.get() : null;
+    RandomGenerator rng = remaining > 0 ? random : null;
     int count = 0;
     for (int n = 0; n < groups && count < limit; n++) {
       int g = remaining > 0 ? draw(candidates, scratch, rng.nextInt(remaining)) : firstUnplaced(scratch, groups);
@@ -38,6 +31,12 @@ final class WeightedPolicy implements LoadBalancingPolicy {
       count = candidates.addRotated(out, count, candidates.start(g), candidates.end(g), turn, limit);
     }
     return count;
+  }
+
+  /** The subset keeps this second's cluster order (the draw by weight); each cluster's part rotates. */
+  @Override
+  public void rotate(Candidates candidates, ClusterId querier, String zone, int[] out, int count, int turn) {
+    candidates.rotateWithinClusters(out, count, turn);
   }
 
   /** The unplaced group whose cumulative weight range holds {@code r}. */

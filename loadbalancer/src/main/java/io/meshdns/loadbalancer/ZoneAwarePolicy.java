@@ -1,6 +1,7 @@
 package io.meshdns.loadbalancer;
 
 import io.meshdns.discovery.ClusterId;
+import java.util.random.RandomGenerator;
 
 /**
  * Candidates in the querier's topology zone first, then the rest, each part round-robin. When the
@@ -16,7 +17,7 @@ final class ZoneAwarePolicy implements LoadBalancingPolicy {
 
   @Override
   public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
-      int[] scratch) {
+      int[] scratch, RandomGenerator random) {
     int n = candidates.size();
     Zones zones = candidates.zones();
     int z = zones.of(zone);
@@ -25,5 +26,15 @@ final class ZoneAwarePolicy implements LoadBalancingPolicy {
     }
     int count = zones.addMembers(z, out, 0, turn, limit);
     return count < limit ? zones.addOthers(z, out, count, turn, limit) : count;
+  }
+
+  /** The subset's candidates in the querier's zone stay first; each part rotates. */
+  @Override
+  public void rotate(Candidates candidates, ClusterId querier, String zone, int[] out, int count, int turn) {
+    Zones zones = candidates.zones();
+    int z = zones.of(zone);
+    int inZone = z < 0 ? count : Math.min(count, zones.members(z));
+    Candidates.rotate(out, 0, inZone, turn);
+    Candidates.rotate(out, inZone, count, turn);
   }
 }

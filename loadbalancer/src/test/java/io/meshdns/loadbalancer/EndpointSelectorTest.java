@@ -32,9 +32,20 @@ class EndpointSelectorTest {
   }
 
   private static EndpointSelector selector(String policy, int maxAnswers) {
+    return selector(policy, maxAnswers, java.time.InstantSource.system());
+  }
+
+  private static EndpointSelector selector(String policy, int maxAnswers, java.time.InstantSource clock) {
     Random random = new Random(1);
     return new EndpointSelector(
-        DraftConfig.defaults().withPolicy(policy).withMaxAnswers(maxAnswers).config(), () -> random);
+        DraftConfig.defaults().withPolicy(policy).withMaxAnswers(maxAnswers).config(), () -> random, clock);
+  }
+
+  /** The pods (targetRef names) of an answer. */
+  private static Set<String> podsOf(List<Endpoint> answer) {
+    Set<String> out = new HashSet<>();
+    answer.forEach(e -> out.add(e.targetRef().name()));
+    return out;
   }
 
   @ParameterizedTest
@@ -88,22 +99,100 @@ class EndpointSelectorTest {
   }
 
   /**
-   * 20 endpoints in two clusters, cap 8, an unknown querier (every cluster is in the chosen set): the
-   * rotating policies cover all 20 within 20 queries, random within 200 (seed 1).
+   * 20 endpoints in two clusters, cap 8, an unknown querier (every cluster is in the chosen set), one
+   * query a second: the rotating policies cover all 20 within 20 seconds, random within 200.
    */
   @ParameterizedTest
   @FieldSource("POLICIES")
-  void theCapRotatesSoEveryEndpointIsAnsweredOverTime(String policy) {
+  void theCappedSubsetMovesOnEachSecondSoEveryEndpointIsAnsweredOverTime(String policy) {
     Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 12)).in("west", readyRange("10.20.1.", 8));
-    EndpointSelector selector = selector(policy, 8);
+    ManualClock clock = new ManualClock();
+    EndpointSelector selector = selector(policy, 8, clock);
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
-    int queries = policy.equals(LoadBalancingConfig.RANDOM) ? 200 : 20;
+    int seconds = policy.equals(LoadBalancingConfig.RANDOM) ? 200 : 20;
     Set<String> seen = new HashSet<>();
-    for (int i = 0; i < queries; i++) {
+    for (int i = 0; i < seconds; i++) {
       seen.addAll(ips(answer(selector.addresses(web, false), Mesh.ANYONE)));
+      clock.advanceSeconds(1);
     }
     assertThat(seen).hasSize(20);
+  }
+
+  /**
+   * Within one second a capped answer names the same endpoints on every query, in an order that still
+   * rotates: 20 endpoints, cap 8, 10 queries have 8 endpoints in all and at least 3 distinct first ones.
+   */
+  @ParameterizedTest
+  @FieldSource("POLICIES")
+  void withinASecondTheCappedSubsetStaysAndItsOrderRotates(String policy) {
+    Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 12)).in("west", readyRange("10.20.1.", 8));
+    EndpointSelector selector = selector(policy, 8, new ManualClock());
+    GlobalService web = mesh.service();
+    selector.update(mesh.snapshot(1, web));
+    Set<String> seen = new HashSet<>();
+    Set<String> first = new HashSet<>();
+    for (int i = 0; i < 10; i++) {
+      List<String> answer = ips(answer(selector.addresses(web, false), Mesh.ANYONE));
+      seen.addAll(answer);
+      first.add(answer.get(0));
+    }
+    assertThat(seen).hasSize(8);
+    assertThat(first).hasSizeGreaterThanOrEqualTo(3);
+  }
+
+  /**
+   * A dual-stack service (10 pods, each with an IPv4 and an IPv6 address), cap 8: within a second, A and
+   * AAAA name the same 8 pods whichever family is asked more often, and so does SRV (a pod is one target).
+   */
+  @ParameterizedTest
+  @FieldSource("POLICIES")
+  void aCappedDualStackServiceNamesTheSamePodsInEveryFamily(String policy) {
+    Mesh.Pod[] pods = new Mesh.Pod[20];
+    for (int i = 0; i < 10; i++) {
+      pods[2 * i] = pod("web-" + i, "10.10.1." + (i + 1));
+      pods[2 * i + 1] = pod("web-" + i, "fd00:10::" + (i + 1));
+    }
+    Mesh mesh = Mesh.web().headless().annotate("east", io.meshdns.core.KubernetesNames.MAX_ANSWERS_ANNOTATION, "8")
+        .in("east", pods);
+    EndpointSelector selector = selector(policy, 8, new ManualClock());
+    GlobalService web = mesh.service();
+    selector.update(mesh.snapshot(1, web));
+    for (int i = 0; i < 5; i++) {
+      answer(selector.addresses(web, false), Mesh.ANYONE); // A asked more often than AAAA
+    }
+    Set<String> a = podsOf(answer(selector.addresses(web, false), Mesh.ANYONE));
+    Set<String> aaaa = podsOf(answer(selector.addresses(web, true), Mesh.ANYONE));
+    List<Endpoint> srv = answer(selector.srvTargets(web), Mesh.ANYONE);
+    assertThat(a).hasSize(8);
+    assertThat(aaaa).isEqualTo(a);
+    assertThat(srv).as("both addresses of each of the 8 pods").hasSize(16);
+    assertThat(podsOf(srv)).isEqualTo(a);
+  }
+
+  /** A headless service's answers carry every ready endpoint, whatever the configured cap. */
+  @ParameterizedTest
+  @FieldSource("POLICIES")
+  void aHeadlessServiceIsAnsweredWithEveryReadyEndpoint(String policy) {
+    Mesh mesh = Mesh.web().headless().in("east", readyRange("10.10.1.", 30)).in("west", readyRange("10.20.1.", 12));
+    EndpointSelector selector = selector(policy, 8);
+    GlobalService db = mesh.service();
+    selector.update(mesh.snapshot(1, db));
+    assertThat(answer(selector.addresses(db, false), Mesh.ANYONE)).hasSize(42).doesNotHaveDuplicates();
+    assertThat(answer(selector.addresses(db, false), Mesh.querier("east"))).hasSize(42).doesNotHaveDuplicates();
+    assertThat(answer(selector.srvTargets(db), Mesh.ANYONE)).hasSize(42);
+  }
+
+  /** The cap annotation opts a headless service into a cap. */
+  @Test
+  void aHeadlessServiceIsCappedOnlyByItsAnnotation() {
+    Mesh mesh = Mesh.web().headless().annotate("east", io.meshdns.core.KubernetesNames.MAX_ANSWERS_ANNOTATION, "5")
+        .in("east", readyRange("10.10.1.", 30));
+    EndpointSelector selector = selector(LoadBalancingConfig.ROUND_ROBIN, 8);
+    GlobalService db = mesh.service();
+    selector.update(mesh.snapshot(1, db));
+    assertThat(answer(selector.addresses(db, false), Mesh.ANYONE)).hasSize(5);
+    assertThat(answer(selector.srvTargets(db), Mesh.ANYONE)).hasSize(5);
   }
 
   @Test

@@ -45,6 +45,24 @@ class LocalFirstPolicyTest {
         .containsExactlyInAnyOrder("10.20.1.1", "10.20.1.2");
   }
 
+  /**
+   * A headless service's answer is complete: the querier's cluster first (rotating), then every other
+   * cluster in failover rank.
+   */
+  @Test
+  void aHeadlessAnswerHasTheQueriersClusterFirstThenEveryOtherCluster() {
+    Mesh mesh = Mesh.web().headless().in("east", readyRange("10.10.1.", 3)).in("north", readyRange("10.30.1.", 2))
+        .in("west", readyRange("10.20.1.", 2));
+    EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().withClusters(List.of(
+        cluster("north", 1, 1), cluster("west", 1, 0))).config());
+    GlobalService db = mesh.service();
+    selector.update(mesh.snapshot(1, db));
+    List<String> first = clusters(answer(selector.addresses(db, false), from("east")));
+    List<String> second = ips(answer(selector.addresses(db, false), from("east")));
+    assertThat(first).containsExactly("east", "east", "east", "west", "west", "north", "north");
+    assertThat(second).startsWith("10.10.1.2", "10.10.1.3", "10.10.1.1");
+  }
+
   @Test
   void insideTheLocalClusterTheOrderIsRoundRobin() {
     Mesh mesh = Mesh.web().in("east", readyRange("10.10.1.", 3)).in("west", readyRange("10.20.1.", 2));
@@ -106,11 +124,12 @@ class LocalFirstPolicyTest {
   }
 
   @Test
-  void failoverRotatesInsideEachClusterSoTheCapStillCoversThem() {
+  void failoverRotatesInsideEachClusterSoTheCapStillCoversThemOverTime() {
     Mesh mesh = Mesh.web().in("east", notReady("10.10.1.1")).in("west", readyRange("10.20.1.", 4))
         .in("north", readyRange("10.30.1.", 4));
+    ManualClock clock = new ManualClock();
     EndpointSelector selector = new EndpointSelector(DraftConfig.defaults().withMaxAnswers(2)
-        .withClusters(List.of(cluster("north", 1, 1))).config());
+        .withClusters(List.of(cluster("north", 1, 1))).config(), clock);
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
     List<String> seen = new ArrayList<>();
@@ -118,6 +137,7 @@ class LocalFirstPolicyTest {
       List<String> answer = ips(answer(selector.addresses(web, false), from("east")));
       assertThat(answer).hasSize(2).allMatch(ip -> ip.startsWith("10.20.1."));
       seen.addAll(answer);
+      clock.advanceSeconds(1);
     }
     assertThat(seen).containsOnly("10.20.1.1", "10.20.1.2", "10.20.1.3", "10.20.1.4");
   }

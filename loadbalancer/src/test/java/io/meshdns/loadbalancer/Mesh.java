@@ -33,6 +33,11 @@ final class Mesh {
     return new Mesh();
   }
 
+  /** A querier in {@code cluster}, of unknown zone. */
+  static QueryContext querier(String cluster) {
+    return new QueryContext(null, ClusterId.of(cluster), null);
+  }
+
   /** Adds endpoints in {@code cluster}: {@code ready("10.0.0.1")}, {@code notReady(...)}, etc. */
   Mesh in(String cluster, Pod... builders) {
     ClusterId id = ClusterId.of(cluster);
@@ -142,7 +147,7 @@ final class Mesh {
    * cap long, {@code scratch} exactly as long as the candidates and full of leftovers, as a reused one is.
    */
   static List<Endpoint> answer(EndpointOrder order, QueryContext query) {
-    int[] out = new int[order.limit()];
+    int[] out = new int[order.candidates().size()];
     int[] scratch = new int[order.candidates().size()];
     Arrays.fill(scratch, LEFTOVER);
     int n = order.next(query.querierCluster(), query.querierZone(), out, scratch);

@@ -10,11 +10,13 @@ import static org.assertj.core.api.Assertions.withinPercentage;
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RandomPolicyTest {
@@ -61,36 +63,32 @@ class RandomPolicyTest {
   }
 
   /**
-   * 1,000 endpoints, cap 8, 2,000,000 queries (seed 42): each endpoint is first in 1/1,000 of the answers,
-   * within 10% of that share (a query draws 8 of them without touching the other 992).
+   * The policy's own draw, 1,000 endpoints, cap 8, 2,000,000 draws (seed 42): each endpoint is first in
+   * 1/1,000 of them, within 10% of that share (a draw takes 8 of them without touching the other 992).
    */
   @Test
-  void eachEndpointOfALargeServiceIsFirstInItsShareOfAnswers() {
-    EndpointOrder order = largeService(1000, 8);
+  void eachEndpointOfALargeServiceIsFirstInItsShareOfDraws() {
+    Draws draws = new Draws(1000, 8);
     int queries = 2_000_000;
     int[] first = new int[1000];
-    int[] out = new int[order.limit()];
-    int[] scratch = new int[1000];
     for (int i = 0; i < queries; i++) {
-      order.next(null, null, out, scratch);
-      first[out[0]]++;
+      draws.next();
+      first[draws.out[0]]++;
     }
     for (int count : first) {
       assertThat(count).isCloseTo(queries / 1000, withinPercentage(10));
     }
   }
 
-  /** 12 endpoints, cap 2, 300,000 queries (seed 42): each of the 132 ordered pairs opens 1/132 of the answers, within 10%. */
+  /** 12 endpoints, cap 2, 300,000 draws (seed 42): each of the 132 ordered pairs opens 1/132 of them, within 10%. */
   @Test
-  void eachOrderedPairOfEndpointsOpensItsShareOfAnswers() {
-    EndpointOrder order = largeService(12, 2);
+  void eachOrderedPairOfEndpointsOpensItsShareOfDraws() {
+    Draws draws = new Draws(12, 2);
     int queries = 300_000;
     int[][] pairs = new int[12][12];
-    int[] out = new int[order.limit()];
-    int[] scratch = new int[12];
     for (int i = 0; i < queries; i++) {
-      assertThat(order.next(null, null, out, scratch)).isEqualTo(2);
-      pairs[out[0]][out[1]]++;
+      assertThat(draws.next()).isEqualTo(2);
+      pairs[draws.out[0]][draws.out[1]]++;
     }
     for (int a = 0; a < 12; a++) {
       for (int b = 0; b < 12; b++) {
@@ -100,48 +98,91 @@ class RandomPolicyTest {
   }
 
   @Test
-  void everyAnswerOfALargeServiceHoldsDistinctEndpointsUpToTheCap() {
-    EndpointOrder order = largeService(1000, 100);
+  void everyDrawOfALargeServiceHoldsDistinctEndpointsUpToTheCap() {
+    Draws draws = new Draws(1000, 100);
     for (int i = 0; i < 1000; i++) {
-      assertThat(answer(order, Mesh.ANYONE)).hasSize(100).doesNotHaveDuplicates();
+      assertThat(draws.next()).isEqualTo(100);
+      assertThat(Arrays.stream(draws.out, 0, 100).distinct().count()).isEqualTo(100);
     }
   }
 
   /**
-   * The order is the first cap steps of a Fisher-Yates shuffle of the candidates: for the same random
-   * numbers, the same answers as the shuffle written out in full, for few and for many candidates.
+   * A draw is the first cap steps of a Fisher-Yates shuffle of the candidates: for the same random
+   * numbers, the same positions as the shuffle written out in full, for few and for many candidates.
    */
   @Test
-  void theOrderIsTheStartOfAFisherYatesShuffle() {
+  void aDrawIsTheStartOfAFisherYatesShuffle() {
     for (int n : new int[] {1, 5, 12, 33, 40, 200, 1000}) {
       for (int cap : new int[] {1, 2, 8, 16, 100, 256}) {
-        EndpointOrder order = largeService(n, cap);
+        Draws draws = new Draws(n, cap);
         Random shuffle = new Random(SEED);
         for (int query = 0; query < 50; query++) {
-          assertThat(answer(order, Mesh.ANYONE)).as("n %d cap %d", n, cap)
-              .containsExactlyElementsOf(fisherYates(order.candidates(), cap, shuffle));
+          int count = draws.next();
+          assertThat(Arrays.stream(draws.out, 0, count).boxed().toList()).as("n %d cap %d", n, cap)
+              .containsExactlyElementsOf(fisherYates(n, cap, shuffle));
         }
       }
     }
   }
 
-  private static List<Endpoint> fisherYates(List<Endpoint> candidates, int cap, Random random) {
-    List<Endpoint> a = new ArrayList<>(candidates);
-    int k = Math.min(cap, a.size());
+  /**
+   * Capped (200 endpoints, cap 8), the answers of one second hold the same 8 endpoints, drawn at random
+   * per second: over 25,000 seconds each endpoint is in its share of them (8/200, 1,000), within 15%.
+   */
+  @Test
+  void aCappedAnswerDrawsItsEndpointsOncePerSecond() {
+    Mesh mesh = Mesh.web().in("east", Mesh.readyPods(200));
+    GlobalService service = mesh.service();
+    ManualClock clock = new ManualClock();
+    EndpointSelector selector = new EndpointSelector(
+        DraftConfig.defaults().withPolicy(LoadBalancingConfig.RANDOM).withMaxAnswers(8).config(), () -> random, clock);
+    selector.update(mesh.snapshot(1, service));
+    EndpointOrder order = selector.addresses(service, false);
+    Map<Endpoint, Integer> answered = new HashMap<>();
+    for (int second = 0; second < 25_000; second++) {
+      List<Endpoint> first = answer(order, Mesh.ANYONE);
+      assertThat(answer(order, Mesh.ANYONE)).as("second %d", second).hasSize(8)
+          .containsExactlyInAnyOrderElementsOf(first);
+      first.forEach(e -> answered.merge(e, 1, Integer::sum));
+      clock.advanceSeconds(1);
+    }
+    assertThat(answered).hasSize(200);
+    assertThat(answered.values()).allSatisfy(n -> assertThat(n).isCloseTo(1000, withinPercentage(15)));
+  }
+
+  private static List<Integer> fisherYates(int n, int cap, Random random) {
+    List<Integer> a = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      a.add(i);
+    }
+    int k = Math.min(cap, n);
     for (int i = 0; i < k; i++) {
-      Collections.swap(a, i, i + random.nextInt(a.size() - i));
+      Collections.swap(a, i, i + random.nextInt(n - i));
     }
     return a.subList(0, k);
   }
 
-  /** {@code n} ready endpoints in one cluster, random order capped at {@code cap}, seed 42. */
-  private static EndpointOrder largeService(int n, int cap) {
-    Mesh mesh = Mesh.web().in("east", Mesh.readyPods(n));
-    GlobalService service = mesh.service();
-    Random random = new Random(SEED);
-    EndpointSelector selector = new EndpointSelector(
-        DraftConfig.defaults().withPolicy(LoadBalancingConfig.RANDOM).withMaxAnswers(cap).config(), () -> random);
-    selector.update(mesh.snapshot(1, service));
-    return selector.addresses(service, false);
+  /** The random policy drawing from {@code n} ready endpoints in one cluster, capped at {@code cap}, seed 42. */
+  private static final class Draws {
+    private final Candidates candidates;
+    private final int cap;
+    private final Random random = new Random(SEED);
+    private final RandomPolicy policy = new RandomPolicy();
+    final int[] out;
+    private final int[] scratch;
+
+    Draws(int n, int cap) {
+      LoadBalancingConfig config = DraftConfig.defaults().config();
+      this.candidates = Candidates.of(Candidates.inPodOrder(Mesh.web().in("east", Mesh.readyPods(n)).service().endpoints()),
+          false, Set.of(), new ClusterSettings(config), false);
+      this.cap = cap;
+      this.out = new int[n];
+      this.scratch = new int[n];
+      Arrays.fill(scratch, 0x5EED); // a reused scratch array holds what earlier queries left
+    }
+
+    int next() {
+      return policy.order(candidates, null, null, 0, cap, out, scratch, random);
+    }
   }
 }

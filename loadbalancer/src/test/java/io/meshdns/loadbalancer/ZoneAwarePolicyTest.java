@@ -49,13 +49,15 @@ class ZoneAwarePolicyTest {
   }
 
   @Test
-  void theCapKeepsTheQueriersZoneAndRotatesInsideIt() {
+  void theCapKeepsTheQueriersZoneAndMovesInsideItEachSecond() {
+    ManualClock clock = new ManualClock();
     EndpointSelector capped = new EndpointSelector(
-        DraftConfig.defaults().withPolicy(LoadBalancingConfig.ZONE_AWARE).withMaxAnswers(1).config());
+        DraftConfig.defaults().withPolicy(LoadBalancingConfig.ZONE_AWARE).withMaxAnswers(1).config(), clock);
     capped.update(mesh.snapshot(1, web));
     List<String> firsts = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
       firsts.addAll(ips(answer(capped.addresses(web, false), inZone("zone-a"))));
+      clock.advanceSeconds(1);
     }
     assertThat(firsts).containsExactly("10.10.1.1", "10.10.1.3", "10.20.1.2");
   }
@@ -93,7 +95,7 @@ class ZoneAwarePolicyTest {
         for (int turn : new int[] {0, 1, 2, n - 1, n, n + 1, 7 * n + 3, -1, Integer.MAX_VALUE, Integer.MIN_VALUE}) {
           for (int cap : new int[] {1, 3, 8}) {
             int[] out = new int[cap];
-            int count = policy.order(candidates, null, zone, turn, cap, out, new int[n]);
+            int count = policy.order(candidates, null, zone, turn, cap, out, new int[n], null);
             assertThat(Arrays.copyOf(out, count)).as("layout %d, zone %s, turn %d, cap %d", layout, zone, turn, cap)
                 .containsExactly(byTheRule(candidates.all(), zone, turn, cap));
           }
