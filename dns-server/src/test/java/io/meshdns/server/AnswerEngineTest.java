@@ -369,7 +369,7 @@ class AnswerEngineTest {
   @Test
   void anNsAnswerWithGlueIsPaddedOverTlsWithItsGlueIntact() throws Exception {
     // The glue goes in the additional section before the OPT record, which stays last for the options.
-    responder = responder("nameserver: {name: ns.clusterset.local, addresses: [192.0.2.53]}\n");
+    responder = responder("nameservers: [{name: ns.clusterset.local, addresses: [192.0.2.53]}]\n");
     install(snapshot(1, web(5, 0)));
 
     io.netty.buffer.ByteBuf out = responder.respond(io.netty.buffer.Unpooled.wrappedBuffer(query(Z, Type.NS, null, true)

@@ -47,6 +47,7 @@ class TcpMessageLimitTest {
     MeshSnapshot snapshot = headless(5000);
     selector.update(snapshot);
     responder.update(snapshot);
+    responder.markReady();
 
     Message query = Message.newQuery(Record.newRecord(Name.fromString("db.shop.svc.clusterset.local."), Type.A, DClass.IN));
     byte[] wire = responder.respond(query.toWire(), InetAddress.getLoopbackAddress(), true);
