@@ -103,11 +103,6 @@ public final class EndpointOrder {
     return complete ? candidates.size() : Math.min(cap, candidates.size());
   }
 
-  /** Whether every candidate is answered, whatever the cap (a headless service without a cap of its own). */
-  public boolean complete() {
-    return complete;
-  }
-
   /**
    * Whether this is still the order of the current snapshot (neither the service nor cluster health
    * changed). An order built for a service that {@link EndpointSelector#update} had not prepared is
