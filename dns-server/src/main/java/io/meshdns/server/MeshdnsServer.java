@@ -122,7 +122,8 @@ public final class MeshdnsServer implements AutoCloseable {
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ServerConfig.Dns d = config.dns();
     DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads, d.tcpIdleTimeout(),
-        d.tcpQueryTimeout(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.rateLimit());
+        d.tcpQueryTimeout(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.maxTcpPendingOutput(),
+        d.maxTcpPendingOutputPerConnection(), d.rateLimit());
     HttpServer http = null;
     HttpServer admin = null;
     try {
