@@ -192,7 +192,10 @@ empty values are left out so meshdns's own defaults apply.
 {{- $_ := set $lb "zones" $c.loadBalancing.zones }}
 {{- end }}
 {{- $_ := set $cfg "loadBalancing" $lb }}
-{{- $dns := dict "bind" $c.dns.bind "port" .Values.containerPorts.dns "tcpIdleTimeout" $c.dns.tcpIdleTimeout "tcpQueryTimeout" $c.dns.tcpQueryTimeout "maxTcpConnections" $c.dns.maxTcpConnections "maxTcpConnectionsPerSource" $c.dns.maxTcpConnectionsPerSource "cache" $c.dns.cache }}
+{{- $dns := dict "bind" $c.dns.bind "port" .Values.containerPorts.dns "tcpIdleTimeout" $c.dns.tcpIdleTimeout "tcpQueryTimeout" $c.dns.tcpQueryTimeout "maxTcpConnections" $c.dns.maxTcpConnections "maxTcpConnectionsPerSource" $c.dns.maxTcpConnectionsPerSource "maxTcpPendingOutputPerConnection" $c.dns.maxTcpPendingOutputPerConnection "cache" $c.dns.cache }}
+{{- with $c.dns.maxTcpPendingOutput }}
+{{- $_ := set $dns "maxTcpPendingOutput" . }}
+{{- end }}
 {{- with $c.dns.rateLimit }}
 {{- if .responsesPerSecond }}
 {{- $_ := set $dns "rateLimit" (dict "responsesPerSecond" .responsesPerSecond "slip" .slip "window" .window) }}

@@ -52,6 +52,12 @@ class BadValuesTest {
   }
 
   @Test
+  void aPendingTcpOutputBudgetThatIsNotASizeIsRejected() {
+    assertThatThrownBy(() -> MeshdnsChart.template(Map.of("config.dns.maxTcpPendingOutput", "lots")))
+        .hasMessageContaining("/config/dns/maxTcpPendingOutput");
+  }
+
+  @Test
   void servicePortAbove65535IsRejected() {
     assertThatThrownBy(() -> MeshdnsChart.template(Map.of("service.port", 70000)))
         .hasMessageContaining("/service/port")

@@ -190,6 +190,8 @@ class DefaultValuesTest {
     assertThat(config.http().port()).isEqualTo(9153);
     assertThat(config.dns().rateLimit().enabled()).as("response rate limiting is off by default").isFalse();
     assertThat(config.dns().maxTcpConnectionsPerSource()).isEqualTo(100);
+    assertThat(config.dns().maxTcpPendingOutputPerConnection()).isEqualTo(64L << 10);
+    assertThat(config.dns().maxTcpPendingOutput()).as("unset: an eighth of the heap").isEqualTo(Runtime.getRuntime().maxMemory() / 8);
     assertThat(config.admin().bind().getHostAddress()).isEqualTo("127.0.0.1");
     assertThat(config.admin().port()).isEqualTo(9154);
     assertThat(config.admin().tokenFile()).isNull();

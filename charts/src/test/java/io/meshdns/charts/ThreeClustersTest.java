@@ -67,6 +67,8 @@ class ThreeClustersTest {
     assertThat(config.dns().cache()).isEqualTo(32L << 20);
     assertThat(config.dns().tcpQueryTimeout()).isEqualTo(Duration.ofSeconds(1));
     assertThat(config.dns().maxTcpConnectionsPerSource()).isEqualTo(50);
+    assertThat(config.dns().maxTcpPendingOutputPerConnection()).isEqualTo(32L << 10);
+    assertThat(config.dns().maxTcpPendingOutput()).isEqualTo(16L << 20);
     assertThat(List.of(config.dns().rateLimit().responsesPerSecond(), config.dns().rateLimit().slip()))
         .containsExactly(200, 2);
     assertThat(config.dns().rateLimit().window()).isEqualTo(Duration.ofSeconds(1));

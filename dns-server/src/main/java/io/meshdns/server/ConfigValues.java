@@ -91,7 +91,7 @@ final class ConfigValues {
   static long size(String key, String value) {
     Matcher m = SIZE.matcher(value.trim());
     if (!m.matches()) {
-      String hint = DURATION.matcher(value.trim()).matches()
+      String hint = key.equals("cache") && DURATION.matcher(value.trim()).matches()
           ? "; it is the size of the compiled-answer store now: answers are no longer expired on a timer, and"
               + " every query gets its own load-balanced order"
           : "";

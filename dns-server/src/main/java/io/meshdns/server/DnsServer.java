@@ -13,6 +13,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
@@ -24,7 +25,6 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -73,6 +73,8 @@ final class DnsServer implements AutoCloseable {
   private final long tcpIdleMillis;
   private final long tcpQueryMillis;
   private final TcpConnections tcpConnections;
+  /** Each TCP connection's answers not taken: over the high mark it is not read until below the low one. */
+  private final WriteBufferWaterMark tcpOutputMarks;
   /** {@code null} when rate limiting is off: the query path then pays one branch. */
   private final ResponseRateLimiter rateLimiter;
   private final EventLoopGroup group;
@@ -92,10 +94,15 @@ final class DnsServer implements AutoCloseable {
    * @param tcpIdle how long a TCP connection may stay without traffic
    * @param tcpQueryTimeout how long a query may take to arrive whole over TCP, from its first byte
    * @param maxTcpConnections the cap on open TCP connections, in all and from one source address
+   * @param maxTcpPendingOutput the bytes of answers not taken by their clients that TCP connections may hold
+   *     in all; over it, the connection holding the most is closed
+   * @param maxTcpPendingOutputPerConnection the same for one connection: the high write-buffer water mark
+   *     (the low one is half of it), over which it is not read
    * @param rateLimit response rate limiting of UDP answers
    */
   DnsServer(QueryResponder responder, QueryMetrics metrics, int threads, Duration tcpIdle, Duration tcpQueryTimeout,
-      int maxTcpConnections, int maxTcpConnectionsPerSource, ServerConfig.RateLimit rateLimit) {
+      int maxTcpConnections, int maxTcpConnectionsPerSource, long maxTcpPendingOutput,
+      long maxTcpPendingOutputPerConnection, ServerConfig.RateLimit rateLimit) {
     this.responder = responder;
     this.metrics = metrics;
     Logger q = LoggerFactory.getLogger(QUERY_LOG);
@@ -103,7 +110,10 @@ final class DnsServer implements AutoCloseable {
     this.tcpIdleMillis = tcpIdle.toMillis();
     this.tcpQueryMillis = tcpQueryTimeout.toMillis();
     this.tcpConnections = new TcpConnections(maxTcpConnections, maxTcpConnectionsPerSource, tcpQueryTimeout,
-        metrics::tcpClosed);
+        maxTcpPendingOutput, metrics::tcpClosed);
+    metrics.tcpPendingOutput(tcpConnections::pendingOutput);
+    int high = (int) Math.min(Integer.MAX_VALUE, maxTcpPendingOutputPerConnection);
+    this.tcpOutputMarks = new WriteBufferWaterMark(high / 2, high);
     this.rateLimiter = rateLimit.enabled()
         ? new ResponseRateLimiter(rateLimit.responsesPerSecond(), rateLimit.slip(), rateLimit.window())
         : null;
@@ -183,6 +193,7 @@ final class DnsServer implements AutoCloseable {
         .option(ChannelOption.SO_BACKLOG, 1024)
         .option(ChannelOption.SO_REUSEADDR, true)
         .childOption(ChannelOption.TCP_NODELAY, true)
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, tcpOutputMarks)
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
@@ -194,11 +205,10 @@ final class DnsServer implements AutoCloseable {
             }
             ChannelHandler[] guard = tcpConnections.handlers();
             ch.pipeline().addLast(
-                guard[0], // caps and the query deadline see every (decrypted) byte
+                guard[0], // caps, the query deadline and the output's see every (decrypted) byte
                 new IdleStateHandler(0, 0, tcpIdleMillis, TimeUnit.MILLISECONDS),
-                // RFC 1035 4.2.2: each message is prefixed with its two-byte length.
-                new LengthFieldBasedFrameDecoder(65535 + 2, 0, 2, 0, 2),
-                guard[1], // and every whole message
+                guard[1], // the two-byte length framing (RFC 1035 4.2.2), held back while the output is full
+                guard[2], // and every whole message
                 new LengthFieldPrepender(2),
                 new TcpQueryHandler(proto));
           }

@@ -146,7 +146,8 @@ public final class MeshdnsServer implements AutoCloseable {
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ServerConfig.Dns d = config.dns();
     DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads, d.tcpIdleTimeout(),
-        d.tcpQueryTimeout(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.rateLimit());
+        d.tcpQueryTimeout(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.maxTcpPendingOutput(),
+        d.maxTcpPendingOutputPerConnection(), d.rateLimit());
     // The HTTP listeners' caps, fitted to the process's file-descriptor limit so DNS keeps its descriptors.
     var fds = FileDescriptorBudget.ofThisProcess()
         .fit(List.of(config.http().limits(), config.admin().limits()), d.maxTcpConnections());

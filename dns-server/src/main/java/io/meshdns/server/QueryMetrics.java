@@ -1,6 +1,7 @@
 package io.meshdns.server;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
@@ -38,8 +39,10 @@ final class QueryMetrics {
   private final Counter[] tcpClosed = new Counter[TcpConnections.Closed.values().length];
   private final Counter rrlDropped;
   private final Counter rrlSlipped;
+  private final MeterRegistry registry;
 
   QueryMetrics(MeterRegistry registry) {
+    this.registry = registry;
     int size = Arrays.stream(NAMED_TYPES).max().orElseThrow() + 1;
     for (Proto p : Proto.values()) {
       other[p.ordinal()] = requests(registry, p.label, "other");
@@ -61,7 +64,9 @@ final class QueryMetrics {
       tcpClosed[why.ordinal()] = Counter.builder("meshdns.dns.tcp.closed")
           .description("TCP and DNS-over-TLS connections closed by the server to protect it: a query that did not"
               + " arrive whole in dns.tcpQueryTimeout, the longest-idle connection closed for a new one over a cap,"
-              + " or a TLS handshake not done in dns.tcpQueryTimeout")
+              + " a TLS handshake not done in dns.tcpQueryTimeout, answers not taken by the client for"
+              + " dns.tcpQueryTimeout (write_timeout), or the connection holding the most answers not taken when all"
+              + " held more than dns.maxTcpPendingOutput (output_budget)")
           .tag("reason", why.name().toLowerCase(java.util.Locale.ROOT))
           .register(registry);
     }
@@ -75,6 +80,16 @@ final class QueryMetrics {
 
   void tcpClosed(TcpConnections.Closed why) {
     tcpClosed[why.ordinal()].increment();
+  }
+
+  /** The bytes of answers written to TCP and DNS-over-TLS connections that their clients have not taken yet. */
+  void tcpPendingOutput(java.util.function.LongSupplier bytes) {
+    Gauge.builder("meshdns.dns.tcp.pending.output", bytes, b -> b.getAsLong())
+        .description("Bytes of answers written to TCP and DNS-over-TLS connections that their clients have not"
+            + " taken yet, in all (each connection as it last measured; see dns.maxTcpPendingOutput)")
+        .baseUnit("bytes")
+        .strongReference(true) // the supplier is a method reference nothing else holds
+        .register(registry);
   }
 
   void rrlDropped() {

@@ -67,7 +67,7 @@ public record ServerConfig(
     } catch (IllegalArgumentException e) {
       throw new InvalidValue("zone", e.getMessage());
     }
-    dns = dns == null ? new Dns(null, null, null, null, null, null, null, null, null, null, null) : dns;
+    dns = dns == null ? new Dns(null, null, null, null, null, null, null, null, null, null, null, null, null) : dns;
     http = http == null ? new Http(null, null) : http;
     admin = admin == null ? new Admin(null, null, null) : admin;
     ttl = ttl == null ? 5 : ttl;
@@ -152,6 +152,11 @@ public record ServerConfig(
    * @param maxTcpConnections open TCP connections in all; a new one over the cap closes the connection that
    *     has gone longest without completing a query
    * @param maxTcpConnectionsPerSource open TCP connections from one address; the same rule within it
+   * @param maxTcpPendingOutput the bytes of answers not yet taken by their clients that all TCP and DoT
+   *     connections together may hold (written {@code 48Mi}); over it, the connection holding the most is
+   *     closed. An eighth of the heap by default
+   * @param maxTcpPendingOutputPerConnection the same for one connection ({@code 64Ki} by default): over it,
+   *     the connection is not read until its client has taken half of them (Netty's write-buffer water marks)
    * @param cache the most bytes of compiled answers kept (written {@code 64Mi}; {@code 0} keeps none).
    *     Answers are compiled once per question, querier and size class and kept until the snapshot
    *     changes their service, never on a timer; the load-balancing order is applied to every query
@@ -164,6 +169,8 @@ public record ServerConfig(
       @JsonDeserialize(using = ConfigValues.PositiveDuration.class) Duration tcpIdleTimeout,
       @JsonDeserialize(using = ConfigValues.PositiveDuration.class) Duration tcpQueryTimeout,
       Integer maxTcpConnections, Integer maxTcpConnectionsPerSource,
+      @JsonDeserialize(using = ConfigValues.Size.class) Long maxTcpPendingOutput,
+      @JsonDeserialize(using = ConfigValues.Size.class) Long maxTcpPendingOutputPerConnection,
       @JsonDeserialize(using = ConfigValues.Size.class) Long cache, Chaos chaos, RateLimit rateLimit, Tls tls,
       Cookies cookies) {
     public Dns {
@@ -184,13 +191,23 @@ public record ServerConfig(
       if (maxTcpConnectionsPerSource < 1) {
         throw new InvalidValue("maxTcpConnectionsPerSource", "must be at least 1, was " + maxTcpConnectionsPerSource);
       }
+      maxTcpPendingOutput = maxTcpPendingOutput == null ? Runtime.getRuntime().maxMemory() / 8 : maxTcpPendingOutput;
+      if (maxTcpPendingOutput < 1) {
+        throw new InvalidValue("maxTcpPendingOutput", "must be at least 1 byte, was " + maxTcpPendingOutput);
+      }
+      maxTcpPendingOutputPerConnection = maxTcpPendingOutputPerConnection == null
+          ? 64L << 10 : maxTcpPendingOutputPerConnection;
+      if (maxTcpPendingOutputPerConnection < 2 || maxTcpPendingOutputPerConnection > Integer.MAX_VALUE) {
+        throw new InvalidValue("maxTcpPendingOutputPerConnection", "must be between 2 bytes and 2Gi, was "
+            + maxTcpPendingOutputPerConnection);
+      }
       rateLimit = rateLimit == null ? new RateLimit(null, null, null) : rateLimit;
     }
 
     /** This listener with DNS over TLS set to {@code t}. */
     public Dns withTls(Tls t) {
-      return new Dns(bind, port, tcpIdleTimeout, tcpQueryTimeout, maxTcpConnections, maxTcpConnectionsPerSource, cache,
-          chaos, rateLimit, t, cookies);
+      return new Dns(bind, port, tcpIdleTimeout, tcpQueryTimeout, maxTcpConnections, maxTcpConnectionsPerSource,
+          maxTcpPendingOutput, maxTcpPendingOutputPerConnection, cache, chaos, rateLimit, t, cookies);
     }
   }
 
@@ -772,7 +789,8 @@ public record ServerConfig(
   public ServerConfig withDns(String bind, Integer port) {
     Dns d = commandLine("dns", () -> new Dns(bind != null ? ConfigValues.bindAddress("bind", bind) : dns.bind(),
         port != null ? port : dns.port(), dns.tcpIdleTimeout(), dns.tcpQueryTimeout(), dns.maxTcpConnections(),
-        dns.maxTcpConnectionsPerSource(), dns.cache(), dns.chaos(), dns.rateLimit(), dns.tls(), dns.cookies()));
+        dns.maxTcpConnectionsPerSource(), dns.maxTcpPendingOutput(), dns.maxTcpPendingOutputPerConnection(),
+        dns.cache(), dns.chaos(), dns.rateLimit(), dns.tls(), dns.cookies()));
     return withListeners(d, http, admin);
   }
 

@@ -46,6 +46,8 @@ class ConfigLoaderTest {
     assertThat(c.dns().tcpQueryTimeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(c.dns().maxTcpConnections()).isEqualTo(1000);
     assertThat(c.dns().maxTcpConnectionsPerSource()).isEqualTo(100);
+    assertThat(c.dns().maxTcpPendingOutputPerConnection()).isEqualTo(64 * 1024);
+    assertThat(c.dns().maxTcpPendingOutput()).as("an eighth of the heap").isEqualTo(Runtime.getRuntime().maxMemory() / 8);
     assertThat(c.dns().rateLimit().enabled()).as("rate limiting is off by default").isFalse();
     assertThat(c.dns().tls().enabled()).as("DNS over TLS is off without a certificate").isFalse();
   }
@@ -226,6 +228,33 @@ class ConfigLoaderTest {
     assertThat(moved.http().limits()).isEqualTo(c.http().limits());
     assertThat(moved.admin().limits()).isEqualTo(c.admin().limits());
     assertThat(moved.admin().limits().maxConnections()).isEqualTo(5);
+  }
+
+  @Test
+  void pendingTcpOutputLimitsAreSizes() throws Exception {
+    ServerConfig c = ConfigLoader.load(write("dns:\n  maxTcpPendingOutput: 16Mi\n  maxTcpPendingOutputPerConnection: 32Ki\n"));
+
+    assertThat(c.dns().maxTcpPendingOutput()).isEqualTo(16L << 20);
+    assertThat(c.dns().maxTcpPendingOutputPerConnection()).isEqualTo(32L << 10);
+  }
+
+  @Test
+  void aPendingTcpOutputBudgetOfNothingIsRejected() throws Exception {
+    Path file = write("dns:\n  maxTcpPendingOutput: 0\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("line 2")
+        .hasMessageContaining("key dns.maxTcpPendingOutput: must be at least 1 byte, was 0");
+  }
+
+  @Test
+  void aPendingTcpOutputPerConnectionWrittenAsADurationIsNotASize() throws Exception {
+    Path file = write("dns:\n  maxTcpPendingOutputPerConnection: 5s\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageEndingWith("key dns.maxTcpPendingOutputPerConnection: is not a size like 64Mi, 512Ki or 1Gi: '5s'");
   }
 
   @Test

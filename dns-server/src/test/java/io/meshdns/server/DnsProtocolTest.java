@@ -222,6 +222,43 @@ class DnsProtocolTest {
   }
 
   @Test
+  void pipelinedAnswersBeforeAMalformedMessageAllArriveBeforeTheConnectionCloses() throws Exception {
+    try (Socket socket = new Socket(mesh.dns().getAddress(), mesh.dns().getPort())) {
+      socket.setSoTimeout(5000);
+      java.io.ByteArrayOutputStream batch = new java.io.ByteArrayOutputStream();
+      var batchOut = new DataOutputStream(batch);
+      for (int i = 0; i < 10; i++) {
+        Message q = query(WEB, Type.A);
+        q.getHeader().setID(200 + i);
+        byte[] wire = q.toWire();
+        batchOut.writeShort(wire.length);
+        batchOut.write(wire);
+      }
+      batchOut.write(new byte[] {0, 1, 0x58}); // a one-byte message: not even a header, so the connection closes
+      batchOut.writeShort(17); // and a query after it, which is not answered
+      batchOut.write(query(WEB, Type.A).toWire(), 0, 17);
+      socket.getOutputStream().write(batch.toByteArray()); // one write: the server reads them together
+      var in = new DataInputStream(socket.getInputStream());
+
+      List<Integer> ids = new ArrayList<>();
+      for (int length; (length = readLength(in)) >= 0; ) {
+        byte[] reply = new byte[length];
+        in.readFully(reply);
+        ids.add(new Message(reply).getHeader().getID());
+      }
+
+      assertThat(ids).as("the answers before the malformed message, then the end of the stream")
+          .containsExactly(200, 201, 202, 203, 204, 205, 206, 207, 208, 209);
+    }
+  }
+
+  /** The next message's length, or -1 at the end of the stream. */
+  private static int readLength(DataInputStream in) throws java.io.IOException {
+    int high = in.read();
+    return high < 0 ? -1 : (high << 8) | in.readUnsignedByte();
+  }
+
+  @Test
   void aNewTcpConnectionOverTheCapIsServedAndTheLongestIdleOneIsClosed() throws Exception {
     List<Socket> open = new ArrayList<>();
     try {

@@ -1,7 +1,12 @@
 package io.meshdns.server;
 
+import static io.meshdns.testkit.MeshObjects.pods;
+import static io.meshdns.testkit.MeshObjects.service;
+import static io.meshdns.testkit.MeshObjects.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.meshdns.core.KubernetesNames;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -9,21 +14,28 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.xbill.DNS.Message;
 import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 /**
- * Hostile TCP clients (connections that trickle a byte at a time, enough of them to fill every cap) do
- * not keep anyone else from being answered over TCP, which is also where truncated UDP answers go.
+ * Hostile TCP clients (connections that trickle a byte at a time, enough of them to fill every cap, or that
+ * pipeline queries and never read the answers) do not keep anyone else from being answered over TCP, which is
+ * also where truncated UDP answers go.
  */
 class TcpAbuseTest {
   static final String WEB = "web.shop.svc.clusterset.local.";
+  /** 60 addresses: about 1 KB an answer. */
+  static final String BIG = "big.shop.svc.clusterset.local.";
   @TempDir static Path kubeconfigs;
   static TwoClusterMesh mesh;
 
@@ -32,6 +44,20 @@ class TcpAbuseTest {
     // The default caps (1000 in all, 100 per source) and a query deadline of 1 s.
     mesh = new TwoClusterMesh(kubeconfigs, ConfigLoader.parse("test", "dns:\n  tcpQueryTimeout: 1s\n"));
     mesh.exportWebFromEast();
+    exportBig(mesh, "10.96.0.11", 60);
+  }
+
+  /** {@code shop/big} from east: {@code pods} ready pods, all of them answered; waits until TCP answers them. */
+  static void exportBig(TwoClusterMesh mesh, String clusterIp, int pods) throws InterruptedException {
+    mesh.east().services().resource(new ServiceBuilder(service("shop", "big", clusterIp, true))
+        .editMetadata().addToAnnotations(KubernetesNames.MAX_ANSWERS_ANNOTATION, String.valueOf(pods)).endMetadata()
+        .build()).create();
+    for (int first = 0; first < pods; first += 250) {
+      // 10.20.<n>.1 to .250, 250 to a slice
+      slice(mesh.east(), "shop", "big", "big-east-" + first / 250,
+          pods("10.20." + (first / 250) + ".", 1, Math.min(250, pods - first), true));
+    }
+    assertThat(mesh.tcp().addressesOnceTrue(BIG, s -> s.size() == pods)).hasSize(pods);
   }
 
   @AfterAll
@@ -100,6 +126,84 @@ class TcpAbuseTest {
       assertThat(closedByServer(ch) || !ch.isConnected()).as("closed by the server").isTrue();
       assertThat(millis).as("ms until closed (deadline 1 s, idle timeout 10 s)").isBetween(900L, 3000L);
     }
+  }
+
+  @Test
+  void aClientThatPipelinesAndNeverReadsIsCutOffAtTheQueryDeadlineWhileOthersAreAnswered() throws Exception {
+    double cutBefore = metric("write_timeout");
+    // 30,000 answers of 1 KB: far more than the sockets' buffers hold, so the server has to hold them back.
+    try (NonReadingClient attacker = NonReadingClient.start(NonReadingClient.connect(mesh.dns()), BIG, Type.A, 30_000)) {
+      int answered = 0;
+      long guard = System.nanoTime() + Duration.ofSeconds(60).toNanos(); // a failure guard only
+      while (metric("write_timeout") == cutBefore && System.nanoTime() < guard) {
+        assertThat(mesh.tcp().addresses(WEB)).as("a fresh TCP client, while the attack runs").hasSize(3);
+        answered++;
+      }
+
+      assertThat(metric("write_timeout")).as("connections closed for not reading their answers (%s)",
+          DotConnectionCapsTest.metrics(mesh, "meshdns_dns_tcp_pending_output_bytes")).isEqualTo(cutBefore + 1);
+      assertThat(attacker.closedByServer()).as("the attacker's connection is closed").isTrue();
+      assertThat(answered).as("queries of another client answered while the attack ran").isPositive();
+      assertThat(mesh.tcp().addresses(WEB)).hasSize(3);
+    }
+  }
+
+  @Test
+  void overTheOutputBudgetTheConnectionHoldingTheMostIsClosedAndAnOlderSmallerOffenderKeepsItsAnswers(
+      @TempDir Path dir) throws Exception {
+    // Each connection is held back once it holds 1 KiB of answers, until it holds less than half; all together
+    // may hold 4 KiB. The small offender's answers are 95 bytes: it holds at most 1 KiB and one answer (1,313
+    // bytes with Netty's 96 bytes a buffer), never over the budget. The big one's are 4 KB (256 addresses):
+    // held back, it holds at least one, over the budget, and the most. No deadline fires during the test.
+    try (TwoClusterMesh budgeted = new TwoClusterMesh(dir, ConfigLoader.parse("test", """
+        dns:
+          tcpIdleTimeout: 5m
+          tcpQueryTimeout: 5m
+          maxTcpPendingOutputPerConnection: 1Ki
+          maxTcpPendingOutput: 4Ki
+        """))) {
+      budgeted.exportWebFromEast();
+      exportBig(budgeted, "10.96.0.11", 256);
+      double shedBefore = metric(budgeted, "output_budget");
+
+      try (NonReadingClient small = NonReadingClient.start(NonReadingClient.connect(budgeted.dns()), WEB, Type.A, 300_000)) {
+        long guard = System.nanoTime() + Duration.ofSeconds(60).toNanos(); // a failure guard only
+        while (pendingOutput(budgeted) <= 512 && System.nanoTime() < guard) {
+          Thread.sleep(10); // until the small offender is held back: over the low water mark, not read
+        }
+        assertThat(pendingOutput(budgeted)).as("answers held for the small offender").isBetween(513.0, 1313.0);
+
+        try (NonReadingClient big = NonReadingClient.start(NonReadingClient.connect(budgeted.dns()), BIG, Type.A, 30_000)) {
+          while (metric(budgeted, "output_budget") == shedBefore && System.nanoTime() < guard) {
+            Thread.sleep(10);
+          }
+
+          assertThat(metric(budgeted, "output_budget")).as("connections shed over the budget").isEqualTo(shedBefore + 1);
+          assertThat(big.closedByServer()).as("the connection holding the most is closed").isTrue();
+          for (int i = 0; i < 1000; i++) {
+            Message answer = DnsClient.receive(small.socket);
+            assertThat(answer.getSection(Section.ANSWER)).as("the small offender's answer " + i).hasSize(3);
+          }
+          assertThat(budgeted.tcp().addresses(WEB)).as("a fresh TCP client").hasSize(3);
+          assertThat(metric(budgeted, "output_budget")).as("connections shed over the budget").isEqualTo(shedBefore + 1);
+        }
+      }
+    }
+  }
+
+  private static double metric(String reason) {
+    return metric(mesh, reason);
+  }
+
+  /** {@code meshdns_dns_tcp_closed_total} for {@code reason}. */
+  private static double metric(TwoClusterMesh mesh, String reason) {
+    String text = new HttpFetch(mesh.server.httpAddress()).get("/metrics").body();
+    return PrometheusText.parse(text).family("meshdns_dns_tcp_closed_total").value(Map.of("reason", reason));
+  }
+
+  private static double pendingOutput(TwoClusterMesh mesh) {
+    String text = new HttpFetch(mesh.server.httpAddress()).get("/metrics").body();
+    return PrometheusText.parse(text).family("meshdns_dns_tcp_pending_output_bytes").value(Map.of());
   }
 
   /** Sends one byte to every connection every {@code periodMillis}: never a whole query. */
