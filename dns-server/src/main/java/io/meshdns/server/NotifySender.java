@@ -153,21 +153,24 @@ final class NotifySender implements AutoCloseable {
       signed = List.copyOf(last.subList(Math.max(0, last.size() - SIGNATURES_KEPT), last.size()));
     }
     byte[] wire = notify.toWire();
+    // Recorded before it is sent: a secondary on the same host answers before send() returns, and its
+    // answer must find this attempt's signature.
+    Pending next = new Pending(p.soa(), p.id(), p.attempt() + 1, signed);
+    if (!pending.replace(target, p, next)) {
+      return; // acknowledged, or replaced by a newer serial, meanwhile
+    }
     try {
       socket.send(new DatagramPacket(wire, wire.length, target.address()));
       metrics.notifySent();
     } catch (IOException e) {
       log.debug("event=notify-failed zone={} secondary={} error=\"{}\"", target.zone(), target.address(), e.getMessage());
     }
-    long delay = Math.min(maxInterval.toMillis(), firstInterval.toMillis() << Math.min(p.attempt(), 20));
-    Pending next = new Pending(p.soa(), p.id(), p.attempt() + 1, signed);
-    if (pending.replace(target, p, next)) {
-      if (p.attempt() == 3) {
-        log.warn("event=notify-unacknowledged zone={} secondary={} serial={} attempts={}", target.zone(),
-            target.address(), ((org.xbill.DNS.SOARecord) p.soa()).getSerial(), p.attempt() + 1);
-      }
-      timer.schedule(() -> send(target, next), delay, TimeUnit.MILLISECONDS);
+    if (p.attempt() == 3) {
+      log.warn("event=notify-unacknowledged zone={} secondary={} serial={} attempts={}", target.zone(),
+          target.address(), ((org.xbill.DNS.SOARecord) p.soa()).getSerial(), p.attempt() + 1);
     }
+    long delay = Math.min(maxInterval.toMillis(), firstInterval.toMillis() << Math.min(p.attempt(), 20));
+    timer.schedule(() -> send(target, next), delay, TimeUnit.MILLISECONDS);
   }
 
   private void receive() {

@@ -246,6 +246,24 @@ class NotifySenderTest {
     assertThat(registry.get("meshdns.notifies.acknowledged").counter().count()).isEqualTo(1);
   }
 
+  @Test
+  void aSignedReplyToAnEarlierAttemptStillAcknowledges() throws Exception {
+    useSender(KEY);
+    sender.published(index(1, Instant.parse("2026-11-29T12:00:00Z")));
+    Message first = receive();
+    Message second = receive(); // sent again, signed anew, before the secondary answered the first
+
+    reply(first, ack -> KEY.apply(ack, first.getTSIG()));
+
+    assertThat(second.getTSIG().getTimeSigned()).isAfterOrEqualTo(first.getTSIG().getTimeSigned());
+    long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+    while (sender.unacknowledged() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(sender.unacknowledged()).isZero();
+    assertThat(rejected("bad-tsig")).isZero();
+  }
+
   static final TSIG KEY = new TSIG(TSIG.HMAC_SHA256, "meshdns-xfr.", "c2VjcmV0IG9mIHRoZSBtZXNoZG5zIHRyYW5zZmVyIGtleQ==");
 
   /** Replaces the unsigned sender with one signing its NOTIFYs with {@code key}. */
