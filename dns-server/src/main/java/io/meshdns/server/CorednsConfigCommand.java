@@ -255,7 +255,7 @@ final class CorednsConfigCommand implements Callable<Integer> {
         try {
           if (rollback) {
             client = CorednsConfigMaps.connect(cluster);
-            report(out, new CorednsConfigMaps(client, id, where, configMap).rollback(), "rolled back");
+            report(out, err, new CorednsConfigMaps(client, id, where, configMap).rollback(), "rolled back");
             done++;
             continue;
           }
@@ -281,7 +281,7 @@ final class CorednsConfigCommand implements Callable<Integer> {
           client = CorednsConfigMaps.connect(cluster);
           CorednsConfigMaps coredns = new CorednsConfigMaps(client, id, where, configMap);
           if (apply) {
-            report(out, remove ? coredns.remove(stanza) : coredns.apply(stanza), remove ? "block removed" : "updated");
+            report(out, err, remove ? coredns.remove(stanza) : coredns.apply(stanza), remove ? "block removed" : "updated");
           } else {
             List<ConfigMapChange> changes = remove ? coredns.planRemoval(stanza) : coredns.plan(stanza);
             for (ConfigMapChange c : changes) {
@@ -313,11 +313,12 @@ final class CorednsConfigCommand implements Callable<Integer> {
         hub.close();
       }
     }
-    err.flush();
+    // The summary goes to stderr: stdout carries only the block, YAML or diff, so `> cm.yaml` captures just that.
     if (apply || rollback || specs.size() - done > 0) {
-      out.printf("coredns-config: %d of %d cluster(s) done%s%n", done, specs.size(),
+      err.printf("coredns-config: %d of %d cluster(s) done%s%n", done, specs.size(),
           specs.size() == done ? "" : ", " + (specs.size() - done) + " failed (see above)");
     }
+    err.flush();
     return badInput ? Main.EXIT_BAD_INPUT : failed ? Main.EXIT_FAILED : 0;
   }
 
@@ -339,11 +340,12 @@ final class CorednsConfigCommand implements Callable<Integer> {
     out.print(stanza.serverBlock());
   }
 
-  private void report(PrintWriter out, List<ConfigMapChange> changes, String verb) {
+  /** What changed goes to stdout; a note (advice, not the result) to stderr. */
+  private void report(PrintWriter out, PrintWriter err, List<ConfigMapChange> changes, String verb) {
     for (ConfigMapChange c : changes) {
       out.printf("%s: %s %s: %s%n", c.cluster(), c.configMap(), c.key(), c.changed() ? verb : "unchanged");
       if (c.changed() && c.hint() != null) {
-        out.printf("%s:   note: %s%n", c.cluster(), c.hint());
+        err.printf("%s:   note: %s%n", c.cluster(), c.hint());
       }
     }
   }

@@ -287,7 +287,7 @@ public final class Main {
         out.printf("  kdig @%s -p %d +tls-ca=%s +tls-hostname=%s web.shop.svc.%s%n", at, dot.getPort(),
             Path.of(cfg.dns().tls().certFile()).resolveSibling("ca.crt"), DemoTls.SERVER_NAME, cfg.zone());
       }
-      out.printf("  curl -s %smetrics | grep '^meshdns_'%n", url(server.httpAddress()));
+      out.printf("  curl -s %smetrics | grep '^meshdns_'%n", localUrl(server.httpAddress()));
       out.printf("  kubectl --kubeconfig %s -n shop get endpointslices%n", demo.cluster("west").kubeconfig());
       out.printf("  kubectl --kubeconfig %s -n shop delete service web%n", demo.cluster("west").kubeconfig());
       out.println();
@@ -296,10 +296,25 @@ public final class Main {
     }
   }
 
-  /** The base URL of an HTTP listener; a wildcard bind is shown as loopback, where it can be opened. */
+  /**
+   * The base URL of an HTTP listener as bound: a wildcard bind is shown as it is, marked "(all addresses)", so an
+   * operator is not told it listens on loopback only.
+   */
   static String url(java.net.InetSocketAddress at) {
     var a = at.getAddress();
-    String host = a.isAnyLocalAddress() ? "127.0.0.1" : a.getHostAddress();
+    if (!a.isAnyLocalAddress()) {
+      return baseUrl(at, a.getHostAddress());
+    }
+    return baseUrl(at, a instanceof java.net.Inet6Address ? "::" : "0.0.0.0") + " (all addresses)";
+  }
+
+  /** A URL to open on this machine in a command line: a wildcard bind is reached through loopback. */
+  static String localUrl(java.net.InetSocketAddress at) {
+    var a = at.getAddress();
+    return baseUrl(at, a.isAnyLocalAddress() ? "127.0.0.1" : a.getHostAddress());
+  }
+
+  private static String baseUrl(java.net.InetSocketAddress at, String host) {
     return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + at.getPort() + "/";
   }
 

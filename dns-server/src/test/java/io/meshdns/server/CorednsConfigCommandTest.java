@@ -14,6 +14,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -246,7 +247,8 @@ class CorednsConfigCommandTest {
     assertThat(run("--config", config.toString(), "--apply")).isZero();
 
     assertThat(out.toString()).contains("east: kube-system/coredns Corefile: updated\n",
-        "west: kube-system/coredns Corefile: updated\n", "coredns-config: 2 of 2 cluster(s) done\n");
+        "west: kube-system/coredns Corefile: updated\n");
+    assertThat(err.toString()).contains("coredns-config: 2 of 2 cluster(s) done\n");
     assertThat(corefileOf(east)).contains("rewrite edns0 local set 0xff14 east", "forward . 10.8.0.10 {");
     assertThat(corefileOf(west)).contains("rewrite edns0 local set 0xff14 west", "forward . 10.9.0.10 {");
 
@@ -292,10 +294,29 @@ class CorednsConfigCommandTest {
     assertThat(code).isEqualTo(2);
     assertThat(err.toString()).contains("meshdns: cluster west: kube-system/coredns Corefile, line 1: '{' opened here is"
         + " never closed");
-    assertThat(out.toString()).contains("east: kube-system/coredns Corefile: updated\n",
-        "coredns-config: 1 of 2 cluster(s) done, 1 failed (see above)\n");
+    assertThat(out.toString()).contains("east: kube-system/coredns Corefile: updated\n");
+    assertThat(err.toString()).contains("coredns-config: 1 of 2 cluster(s) done, 1 failed (see above)\n");
     assertThat(corefileOf(east)).contains("# meshdns:begin");
     assertThat(corefileOf(west)).isEqualTo(".:53 {\n    errors\n");
+  }
+
+  @Test
+  void aFailingClustersSummaryGoesToStderrAndStdoutHoldsOnlyTheYaml() throws Exception {
+    Path config = twoClusters();
+    coredns(east, KUBEADM);
+    coredns(west, ".:53 {\n    errors\n"); // unparsable: the brace is never closed
+
+    int code = run("--config", config.toString(), "--output", "yaml");
+
+    assertThat(code).isEqualTo(2);
+    assertThat(err.toString()).contains("coredns-config: 1 of 2 cluster(s) done, 1 failed (see above)\n");
+    assertThat(out.toString()).startsWith("---\n# cluster east\n").doesNotContain("cluster(s) done", "failed");
+    List<JsonNode> docs = new ObjectMapper(new YAMLFactory()).readerFor(JsonNode.class)
+        .<JsonNode>readValues(out.toString()).readAll();
+    assertThat(docs).singleElement().satisfies(doc -> {
+      assertThat(doc.at("/kind").asText()).isEqualTo("ConfigMap");
+      assertThat(doc.at("/data/Corefile").asText()).contains("forward . 10.8.0.10 {");
+    });
   }
 
   @Test

@@ -4,11 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.meshdns.testkit.Kubeconfig;
+import io.meshdns.testkit.MockCluster;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +27,35 @@ class ServeCommandTest {
     // A config that is wrongly accepted would serve forever: fail instead of hanging the build.
     return assertTimeoutPreemptively(Duration.ofSeconds(60), () ->
         Main.run(new PrintWriter(out, true), new PrintWriter(err, true), "serve", "--config", config.toString()));
+  }
+
+  @Test
+  void aWildcardMetricsBindIsPrintedAsAllAddressesNotAsLoopback() throws Exception {
+    MockCluster east = MockCluster.start("east", dir);
+    Path config = dir.resolve("meshdns.yaml");
+    Files.writeString(config, """
+        dns: {bind: 127.0.0.1, port: 0}
+        http: {bind: 0.0.0.0, port: 0}
+        admin: {port: 0}
+        clusters:
+          - {id: east, kubeconfig: east.kubeconfig}
+        """);
+    // serve runs until a signal: start it as a process, as an operator does, and read its start-up line.
+    Process serve = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--config", config.toString())
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try (var stdout = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))) {
+      String line = stdout.readLine();
+
+      assertThat(line).startsWith("meshdns serving zone clusterset.local on 127.0.0.1 port ")
+          // The JDK binds 0.0.0.0 as a dual-stack [::] socket where IPv6 is available: all addresses either way.
+          .containsPattern("; metrics and probes on http://(0\\.0\\.0\\.0|\\[::\\]):[1-9][0-9]*/ \\(all addresses\\);"
+              + " status page and API on http://127\\.0\\.0\\.1:[1-9][0-9]*/$");
+    } finally {
+      serve.destroyForcibly();
+      serve.waitFor(10, TimeUnit.SECONDS);
+      east.close();
+    }
   }
 
   @Test
