@@ -243,8 +243,7 @@ final class QueryResponder {
 
   /** A query the wire reader leaves to dnsjava (several options, BADVERS, a malformed packet...): never stored. */
   private ByteBuf respondUnusual(byte[] packet, InetAddress client, boolean tcp, boolean encrypted, ZoneIndex zone,
-      boolean ready,
-      ByteBufAllocator alloc) {
+      boolean ready, ByteBufAllocator alloc) {
     Message parsed;
     try {
       parsed = new Message(packet);
@@ -382,18 +381,19 @@ final class QueryResponder {
 
     /** Space for the positions chosen from {@code answer}'s candidates; grows (rarely) to the largest service seen. */
     int[] positions(CompiledAnswer answer) {
-      if (positions.length < answer.candidates()) {
-        positions = new int[Math.max(answer.candidates(), positions.length * 2)];
-      }
+      positions = room(positions, answer.candidates());
       return positions;
     }
 
     /** Space for the policy over {@code answer}'s candidates; grows (rarely) to the largest service seen. */
     int[] scratch(CompiledAnswer answer) {
-      if (policyScratch.length < answer.candidates()) {
-        policyScratch = new int[Math.max(answer.candidates(), policyScratch.length * 2)];
-      }
+      policyScratch = room(policyScratch, answer.candidates());
       return policyScratch;
+    }
+
+    /** {@code array}, or a new one of at least {@code needed} (doubling, so growth is rare) when it is smaller. */
+    private static int[] room(int[] array, int needed) {
+      return array.length >= needed ? array : new int[Math.max(needed, array.length * 2)];
     }
   }
 }
