@@ -50,7 +50,7 @@ public final class MeshdnsServer implements AutoCloseable {
   private final HttpServer http;
   private final HttpServer admin;
   private final JvmGcMetrics gcMetrics;
-  private final AtomicReference<MeshSnapshot> served;
+  private final AtomicReference<MeshSnapshot> judged;
   private final NotifySender notifier;
   /** DNS over TLS's certificate, or null when it is off. */
   private final DotCertificate certificate;
@@ -58,7 +58,7 @@ public final class MeshdnsServer implements AutoCloseable {
   private final AutoCloseable readinessTimer;
 
   private MeshdnsServer(MeshWatcher mesh, DnsServer dns, HttpServer http, HttpServer admin, JvmGcMetrics gcMetrics,
-      AtomicReference<MeshSnapshot> served, NotifySender notifier, DotCertificate certificate,
+      AtomicReference<MeshSnapshot> judged, NotifySender notifier, DotCertificate certificate,
       AutoCloseable readinessTimer) {
     this.readinessTimer = readinessTimer;
     this.notifier = notifier;
@@ -68,7 +68,7 @@ public final class MeshdnsServer implements AutoCloseable {
     this.http = http;
     this.admin = admin;
     this.gcMetrics = gcMetrics;
-    this.served = served;
+    this.judged = judged;
   }
 
   /**
@@ -122,8 +122,12 @@ public final class MeshdnsServer implements AutoCloseable {
     NotifySender notifier = config.axfr().notifyTo().isEmpty() ? null : new NotifySender(
         config.axfr().notifyTo(),
         responder.transfer().notifyKey(), new TransferMetrics(registry));
+    // What awaitServed sees: a snapshot after its readiness verdict, so that once it shows a mesh that makes
+    // meshdns ready, in-zone queries are already answered from the zone (not SERVFAIL).
+    AtomicReference<MeshSnapshot> judged = new AtomicReference<>(MeshSnapshot.empty());
     mesh.addListener(snapshot -> {
       readiness.check(); // opens the responder once ready; also logs readiness changes as they happen
+      judged.set(snapshot);
       if (notifier != null && responder.ready()) {
         notifier.published(responder.index()); // secondaries hear of the zone once it is ready, then of each change
       }
@@ -179,7 +183,7 @@ public final class MeshdnsServer implements AutoCloseable {
       throw e;
     }
     mesh.setClusters(clusters).join();
-    return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, served, notifier, certificate, readinessTimer);
+    return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, judged, notifier, certificate, readinessTimer);
   }
 
   /** Starts one listener; Netty rethrows bind failures (IOException) unchecked, hence {@code Exception}. */
@@ -301,12 +305,13 @@ public final class MeshdnsServer implements AutoCloseable {
   }
 
   /**
-   * Waits until the snapshot DNS answers from satisfies {@code condition}. The watcher's own snapshot
-   * ({@link MeshWatcher#snapshot()}) is ahead of it while the zone index is being rebuilt.
+   * Waits until the snapshot DNS answers from satisfies {@code condition}, readiness judged on it (a mesh that
+   * makes meshdns ready is answered from the zone, not with start-up SERVFAIL, once this returns). The
+   * watcher's own snapshot ({@link MeshWatcher#snapshot()}) is ahead of it while the zone index is rebuilt.
    */
   public boolean awaitServed(Predicate<MeshSnapshot> condition, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.test(served.get())) {
+    while (!condition.test(judged.get())) {
       if (System.nanoTime() > deadline) {
         return false;
       }
