@@ -3,7 +3,7 @@ package io.meshdns.bench;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.meshdns.server.DemoMesh;
+import io.meshdns.server.cli.DemoMesh;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;

@@ -4,7 +4,7 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshdns.discovery.MeshSnapshot;
-import io.meshdns.server.DemoMesh;
+import io.meshdns.server.cli.DemoMesh;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.time.Duration;

@@ -1,6 +1,6 @@
 package io.meshdns.bench;
 
-import io.meshdns.server.DemoMesh;
+import io.meshdns.server.cli.DemoMesh;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,10 +1,10 @@
 package io.meshdns.bench;
 
 import io.meshdns.discovery.ClusterState;
-import io.meshdns.server.ConfigLoader;
-import io.meshdns.server.DemoMesh;
 import io.meshdns.server.MeshdnsServer;
-import io.meshdns.server.ServerConfig;
+import io.meshdns.server.cli.DemoMesh;
+import io.meshdns.server.config.ConfigLoader;
+import io.meshdns.server.config.ServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

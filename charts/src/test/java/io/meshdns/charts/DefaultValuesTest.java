@@ -14,7 +14,7 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.meshdns.discovery.ClusterSpec;
-import io.meshdns.server.ServerConfig;
+import io.meshdns.server.config.ServerConfig;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

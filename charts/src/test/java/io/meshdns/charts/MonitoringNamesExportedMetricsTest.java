@@ -3,11 +3,11 @@ package io.meshdns.charts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshdns.discovery.ClusterState;
-import io.meshdns.server.ConfigLoader;
-import io.meshdns.server.DemoMesh;
-import io.meshdns.server.DemoTls;
 import io.meshdns.server.MeshdnsServer;
-import io.meshdns.server.ServerConfig;
+import io.meshdns.server.cli.DemoMesh;
+import io.meshdns.server.cli.DemoTls;
+import io.meshdns.server.config.ConfigLoader;
+import io.meshdns.server.config.ServerConfig;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;

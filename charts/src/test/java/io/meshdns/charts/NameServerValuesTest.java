@@ -2,7 +2,7 @@ package io.meshdns.charts;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meshdns.server.ServerConfig;
+import io.meshdns.server.config.ServerConfig;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.Map;

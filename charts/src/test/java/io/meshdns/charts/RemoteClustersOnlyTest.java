@@ -3,7 +3,7 @@ package io.meshdns.charts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.meshdns.server.ServerConfig;
+import io.meshdns.server.config.ServerConfig;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;

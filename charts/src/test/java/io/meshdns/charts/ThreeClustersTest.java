@@ -19,7 +19,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.meshdns.core.Cidr;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.Reachability;
-import io.meshdns.server.ServerConfig;
+import io.meshdns.server.config.ServerConfig;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;

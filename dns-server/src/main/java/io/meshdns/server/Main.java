@@ -2,6 +2,13 @@ package io.meshdns.server;
 
 import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.ClusterState;
+import io.meshdns.server.cli.CorednsConfigCommand;
+import io.meshdns.server.cli.DemoMesh;
+import io.meshdns.server.cli.DemoTls;
+import io.meshdns.server.config.ConfigFileWatcher;
+import io.meshdns.server.config.ConfigLoader;
+import io.meshdns.server.config.ServerConfig;
+import io.meshdns.server.transport.DnsServer;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,9 +25,9 @@ import picocli.CommandLine;
     subcommands = {Main.Serve.class, Main.Demo.class, CorednsConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   /** A runtime failure (for {@code coredns-config}: a cluster failed). */
-  static final int EXIT_FAILED = 1;
+  public static final int EXIT_FAILED = 1;
   /** Bad usage, config or input: the one exit code every command gives for what the user must fix. */
-  static final int EXIT_BAD_INPUT = 2;
+  public static final int EXIT_BAD_INPUT = 2;
 
   public static void main(String[] args) {
     System.exit(run(args));

@@ -8,6 +8,18 @@ import io.meshdns.discovery.MeshWatcher;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.LoadBalancingConfig;
 import io.meshdns.loadbalancer.QuerierResolver;
+import io.meshdns.server.answer.QueryResponder;
+import io.meshdns.server.config.ServerConfig;
+import io.meshdns.server.http.FileDescriptorBudget;
+import io.meshdns.server.http.HttpServer;
+import io.meshdns.server.http.Readiness;
+import io.meshdns.server.http.StatusApi;
+import io.meshdns.server.transfer.NotifySender;
+import io.meshdns.server.transfer.TransferMetrics;
+import io.meshdns.server.transport.DnsServer;
+import io.meshdns.server.transport.DotCertificate;
+import io.meshdns.server.transport.QueryMetrics;
+import io.meshdns.server.zone.ZoneSettings;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -258,7 +270,7 @@ public final class MeshdnsServer implements AutoCloseable {
    * as in the demo, with weight 1, priority 0, no source networks), so an EDNS0 option naming any of them
    * is recognised.
    */
-  static LoadBalancingConfig loadBalancing(ServerConfig config, List<ClusterSpec> clusters) {
+  public static LoadBalancingConfig loadBalancing(ServerConfig config, List<ClusterSpec> clusters) {
     Map<ClusterId, LoadBalancingConfig.Cluster> byId = new LinkedHashMap<>();
     for (ServerConfig.Cluster c : config.clusters()) {
       ClusterId id = ClusterId.of(c.id());

@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshdns.core.KubernetesNames;
 import io.meshdns.discovery.ServiceKey;
+import io.meshdns.server.config.ConfigLoader;
+import io.meshdns.server.config.ServerConfig;
 import io.meshdns.testkit.EndpointSpec;
 import io.meshdns.testkit.MeshObjects;
 import io.meshdns.testkit.MockCluster;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.meshdns.core.KubernetesNames;
+import io.meshdns.server.answer.ServerCookies;
+import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.testkit.MeshObjects;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.meshdns.core.KubernetesNames;
+import io.meshdns.server.answer.ResponseOptions;
+import io.meshdns.server.cli.DemoTls;
+import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.testkit.MeshObjects;
 import java.io.IOException;
 import java.io.InputStream;

@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.meshdns.core.KubernetesNames;
+import io.meshdns.server.config.ConfigLoader;
+import io.meshdns.server.config.ServerConfig;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.net.DatagramPacket;

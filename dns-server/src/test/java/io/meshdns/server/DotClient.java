@@ -1,5 +1,6 @@
 package io.meshdns.server;
 
+import io.meshdns.server.cli.DemoTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;

@@ -2,6 +2,8 @@ package io.meshdns.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshdns.server.cli.DemoTls;
+import io.meshdns.server.config.ConfigLoader;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.ServiceKey;
+import io.meshdns.server.cli.DemoTls;
+import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.testkit.EndpointSpec;
 import io.meshdns.testkit.MeshObjects;
 import java.net.DatagramPacket;

@@ -2,6 +2,8 @@ package io.meshdns.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshdns.server.config.ConfigLoader;
+import io.meshdns.server.config.ServerConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.ServicePortBuilder;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.discovery.ServiceKey;
+import io.meshdns.server.config.ServerConfig;
 import io.meshdns.testkit.EndpointSpec;
 import io.meshdns.testkit.MeshObjects;
 import io.meshdns.testkit.MockCluster;

@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterState;
 import io.meshdns.discovery.ServiceKey;
+import io.meshdns.server.http.HttpServer;
+import io.meshdns.server.transport.QueryMetrics;
 import io.meshdns.testkit.EndpointSpec;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;

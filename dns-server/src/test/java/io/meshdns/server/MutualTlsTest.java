@@ -3,6 +3,8 @@ package io.meshdns.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshdns.server.cli.DemoTls;
+import io.meshdns.server.config.ConfigLoader;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -15,24 +15,24 @@ import java.util.regex.Pattern;
  * histogram buckets are cumulative and end with {@code +Inf} equal to {@code _count}. Anything else
  * fails the parse with the line that broke it.
  */
-final class PrometheusText {
+public final class PrometheusText {
   private static final String NAME = "[a-zA-Z_:][a-zA-Z0-9_:]*";
   private static final Pattern HELP = Pattern.compile("# HELP (" + NAME + ") (.*)");
   private static final Pattern TYPE = Pattern.compile("# TYPE (" + NAME + ") (counter|gauge|histogram|summary|untyped)");
   private static final Pattern SAMPLE = Pattern.compile("(" + NAME + ")(\\{(.*)\\})? (\\S+)( -?\\d+)?");
   private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\\\n]|\\\\[\\\\\"n])*)\"(,|$)");
 
-  record Sample(String name, Map<String, String> labels, double value) {}
+  public record Sample(String name, Map<String, String> labels, double value) {}
 
-  record Family(String name, String type, String help, List<Sample> samples) {
+  public record Family(String name, String type, String help, List<Sample> samples) {
     /** The one sample of {@code name} with exactly these labels. */
-    double value(String sampleName, Map<String, String> labels) {
+    public double value(String sampleName, Map<String, String> labels) {
       return samples.stream().filter(s -> s.name().equals(sampleName) && s.labels().equals(labels))
           .findFirst().orElseThrow(() -> new AssertionError("no sample " + sampleName + labels + " in " + samples))
           .value();
     }
 
-    double value(Map<String, String> labels) {
+    public double value(Map<String, String> labels) {
       return value(name, labels);
     }
   }
@@ -47,7 +47,7 @@ final class PrometheusText {
     return families;
   }
 
-  Family family(String name) {
+  public Family family(String name) {
     Family f = families.get(name);
     if (f == null) {
       throw new AssertionError("no metric family " + name + "; have " + families.keySet());
@@ -55,7 +55,7 @@ final class PrometheusText {
     return f;
   }
 
-  static PrometheusText parse(String text) {
+  public static PrometheusText parse(String text) {
     Map<String, Family> families = new LinkedHashMap<>();
     Map<String, String> helps = new LinkedHashMap<>();
     Family current = null;

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.meshdns.discovery.ClusterSpec;
+import io.meshdns.server.config.ConfigLoader;
+import io.meshdns.server.config.ServerConfig;
 import io.meshdns.testkit.Kubeconfig;
 import io.meshdns.testkit.MeshObjects;
 import io.meshdns.testkit.MockCluster;

@@ -3,6 +3,7 @@ package io.meshdns.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
+import io.meshdns.server.cli.DemoTls;
 import io.meshdns.testkit.Kubeconfig;
 import io.meshdns.testkit.MockCluster;
 import java.io.BufferedReader;

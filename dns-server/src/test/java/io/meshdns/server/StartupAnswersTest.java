@@ -6,6 +6,8 @@ import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.ClusterState;
 import io.meshdns.discovery.MeshSnapshot;
+import io.meshdns.server.cli.DemoTls;
+import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.testkit.Kubeconfig;
 import io.meshdns.testkit.MeshObjects;
 import io.meshdns.testkit.MockCluster;

@@ -3,6 +3,9 @@ package io.meshdns.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshdns.server.cli.DemoMesh;
+import io.meshdns.server.config.ConfigLoader;
+import io.meshdns.server.config.ServerConfig;
 import io.meshdns.testkit.MockCluster;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.meshdns.core.KubernetesNames;
+import io.meshdns.server.config.ConfigLoader;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

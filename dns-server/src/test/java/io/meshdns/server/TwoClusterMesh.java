@@ -2,6 +2,7 @@ package io.meshdns.server;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.meshdns.discovery.ClusterSpec;
+import io.meshdns.server.config.ServerConfig;
 import io.meshdns.testkit.MeshObjects;
 import io.meshdns.testkit.MockCluster;
 import java.net.InetSocketAddress;

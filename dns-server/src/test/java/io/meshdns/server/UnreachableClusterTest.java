@@ -8,6 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.ClusterState;
+import io.meshdns.server.config.ConfigLoader;
+import io.meshdns.server.config.ServerConfig;
 import io.meshdns.testkit.Kubeconfig;
 import io.meshdns.testkit.MockCluster;
 import java.net.ServerSocket;

@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
 import io.meshdns.core.KubernetesNames;
+import io.meshdns.server.config.ConfigLoader;
+import io.meshdns.server.config.ServerConfig;
 import io.meshdns.testkit.EndpointSpec;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -5,6 +5,9 @@ import static io.meshdns.testkit.MeshObjects.slice;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshdns.server.config.ConfigLoader;
+import io.meshdns.server.zone.ZoneIndex;
+import io.meshdns.server.zone.ZoneSerial;
 import io.meshdns.testkit.MeshObjects;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;

@@ -1,0 +1,404 @@
+package io.meshdns.server.answer;
+
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import io.meshdns.discovery.ClusterId;
+import io.meshdns.discovery.MeshSnapshot;
+import io.meshdns.loadbalancer.EndpointSelector;
+import io.meshdns.loadbalancer.QuerierResolver;
+import io.meshdns.loadbalancer.QueryContext;
+import io.meshdns.server.config.ServerConfig;
+import io.meshdns.server.transfer.TransferMetrics;
+import io.meshdns.server.transfer.ZoneTransfer;
+import io.meshdns.server.zone.ZoneIndex;
+import io.meshdns.server.zone.ZoneSettings;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.util.concurrent.FastThreadLocal;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
+import org.xbill.DNS.EDNSOption;
+import org.xbill.DNS.Header;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Rcode;
+import org.xbill.DNS.Type;
+
+/**
+ * The front of the query path: turns one DNS query (wire bytes) into its answer (wire bytes),
+ * authoritatively for the mesh's zones.
+ *
+ * <p>The hot path: read the question from the bytes ({@link WireQuery}), find its compiled answer in the
+ * {@link AnswerStore}, check it is still current, and write it into a pooled buffer, the load balancer
+ * choosing this query's addresses ({@link CompiledAnswer#write}). Otherwise the {@link AnswerCompiler}
+ * compiles it from the current {@link ZoneIndex} (a volatile read) and it is stored. Zone transfers go to
+ * {@link ZoneTransfer}. No locks, no blocking, no logging per query; a stored answer's hit allocates
+ * nothing.
+ */
+public final class QueryResponder {
+  static final int TCP_MAX = AnswerCompiler.TCP_MAX;
+  /**
+   * What a signed answer's padding leaves free for its TSIG record (RFC 8945 4.2: two names of up to 255
+   * bytes, a MAC of up to 64 and about 30 bytes of fields), so that signing never takes it past 64 KiB.
+   */
+  private static final int SIGNATURE_ROOM = 1024;
+
+  private final ZoneSettings settings;
+  private final EndpointSelector selector;
+  private final QuerierResolver querier;
+  private final int clusterOptionCode;
+  private final AnswerCompiler compiler;
+  private final AnswerStore store;
+  private final ZoneTransfer transfer;
+  private final LongAdder hits = new LongAdder();
+  private final LongAdder misses = new LongAdder();
+  /** {@code null} when DNS cookies are off. */
+  private final ServerCookies cookies;
+  private final boolean padEveryEdnsAnswer;
+  private volatile ZoneIndex index;
+  /**
+   * Whether the mesh has been ready once ({@link Readiness}: every cluster synced, or {@code readyAfter}
+   * with one synced): until then in-zone queries get SERVFAIL and zone transfers are closed, so a partly
+   * loaded mesh never answers NXDOMAIN or some of a service's addresses. Set after the index it judged
+   * and never cleared: a cluster lost later keeps its last endpoints until {@code staleAfter}.
+   */
+  private volatile boolean ready;
+  private final Counter notReady;
+  private final FastThreadLocal<Scratch> scratch = new FastThreadLocal<>() {
+    @Override
+    protected Scratch initialValue() {
+      return new Scratch(new ResponseOptions(cookies == null ? null : cookies.hasher(), padEveryEdnsAnswer,
+          Clock.systemUTC()));
+    }
+  };
+
+  public QueryResponder(ZoneSettings settings, ServerConfig.Dns dns, ServerConfig.Axfr axfr, EndpointSelector selector,
+      QuerierResolver querier) {
+    this(settings, dns, axfr, selector, querier, new SimpleMeterRegistry());
+    markReady(); // tests of the answers alone: no mesh to wait for
+  }
+
+  /**
+   * @param dns the answers to CH-class queries ({@code chaos}) and the bytes of compiled answers kept ({@code cache})
+   * @param axfr who may transfer the zone, with which keys, and the IXFR journal's bounds
+   */
+  public QueryResponder(ZoneSettings settings, ServerConfig.Dns dns, ServerConfig.Axfr axfr, EndpointSelector selector,
+      QuerierResolver querier, MeterRegistry registry) {
+    this.settings = settings;
+    this.selector = selector;
+    this.querier = querier;
+    this.clusterOptionCode = querier.ednsOptionCode();
+    this.notReady = Counter.builder("meshdns.dns.not.ready")
+        .description("In-zone queries answered SERVFAIL because the mesh was not ready yet (start-up)")
+        .register(registry);
+    this.compiler = new AnswerCompiler(settings, selector, dns.chaos(), notReady, Counter.builder("meshdns.dns.tcp.truncated")
+        .description("Answers over TCP or DNS over TLS cut at the 65,535-byte message limit, sent with TC set")
+        .register(registry));
+    this.store = new AnswerStore(dns.cache());
+    this.cookies = dns.cookies().enabled() ? new ServerCookies(dns.cookies().secrets()) : null;
+    this.padEveryEdnsAnswer = dns.tls().padsEveryEdnsAnswer();
+    this.transfer = new ZoneTransfer(axfr, settings, selector, compiler, new TransferMetrics(registry));
+    this.index = ZoneIndex.build(settings, MeshSnapshot.empty());
+    transfer.openWhen(() -> ready); // the same signal as answers
+    transfer.published(null, index);
+  }
+
+  /** The mesh is ready: answer from the zone from now on, and open transfers. Idempotent. */
+  public void markReady() {
+    ready = true;
+  }
+
+  /** Whether {@link #markReady} was called: answers, transfers and NOTIFYs go by this one signal. */
+  public boolean ready() {
+    return ready;
+  }
+
+  /**
+   * Called on the discovery publisher thread with each new snapshot, after the load balancer's update.
+   * Only the services that changed are rebuilt, and only their compiled answers stop being reused.
+   */
+  public void update(MeshSnapshot snapshot) {
+    ZoneIndex previous = index;
+    ZoneIndex next = ZoneIndex.build(settings, snapshot, previous);
+    index = next;
+    // Then the IXFR journal (when transfers are on), so it never delays answers: while it lags, an IXFR
+    // gets a full transfer. It compares only the changed names of the two indexes.
+    transfer.published(previous, next);
+  }
+
+  /** Zone transfers: opened once the mesh is ready. */
+  public ZoneTransfer transfer() {
+    return transfer;
+  }
+
+  Name origin() {
+    return settings.origin();
+  }
+
+  public ZoneIndex index() {
+    return index;
+  }
+
+  /** Queries answered from a stored compiled answer, and those that had to compile one. */
+  public CacheStats cacheStats() {
+    return CacheStats.of(hits.sum(), misses.sum(), 0, 0, 0, 0, 0);
+  }
+
+  /** The default load-balancing policy, for the status page. */
+  public String policyName() {
+    return selector.config().policy();
+  }
+
+  /** The policy that applies to the service named {@code qname} (its annotation's or the default). */
+  public String policyName(Name qname) {
+    ZoneIndex.Node node = index.node(qname);
+    return node instanceof ZoneIndex.ServiceNode s ? selector.policyOf(s.service()) : policyName();
+  }
+
+  /** The same answer as bytes, off the hot path (the status page's resolve form, tests). */
+  public byte[] respond(byte[] packet, InetAddress client, boolean tcp) {
+    ByteBuf answer = respond(Unpooled.wrappedBuffer(packet), client, tcp, UnpooledByteBufAllocator.DEFAULT);
+    if (answer == null) {
+      return null;
+    }
+    try {
+      return ByteBufUtil.getBytes(answer);
+    } finally {
+      answer.release();
+    }
+  }
+
+  /**
+   * Answers one query.
+   *
+   * @param query the query; not released
+   * @param tcp whether the answer goes over TCP (no size limit); over UDP the client's EDNS size decides
+   * @return the response, owned by the caller, or {@code null} when the packet is to be dropped
+   */
+  public ByteBuf respond(ByteBuf query, InetAddress client, boolean tcp, ByteBufAllocator alloc) {
+    return respond(query, client, tcp, false, alloc);
+  }
+
+  /**
+   * Answers one query, over TLS when {@code encrypted} (only then is the answer padded, RFC 7830 6).
+   *
+   * @see #respond(ByteBuf, InetAddress, boolean, ByteBufAllocator)
+   */
+  public ByteBuf respond(ByteBuf query, InetAddress client, boolean tcp, boolean encrypted, ByteBufAllocator alloc) {
+    Scratch s = scratch.get();
+    ResponseOptions options = s.options;
+    options.clear();
+    int length = Math.min(query.readableBytes(), s.packet.length);
+    query.getBytes(query.readerIndex(), s.packet, 0, length);
+    WireQuery wire = s.wire;
+    // Before the index: readiness is set after the index it judged, so ready here means that index or newer.
+    boolean ready = this.ready;
+    ZoneIndex zone = index;
+    if (!wire.read(s.packet, length, clusterOptionCode) || wire.qtype == Type.AXFR || wire.qtype == Type.IXFR) {
+      return respondUnusual(Arrays.copyOf(s.packet, length), client, tcp, encrypted, zone, ready, alloc);
+    }
+    if (wire.ednsPayload >= 0 && !options.read(wire, s.packet, client, encrypted)) {
+      return bytes(alloc, formerr(Arrays.copyOf(s.packet, length))); // a malformed cookie (RFC 7873 5.2.2)
+    }
+    int limit = AnswerCompiler.sizeLimit(tcp, wire.ednsPayload);
+    // As QuerierResolver.resolve, without building a QueryContext.
+    ClusterId cluster = wire.clusterOptionAt < 0 ? null
+        : querier.clusterOfOption(s.packet, wire.clusterOptionAt, wire.clusterOptionLength);
+    if (cluster == null) {
+      cluster = querier.clusterOfSource(client);
+    }
+    String querierZone = querier.zoneOfSource(client);
+    // An answer that leaves room for the query's own options (a cookie) is one of its own size class.
+    AnswerStore.AnswerKey probe = s.probe.set(wire.question, wire.questionLength, limit - options.reserve(),
+        wire.ednsPayload >= 0, cluster, querierZone);
+    CompiledAnswer answer = store.get(probe);
+    // No in-zone answer is stored before readiness (SERVFAIL is never stored), so a hit needs no check.
+    if (answer != null && answer.reusable(zone)) {
+      hits.increment();
+      return options.write(answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions(answer),
+          s.scratch(answer)), answer.endsWithOpt(), limit);
+    }
+    misses.increment();
+    Message parsed;
+    try {
+      parsed = new Message(Arrays.copyOf(s.packet, length));
+    } catch (IOException | RuntimeException e) {
+      return bytes(alloc, formerr(Arrays.copyOf(s.packet, length)));
+    }
+    answer = compiler.compile(parsed, new QueryContext(client, cluster, querierZone), tcp, options.reserve(), zone,
+        ready);
+    if (answer == null) {
+      return null;
+    }
+    store.put(probe.copy(), answer);
+    return options.write(answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions(answer),
+        s.scratch(answer)), answer.endsWithOpt(), limit);
+  }
+
+  /** A query the wire reader leaves to dnsjava (several options, BADVERS, a malformed packet...): never stored. */
+  private ByteBuf respondUnusual(byte[] packet, InetAddress client, boolean tcp, boolean encrypted, ZoneIndex zone,
+      boolean ready, ByteBufAllocator alloc) {
+    Message parsed;
+    try {
+      parsed = new Message(packet);
+    } catch (IOException | RuntimeException e) {
+      return bytes(alloc, formerr(packet));
+    }
+    if (!AnswerCompiler.ednsWellFormed(parsed)) { // before transfers and NOTIFY too: RFC 6891 holds for all
+      return bytes(alloc, formerr(packet));
+    }
+    OPTRecord opt = parsed.getOPT();
+    if (opt != null && !scratch.get().options.read(opt, client, encrypted)) {
+      return bytes(alloc, formerr(packet)); // a malformed cookie (RFC 7873 5.2.2)
+    }
+    if (ZoneTransfer.handles(parsed)) { // NOTIFY, IXFR over UDP, TSIG-signed queries
+      return bytes(alloc, transfer.respond(parsed, packet, client, zone, q -> {
+        ByteBuf unsigned = compile(q, client, tcp, SIGNATURE_ROOM, zone, ready, UnpooledByteBufAllocator.DEFAULT);
+        try {
+          return unsigned == null ? null : ByteBufUtil.getBytes(unsigned);
+        } finally {
+          if (unsigned != null) {
+            unsigned.release();
+          }
+        }
+      }));
+    }
+    return compile(parsed, client, tcp, 0, zone, ready, alloc);
+  }
+
+  /** @param room bytes the padding leaves free below the size limit (for a TSIG record added afterwards) */
+  private ByteBuf compile(Message parsed, InetAddress client, boolean tcp, int room, ZoneIndex zone,
+      boolean ready, ByteBufAllocator alloc) {
+    OPTRecord opt = parsed.getOPT();
+    QueryContext context = context(opt, client);
+    Scratch s = scratch.get();
+    CompiledAnswer answer = compiler.compile(parsed, context, tcp, s.options.reserve(), zone, ready);
+    if (answer == null) {
+      return null;
+    }
+    int limit = AnswerCompiler.sizeLimit(tcp, opt == null ? -1 : opt.getPayloadSize()) - room;
+    return s.options.write(answer.write(alloc, null, 0, context.querierCluster(), context.querierZone(),
+        s.positions(answer), s.scratch(answer)), answer.endsWithOpt(), limit);
+  }
+
+  /**
+   * Whether the query this thread answered last carried a server cookie this server made for that client,
+   * still current (RFC 7873 5.2.3): such a client has shown it receives answers at its address, so it is
+   * not a spoofed source, and response rate limiting lets it pass.
+   */
+  public boolean lastQueryHadValidCookie() {
+    return scratch.get().options.cookieValid();
+  }
+
+  private static ByteBuf bytes(ByteBufAllocator alloc, byte[] wire) {
+    return wire == null ? null : alloc.ioBuffer(wire.length).writeBytes(wire);
+  }
+
+  /**
+   * Over TCP a query may need several messages (a zone transfer); every other query gets one.
+   *
+   * @return the messages to send in order, owned by the caller; empty when the query is to be dropped
+   */
+  public List<ByteBuf> respondTcp(ByteBuf query, InetAddress client, ByteBufAllocator alloc) {
+    return respondTcp(query, client, false, alloc);
+  }
+
+  /** As {@link #respondTcp(ByteBuf, InetAddress, ByteBufAllocator)}, over TLS when {@code encrypted} (padded). */
+  public List<ByteBuf> respondTcp(ByteBuf query, InetAddress client, boolean encrypted, ByteBufAllocator alloc) {
+    Scratch s = scratch.get();
+    int length = Math.min(query.readableBytes(), s.packet.length);
+    query.getBytes(query.readerIndex(), s.packet, 0, length);
+    if (!s.wire.read(s.packet, length, clusterOptionCode) || s.wire.qtype == Type.AXFR || s.wire.qtype == Type.IXFR) {
+      // Possibly a zone transfer (signed requests carry a TSIG record the wire reader leaves to dnsjava).
+      List<byte[]> messages = transfer.transferTcp(Arrays.copyOf(s.packet, length), client, index);
+      if (messages != null) {
+        List<ByteBuf> out = new ArrayList<>();
+        for (byte[] message : messages) {
+          out.add(Unpooled.wrappedBuffer(message));
+        }
+        return out;
+      }
+    }
+    ByteBuf one = respond(query, client, true, encrypted, alloc);
+    return one == null ? List.of() : List.of(one);
+  }
+
+  /** The querier's cluster from the EDNS0 cluster option, else from its source address; and its zone. */
+  private QueryContext context(OPTRecord opt, InetAddress client) {
+    if (opt != null) {
+      for (EDNSOption option : opt.getOptions(clusterOptionCode)) {
+        byte[] wire = option.toWire(); // code (2 bytes), length (2), data: dnsjava keeps the data private
+        return querier.resolve(client, wire, 4, wire.length - 4);
+      }
+    }
+    return querier.resolve(client);
+  }
+
+  /** FORMERR echoing the ID and opcode when the 12-byte header can be read; otherwise drop. */
+  static byte[] formerr(byte[] packet) {
+    return headerOnly(packet, Rcode.FORMERR);
+  }
+
+  public static byte[] servfail(byte[] packet) {
+    return headerOnly(packet, Rcode.SERVFAIL);
+  }
+
+  private static byte[] headerOnly(byte[] packet, int rcode) {
+    if (packet.length < Header.LENGTH) {
+      return null;
+    }
+    if ((packet[2] & 0x80) != 0) {
+      return null; // QR set: never answer a response
+    }
+    byte[] out = new byte[Header.LENGTH];
+    out[0] = packet[0];
+    out[1] = packet[1];
+    out[2] = (byte) (0x80 | (packet[2] & 0x79)); // QR, the query's opcode and RD
+    out[3] = (byte) rcode;
+    return out;
+  }
+
+  /** One thread's reused space for the query path. */
+  private static final class Scratch {
+    /** The longest query: a TCP message. */
+    final byte[] packet = new byte[TCP_MAX];
+    final WireQuery wire = new WireQuery();
+    final ResponseOptions options;
+    final AnswerStore.AnswerKey probe = new AnswerStore.AnswerKey();
+    /** The positions a policy picks (every candidate of a headless service): grows like the policy's scratch. */
+    private int[] positions = new int[64];
+    private int[] policyScratch = new int[64];
+
+    Scratch(ResponseOptions options) {
+      this.options = options;
+    }
+
+    /** Space for the positions chosen from {@code answer}'s candidates; grows (rarely) to the largest service seen. */
+    int[] positions(CompiledAnswer answer) {
+      positions = room(positions, answer.candidates());
+      return positions;
+    }
+
+    /** Space for the policy over {@code answer}'s candidates; grows (rarely) to the largest service seen. */
+    int[] scratch(CompiledAnswer answer) {
+      policyScratch = room(policyScratch, answer.candidates());
+      return policyScratch;
+    }
+
+    /** {@code array}, or a new one of at least {@code needed} (doubling, so growth is rare) when it is smaller. */
+    private static int[] room(int[] array, int needed) {
+      return array.length >= needed ? array : new int[Math.max(needed, array.length * 2)];
+    }
+  }
+}
