@@ -5,6 +5,7 @@ import io.meshdns.discovery.ClusterState;
 import io.meshdns.server.cli.CorednsConfigCommand;
 import io.meshdns.server.cli.DemoMesh;
 import io.meshdns.server.cli.DemoTls;
+import io.meshdns.server.cli.ExitCode;
 import io.meshdns.server.config.ConfigFileWatcher;
 import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.server.config.ServerConfig;
@@ -25,9 +26,9 @@ import picocli.CommandLine;
     subcommands = {Main.Serve.class, Main.Demo.class, CorednsConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   /** A runtime failure (for {@code coredns-config}: a cluster failed). */
-  public static final int EXIT_FAILED = 1;
+  public static final int EXIT_FAILED = ExitCode.FAILED;
   /** Bad usage, config or input: the one exit code every command gives for what the user must fix. */
-  public static final int EXIT_BAD_INPUT = 2;
+  public static final int EXIT_BAD_INPUT = ExitCode.BAD_INPUT;
 
   public static void main(String[] args) {
     System.exit(run(args));

@@ -16,12 +16,15 @@ import io.meshdns.server.http.Readiness;
 import io.meshdns.server.http.StatusApi;
 import io.meshdns.server.transfer.NotifySender;
 import io.meshdns.server.transfer.TransferMetrics;
+import io.meshdns.server.transfer.TsigKeyring;
+import io.meshdns.server.transfer.ZoneTransfer;
 import io.meshdns.server.transport.DnsServer;
 import io.meshdns.server.transport.DotCertificate;
 import io.meshdns.server.transport.QueryMetrics;
 import io.meshdns.server.zone.ZoneSettings;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -31,6 +34,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.config.MeterFilterReply;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.util.NetUtil;
@@ -113,8 +117,7 @@ public final class MeshdnsServer implements AutoCloseable {
           + " address; set nameservers to the names and addresses resolvers and secondaries reach meshdns at",
           config.dns().bind().getHostAddress(), zone.primary());
     }
-    var responder = new QueryResponder(zone, config.dns(), config.axfr(), selector,
-        new QuerierResolver(balancing), registry);
+    var responder = responder(zone, config.dns(), config.axfr(), selector, new QuerierResolver(balancing), registry);
     var meshMetrics = new MeshMetrics(registry, responder::cacheStats);
     var mesh = new MeshWatcher(MeshWatcher.Options.defaults()
         .withStaleAfter(config.staleAfter())
@@ -133,7 +136,7 @@ public final class MeshdnsServer implements AutoCloseable {
     var readiness = new Readiness(served::get, mesh::clusters, config.readyAfter(), startedAt, responder::markReady);
     NotifySender notifier = config.axfr().notifyTo().isEmpty() ? null : new NotifySender(
         config.axfr().notifyTo(),
-        responder.transfer().notifyKey(), new TransferMetrics(registry));
+        new TsigKeyring(config.axfr().tsig()).first(), new TransferMetrics(registry));
     // What awaitServed sees: a snapshot after its readiness verdict, so that once it shows a mesh that makes
     // meshdns ready, in-zone queries are already answered from the zone (not SERVFAIL).
     AtomicReference<MeshSnapshot> judged = new AtomicReference<>(MeshSnapshot.empty());
@@ -270,6 +273,26 @@ public final class MeshdnsServer implements AutoCloseable {
    * as in the demo, with weight 1, priority 0, no source networks), so an EDNS0 option naming any of them
    * is recognised.
    */
+  /**
+   * The query path with its zone transfers (built on its compiler), waiting for the mesh to be ready.
+   *
+   * @param axfr who may transfer the zone, with which keys, and the IXFR journal's bounds
+   */
+  public static QueryResponder responder(ZoneSettings zone, ServerConfig.Dns dns, ServerConfig.Axfr axfr,
+      EndpointSelector selector, QuerierResolver querier, MeterRegistry registry) {
+    return new QueryResponder(zone, dns, selector, querier, registry,
+        compiler -> new ZoneTransfer(axfr, zone, selector, compiler, new TransferMetrics(registry)));
+  }
+
+  /** As {@link #responder(ZoneSettings, ServerConfig.Dns, ServerConfig.Axfr, EndpointSelector, QuerierResolver,
+   * MeterRegistry)}, ready at once and with its own meters: for the answers alone (tests, benchmarks). */
+  public static QueryResponder responder(ZoneSettings zone, ServerConfig.Dns dns, ServerConfig.Axfr axfr,
+      EndpointSelector selector, QuerierResolver querier) {
+    MeterRegistry registry = new SimpleMeterRegistry();
+    return new QueryResponder(zone, dns, selector, querier,
+        compiler -> new ZoneTransfer(axfr, zone, selector, compiler, new TransferMetrics(registry)));
+  }
+
   public static LoadBalancingConfig loadBalancing(ServerConfig config, List<ClusterSpec> clusters) {
     Map<ClusterId, LoadBalancingConfig.Cluster> byId = new LinkedHashMap<>();
     for (ServerConfig.Cluster c : config.clusters()) {

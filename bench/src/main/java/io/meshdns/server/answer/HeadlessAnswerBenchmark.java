@@ -80,7 +80,7 @@ public class HeadlessAnswerBenchmark {
     ServerConfig config = ConfigLoader.parse("(bench)", "clusters: [{id: c0}, {id: c1}, {id: c2}]\n");
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     var selector = new EndpointSelector(balancing);
-    responder = new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+    responder = MeshdnsServer.responder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
         new QuerierResolver(balancing));
     MeshSnapshot snapshot = mesh(pods);
     selector.update(snapshot);

@@ -213,7 +213,7 @@ public class QueryPathBenchmark {
     ServerConfig config = ConfigLoader.parse("(bench)", yaml);
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     var selector = new EndpointSelector(balancing);
-    var responder = new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+    var responder = MeshdnsServer.responder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
         new QuerierResolver(balancing));
     selector.update(snapshot);
     responder.update(snapshot);

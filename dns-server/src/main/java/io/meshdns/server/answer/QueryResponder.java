@@ -7,8 +7,6 @@ import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.loadbalancer.QueryContext;
 import io.meshdns.server.config.ServerConfig;
-import io.meshdns.server.transfer.TransferMetrics;
-import io.meshdns.server.transfer.ZoneTransfer;
 import io.meshdns.server.zone.ZoneIndex;
 import io.meshdns.server.zone.ZoneSettings;
 import io.micrometer.core.instrument.Counter;
@@ -27,6 +25,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
@@ -43,7 +42,7 @@ import org.xbill.DNS.Type;
  * {@link AnswerStore}, check it is still current, and write it into a pooled buffer, the load balancer
  * choosing this query's addresses ({@link CompiledAnswer#write}). Otherwise the {@link AnswerCompiler}
  * compiles it from the current {@link ZoneIndex} (a volatile read) and it is stored. Zone transfers go to
- * {@link ZoneTransfer}. No locks, no blocking, no logging per query; a stored answer's hit allocates
+ * {@link Transfers}. No locks, no blocking, no logging per query; a stored answer's hit allocates
  * nothing.
  */
 public final class QueryResponder {
@@ -60,7 +59,7 @@ public final class QueryResponder {
   private final int clusterOptionCode;
   private final AnswerCompiler compiler;
   private final AnswerStore store;
-  private final ZoneTransfer transfer;
+  private final Transfers transfer;
   private final LongAdder hits = new LongAdder();
   private final LongAdder misses = new LongAdder();
   /** {@code null} when DNS cookies are off. */
@@ -83,18 +82,18 @@ public final class QueryResponder {
     }
   };
 
-  public QueryResponder(ZoneSettings settings, ServerConfig.Dns dns, ServerConfig.Axfr axfr, EndpointSelector selector,
-      QuerierResolver querier) {
-    this(settings, dns, axfr, selector, querier, new SimpleMeterRegistry());
+  public QueryResponder(ZoneSettings settings, ServerConfig.Dns dns, EndpointSelector selector,
+      QuerierResolver querier, Function<AnswerCompiler, Transfers> transfers) {
+    this(settings, dns, selector, querier, new SimpleMeterRegistry(), transfers);
     markReady(); // tests of the answers alone: no mesh to wait for
   }
 
   /**
    * @param dns the answers to CH-class queries ({@code chaos}) and the bytes of compiled answers kept ({@code cache})
-   * @param axfr who may transfer the zone, with which keys, and the IXFR journal's bounds
+   * @param transfers the zone transfers, built on this responder's compiler
    */
-  public QueryResponder(ZoneSettings settings, ServerConfig.Dns dns, ServerConfig.Axfr axfr, EndpointSelector selector,
-      QuerierResolver querier, MeterRegistry registry) {
+  public QueryResponder(ZoneSettings settings, ServerConfig.Dns dns, EndpointSelector selector,
+      QuerierResolver querier, MeterRegistry registry, Function<AnswerCompiler, Transfers> transfers) {
     this.settings = settings;
     this.selector = selector;
     this.querier = querier;
@@ -108,7 +107,7 @@ public final class QueryResponder {
     this.store = new AnswerStore(dns.cache());
     this.cookies = dns.cookies().enabled() ? new ServerCookies(dns.cookies().secrets()) : null;
     this.padEveryEdnsAnswer = dns.tls().padsEveryEdnsAnswer();
-    this.transfer = new ZoneTransfer(axfr, settings, selector, compiler, new TransferMetrics(registry));
+    this.transfer = transfers.apply(compiler);
     this.index = ZoneIndex.build(settings, MeshSnapshot.empty());
     transfer.openWhen(() -> ready); // the same signal as answers
     transfer.published(null, index);
@@ -135,11 +134,6 @@ public final class QueryResponder {
     // Then the IXFR journal (when transfers are on), so it never delays answers: while it lags, an IXFR
     // gets a full transfer. It compares only the changed names of the two indexes.
     transfer.published(previous, next);
-  }
-
-  /** Zone transfers: opened once the mesh is ready. */
-  public ZoneTransfer transfer() {
-    return transfer;
   }
 
   Name origin() {
@@ -262,7 +256,7 @@ public final class QueryResponder {
     if (opt != null && !scratch.get().options.read(opt, client, encrypted)) {
       return bytes(alloc, formerr(packet)); // a malformed cookie (RFC 7873 5.2.2)
     }
-    if (ZoneTransfer.handles(parsed)) { // NOTIFY, IXFR over UDP, TSIG-signed queries
+    if (transfer.takes(parsed)) { // NOTIFY, IXFR over UDP, TSIG-signed queries
       return bytes(alloc, transfer.respond(parsed, packet, client, zone, q -> {
         ByteBuf unsigned = compile(q, client, tcp, SIGNATURE_ROOM, zone, ready, UnpooledByteBufAllocator.DEFAULT);
         try {

@@ -18,7 +18,6 @@ import io.meshdns.forwarder.ForwardOptions;
 import io.meshdns.forwarder.ForwardTls;
 import io.meshdns.forwarder.MeshdnsStanza;
 import io.meshdns.forwarder.UnifiedDiff;
-import io.meshdns.server.Main;
 import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.server.config.ServerConfig;
 import java.io.IOException;
@@ -170,7 +169,7 @@ public final class CorednsConfigCommand implements Callable<Integer> {
       out.flush();
       err.println("meshdns: " + e.getMessage());
       err.flush();
-      return Main.EXIT_BAD_INPUT;
+      return ExitCode.BAD_INPUT;
     }
   }
 
@@ -322,7 +321,7 @@ public final class CorednsConfigCommand implements Callable<Integer> {
           specs.size() == done ? "" : ", " + (specs.size() - done) + " failed (see above)");
     }
     err.flush();
-    return badInput ? Main.EXIT_BAD_INPUT : failed ? Main.EXIT_FAILED : 0;
+    return badInput ? ExitCode.BAD_INPUT : failed ? ExitCode.FAILED : 0;
   }
 
   private void printStanza(PrintWriter out, boolean several, MeshdnsStanza stanza, CorednsConfigMaps.Target where) {

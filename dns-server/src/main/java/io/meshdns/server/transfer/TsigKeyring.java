@@ -19,7 +19,7 @@ import org.xbill.DNS.TSIGRecord;
  * The configured TSIG keys (RFC 8945): verifies signed requests and signs their responses, with dnsjava's
  * {@link TSIG}. Off the query path: only transfers, NOTIFYs and signed queries come here.
  */
-final class TsigKeyring {
+public final class TsigKeyring {
   /** What a request's signature says: {@code error} is {@link #UNSIGNED}, NOERROR or a TSIG error. */
   record Verdict(int error, TSIG key, TSIGRecord request) {
     boolean signed() {
@@ -36,7 +36,7 @@ final class TsigKeyring {
   private final Map<Name, TSIG> byName = new HashMap<>();
   private final TSIG first;
 
-  TsigKeyring(List<ServerConfig.TsigKey> keys) {
+  public TsigKeyring(List<ServerConfig.TsigKey> keys) {
     TSIG firstKey = null;
     for (ServerConfig.TsigKey k : keys) {
       Name name = ZoneIndex.absolute(k.name());
@@ -52,7 +52,7 @@ final class TsigKeyring {
   }
 
   /** The key NOTIFYs are signed with, or {@code null}. */
-  TSIG first() {
+  public TSIG first() {
     return first;
   }
 

@@ -6,6 +6,7 @@ import io.meshdns.discovery.GlobalService;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.server.answer.AnswerCompiler;
 import io.meshdns.server.answer.QueryResponder;
+import io.meshdns.server.answer.Transfers;
 import io.meshdns.server.config.ServerConfig;
 import io.meshdns.server.zone.ZoneIndex;
 import io.meshdns.server.zone.ZoneSerial;
@@ -39,7 +40,7 @@ import org.xbill.DNS.Type;
  * <p>Who may transfer: a client in the allow list, and, when TSIG keys are configured, only with a valid
  * signature from one of them (an empty allow list then admits any signed client).
  */
-public final class ZoneTransfer {
+public final class ZoneTransfer implements Transfers {
   /** Records per message: well under 64 KiB even for SRV records with long names. */
   private static final int RECORDS_PER_MESSAGE = 200;
   /** A diff of this many records or more is compared with the whole zone: the shorter one is sent. */
@@ -196,7 +197,12 @@ public final class ZoneTransfer {
   }
 
   /** Whether {@code parsed} is for this class: a NOTIFY, an IXFR over UDP, or any signed request. */
-  public static boolean handles(Message parsed) {
+  @Override
+  public boolean takes(Message parsed) {
+    return handles(parsed);
+  }
+
+  static boolean handles(Message parsed) {
     Record q = parsed.getQuestion();
     return parsed.getHeader().getOpcode() == Opcode.NOTIFY || parsed.getTSIG() != null
         || (q != null && q.getType() == Type.IXFR);

@@ -71,7 +71,7 @@ class AnswerEngineTest {
     ServerConfig config = ConfigLoader.parse("(test)", yaml + "clusters: [{id: east, weight: 3}, {id: west}]\n");
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     selector = new EndpointSelector(balancing);
-    return new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+    return MeshdnsServer.responder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
         new QuerierResolver(balancing));
   }
 

@@ -72,7 +72,7 @@ class DualStackSubsetTest {
     ServerConfig config = ConfigLoader.parse("(test)", "clusters: [{id: east}, {id: west}]\n");
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     EndpointSelector selector = new EndpointSelector(balancing, clock);
-    QueryResponder responder = new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+    QueryResponder responder = MeshdnsServer.responder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
         new QuerierResolver(balancing));
     MeshSnapshot snapshot = tenDualStackPods();
     selector.update(snapshot);

@@ -46,7 +46,7 @@ class TcpMessageLimitTest {
     ServerConfig config = ConfigLoader.parse("(test)", "clusters: [{id: east}]\n");
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     EndpointSelector selector = new EndpointSelector(balancing);
-    QueryResponder responder = new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+    QueryResponder responder = MeshdnsServer.responder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
         new QuerierResolver(balancing), registry);
     MeshSnapshot snapshot = headless(5000);
     selector.update(snapshot);

@@ -149,7 +149,7 @@ class WireParserFuzzTest {
       ServerConfig config = ConfigLoader.parse("(fuzz)", yaml);
       var balancing = MeshdnsServer.loadBalancing(config, List.of());
       var selector = new EndpointSelector(balancing);
-      var responder = new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+      var responder = MeshdnsServer.responder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
         new QuerierResolver(balancing));
       ClusterId east = ClusterId.of("east");
       ServiceKey web = ServiceKey.of("shop", "web");

@@ -20,6 +20,7 @@ import io.meshdns.server.config.ServerConfig;
 import io.meshdns.server.zone.RandomServices;
 import io.meshdns.server.zone.ZoneIndex;
 import io.meshdns.server.zone.ZoneSettings;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,13 +45,16 @@ class ZoneJournalTest {
   final RandomServices randomServices = new RandomServices(random, 0);
   EndpointSelector selector;
   QueryResponder responder;
+  ZoneTransfer transfer;
 
   private void start(String yaml) {
     ServerConfig config = ConfigLoader.parse("(test)", yaml + "clusters: [{id: east}, {id: west}]\n");
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     selector = new EndpointSelector(balancing);
-    responder = new QueryResponder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
-        new QuerierResolver(balancing));
+    ZoneSettings settings = ZoneSettings.of(config);
+    responder = new QueryResponder(settings, config.dns(), selector, new QuerierResolver(balancing),
+        compiler -> transfer = new ZoneTransfer(config.axfr(), settings, selector, compiler,
+            new TransferMetrics(new SimpleMeterRegistry())));
   }
 
   private void install(MeshSnapshot snapshot) {
@@ -95,7 +99,7 @@ class ZoneJournalTest {
           if (e.getKey() == index.serial()) {
             continue;
           }
-          ZoneJournal.Diff diff = responder.transfer().journal().since(zone.origin(), e.getKey(), index.serial());
+          ZoneJournal.Diff diff = transfer.journal().since(zone.origin(), e.getKey(), index.serial());
           if (diff == null) {
             continue; // older than the journal, or more changes than records: a full transfer
           }
@@ -126,7 +130,7 @@ class ZoneJournalTest {
       serials.add(responder.index().serial());
     }
     Name zone = ZoneIndex.absolute("clusterset.local");
-    ZoneJournal journal = responder.transfer().journal();
+    ZoneJournal journal = transfer.journal();
 
     assertThat(journal.depth(zone)).isEqualTo(3);
     assertThat(journal.since(zone, serials.get(1), serials.get(5))).isNull();
@@ -141,7 +145,7 @@ class ZoneJournalTest {
     install(MeshSnapshot.of(1, at, Map.of(key, pods(key, "10.30.", 600)), Map.of()));
     long before = responder.index().serial();
     install(MeshSnapshot.of(2, at.plusSeconds(1), Map.of(key, pods(key, "10.31.", 600)), Map.of()));
-    ZoneJournal.Diff diff = responder.transfer().journal().since(ZoneIndex.absolute("clusterset.local"), before,
+    ZoneJournal.Diff diff = transfer.journal().since(ZoneIndex.absolute("clusterset.local"), before,
         responder.index().serial());
 
     List<Record> answer = ixfr(before);
@@ -196,7 +200,7 @@ class ZoneJournalTest {
 
   private Set<Record> zoneWithoutSoa(ZoneIndex.Zone zone, ZoneIndex index) {
     Set<Record> out = new HashSet<>();
-    for (Record r : responder.transfer().allRecords(zone, index)) {
+    for (Record r : transfer.allRecords(zone, index)) {
       if (r.getType() != Type.SOA && r.getType() != Type.NS) {
         out.add(r);
       }
