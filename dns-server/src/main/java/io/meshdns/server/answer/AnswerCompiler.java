@@ -95,7 +95,7 @@ public final class AnswerCompiler {
     if (!ednsWellFormed(query)) {
       // RFC 6891 6.1.1: a format error. Never stored: the store's key does not hold what made this
       // packet wrong, so storing it would hand one bad packet's error to everyone.
-      return CompiledAnswer.once(QueryResponder.formerr(query.toWire()));
+      return CompiledAnswer.once(Responses.formerr(query.toWire()));
     }
     Message response = newResponse(query);
     Header rh = response.getHeader();

@@ -27,11 +27,9 @@ import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.xbill.DNS.EDNSOption;
-import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
-import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
 
 /**
@@ -203,7 +201,7 @@ public final class QueryResponder {
       return respondUnusual(Arrays.copyOf(s.packet, length), client, tcp, encrypted, zone, ready, alloc);
     }
     if (wire.ednsPayload >= 0 && !options.read(wire, s.packet, client, encrypted)) {
-      return bytes(alloc, formerr(Arrays.copyOf(s.packet, length))); // a malformed cookie (RFC 7873 5.2.2)
+      return bytes(alloc, Responses.formerr(Arrays.copyOf(s.packet, length))); // a malformed cookie (RFC 7873 5.2.2)
     }
     int limit = AnswerCompiler.sizeLimit(tcp, wire.ednsPayload);
     // As QuerierResolver.resolve, without building a QueryContext.
@@ -228,7 +226,7 @@ public final class QueryResponder {
     try {
       parsed = new Message(Arrays.copyOf(s.packet, length));
     } catch (IOException | RuntimeException e) {
-      return bytes(alloc, formerr(Arrays.copyOf(s.packet, length)));
+      return bytes(alloc, Responses.formerr(Arrays.copyOf(s.packet, length)));
     }
     answer = compiler.compile(parsed, new QueryContext(client, cluster, querierZone), tcp, options.reserve(), zone,
         ready);
@@ -247,14 +245,14 @@ public final class QueryResponder {
     try {
       parsed = new Message(packet);
     } catch (IOException | RuntimeException e) {
-      return bytes(alloc, formerr(packet));
+      return bytes(alloc, Responses.formerr(packet));
     }
     if (!AnswerCompiler.ednsWellFormed(parsed)) { // before transfers and NOTIFY too: RFC 6891 holds for all
-      return bytes(alloc, formerr(packet));
+      return bytes(alloc, Responses.formerr(packet));
     }
     OPTRecord opt = parsed.getOPT();
     if (opt != null && !scratch.get().options.read(opt, client, encrypted)) {
-      return bytes(alloc, formerr(packet)); // a malformed cookie (RFC 7873 5.2.2)
+      return bytes(alloc, Responses.formerr(packet)); // a malformed cookie (RFC 7873 5.2.2)
     }
     if (transfer.takes(parsed)) { // NOTIFY, IXFR over UDP, TSIG-signed queries
       return bytes(alloc, transfer.respond(parsed, packet, client, zone, q -> {
@@ -337,30 +335,6 @@ public final class QueryResponder {
       }
     }
     return querier.resolve(client);
-  }
-
-  /** FORMERR echoing the ID and opcode when the 12-byte header can be read; otherwise drop. */
-  static byte[] formerr(byte[] packet) {
-    return headerOnly(packet, Rcode.FORMERR);
-  }
-
-  public static byte[] servfail(byte[] packet) {
-    return headerOnly(packet, Rcode.SERVFAIL);
-  }
-
-  private static byte[] headerOnly(byte[] packet, int rcode) {
-    if (packet.length < Header.LENGTH) {
-      return null;
-    }
-    if ((packet[2] & 0x80) != 0) {
-      return null; // QR set: never answer a response
-    }
-    byte[] out = new byte[Header.LENGTH];
-    out[0] = packet[0];
-    out[1] = packet[1];
-    out[2] = (byte) (0x80 | (packet[2] & 0x79)); // QR, the query's opcode and RD
-    out[3] = (byte) rcode;
-    return out;
   }
 
   /** One thread's reused space for the query path. */

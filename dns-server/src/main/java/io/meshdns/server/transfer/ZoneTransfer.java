@@ -5,7 +5,7 @@ import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.server.answer.AnswerCompiler;
-import io.meshdns.server.answer.QueryResponder;
+import io.meshdns.server.answer.Responses;
 import io.meshdns.server.answer.Transfers;
 import io.meshdns.server.config.ServerConfig;
 import io.meshdns.server.zone.ZoneIndex;
@@ -248,7 +248,7 @@ public final class ZoneTransfer implements Transfers {
       TsigKeyring.sign(List.of(signed), verdict);
       return signed.toWire();
     } catch (IOException e) {
-      return QueryResponder.servfail(packet);
+      return Responses.servfail(packet);
     }
   }
 

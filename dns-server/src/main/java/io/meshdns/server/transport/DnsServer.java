@@ -1,6 +1,7 @@
 package io.meshdns.server.transport;
 
 import io.meshdns.server.answer.QueryResponder;
+import io.meshdns.server.answer.Responses;
 import io.meshdns.server.config.ServerConfig;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -388,7 +389,7 @@ public final class DnsServer implements AutoCloseable {
   /** No packet may escape as an exception: a bug in one answer costs that answer, never the listener. */
   private static ByteBuf servfail(ByteBuf query, RuntimeException e) {
     log.debug("query failed: {}", e.toString());
-    byte[] servfail = QueryResponder.servfail(ByteBufUtil.getBytes(query));
+    byte[] servfail = Responses.servfail(ByteBufUtil.getBytes(query));
     return servfail == null ? null : Unpooled.wrappedBuffer(servfail);
   }
 
