@@ -192,6 +192,7 @@ final class QueryResponder {
    */
   ByteBuf respond(ByteBuf query, InetAddress client, boolean tcp, boolean encrypted, ByteBufAllocator alloc) {
     Scratch s = scratch.get();
+    s.querier = null;
     ResponseOptions options = s.options;
     options.clear();
     int length = Math.min(query.readableBytes(), s.packet.length);
@@ -213,6 +214,7 @@ final class QueryResponder {
     if (cluster == null) {
       cluster = querier.clusterOfSource(client);
     }
+    s.querier = cluster;
     String querierZone = querier.zoneOfSource(client);
     // An answer that leaves room for the query's own options (a cookie) is one of its own size class.
     AnswerStore.AnswerKey probe = s.probe.set(wire.question, wire.questionLength, limit - options.reserve(),
@@ -296,6 +298,11 @@ final class QueryResponder {
     return scratch.get().options.cookieValid();
   }
 
+  /** The querier's cluster of the query this thread answered last, or null (unknown, or an unusual query). */
+  ClusterId lastQuerierCluster() {
+    return scratch.get().querier;
+  }
+
   private static ByteBuf bytes(ByteBufAllocator alloc, byte[] wire) {
     return wire == null ? null : alloc.ioBuffer(wire.length).writeBytes(wire);
   }
@@ -371,6 +378,8 @@ final class QueryResponder {
     final WireQuery wire = new WireQuery();
     final ResponseOptions options;
     final AnswerStore.AnswerKey probe = new AnswerStore.AnswerKey();
+    /** The querier's cluster of the last query answered, for {@link TopNames}. */
+    ClusterId querier;
     /** The positions a policy picks (every candidate of a headless service): grows like the policy's scratch. */
     private int[] positions = new int[64];
     private int[] policyScratch = new int[64];
