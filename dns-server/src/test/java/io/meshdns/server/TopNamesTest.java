@@ -98,6 +98,22 @@ class TopNamesTest {
     assertThat(again.statusCode()).isEqualTo(304);
   }
 
+  @Test
+  void theSamplingIsOnByDefaultAndTurnsOffWithItsKey() {
+    assertThat(ServerConfig.defaults().status().topNames().enabled()).isTrue();
+
+    ServerConfig off = ConfigLoader.parse("t.yaml", "status:\n  topNames:\n    enabled: false\n");
+
+    assertThat(off.status().topNames().enabled()).isFalse();
+  }
+
+  @Test
+  void aMisspelledKeyUnderStatusIsAnErrorNamingIt() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> ConfigLoader.parse("t.yaml", "status:\n  topName: {}\n"))
+        .isInstanceOf(io.meshdns.core.ConfigException.class)
+        .hasMessageContaining("t.yaml").hasMessageContaining("line 2").hasMessageContaining("topName");
+  }
+
   static byte[] query(String name, String cluster) throws Exception {
     Message q = Message.newQuery(Record.newRecord(Name.fromString(name), Type.A, DClass.IN));
     if (cluster != null) {
