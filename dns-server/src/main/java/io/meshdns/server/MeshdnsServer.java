@@ -156,6 +156,8 @@ public final class MeshdnsServer implements AutoCloseable {
     var traffic = new StatusTraffic(registry, served::get, config.status().topNames().enabled(),
         responder::lastQuerierCluster);
     mesh.addListener(traffic.history()::published);
+    log.info("status page top names: {}", traffic.names() != null ? "sampling 1 query in " + TopNames.SAMPLE_EVERY
+        : "off (status.topNames.enabled false)");
     var queryMetrics = new QueryMetrics(registry);
     queryMetrics.sampleNames(traffic.names());
     DnsServer dns = new DnsServer(responder, queryMetrics, threads, d.tcpIdleTimeout(),

@@ -191,8 +191,8 @@ final class StatusApi {
           + " no address to answer with", "#services?state=not-ready"));
     }
     if (counts.degraded() > 0) {
-      causes.add(new Cause(counts.degraded() + (counts.degraded() == 1 ? " service is" : " services are")
-          + " answered from only some of their clusters", "#services?state=degraded"));
+      causes.add(new Cause(counts.degraded() + (counts.degraded() == 1 ? " service is answered from only some of its"
+          : " services are answered from only some of their") + " clusters", "#services?state=degraded"));
     }
     if (!verdict.ready()) {
       return new Health("not-serving", "Not serving the zone: " + verdict.reason(), causes);

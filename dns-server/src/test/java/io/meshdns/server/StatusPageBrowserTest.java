@@ -253,7 +253,7 @@ class StatusPageBrowserTest {
     WebElement health = browser.findElement(By.id("health"));
     assertThat(health.getAttribute("data-level")).isEqualTo("degraded");
     assertThat(health.findElement(By.cssSelector("a[href='#services?state=degraded']")).getText())
-        .isEqualTo("1 service is answered from only some of their clusters");
+        .isEqualTo("1 service is answered from only some of its clusters");
   }
 
   @Test
