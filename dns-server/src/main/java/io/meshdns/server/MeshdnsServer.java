@@ -14,6 +14,7 @@ import io.meshdns.server.http.FileDescriptorBudget;
 import io.meshdns.server.http.HttpServer;
 import io.meshdns.server.http.Readiness;
 import io.meshdns.server.http.StatusApi;
+import io.meshdns.server.http.StatusTraffic;
 import io.meshdns.server.transfer.NotifySender;
 import io.meshdns.server.transfer.TransferMetrics;
 import io.meshdns.server.transfer.TsigKeyring;
@@ -21,6 +22,7 @@ import io.meshdns.server.transfer.ZoneTransfer;
 import io.meshdns.server.transport.DnsServer;
 import io.meshdns.server.transport.DotCertificate;
 import io.meshdns.server.transport.QueryMetrics;
+import io.meshdns.server.transport.TopNames;
 import io.meshdns.server.zone.ZoneSettings;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
@@ -72,10 +74,13 @@ public final class MeshdnsServer implements AutoCloseable {
   private final DotCertificate certificate;
   /** Judges readiness from {@code readyAfter} on, until ready; stops the thread when closed. */
   private final AutoCloseable readinessTimer;
+  /** The status page's charts and top names, with their background thread. */
+  private final StatusTraffic traffic;
 
   private MeshdnsServer(MeshWatcher mesh, DnsServer dns, HttpServer http, HttpServer admin, JvmGcMetrics gcMetrics,
       AtomicReference<MeshSnapshot> judged, NotifySender notifier, DotCertificate certificate,
-      AutoCloseable readinessTimer) {
+      AutoCloseable readinessTimer, StatusTraffic traffic) {
+    this.traffic = traffic;
     this.readinessTimer = readinessTimer;
     this.notifier = notifier;
     this.certificate = certificate;
@@ -164,7 +169,15 @@ public final class MeshdnsServer implements AutoCloseable {
     }
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ServerConfig.Dns d = config.dns();
-    DnsServer dns = new DnsServer(responder, new QueryMetrics(registry), threads, d.tcpIdleTimeout(),
+    // The charts and top names: a background thread and fixed rings; the query path only samples names.
+    var traffic = new StatusTraffic(registry, served::get, config.status().topNames().enabled(),
+        responder::lastQuerierCluster);
+    mesh.addListener(traffic::published);
+    log.info("status page top names: {}", traffic.names() != null ? "sampling 1 query in " + TopNames.SAMPLE_EVERY
+        : "off (status.topNames.enabled false)");
+    var queryMetrics = new QueryMetrics(registry);
+    queryMetrics.sampleNames(traffic.names());
+    DnsServer dns = new DnsServer(responder, queryMetrics, threads, d.tcpIdleTimeout(),
         d.tcpQueryTimeout(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.maxTcpPendingOutput(),
         d.maxTcpPendingOutputPerConnection(), d.rateLimit());
     // The HTTP listeners' caps, fitted to the process's file-descriptor limit so DNS keeps its descriptors.
@@ -183,7 +196,7 @@ public final class MeshdnsServer implements AutoCloseable {
       }
       var api = new StatusApi(config.zone(), responder, mesh, readiness,
           config.loadBalancing().ednsClusterOption(), dns.address().getAddress(), dns.address().getPort(),
-          dns.dotAddress(), certificate);
+          dns.dotAddress(), certificate, traffic);
       HttpServer metricsHttp = HttpServer.metrics(registry, readiness, dns::listening, fds.listeners().get(0));
       http = metricsHttp;
       ServerConfig.Http h = config.http();
@@ -194,11 +207,12 @@ public final class MeshdnsServer implements AutoCloseable {
       listen("the status page and API", a.bind(), a.port(), "admin.bind, admin.port",
           () -> adminHttp.start(a.bind(), a.port()));
     } catch (RuntimeException e) {
-      stop(admin, http, dns, certificate, mesh, gcMetrics, notifier, readinessTimer);
+      stop(admin, http, dns, certificate, mesh, gcMetrics, notifier, readinessTimer, traffic);
       throw e;
     }
     mesh.setClusters(clusters).join();
-    return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, judged, notifier, certificate, readinessTimer);
+    return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, judged, notifier, certificate, readinessTimer,
+        traffic);
   }
 
   /** Starts one listener; Netty rethrows bind failures (IOException) unchecked, hence {@code Exception}. */
@@ -357,14 +371,15 @@ public final class MeshdnsServer implements AutoCloseable {
 
   @Override
   public void close() {
-    stop(admin, http, dns, certificate, mesh, gcMetrics, notifier, readinessTimer);
+    stop(admin, http, dns, certificate, mesh, gcMetrics, notifier, readinessTimer, traffic);
   }
 
   /** Closes what was started, listeners first; a part that never started is {@code null}. */
   private static void stop(HttpServer admin, HttpServer http, DnsServer dns, DotCertificate certificate,
-      MeshWatcher mesh, JvmGcMetrics gcMetrics, NotifySender notifier, AutoCloseable readinessTimer) {
+      MeshWatcher mesh, JvmGcMetrics gcMetrics, NotifySender notifier, AutoCloseable readinessTimer,
+      AutoCloseable traffic) {
     for (AutoCloseable part : new AutoCloseable[] {admin, http, dns, certificate, mesh, gcMetrics, notifier,
-        readinessTimer}) {
+        readinessTimer, traffic}) {
       if (part != null) {
         try {
           part.close();

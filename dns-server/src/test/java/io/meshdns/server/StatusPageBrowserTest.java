@@ -3,6 +3,7 @@ package io.meshdns.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshdns.server.cli.DemoMesh;
+import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.server.config.ServerConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,10 +36,14 @@ class StatusPageBrowserTest {
   static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
   static final Path SCREENSHOTS = Path.of("target", "screenshots");
+  /** The version of the axe-core WebJar in dns-server's pom (test scope). */
+  static final String AXE_VERSION = "4.6.3";
 
   @TempDir static Path dir;
   static DemoMesh demo;
   static MeshdnsServer server;
+  /** The same demo mesh served with a third member cluster whose API server never answers. */
+  static MeshdnsServer withDeadCluster;
   /** One browser for the class (starting chromium is the slow part); each test loads the page afresh. */
   static WebDriver browser;
 
@@ -52,6 +57,16 @@ class StatusPageBrowserTest {
     server.awaitServed(s -> s.services().size() == 2
         && s.clusters().values().stream().allMatch(c -> c.state() == io.meshdns.discovery.ClusterState.SYNCED),
         Duration.ofSeconds(30));
+    int closedPort;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      closedPort = s.getLocalPort();
+    }
+    Path dead = dir.resolve("north.kubeconfig");
+    Files.writeString(dead, io.meshdns.testkit.Kubeconfig.of("north", "http://127.0.0.1:" + closedPort));
+    List<io.meshdns.discovery.ClusterSpec> specs = new java.util.ArrayList<>(demo.specs());
+    specs.add(io.meshdns.discovery.ClusterSpec.ofKubeconfig("north", dead, "north"));
+    withDeadCluster = MeshdnsServer.start(ConfigLoader.parse("test.yaml", "readyAfter: 1s\n").withDns("127.0.0.1", 0)
+        .withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), specs);
     browser = openBrowser();
   }
 
@@ -62,6 +77,9 @@ class StatusPageBrowserTest {
     }
     if (server != null) {
       server.close();
+    }
+    if (withDeadCluster != null) {
+      withDeadCluster.close();
     }
     if (demo != null) {
       demo.close();
@@ -216,6 +234,127 @@ class StatusPageBrowserTest {
     return (List<Long>) ((org.openqa.selenium.JavascriptExecutor) browser).executeScript(
         "return performance.getEntriesByType('resource').filter(e => new URL(e.name).pathname === '/api/status')"
             + ".map(e => e.responseStatus)");
+  }
+
+  @Test
+  void withAMemberClusterThatNeverConnectsTheBannerIsNotGreenAndNamesIt() {
+    browser.get("http://127.0.0.1:" + withDeadCluster.adminAddress().getPort() + "/");
+
+    waitUpTo(15).until(b -> b.findElement(By.id("health")).isDisplayed()
+        && b.findElement(By.id("health")).getText().contains("north"));
+    WebElement health = browser.findElement(By.id("health"));
+    assertThat(health.getAttribute("data-level")).isIn("degraded", "not-serving");
+    WebElement link = health.findElement(By.cssSelector("a[href='#cluster-north']"));
+    assertThat(link.getText()).startsWith("cluster north is connecting");
+    assertThat(browser.findElements(By.id("cluster-north"))).as("the link's target").hasSize(1);
+  }
+
+  @Test
+  void aMeshWithEveryClusterSyncedButADegradedServiceIsNotGreenEither() {
+    waitUpTo(15).until(b -> b.findElement(By.id("health")).isDisplayed());
+
+    WebElement health = browser.findElement(By.id("health"));
+    assertThat(health.getAttribute("data-level")).isEqualTo("degraded");
+    assertThat(health.findElement(By.cssSelector("a[href='#services?state=degraded']")).getText())
+        .isEqualTo("1 service is answered from only some of its clusters");
+  }
+
+  @Test
+  void clickingTheDegradedCountShowsOnlyDegradedServices() {
+    waitUpTo(15).until(b -> shownServices().size() == 5);
+
+    browser.findElement(By.cssSelector("#service-counts button[data-state='degraded']")).click();
+
+    waitUpTo(15).until(b -> shownServices().equals(List.of("shop/checkout")));
+    assertThat(browser.findElement(By.cssSelector("#service-counts button[data-state='degraded']"))
+        .getAttribute("aria-pressed")).isEqualTo("true");
+  }
+
+  @Test
+  void aNotReadyServicesRowSaysWhyInEachCluster() {
+    By docs = By.cssSelector("#services tbody tr[data-service='shop/docs']");
+    waitUpTo(15).until(b -> !b.findElements(docs).isEmpty());
+
+    WebElement row = browser.findElement(docs);
+
+    assertThat(row.getAttribute("data-state")).isEqualTo("not-ready");
+    assertThat(row.findElement(By.cssSelector(".why")).getText()).startsWith("east: left out: ").contains("ExternalName");
+  }
+
+  @Test
+  void aDegradedServicesReadyCountSaysHowManyClustersAnswer() {
+    By checkout = By.cssSelector("#services tbody tr[data-service='shop/checkout']");
+    waitUpTo(15).until(b -> !b.findElements(checkout).isEmpty());
+
+    WebElement row = browser.findElement(checkout);
+
+    assertThat(row.findElement(By.cssSelector(".badge")).getText()).isEqualTo("1/1 · 1 of 2 clusters");
+    assertThat(row.findElement(By.cssSelector(".why")).getText())
+        .isEqualTo("west: left out: port 80 -> 8080 needs clusterIP reachability");
+  }
+
+  @Test
+  void rowsOpenAndCloseFromTheKeyboard() {
+    By web = By.cssSelector("#services tbody tr[data-service='shop/web'] button.svc-open");
+    waitUpTo(15).until(b -> !b.findElements(web).isEmpty());
+    By detail = By.cssSelector("#services tr[data-detail='shop/web']");
+
+    browser.findElement(web).sendKeys(org.openqa.selenium.Keys.ENTER);
+    waitUpTo(15).until(b -> b.findElement(detail).isDisplayed());
+    assertThat(browser.findElement(web).getAttribute("aria-expanded")).isEqualTo("true");
+    assertThat(browser.switchTo().activeElement().getText()).isEqualTo("shop/web");
+
+    browser.findElement(web).sendKeys(org.openqa.selenium.Keys.SPACE);
+    waitUpTo(15).until(b -> !b.findElement(detail).isDisplayed());
+  }
+
+  @Test
+  void theResolveFormWorksFromTheKeyboard() {
+    waitUpTo(15).until(b -> !b.findElements(By.cssSelector("#clusters tbody tr[data-cluster]")).isEmpty());
+    WebElement name = browser.findElement(By.id("resolve-name"));
+    name.clear();
+
+    name.sendKeys("cart.shop.svc.clusterset.local", org.openqa.selenium.Keys.ENTER);
+
+    waitUpTo(15).until(b -> b.findElement(By.id("resolve-result")).isDisplayed());
+    assertThat(browser.findElement(By.id("resolve-rcode")).getText()).isEqualTo("NOERROR");
+  }
+
+  @Test
+  void axeCoreFindsNoSeriousOrCriticalViolation() throws Exception {
+    waitUpTo(15).until(b -> shownServices().size() == 5
+        && !b.findElements(By.cssSelector("#charts .chart")).isEmpty());
+    String axe;
+    try (var in = getClass().getResourceAsStream("/META-INF/resources/webjars/axe-core/" + AXE_VERSION + "/axe.min.js")) {
+      assertThat(in).as("axe-core's WebJar on the test classpath").isNotNull();
+      axe = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    var js = (org.openqa.selenium.JavascriptExecutor) browser;
+    js.executeScript(axe);
+
+    @SuppressWarnings("unchecked")
+    List<String> serious = (List<String>) js.executeAsyncScript(
+        "const done = arguments[arguments.length - 1];"
+            + "axe.run(document).then(r => done(r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')"
+            + ".map(v => v.id + ': ' + v.help + ' @ ' + v.nodes.map(n => n.target.join(' ')).join(', '))))"
+            + ".catch(e => done(['axe failed: ' + e]));");
+
+    assertThat(serious).isEmpty();
+  }
+
+  @Test
+  void chartsDrawTheQueryRateAfterTraffic() throws Exception {
+    DnsClient dns = new DnsClient(server.dnsAddress(), DnsClient.Transport.UDP);
+    for (int i = 0; i < 50; i++) {
+      dns.query("web.shop.svc.clusterset.local", org.xbill.DNS.Type.A, org.xbill.DNS.DClass.IN);
+    }
+
+    // A point per 5 s step: a response code has a series once a step counted its responses.
+    By noerror = By.cssSelector("#chart-rcodes path[data-series='NOERROR']");
+    waitUpTo(30).until(b -> !b.findElements(noerror).isEmpty());
+    assertThat(browser.findElement(noerror).getAttribute("d")).startsWith("M");
+    assertThat(browser.findElement(By.cssSelector("#chart-queries path[data-series='udp']")).getAttribute("d")).startsWith("M");
+    assertThat(browser.findElement(By.cssSelector("#chart-endpoints path[data-series='east']")).getAttribute("d")).startsWith("M");
   }
 
   @Test

@@ -189,6 +189,7 @@ public final class QueryResponder {
    */
   public ByteBuf respond(ByteBuf query, InetAddress client, boolean tcp, boolean encrypted, ByteBufAllocator alloc) {
     Scratch s = scratch.get();
+    s.querier = null;
     ResponseOptions options = s.options;
     options.clear();
     int length = Math.min(query.readableBytes(), s.packet.length);
@@ -210,6 +211,7 @@ public final class QueryResponder {
     if (cluster == null) {
       cluster = querier.clusterOfSource(client);
     }
+    s.querier = cluster;
     String querierZone = querier.zoneOfSource(client);
     // An answer that leaves room for the query's own options (a cookie) is one of its own size class.
     AnswerStore.AnswerKey probe = s.probe.set(wire.question, wire.questionLength, limit - options.reserve(),
@@ -293,6 +295,11 @@ public final class QueryResponder {
     return scratch.get().options.cookieValid();
   }
 
+  /** The querier's cluster of the query this thread answered last, or null (unknown, or an unusual query). */
+  public ClusterId lastQuerierCluster() {
+    return scratch.get().querier;
+  }
+
   private static ByteBuf bytes(ByteBufAllocator alloc, byte[] wire) {
     return wire == null ? null : alloc.ioBuffer(wire.length).writeBytes(wire);
   }
@@ -344,6 +351,8 @@ public final class QueryResponder {
     final WireQuery wire = new WireQuery();
     final ResponseOptions options;
     final AnswerStore.AnswerKey probe = new AnswerStore.AnswerKey();
+    /** The querier's cluster of the last query answered, for {@link TopNames}. */
+    ClusterId querier;
     /** The positions a policy picks (every candidate of a headless service): grows like the policy's scratch. */
     private int[] positions = new int[64];
     private int[] policyScratch = new int[64];

@@ -51,7 +51,8 @@ public record ServerConfig(
     String kubeconfigDir,
     List<Cluster> clusters,
     Coredns coredns,
-    Boolean allowEmptyMesh) {
+    Boolean allowEmptyMesh,
+    StatusPage status) {
 
   public static final String DEFAULT_ZONE = "clusterset.local";
   static final String NO_CLUSTERS = "no cluster to watch: meshdns would serve an empty zone (NXDOMAIN for"
@@ -93,6 +94,7 @@ public record ServerConfig(
     }
     checkReverseNetworksDisjoint(reverseZones, clusters);
     coredns = coredns == null ? new Coredns(null, null, null) : coredns;
+    status = status == null ? new StatusPage(null) : status;
     for (String id : coredns.forwardTo().keySet()) {
       if (!ids.contains(id)) {
         throw new InvalidValue("coredns.forwardTo", "cluster '" + id + "' is not one of the clusters");
@@ -827,7 +829,7 @@ public record ServerConfig(
 
   private ServerConfig withListeners(Dns d, Http h, Admin a) {
     return new ServerConfig(zone, d, h, a, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
-        reverseZones, nameservers, axfr, loadBalancing, kubeconfigDir, clusters, coredns, allowEmptyMesh);
+        reverseZones, nameservers, axfr, loadBalancing, kubeconfigDir, clusters, coredns, allowEmptyMesh, status);
   }
 
   /** {@code override}'s value; a bad one is a config error naming its key under {@code section}. */
@@ -839,10 +841,34 @@ public record ServerConfig(
     }
   }
 
+  /** With the status page's name sampling on or off ({@code status.topNames.enabled}, the {@code --top-names} flag). */
+  public ServerConfig withTopNames(boolean enabled) {
+    return new ServerConfig(zone, dns, http, admin, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
+        reverseZones, nameservers, axfr, loadBalancing, kubeconfigDir, clusters, coredns, allowEmptyMesh,
+        new StatusPage(new TopNamesSampling(enabled)));
+  }
+
+  /** The status page (on the admin listener): {@code topNames}, the sampling behind {@code /api/top}. */
+  public record StatusPage(TopNamesSampling topNames) {
+    public StatusPage {
+      topNames = topNames == null ? new TopNamesSampling(null) : topNames;
+    }
+  }
+
+  /**
+   * {@code enabled} (default true): sample one query in 16 for the most asked names over 15 minutes (NXDOMAIN
+   * and existing); off, the query path skips it and {@code /api/top} says so.
+   */
+  public record TopNamesSampling(Boolean enabled) {
+    public TopNamesSampling {
+      enabled = enabled == null || enabled;
+    }
+  }
+
   /** A config with every default: what {@code demo} starts from. */
   public static ServerConfig defaults() {
     return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null);
+        null, null);
   }
 
   private static int checkPort(int port) {

@@ -75,7 +75,7 @@ public final class HttpServer implements AutoCloseable {
   enum Role {
     METRICS("metrics", "metrics, probes", Set.of("/metrics", "/healthz", "/readyz")),
     ADMIN("admin", "status page, API", Set.of("/", "/index.html", "/api/status", "/api/clusters", "/api/services",
-        "/api/resolve"));
+        "/api/resolve", "/api/top", "/api/history", "/api/traffic"));
 
     /** The listener's name in metrics and logs. */
     final String label;
@@ -236,6 +236,20 @@ public final class HttpServer implements AutoCloseable {
             param(decoded, "namespace"), param(decoded, "state"), param(decoded, "limit"), param(decoded, "cursor")));
         case "/api/resolve" -> json(HttpResponseStatus.OK, api.resolve(
             param(decoded, "name"), param(decoded, "type"), param(decoded, "cluster")));
+        // Versioned by their own counters (samples drained, chart steps taken), not by the snapshot.
+        case "/api/top" -> {
+          String etag = etag("top-" + api.traffic().topVersion());
+          yield etag.equals(ifNoneMatch) ? notModified(etag) : json(HttpResponseStatus.OK, api.traffic().top(), etag);
+        }
+        case "/api/history" -> {
+          String etag = etag("history-" + api.traffic().history().version());
+          yield etag.equals(ifNoneMatch) ? notModified(etag)
+              : json(HttpResponseStatus.OK, api.traffic().history().view(), etag);
+        }
+        case "/api/traffic" -> {
+          String etag = etag("traffic-" + api.traffic().history().version() + "-" + api.traffic().topVersion());
+          yield etag.equals(ifNoneMatch) ? notModified(etag) : json(HttpResponseStatus.OK, api.traffic().view(), etag);
+        }
         default -> service(path, ifNoneMatch);
       };
     } catch (StatusApi.BadRequest e) {

@@ -66,7 +66,18 @@ public final class StatusApi {
 
   /** What the page shows first: the mesh's health and counts, never the service list itself. */
   record Status(String zone, String dns, String policy, long snapshotVersion, String snapshotPublishedAt,
-      Readiness.Verdict readiness, List<ClusterView> clusters, ServiceCounts services, TlsView tls) {}
+      Readiness.Verdict readiness, Health health, List<ClusterView> clusters, ServiceCounts services, TlsView tls) {}
+
+  /**
+   * The banner: {@code level} is {@code synced} (ready, every cluster synced, every service answered from
+   * every cluster that exports it), {@code degraded} (ready, but a cluster is not synced or a service is
+   * degraded or not ready) or {@code not-serving} (not ready: in-zone queries get SERVFAIL). {@code causes}
+   * name what makes it so, each with a link into the page ({@code #cluster-ID}, {@code #services?state=S}).
+   * Readiness ({@code /readyz}) does not follow it: a replica serving a degraded mesh still takes traffic.
+   */
+  record Health(String level, String headline, List<Cause> causes) {}
+
+  record Cause(String text, String link) {}
 
   /**
    * DNS over TLS: where, and the certificate being served ({@code null} in {@link Status} when DoT is off).
@@ -94,7 +105,8 @@ public final class StatusApi {
    * {@code not-ready} when none does.
    */
   record ServiceSummary(String namespace, String name, String dnsName, String policy, String state,
-      boolean singleCluster, int ready, int endpoints, List<ClusterSummary> clusters) {}
+      boolean singleCluster, int ready, int endpoints, int clustersAnswering, List<ClusterSummary> clusters,
+      List<String> why) {}
 
   /**
    * One cluster's part of a service. {@code answeredBy} is the reachability kind its addresses come from
@@ -135,10 +147,12 @@ public final class StatusApi {
   /** DNS over TLS's address and certificate, or null when it is off. */
   private final InetSocketAddress dot;
   private final DotCertificate certificate;
+  private final StatusTraffic traffic;
   private volatile Summaries summaries = new Summaries(-1, List.of(), new ServiceCounts(0, 0, 0, 0, 0, List.of()));
 
   public StatusApi(String zone, QueryResponder responder, MeshWatcher mesh, Readiness readiness, int ednsClusterOption,
-      InetAddress dns, int dnsPort, InetSocketAddress dot, DotCertificate certificate) {
+      InetAddress dns, int dnsPort, InetSocketAddress dot, DotCertificate certificate, StatusTraffic traffic) {
+    this.traffic = traffic;
     this.dot = dot;
     this.certificate = certificate;
     this.zone = zone;
@@ -160,8 +174,37 @@ public final class StatusApi {
   }
 
   Status status(MeshSnapshot s, Readiness.Verdict verdict) {
+    ServiceCounts counts = summaries(s).counts();
     return new Status(zone, dns.getHostAddress() + ":" + dnsPort, responder.policyName(), s.version(),
-        s.publishedAt().toString(), verdict, clusters(s), summaries(s).counts(), tls());
+        s.publishedAt().toString(), verdict, health(s, verdict, counts), clusters(s), counts, tls());
+  }
+
+  /** The banner's verdict: not serving, else degraded by every cluster not synced and every service not whole. */
+  static Health health(MeshSnapshot s, Readiness.Verdict verdict, ServiceCounts counts) {
+    List<Cause> causes = new ArrayList<>();
+    for (ClusterHealth h : s.clusters().values()) {
+      if (h.state() != io.meshdns.discovery.ClusterState.SYNCED) {
+        causes.add(new Cause("cluster " + h.cluster().value() + " is " + h.state().name().toLowerCase(Locale.ROOT)
+            + (h.reason() == null ? "" : ": " + h.reason()), "#cluster-" + h.cluster().value()));
+      }
+    }
+    if (counts.notReady() > 0) {
+      causes.add(new Cause(counts.notReady() + (counts.notReady() == 1 ? " service has" : " services have")
+          + " no address to answer with", "#services?state=not-ready"));
+    }
+    if (counts.degraded() > 0) {
+      causes.add(new Cause(counts.degraded() + (counts.degraded() == 1 ? " service is answered from only some of its"
+          : " services are answered from only some of their") + " clusters", "#services?state=degraded"));
+    }
+    if (!verdict.ready()) {
+      return new Health("not-serving", "Not serving the zone: " + verdict.reason(), causes);
+    }
+    if (!causes.isEmpty()) {
+      return new Health("degraded", "Serving, degraded: " + causes.get(0).text()
+          + (causes.size() > 1 ? " (and " + (causes.size() - 1) + " more)" : ""), causes);
+    }
+    return new Health("synced", "Serving: all " + s.clusters().size() + " clusters synced, every service answered"
+        + " from every cluster that exports it", causes);
   }
 
   TlsView tls() {
@@ -235,7 +278,7 @@ public final class StatusApi {
         continue;
       }
       matched++;
-      if (after != null && key(x).compareTo(after) <= 0) {
+      if (after != null && NATURAL.compare(key(x), after) <= 0) {
         continue;
       }
       if (page.size() < max) {
@@ -255,7 +298,7 @@ public final class StatusApi {
       throw new NotFound("no global service " + shorten(namespace + "/" + name)
           + " in snapshot " + s.version() + "; list them at /api/services");
     }
-    ServiceSummary sum = summary(g);
+    ServiceSummary sum = summary(s, g);
     List<ServiceClusterView> parts = new ArrayList<>();
     for (ClusterService cs : g.byCluster().values()) {
       List<EndpointView> eps = cs.endpoints().stream().map(e -> new EndpointView(e.address().getHostAddress(),
@@ -294,7 +337,7 @@ public final class StatusApi {
       int single = 0;
       java.util.TreeSet<String> namespaces = new java.util.TreeSet<>();
       for (GlobalService g : s.services().values()) {
-        ServiceSummary x = summary(g);
+        ServiceSummary x = summary(s, g);
         sorted.add(x);
         namespaces.add(x.namespace());
         switch (x.state()) {
@@ -306,7 +349,7 @@ public final class StatusApi {
           single++;
         }
       }
-      sorted.sort(java.util.Comparator.comparing(StatusApi::key));
+      sorted.sort(java.util.Comparator.comparing(StatusApi::key, NATURAL));
       Summaries built = new Summaries(s.version(), List.copyOf(sorted),
           new ServiceCounts(sorted.size(), ready, degraded, notReady, single, List.copyOf(namespaces)));
       // Never replace a newer view with an older one (two requests may hold different snapshots).
@@ -317,9 +360,10 @@ public final class StatusApi {
     }
   }
 
-  private ServiceSummary summary(GlobalService g) {
+  private ServiceSummary summary(MeshSnapshot s, GlobalService g) {
     String dnsName = g.key().name() + "." + g.key().namespace() + ".svc." + zone;
     List<ClusterSummary> parts = new ArrayList<>(g.byCluster().size());
+    List<String> why = new ArrayList<>();
     int contributing = 0;
     int ready = 0;
     int endpoints = 0;
@@ -331,12 +375,92 @@ public final class StatusApi {
       if (answeredBy != null && r > 0) {
         contributing++;
       }
+      String because = why(s.clusters().get(cs.cluster()), g, cs, answeredBy, r);
+      if (because != null) {
+        why.add(cs.cluster().value() + ": " + because);
+      }
       ready += r;
       endpoints += cs.endpoints().size();
     }
     String state = contributing == 0 ? "not-ready" : contributing == parts.size() ? "ready" : "degraded";
     return new ServiceSummary(g.key().namespace(), g.key().name(), dnsName, policyOf(dnsName), state,
-        parts.size() == 1, ready, endpoints, parts);
+        parts.size() == 1, ready, endpoints, contributing, parts, List.copyOf(why));
+  }
+
+  /**
+   * In words, why a cluster adds nothing to the service's answers (left out, no ready endpoint), or why what
+   * it adds may be old (its cluster not synced); null when it contributes and is synced.
+   */
+  private static String why(ClusterHealth health, GlobalService g, ClusterService cs, String answeredBy, int ready) {
+    String leftOut = g.leftOut().get(cs.cluster());
+    String cluster = health == null || health.state() == io.meshdns.discovery.ClusterState.SYNCED ? null
+        : "cluster " + health.state().name().toLowerCase(Locale.ROOT) + " since " + health.since()
+            + (health.state() == io.meshdns.discovery.ClusterState.STALE ? ", its last endpoints kept" : "");
+    String own;
+    if (leftOut != null) {
+      own = "left out: " + leftOut;
+    } else if (answeredBy == null) {
+      own = "left out: " + (cs.reason() != null ? cs.reason() : "no reachable address");
+    } else if (ready == 0) {
+      own = cs.endpoints().isEmpty() ? "no endpoint" : "no ready endpoint (0 of " + cs.endpoints().size() + ")";
+    } else {
+      own = null;
+    }
+    return own == null ? cluster : cluster == null ? own : own + "; " + cluster;
+  }
+
+  /**
+   * Names in the order people read them: runs of digits compare as numbers ({@code svc-20} before
+   * {@code svc-100}), the rest by character; equal numbers of different width (007, 7) fall back to the text.
+   */
+  static final java.util.Comparator<String> NATURAL = (a, b) -> {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      char x = a.charAt(i);
+      char y = b.charAt(j);
+      if (Character.isDigit(x) && Character.isDigit(y)) {
+        int ei = i;
+        while (ei < a.length() && Character.isDigit(a.charAt(ei))) {
+          ei++;
+        }
+        int ej = j;
+        while (ej < b.length() && Character.isDigit(b.charAt(ej))) {
+          ej++;
+        }
+        int si = i;
+        while (si < ei - 1 && a.charAt(si) == '0') {
+          si++;
+        }
+        int sj = j;
+        while (sj < ej - 1 && b.charAt(sj) == '0') {
+          sj++;
+        }
+        int byLength = Integer.compare(ei - si, ej - sj);
+        if (byLength != 0) {
+          return byLength;
+        }
+        int byDigits = a.substring(si, ei).compareTo(b.substring(sj, ej));
+        if (byDigits != 0) {
+          return byDigits;
+        }
+        i = ei;
+        j = ej;
+      } else {
+        if (x != y) {
+          return Character.compare(x, y);
+        }
+        i++;
+        j++;
+      }
+    }
+    int byRest = Integer.compare(a.length() - i, b.length() - j);
+    return byRest != 0 ? byRest : a.compareTo(b);
+  };
+
+  /** The charts and the top names, for {@code /api/traffic}, {@code /api/history} and {@code /api/top}. */
+  StatusTraffic traffic() {
+    return traffic;
   }
 
   private String policyOf(String dnsName) {

@@ -40,6 +40,8 @@ public final class QueryMetrics {
   private final Counter rrlDropped;
   private final Counter rrlSlipped;
   private final MeterRegistry registry;
+  /** Samples names for the status page, or null when {@code status.topNames.enabled} is false. */
+  private TopNames names;
 
   public QueryMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -76,6 +78,11 @@ public final class QueryMetrics {
     rrlSlipped = Counter.builder("meshdns.dns.rrl.slipped")
         .description("UDP responses over dns.rateLimit sent as an empty truncated answer (TC=1) instead")
         .register(registry);
+  }
+
+  /** Samples the names of the queries recorded into {@code names} from now on (set before the listeners start). */
+  public void sampleNames(TopNames names) {
+    this.names = names;
   }
 
   void tcpClosed(TcpConnections.Closed why) {
@@ -133,6 +140,9 @@ public final class QueryMetrics {
       byRcode[response.getByte(response.readerIndex() + 3) & 0x0F].increment();
     }
     duration[proto.ordinal()].record(nanos, TimeUnit.NANOSECONDS);
+    if (names != null) {
+      names.record(query, response);
+    }
   }
 
   /** The first question's type, read from the wire without parsing the message; -1 when unreadable. */
