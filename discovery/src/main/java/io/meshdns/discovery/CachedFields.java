@@ -104,15 +104,138 @@ final class CachedFields {
     return copy;
   }
 
-  /** The cached copy of an EndpointSlice. */
+  /**
+   * The cached copy of an EndpointSlice. When every endpoint has exactly one address written as an IPv4
+   * address in its canonical text (what the EndpointSlice controller writes), the endpoints are packed into
+   * arrays ({@link PackedEndpointSlice}): a few bytes per endpoint instead of three objects.
+   */
   static EndpointSlice endpointSlice(EndpointSlice full) {
-    EndpointSlice copy = new EndpointSlice();
+    List<Endpoint> endpoints = full.getEndpoints();
+    int[] ipv4 = endpoints == null ? null : canonicalIpv4(endpoints);
+    EndpointSlice copy = ipv4 == null ? new EndpointSlice() : new PackedEndpointSlice(endpoints, ipv4);
     copy.setAdditionalProperties(NONE);
     copy.setMetadata(metadata(full.getMetadata(), false, true));
     copy.setAddressType(intern(full.getAddressType()));
     copy.setPorts(copyOf(full.getPorts(), CachedFields::endpointPort));
-    copy.setEndpoints(copyOf(full.getEndpoints(), CachedFields::endpoint));
+    copy.setEndpoints(ipv4 == null ? copyOf(endpoints, CachedFields::endpoint) : null);
     return copy;
+  }
+
+  /**
+   * The one IPv4 address of each endpoint as an int, or {@code null} when an endpoint is missing, has no or
+   * several addresses, or an address that is not IPv4 in canonical dotted-quad text (which could not be
+   * written back exactly as it came).
+   */
+  private static int[] canonicalIpv4(List<Endpoint> endpoints) {
+    int[] out = new int[endpoints.size()];
+    for (int i = 0; i < out.length; i++) {
+      Endpoint e = endpoints.get(i);
+      if (e == null || e.getAddresses() == null || e.getAddresses().size() != 1) {
+        return null;
+      }
+      String text = e.getAddresses().get(0);
+      long value = text == null ? -1 : parseIpv4(text);
+      if (value < 0) {
+        return null;
+      }
+      out[i] = (int) value;
+    }
+    return out;
+  }
+
+  /** A dotted quad without leading zeros, as an unsigned 32-bit value, else -1. */
+  static long parseIpv4(String text) {
+    long value = 0;
+    int octets = 0;
+    int i = 0;
+    while (i < text.length()) {
+      int start = i;
+      int octet = 0;
+      while (i < text.length() && text.charAt(i) >= '0' && text.charAt(i) <= '9' && i - start < 3) {
+        octet = octet * 10 + (text.charAt(i) - '0');
+        i++;
+      }
+      int digits = i - start;
+      if (digits == 0 || octet > 255 || (digits > 1 && text.charAt(start) == '0')) {
+        return -1;
+      }
+      value = value << 8 | octet;
+      octets++;
+      if (i == text.length()) {
+        break;
+      }
+      if (text.charAt(i) != '.' || octets == 4) {
+        return -1;
+      }
+      i++;
+      if (i == text.length()) {
+        return -1;
+      }
+    }
+    return octets == 4 ? value : -1;
+  }
+
+  static String ipv4Text(int address) {
+    return (address >>> 24) + "." + (address >>> 16 & 0xff) + "." + (address >>> 8 & 0xff) + "." + (address & 0xff);
+  }
+
+  /**
+   * An EndpointSlice whose endpoints are kept in arrays, one entry per endpoint, and handed out as fabric8
+   * objects built on each {@link #getEndpoints()} (the publisher thread reads a slice once per rebuild of its
+   * service): the same addresses (the canonical text they came in), conditions, hostnames, node names,
+   * zones and targets.
+   */
+  static final class PackedEndpointSlice extends EndpointSlice {
+    private final int[] addresses;
+    private final byte[] conditions; // index into CONDITIONS, or -1: no conditions
+    private final String[] hostnames; // null when no endpoint has one, likewise below
+    private final String[] nodeNames;
+    private final String[] zones;
+    private final ObjectReference[] targetRefs;
+
+    private PackedEndpointSlice(List<Endpoint> endpoints, int[] addresses) {
+      int n = endpoints.size();
+      this.addresses = addresses;
+      this.conditions = new byte[n];
+      String[] hostnames = new String[n];
+      String[] nodeNames = new String[n];
+      String[] zones = new String[n];
+      ObjectReference[] targetRefs = new ObjectReference[n];
+      boolean anyHostname = false;
+      boolean anyNode = false;
+      boolean anyZone = false;
+      boolean anyTarget = false;
+      for (int i = 0; i < n; i++) {
+        Endpoint e = endpoints.get(i);
+        EndpointConditions c = e.getConditions();
+        conditions[i] = (byte) (c == null ? -1 : conditionsIndex(c));
+        anyHostname |= (hostnames[i] = intern(e.getHostname())) != null;
+        anyNode |= (nodeNames[i] = intern(e.getNodeName())) != null;
+        anyZone |= (zones[i] = intern(e.getZone())) != null;
+        anyTarget |= (targetRefs[i] = targetRef(e.getTargetRef())) != null;
+      }
+      this.hostnames = anyHostname ? hostnames : null;
+      this.nodeNames = anyNode ? nodeNames : null;
+      this.zones = anyZone ? zones : null;
+      this.targetRefs = anyTarget ? targetRefs : null;
+    }
+
+    @Override
+    public List<Endpoint> getEndpoints() {
+      Endpoint[] out = new Endpoint[addresses.length];
+      for (int i = 0; i < out.length; i++) {
+        Endpoint e = new Endpoint();
+        e.setAddresses(Collections.singletonList(ipv4Text(addresses[i])));
+        e.setConditions(conditions[i] < 0 ? null : CONDITIONS[conditions[i]]);
+        e.setDeprecatedTopology(null);
+        e.setHostname(hostnames == null ? null : hostnames[i]);
+        e.setNodeName(nodeNames == null ? null : nodeNames[i]);
+        e.setZone(zones == null ? null : zones[i]);
+        e.setTargetRef(targetRefs == null ? null : targetRefs[i]);
+        out[i] = e;
+      }
+      return List.of(out);
+    }
   }
 
   /** The cached copy of a ServiceExport: that it exists, and since when. */
@@ -231,10 +354,11 @@ final class CachedFields {
   }
 
   private static EndpointConditions conditions(EndpointConditions c) {
-    if (c == null) {
-      return null;
-    }
-    return CONDITIONS[9 * index(c.getReady()) + 3 * index(c.getServing()) + index(c.getTerminating())];
+    return c == null ? null : CONDITIONS[conditionsIndex(c)];
+  }
+
+  private static int conditionsIndex(EndpointConditions c) {
+    return 9 * index(c.getReady()) + 3 * index(c.getServing()) + index(c.getTerminating());
   }
 
   private static int index(Boolean b) {

@@ -163,6 +163,52 @@ class CachedFieldsTest {
   }
 
   @Test
+  void endpointsWithOneCanonicalIpv4AddressEachArePackedAndReadBackAsTheyCame() throws Exception {
+    EndpointSlice cached = CachedFields.endpointSlice(fullSlice("web", "web-abcde"));
+
+    assertThat(cached).isInstanceOf(CachedFields.PackedEndpointSlice.class);
+    assertThat(json(cached).get("endpoints")).isEqualTo(new ObjectMapper().readTree("""
+        [{"addresses": ["10.10.0.7"], "hostname": "web-0", "nodeName": "node-a", "zone": "zone-a",
+          "conditions": {"ready": true, "serving": true, "terminating": false},
+          "targetRef": {"kind": "Pod", "namespace": "shop", "name": "web-0"}},
+         {"addresses": ["10.10.0.8"], "nodeName": "node-b", "zone": "zone-b",
+          "conditions": {"ready": false, "serving": true, "terminating": true},
+          "targetRef": {"kind": "Pod", "namespace": "shop", "name": "web-1"}}]
+        """));
+    assertThat(CachedFields.endpointSlice(cached).getEndpoints()).as("a cached copy cached again (a relist)")
+        .isEqualTo(cached.getEndpoints());
+  }
+
+  @Test
+  void addressesThatCannotBeWrittenBackExactlyAreKeptAsTheyCame() throws Exception {
+    EndpointSlice odd = new EndpointSliceBuilder(fullSlice("web", "web-abcde"))
+        .editFirstEndpoint().withAddresses("010.10.0.7").endEndpoint()
+        .editLastEndpoint().withAddresses("10.10.0.8", "10.10.0.9").endEndpoint().build();
+
+    EndpointSlice cached = CachedFields.endpointSlice(odd);
+
+    assertThat(cached).isNotInstanceOf(CachedFields.PackedEndpointSlice.class);
+    assertThat(cached.getEndpoints()).extracting(e -> e.getAddresses())
+        .containsExactly(List.of("010.10.0.7"), List.of("10.10.0.8", "10.10.0.9"));
+    ClusterService fromFull = new ServiceMapper(CLUSTER, false).map(fullService("web", "10.96.0.10"), false, null,
+        List.of(odd));
+    ClusterService fromCache = new ServiceMapper(CLUSTER, false).map(fullService("web", "10.96.0.10"), false, null,
+        List.of(cached));
+    assertThat(fromCache).isEqualTo(fromFull);
+  }
+
+  @Test
+  void onlyCanonicalDottedQuadsCountAsPackableIpv4() {
+    assertThat(CachedFields.parseIpv4("10.0.0.1")).isEqualTo(0x0a000001L);
+    assertThat(CachedFields.parseIpv4("255.255.255.255")).isEqualTo(0xffffffffL);
+    assertThat(CachedFields.ipv4Text((int) CachedFields.parseIpv4("192.168.0.10"))).isEqualTo("192.168.0.10");
+    for (String notCanonical : List.of("010.0.0.1", "10.0.0", "10.0.0.1.", "10..0.1", "256.0.0.1", "1000.0.0.1",
+        "10.0.0.1.2", "fd00::1", "", "10.0.0.01", " 10.0.0.1")) {
+      assertThat(CachedFields.parseIpv4(notCanonical)).as(notCanonical).isEqualTo(-1);
+    }
+  }
+
+  @Test
   void stringsAndConditionsThatRepeatAreOneObjectInTheCache() {
     EndpointSlice a = CachedFields.endpointSlice(fullSlice("web", "web-abcde"));
     EndpointSlice b = CachedFields.endpointSlice(new EndpointSliceBuilder(fullSlice("web", "web-fghij")).build());
