@@ -81,3 +81,10 @@ grep -q "is Java 11.0.2; meshdns needs Java 17 or newer" <<<"$out" || fail "Java
 if out=$(JAVA_HOME=$work/none dash "$launcher" --version 2>&1); then fail "a JAVA_HOME without java: the launcher ran"; fi
 grep -q "JAVA_HOME is $work/none, but $work/none/bin/java is not an executable" <<<"$out" || fail "bad JAVA_HOME: '$out'"
 echo "e2e-launcher: java's command line on Java 17, 21, 22 and 25; Java 11 and a bad JAVA_HOME refused with a clear error"
+
+# 3. Without meshdns-demo.jar beside meshdns.jar (the server image): `demo` exits 2 at once, naming it.
+mkdir "$work/server-only"
+cp "$launcher" "$jar" "$work/server-only/"
+if out=$("$work/server-only/meshdns" demo 2>&1); then fail "demo ran without meshdns-demo.jar: $out"; fi
+grep -q "meshdns demo needs meshdns-demo.jar" <<<"$out" || fail "demo without meshdns-demo.jar: '$out'"
+echo "e2e-launcher: without meshdns-demo.jar, demo fails at once naming it"
