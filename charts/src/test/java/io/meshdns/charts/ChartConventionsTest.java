@@ -89,6 +89,24 @@ class ChartConventionsTest {
         .doesNotContain("JAVA_TOOL_OPTIONS");
   }
 
+  /**
+   * bench/RESULTS.md "JVM flags on Java 25": serve at 60,000 endpoints reached 418 MiB RSS with the
+   * default javaOptions; the default limit must leave 30% of it free (issue 29).
+   */
+  @Test
+  void theDefaultMemoryLimitHoldsASixtyThousandEndpointMeshWith30PercentHeadroom() {
+    Container meshdns = meshdns(MeshdnsChart.template());
+    long limit = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+        meshdns.getResources().getLimits().get("memory")).longValue();
+    long measuredRss = 418L << 20;
+
+    assertThat(measuredRss).isLessThanOrEqualTo((long) (limit * 0.7));
+    assertThat(meshdns.getResources().getRequests().get("memory")).isEqualTo(meshdns.getResources().getLimits().get("memory"));
+    assertThat(meshdns.getEnv()).filteredOn(e -> e.getName().equals("MESHDNS_JAVA_OPTS")).singleElement()
+        .extracting(EnvVar::getValue).isEqualTo(
+            "-XX:+UseSerialGC -XX:+UseCompactObjectHeaders -XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError");
+  }
+
   @Test
   void aStartupProbeHoldsLivenessBackUntilHealthzAnswers() {
     Container meshdns = meshdns(MeshdnsChart.template());
