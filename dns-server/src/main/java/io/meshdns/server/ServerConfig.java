@@ -51,7 +51,8 @@ public record ServerConfig(
     String kubeconfigDir,
     List<Cluster> clusters,
     Coredns coredns,
-    Boolean allowEmptyMesh) {
+    Boolean allowEmptyMesh,
+    Logging logging) {
 
   public static final String DEFAULT_ZONE = "clusterset.local";
   static final String NO_CLUSTERS = "no cluster to watch: meshdns would serve an empty zone (NXDOMAIN for"
@@ -100,6 +101,19 @@ public record ServerConfig(
     }
     if (coredns.serviceCluster() != null && !ids.contains(coredns.serviceCluster())) {
       throw new InvalidValue("coredns.serviceCluster", "cluster '" + coredns.serviceCluster() + "' is not one of the clusters");
+    }
+    logging = logging == null ? new Logging(null, null) : logging;
+  }
+
+  /**
+   * The log level ({@code error}, {@code warn}, {@code info}, {@code debug}, {@code trace}; default {@code info})
+   * and format ({@code text} or {@code json} lines; default {@code text}) set at start; {@code --log-level} and
+   * {@code --log-format} win. Read once: a change in the file takes a restart.
+   */
+  public record Logging(String level, String format) {
+    public Logging {
+      level = level == null ? "info" : LogOutput.level("level", level);
+      format = format == null ? "text" : LogOutput.Format.parse("format", format).name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -827,7 +841,7 @@ public record ServerConfig(
 
   private ServerConfig withListeners(Dns d, Http h, Admin a) {
     return new ServerConfig(zone, d, h, a, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
-        reverseZones, nameservers, axfr, loadBalancing, kubeconfigDir, clusters, coredns, allowEmptyMesh);
+        reverseZones, nameservers, axfr, loadBalancing, kubeconfigDir, clusters, coredns, allowEmptyMesh, logging);
   }
 
   /** {@code override}'s value; a bad one is a config error naming its key under {@code section}. */
@@ -842,7 +856,7 @@ public record ServerConfig(
   /** A config with every default: what {@code demo} starts from. */
   public static ServerConfig defaults() {
     return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null);
+        null, null);
   }
 
   private static int checkPort(int port) {
