@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 /** The {@code meshdns} command line. Exit codes: 0 done, 1 runtime failure, 2 bad usage, config or input. */
-@Command(name = "meshdns", mixinStandardHelpOptions = true, version = "meshdns 0.1.0",
+@Command(name = "meshdns", mixinStandardHelpOptions = true, versionProvider = BuildInfo.VersionProvider.class,
     description = "Cross-cluster DNS and service discovery for Kubernetes cluster meshes.",
     subcommands = {Main.Serve.class, Main.Demo.class, CorednsConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
