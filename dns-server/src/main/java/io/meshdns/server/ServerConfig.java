@@ -562,9 +562,10 @@ public record ServerConfig(
   /**
    * A TSIG key (RFC 8945): its name, algorithm ({@code hmac-sha256} by default; {@code hmac-sha384},
    * {@code hmac-sha512}) and base64 secret, given inline ({@code secret}) or read from a file
-   * ({@code secretFile}, absolute path, e.g. a mounted Kubernetes Secret).
+   * ({@code secretFile}, e.g. a mounted Kubernetes Secret; a relative path is relative to the config file).
    */
-  public record TsigKey(String name, String algorithm, String secret, String secretFile) {
+  public record TsigKey(String name, String algorithm, String secret,
+      @JsonDeserialize(using = ConfigValues.FileNextToConfig.class) String secretFile) {
     static final List<String> ALGORITHMS = List.of("hmac-sha256", "hmac-sha384", "hmac-sha512");
 
     public TsigKey {
