@@ -54,5 +54,10 @@ for cmd in "${commands[@]}"; do
   fi
   ran=$((ran + 1))
 done
+# The alerts' default runbook_url: the admin listener serves this runbook with an anchor per alert.
+page=$(curl -sf "http://127.0.0.1:$admin_port/runbook") || fail "/runbook did not answer"
+for anchor in $(sed -n 's|.*runbook_url: http://localhost:9154/runbook#||p' deploy/prometheus/meshdns-rules.yaml); do
+  [[ "$page" == *"id=\"$anchor\""* ]] || fail "/runbook has no section #$anchor"
+done
 for s in "${skipped[@]}"; do echo "e2e-runbook: skipped (needs a cluster): $s"; done
 echo "e2e-runbook: $ran commands of $runbook ran against the demo as written"
