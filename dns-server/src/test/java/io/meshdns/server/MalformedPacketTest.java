@@ -10,10 +10,12 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.xbill.DNS.DClass;
@@ -24,16 +26,21 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Type;
 
 /** Packets that are not valid DNS queries get FORMERR when their header can be read, else nothing. */
+@ParameterizedClass(name = "UDP over {0}")
+@EnumSource(value = UdpTransport.class, names = {"NETTY", "FFM"})
 class MalformedPacketTest {
+  /** The UDP transport of this run (the server is started with it once per run, below). */
+  @Parameter UdpTransport udpTransport;
   @TempDir static Path kubeconfigs;
   static TwoClusterMesh mesh;
 
-  @BeforeAll
-  static void start() {
-    mesh = new TwoClusterMesh(kubeconfigs);
+  @BeforeParameterizedClassInvocation
+  static void start(UdpTransport udpTransport) throws Exception {
+    mesh = new TwoClusterMesh(kubeconfigs, TwoClusterMesh.onUdpTransport(ServerConfig.defaults(), udpTransport));
+    mesh.assertUdpTransport(udpTransport);
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void stop() {
     mesh.close();
   }

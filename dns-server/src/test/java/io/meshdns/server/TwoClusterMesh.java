@@ -7,6 +7,8 @@ import io.meshdns.testkit.MockCluster;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Two empty mock API servers ({@code east}, {@code west}, CRUD mode, real HTTP and watches) and the real
@@ -25,6 +27,23 @@ final class TwoClusterMesh implements AutoCloseable {
     east = MockCluster.start("east", kubeconfigDir);
     west = MockCluster.start("west", kubeconfigDir);
     server = MeshdnsServer.start(config.withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), List.of(spec(east), spec(west)));
+  }
+
+  /**
+   * {@code config} with its UDP transport set to {@code transport}: the tests of a class parameterised over
+   * the transport run once on each. Where the ffm one cannot run (below JDK 22), its run is skipped, saying why.
+   */
+  static ServerConfig onUdpTransport(ServerConfig config, UdpTransport transport) {
+    String unavailable = transport == UdpTransport.FFM ? UdpTransport.ffmUnavailable() : null;
+    Assumptions.assumeTrue(unavailable == null, () -> "the ffm UDP transport cannot run here: " + unavailable);
+    return config.withUdpTransport(transport.key);
+  }
+
+  /** Fails unless the server reads UDP with {@code transport}: proof that a parameterised run tests what it says. */
+  void assertUdpTransport(UdpTransport transport) {
+    Assertions.assertThat(server.udpTransport())
+        .as("the UDP transport that runs")
+        .matches(transport == UdpTransport.FFM ? "ffm" : "netty-(epoll|nio)");
   }
 
   /** The cluster as meshdns watches it: its kubeconfig and context, pod IPs. */
