@@ -79,12 +79,20 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# utime + stime of a process and its child processes in clock ticks (fields 14 and 15 of /proc/PID/stat; the
-# name may hold spaces): NSD answers from forked server processes, the others from threads of one.
+# utime + stime in clock ticks of a process and all its descendants (fields 14 and 15 of /proc/PID/stat; the
+# name may hold spaces): NSD answers from forked server processes (grandchildren of
+# the one started), the others from threads of one.
+descendants() {
+  local c
+  for c in $(pgrep -P "$1" || true); do
+    echo "$c"
+    descendants "$c"
+  done
+}
 cpu_ticks() {
-  local stat total=0 p
-  for p in "$1" $(pgrep -P "$1" || true); do
-    stat=$(cat "/proc/$p/stat") || fail "process $p is gone"
+  local stat total=0 p root=$1
+  for p in "$root" $(descendants "$root"); do
+    stat=$(cat "/proc/$p/stat" 2>/dev/null) || { [ "$p" != "$root" ] && continue; fail "process $p is gone"; }
     stat=${stat##*) }
     set -- $stat
     total=$(( total + ${12} + ${13} ))

@@ -19,7 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,8 +32,8 @@ class FfmDatagramSocketsTest {
   private static final InetAddress LOOPBACK_IPV4 = address("127.0.0.1");
   private static final InetAddress LOOPBACK_IPV6 = address("::1");
 
-  @BeforeAll
-  static void ffmRunsHere() {
+  @BeforeEach
+  void ffmRunsHere() {
     String unavailable = UdpTransport.ffmUnavailable();
     Assumptions.assumeTrue(unavailable == null, () -> "the ffm UDP transport cannot run here: " + unavailable);
   }

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
@@ -30,12 +31,18 @@ import org.xbill.DNS.Type;
 class ResponseRateLimitTest {
   /** The UDP transport of this run (the server is started with it once per run, below). */
   @Parameter UdpTransport udpTransport;
+  /** Why this run's transport cannot run here, or {@code null}. */
+  static String unavailable;
   static final String WEB = "web.shop.svc.clusterset.local.";
   @TempDir static Path kubeconfigs;
   static TwoClusterMesh mesh;
 
   @BeforeParameterizedClassInvocation
   static void start(UdpTransport udpTransport) throws Exception {
+    unavailable = TwoClusterMesh.unavailable(udpTransport);
+    if (unavailable != null) {
+      return; // each test is skipped, with the reason (below)
+    }
     mesh = new TwoClusterMesh(kubeconfigs, TwoClusterMesh.onUdpTransport(ConfigLoader.parse("test", """
         dns:
           rateLimit: {responsesPerSecond: 10, slip: 2, window: 1s}
@@ -46,7 +53,15 @@ class ResponseRateLimitTest {
 
   @AfterParameterizedClassInvocation
   static void stop() {
-    mesh.close();
+    if (mesh != null) {
+      mesh.close();
+      mesh = null;
+    }
+  }
+
+  @BeforeEach
+  void onlyWhereTheTransportRuns() {
+    TwoClusterMesh.assumeRuns(unavailable);
   }
 
   /** Counts of {full answers, slipped answers, no answer} for {@code n} queries sent at once from {@code from}. */

@@ -30,12 +30,22 @@ final class TwoClusterMesh implements AutoCloseable {
   }
 
   /**
-   * {@code config} with its UDP transport set to {@code transport}: the tests of a class parameterised over
-   * the transport run once on each. Where the ffm one cannot run (below JDK 22), its run is skipped, saying why.
+   * Why {@code transport} cannot run here ({@code ffm} below JDK 22), or {@code null}. A class parameterised
+   * over the transport starts no server for such a run, and {@link #assumeRuns} skips each of its tests with
+   * this reason, so the skips are reported one by one.
    */
+  static String unavailable(UdpTransport transport) {
+    String reason = transport == UdpTransport.FFM ? UdpTransport.ffmUnavailable() : null;
+    return reason == null ? null : "the ffm UDP transport cannot run here: " + reason;
+  }
+
+  /** Skips the calling test when its run's transport cannot run here ({@link #unavailable}). */
+  static void assumeRuns(String unavailable) {
+    Assumptions.assumeTrue(unavailable == null, unavailable);
+  }
+
+  /** {@code config} with its UDP transport set to {@code transport}: a parameterised class runs once on each. */
   static ServerConfig onUdpTransport(ServerConfig config, UdpTransport transport) {
-    String unavailable = transport == UdpTransport.FFM ? UdpTransport.ffmUnavailable() : null;
-    Assumptions.assumeTrue(unavailable == null, () -> "the ffm UDP transport cannot run here: " + unavailable);
     return config.withUdpTransport(transport.key);
   }
 

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
@@ -38,6 +39,8 @@ import org.xbill.DNS.Type;
 class UdpBurstTest {
   /** The UDP transport of this run (the server is started with it once per run, below). */
   @Parameter UdpTransport udpTransport;
+  /** Why this run's transport cannot run here, or {@code null}. */
+  static String unavailable;
   static final int SOCKETS = 4;
   static final int QUERIES_PER_SOCKET = 200;
   @TempDir static Path kubeconfigs;
@@ -45,6 +48,10 @@ class UdpBurstTest {
 
   @BeforeParameterizedClassInvocation
   static void start(UdpTransport udpTransport) throws Exception {
+    unavailable = TwoClusterMesh.unavailable(udpTransport);
+    if (unavailable != null) {
+      return; // each test is skipped, with the reason (below)
+    }
     mesh = new TwoClusterMesh(kubeconfigs, TwoClusterMesh.onUdpTransport(ServerConfig.defaults(), udpTransport));
     mesh.assertUdpTransport(udpTransport);
     for (String name : List.of("web", "cart")) {
@@ -57,7 +64,15 @@ class UdpBurstTest {
 
   @AfterParameterizedClassInvocation
   static void stop() {
-    mesh.close();
+    if (mesh != null) {
+      mesh.close();
+      mesh = null;
+    }
+  }
+
+  @BeforeEach
+  void onlyWhereTheTransportRuns() {
+    TwoClusterMesh.assumeRuns(unavailable);
   }
 
   @Test
