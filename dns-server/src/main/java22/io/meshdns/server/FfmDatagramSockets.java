@@ -245,7 +245,8 @@ final class FfmDatagramSockets implements DatagramSockets {
       r.unmap(state);
     }
     arena.close();
-    log.debug("UDP sockets closed in {} µs", (System.nanoTime() - start) / 1000);
+    log.info("UDP sockets closed, {} reader threads stopped, in {} µs", readers.size(),
+        (System.nanoTime() - start) / 1000);
   }
 
   /** One socket, its slots and the thread that reads it. */
