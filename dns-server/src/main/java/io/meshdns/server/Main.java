@@ -95,6 +95,11 @@ public final class Main {
       return topNames == null ? cfg : cfg.withTopNames(topNames);
     }
 
+    @Option(names = "--udp-transport", paramLabel = "auto|netty|ffm",
+        description = "UDP sockets (overrides dns.udpTransport): ffm, meshdns's own through java.lang.foreign"
+            + " (JDK 22+, Linux x86_64/aarch64); netty, Netty's epoll; auto (default), ffm where it can run.")
+    String udpTransport;
+
     /** Rejects a port out of range naming the flag (exit code 2), before anything starts. */
     void validate(CommandLine cli) {
       checkPort(cli, "--dns-port", dnsPort);
@@ -138,7 +143,7 @@ public final class Main {
       ServerConfig fromFile = ConfigLoader.load(config);
       LogOutput.Format logFormat = logs.apply(fromFile.logging());
       Path dir = config.toAbsolutePath().getParent();
-      ServerConfig cfg = fromFile.withDns(listen.bind, listen.dnsPort).withHttpPort(listen.httpPort)
+      ServerConfig cfg = fromFile.withDns(listen.bind, listen.dnsPort).withUdpTransport(listen.udpTransport).withHttpPort(listen.httpPort)
           .withAdmin(null, listen.adminPort);
       cfg = cfg.withAdmin(cfg.admin().resolvedAgainst(dir)).withDnsTls(cfg.dns().tls().resolvedAgainst(dir));
       listen.applyLogging();
@@ -238,7 +243,8 @@ public final class Main {
         long seedStart = System.nanoTime();
         demo = shutdown.add(size == null ? DemoMesh.start(dir) : DemoMesh.startSynthetic(dir, size));
         seedMillis = (System.nanoTime() - seedStart) / 1_000_000;
-        cfg = ConfigLoader.parse("(demo)", demo.config()).withDns(listen.bind, listen.dnsPort);
+        cfg = ConfigLoader.parse("(demo)", demo.config()).withDns(listen.bind, listen.dnsPort)
+            .withUdpTransport(listen.udpTransport);
         // The demo's metrics listener follows its DNS address (loopback unless --bind says otherwise); its
         // status page and API stay on loopback.
         cfg = cfg.withHttp(cfg.dns().bind(), listen.httpPort).withAdmin("127.0.0.1", listen.adminPort);
