@@ -25,14 +25,15 @@ import java.util.concurrent.TimeUnit;
  *       (from the snapshot's creation until every listener, load balancer and zone index, is done) and
  *       end to end (from sending the EndpointSlice PUT until then);
  *   <li>heap after a full GC, with the mock API servers (same JVM) and after stopping them, which leaves
- *       meshdns with its informer caches, snapshot and zone index.
+ *       meshdns with its informer caches, snapshot and zone index; with {@code --histogram N}, the top N
+ *       classes of that heap.
  * </ol>
  *
  * <pre>java -Xmx4g -cp bench/target/benchmarks.jar io.meshdns.bench.Scale [--clusters 20] [--services 2500]
- *     [--pods-per-cluster 4] [--changes 20]</pre>
+ *     [--pods-per-cluster 4] [--changes 20] [--histogram 0]</pre>
  */
 public final class Scale {
-  static final String USAGE = "Scale [--clusters C] [--services N] [--pods-per-cluster K] [--changes N]";
+  static final String USAGE = "Scale [--clusters C] [--services N] [--pods-per-cluster K] [--changes N] [--histogram N]";
 
   /** Exits with 0, 1 when the measurement failed, 2 for bad options; never leaves a server running. */
   public static void main(String[] args) {
@@ -43,7 +44,7 @@ public final class Scale {
     Options o;
     DemoMesh.Size size;
     try {
-      o = new Options(args, USAGE, "--clusters", "--services", "--pods-per-cluster", "--changes");
+      o = new Options(args, USAGE, "--clusters", "--services", "--pods-per-cluster", "--changes", "--histogram");
       size = new DemoMesh.Size(o.integer("--clusters", 20), o.integer("--services", 2500),
           o.integer("--pods-per-cluster", 4));
       if (size.podsPerCluster() < 1) {
@@ -62,9 +63,16 @@ public final class Scale {
       System.out.printf("first full sync: %.1f s (of which %.1f s until every cluster's client and informers were started)%n",
           bench.syncSeconds, bench.startSeconds);
       publications(bench, changes);
-      System.out.printf("heap after full GC, meshdns and the %d mock API servers: %d MiB%n", size.clusters(), heapAfterGc());
+      System.out.printf("heap after full GC, meshdns and the %d mock API servers: %d MiB%n", size.clusters(),
+          heapAfterGc() >> 20);
       bench.mesh.close(); // meshdns keeps its last known state of the clusters it can no longer reach
-      System.out.printf("heap after full GC, meshdns alone (mock API servers stopped): %d MiB%n", heapAfterGc());
+      long alone = settledHeapAfterGc();
+      System.out.printf("heap after full GC, meshdns alone (mock API servers stopped): %d MiB, %d bytes per endpoint%n",
+          alone >> 20, alone / size.endpoints());
+      int top = o.integer("--histogram", 0);
+      if (top > 0) {
+        System.out.println(histogram(top));
+      }
     }
     return 0;
   }
@@ -107,12 +115,44 @@ public final class Scale {
         Percentiles.of(endToEnd));
   }
 
+  /**
+   * Bytes in use after full collections, once the stopped mock servers' threads have let go of their objects:
+   * measured each second until it no longer falls by a MiB (at most 10 s).
+   */
+  private static long settledHeapAfterGc() throws InterruptedException {
+    long heap = heapAfterGc();
+    for (int i = 0; i < 10; i++) {
+      Thread.sleep(1000);
+      long next = heapAfterGc();
+      if (next > heap - (1 << 20)) {
+        return Math.min(heap, next);
+      }
+      heap = next;
+    }
+    return heap;
+  }
+
+  /** Bytes in use after full collections. */
   private static long heapAfterGc() {
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     for (int i = 0; i < 3; i++) {
       System.gc(); // a full collection with G1 and Parallel unless -XX:+ExplicitGCInvokesConcurrent
     }
-    return memory.getHeapMemoryUsage().getUsed() >> 20;
+    return memory.getHeapMemoryUsage().getUsed();
+  }
+
+  /**
+   * The first {@code top} classes of the live heap's histogram ({@code jcmd PID GC.class_histogram}, which
+   * collects first), from the JVM's DiagnosticCommand MBean: where the bytes per endpoint go.
+   */
+  private static String histogram(int top) throws Exception {
+    var server = ManagementFactory.getPlatformMBeanServer();
+    var name = new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand");
+    String text = (String) server.invoke(name, "gcClassHistogram", new Object[] {new String[0]},
+        new String[] {String[].class.getName()});
+    var lines = text.lines().toList();
+    // A header of two lines, then one line per class by size, then a total.
+    return String.join("\n", lines.subList(0, Math.min(lines.size(), top + 2))) + "\n" + lines.get(lines.size() - 1);
   }
 
   private Scale() {}

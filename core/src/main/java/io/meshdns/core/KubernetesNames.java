@@ -5,6 +5,8 @@ package io.meshdns.core;
  * once so that the watchers, the load balancer, the demo mesh and the tests cannot drift apart.
  */
 public final class KubernetesNames {
+  /** The prefix of every annotation meshdns reads; informer caches keep no other annotation. */
+  public static final String ANNOTATION_PREFIX = "meshdns.io/";
   /** Service annotation that exports a Service to the mesh without the MCS API ({@code "true"}). */
   public static final String EXPORT_ANNOTATION = "meshdns.io/export";
   /** Service annotation choosing the load-balancing policy of that service. */

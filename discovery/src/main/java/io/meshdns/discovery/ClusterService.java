@@ -17,6 +17,7 @@ import java.util.Objects;
  *     such a service is never answered (an ExternalName export is invalid in KEP-1645), only reported
  * @param ports the Service's ports; only named ones get SRV records
  * @param endpoints the contributed addresses in every readiness state; the load balancer picks among them
+ * @param annotations the Service's {@code meshdns.io/} annotations that have a value (no others are kept)
  * @param clusterIps the Service's cluster IPs (both families when dual-stack); empty when headless
  * @param loadBalancerIps the IPs in {@code status.loadBalancer.ingress}
  * @param loadBalancerHostnames the hostnames in {@code status.loadBalancer.ingress} (cloud load balancers

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,11 +128,11 @@ final class ClusterWatcher implements AutoCloseable {
     }
     services = new Watched<>("services",
         () -> client.services().inAnyNamespace().runnableInformer(0),
-        s -> List.of(keyOf(s)), Map.of());
+        s -> List.of(keyOf(s)), Map.of(), CachedFields::service);
     slices = new Watched<>("endpointslices",
         () -> client.discovery().v1().endpointSlices().inAnyNamespace().runnableInformer(0),
         s -> serviceOfSlice(s).stream().map(ServiceKey::parse).toList(),
-        Map.of(BY_SERVICE, ClusterWatcher::serviceOfSlice));
+        Map.of(BY_SERVICE, ClusterWatcher::serviceOfSlice), CachedFields::endpointSlice);
     services.start(null);
     slices.start(null);
     scheduleProbe(0);
@@ -330,7 +331,8 @@ final class ClusterWatcher implements AutoCloseable {
     ResourceDefinitionContext context = context(resource);
     return new Watched<>(resource.plural(),
         () -> client.genericKubernetesResources(context).inAnyNamespace().runnableInformer(0),
-        e -> List.of(keyOf(e)), Map.of());
+        e -> List.of(keyOf(e)), Map.of(),
+        resource == SERVICE_IMPORT ? CachedFields::serviceImport : CachedFields::serviceExport);
   }
 
   /** Stops the informer of a custom resource whose CRD went away: every service it knew of has changed. */
@@ -515,6 +517,7 @@ final class ClusterWatcher implements AutoCloseable {
     private final Supplier<SharedIndexInformer<T>> create;
     private final Function<T, List<ServiceKey>> keys;
     private final Map<String, Function<T, List<String>>> indexers;
+    private final UnaryOperator<T> trim;
     private SharedIndexInformer<T> informer;
     private Instant lostSince;
     private boolean watchedOnce;
@@ -522,16 +525,20 @@ final class ClusterWatcher implements AutoCloseable {
     private volatile boolean failed;
 
     Watched(String resource, Supplier<SharedIndexInformer<T>> create, Function<T, List<ServiceKey>> keys,
-        Map<String, Function<T, List<String>>> indexers) {
+        Map<String, Function<T, List<String>>> indexers, UnaryOperator<T> trim) {
       this.resource = resource;
       this.create = create;
       this.keys = keys;
       this.indexers = indexers;
+      this.trim = trim;
     }
 
     /** Starts a new informer, seeded with {@code initial} objects when replacing one. */
     void start(List<T> initial) {
       SharedIndexInformer<T> next = create.get();
+      // Cache only what discovery reads (CachedFields), and no index by namespace, which nothing reads.
+      next.itemStore(new TrimmedItemStore<>(trim));
+      next.removeNamespaceIndex();
       if (!indexers.isEmpty()) {
         next.addIndexers(indexers);
       }

@@ -15,7 +15,7 @@ import java.util.Objects;
  * @param terminating the {@code terminating} condition (unknown: false)
  * @param hostname the DNS label of this endpoint inside {@code <hostname>.<cluster>.<svc>.<ns>.svc.<zone>}:
  *     the EndpointSlice hostname, else derived from the IP as CoreDNS does ({@code 10-10-0-7},
- *     {@code fd00--7}); {@code null} only for endpoints built by hand without one
+ *     {@code fd00--7}), which is not stored but derived on each call (publisher thread, not the query path)
  * @param nodeName the node the pod runs on, or {@code null}
  * @param zone the topology zone, or {@code null}
  * @param targetRef the object behind the address (usually the Pod), or {@code null}
@@ -37,10 +37,18 @@ public record Endpoint(
   public Endpoint {
     Objects.requireNonNull(cluster, "cluster");
     Objects.requireNonNull(address, "address");
-    if (hostname == null || hostname.isEmpty()) {
-      hostname = ServiceMapper.hostnameFor(address);
+    // Most endpoints have no hostname of their own: keep none and derive it when asked, rather than one
+    // string per endpoint for the life of the snapshot (equality is unchanged: both sides hold null).
+    if (hostname != null && (hostname.isEmpty() || hostname.equals(ServiceMapper.hostnameFor(address)))) {
+      hostname = null;
     }
     ports = ports == null ? List.of() : List.copyOf(ports);
+  }
+
+  /** The endpoint's DNS label: its own hostname, else the one derived from its address. */
+  @Override
+  public String hostname() {
+    return hostname != null ? hostname : ServiceMapper.hostnameFor(address);
   }
 
   /** An endpoint without target reference or ports. */

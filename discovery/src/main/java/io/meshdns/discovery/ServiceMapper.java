@@ -1,5 +1,6 @@
 package io.meshdns.discovery;
 
+import static io.meshdns.core.KubernetesNames.ANNOTATION_PREFIX;
 import static io.meshdns.core.KubernetesNames.CLUSTER_SET_IP_TYPE;
 import static io.meshdns.core.KubernetesNames.EXPORT_ANNOTATION;
 
@@ -163,9 +164,10 @@ final class ServiceMapper {
   }
 
   /**
-   * The annotations (or labels) that are set: the API can hold a key whose value is JSON null (fabric8's
-   * mock API server stores the null of {@code kubectl annotate ... key-}'s merge patch); null and absent
-   * both mean "not set".
+   * The {@code meshdns.io/} annotations that are set: the only ones meshdns reads (the informer caches keep
+   * no others, see {@link CachedFields}). The API can hold a key whose value is JSON null (fabric8's mock API
+   * server stores the null of {@code kubectl annotate ... key-}'s merge patch); null and absent both mean
+   * "not set".
    */
   static Map<String, String> setValues(Map<String, String> values) {
     if (values == null || values.isEmpty()) {
@@ -173,7 +175,7 @@ final class ServiceMapper {
     }
     Map<String, String> set = new LinkedHashMap<>();
     values.forEach((key, value) -> {
-      if (key != null && value != null) {
+      if (key != null && value != null && key.startsWith(ANNOTATION_PREFIX)) {
         set.put(key, value);
       }
     });
@@ -328,8 +330,7 @@ final class ServiceMapper {
     boolean serving = pods.stream().anyMatch(Endpoint::serving);
     List<Endpoint> out = new ArrayList<>();
     for (InetAddress address : ips) {
-      out.add(new Endpoint(cluster.id(), address, ready, serving, !ready && serving, hostnameFor(address),
-          null, null, null, ports));
+      out.add(new Endpoint(cluster.id(), address, ready, serving, !ready && serving, null, null, null, null, ports));
     }
     return out;
   }
@@ -370,7 +371,7 @@ final class ServiceMapper {
             continue;
           }
           var endpoint = new Endpoint(cluster.id(), address, ready, serving, terminating,
-              hostname != null ? hostname : hostnameFor(address), e.getNodeName(), e.getZone(), target, ports);
+              hostname, e.getNodeName(), e.getZone(), target, ports);
           // The same pod can appear in two slices while the controller moves it; keep the ready copy.
           byAddress.merge(address, endpoint, (old, neu) -> old.ready() ? old : neu);
         }
