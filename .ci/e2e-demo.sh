@@ -8,7 +8,7 @@ port=$(free_port)
 http_port=$(free_port)
 admin_port=$(free_port)
 log=$(mktemp)
-java -jar dns-server/target/meshdns.jar demo --dns-port "$port" --http-port "$http_port" --admin-port "$admin_port" >"$log" 2>&1 &
+dns-server/target/meshdns demo --dns-port "$port" --http-port "$http_port" --admin-port "$admin_port" >"$log" 2>&1 &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
 

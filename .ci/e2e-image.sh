@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# The container image, built from the Dockerfile with buildah and started offline: its entrypoint runs
+# The container images, built from the Dockerfile with buildah and started offline: its entrypoint runs
 # inside the image's root filesystem, mounted read-only, as the image's user (uid 10001), with what a
 # Kubernetes pod adds (/proc, a minimal /dev, /etc/hosts, an empty /tmp, the chart's volumes). First
-# `demo`, checked with dig and curl; then `serve --config` on the ConfigMap the Helm chart renders,
+# `demo` in the demo target, checked with dig and curl; then, in the server image (no mock API server in
+# it: `demo` there fails with a clear error), `serve --config` on the ConfigMap the Helm chart renders,
 # watching the demo's two clusters through kubeconfig files mounted where the chart mounts them.
-# Leaves the image in buildah's storage as meshdns:<version> (what the chart's defaults name) and in
-# target/meshdns-image.tar (OCI archive).
+# Leaves the server image in buildah's storage as meshdns:<version> (what the chart's defaults name) and in
+# target/meshdns-image.tar (OCI archive), the demo image as meshdns-demo:<version>.
 #
-# The base image is a stand-in for the Temurin JRE users build on: Debian bookworm with
-# openjdk-17-jre-headless, made by mmdebstrap and cached in $MESHDNS_CI_CACHE (default
-# /var/cache/meshdns-ci) and in buildah's storage, keyed by its package list. MESHDNS_BASE_IMAGE=IMAGE
-# builds on an image already in buildah's storage instead (nothing is pulled); MESHDNS_CI_DEBIAN_MIRROR
-# gives mmdebstrap another mirror than deb.debian.org.
+# Built from the jar of the build directory (JAR_FROM=prebuilt), not from the sources again. The
+# runtime base is a stand-in for the Debian slim image users build on: Debian bookworm's essential
+# packages and passwd, made by mmdebstrap and cached in $MESHDNS_CI_CACHE (default /var/cache/meshdns-ci)
+# and in buildah's storage, keyed by its package list. The JDK the jlink stage runs is this machine's
+# Temurin 25 ($MESHDNS_CI_JDK, default /usr/lib/jvm/temurin-25-jdk-amd64) copied onto that base: nothing
+# downloads a JDK. MESHDNS_BASE_IMAGE=IMAGE builds on an image already in buildah's storage instead
+# (nothing is pulled); MESHDNS_CI_DEBIAN_MIRROR gives mmdebstrap another mirror than deb.debian.org.
 #
-# Needs root (it mounts and chroots), buildah, and mmdebstrap when the base is not cached.
+# Needs root (it mounts and chroots), buildah, a Temurin 25 JDK, and mmdebstrap when the base is not cached.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib.sh
@@ -23,7 +26,12 @@ fail() { echo "e2e-image: $*" >&2; exit 1; }
 jar=dns-server/target/meshdns.jar
 [ "$(id -u)" -eq 0 ] || fail "needs root: it mounts the image's root filesystem and chroots into it"
 command -v buildah >/dev/null 2>&1 || fail "buildah is not installed (Debian package buildah; .ci/run installs it)"
-[ -f "$jar" ] || fail "$jar is missing: run ./mvnw -B -q -DskipTests package first"
+for f in "$jar" dns-server/target/meshdns-demo.jar dns-server/target/meshdns; do
+  [ -f "$f" ] || fail "$f is missing: run ./mvnw -B -q -DskipTests package first"
+done
+jdk=${MESHDNS_CI_JDK:-/usr/lib/jvm/temurin-25-jdk-amd64}
+[ -x "$jdk/bin/jlink" ] && grep -q '^JAVA_VERSION="25' "$jdk/release" \
+  || fail "no Temurin 25 JDK at $jdk (MESHDNS_CI_JDK): the image's jlink stage runs it, and the build downloads none"
 info=$(buildah info 2>&1) \
   || fail "buildah cannot run on this machine: $( (grep -m1 '^Error:' <<<"$info" || tail -1 <<<"$info") | cut -c1-300)"
 
@@ -39,6 +47,7 @@ tag=${chart_tag:-$app_version}
 [ "$tag" = "${version%-SNAPSHOT}" ] \
   || fail "the chart deploys $repository:$tag but the jar is version $version: update charts/meshdns/Chart.yaml appVersion"
 image=localhost/$repository:$tag
+demo_image=localhost/$repository-demo:$tag
 revision=$(git rev-parse HEAD)
 git diff --quiet HEAD -- 2>/dev/null || revision="$revision-dirty"
 
@@ -69,10 +78,10 @@ if [ -n "${MESHDNS_BASE_IMAGE:-}" ]; then
     || fail "base image $base is not in buildah's storage; the build pulls nothing (buildah pull $base first)"
 else
   suite=bookworm
-  # passwd: the Dockerfile's groupadd and useradd, as in the Temurin image. Documentation is of no use in
-  # a runtime image (man pages stay: the JRE's postinst links them).
-  recipe=(--variant=essential --include=passwd,ca-certificates,openjdk-17-jre-headless
-    --dpkgopt='path-exclude=/usr/share/doc/*')
+  # passwd: the Dockerfile's groupadd and useradd, as in Debian's slim image. No Java and no CA bundle:
+  # the jlinked runtime brings its own (lib/security/cacerts). Documentation is of no use in a runtime image.
+  recipe=(--variant=essential --include=passwd
+    --dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-exclude=/usr/share/man/*')
   mirror=${MESHDNS_CI_DEBIAN_MIRROR:-}
   key=$(printf '%s\n' "$suite" "${recipe[@]}" "$mirror" | sha256sum | cut -c1-12)
   base=localhost/meshdns-ci-base:$key
@@ -98,6 +107,26 @@ else
 fi
 echo "e2e-image: base $base ready in $((SECONDS - started)) s"
 
+# --- The JDK of the build stages: this machine's Temurin 25 on the same base ------------------------
+# At $JAVA_HOME=/opt/java/openjdk, where the Temurin images have it. Keyed by the base and the JDK's release.
+started=$SECONDS
+# Symbolic links are followed (Debian's Temurin package links lib/security/cacerts to /etc/ssl/certs).
+jdk_key=$(cat <(echo "$base dereferenced") "$jdk/release" | sha256sum | cut -c1-12)
+jdk_image=localhost/meshdns-ci-jdk:$jdk_key
+if ! buildah inspect --type image "$jdk_image" >/dev/null 2>&1; then
+  c=$(buildah from --pull=never "$base")
+  tar -C "$jdk" --dereference -cf "$work/jdk.tar" .
+  buildah add --quiet "$c" "$work/jdk.tar" /opt/java/openjdk >/dev/null
+  rm -f "$work/jdk.tar"
+  buildah config --env JAVA_HOME=/opt/java/openjdk \
+    --env PATH=/opt/java/openjdk/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "$c"
+  buildah commit --quiet --rm "$c" "$jdk_image" >/dev/null
+  for old in $(buildah images --noheading --format '{{.Name}}:{{.Tag}}' 2>/dev/null | grep '^localhost/meshdns-ci-jdk:' || true); do
+    [ "$old" = "$jdk_image" ] || buildah rmi "$old" >/dev/null 2>&1 || true
+  done
+fi
+echo "e2e-image: JDK image $jdk_image ($(sed -n 's/^JAVA_RUNTIME_VERSION=//p' "$jdk/release")) ready in $((SECONDS - started)) s"
+
 # --- The image ---------------------------------------------------------------------------------------
 started=$SECONDS
 annotations=()
@@ -105,21 +134,32 @@ for a in "version=$version" "revision=$revision" ${MESHDNS_IMAGE_SOURCE:+"source
   annotations+=(--annotation "org.opencontainers.image.$a")
 done
 previous=$(buildah inspect --type image --format '{{.FromImageID}}' "$image" 2>/dev/null || true)
-buildah bud --quiet --isolation chroot --pull=never --format oci \
-    --build-arg "BASE_IMAGE=$base" --build-arg "VERSION=$version" --build-arg "REVISION=$revision" \
-    --build-arg "SOURCE=${MESHDNS_IMAGE_SOURCE:-}" "${annotations[@]}" \
-    -t "$image" . >"$work/build.log" 2>&1 \
-  || { cat "$work/build.log" >&2; fail "buildah bud --isolation chroot failed on base $base (log above)"; }
-# The previous build of this tag, now untagged, is of no further use.
-if [ -n "$previous" ] && [ "$previous" != "$(buildah inspect --type image --format '{{.FromImageID}}' "$image")" ]; then
-  buildah rmi "$previous" >/dev/null 2>&1 || true
-fi
+previous_demo=$(buildah inspect --type image --format '{{.FromImageID}}' "$demo_image" 2>/dev/null || true)
+build_args=(--build-arg JAR_FROM=prebuilt --build-arg "BUILD_IMAGE=$jdk_image" --build-arg "RUNTIME_BASE=$base"
+  --build-arg "VERSION=$version" --build-arg "REVISION=$revision" --build-arg "SOURCE=${MESHDNS_IMAGE_SOURCE:-}")
+# The demo target first: the server target reuses its stages (the layers up to `runtime` are cached).
+for target in demo server; do
+  tagged=$image
+  [ "$target" = server ] || tagged=$demo_image
+  buildah bud --isolation chroot --pull=never --format oci --layers --target "$target" \
+      "${build_args[@]}" "${annotations[@]}" -t "$tagged" . >"$work/build-$target.log" 2>&1 \
+    || { cat "$work/build-$target.log" >&2; fail "buildah bud --isolation chroot --target $target failed on base $base (log above)"; }
+done
+sed -n 's/^jlink: /e2e-image: jlink modules (jdeps): /p' "$work/build-demo.log" | head -1
+# The previous builds of these tags, now untagged, are of no further use.
+for pair in "$previous:$image" "$previous_demo:$demo_image"; do
+  old=${pair%%:*}
+  if [ -n "$old" ] && [ "$old" != "$(buildah inspect --type image --format '{{.FromImageID}}' "${pair#*:}")" ]; then
+    buildah rmi "$old" >/dev/null 2>&1 || true
+  fi
+done
 mkdir -p target
 rm -f target/meshdns-image.tar
 # Named as Kubernetes names the chart's image (meshdns:0.1.0 is docker.io/library/meshdns:0.1.0), so an
 # import into a cluster's containerd (kind load image-archive, k3s ctr images import) is found by the pods.
 buildah push --quiet "$image" "oci-archive:target/meshdns-image.tar:docker.io/library/$repository:$tag" >/dev/null
-echo "e2e-image: built $image ($version, $revision) and target/meshdns-image.tar" \
+echo "e2e-image: built $image ($(buildah images --noheading --format '{{.Size}}' "$image"), $version, $revision)," \
+  "$demo_image ($(buildah images --noheading --format '{{.Size}}' "$demo_image")) and target/meshdns-image.tar" \
   "($(du -m target/meshdns-image.tar | cut -f1) MB) in $((SECONDS - started)) s"
 
 python3 - target/meshdns-image.tar "docker.io/library/$repository:$tag" "$version" "$revision" <<'PY' \
@@ -144,6 +184,20 @@ labels=$(buildah inspect --type image --format \
 ctr=$(buildah from --pull=never "$image")
 containers+=("$ctr")
 rootfs=$(buildah mount "$ctr")
+server_rootfs=$rootfs
+ctr=$(buildah from --pull=never "$demo_image")
+containers+=("$ctr")
+demo_rootfs=$(buildah mount "$ctr")
+# The demo image adds meshdns-demo.jar and nothing else the pod would see (same entrypoint, user, env).
+for field in '{{.OCIv1.Config.Entrypoint}}' '{{.OCIv1.Config.User}}' '{{.OCIv1.Config.Env}}'; do
+  [ "$(buildah inspect --type image --format "$field" "$image")" = "$(buildah inspect --type image --format "$field" "$demo_image")" ] \
+    || fail "the demo image's $field differs from the server image's"
+done
+[ ! -e "$server_rootfs/opt/meshdns/meshdns-demo.jar" ] && [ -f "$demo_rootfs/opt/meshdns/meshdns-demo.jar" ] \
+  || fail "meshdns-demo.jar (the mock API servers) must be in the demo image only"
+if unzip -l "$server_rootfs/opt/meshdns/meshdns.jar" | grep -q 'io/fabric8/mockwebserver/\|io/meshdns/testkit/'; then
+  fail "the server image's meshdns.jar holds the demo's mock API server"
+fi
 user=$(buildah inspect --format '{{.OCIv1.Config.User}}' "$ctr")
 mapfile -t entrypoint < <(buildah inspect --format '{{range .OCIv1.Config.Entrypoint}}{{println .}}{{end}}' "$ctr")
 mapfile -t env < <(buildah inspect --format '{{range .OCIv1.Config.Env}}{{println .}}{{end}}' "$ctr")
@@ -151,7 +205,9 @@ workdir=$(buildah inspect --format '{{.OCIv1.Config.WorkingDir}}' "$ctr")
 printf '127.0.0.1\tlocalhost %s\n::1\tlocalhost\n' "$(hostname)" >"$work/hosts"
 
 # The runtime creates volume mount points in the container's own writable layer, not in the image.
-mkdir -p "$rootfs/etc/meshdns/config" "$rootfs/etc/meshdns/kubeconfigs" "$rootfs/run/meshdns-demo"
+for r in "$server_rootfs" "$demo_rootfs"; do
+  mkdir -p "$r/etc/meshdns/config" "$r/etc/meshdns/kubeconfigs" "$r/run/meshdns-demo"
+done
 
 # Run in new mount and pid namespaces (torn down with the process): the image's root bound read-only on
 # $1, the pod's mounts on top, then chroot as the image's user. Arguments: root dir, volumes
@@ -209,6 +265,21 @@ wait "$probe_pid" || { cat "$work/probe.log"; fail "could not start a process in
 grep -q "^10001$" "$work/probe.log" && grep -q "Read-only file system" "$work/probe.log" && grep -q tmp-writable "$work/probe.log" \
   || { cat "$work/probe.log"; fail "the process in the image is not uid 10001 on a read-only root with a writable /tmp"; }
 
+# The entrypoint is the `meshdns` launcher on the jlinked Java 25, and says nothing on stderr; `demo` in
+# the server image fails at once, naming the demo target.
+start_in_image "$work/version.log" "" sh -c '"$0" --version 2>/tmp/err; cat /tmp/err; java -version 2>&1 | head -1; java --list-modules' "${entrypoint[@]}"
+wait $! || { cat "$work/version.log"; fail "the entrypoint ${entrypoint[*]} --version failed"; }
+[ "${entrypoint[*]}" = /opt/meshdns/meshdns ] && [ "$(head -1 "$work/version.log")" = "meshdns ${version%-SNAPSHOT}" ] \
+  && grep -q '^openjdk version "25' "$work/version.log" && ! grep -q WARNING "$work/version.log" \
+  || { cat "$work/version.log"; fail "the entrypoint is not the meshdns launcher on Java 25, or it warned"; }
+# A jlinked runtime, not a whole JDK: no compiler, no jshell.
+! grep -q '^jdk.compiler@\|^jdk.jshell@' "$work/version.log" \
+  || { cat "$work/version.log"; fail "the image holds a whole JDK, not the jlinked runtime"; }
+echo "e2e-image: entrypoint ${entrypoint[*]} on $(sed -n 2p "$work/version.log"), $(grep -c '@' "$work/version.log") modules"
+start_in_image "$work/nodemo.log" "" "${entrypoint[@]}" demo
+wait $! && fail "demo ran in the server image"
+grep -q "meshdns demo needs meshdns-demo.jar" "$work/nodemo.log" || { cat "$work/nodemo.log"; fail "demo in the server image: no clear error"; }
+
 want=$(printf '%s\n' 10.10.1.1 10.10.1.2 10.10.1.3 10.20.1.1 10.20.1.2 | sort)
 # check_serving NAME PID DNS_PORT HTTP_PORT LOG: the process in the image (start_in_image PID) answers
 # the 5 ready IPs of web.shop over UDP and TCP, and /readyz with 200.
@@ -238,10 +309,12 @@ chown 10001:10001 "$work/demo-kubeconfigs"
 demo_port=$(free_port)
 demo_http=$(free_port)
 demo_admin=$(free_port)
+rootfs=$demo_rootfs
 start_in_image "$work/demo.log" "$work/demo-kubeconfigs:/run/meshdns-demo:rw" \
   "${entrypoint[@]}" demo --dns-port "$demo_port" --http-port "$demo_http" --admin-port "$demo_admin" \
   --kubeconfig-dir /run/meshdns-demo
 pids+=($!)
+rootfs=$server_rootfs
 check_serving demo "${pids[-1]}" "$demo_port" "$demo_http" "$work/demo.log"
 echo "e2e-image: demo in the image (uid 10001, read-only root) answered web.shop with the 5 ready IPs over UDP and TCP, /readyz 200 ($((SECONDS - started)) s)"
 

@@ -27,6 +27,9 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | 
 app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: meshdns
+{{- with .Values.commonLabels }}
+{{ toYaml . }}
+{{- end }}
 {{- end }}
 
 {{- define "meshdns.serviceAccountName" -}}
@@ -38,7 +41,23 @@ app.kubernetes.io/part-of: meshdns
 {{- end }}
 
 {{- define "meshdns.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The lame-duck delay in seconds: lameDuckSeconds, or when null the readiness probe's periodSeconds x
+failureThreshold (Kubernetes's defaults 10 and 3 when unset), the longest a prober takes to see the pod go.
+*/}}
+{{- define "meshdns.lameDuckSeconds" -}}
+{{- if kindIs "invalid" .Values.lameDuckSeconds }}
+{{- mul (.Values.readinessProbe.periodSeconds | default 10) (.Values.readinessProbe.failureThreshold | default 3) }}
+{{- else }}
+{{- int .Values.lameDuckSeconds }}
+{{- end }}
 {{- end }}
 
 {{/* Where the config file and the remote clusters' kubeconfigs are mounted in the container. */}}
@@ -101,6 +120,10 @@ Values that pass the schema but cannot work as a whole. Each failure names the v
 Included by every template that depends on them, so `helm template` and `helm install` stop early.
 */}}
 {{- define "meshdns.validate" -}}
+{{- $lameDuck := int (include "meshdns.lameDuckSeconds" .) }}
+{{- if le (int .Values.terminationGracePeriodSeconds) (add $lameDuck 2) }}
+{{- fail (printf "meshdns: terminationGracePeriodSeconds (%d) must exceed the lame-duck delay (%d s, lameDuckSeconds or the readiness probe's periodSeconds x failureThreshold) plus the 2 s meshdns takes to stop after SIGTERM" (int .Values.terminationGracePeriodSeconds) $lameDuck) }}
+{{- end }}
 {{- if and (not .Values.inCluster.enabled) (empty .Values.clusters) }}
 {{- fail "meshdns: no cluster to watch: set inCluster.enabled=true (watch the cluster meshdns runs in) or list remote clusters in clusters[]" }}
 {{- end }}

@@ -108,6 +108,38 @@ final class MeshdnsChart {
     return new Helm(copy).lint().strict().call();
   }
 
+  /** The annotation a hook's `helm.sh/hook` becomes in {@link #templateWithHooks}. */
+  static final String HOOK_SEEN_AS = "meshdns.test/helm-hook";
+
+  /**
+   * `helm template` including the hooks (the `helm test` pod): helm-java's template and install dry run
+   * leave hooks out, so the chart is copied to {@code workDir} with each `helm.sh/hook` annotation
+   * renamed {@link #HOOK_SEEN_AS}, which makes the hook an ordinary object of the rendering.
+   */
+  static Rendered templateWithHooks(Path workDir, Map<String, Object> sets) {
+    Path copy = workDir.resolve(DIR.getFileName());
+    try (Stream<Path> files = Files.walk(DIR)) {
+      for (Path source : files.toList()) {
+        Path target = copy.resolve(DIR.relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else if (source.toString().endsWith(".yaml") && source.startsWith(DIR.resolve("templates"))) {
+          Files.writeString(target, Files.readString(source).replace("helm.sh/hook:", HOOK_SEEN_AS + ":"));
+        } else {
+          Files.copy(source, target);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    TemplateCommand cmd = new Helm(copy).template().withName(RELEASE).withNamespace(NAMESPACE)
+        .withKubeVersion(KUBE_VERSION);
+    for (Map.Entry<String, Object> set : sets.entrySet()) {
+      cmd = cmd.set(set.getKey(), set.getValue());
+    }
+    return Rendered.parse(cmd.call());
+  }
+
   static Path resource(String name) {
     URL url = MeshdnsChart.class.getResource("/" + name);
     if (url == null) {

@@ -188,6 +188,13 @@ public final class Main {
 
     @Override
     public Integer call() throws Exception {
+      // The mock API servers ship in meshdns-demo.jar, beside meshdns.jar in a build, absent from the server image.
+      if (Main.class.getClassLoader().getResource("io/meshdns/testkit/MockCluster.class") == null) {
+        spec.commandLine().getErr().println("meshdns demo needs meshdns-demo.jar (the demo's mock Kubernetes API "
+            + "servers) beside meshdns.jar; the server image leaves it out: build the image's demo target "
+            + "(docker build --target demo .)");
+        return 2;
+      }
       listen.validate(spec.commandLine());
       ListenOptions.checkPort(spec.commandLine(), "--dot-port", dotPort);
       if (dotPort != null && !tls) {
