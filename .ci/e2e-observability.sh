@@ -40,7 +40,7 @@ promtool check metrics <"$metrics" || fail "promtool rejected /metrics"
 for name in meshdns_dns_requests_total meshdns_dns_responses_total meshdns_dns_request_duration_seconds_bucket \
     meshdns_cache_hits_total meshdns_cache_misses_total meshdns_cluster_state meshdns_cluster_last_event_age_seconds \
     meshdns_cluster_endpoints meshdns_watch_restarts_total meshdns_snapshot_version meshdns_propagation_seconds_bucket \
-    jvm_memory_used_bytes process_cpu_seconds_total; do
+    meshdns_build_info jvm_memory_used_bytes process_cpu_seconds_total; do
   grep -q "^$name[{ ]" "$metrics" || fail "/metrics has no $name"
 done
 grep -q '^meshdns_dns_requests_total{proto="udp",type="A"} [1-9]' "$metrics" || fail "the UDP A query was not counted"

@@ -71,7 +71,7 @@ cpu_ticks() {
 }
 
 echo "== meshdns demo: $clusters clusters x $services services x $pods pods, DNS on 127.0.0.1 port $mport"
-java ${MESHDNS_JAVA_OPTS:-} -Dorg.slf4j.simpleLogger.log.io.vertx.core.impl.BlockedThreadChecker=error \
+java ${MESHDNS_JAVA_OPTS:-} \
   -jar "$jar" demo --clusters "$clusters" --services "$services" --pods-per-cluster "$pods" \
   --dns-port "$mport" --http-port 0 --admin-port 0 --kubeconfig-dir "$work/kube" >"$work/meshdns.log" 2>&1 &
 mpid=$!

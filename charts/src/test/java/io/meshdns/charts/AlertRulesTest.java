@@ -31,7 +31,7 @@ class AlertRulesTest {
       assertThat(a.labels()).containsKey("severity");
       assertThat(a.labels().get("severity")).isIn("critical", "warning", "info");
       assertThat(a.annotations()).containsOnlyKeys("summary", "description", "runbook_url");
-      assertThat(a.annotations().get("runbook_url")).isEqualTo("docs/runbook.md#" + a.name().toLowerCase());
+      assertThat(a.annotations().get("runbook_url")).isEqualTo("http://localhost:9154/runbook#" + a.name().toLowerCase());
     });
   }
 

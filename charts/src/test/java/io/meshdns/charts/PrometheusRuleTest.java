@@ -47,7 +47,7 @@ class PrometheusRuleTest {
     for (JsonNode group : expected) {
       for (JsonNode r : group.path("rules")) {
         ObjectNode annotations = (ObjectNode) r.path("annotations");
-        annotations.put("runbook_url", annotations.path("runbook_url").asText().replace("docs/runbook.md", base));
+        annotations.put("runbook_url", annotations.path("runbook_url").asText().replace("http://localhost:9154/runbook", base));
       }
     }
     assertThat(groups(rule)).isEqualTo(expected);

@@ -81,7 +81,9 @@ public final class ConfigLoader {
     }
     ServerConfig config;
     try {
-      config = YAML.readValue(text, ServerConfig.class);
+      // Files named in the config (axfr.tsig[].secretFile) may be relative to the config file's folder.
+      config = YAML.readerFor(ServerConfig.class).withAttribute(ConfigValues.FileNextToConfig.CONFIG_DIR, configDir(source))
+          .readValue(text);
     } catch (JsonMappingException e) {
       throw new ConfigException("config " + source + describe(e, text), e);
     } catch (JsonProcessingException e) {
@@ -100,6 +102,11 @@ public final class ConfigLoader {
       }
     }
     return config;
+  }
+
+  /** The folder of the config file {@code source} names; the demo's built-in config, "(demo)", names none. */
+  private static Path configDir(String source) {
+    return source.startsWith("(") ? Path.of("").toAbsolutePath() : Path.of(source).toAbsolutePath().getParent();
   }
 
   /**

@@ -196,6 +196,36 @@ final class ConfigValues {
     }
   }
 
+  /**
+   * A file path as written, made absolute against the config file's folder (the reader's {@link #CONFIG_DIR}
+   * attribute) when relative, so an example's secret file can sit next to it.
+   */
+  static final class FileNextToConfig extends StdDeserializer<String> {
+    private static final long serialVersionUID = 1L;
+    static final String CONFIG_DIR = "meshdns.configDir";
+
+    FileNextToConfig() {
+      super(String.class);
+    }
+
+    @Override
+    public String deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      if (!p.currentToken().isScalarValue()) {
+        return (String) ctxt.handleUnexpectedToken(String.class, p);
+      }
+      String written = p.getText();
+      try {
+        if (ctxt.getAttribute(CONFIG_DIR) instanceof java.nio.file.Path dir && !written.isEmpty()
+            && !java.nio.file.Path.of(written).isAbsolute()) {
+          return dir.resolve(written).normalize().toString();
+        }
+      } catch (java.nio.file.InvalidPathException e) {
+        // not a path at all (a NUL byte): the key's own check reports it as written
+      }
+      return written;
+    }
+  }
+
   static final class DurationValue extends Scalar<Duration> {
     private static final long serialVersionUID = 1L;
 

@@ -149,6 +149,9 @@ final class CorednsConfigCommand implements Callable<Integer> {
   @Option(names = "--node-local-bind", split = ",", paramLabel = "ADDR", description = "NodeLocal DNSCache's listen addresses (default: copied from its Corefile).")
   List<String> nodeLocalBind;
 
+  @CommandLine.Mixin
+  LogOptions logs = new LogOptions();
+
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
 
@@ -159,6 +162,9 @@ final class CorednsConfigCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    logs.validate(spec.commandLine());
+    // Logs (the Kubernetes client's warnings) go to stderr; the config's logging key is serve's.
+    logs.apply(ServerConfig.defaults().logging());
     try {
       int code = corefile != null ? fileMode(out, err) : clusterMode(out, err);
       out.flush();

@@ -74,7 +74,7 @@ final class HttpServer implements AutoCloseable {
   enum Role {
     METRICS("metrics", "metrics, probes", Set.of("/metrics", "/healthz", "/readyz")),
     ADMIN("admin", "status page, API", Set.of("/", "/index.html", "/api/status", "/api/clusters", "/api/services",
-        "/api/resolve", "/api/top", "/api/history", "/api/traffic"));
+        "/api/resolve", "/api/top", "/api/history", "/api/traffic", "/runbook"));
 
     /** The listener's name in metrics and logs. */
     final String label;
@@ -101,6 +101,8 @@ final class HttpServer implements AutoCloseable {
   private final byte[] tokenHash;
   private final ObjectMapper json = new ObjectMapper().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS);
   private final byte[] page;
+  /** docs/runbook.md of this build, for the alerts' default runbook_url (admin listener only). */
+  private final byte[] runbook;
   private final EventLoopGroup group;
   private final boolean epoll;
   private final ServerConfig.HttpConnectionLimits limits;
@@ -118,6 +120,7 @@ final class HttpServer implements AutoCloseable {
     this.dnsListening = dnsListening;
     this.tokenHash = token == null ? null : sha256(token);
     this.page = role == Role.ADMIN ? resource("status.html") : new byte[0];
+    this.runbook = role == Role.ADMIN ? RunbookPage.html() : new byte[0];
     this.epoll = Epoll.isAvailable();
     this.group = epoll ? new EpollEventLoopGroup(1) : new NioEventLoopGroup(1);
   }
@@ -215,6 +218,8 @@ final class HttpServer implements AutoCloseable {
     try {
       return switch (path) {
         case "/", "/index.html" -> new Reply(HttpResponseStatus.OK, "text/html; charset=utf-8", page,
+            Map.of("Content-Security-Policy", PAGE_POLICY));
+        case "/runbook" -> new Reply(HttpResponseStatus.OK, "text/html; charset=utf-8", runbook,
             Map.of("Content-Security-Policy", PAGE_POLICY));
         case "/metrics" -> new Reply(HttpResponseStatus.OK, PROMETHEUS_TEXT,
             registry.scrape().getBytes(StandardCharsets.UTF_8));

@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 /** The {@code meshdns} command line. Exit codes: 0 done, 1 runtime failure, 2 bad usage, config or input. */
-@Command(name = "meshdns", mixinStandardHelpOptions = true, version = "meshdns 0.1.0",
+@Command(name = "meshdns", mixinStandardHelpOptions = true, versionProvider = BuildInfo.VersionProvider.class,
     description = "Cross-cluster DNS and service discovery for Kubernetes cluster meshes.",
     subcommands = {Main.Serve.class, Main.Demo.class, CorednsConfigCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
@@ -98,10 +98,10 @@ public final class Main {
       }
     }
 
-    /** slf4j-simple reads a logger's level when the logger is first created, which the DNS server does at start. */
+    /** The query log at debug whatever --log-level says: asking for it is asking to see it. */
     void applyLogging() {
       if (queryLog) {
-        System.setProperty("org.slf4j.simpleLogger.log." + DnsServer.QUERY_LOG, "debug");
+        LogOutput.enableDebug(DnsServer.QUERY_LOG);
       }
     }
   }
@@ -115,13 +115,18 @@ public final class Main {
     @CommandLine.Mixin
     ListenOptions listen = new ListenOptions();
 
+    @CommandLine.Mixin
+    LogOptions logs = new LogOptions();
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
       listen.validate(spec.commandLine());
+      logs.validate(spec.commandLine());
       ServerConfig fromFile = ConfigLoader.load(config);
+      LogOutput.Format logFormat = logs.apply(fromFile.logging());
       Path dir = config.toAbsolutePath().getParent();
       ServerConfig cfg = fromFile.withDns(listen.bind, listen.dnsPort).withHttpPort(listen.httpPort)
           .withAdmin(null, listen.adminPort);
@@ -138,13 +143,19 @@ public final class Main {
         shutdown.cancel();
         throw e;
       }
-      spec.commandLine().getOut().printf("meshdns serving zone %s on %s port %d%s; metrics and probes on %s;"
-          + " status page and API on %s%s%n",
+      String started = String.format("meshdns serving zone %s on %s port %d%s; metrics and probes on %s;"
+          + " status page and API on %s%s",
           cfg.zone(), server.dnsAddress().getAddress().getHostAddress(), server.dnsAddress().getPort(),
           server.dotAddress() == null ? "" : " (DNS over TLS on port " + server.dotAddress().getPort() + ")",
           url(server.httpAddress()), url(server.adminAddress()),
           server.adminTokenRequired() ? " (bearer token from admin.tokenFile)" : "");
-      spec.commandLine().getOut().flush();
+      if (logFormat == LogOutput.Format.JSON) {
+        // A log pipeline reading the container's output as JSON lines gets this line as one of them.
+        org.slf4j.LoggerFactory.getLogger(Main.class).info(started);
+      } else {
+        spec.commandLine().getOut().println(started);
+        spec.commandLine().getOut().flush();
+      }
       shutdown.await();
       return 0;
     }
@@ -159,6 +170,9 @@ public final class Main {
 
     @CommandLine.Mixin
     ListenOptions listen = new ListenOptions();
+
+    @CommandLine.Mixin
+    LogOptions logs = new LogOptions();
 
     @Option(names = "--kubeconfig-dir", paramLabel = "DIR",
         description = "Where to write <cluster>.kubeconfig for each demo cluster (default: a new temporary folder).")
@@ -200,6 +214,8 @@ public final class Main {
       if (dotPort != null && !tls) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--dot-port needs --tls");
       }
+      logs.validate(spec.commandLine());
+      logs.apply(ServerConfig.defaults().logging());
       DemoMesh.Size size = syntheticSize();
       Path dir = kubeconfigDir != null ? kubeconfigDir : Files.createTempDirectory("meshdns-demo-");
       // From here on, Ctrl-C or SIGTERM closes whatever has started, within Shutdown.BUDGET.

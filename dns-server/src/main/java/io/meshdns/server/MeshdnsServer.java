@@ -86,6 +86,7 @@ public final class MeshdnsServer implements AutoCloseable {
     Instant startedAt = Instant.now();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     JvmGcMetrics gcMetrics = bindJvmAndProcessMetrics(registry);
+    BuildInfo.current().register(registry);
     // An unreadable or mismatched certificate or key is a config error (exit 2), before anything listens.
     DotCertificate certificate;
     try {

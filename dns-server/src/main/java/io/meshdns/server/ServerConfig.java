@@ -52,7 +52,8 @@ public record ServerConfig(
     List<Cluster> clusters,
     Coredns coredns,
     Boolean allowEmptyMesh,
-    StatusPage status) {
+    StatusPage status,
+    Logging logging) {
 
   public static final String DEFAULT_ZONE = "clusterset.local";
   static final String NO_CLUSTERS = "no cluster to watch: meshdns would serve an empty zone (NXDOMAIN for"
@@ -102,6 +103,19 @@ public record ServerConfig(
     }
     if (coredns.serviceCluster() != null && !ids.contains(coredns.serviceCluster())) {
       throw new InvalidValue("coredns.serviceCluster", "cluster '" + coredns.serviceCluster() + "' is not one of the clusters");
+    }
+    logging = logging == null ? new Logging(null, null) : logging;
+  }
+
+  /**
+   * The log level ({@code error}, {@code warn}, {@code info}, {@code debug}, {@code trace}; default {@code info})
+   * and format ({@code text} or {@code json} lines; default {@code text}) set at start; {@code --log-level} and
+   * {@code --log-format} win. Read once: a change in the file takes a restart.
+   */
+  public record Logging(String level, String format) {
+    public Logging {
+      level = level == null ? "info" : LogOutput.level("level", level);
+      format = format == null ? "text" : LogOutput.Format.parse("format", format).name().toLowerCase(Locale.ROOT);
     }
   }
 
@@ -550,9 +564,10 @@ public record ServerConfig(
   /**
    * A TSIG key (RFC 8945): its name, algorithm ({@code hmac-sha256} by default; {@code hmac-sha384},
    * {@code hmac-sha512}) and base64 secret, given inline ({@code secret}) or read from a file
-   * ({@code secretFile}, absolute path, e.g. a mounted Kubernetes Secret).
+   * ({@code secretFile}, e.g. a mounted Kubernetes Secret; a relative path is relative to the config file).
    */
-  public record TsigKey(String name, String algorithm, String secret, String secretFile) {
+  public record TsigKey(String name, String algorithm, String secret,
+      @JsonDeserialize(using = ConfigValues.FileNextToConfig.class) String secretFile) {
     static final List<String> ALGORITHMS = List.of("hmac-sha256", "hmac-sha384", "hmac-sha512");
 
     public TsigKey {
@@ -829,7 +844,8 @@ public record ServerConfig(
 
   private ServerConfig withListeners(Dns d, Http h, Admin a) {
     return new ServerConfig(zone, d, h, a, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
-        reverseZones, nameservers, axfr, loadBalancing, kubeconfigDir, clusters, coredns, allowEmptyMesh, status);
+        reverseZones, nameservers, axfr, loadBalancing, kubeconfigDir, clusters, coredns, allowEmptyMesh, status,
+        logging);
   }
 
   /** {@code override}'s value; a bad one is a config error naming its key under {@code section}. */
@@ -845,7 +861,7 @@ public record ServerConfig(
   public ServerConfig withTopNames(boolean enabled) {
     return new ServerConfig(zone, dns, http, admin, ttl, staleAfter, readyAfter, exportAll, clusterScopedNames,
         reverseZones, nameservers, axfr, loadBalancing, kubeconfigDir, clusters, coredns, allowEmptyMesh,
-        new StatusPage(new TopNamesSampling(enabled)));
+        new StatusPage(new TopNamesSampling(enabled)), logging);
   }
 
   /** The status page (on the admin listener): {@code topNames}, the sampling behind {@code /api/top}. */
@@ -868,7 +884,7 @@ public record ServerConfig(
   /** A config with every default: what {@code demo} starts from. */
   public static ServerConfig defaults() {
     return new ServerConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-        null, null);
+        null, null, null);
   }
 
   private static int checkPort(int port) {

@@ -610,6 +610,16 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aRelativeTsigSecretFileIsReadFromTheConfigFilesFolderWhateverTheWorkingDirectory() throws Exception {
+    Files.createDirectories(dir.resolve("keys"));
+    Files.writeString(dir.resolve("keys/xfr.secret"), java.util.Base64.getEncoder().encodeToString(new byte[24]) + "\n");
+    ServerConfig config = ConfigLoader.load(write("axfr:\n  tsig: [{name: xfr, secretFile: keys/xfr.secret}]\n"));
+
+    assertThat(config.axfr().tsig().get(0).secretFile()).isEqualTo(dir.resolve("keys/xfr.secret").toString());
+    assertThat(config.axfr().tsig().get(0).secretBytes()).hasSize(24);
+  }
+
+  @Test
   void tsigAlgorithmOutsideTheSupportedOnesIsNamed() throws Exception {
     Path file = write("axfr:\n  tsig:\n    - name: xfr\n      algorithm: hmac-md5\n      secret: " + "A".repeat(44) + "\n");
 

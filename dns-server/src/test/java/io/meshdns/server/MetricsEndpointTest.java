@@ -234,6 +234,22 @@ class MetricsEndpointTest {
     assertThat(a.value(sum, Map.of())).isGreaterThan(b.value(sum, Map.of()));
   }
 
+  @Test
+  void buildInfoIsOneGaugeOfOneWithTheVersionTheGitRevisionAndTheJava() {
+    var family = scrape().family("meshdns_build_info");
+
+    assertThat(family.type()).isEqualTo("gauge");
+    assertThat(family.samples()).singleElement().satisfies(s -> {
+      assertThat(s.value()).isEqualTo(1.0);
+      assertThat(s.labels()).containsOnlyKeys("version", "revision", "java")
+          .containsEntry("java", System.getProperty("java.version"))
+          .containsEntry("version", BuildInfo.current().version());
+      // The build wrote the commit it was built from (these tests run in a checkout), or "unknown" outside one.
+      assertThat(s.labels().get("version")).matches("\\d+\\.\\d+\\.\\d+.*");
+      assertThat(s.labels().get("revision")).matches("[0-9a-f]{40}|unknown");
+    });
+  }
+
   /** No publication pending: nothing from setup is counted as the change under test. */
   private static void waitForSnapshotQuiet() throws InterruptedException {
     long version = -1;
