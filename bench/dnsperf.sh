@@ -1,19 +1,22 @@
 #!/usr/bin/env bash
-# meshdns against Knot DNS on the same zone, machine and dnsperf settings (see bench/README.md).
+# meshdns against Knot DNS and NSD on the same zone, machine and dnsperf settings (see bench/README.md).
 #
-# Starts `meshdns demo` on a synthetic mesh, copies its zone by AXFR into a zone file, serves that file with
-# Knot DNS on another loopback port, then runs dnsperf against both alternately (A B A B ...): UDP rounds of a
-# fixed duration at full speed, a local-first round, latency rounds at half of meshdns's median peak rate,
-# and TCP rounds; each kind alternates servers and reports the median of its per-round ratios. Appends the
-# results to bench/RESULTS.md.
+# Starts `meshdns demo` on a synthetic mesh (JDK 25 by default, --java to choose; --udp-transport), copies its
+# zone by AXFR into a zone file, serves that file with Knot DNS and NSD on other loopback ports, starts the bare
+# UDP responder of meshdns's ffm transport (no zone, one fixed answer: the transport's ceiling), then runs
+# dnsperf against them in turn (A B C D A B C D ...): UDP rounds of a fixed duration at full speed, a
+# local-first round, latency rounds at half of meshdns's median peak rate, and TCP rounds; each kind
+# alternates servers and reports the median of its per-round ratios. Appends the results to bench/RESULTS.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib.sh
 
 clusters=2 services=1000 pods=3 rounds=3 duration=10 warmup=5 count=100000 clients=64 record=1
+java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java transport=auto
+[ -x "$java" ] || java=$(command -v java || echo java)
 usage() {
   echo "usage: bench/dnsperf.sh [--clusters C] [--services N] [--pods-per-cluster K] [--rounds R] [--duration SECONDS]"
-  echo "                        [--warmup SECONDS] [--clients N] [--no-record]"
+  echo "                        [--warmup SECONDS] [--clients N] [--java PATH] [--udp-transport auto|netty|ffm] [--no-record]"
 }
 fail() { echo "dnsperf.sh: $*" >&2; exit 1; }
 args=("$@")
@@ -26,6 +29,10 @@ while [ $# -gt 0 ]; do
         --rounds) rounds=$2 ;; --duration) duration=$2 ;; --warmup) warmup=$2 ;; --clients) clients=$2 ;;
       esac
       shift 2 ;;
+    --java) [ $# -ge 2 ] && [ -x "$2" ] || { usage >&2; fail "--java needs the path of a java executable"; }
+      java=$2; shift 2 ;;
+    --udp-transport) [ $# -ge 2 ] && [[ "$2" =~ ^(auto|netty|ffm)$ ]] || { usage >&2; fail "--udp-transport is auto, netty or ffm"; }
+      transport=$2; shift 2 ;;
     --no-record) record=0; shift ;;
     -h|--help) usage; exit 0 ;;
     *) usage >&2; fail "unknown option '$1'" ;;
@@ -33,23 +40,34 @@ while [ $# -gt 0 ]; do
 done
 
 # Tools first, each failure one clear line.
-command -v java >/dev/null || fail "java not found: a JDK 17 or newer is needed"
+command -v "$java" >/dev/null || fail "java not found ($java): a JDK 17 or newer is needed"
+feature=$("$java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+[ -n "$feature" ] || fail "$java does not run"
 command -v python3 >/dev/null || fail "python3 not found (it writes the zone and query files)"
 ensure_tool dnsperf dnsperf
 ensure_tool kdig knot-dnsutils
 ensure_tool knotd knot
+ensure_tool nsd nsd
 clk_tck=$(getconf CLK_TCK)
 
+# The jar's ffm transport (META-INF/versions/22) is compiled only by a JDK 22+: build with the java measured.
 jar=dns-server/target/meshdns.jar
+java_home=$(cd "$(dirname "$(readlink -f "$(command -v "$java")")")/.." && pwd)
+has_ffm() { python3 -c "import sys, zipfile; sys.exit(0 if any(n.startswith('META-INF/versions/22/') for n in zipfile.ZipFile('$jar').namelist()) else 1)"; }
 if [ ! -f "$jar" ] || [ -n "$(find pom.xml core testkit discovery loadbalancer forwarder-config dns-server -path '*/target' -prune \
-    -o -type f -newer "$jar" \( -name '*.java' -o -name 'pom.xml' -o -name '*.properties' \) -print | head -1)" ]; then
-  echo "== building $jar"
-  ./mvnw -B -q -pl dns-server -am -DskipTests package
+    -o -type f -newer "$jar" \( -name '*.java' -o -name 'pom.xml' -o -name '*.properties' \) -print | head -1)" ] \
+    || { [ "$feature" -ge 22 ] && ! has_ffm; }; then
+  echo "== building $jar with $java_home"
+  JAVA_HOME=$java_home ./mvnw -B -q -pl dns-server -am -DskipTests package
 fi
 
 mport=$(free_port)
 kport=$(free_port)
 while [ "$kport" = "$mport" ]; do kport=$(free_port); done
+nport=$(free_port)
+while [ "$nport" = "$mport" ] || [ "$nport" = "$kport" ]; do nport=$(free_port); done
+bport=$(free_port)
+while [ "$bport" = "$mport" ] || [ "$bport" = "$kport" ] || [ "$bport" = "$nport" ]; do bport=$(free_port); done
 
 work=$(mktemp -d /tmp/meshdns-dnsperf.XXXXXX)
 pids=()
@@ -61,18 +79,31 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# utime + stime of a process in clock ticks (fields 14 and 15 of /proc/PID/stat; the name may hold spaces).
+# utime + stime in clock ticks of a process and all its descendants (fields 14 and 15 of /proc/PID/stat; the
+# name may hold spaces): NSD answers from forked server processes (grandchildren of
+# the one started), the others from threads of one.
+descendants() {
+  local c
+  for c in $(pgrep -P "$1" || true); do
+    echo "$c"
+    descendants "$c"
+  done
+}
 cpu_ticks() {
-  local stat
-  stat=$(cat "/proc/$1/stat") || fail "process $1 is gone"
-  stat=${stat##*) }
-  set -- $stat
-  echo $(( ${12} + ${13} ))
+  local stat total=0 p root=$1
+  for p in "$root" $(descendants "$root"); do
+    stat=$(cat "/proc/$p/stat" 2>/dev/null) || { [ "$p" != "$root" ] && continue; fail "process $p is gone"; }
+    stat=${stat##*) }
+    set -- $stat
+    total=$(( total + ${12} + ${13} ))
+  done
+  echo "$total"
 }
 
-echo "== meshdns demo: $clusters clusters x $services services x $pods pods, DNS on 127.0.0.1 port $mport"
-java ${MESHDNS_JAVA_OPTS:-} \
-  -jar "$jar" demo --clusters "$clusters" --services "$services" --pods-per-cluster "$pods" \
+jvm=$("$java" -version 2>&1 | sed -n 2p)
+echo "== meshdns demo on $jvm: $clusters clusters x $services services x $pods pods, DNS on 127.0.0.1 port $mport"
+"$java" ${MESHDNS_JAVA_OPTS:-} \
+  -jar "$jar" demo --clusters "$clusters" --services "$services" --pods-per-cluster "$pods" --udp-transport "$transport" \
   --dns-port "$mport" --http-port 0 --admin-port 0 --kubeconfig-dir "$work/kube" >"$work/meshdns.log" 2>&1 &
 mpid=$!
 pids+=("$mpid")
@@ -84,6 +115,8 @@ for _ in $(seq 1 1200); do
 done
 grep -q "^mesh synced" "$work/meshdns.log" || fail "meshdns did not sync the mesh within 10 minutes"
 grep -E "^(Synthetic|mesh synced)" "$work/meshdns.log"
+running=$(sed -n 's/.*DNS listening on .* (UDP x[0-9]* on \([a-z-]*\),.*/\1/p' "$work/meshdns.log" | head -1)
+echo "meshdns UDP transport: ${running:-unknown} (asked: $transport)"
 
 echo "== zone transfer from meshdns"
 kdig @127.0.0.1 -p "$mport" clusterset.local AXFR >"$work/axfr.txt" || fail "AXFR from meshdns failed"
@@ -116,28 +149,94 @@ for _ in $(seq 1 100); do
   kill -0 "$kpid" 2>/dev/null || { cat "$work/knot.log" >&2; fail "knotd exited"; }
   sleep 0.1
 done
+echo "== NSD on 127.0.0.1 port $nport"
+mkdir -p "$work/nsd"
+cp "$work/clusterset.local.zone" "$work/nsd/"
+# Debian's NSD turns response rate limiting on by default: off here (rrl-ratelimit: 0), or it measures the limiter.
+cat >"$work/nsd.conf" <<EOF
+server:
+    ip-address: 127.0.0.1@$nport
+    server-count: $(nproc)
+    reuseport: yes
+    username: ""
+    chroot: ""
+    zonesdir: "$work/nsd"
+    pidfile: "$work/nsd/nsd.pid"
+    database: ""
+    zonelistfile: "$work/nsd/zone.list"
+    xfrdfile: "$work/nsd/xfrd.state"
+    xfrdir: "$work/nsd"
+    logfile: "$work/nsd.log"
+    verbosity: 0
+    rrl-ratelimit: 0
+    rrl-whitelist-ratelimit: 0
+remote-control:
+    control-enable: no
+zone:
+    name: clusterset.local
+    zonefile: clusterset.local.zone
+EOF
+nsd -d -c "$work/nsd.conf" >>"$work/nsd.log" 2>&1 &
+npid=$!
+pids+=("$npid")
+for _ in $(seq 1 100); do
+  kdig @127.0.0.1 -p "$nport" clusterset.local SOA +short +time=1 +retry=0 2>/dev/null | grep -q . && break
+  kill -0 "$npid" 2>/dev/null || { cat "$work/nsd.log" >&2; fail "nsd exited"; }
+  sleep 0.1
+done
+
+echo "== the bare UDP responder (ffm transport, one fixed answer, no zone) on 127.0.0.1 port $bport"
+bare=0
+if [ "$feature" -ge 22 ] && has_ffm; then
+  mkdir -p "$work/bare"
+  "$java_home/bin/javac" -nowarn --release 22 -cp "$jar" -d "$work/bare" bench/src/main/java/io/meshdns/server/BareUdpResponder.java
+  "$java" ${MESHDNS_JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED -cp "$jar:$work/bare" io.meshdns.server.BareUdpResponder \
+    "$bport" >"$work/bare.log" 2>&1 &
+  bpid=$!
+  pids+=("$bpid")
+  for _ in $(seq 1 100); do
+    kdig @127.0.0.1 -p "$bport" x.clusterset.local A +short +time=1 +retry=0 2>/dev/null | grep -q . && break
+    kill -0 "$bpid" 2>/dev/null || { cat "$work/bare.log" >&2; fail "the bare responder exited"; }
+    sleep 0.1
+  done
+  bare=1
+else
+  echo "(skipped: the ffm transport needs a JDK 22+ and a jar built by one)"
+fi
+
 msoa=$(kdig @127.0.0.1 -p "$mport" clusterset.local SOA +short)
-ksoa=$(kdig @127.0.0.1 -p "$kport" clusterset.local SOA +short)
-[ -n "$ksoa" ] && [ "$msoa" = "$ksoa" ] || fail "Knot serves SOA '$ksoa', meshdns '$msoa'"
-# Same answers from both, so both are measured on the same work.
+for peer in "$kport" "$nport"; do
+  psoa=$(kdig @127.0.0.1 -p "$peer" clusterset.local SOA +short)
+  [ -n "$psoa" ] && [ "$msoa" = "$psoa" ] || fail "the server on port $peer serves SOA '$psoa', meshdns '$msoa'"
+done
+# Same answers from all, so all are measured on the same work.
 for q in "svc-0.ns-0.svc.clusterset.local A" "sVc-9.Ns-1.svc.clusterset.local A" "pod-0.c0.svc-9.ns-1.svc.clusterset.local A" \
     "_tcp-db._tcp.svc-9.ns-1.svc.clusterset.local SRV" "_http._tcp.svc-1.ns-1.svc.clusterset.local SRV" \
     "svc-0.ns-0.svc.clusterset.local AAAA" "nope-1.ns-1.svc.clusterset.local A"; do
   set -- $q
   m=$(kdig @127.0.0.1 -p "$mport" "$1" "$2" +short | sort || true)
-  k=$(kdig @127.0.0.1 -p "$kport" "$1" "$2" +short | sort || true)
-  [ "$m" = "$k" ] || fail "meshdns and Knot answer '$q' differently (meshdns caps answers at 8 records: keep clusters x pods <= 8):"$'\n'"$m"$'\n'"---"$'\n'"$k"
   mr=$(kdig @127.0.0.1 -p "$mport" "$1" "$2" | grep -o 'status: [A-Z]*' || true)
-  kr=$(kdig @127.0.0.1 -p "$kport" "$1" "$2" | grep -o 'status: [A-Z]*' || true)
-  [ "$mr" = "$kr" ] || fail "meshdns gives $mr, Knot $kr for '$q'"
+  for peer in "$kport" "$nport"; do
+    k=$(kdig @127.0.0.1 -p "$peer" "$1" "$2" +short | sort || true)
+    [ "$m" = "$k" ] || fail "meshdns and the server on port $peer answer '$q' differently (meshdns caps answers at 8 records: keep clusters x pods <= 8):"$'\n'"$m"$'\n'"---"$'\n'"$k"
+    kr=$(kdig @127.0.0.1 -p "$peer" "$1" "$2" | grep -o 'status: [A-Z]*' || true)
+    [ "$mr" = "$kr" ] || fail "meshdns gives $mr, the server on port $peer $kr for '$q'"
+  done
 done
-echo "both servers give the same answers to the sample questions"
+echo "meshdns, Knot and NSD give the same answers to the sample questions"
 
 python3 bench/dnsperf_lib.py queries "$work/clusterset.local.zone" "$work/queries.txt" "$count" 8
 
-# run NAME PORT OUTFILE EXTRA-ARGS...: one dnsperf run; prints "summary key=values" plus cpu_us (server CPU per query).
-declare -A pid_of=([meshdns]=$mpid [knot]=$kpid)
-declare -A port_of=([meshdns]=$mport [knot]=$kport)
+# run NAME OUTFILE EXTRA-ARGS...: one dnsperf run; prints "summary key=values" plus cpu_us (server CPU per query).
+declare -A pid_of=([meshdns]=$mpid [knot]=$kpid [nsd]=$npid)
+declare -A port_of=([meshdns]=$mport [knot]=$kport [nsd]=$nport)
+servers=(meshdns knot nsd)
+udp_servers=(meshdns knot nsd)
+if [ "$bare" = 1 ]; then
+  pid_of[bare]=$bpid
+  port_of[bare]=$bport
+  udp_servers+=(bare)
+fi
 run() {
   local name=$1 out=$2
   shift 2
@@ -158,24 +257,28 @@ ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "== warm-up, $warmup s each (not counted); load average $load_before"
-run meshdns "$work/warm-m.txt" -l "$warmup" >/dev/null
-run knot "$work/warm-k.txt" -l "$warmup" >/dev/null
+for name in "${udp_servers[@]}"; do
+  run "$name" "$work/warm-$name.txt" -l "$warmup" >/dev/null
+done
 
 table="| round | server | queries/s | mean latency | lost | server CPU/query | response codes |"$'\n'
 table+="|---|---|---|---|---|---|---|"$'\n'
-qps_ratios=() cpu_ratios=() mqps=() mcpu=() kqps=() kcpu=()
+# Per peer (knot, nsd, bare): the ratios meshdns/peer of each UDP round, of queries/s and of CPU per query.
+declare -A qps_r=() cpu_r=()
+mqps=()
 for r in $(seq 1 "$rounds"); do
   declare -A res=()
-  for name in meshdns knot; do
+  for name in "${udp_servers[@]}"; do
     res[$name]=$(run "$name" "$work/udp-$name-$r.txt" -l "$duration")
     s=${res[$name]}
     table+="| UDP $r | $name | $(value "$s" qps) | $(value "$s" mean_ms) ms | $(value "$s" lost) | $(value "$s" cpu_us) µs | $(value "$s" rcodes) |"$'\n'
     echo "UDP round $r $name: $(echo "$s" | tr '\n' ' ')"
   done
-  qps_ratios+=("$(ratio "$(value "${res[meshdns]}" qps)" "$(value "${res[knot]}" qps)")")
-  cpu_ratios+=("$(ratio "$(value "${res[meshdns]}" cpu_us)" "$(value "${res[knot]}" cpu_us)")")
-  mqps+=("$(value "${res[meshdns]}" qps)"); kqps+=("$(value "${res[knot]}" qps)")
-  mcpu+=("$(value "${res[meshdns]}" cpu_us)"); kcpu+=("$(value "${res[knot]}" cpu_us)")
+  for peer in "${udp_servers[@]:1}"; do
+    qps_r[$peer]+=" $(ratio "$(value "${res[meshdns]}" qps)" "$(value "${res[$peer]}" qps)")"
+    cpu_r[$peer]+=" $(ratio "$(value "${res[meshdns]}" cpu_us)" "$(value "${res[$peer]}" cpu_us)")"
+  done
+  mqps+=("$(value "${res[meshdns]}" qps)")
   unset res
 done
 peak=$(median "${mqps[@]}")
@@ -183,7 +286,7 @@ half=$(python3 -c "print(int($peak / 2))")
 
 # Local-first queriers: one dnsperf per cluster, each sending that cluster's EDNS0 option (as the CoreDNS
 # stanza's `rewrite edns0 local set 0xff14 <cluster>` does), side by side, so meshdns answers through the
-# policy path for every querier cluster; Knot gets the same packets and ignores the option.
+# policy path for every querier cluster; Knot and NSD get the same packets and ignore the option.
 run_queriers() {
   local name=$1 out=$2 pid=${pid_of[$1]} before after per=$(( clients / clusters > 0 ? clients / clusters : 1 )) c
   local qpids=()
@@ -199,74 +302,92 @@ run_queriers() {
 }
 echo "== local-first queriers: $clusters dnsperf side by side, one EDNS0 cluster option each"
 declare -A lf=()
-for name in meshdns knot; do
+for name in "${servers[@]}"; do
   lf[$name]=$(run_queriers "$name" "$work/lf-$name.txt")
   s=${lf[$name]}
   table+="| UDP local-first | $name | $(value "$s" qps) | $(value "$s" mean_ms) ms | $(value "$s" lost) | $(value "$s" cpu_us) µs | $(value "$s" rcodes) |"$'\n'
   echo "local-first $name: $(echo "$s" | tr '\n' ' ')"
 done
 lf_ratio=$(ratio "$(value "${lf[meshdns]}" qps)" "$(value "${lf[knot]}" qps)")
+lf_nsd_ratio=$(ratio "$(value "${lf[meshdns]}" qps)" "$(value "${lf[nsd]}" qps)")
 
 echo "== latency at half of meshdns's median peak: $half queries/s (dnsperf -Q $half -v), $rounds alternating rounds"
 latency_rows=""
-p99_ratios=() mp99=() kp99=()
+declare -A p99_r=() p99_ms=()
 for r in $(seq 1 "$rounds"); do
   declare -A p99_of=()
-  for name in meshdns knot; do
+  for name in "${servers[@]}"; do
     s=$(run "$name" "$work/lat-$name-$r.txt" -l "$duration" -Q "$half" -v)
     l=$(python3 bench/dnsperf_lib.py latency "$work/lat-$name-$r.txt")
     p99_of[$name]=$(value "$l" p99_ms)
+    p99_ms[$name]+=" ${p99_of[$name]}"
     latency_rows+="| $r | $name | $(value "$s" qps) | $(value "$l" p50_ms) ms | $(value "$l" p99_ms) ms | $(value "$l" max_ms) ms | $(value "$s" lost) | $(value "$s" cpu_us) µs |"$'\n'
     echo "latency round $r $name: $(echo "$s $l" | tr '\n' ' ')"
   done
-  p99_ratios+=("$(ratio "${p99_of[meshdns]}" "${p99_of[knot]}")")
-  mp99+=("${p99_of[meshdns]}"); kp99+=("${p99_of[knot]}")
+  for peer in knot nsd; do
+    p99_r[$peer]+=" $(ratio "${p99_of[meshdns]}" "${p99_of[$peer]}")"
+  done
   unset p99_of
 done
 
 echo "== TCP (dnsperf -m tcp), $rounds alternating rounds"
 tcp_rows=""
-tcp_ratios=()
+declare -A tcp_r=()
 for r in $(seq 1 "$rounds"); do
   declare -A tcp=()
-  for name in meshdns knot; do
+  for name in "${servers[@]}"; do
     tcp[$name]=$(run "$name" "$work/tcp-$name-$r.txt" -l "$duration" -m tcp)
     s=${tcp[$name]}
     tcp_rows+="| TCP $r | $name | $(value "$s" qps) | $(value "$s" mean_ms) ms | $(value "$s" lost) | $(value "$s" cpu_us) µs | $(value "$s" rcodes) |"$'\n'
     echo "TCP round $r $name: $(echo "$s" | tr '\n' ' ')"
   done
-  tcp_ratios+=("$(ratio "$(value "${tcp[meshdns]}" qps)" "$(value "${tcp[knot]}" qps)")")
+  for peer in knot nsd; do
+    tcp_r[$peer]+=" $(ratio "$(value "${tcp[meshdns]}" qps)" "$(value "${tcp[$peer]}" qps)")"
+  done
   unset tcp
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-qps_median=$(median "${qps_ratios[@]}")
-cpu_median=$(median "${cpu_ratios[@]}")
-p99_median=$(median "${p99_ratios[@]}")
-tcp_median=$(median "${tcp_ratios[@]}")
+declare -A qps_m=() cpu_m=()
+ratios=""
+for peer in "${udp_servers[@]:1}"; do
+  qps_m[$peer]=$(median ${qps_r[$peer]})
+  cpu_m[$peer]=$(median ${cpu_r[$peer]})
+  ratios+="- meshdns/$peer per UDP round: queries/s${qps_r[$peer]} (median ${qps_m[$peer]}), server CPU per query${cpu_r[$peer]} (median ${cpu_m[$peer]})"$'\n'
+done
+p99_knot=$(median ${p99_r[knot]})
+p99_nsd=$(median ${p99_r[nsd]})
+tcp_knot=$(median ${tcp_r[knot]})
+tcp_nsd=$(median ${tcp_r[nsd]})
 verdict() { python3 -c "print('met' if $1 else 'NOT met')"; }
+if [ "$bare" = 1 ]; then
+  bare_goal="; UDP queries/s >= 0.90 of the bare responder's: $(verdict "${qps_m[bare]} >= 0.90") (${qps_m[bare]})"
+else
+  bare_goal="; no bare responder (it needs a JDK 22+)"
+fi
 report=$(cat <<EOF
 
-## dnsperf: meshdns vs Knot DNS, $(date -u '+%Y-%m-%d %H:%M UTC')
+## dnsperf: meshdns vs Knot DNS and NSD, $(date -u '+%Y-%m-%d %H:%M UTC')
 
-- commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/RESULTS.md' 2>/dev/null || echo " (with uncommitted changes)"), $(java -version 2>&1 | head -1), $(knotd --version | head -1), dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p')
+- commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/RESULTS.md' 2>/dev/null || echo " (with uncommitted changes)"), $(knotd --version | head -1), NSD $(nsd -v 2>&1 | sed -n 's/^NSD version //p' | head -1), dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p')
+- meshdns on $jvm (\`$java\`), UDP transport ${running:-unknown} (\`--udp-transport $transport\`); the bare responder: the ffm transport answering one fixed A record with no zone, on the same JVM
 - machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), shared with dnsperf; load average before $load_before, after $load_after
 - command: \`bench/dnsperf.sh${args[*]:+ ${args[*]}}\`; mesh $clusters clusters x $services services x $pods pods, zone of $records records;
   queries: $count lines, 80% A, 5% AAAA (NODATA), 5% SRV, 10% NXDOMAIN, half in mixed case;
-  \`dnsperf -c $clients -l $duration\` per round, rounds alternate meshdns and Knot after a $warmup s warm-up of each
+  \`dnsperf -c $clients -l $duration\` per round, rounds alternate ${udp_servers[*]} after a $warmup s warm-up of each
 
 $table$tcp_rows
-Ratios meshdns/Knot per UDP round: queries/s ${qps_ratios[*]} (median $qps_median), server CPU per query ${cpu_ratios[*]} (median $cpu_median).
-
+$ratios
 Latency at $half queries/s (half of meshdns's median peak $peak), from \`dnsperf -Q $half -v\` per-query times;
-p99 ratios meshdns/Knot per round ${p99_ratios[*]} (median $p99_median); TCP queries/s ratios ${tcp_ratios[*]} (median $tcp_median):
+p99 ratios meshdns/Knot per round${p99_r[knot]} (median $p99_knot), meshdns/NSD${p99_r[nsd]} (median $p99_nsd);
+TCP queries/s ratios meshdns/Knot${tcp_r[knot]} (median $tcp_knot), meshdns/NSD${tcp_r[nsd]} (median $tcp_nsd):
 
 | round | server | queries/s | p50 | p99 | max | lost | server CPU/query |
 |---|---|---|---|---|---|---|---|
 $latency_rows
-Local-first queriers (one dnsperf per cluster with its EDNS0 option): queries/s meshdns/Knot $lf_ratio.
+Local-first queriers (one dnsperf per cluster with its EDNS0 option): queries/s meshdns/Knot $lf_ratio, meshdns/NSD $lf_nsd_ratio.
 
-Goals (issue 14): UDP queries/s >= 1.0x Knot: $(verdict "$qps_median >= 1.0") ($qps_median); server CPU/query <= 1.10x Knot: $(verdict "$cpu_median <= 1.10") ($cpu_median); p99 at half peak <= 1.5x Knot's: $(verdict "$p99_median <= 1.5") ($p99_median; meshdns ${mp99[*]} ms, Knot ${kp99[*]} ms); TCP queries/s >= 1.0x Knot: $(verdict "$tcp_median >= 1.0") ($tcp_median).
+Goals (issue 29): server CPU/query <= 0.85x Knot's: $(verdict "${cpu_m[knot]} <= 0.85") (${cpu_m[knot]}) and NSD's: $(verdict "${cpu_m[nsd]} <= 0.85") (${cpu_m[nsd]}); UDP queries/s >= 1.10x Knot: $(verdict "${qps_m[knot]} >= 1.10") (${qps_m[knot]}) and NSD: $(verdict "${qps_m[nsd]} >= 1.10") (${qps_m[nsd]})$bare_goal; p99 at half peak <= 1.0x Knot's: $(verdict "$p99_knot <= 1.0") ($p99_knot; meshdns${p99_ms[meshdns]} ms, Knot${p99_ms[knot]} ms); local-first >= 1.0x Knot: $(verdict "$lf_ratio >= 1.0") ($lf_ratio); TCP queries/s >= 1.3x Knot: $(verdict "$tcp_knot >= 1.3") ($tcp_knot).
 EOF
 )
 echo "$report"

@@ -3,6 +3,7 @@ package io.meshdns.server;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -81,7 +82,11 @@ final class DnsServer implements AutoCloseable {
   /** Event-loop threads; with epoll, one UDP socket each. */
   private final int threads;
   private final boolean epoll;
+  /** The UDP transport that runs: Netty's sockets, or {@code ffm}, meshdns's own ({@link DatagramSockets}). */
+  private final UdpTransport udpTransport;
   private final List<Channel> channels = new ArrayList<>();
+  /** The FFM transport's sockets; {@code null} with Netty's. */
+  private DatagramSockets datagramSockets;
   private InetSocketAddress address;
   private InetSocketAddress dotAddress;
   /**
@@ -99,10 +104,13 @@ final class DnsServer implements AutoCloseable {
    * @param maxTcpPendingOutputPerConnection the same for one connection: the high write-buffer water mark
    *     (the low one is half of it), over which it is not read
    * @param rateLimit response rate limiting of UDP answers
+   * @param udpTransport the UDP sockets asked for; {@code auto} runs {@code ffm} where the runtime allows it
+   * @throws IllegalStateException {@code ffm} asked for where it cannot run, saying why
    */
   DnsServer(QueryResponder responder, QueryMetrics metrics, int threads, Duration tcpIdle, Duration tcpQueryTimeout,
       int maxTcpConnections, int maxTcpConnectionsPerSource, long maxTcpPendingOutput,
-      long maxTcpPendingOutputPerConnection, ServerConfig.RateLimit rateLimit) {
+      long maxTcpPendingOutputPerConnection, ServerConfig.RateLimit rateLimit, UdpTransport udpTransport) {
+    this.udpTransport = udpTransport.resolve();
     this.responder = responder;
     this.metrics = metrics;
     Logger q = LoggerFactory.getLogger(QUERY_LOG);
@@ -120,6 +128,12 @@ final class DnsServer implements AutoCloseable {
     this.threads = threads;
     this.epoll = Epoll.isAvailable();
     this.group = epoll ? new EpollEventLoopGroup(threads) : new NioEventLoopGroup(threads);
+    metrics.udpTransport(udpTransportName());
+  }
+
+  /** The UDP transport that runs: {@code ffm}, {@code netty-epoll} or {@code netty-nio}. */
+  String udpTransportName() {
+    return udpTransport.runningName();
   }
 
   /** Binds TCP then UDP on the same port; port 0 picks a free port for both. */
@@ -129,20 +143,28 @@ final class DnsServer implements AutoCloseable {
       int bound = ((InetSocketAddress) tcp.localAddress()).getPort();
       List<Channel> udp = new ArrayList<>();
       try {
-        int sockets = epoll ? threads : 1;
-        for (int i = 0; i < sockets; i++) {
-          udp.add(bindUdp(new InetSocketAddress(host, bound)));
+        int sockets = epoll || udpTransport == UdpTransport.FFM ? threads : 1;
+        if (udpTransport == UdpTransport.FFM) {
+          datagramSockets = UdpTransport.openFfm(new UdpQueryPath(), new InetSocketAddress(host, bound), sockets);
+        } else {
+          for (int i = 0; i < sockets; i++) {
+            udp.add(bindUdp(new InetSocketAddress(host, bound)));
+          }
         }
         channels.add(tcp);
         channels.addAll(udp);
         address = new InetSocketAddress(host, bound);
-        log.info("DNS listening on {} port {} (UDP x{} and TCP, {})", host.getHostAddress(), bound, sockets,
-            epoll ? "epoll" : "nio");
+        log.info("DNS listening on {} port {} (UDP x{} on {}, TCP on {})", host.getHostAddress(), bound, sockets,
+            udpTransportName(), epoll ? "epoll" : "nio");
         return this;
       } catch (Exception e) {
         tcp.close().sync();
         for (Channel c : udp) {
           c.close().sync();
+        }
+        if (datagramSockets != null) {
+          datagramSockets.close();
+          datagramSockets = null;
         }
         // A free TCP port whose UDP twin is taken: only worth retrying when we chose the port.
         if (port != 0 || attempt >= 10) {
@@ -238,7 +260,7 @@ final class DnsServer implements AutoCloseable {
 
   /** Whether every UDP and TCP listener is still open. */
   boolean listening() {
-    if (channels.isEmpty()) {
+    if (channels.isEmpty() || datagramSockets != null && !datagramSockets.serving()) {
       return false;
     }
     for (Channel c : channels) {
@@ -252,39 +274,9 @@ final class DnsServer implements AutoCloseable {
   private final class UdpQueryHandler extends SimpleChannelInboundHandler<DatagramPacket> {
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, DatagramPacket packet) {
-      long start = System.nanoTime();
-      ByteBuf answer;
-      try {
-        answer = responder.respond(packet.content(), packet.sender().getAddress(), false, ctx.alloc());
-      } catch (RuntimeException e) {
-        answer = servfail(packet.content(), e);
-      }
-      long nanos = System.nanoTime() - start;
-      metrics.record(QueryMetrics.Proto.UDP, packet.content(), answer, nanos);
-      if (queryLog != null) {
-        logQuery(packet.sender().getAddress(), "udp", packet.content(), answer, nanos);
-      }
-      // A query with a valid server cookie (RFC 7873) comes from its real address: not rate limited.
-      if (answer != null && rateLimiter != null && !responder.lastQueryHadValidCookie()) {
-        answer = rateLimited(packet.sender().getAddress(), answer);
-      }
+      ByteBuf answer = answerUdp(packet.content(), packet.sender().getAddress(), ctx.alloc());
       if (answer != null) {
         ctx.write(new DatagramPacket(answer, packet.sender()), ctx.voidPromise());
-      }
-    }
-
-    /** The answer to send under the rate limit: as is, slipped (truncated), or {@code null} (dropped). */
-    private ByteBuf rateLimited(InetAddress client, ByteBuf answer) {
-      switch (rateLimiter.check(client, System.nanoTime())) {
-        case ANSWER:
-          return answer;
-        case SLIP:
-          metrics.rrlSlipped();
-          return ResponseRateLimiter.truncate(answer);
-        default:
-          metrics.rrlDropped();
-          answer.release();
-          return null;
       }
     }
 
@@ -297,6 +289,70 @@ final class DnsServer implements AutoCloseable {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       log.debug("UDP listener error (ignored): {}", cause.toString());
+    }
+  }
+
+  /**
+   * The UDP query path, whichever transport reads the datagram: the answer, SERVFAIL for a bug, metrics, the
+   * query log, then response rate limiting.
+   *
+   * @return the answer to send, owned by the caller, or {@code null} to drop the query
+   */
+  private ByteBuf answerUdp(ByteBuf query, InetAddress client, ByteBufAllocator alloc) {
+    long start = System.nanoTime();
+    ByteBuf answer;
+    try {
+      answer = responder.respond(query, client, false, alloc);
+    } catch (RuntimeException e) {
+      answer = servfail(query, e);
+    }
+    long nanos = System.nanoTime() - start;
+    metrics.record(QueryMetrics.Proto.UDP, query, answer, nanos);
+    if (queryLog != null) {
+      logQuery(client, "udp", query, answer, nanos);
+    }
+    // A query with a valid server cookie (RFC 7873) comes from its real address: not rate limited.
+    if (answer != null && rateLimiter != null && !responder.lastQueryHadValidCookie()) {
+      answer = rateLimited(client, answer);
+    }
+    return answer;
+  }
+
+  /** The answer to send under the rate limit: as is, slipped (truncated), or {@code null} (dropped). */
+  private ByteBuf rateLimited(InetAddress client, ByteBuf answer) {
+    switch (rateLimiter.check(client, System.nanoTime())) {
+      case ANSWER:
+        return answer;
+      case SLIP:
+        metrics.rrlSlipped();
+        return ResponseRateLimiter.truncate(answer);
+      default:
+        metrics.rrlDropped();
+        answer.release();
+        return null;
+    }
+  }
+
+  /** The FFM transport's way into {@link #answerUdp}. */
+  private final class UdpQueryPath implements DatagramSockets.QueryPath {
+    @Override
+    public ByteBuf answer(ByteBuf query, InetAddress client, ByteBufAllocator alloc) {
+      return answerUdp(query, client, alloc);
+    }
+
+    @Override
+    public ByteBuf answerCut(ByteBuf query, InetAddress client, ByteBufAllocator alloc) {
+      long start = System.nanoTime();
+      byte[] header = new byte[Math.min(query.readableBytes(), 12)];
+      query.getBytes(query.readerIndex(), header);
+      byte[] formerr = QueryResponder.formerr(header);
+      ByteBuf answer = formerr == null ? null : alloc.ioBuffer(formerr.length).writeBytes(formerr);
+      long nanos = System.nanoTime() - start;
+      metrics.record(QueryMetrics.Proto.UDP, query, answer, nanos);
+      if (queryLog != null) {
+        logQuery(client, "udp", query, answer, nanos);
+      }
+      return answer != null && rateLimiter != null ? rateLimited(client, answer) : answer;
     }
   }
 
@@ -392,6 +448,9 @@ final class DnsServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (datagramSockets != null) {
+      datagramSockets.close();
+    }
     for (Channel c : channels) {
       c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     }

@@ -82,8 +82,14 @@ public final class Main {
 
     /** {@code cfg} with the flags that are not listener addresses applied. */
     ServerConfig applyTo(ServerConfig cfg) {
+      cfg = cfg.withUdpTransport(udpTransport);
       return topNames == null ? cfg : cfg.withTopNames(topNames);
     }
+
+    @Option(names = "--udp-transport", paramLabel = "auto|netty|ffm",
+        description = "UDP sockets (overrides dns.udpTransport): ffm, meshdns's own through java.lang.foreign"
+            + " (JDK 22+, Linux x86_64/aarch64); netty, Netty's epoll; auto (default), ffm where it can run.")
+    String udpTransport;
 
     /** Rejects a port out of range naming the flag (exit code 2), before anything starts. */
     void validate(CommandLine cli) {

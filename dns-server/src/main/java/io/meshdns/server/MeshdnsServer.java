@@ -80,6 +80,7 @@ public final class MeshdnsServer implements AutoCloseable {
    */
   public static MeshdnsServer start(ServerConfig config, List<ClusterSpec> clusters) {
     String adminToken = adminToken(config.admin());
+    UdpTransport udpTransport = udpTransport(config.dns().udpTransport()); // before anything starts
     // A kubeconfig that cannot be used is a config error: refuse to start rather than serve a mesh
     // silently missing that cluster. (An unreachable API server, by contrast, is retried in the background.)
     clusters.forEach(ClusterSpec::checkKubeconfig);
@@ -163,7 +164,7 @@ public final class MeshdnsServer implements AutoCloseable {
     queryMetrics.sampleNames(traffic.names());
     DnsServer dns = new DnsServer(responder, queryMetrics, threads, d.tcpIdleTimeout(),
         d.tcpQueryTimeout(), d.maxTcpConnections(), d.maxTcpConnectionsPerSource(), d.maxTcpPendingOutput(),
-        d.maxTcpPendingOutputPerConnection(), d.rateLimit());
+        d.maxTcpPendingOutputPerConnection(), d.rateLimit(), udpTransport);
     // The HTTP listeners' caps, fitted to the process's file-descriptor limit so DNS keeps its descriptors.
     var fds = FileDescriptorBudget.ofThisProcess()
         .fit(List.of(config.http().limits(), config.admin().limits()), d.maxTcpConnections());
@@ -197,6 +198,15 @@ public final class MeshdnsServer implements AutoCloseable {
     mesh.setClusters(clusters).join();
     return new MeshdnsServer(mesh, dns, http, admin, gcMetrics, judged, notifier, certificate, readinessTimer,
         traffic);
+  }
+
+  /** The UDP transport to run; {@code ffm} where it cannot run is a configuration problem (exit code 2). */
+  private static UdpTransport udpTransport(UdpTransport asked) {
+    try {
+      return asked.resolve();
+    } catch (IllegalStateException e) {
+      throw new ConfigException("dns.udpTransport (or --udp-transport) is ffm, but " + e.getMessage(), e);
+    }
   }
 
   /** Starts one listener; Netty rethrows bind failures (IOException) unchecked, hence {@code Exception}. */
@@ -291,6 +301,11 @@ public final class MeshdnsServer implements AutoCloseable {
 
   public InetSocketAddress dnsAddress() {
     return dns.address();
+  }
+
+  /** The UDP transport that runs: {@code ffm}, {@code netty-epoll} or {@code netty-nio}. */
+  public String udpTransport() {
+    return dns.udpTransportName();
   }
 
   /** Where DNS over TLS is served, or {@code null} when {@code dns.tls} has no certificate. */

@@ -89,6 +89,16 @@ final class QueryMetrics {
     tcpClosed[why.ordinal()].increment();
   }
 
+  /** Which sockets serve DNS over UDP ({@code dns.udpTransport}): a gauge of 1 labelled with the running one. */
+  void udpTransport(String transport) {
+    Gauge.builder("meshdns.dns.udp.transport.info", () -> 1)
+        .description("The UDP transport that runs: ffm (java.lang.foreign recvmmsg/sendmmsg, JDK 22+), netty-epoll"
+            + " or netty-nio (see dns.udpTransport)")
+        .tag("transport", transport)
+        .strongReference(true)
+        .register(registry);
+  }
+
   /** The bytes of answers written to TCP and DNS-over-TLS connections that their clients have not taken yet. */
   void tcpPendingOutput(java.util.function.LongSupplier bytes) {
     Gauge.builder("meshdns.dns.tcp.pending.output", bytes, b -> b.getAsLong())

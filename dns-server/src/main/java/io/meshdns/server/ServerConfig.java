@@ -69,7 +69,7 @@ public record ServerConfig(
     } catch (IllegalArgumentException e) {
       throw new InvalidValue("zone", e.getMessage());
     }
-    dns = dns == null ? new Dns(null, null, null, null, null, null, null, null, null, null, null, null, null) : dns;
+    dns = dns == null ? new Dns(null, null, null, null, null, null, null, null, null, null, null, null, null, null) : dns;
     http = http == null ? new Http(null, null) : http;
     admin = admin == null ? new Admin(null, null, null) : admin;
     ttl = ttl == null ? 5 : ttl;
@@ -180,6 +180,9 @@ public record ServerConfig(
    * @param rateLimit response rate limiting of UDP answers per source prefix; off by default
    * @param tls DNS over TLS (RFC 7858) on {@code bind}; off unless a certificate is configured
    * @param cookies DNS cookies (RFC 7873, RFC 9018); off by default
+   * @param udpTransport the UDP sockets: {@code auto} (default: {@code ffm} on JDK 22+ on Linux x86_64/aarch64
+   *     with native access, else {@code netty}), {@code netty} (Netty's epoll) or {@code ffm} (meshdns's own,
+   *     through {@code java.lang.foreign}; a start-up error where it cannot run)
    */
   public record Dns(@JsonDeserialize(using = ConfigValues.BindAddress.class) InetAddress bind, Integer port,
       @JsonDeserialize(using = ConfigValues.PositiveDuration.class) Duration tcpIdleTimeout,
@@ -188,8 +191,9 @@ public record ServerConfig(
       @JsonDeserialize(using = ConfigValues.Size.class) Long maxTcpPendingOutput,
       @JsonDeserialize(using = ConfigValues.Size.class) Long maxTcpPendingOutputPerConnection,
       @JsonDeserialize(using = ConfigValues.Size.class) Long cache, Chaos chaos, RateLimit rateLimit, Tls tls,
-      Cookies cookies) {
+      Cookies cookies, @JsonDeserialize(using = UdpTransport.Value.class) UdpTransport udpTransport) {
     public Dns {
+      udpTransport = udpTransport == null ? UdpTransport.AUTO : udpTransport;
       tls = tls == null ? new Tls(null, null, null, null, null) : tls;
       cookies = cookies == null ? new Cookies(null, null) : cookies;
       cache = cache == null ? 64L << 20 : cache;
@@ -223,7 +227,13 @@ public record ServerConfig(
     /** This listener with DNS over TLS set to {@code t}. */
     public Dns withTls(Tls t) {
       return new Dns(bind, port, tcpIdleTimeout, tcpQueryTimeout, maxTcpConnections, maxTcpConnectionsPerSource,
-          maxTcpPendingOutput, maxTcpPendingOutputPerConnection, cache, chaos, rateLimit, t, cookies);
+          maxTcpPendingOutput, maxTcpPendingOutputPerConnection, cache, chaos, rateLimit, t, cookies, udpTransport);
+    }
+
+    /** This listener with its UDP transport set to {@code t}. */
+    Dns withUdpTransport(UdpTransport t) {
+      return new Dns(bind, port, tcpIdleTimeout, tcpQueryTimeout, maxTcpConnections, maxTcpConnectionsPerSource,
+          maxTcpPendingOutput, maxTcpPendingOutputPerConnection, cache, chaos, rateLimit, tls, cookies, t);
     }
   }
 
@@ -807,8 +817,17 @@ public record ServerConfig(
     Dns d = commandLine("dns", () -> new Dns(bind != null ? ConfigValues.bindAddress("bind", bind) : dns.bind(),
         port != null ? port : dns.port(), dns.tcpIdleTimeout(), dns.tcpQueryTimeout(), dns.maxTcpConnections(),
         dns.maxTcpConnectionsPerSource(), dns.maxTcpPendingOutput(), dns.maxTcpPendingOutputPerConnection(),
-        dns.cache(), dns.chaos(), dns.rateLimit(), dns.tls(), dns.cookies()));
+        dns.cache(), dns.chaos(), dns.rateLimit(), dns.tls(), dns.cookies(), dns.udpTransport()));
     return withListeners(d, http, admin);
+  }
+
+  /** With the command line's {@code --udp-transport} where given; a bad one is a config error naming the key. */
+  public ServerConfig withUdpTransport(String transport) {
+    if (transport == null) {
+      return this;
+    }
+    return withListeners(dns.withUdpTransport(commandLine("dns", () -> UdpTransport.of("udpTransport", transport))),
+        http, admin);
   }
 
   /** With DNS over TLS set to {@code t} (the demo's throwaway certificate, or paths resolved against the file). */

@@ -18,10 +18,13 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.xbill.DNS.DClass;
@@ -40,21 +43,32 @@ import org.xbill.DNS.Type;
  * DNS cookies (RFC 7873, server cookies as RFC 9018 builds them) as clients see them over real sockets,
  * with response rate limiting on (10 answers a second per /24, every second limited answer slipped).
  */
+@ParameterizedClass(name = "UDP over {0}")
+@EnumSource(value = UdpTransport.class, names = {"NETTY", "FFM"})
 class DnsCookiesTest {
+  /** The UDP transport of this run (the server is started with it once per run, below). */
+  @Parameter UdpTransport udpTransport;
+  /** Why this run's transport cannot run here, or {@code null}. */
+  static String unavailable;
   static final String WEB = "web.shop.svc.clusterset.local.";
   static final String BIG = "big.shop.svc.clusterset.local.";
   static final byte[] SECRET = HexFormat.of().parseHex("0f1e2d3c4b5a69788796a5b4c3d2e1f0");
   @TempDir static Path dir;
   static TwoClusterMesh mesh;
 
-  @BeforeAll
-  static void start() throws Exception {
+  @BeforeParameterizedClassInvocation
+  static void start(UdpTransport udpTransport) throws Exception {
+    unavailable = TwoClusterMesh.unavailable(udpTransport);
+    if (unavailable != null) {
+      return; // each test is skipped, with the reason (below)
+    }
     Path secret = Files.writeString(dir.resolve("cookie-secret"), HexFormat.of().formatHex(SECRET) + "\n");
-    mesh = new TwoClusterMesh(dir, ConfigLoader.parse("test", """
+    mesh = new TwoClusterMesh(dir, TwoClusterMesh.onUdpTransport(ConfigLoader.parse("test", """
         dns:
           cookies: {enabled: true, secretFile: %s}
           rateLimit: {responsesPerSecond: 10, slip: 2, window: 1s}
-        """.formatted(secret.toAbsolutePath())));
+        """.formatted(secret.toAbsolutePath())), udpTransport));
+    mesh.assertUdpTransport(udpTransport);
     mesh.exportWebFromEast(); // awaited over TCP: not rate limited
     // 60 pods, all answered: more than 512 bytes.
     mesh.east().services().resource(new ServiceBuilder(MeshObjects.service("shop", "big", "10.96.0.11", true))
@@ -63,9 +77,17 @@ class DnsCookiesTest {
     mesh.tcp().addressesOnceTrue(BIG, a -> a.size() == 60);
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void stop() {
-    mesh.close();
+    if (mesh != null) {
+      mesh.close();
+      mesh = null;
+    }
+  }
+
+  @BeforeEach
+  void onlyWhereTheTransportRuns() {
+    TwoClusterMesh.assumeRuns(unavailable);
   }
 
   /** {@code name} A with EDNS (UDP size {@code udpSize}) and a COOKIE option holding {@code cookie}. */

@@ -21,10 +21,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
@@ -40,14 +44,24 @@ import org.xbill.DNS.ZoneTransferException;
 import org.xbill.DNS.ZoneTransferIn;
 
 /** DNS protocol behaviour a resolver relies on, through real UDP and TCP sockets on loopback. */
+@ParameterizedClass(name = "UDP over {0}")
+@EnumSource(value = UdpTransport.class, names = {"NETTY", "FFM"})
 class DnsProtocolTest {
+  /** The UDP transport of this run (the server is started with it once per run, below). */
+  @Parameter UdpTransport udpTransport;
+  /** Why this run's transport cannot run here, or {@code null}. */
+  static String unavailable;
   static final String WEB = "web.shop.svc.clusterset.local.";
   static final String BIG = "big.shop.svc.clusterset.local.";
   @TempDir static Path kubeconfigs;
   static TwoClusterMesh mesh;
 
-  @BeforeAll
-  static void start() throws Exception {
+  @BeforeParameterizedClassInvocation
+  static void start(UdpTransport udpTransport) throws Exception {
+    unavailable = TwoClusterMesh.unavailable(udpTransport);
+    if (unavailable != null) {
+      return; // each test is skipped, with the reason (below)
+    }
     ServerConfig config = ConfigLoader.parse("test", """
         axfr:
           allow: [127.0.0.0/8]
@@ -55,7 +69,8 @@ class DnsProtocolTest {
           maxTcpConnections: 4
           chaos: {version: "meshdns test"}
         """);
-    mesh = new TwoClusterMesh(kubeconfigs, config);
+    mesh = new TwoClusterMesh(kubeconfigs, TwoClusterMesh.onUdpTransport(config, udpTransport));
+    mesh.assertUdpTransport(udpTransport);
     mesh.exportWebFromEast();
     // 60 pods, all answered (the annotation lifts the default cap of 8): too big for 512 bytes.
     mesh.east().services().resource(new ServiceBuilder(service("shop", "big", "10.96.0.11", true))
@@ -64,9 +79,17 @@ class DnsProtocolTest {
     mesh.udp().addressesOnceTrue(BIG, s -> !s.isEmpty());
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void stop() {
-    mesh.close();
+    if (mesh != null) {
+      mesh.close();
+      mesh = null;
+    }
+  }
+
+  @BeforeEach
+  void onlyWhereTheTransportRuns() {
+    TwoClusterMesh.assumeRuns(unavailable);
   }
 
   private static Message query(String name, int type) throws Exception {

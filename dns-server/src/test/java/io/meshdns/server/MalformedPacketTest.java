@@ -2,6 +2,7 @@ package io.meshdns.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.meshdns.discovery.ClusterState;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.net.DatagramPacket;
@@ -9,11 +10,15 @@ import java.net.DatagramSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.xbill.DNS.DClass;
@@ -24,18 +29,41 @@ import org.xbill.DNS.Record;
 import org.xbill.DNS.Type;
 
 /** Packets that are not valid DNS queries get FORMERR when their header can be read, else nothing. */
+@ParameterizedClass(name = "UDP over {0}")
+@EnumSource(value = UdpTransport.class, names = {"NETTY", "FFM"})
 class MalformedPacketTest {
+  /** The UDP transport of this run (the server is started with it once per run, below). */
+  @Parameter UdpTransport udpTransport;
+  /** Why this run's transport cannot run here, or {@code null}. */
+  static String unavailable;
   @TempDir static Path kubeconfigs;
   static TwoClusterMesh mesh;
 
-  @BeforeAll
-  static void start() {
-    mesh = new TwoClusterMesh(kubeconfigs);
+  @BeforeParameterizedClassInvocation
+  static void start(UdpTransport udpTransport) throws Exception {
+    unavailable = TwoClusterMesh.unavailable(udpTransport);
+    if (unavailable != null) {
+      return; // each test is skipped, with the reason (below)
+    }
+    mesh = new TwoClusterMesh(kubeconfigs, TwoClusterMesh.onUdpTransport(ServerConfig.defaults(), udpTransport));
+    mesh.assertUdpTransport(udpTransport);
+    // In-zone queries get start-up SERVFAIL until both (empty) clusters have synced once.
+    assertThat(mesh.server.awaitServed(s -> s.clusters().size() == 2
+        && s.clusters().values().stream().allMatch(h -> h.state() == ClusterState.SYNCED), Duration.ofSeconds(60)))
+        .as("both clusters synced").isTrue();
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void stop() {
-    mesh.close();
+    if (mesh != null) {
+      mesh.close();
+      mesh = null;
+    }
+  }
+
+  @BeforeEach
+  void onlyWhereTheTransportRuns() {
+    TwoClusterMesh.assumeRuns(unavailable);
   }
 
   private static byte[] exchange(byte[] packet) throws Exception {

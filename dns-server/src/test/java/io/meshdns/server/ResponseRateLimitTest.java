@@ -9,10 +9,14 @@ import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
@@ -22,23 +26,42 @@ import org.xbill.DNS.Section;
 import org.xbill.DNS.Type;
 
 /** Response rate limiting: per source prefix, over the limit every second answer slips (TC=1), the rest drop. */
+@ParameterizedClass(name = "UDP over {0}")
+@EnumSource(value = UdpTransport.class, names = {"NETTY", "FFM"})
 class ResponseRateLimitTest {
+  /** The UDP transport of this run (the server is started with it once per run, below). */
+  @Parameter UdpTransport udpTransport;
+  /** Why this run's transport cannot run here, or {@code null}. */
+  static String unavailable;
   static final String WEB = "web.shop.svc.clusterset.local.";
   @TempDir static Path kubeconfigs;
   static TwoClusterMesh mesh;
 
-  @BeforeAll
-  static void start() throws Exception {
-    mesh = new TwoClusterMesh(kubeconfigs, ConfigLoader.parse("test", """
+  @BeforeParameterizedClassInvocation
+  static void start(UdpTransport udpTransport) throws Exception {
+    unavailable = TwoClusterMesh.unavailable(udpTransport);
+    if (unavailable != null) {
+      return; // each test is skipped, with the reason (below)
+    }
+    mesh = new TwoClusterMesh(kubeconfigs, TwoClusterMesh.onUdpTransport(ConfigLoader.parse("test", """
         dns:
           rateLimit: {responsesPerSecond: 10, slip: 2, window: 1s}
-        """));
+        """), udpTransport));
+    mesh.assertUdpTransport(udpTransport);
     mesh.exportWebFromEast(); // awaited over TCP: not rate limited
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void stop() {
-    mesh.close();
+    if (mesh != null) {
+      mesh.close();
+      mesh = null;
+    }
+  }
+
+  @BeforeEach
+  void onlyWhereTheTransportRuns() {
+    TwoClusterMesh.assumeRuns(unavailable);
   }
 
   /** Counts of {full answers, slipped answers, no answer} for {@code n} queries sent at once from {@code from}. */

@@ -7,6 +7,8 @@ import io.meshdns.testkit.MockCluster;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
+import org.assertj.core.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 
 /**
  * Two empty mock API servers ({@code east}, {@code west}, CRUD mode, real HTTP and watches) and the real
@@ -25,6 +27,33 @@ final class TwoClusterMesh implements AutoCloseable {
     east = MockCluster.start("east", kubeconfigDir);
     west = MockCluster.start("west", kubeconfigDir);
     server = MeshdnsServer.start(config.withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0), List.of(spec(east), spec(west)));
+  }
+
+  /**
+   * Why {@code transport} cannot run here ({@code ffm} below JDK 22), or {@code null}. A class parameterised
+   * over the transport starts no server for such a run, and {@link #assumeRuns} skips each of its tests with
+   * this reason, so the skips are reported one by one.
+   */
+  static String unavailable(UdpTransport transport) {
+    String reason = transport == UdpTransport.FFM ? UdpTransport.ffmUnavailable() : null;
+    return reason == null ? null : "the ffm UDP transport cannot run here: " + reason;
+  }
+
+  /** Skips the calling test when its run's transport cannot run here ({@link #unavailable}). */
+  static void assumeRuns(String unavailable) {
+    Assumptions.assumeTrue(unavailable == null, unavailable);
+  }
+
+  /** {@code config} with its UDP transport set to {@code transport}: a parameterised class runs once on each. */
+  static ServerConfig onUdpTransport(ServerConfig config, UdpTransport transport) {
+    return config.withUdpTransport(transport.key);
+  }
+
+  /** Fails unless the server reads UDP with {@code transport}: proof that a parameterised run tests what it says. */
+  void assertUdpTransport(UdpTransport transport) {
+    Assertions.assertThat(server.udpTransport())
+        .as("the UDP transport that runs")
+        .matches(transport == UdpTransport.FFM ? "ffm" : "netty-(epoll|nio)");
   }
 
   /** The cluster as meshdns watches it: its kubeconfig and context, pod IPs. */

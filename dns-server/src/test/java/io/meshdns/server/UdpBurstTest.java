@@ -14,10 +14,14 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
@@ -30,15 +34,26 @@ import org.xbill.DNS.Type;
  * Queries that arrive together are read and answered in batches (recvmmsg and sendmmsg with epoll): every
  * one must still be answered once, to its own sender, with its own ID and question.
  */
+@ParameterizedClass(name = "UDP over {0}")
+@EnumSource(value = UdpTransport.class, names = {"NETTY", "FFM"})
 class UdpBurstTest {
+  /** The UDP transport of this run (the server is started with it once per run, below). */
+  @Parameter UdpTransport udpTransport;
+  /** Why this run's transport cannot run here, or {@code null}. */
+  static String unavailable;
   static final int SOCKETS = 4;
   static final int QUERIES_PER_SOCKET = 200;
   @TempDir static Path kubeconfigs;
   static TwoClusterMesh mesh;
 
-  @BeforeAll
-  static void start() throws Exception {
-    mesh = new TwoClusterMesh(kubeconfigs);
+  @BeforeParameterizedClassInvocation
+  static void start(UdpTransport udpTransport) throws Exception {
+    unavailable = TwoClusterMesh.unavailable(udpTransport);
+    if (unavailable != null) {
+      return; // each test is skipped, with the reason (below)
+    }
+    mesh = new TwoClusterMesh(kubeconfigs, TwoClusterMesh.onUdpTransport(ServerConfig.defaults(), udpTransport));
+    mesh.assertUdpTransport(udpTransport);
     for (String name : List.of("web", "cart")) {
       MeshObjects.exported(mesh.east(), "shop", name, null);
       slice(mesh.east(), "shop", name, name + "-east", pods(name.equals("web") ? "10.10.1." : "10.10.2.", 1, 2, true));
@@ -47,9 +62,17 @@ class UdpBurstTest {
     mesh.udp().addressesOnceTrue("web.shop.svc.clusterset.local.", s -> s.size() == 2);
   }
 
-  @AfterAll
+  @AfterParameterizedClassInvocation
   static void stop() {
-    mesh.close();
+    if (mesh != null) {
+      mesh.close();
+      mesh = null;
+    }
+  }
+
+  @BeforeEach
+  void onlyWhereTheTransportRuns() {
+    TwoClusterMesh.assumeRuns(unavailable);
   }
 
   @Test

@@ -15,15 +15,19 @@ import io.meshdns.discovery.ServiceKey;
 import io.meshdns.discovery.ServicePort;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.QuerierResolver;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
 import org.xbill.DNS.Flags;
 import org.xbill.DNS.Message;
 
@@ -90,6 +94,86 @@ class WireParserFuzzTest {
       first.release();
     }
     assertThat(answerOf(RESPONDER, wellFormed)).isEqualTo(answerOf(UNCACHED, wellFormed));
+  }
+
+  /**
+   * Whatever the datagram, each UDP transport (Netty's, and ffm where it runs) answers it as the responder
+   * does, with the same header and length, or not at all, and goes on answering: the datagram path adds and
+   * loses nothing. (One socket per server, so a datagram's answer, if any, arrives before the next one's.)
+   */
+  @FuzzTest(maxDuration = "60s")
+  void anyDatagramIsAnsweredOverEachUdpTransportAsTheResponderAnswersIt(@NotNull byte[] packet) throws IOException {
+    if (packet.length > DnsServer.MAX_UDP_QUERY) {
+      return;
+    }
+    ByteBuf direct = RESPONDER.respond(Unpooled.wrappedBuffer(packet), CLIENT, false, UnpooledByteBufAllocator.DEFAULT);
+    byte[] expected = direct == null ? null : ByteBufUtil.getBytes(direct);
+    if (direct != null) {
+      direct.release();
+    }
+    int plainId = packet.length >= 2 && (packet[0] & 0xff) == 0x12 && (packet[1] & 0xff) == 0x34 ? 0x4321 : 0x1234;
+    byte[] plain = PLAIN_QUERY.clone();
+    plain[0] = (byte) (plainId >> 8);
+    plain[1] = (byte) plainId;
+    for (DnsServer server : OverUdp.servers()) {
+      try (java.net.DatagramSocket socket = new java.net.DatagramSocket(new java.net.InetSocketAddress(CLIENT, 0))) {
+        socket.setSoTimeout(10_000); // a guard against a hang, not a measure
+        socket.send(new java.net.DatagramPacket(packet, packet.length, server.address()));
+        socket.send(new java.net.DatagramPacket(plain, plain.length, server.address()));
+        byte[] first = receive(socket);
+        String transport = server.udpTransportName();
+        if (expected != null) {
+          assertThat(first.length).as("answer length over %s", transport).isEqualTo(expected.length);
+          assertThat(Arrays.copyOf(first, 4)).as("answer header over %s", transport)
+              .isEqualTo(Arrays.copyOf(expected, 4));
+          first = receive(socket);
+        }
+        assertThat(((first[0] & 0xff) << 8) | (first[1] & 0xff)).as("the plain query's answer over %s", transport)
+            .isEqualTo(plainId);
+        assertThat(new Message(first).getSectionArray(org.xbill.DNS.Section.ANSWER)).hasSize(2);
+      }
+    }
+  }
+
+  private static byte[] receive(java.net.DatagramSocket socket) throws IOException {
+    java.net.DatagramPacket p = new java.net.DatagramPacket(new byte[65536], 65536);
+    socket.receive(p);
+    return Arrays.copyOf(p.getData(), p.getLength());
+  }
+
+  @AfterAll
+  static void closeServers() {
+    OverUdp.close();
+  }
+
+  /** One DNS server per UDP transport that runs here, over {@link #RESPONDER}, started on first use. */
+  private static final class OverUdp {
+    private static List<DnsServer> servers;
+
+    static synchronized List<DnsServer> servers() {
+      if (servers == null) {
+        List<DnsServer> started = new java.util.ArrayList<>();
+        for (UdpTransport t : UdpTransport.ffmUnavailable() == null
+            ? List.of(UdpTransport.NETTY, UdpTransport.FFM) : List.of(UdpTransport.NETTY)) {
+          try {
+            started.add(new DnsServer(RESPONDER, new QueryMetrics(new SimpleMeterRegistry()), 1, Duration.ofSeconds(10),
+                Duration.ofSeconds(2), 10, 10, 1 << 20, 1 << 16, new ServerConfig.RateLimit(null, null, null), t)
+                .start(CLIENT, 0));
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        }
+        servers = started;
+      }
+      return servers;
+    }
+
+    static synchronized void close() {
+      if (servers != null) {
+        servers.forEach(DnsServer::close);
+        servers = null;
+      }
+    }
   }
 
   /** The rcode and the answer section as a sorted list of strings: what a client would see, order aside. */
