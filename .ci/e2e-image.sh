@@ -269,7 +269,7 @@ grep -q "^10001$" "$work/probe.log" && grep -q "Read-only file system" "$work/pr
 # the server image fails at once, naming the demo target.
 start_in_image "$work/version.log" "" sh -c '"$0" --version 2>/tmp/err; cat /tmp/err; java -version 2>&1 | head -1; java --list-modules' "${entrypoint[@]}"
 wait $! || { cat "$work/version.log"; fail "the entrypoint ${entrypoint[*]} --version failed"; }
-[ "${entrypoint[*]}" = /opt/meshdns/meshdns ] && [ "$(head -1 "$work/version.log")" = "meshdns ${version%-SNAPSHOT}" ] \
+[ "${entrypoint[*]}" = /opt/meshdns/meshdns ] && head -1 "$work/version.log" | grep -q "^meshdns $version (revision .*, Java 25" \
   && grep -q '^openjdk version "25' "$work/version.log" && ! grep -q WARNING "$work/version.log" \
   || { cat "$work/version.log"; fail "the entrypoint is not the meshdns launcher on Java 25, or it warned"; }
 # A jlinked runtime, not a whole JDK: no compiler, no jshell.

@@ -92,6 +92,7 @@ public final class Main {
 
     /** {@code cfg} with the flags that are not listener addresses applied. */
     ServerConfig applyTo(ServerConfig cfg) {
+      cfg = cfg.withUdpTransport(udpTransport);
       return topNames == null ? cfg : cfg.withTopNames(topNames);
     }
 
@@ -143,7 +144,7 @@ public final class Main {
       ServerConfig fromFile = ConfigLoader.load(config);
       LogOutput.Format logFormat = logs.apply(fromFile.logging());
       Path dir = config.toAbsolutePath().getParent();
-      ServerConfig cfg = fromFile.withDns(listen.bind, listen.dnsPort).withUdpTransport(listen.udpTransport).withHttpPort(listen.httpPort)
+      ServerConfig cfg = fromFile.withDns(listen.bind, listen.dnsPort).withHttpPort(listen.httpPort)
           .withAdmin(null, listen.adminPort);
       cfg = cfg.withAdmin(cfg.admin().resolvedAgainst(dir)).withDnsTls(cfg.dns().tls().resolvedAgainst(dir));
       listen.applyLogging();
@@ -243,8 +244,7 @@ public final class Main {
         long seedStart = System.nanoTime();
         demo = shutdown.add(size == null ? DemoMesh.start(dir) : DemoMesh.startSynthetic(dir, size));
         seedMillis = (System.nanoTime() - seedStart) / 1_000_000;
-        cfg = ConfigLoader.parse("(demo)", demo.config()).withDns(listen.bind, listen.dnsPort)
-            .withUdpTransport(listen.udpTransport);
+        cfg = ConfigLoader.parse("(demo)", demo.config()).withDns(listen.bind, listen.dnsPort);
         // The demo's metrics listener follows its DNS address (loopback unless --bind says otherwise); its
         // status page and API stay on loopback.
         cfg = cfg.withHttp(cfg.dns().bind(), listen.httpPort).withAdmin("127.0.0.1", listen.adminPort);

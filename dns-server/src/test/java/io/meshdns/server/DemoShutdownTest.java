@@ -64,9 +64,7 @@ class DemoShutdownTest {
   }
 
   private void assertStopsWithinBound(String... command) throws Exception {
-    List<String> args = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    args.addAll(List.of(command));
+    List<String> args = MeshdnsProcess.command(command);
     args.addAll(List.of("--dns-port", "0", "--http-port", "0", "--admin-port", "0"));
     if (command[0].equals("demo")) {
       args.addAll(List.of("--kubeconfig-dir", dir.resolve("kubeconfigs").toString()));

@@ -46,9 +46,8 @@ class LogFormatTest {
           - {id: east, kubeconfig: east.kubeconfig}
         """);
     // stdout and stderr together, as a container runtime hands them to a log collector.
-    Process serve = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--config", config.toString(),
-        "--log-format", "json").redirectErrorStream(true).start();
+    Process serve = new ProcessBuilder(MeshdnsProcess.command("serve", "--config", config.toString(),
+        "--log-format", "json")).redirectErrorStream(true).start();
     List<JsonNode> events = new ArrayList<>();
     try (var output = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))) {
       assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {

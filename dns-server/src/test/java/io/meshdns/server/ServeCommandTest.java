@@ -42,8 +42,7 @@ class ServeCommandTest {
           - {id: east, kubeconfig: east.kubeconfig}
         """);
     // serve runs until a signal: start it as a process, as an operator does, and read its start-up line.
-    Process serve = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-        "-cp", System.getProperty("java.class.path"), Main.class.getName(), "serve", "--config", config.toString())
+    Process serve = new ProcessBuilder(MeshdnsProcess.command("serve", "--config", config.toString()))
         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
     try (var stdout = new BufferedReader(new InputStreamReader(serve.getInputStream(), StandardCharsets.UTF_8))) {
       String line = stdout.readLine();
