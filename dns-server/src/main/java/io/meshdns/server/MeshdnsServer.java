@@ -25,6 +25,7 @@ import io.meshdns.server.transport.DnsServer;
 import io.meshdns.server.transport.DotCertificate;
 import io.meshdns.server.transport.QueryMetrics;
 import io.meshdns.server.transport.TopNames;
+import io.meshdns.server.zone.ServedZone;
 import io.meshdns.server.zone.ZoneSettings;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
@@ -120,12 +121,15 @@ public final class MeshdnsServer implements AutoCloseable {
 
     LoadBalancingConfig balancing = loadBalancing(config, clusters);
     var selector = new EndpointSelector(balancing);
-    ZoneSettings zone = ZoneSettings.of(config);
-    if (zone.lameDefault()) {
+    ZoneSettings settings = ZoneSettings.of(config);
+    if (settings.lameDefault()) {
       log.warn("nameservers is not set and dns.bind {} is a wildcard: the zone's NS record names {}, which has no"
           + " address; set nameservers to the names and addresses resolvers and secondaries reach meshdns at",
-          config.dns().bind().getHostAddress(), zone.primary());
+          config.dns().bind().getHostAddress(), settings.primary());
     }
+    // The zone database: the responder answers from it, the status API and NOTIFY read it, discovery's
+    // publications update it.
+    var zone = new ServedZone(settings);
     var responder = responder(zone, config.dns(), config.axfr(), selector, new QuerierResolver(balancing), registry);
     var meshMetrics = new MeshMetrics(registry, responder::cacheStats);
     var mesh = new MeshWatcher(MeshWatcher.Options.defaults()
@@ -133,7 +137,7 @@ public final class MeshdnsServer implements AutoCloseable {
         .withExportAll(config.exportAll()));
     mesh.addListener(selector::update); // before the responder, so a published name is already prepared
     mesh.addListener(snapshot -> {
-      responder.update(snapshot);
+      zone.update(snapshot);
       meshMetrics.installed(snapshot); // right after: the propagation delay ends when the responder has it
     });
     AtomicReference<MeshSnapshot> served = new AtomicReference<>(MeshSnapshot.empty());
@@ -142,7 +146,7 @@ public final class MeshdnsServer implements AutoCloseable {
     // Judged on the snapshot DNS answers from, not the newest published: building the answers for a large
     // first sync takes a while, and a replica must not take traffic while it would still answer NXDOMAIN.
     // The first verdict that is ready opens in-zone answers, zone transfers and NOTIFYs, for good: one signal.
-    var readiness = new Readiness(served::get, mesh::clusters, config.readyAfter(), startedAt, responder::markReady);
+    var readiness = new Readiness(served::get, mesh::clusters, config.readyAfter(), startedAt, zone::markReady);
     NotifySender notifier = config.axfr().notifyTo().isEmpty() ? null : new NotifySender(
         config.axfr().notifyTo(),
         new TsigKeyring(config.axfr().tsig()).first(), new TransferMetrics(registry));
@@ -152,8 +156,8 @@ public final class MeshdnsServer implements AutoCloseable {
     mesh.addListener(snapshot -> {
       readiness.check(); // opens the responder once ready; also logs readiness changes as they happen
       judged.set(snapshot);
-      if (notifier != null && responder.ready()) {
-        notifier.published(responder.index()); // secondaries hear of the zone once it is ready, then of each change
+      if (notifier != null && zone.ready()) {
+        notifier.published(zone.index()); // secondaries hear of the zone once it is ready, then of each change
       }
     });
     // Ready by readyAfter alone comes with no publication: look every second from then until ready.
@@ -169,7 +173,7 @@ public final class MeshdnsServer implements AutoCloseable {
     }, config.readyAfter().toMillis(), 1000, TimeUnit.MILLISECONDS);
     AutoCloseable readinessTimer = timer::shutdownNow;
     if (notifier != null) {
-      notifier.watch(responder::index, responder::ready, Duration.ofSeconds(1));
+      notifier.watch(zone::index, zone::ready, Duration.ofSeconds(1));
     }
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
     ServerConfig.Dns d = config.dns();
@@ -198,7 +202,7 @@ public final class MeshdnsServer implements AutoCloseable {
             () -> dns.startTls(d.bind(), d.tls().port(), certificate));
         certificate.watch(DotCertificate.DEFAULT_INTERVAL);
       }
-      var api = new StatusApi(config.zone(), responder, mesh, readiness,
+      var api = new StatusApi(config.zone(), zone, responder, selector, mesh, readiness,
           config.loadBalancing().ednsClusterOption(), dns.address().getAddress(), dns.address().getPort(),
           dns.dotAddress(), certificate, traffic);
       HttpServer metricsHttp = HttpServer.metrics(registry, readiness, dns::listening, fds.listeners().get(0));
@@ -305,19 +309,19 @@ public final class MeshdnsServer implements AutoCloseable {
    *
    * @param axfr who may transfer the zone, with which keys, and the IXFR journal's bounds
    */
-  public static QueryResponder responder(ZoneSettings zone, ServerConfig.Dns dns, ServerConfig.Axfr axfr,
+  public static QueryResponder responder(ServedZone zone, ServerConfig.Dns dns, ServerConfig.Axfr axfr,
       EndpointSelector selector, QuerierResolver querier, MeterRegistry registry) {
     return new QueryResponder(zone, dns, selector, querier, registry,
-        compiler -> new ZoneTransfer(axfr, zone, selector, compiler, new TransferMetrics(registry)));
+        compiler -> new ZoneTransfer(axfr, zone.settings(), selector, compiler, new TransferMetrics(registry)));
   }
 
-  /** As {@link #responder(ZoneSettings, ServerConfig.Dns, ServerConfig.Axfr, EndpointSelector, QuerierResolver,
-   * MeterRegistry)}, ready at once and with its own meters: for the answers alone (tests, benchmarks). */
-  public static QueryResponder responder(ZoneSettings zone, ServerConfig.Dns dns, ServerConfig.Axfr axfr,
+  /** As {@link #responder(ServedZone, ServerConfig.Dns, ServerConfig.Axfr, EndpointSelector, QuerierResolver,
+   * MeterRegistry)} on a zone that is ready at once, with its own meters: for the answers alone (tests,
+   * benchmarks), which update {@code zone} themselves. */
+  public static QueryResponder responder(ServedZone zone, ServerConfig.Dns dns, ServerConfig.Axfr axfr,
       EndpointSelector selector, QuerierResolver querier) {
-    MeterRegistry registry = new SimpleMeterRegistry();
-    return new QueryResponder(zone, dns, selector, querier,
-        compiler -> new ZoneTransfer(axfr, zone, selector, compiler, new TransferMetrics(registry)));
+    zone.markReady(); // no mesh to wait for
+    return responder(zone, dns, axfr, selector, querier, new SimpleMeterRegistry());
   }
 
   public static LoadBalancingConfig loadBalancing(ServerConfig config, List<ClusterSpec> clusters) {

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.meshdns.server.config.ConfigLoader;
-import io.meshdns.server.zone.ZoneIndex;
+import io.meshdns.server.zone.DnsNames;
 import io.meshdns.server.zone.ZoneSerial;
 import io.meshdns.testkit.MeshObjects;
 import java.net.DatagramPacket;
@@ -322,6 +322,6 @@ class ZoneTransferTest {
   }
 
   private static Name name(String s) {
-    return ZoneIndex.absolute(s);
+    return DnsNames.absolute(s);
   }
 }

@@ -14,6 +14,7 @@ import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.server.MeshdnsServer;
 import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.server.config.ServerConfig;
+import io.meshdns.server.zone.ServedZone;
 import io.meshdns.server.zone.ZoneSettings;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -80,11 +81,12 @@ public class HeadlessAnswerBenchmark {
     ServerConfig config = ConfigLoader.parse("(bench)", "clusters: [{id: c0}, {id: c1}, {id: c2}]\n");
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     var selector = new EndpointSelector(balancing);
-    responder = MeshdnsServer.responder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+    var zone = new ServedZone(ZoneSettings.of(config));
+    responder = MeshdnsServer.responder(zone, config.dns(), config.axfr(), selector,
         new QuerierResolver(balancing));
     MeshSnapshot snapshot = mesh(pods);
     selector.update(snapshot);
-    responder.update(snapshot);
+    zone.update(snapshot);
     a = query("db.shop.svc.clusterset.local.", Type.A);
     srv = query("_peer._tcp.db.shop.svc.clusterset.local.", Type.SRV);
     client = InetAddress.getByName("127.0.0.1");

@@ -14,6 +14,7 @@ import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.server.MeshdnsServer;
 import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.server.config.ServerConfig;
+import io.meshdns.server.zone.ServedZone;
 import io.meshdns.server.zone.ZoneSettings;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -213,10 +214,11 @@ public class QueryPathBenchmark {
     ServerConfig config = ConfigLoader.parse("(bench)", yaml);
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     var selector = new EndpointSelector(balancing);
-    var responder = MeshdnsServer.responder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+    var zone = new ServedZone(ZoneSettings.of(config));
+    var responder = MeshdnsServer.responder(zone, config.dns(), config.axfr(), selector,
         new QuerierResolver(balancing));
     selector.update(snapshot);
-    responder.update(snapshot);
+    zone.update(snapshot);
     return responder;
   }
 

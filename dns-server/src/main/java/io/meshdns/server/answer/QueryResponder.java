@@ -2,16 +2,15 @@ package io.meshdns.server.answer;
 
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
 import io.meshdns.discovery.ClusterId;
-import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.loadbalancer.QueryContext;
 import io.meshdns.server.config.ServerConfig;
+import io.meshdns.server.zone.ServedZone;
 import io.meshdns.server.zone.ZoneIndex;
 import io.meshdns.server.zone.ZoneSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
@@ -63,14 +62,8 @@ public final class QueryResponder {
   /** {@code null} when DNS cookies are off. */
   private final ServerCookies cookies;
   private final boolean padEveryEdnsAnswer;
-  private volatile ZoneIndex index;
-  /**
-   * Whether the mesh has been ready once ({@link Readiness}: every cluster synced, or {@code readyAfter}
-   * with one synced): until then in-zone queries get SERVFAIL and zone transfers are closed, so a partly
-   * loaded mesh never answers NXDOMAIN or some of a service's addresses. Set after the index it judged
-   * and never cleared: a cluster lost later keeps its last endpoints until {@code staleAfter}.
-   */
-  private volatile boolean ready;
+  /** The index answered from and whether the mesh is ready yet (in-zone queries get SERVFAIL until then). */
+  private final ServedZone zone;
   private final Counter notReady;
   private final FastThreadLocal<Scratch> scratch = new FastThreadLocal<>() {
     @Override
@@ -80,18 +73,15 @@ public final class QueryResponder {
     }
   };
 
-  public QueryResponder(ZoneSettings settings, ServerConfig.Dns dns, EndpointSelector selector,
-      QuerierResolver querier, Function<AnswerCompiler, Transfers> transfers) {
-    this(settings, dns, selector, querier, new SimpleMeterRegistry(), transfers);
-    markReady(); // tests of the answers alone: no mesh to wait for
-  }
-
   /**
+   * @param zone the zone answered from, updated by the assembly with each mesh snapshot
    * @param dns the answers to CH-class queries ({@code chaos}) and the bytes of compiled answers kept ({@code cache})
    * @param transfers the zone transfers, built on this responder's compiler
    */
-  public QueryResponder(ZoneSettings settings, ServerConfig.Dns dns, EndpointSelector selector,
+  public QueryResponder(ServedZone zone, ServerConfig.Dns dns, EndpointSelector selector,
       QuerierResolver querier, MeterRegistry registry, Function<AnswerCompiler, Transfers> transfers) {
+    ZoneSettings settings = zone.settings();
+    this.zone = zone;
     this.settings = settings;
     this.selector = selector;
     this.querier = querier;
@@ -106,56 +96,20 @@ public final class QueryResponder {
     this.cookies = dns.cookies().enabled() ? new ServerCookies(dns.cookies().secrets()) : null;
     this.padEveryEdnsAnswer = dns.tls().padsEveryEdnsAnswer();
     this.transfer = transfers.apply(compiler);
-    this.index = ZoneIndex.build(settings, MeshSnapshot.empty());
-    transfer.openWhen(() -> ready); // the same signal as answers
-    transfer.published(null, index);
-  }
-
-  /** The mesh is ready: answer from the zone from now on, and open transfers. Idempotent. */
-  public void markReady() {
-    ready = true;
-  }
-
-  /** Whether {@link #markReady} was called: answers, transfers and NOTIFYs go by this one signal. */
-  public boolean ready() {
-    return ready;
-  }
-
-  /**
-   * Called on the discovery publisher thread with each new snapshot, after the load balancer's update.
-   * Only the services that changed are rebuilt, and only their compiled answers stop being reused.
-   */
-  public void update(MeshSnapshot snapshot) {
-    ZoneIndex previous = index;
-    ZoneIndex next = ZoneIndex.build(settings, snapshot, previous);
-    index = next;
-    // Then the IXFR journal (when transfers are on), so it never delays answers: while it lags, an IXFR
-    // gets a full transfer. It compares only the changed names of the two indexes.
-    transfer.published(previous, next);
+    transfer.openWhen(zone::ready); // the same signal as answers
+    transfer.published(null, zone.index());
+    // The IXFR journal (when transfers are on) hears of each index after it is served, so it never delays
+    // answers: while it lags, an IXFR gets a full transfer. It compares only the changed names of the two.
+    zone.addListener(transfer::published);
   }
 
   Name origin() {
     return settings.origin();
   }
 
-  public ZoneIndex index() {
-    return index;
-  }
-
   /** Queries answered from a stored compiled answer, and those that had to compile one. */
   public CacheStats cacheStats() {
     return CacheStats.of(hits.sum(), misses.sum(), 0, 0, 0, 0, 0);
-  }
-
-  /** The default load-balancing policy, for the status page. */
-  public String policyName() {
-    return selector.config().policy();
-  }
-
-  /** The policy that applies to the service named {@code qname} (its annotation's or the default). */
-  public String policyName(Name qname) {
-    ZoneIndex.Node node = index.node(qname);
-    return node instanceof ZoneIndex.ServiceNode s ? selector.policyOf(s.service()) : policyName();
   }
 
   /** The same answer as bytes, off the hot path (the status page's resolve form, tests). */
@@ -196,8 +150,8 @@ public final class QueryResponder {
     query.getBytes(query.readerIndex(), s.packet, 0, length);
     WireQuery wire = s.wire;
     // Before the index: readiness is set after the index it judged, so ready here means that index or newer.
-    boolean ready = this.ready;
-    ZoneIndex zone = index;
+    boolean ready = this.zone.ready();
+    ZoneIndex zone = this.zone.index();
     if (!wire.read(s.packet, length, clusterOptionCode) || wire.qtype == Type.AXFR || wire.qtype == Type.IXFR) {
       return respondUnusual(Arrays.copyOf(s.packet, length), client, tcp, encrypted, zone, ready, alloc);
     }
@@ -320,7 +274,7 @@ public final class QueryResponder {
     query.getBytes(query.readerIndex(), s.packet, 0, length);
     if (!s.wire.read(s.packet, length, clusterOptionCode) || s.wire.qtype == Type.AXFR || s.wire.qtype == Type.IXFR) {
       // Possibly a zone transfer (signed requests carry a TSIG record the wire reader leaves to dnsjava).
-      List<byte[]> messages = transfer.transferTcp(Arrays.copyOf(s.packet, length), client, index);
+      List<byte[]> messages = transfer.transferTcp(Arrays.copyOf(s.packet, length), client, zone.index());
       if (messages != null) {
         List<ByteBuf> out = new ArrayList<>();
         for (byte[] message : messages) {

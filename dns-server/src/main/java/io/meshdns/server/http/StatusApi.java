@@ -9,8 +9,11 @@ import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.discovery.MeshWatcher;
 import io.meshdns.discovery.ServiceKey;
 import io.meshdns.discovery.ServicePort;
+import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.server.answer.QueryResponder;
 import io.meshdns.server.transport.DotCertificate;
+import io.meshdns.server.zone.ServedZone;
+import io.meshdns.server.zone.ZoneIndex;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -138,7 +141,10 @@ public final class StatusApi {
   private record Summaries(long version, List<ServiceSummary> sorted, ServiceCounts counts) {}
 
   private final String zone;
+  /** The zone being served, for the policy a name's service follows. */
+  private final ServedZone served;
   private final QueryResponder responder;
+  private final EndpointSelector selector;
   private final MeshWatcher mesh;
   private final Readiness readiness;
   private final int ednsClusterOption;
@@ -150,13 +156,16 @@ public final class StatusApi {
   private final StatusTraffic traffic;
   private volatile Summaries summaries = new Summaries(-1, List.of(), new ServiceCounts(0, 0, 0, 0, 0, List.of()));
 
-  public StatusApi(String zone, QueryResponder responder, MeshWatcher mesh, Readiness readiness, int ednsClusterOption,
-      InetAddress dns, int dnsPort, InetSocketAddress dot, DotCertificate certificate, StatusTraffic traffic) {
+  public StatusApi(String zone, ServedZone served, QueryResponder responder, EndpointSelector selector,
+      MeshWatcher mesh, Readiness readiness, int ednsClusterOption, InetAddress dns, int dnsPort,
+      InetSocketAddress dot, DotCertificate certificate, StatusTraffic traffic) {
     this.traffic = traffic;
     this.dot = dot;
     this.certificate = certificate;
     this.zone = zone;
+    this.served = served;
     this.responder = responder;
+    this.selector = selector;
     this.mesh = mesh;
     this.readiness = readiness;
     this.ednsClusterOption = ednsClusterOption;
@@ -175,7 +184,7 @@ public final class StatusApi {
 
   Status status(MeshSnapshot s, Readiness.Verdict verdict) {
     ServiceCounts counts = summaries(s).counts();
-    return new Status(zone, dns.getHostAddress() + ":" + dnsPort, responder.policyName(), s.version(),
+    return new Status(zone, dns.getHostAddress() + ":" + dnsPort, policyName(), s.version(),
         s.publishedAt().toString(), verdict, health(s, verdict, counts), clusters(s), counts, tls());
   }
 
@@ -465,10 +474,21 @@ public final class StatusApi {
 
   private String policyOf(String dnsName) {
     try {
-      return responder.policyName(Name.fromString(dnsName, Name.root));
+      return policyName(Name.fromString(dnsName, Name.root));
     } catch (TextParseException e) {
-      return responder.policyName(); // a name from a valid ServiceKey and zone always parses
+      return policyName(); // a name from a valid ServiceKey and zone always parses
     }
+  }
+
+  /** The default load-balancing policy. */
+  private String policyName() {
+    return selector.config().policy();
+  }
+
+  /** The policy that applies to the service named {@code qname} (its annotation's or the default). */
+  private String policyName(Name qname) {
+    ZoneIndex.Node node = served.index().node(qname);
+    return node instanceof ZoneIndex.ServiceNode s ? selector.policyOf(s.service()) : policyName();
   }
 
   private static int readyCount(ClusterService cs) {
@@ -567,7 +587,7 @@ public final class StatusApi {
     }
     return new Resolution(qname.toString(), Type.string(qtype), Rcode.string(response.getRcode()),
         response.getHeader().printFlags().trim(), response.getHeader().getFlag(org.xbill.DNS.Flags.TC),
-        responder.policyName(qname), cluster,
+        policyName(qname), cluster,
         cluster == null ? "none: the query carried no cluster" : "EDNS0 option " + ednsClusterOption,
         snapshot.version(), wire.length, records);
   }

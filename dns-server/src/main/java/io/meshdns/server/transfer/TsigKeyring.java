@@ -1,7 +1,7 @@
 package io.meshdns.server.transfer;
 
 import io.meshdns.server.config.ServerConfig;
-import io.meshdns.server.zone.ZoneIndex;
+import io.meshdns.server.zone.DnsNames;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -39,7 +39,7 @@ public final class TsigKeyring {
   public TsigKeyring(List<ServerConfig.TsigKey> keys) {
     TSIG firstKey = null;
     for (ServerConfig.TsigKey k : keys) {
-      Name name = ZoneIndex.absolute(k.name());
+      Name name = DnsNames.absolute(k.name());
       TSIG tsig = new TSIG(TSIG.algorithmToName(k.algorithm()), name, k.secretBytes());
       byName.put(name, tsig);
       firstKey = firstKey == null ? tsig : firstKey;

@@ -1,5 +1,7 @@
 package io.meshdns.server.zone;
 
+import static io.meshdns.server.zone.DnsNames.child;
+
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.Endpoint;
 import io.meshdns.discovery.GlobalService;
@@ -22,14 +24,12 @@ import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
-import org.xbill.DNS.NameTooLongException;
 import org.xbill.DNS.PTRRecord;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.ReverseMap;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.TXTRecord;
-import org.xbill.DNS.TextParseException;
 
 /**
  * Every name meshdns serves for one {@link MeshSnapshot}, indexed for the query path: built on the publisher
@@ -568,21 +568,5 @@ public final class ZoneIndex {
 
   static Name parent(Name name) {
     return name.labels() <= 1 ? null : new Name(name, 1);
-  }
-
-  static Name child(String label, Name parent) {
-    try {
-      return Name.concatenate(Name.fromString(label), parent);
-    } catch (TextParseException | NameTooLongException e) {
-      throw new IllegalArgumentException("cannot build DNS name " + label + "." + parent, e);
-    }
-  }
-
-  public static Name absolute(String name) {
-    try {
-      return Name.fromString(name, Name.root);
-    } catch (TextParseException e) {
-      throw new IllegalArgumentException("not a DNS name: " + name, e);
-    }
   }
 }

@@ -28,15 +28,15 @@ public record ZoneSettings(
   public record NameServer(Name name, List<InetAddress> addresses) {}
 
   public static ZoneSettings of(ServerConfig config) {
-    Name origin = ZoneIndex.absolute(config.zone());
+    Name origin = DnsNames.absolute(config.zone());
     List<NameServer> nameservers = config.nameservers().stream()
-        .map(ns -> new NameServer(ZoneIndex.absolute(ns.name()), ns.addresses())).toList();
+        .map(ns -> new NameServer(DnsNames.absolute(ns.name()), ns.addresses())).toList();
     if (nameservers.isEmpty()) {
       nameservers = List.of(defaultNameServer(origin, config.dns().bind()));
     }
     List<Cidr> networks = config.allReverseZones();
     List<Name> zones = networks.stream().map(ZoneSettings::reverseZone).distinct().toList();
-    return new ZoneSettings(origin, config.ttl(), nameservers, ZoneIndex.child("hostmaster", origin), networks,
+    return new ZoneSettings(origin, config.ttl(), nameservers, DnsNames.child("hostmaster", origin), networks,
         zones, config.clusterScopedNames());
   }
 
@@ -46,7 +46,7 @@ public record ZoneSettings(
    * {@link #lameDefault} says so at start).
    */
   static NameServer defaultNameServer(Name origin, InetAddress bind) {
-    return new NameServer(ZoneIndex.child("ns", origin), bind.isAnyLocalAddress() ? List.of() : List.of(bind));
+    return new NameServer(DnsNames.child("ns", origin), bind.isAnyLocalAddress() ? List.of() : List.of(bind));
   }
 
   /** Whether the zone's only name server is the default one, inside the zone and without an address. */

@@ -1,5 +1,5 @@
 /**
- * The DNS zones as data: the zone index built from each mesh snapshot, the zone's settings (origin, SOA,
- * NS), serials (RFC 1982) and the lifetime of what was compiled from a part of the index.
+ * The DNS zones as data: the zone being served ({@link io.meshdns.server.zone.ServedZone}, the index built
+ * from each mesh snapshot), its settings (origin, SOA, NS), serials (RFC 1982) and lifetimes.
  */
 package io.meshdns.server.zone;

@@ -18,6 +18,7 @@ import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.server.MeshdnsServer;
 import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.server.config.ServerConfig;
+import io.meshdns.server.zone.ServedZone;
 import io.meshdns.server.zone.ZoneSettings;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +56,7 @@ class AnswerEngineTest {
   private static final String Z = "clusterset.local.";
   private static final InetAddress CLIENT = address("127.0.0.1");
 
+  private ServedZone zone;
   private EndpointSelector selector;
   private QueryResponder responder;
 
@@ -71,13 +73,14 @@ class AnswerEngineTest {
     ServerConfig config = ConfigLoader.parse("(test)", yaml + "clusters: [{id: east, weight: 3}, {id: west}]\n");
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     selector = new EndpointSelector(balancing);
-    return MeshdnsServer.responder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+    zone = new ServedZone(ZoneSettings.of(config));
+    return MeshdnsServer.responder(zone, config.dns(), config.axfr(), selector,
         new QuerierResolver(balancing));
   }
 
   private void install(MeshSnapshot snapshot) {
     selector.update(snapshot); // as the server does: the load balancer first, then the zone
-    responder.update(snapshot);
+    zone.update(snapshot);
   }
 
   // ---- every name form, exact records ----

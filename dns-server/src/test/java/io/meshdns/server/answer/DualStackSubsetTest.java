@@ -16,6 +16,7 @@ import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.server.MeshdnsServer;
 import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.server.config.ServerConfig;
+import io.meshdns.server.zone.ServedZone;
 import io.meshdns.server.zone.ZoneSettings;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -72,11 +73,12 @@ class DualStackSubsetTest {
     ServerConfig config = ConfigLoader.parse("(test)", "clusters: [{id: east}, {id: west}]\n");
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     EndpointSelector selector = new EndpointSelector(balancing, clock);
-    QueryResponder responder = MeshdnsServer.responder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+    ServedZone zone = new ServedZone(ZoneSettings.of(config));
+    QueryResponder responder = MeshdnsServer.responder(zone, config.dns(), config.axfr(), selector,
         new QuerierResolver(balancing));
     MeshSnapshot snapshot = tenDualStackPods();
     selector.update(snapshot);
-    responder.update(snapshot);
+    zone.update(snapshot);
 
     Set<String> answered = new HashSet<>();
     int compared = 0;

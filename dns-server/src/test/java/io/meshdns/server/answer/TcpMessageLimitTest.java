@@ -16,6 +16,7 @@ import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.server.MeshdnsServer;
 import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.server.config.ServerConfig;
+import io.meshdns.server.zone.ServedZone;
 import io.meshdns.server.zone.ZoneSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
@@ -46,12 +47,13 @@ class TcpMessageLimitTest {
     ServerConfig config = ConfigLoader.parse("(test)", "clusters: [{id: east}]\n");
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     EndpointSelector selector = new EndpointSelector(balancing);
-    QueryResponder responder = MeshdnsServer.responder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+    ServedZone zone = new ServedZone(ZoneSettings.of(config));
+    QueryResponder responder = MeshdnsServer.responder(zone, config.dns(), config.axfr(), selector,
         new QuerierResolver(balancing), registry);
     MeshSnapshot snapshot = headless(5000);
     selector.update(snapshot);
-    responder.update(snapshot);
-    responder.markReady();
+    zone.update(snapshot);
+    zone.markReady();
 
     Message query = Message.newQuery(Record.newRecord(Name.fromString("db.shop.svc.clusterset.local."), Type.A, DClass.IN));
     byte[] wire = responder.respond(query.toWire(), InetAddress.getLoopbackAddress(), true);

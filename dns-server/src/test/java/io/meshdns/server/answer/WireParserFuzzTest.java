@@ -22,6 +22,7 @@ import io.meshdns.loadbalancer.QuerierResolver;
 import io.meshdns.server.MeshdnsServer;
 import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.server.config.ServerConfig;
+import io.meshdns.server.zone.ServedZone;
 import io.meshdns.server.zone.ZoneSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -237,7 +238,8 @@ class WireParserFuzzTest {
       ServerConfig config = ConfigLoader.parse("(fuzz)", yaml);
       var balancing = MeshdnsServer.loadBalancing(config, List.of());
       var selector = new EndpointSelector(balancing);
-      var responder = MeshdnsServer.responder(ZoneSettings.of(config), config.dns(), config.axfr(), selector,
+      var zone = new ServedZone(ZoneSettings.of(config));
+      var responder = MeshdnsServer.responder(zone, config.dns(), config.axfr(), selector,
         new QuerierResolver(balancing));
       ClusterId east = ClusterId.of("east");
       ServiceKey web = ServiceKey.of("shop", "web");
@@ -250,7 +252,7 @@ class WireParserFuzzTest {
       MeshSnapshot snapshot = MeshSnapshot.of(1, PUBLISHED, Map.of(web, new GlobalService(web, Map.of(east, service))),
           Map.of(east, new ClusterHealth(east, ClusterState.SYNCED, PUBLISHED, null, 1, 2, 0, null)));
       selector.update(snapshot);
-      responder.update(snapshot);
+      zone.update(snapshot);
       return responder;
     } catch (IOException e) {
       throw new IllegalStateException(e);

@@ -18,7 +18,9 @@ import io.meshdns.server.answer.QueryResponder;
 import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.server.config.ServerConfig;
 import io.meshdns.server.zone.RandomServices;
+import io.meshdns.server.zone.DnsNames;
 import io.meshdns.server.zone.ZoneIndex;
+import io.meshdns.server.zone.ServedZone;
 import io.meshdns.server.zone.ZoneSettings;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
@@ -44,6 +46,7 @@ class ZoneJournalTest {
   final Random random = new Random(17);
   final RandomServices randomServices = new RandomServices(random, 0);
   EndpointSelector selector;
+  ServedZone served;
   QueryResponder responder;
   ZoneTransfer transfer;
 
@@ -52,14 +55,16 @@ class ZoneJournalTest {
     var balancing = MeshdnsServer.loadBalancing(config, List.of());
     selector = new EndpointSelector(balancing);
     ZoneSettings settings = ZoneSettings.of(config);
-    responder = new QueryResponder(settings, config.dns(), selector, new QuerierResolver(balancing),
-        compiler -> transfer = new ZoneTransfer(config.axfr(), settings, selector, compiler,
+    served = new ServedZone(settings);
+    served.markReady(); // the answers alone: no mesh to wait for
+    responder = new QueryResponder(served, config.dns(), selector, new QuerierResolver(balancing),
+        new SimpleMeterRegistry(), compiler -> transfer = new ZoneTransfer(config.axfr(), settings, selector, compiler,
             new TransferMetrics(new SimpleMeterRegistry())));
   }
 
   private void install(MeshSnapshot snapshot) {
     selector.update(snapshot);
-    responder.update(snapshot);
+    served.update(snapshot);
   }
 
   @Test
@@ -90,7 +95,7 @@ class ZoneJournalTest {
       }
       at = at.plusMillis(random.nextInt(1500));
       install(MeshSnapshot.of(version, at, services, health));
-      ZoneIndex index = responder.index();
+      ZoneIndex index = served.index();
       for (ZoneIndex.Zone zone : index.zones()) {
         Set<Record> now = zoneWithoutSoa(zone, index);
         Map<Long, Set<Record>> bySerial = held.computeIfAbsent(zone.origin(), z -> new HashMap<>());
@@ -127,9 +132,9 @@ class ZoneJournalTest {
     ServiceKey key = ServiceKey.of("shop", "web");
     for (int version = 1; version <= 6; version++) {
       install(MeshSnapshot.of(version, at.plusSeconds(version), Map.of(key, growing(key, version + 5)), Map.of()));
-      serials.add(responder.index().serial());
+      serials.add(served.index().serial());
     }
-    Name zone = ZoneIndex.absolute("clusterset.local");
+    Name zone = DnsNames.absolute("clusterset.local");
     ZoneJournal journal = transfer.journal();
 
     assertThat(journal.depth(zone)).isEqualTo(3);
@@ -143,10 +148,10 @@ class ZoneJournalTest {
     ServiceKey key = ServiceKey.of("shop", "web");
     Instant at = Instant.parse("2026-11-29T12:00:00Z");
     install(MeshSnapshot.of(1, at, Map.of(key, pods(key, "10.30.", 600)), Map.of()));
-    long before = responder.index().serial();
+    long before = served.index().serial();
     install(MeshSnapshot.of(2, at.plusSeconds(1), Map.of(key, pods(key, "10.31.", 600)), Map.of()));
-    ZoneJournal.Diff diff = transfer.journal().since(ZoneIndex.absolute("clusterset.local"), before,
-        responder.index().serial());
+    ZoneJournal.Diff diff = transfer.journal().since(DnsNames.absolute("clusterset.local"), before,
+        served.index().serial());
 
     List<Record> answer = ixfr(before);
     assertThat(diff.records()).as("1,200 changed records, for a zone of about 600").isEqualTo(1200);
@@ -160,7 +165,7 @@ class ZoneJournalTest {
     ServiceKey key = ServiceKey.of("shop", "web");
     Instant at = Instant.parse("2026-11-29T12:00:00Z");
     install(MeshSnapshot.of(1, at, Map.of(key, pods(key, "10.30.", 600)), Map.of()));
-    long before = responder.index().serial();
+    long before = served.index().serial();
     install(MeshSnapshot.of(2, at.plusSeconds(1), Map.of(key, pods(key, "10.30.", 601)), Map.of()));
 
     List<Record> answer = ixfr(before);
@@ -170,7 +175,7 @@ class ZoneJournalTest {
 
   /** An IXFR from {@code serial} over TCP, through the responder; the records of every message. */
   private List<Record> ixfr(long serial) throws Exception {
-    ZoneIndex.Zone zone = responder.index().zones().get(0);
+    ZoneIndex.Zone zone = served.index().zones().get(0);
     org.xbill.DNS.Message q = org.xbill.DNS.Message.newQuery(
         Record.newRecord(zone.origin(), Type.IXFR, org.xbill.DNS.DClass.IN));
     q.addRecord(new org.xbill.DNS.SOARecord(zone.origin(), org.xbill.DNS.DClass.IN, 5, zone.soa().getHost(),

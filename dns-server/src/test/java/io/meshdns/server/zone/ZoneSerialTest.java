@@ -68,7 +68,7 @@ class ZoneSerialTest {
     assertThat(unchanged.serial()).isEqualTo(first.serial());
     assertThat(changed.serial()).isEqualTo(T.getEpochSecond() + 5);
     assertThat(sameSecond.serial()).isEqualTo(T.getEpochSecond() + 6);
-    assertThat(sameSecond.changedNames()).contains(ZoneIndex.absolute("web.shop.svc.clusterset.local"));
+    assertThat(sameSecond.changedNames()).contains(DnsNames.absolute("web.shop.svc.clusterset.local"));
   }
 
   @Test
