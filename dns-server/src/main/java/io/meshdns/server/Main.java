@@ -370,14 +370,4 @@ public final class Main {
   private static String baseUrl(java.net.InetSocketAddress at, String host) {
     return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + at.getPort() + "/";
   }
-
-  static void closeAll(AutoCloseable... resources) {
-    for (int i = resources.length - 1; i >= 0; i--) {
-      try {
-        resources[i].close();
-      } catch (Exception e) {
-        System.err.println("meshdns: while stopping: " + e);
-      }
-    }
-  }
 }

@@ -45,7 +45,7 @@ final class Shutdown {
     } catch (IllegalStateException e) {
       return; // the JVM is already shutting down: the hook does the closing
     }
-    Main.closeAll(resources.toArray(AutoCloseable[]::new)); // closeAll goes from the last to the first
+    closeAll(resources.toArray(AutoCloseable[]::new)); // closeAll goes from the last to the first
   }
 
   /** Closes {@code resource} at shutdown, before everything added earlier. */
@@ -57,6 +57,17 @@ final class Shutdown {
   /** Blocks until the shutdown hook has run (the JVM exits right after). */
   void await() throws InterruptedException {
     stopped.await();
+  }
+
+  /** Closes each of {@code resources}, the last first; a failure is reported and the rest still closed. */
+  static void closeAll(AutoCloseable... resources) {
+    for (int i = resources.length - 1; i >= 0; i--) {
+      try {
+        resources[i].close();
+      } catch (Exception e) {
+        System.err.println("meshdns: while stopping: " + e);
+      }
+    }
   }
 
   private void stop() {
@@ -76,7 +87,7 @@ final class Shutdown {
     Thread closer = new Thread(() -> {
       for (AutoCloseable r : newestFirst) {
         closing = r;
-        Main.closeAll(r);
+        closeAll(r);
       }
       closing = null;
     }, "meshdns-close");

@@ -48,7 +48,7 @@ class SyntheticMeshTest {
 
   @AfterAll
   static void stop() {
-    Main.closeAll(mesh, server);
+    Shutdown.closeAll(mesh, server);
   }
 
   @Test
