@@ -218,56 +218,17 @@ final class ClusterWatcher implements AutoCloseable {
 
   // ---- health ----
 
+  /** Informer and control threads: records why a request failed, in volatile fields only. */
   private void noteError(String what, Throwable t) {
-    String reason = describe(what, t);
-    KubernetesClientException api = apiError(t);
+    String reason = WatchErrors.describe(what, t);
+    KubernetesClientException api = WatchErrors.apiError(t);
     credentialsRefused = api != null && (api.getCode() == 401 || api.getCode() == 403);
     // The same cause seen by another informer (all fail together when the server is down) is no news.
     String current = lastError;
-    if (current == null || !cause(current).equals(cause(reason))) {
+    if (current == null || !WatchErrors.cause(current).equals(WatchErrors.cause(reason))) {
       lastError = reason;
       sink.healthChanged(spec.id());
     }
-  }
-
-  private static String cause(String reason) {
-    int colon = reason.indexOf(": ");
-    return colon < 0 ? reason : reason.substring(colon + 2);
-  }
-
-  /** The API server's answer inside {@code t} (fabric8 wraps it in completion exceptions), or {@code null}. */
-  private static KubernetesClientException apiError(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof KubernetesClientException k && k.getCode() > 0) {
-        return k;
-      }
-    }
-    return null;
-  }
-
-  private static String describe(String what, Throwable t) {
-    KubernetesClientException api = apiError(t);
-    if (api != null && api.getCode() == 401) {
-      return what + ": the API server refused the credentials (HTTP 401 Unauthorized)";
-    }
-    if (api != null && api.getCode() == 403) {
-      return what + ": not allowed for these credentials (HTTP 403 Forbidden); check the RBAC rules";
-    }
-    if (api != null) {
-      String message = api.getStatus() != null && api.getStatus().getMessage() != null
-          ? api.getStatus().getMessage() : firstLine(String.valueOf(api.getMessage()));
-      return what + ": HTTP " + api.getCode() + " " + message;
-    }
-    Throwable root = t;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return what + ": " + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage()));
-  }
-
-  private static String firstLine(String s) {
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 
   /**
@@ -425,7 +386,7 @@ final class ClusterWatcher implements AutoCloseable {
       next.exceptionHandler((started, t) -> {
         failed = true;
         noteError("list/watch " + resource, t);
-        KubernetesClientException api = apiError(t);
+        KubernetesClientException api = WatchErrors.apiError(t);
         if ((this == exports || this == imports) && api != null && api.getCode() == 404) {
           probe.probeNow(); // the CRD was removed: stop watching it now, not at the next probe
         }
