@@ -60,7 +60,7 @@ final class ClusterWatcher implements AutoCloseable {
   }
 
   private final ClusterSpec spec;
-  private final MeshWatcher.Options options;
+  private final WatchOptions options;
   private final Sink sink;
   private final Executor publisher;
   private final ScheduledExecutorService control;
@@ -87,7 +87,7 @@ final class ClusterWatcher implements AutoCloseable {
   private String configError;
   private String loggedReason;
 
-  ClusterWatcher(ClusterSpec spec, MeshWatcher.Options options, Sink sink, Executor publisher,
+  ClusterWatcher(ClusterSpec spec, WatchOptions options, Sink sink, Executor publisher,
       ScheduledExecutorService control) {
     this.spec = spec;
     this.options = options;

@@ -48,7 +48,7 @@ final class McsCrdProbe implements AutoCloseable {
 
   private final ClusterSpec spec;
   private final KubernetesClient client;
-  private final MeshWatcher.Options options;
+  private final WatchOptions options;
   private final ScheduledExecutorService control;
   private final Executor publisher;
   private final Consumer<Found> found;
@@ -63,7 +63,7 @@ final class McsCrdProbe implements AutoCloseable {
    * @param found called on the {@code publisher} thread with each look-up's answer
    * @param failed called on the control thread with what failed ("ServiceExport CRD lookup") and why
    */
-  McsCrdProbe(ClusterSpec spec, KubernetesClient client, MeshWatcher.Options options, ScheduledExecutorService control,
+  McsCrdProbe(ClusterSpec spec, KubernetesClient client, WatchOptions options, ScheduledExecutorService control,
       Executor publisher, Consumer<Found> found, BiConsumer<String, Throwable> failed) {
     this.spec = spec;
     this.client = client;
