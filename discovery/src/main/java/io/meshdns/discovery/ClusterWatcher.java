@@ -1,7 +1,5 @@
 package io.meshdns.discovery;
 
-import static io.meshdns.core.KubernetesNames.CLUSTER_ID_PROPERTY;
-import static io.meshdns.core.KubernetesNames.CLUSTER_PROPERTY;
 import static io.meshdns.core.KubernetesNames.SERVICE_EXPORT;
 import static io.meshdns.core.KubernetesNames.SERVICE_IMPORT;
 import static io.meshdns.core.KubernetesNames.SERVICE_NAME_LABEL;
@@ -9,7 +7,6 @@ import static io.meshdns.core.KubernetesNames.SERVICE_NAME_LABEL;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Service;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -25,10 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -41,8 +35,8 @@ import org.slf4j.LoggerFactory;
  * the MCS CRD is installed, ServiceExports (as generic resources, so no MCS client library is needed).
  *
  * <p>Threading: informer threads only report "this service changed"; a control thread looks for the
- * ServiceExport CRD; everything else ({@link #build}, {@link #refreshState}, starting and stopping
- * informers) runs on the mesh's publisher thread, which reads the informers' thread-safe stores.
+ * ServiceExport CRD ({@link McsCrdProbe}); everything else ({@link #build}, {@link #refreshState}, starting
+ * and stopping informers) runs on the mesh's publisher thread, which reads the informers' thread-safe stores.
  *
  * <p>Reconnection: fabric8 re-establishes a dropped watch itself (with a backoff capped at
  * {@code retryInterval}, see {@link KubernetesClients#create}) and relists
@@ -53,15 +47,8 @@ import org.slf4j.LoggerFactory;
  * resourceVersion (which a restored or replaced API server may not honour).
  */
 final class ClusterWatcher implements AutoCloseable {
-  private static final ResourceDefinitionContext CLUSTER_PROPERTIES = context(CLUSTER_PROPERTY);
   private static final String BY_SERVICE = "by-service";
   private static final Logger log = LoggerFactory.getLogger(ClusterWatcher.class);
-
-  /** How fabric8 addresses a resource it has no model class for. */
-  private static ResourceDefinitionContext context(ApiResource r) {
-    return new ResourceDefinitionContext.Builder().withGroup(r.group()).withVersion(r.version()).withKind(r.kind())
-        .withPlural(r.plural()).withNamespaced(r.namespaced()).build();
-  }
 
   /** Where a watcher reports. */
   interface Sink {
@@ -73,7 +60,7 @@ final class ClusterWatcher implements AutoCloseable {
   }
 
   private final ClusterSpec spec;
-  private final MeshWatcher.Options options;
+  private final WatchOptions options;
   private final Sink sink;
   private final Executor publisher;
   private final ScheduledExecutorService control;
@@ -84,8 +71,8 @@ final class ClusterWatcher implements AutoCloseable {
   private volatile boolean credentialsRefused;
   private volatile boolean closed;
   private KubernetesClient client;
-  private ScheduledFuture<?> nextProbe;
-  private boolean crdForbiddenLogged;
+  // Set in start(), before any informer whose exception handler asks it to look again.
+  private McsCrdProbe probe;
 
   // Owned by the publisher thread.
   private Watched<Service> services;
@@ -93,7 +80,6 @@ final class ClusterWatcher implements AutoCloseable {
   private volatile Watched<GenericKubernetesResource> exports; // also read by informer threads
   private volatile Watched<GenericKubernetesResource> imports;
   private boolean exportsKnown;
-  private String clusterPropertyId; // control thread: the last id.k8s.io value warned about
   private ClusterState state = ClusterState.CONNECTING;
   private Instant since = Instant.now();
   private Instant disconnectedAt;
@@ -101,7 +87,7 @@ final class ClusterWatcher implements AutoCloseable {
   private String configError;
   private String loggedReason;
 
-  ClusterWatcher(ClusterSpec spec, MeshWatcher.Options options, Sink sink, Executor publisher,
+  ClusterWatcher(ClusterSpec spec, WatchOptions options, Sink sink, Executor publisher,
       ScheduledExecutorService control) {
     this.spec = spec;
     this.options = options;
@@ -135,7 +121,8 @@ final class ClusterWatcher implements AutoCloseable {
         Map.of(BY_SERVICE, ClusterWatcher::serviceOfSlice), CachedFields::endpointSlice);
     services.start(null);
     slices.start(null);
-    scheduleProbe(0);
+    probe = new McsCrdProbe(spec, client, options, control, publisher, this::crdsFound, this::noteError);
+    probe.start();
   }
 
   /** Whether the cluster has synced once: before that its half-listed objects are not published. */
@@ -171,124 +158,12 @@ final class ClusterWatcher implements AutoCloseable {
     return imported == null ? List.of() : mapper.clusterSetIps(imported);
   }
 
-  // ---- the ServiceExport CRD: present now, installed later, or removed ----
+  // ---- the MCS CRDs: present now, installed later, or removed ----
 
-  private void scheduleProbe(long delayMillis) {
-    if (closed) {
-      return;
-    }
-    try {
-      nextProbe = control.schedule(this::probe, delayMillis, TimeUnit.MILLISECONDS);
-    } catch (RejectedExecutionException shuttingDown) {
-      // the mesh is closing
-    }
-  }
-
-  /** Control thread: asks the API server whether ServiceExports are served, then hands the answer over. */
-  private synchronized void probe() {
-    if (closed) {
-      return;
-    }
-    long recheck = options.exportsRecheck().toMillis();
-    long next;
-    try {
-      lookUpCrds();
-      checkClusterProperty();
-      next = recheck;
-    } catch (RuntimeException e) {
-      noteError("ServiceExport CRD lookup", e);
-      // No growing backoff: until the CRD is known a cluster cannot be synced, so retry at the informers' cap.
-      next = Math.min(recheck, options.retryInterval().toMillis());
-    }
-    scheduleProbe(next);
-  }
-
-  /** An extra, immediate look at the CRD, outside the periodic ones: ServiceExports just went 404. */
-  private void probeNow() {
-    try {
-      control.execute(() -> {
-        synchronized (this) {
-          if (!closed) {
-            try {
-              lookUpCrds();
-            } catch (RuntimeException e) {
-              // the periodic probe will tell
-            }
-          }
-        }
-      });
-    } catch (RejectedExecutionException shuttingDown) {
-      // the mesh is closing
-    }
-  }
-
-  /** Whether ServiceExports are served; a 403 is warned about once, until the permission is granted. */
-  private boolean serviceExportsServed() {
-    Crd crd = crd(SERVICE_EXPORT);
-    boolean forbidden = crd == Crd.FORBIDDEN;
-    if (forbidden && !crdForbiddenLogged) {
-      log.warn("cluster {}: may not read CustomResourceDefinition {} (HTTP 403); ServiceExports are not watched,"
-          + " only the annotation and exportAll export services. Grant 'get' on it to enable them.",
-          spec.id(), SERVICE_EXPORT.crdName());
-    }
-    crdForbiddenLogged = forbidden;
-    return crd == Crd.SERVED;
-  }
-
-  /** Control thread: looks both MCS CRDs up and hands the answers to the publisher thread. */
-  private void lookUpCrds() {
-    boolean exportsPresent = serviceExportsServed();
-    // Without permission to read it (the chart grants it), ClusterSetIPs are simply not used: no warning.
-    boolean importsPresent = crd(SERVICE_IMPORT) == Crd.SERVED;
-    publisher.execute(() -> {
-      importsCrd(importsPresent);
-      exportsCrd(exportsPresent);
-    });
-  }
-
-  /** What a CRD look-up found. */
-  private enum Crd { SERVED, ABSENT, FORBIDDEN }
-
-  /**
-   * Whether the CRD of {@code resource} serves its version, from the CRD object itself: one narrow permission
-   * ({@code get} by name). Errors other than HTTP 403 are thrown.
-   */
-  private Crd crd(ApiResource resource) {
-    CustomResourceDefinition crd;
-    try {
-      crd = client.apiextensions().v1().customResourceDefinitions().withName(resource.crdName()).get();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == 403) {
-        return Crd.FORBIDDEN;
-      }
-      throw e;
-    }
-    boolean served = crd != null && crd.getSpec() != null && crd.getSpec().getVersions() != null
-        && crd.getSpec().getVersions().stream().anyMatch(v -> resource.version().equals(v.getName())
-            && !Boolean.FALSE.equals(v.getServed()));
-    return served ? Crd.SERVED : Crd.ABSENT;
-  }
-
-  /**
-   * KEP-2149: a cluster that names itself with an {@code id.k8s.io} ClusterProperty other than the id in
-   * meshdns's config gets one warning naming both (names in answers keep using the config's id). Control
-   * thread; any failure to read it (no CRD, no permission) means "no property".
-   */
-  private void checkClusterProperty() {
-    String value;
-    try {
-      GenericKubernetesResource property = client.genericKubernetesResources(CLUSTER_PROPERTIES)
-          .withName(CLUSTER_ID_PROPERTY).get();
-      Object spec = property == null ? null : property.getAdditionalProperties().get("spec");
-      value = spec instanceof Map<?, ?> m && m.get("value") != null ? String.valueOf(m.get("value")) : null;
-    } catch (KubernetesClientException e) {
-      value = null;
-    }
-    if (value != null && !value.equals(spec.id().value()) && !value.equals(clusterPropertyId)) {
-      log.warn("cluster {}: its ClusterProperty {} says the cluster id is '{}', but meshdns's config calls it '{}';"
-          + " names use '{}'. Make them agree.", spec.id(), CLUSTER_ID_PROPERTY, value, spec.id(), spec.id());
-    }
-    clusterPropertyId = value;
+  /** Publisher thread: what the probe found. */
+  private void crdsFound(McsCrdProbe.Found found) {
+    importsCrd(found.importsServed());
+    exportsCrd(found.exportsServed());
   }
 
   /** Publisher thread: starts or stops the ServiceImport informer to match the CRD. */
@@ -328,7 +203,7 @@ final class ClusterWatcher implements AutoCloseable {
 
   /** The (not yet started) informer of a custom resource, each object keyed by its own namespace/name. */
   private Watched<GenericKubernetesResource> watched(ApiResource resource) {
-    ResourceDefinitionContext context = context(resource);
+    ResourceDefinitionContext context = KubernetesClients.context(resource);
     return new Watched<>(resource.plural(),
         () -> client.genericKubernetesResources(context).inAnyNamespace().runnableInformer(0),
         e -> List.of(keyOf(e)), Map.of(),
@@ -343,56 +218,17 @@ final class ClusterWatcher implements AutoCloseable {
 
   // ---- health ----
 
+  /** Informer and control threads: records why a request failed, in volatile fields only. */
   private void noteError(String what, Throwable t) {
-    String reason = describe(what, t);
-    KubernetesClientException api = apiError(t);
+    String reason = WatchErrors.describe(what, t);
+    KubernetesClientException api = WatchErrors.apiError(t);
     credentialsRefused = api != null && (api.getCode() == 401 || api.getCode() == 403);
     // The same cause seen by another informer (all fail together when the server is down) is no news.
     String current = lastError;
-    if (current == null || !cause(current).equals(cause(reason))) {
+    if (current == null || !WatchErrors.cause(current).equals(WatchErrors.cause(reason))) {
       lastError = reason;
       sink.healthChanged(spec.id());
     }
-  }
-
-  private static String cause(String reason) {
-    int colon = reason.indexOf(": ");
-    return colon < 0 ? reason : reason.substring(colon + 2);
-  }
-
-  /** The API server's answer inside {@code t} (fabric8 wraps it in completion exceptions), or {@code null}. */
-  private static KubernetesClientException apiError(Throwable t) {
-    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (c instanceof KubernetesClientException k && k.getCode() > 0) {
-        return k;
-      }
-    }
-    return null;
-  }
-
-  private static String describe(String what, Throwable t) {
-    KubernetesClientException api = apiError(t);
-    if (api != null && api.getCode() == 401) {
-      return what + ": the API server refused the credentials (HTTP 401 Unauthorized)";
-    }
-    if (api != null && api.getCode() == 403) {
-      return what + ": not allowed for these credentials (HTTP 403 Forbidden); check the RBAC rules";
-    }
-    if (api != null) {
-      String message = api.getStatus() != null && api.getStatus().getMessage() != null
-          ? api.getStatus().getMessage() : firstLine(String.valueOf(api.getMessage()));
-      return what + ": HTTP " + api.getCode() + " " + message;
-    }
-    Throwable root = t;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return what + ": " + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + firstLine(root.getMessage()));
-  }
-
-  private static String firstLine(String s) {
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 
   /**
@@ -490,8 +326,8 @@ final class ClusterWatcher implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    if (nextProbe != null) {
-      nextProbe.cancel(false);
+    if (probe != null) {
+      probe.close();
     }
     for (Watched<?> w : watched()) {
       w.stop();
@@ -550,9 +386,9 @@ final class ClusterWatcher implements AutoCloseable {
       next.exceptionHandler((started, t) -> {
         failed = true;
         noteError("list/watch " + resource, t);
-        KubernetesClientException api = apiError(t);
+        KubernetesClientException api = WatchErrors.apiError(t);
         if ((this == exports || this == imports) && api != null && api.getCode() == 404) {
-          probeNow(); // the CRD was removed: stop watching it now, not at the next probe
+          probe.probeNow(); // the CRD was removed: stop watching it now, not at the next probe
         }
         return !closed;
       });

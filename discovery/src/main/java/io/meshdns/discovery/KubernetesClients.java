@@ -4,8 +4,10 @@ import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
 import io.meshdns.core.ConfigException;
+import io.meshdns.core.KubernetesNames.ApiResource;
 import java.nio.file.Files;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
@@ -52,6 +54,12 @@ public final class KubernetesClients {
 
   static int watchReconnectInterval(java.time.Duration retryInterval) {
     return (int) Math.max(1, retryInterval.toMillis() / BACKOFF_GROWTH);
+  }
+
+  /** How fabric8 addresses a resource it has no model class for. */
+  static ResourceDefinitionContext context(ApiResource r) {
+    return new ResourceDefinitionContext.Builder().withGroup(r.group()).withVersion(r.version()).withKind(r.kind())
+        .withPlural(r.plural()).withNamespaced(r.namespaced()).build();
   }
 
   static Config config(ClusterSpec spec) {

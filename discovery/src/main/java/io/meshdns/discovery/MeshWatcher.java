@@ -38,67 +38,9 @@ import org.slf4j.LoggerFactory;
 public final class MeshWatcher implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MeshWatcher.class);
 
-  /**
-   * @param coalesce the shortest interval between two publications (the longest a change waits)
-   * @param staleAfter how long a disconnected cluster's endpoints are trusted before it is marked stale
-   * @param healthInterval how often cluster connection states are re-checked; a watch lost for longer is
-   *     replaced by a fresh list and watch
-   * @param exportAll export every Service except those in kube-system
-   * @param exportsRecheck how often each cluster is asked whether the ServiceExport CRD is installed
-   * @param retryInterval the longest delay between reconnection attempts (the backoff starts at 1/32 of it
-   *     and doubles): how soon a cluster is back after its API server answers again
-   */
-  public record Options(Duration coalesce, Duration staleAfter, Duration healthInterval, boolean exportAll,
-      Duration exportsRecheck, Duration retryInterval) {
-
-    public Options {
-      Objects.requireNonNull(coalesce, "coalesce");
-      Objects.requireNonNull(staleAfter, "staleAfter");
-      Objects.requireNonNull(healthInterval, "healthInterval");
-      Objects.requireNonNull(exportsRecheck, "exportsRecheck");
-      Objects.requireNonNull(retryInterval, "retryInterval");
-      if (healthInterval.isZero() || healthInterval.isNegative() || exportsRecheck.isZero()
-          || exportsRecheck.isNegative() || retryInterval.isZero() || retryInterval.isNegative()) {
-        throw new IllegalArgumentException("healthInterval, exportsRecheck and retryInterval must be positive");
-      }
-    }
-
-    public Options(Duration coalesce, Duration staleAfter, Duration healthInterval) {
-      this(coalesce, staleAfter, healthInterval, false, Duration.ofSeconds(30), Duration.ofSeconds(1));
-    }
-
-    public static Options defaults() {
-      return new Options(Duration.ofMillis(50), Duration.ofMinutes(5), Duration.ofSeconds(1));
-    }
-
-    public Options withCoalesce(Duration coalesce) {
-      return new Options(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
-    }
-
-    public Options withStaleAfter(Duration staleAfter) {
-      return new Options(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
-    }
-
-    public Options withHealthInterval(Duration healthInterval) {
-      return new Options(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
-    }
-
-    public Options withExportAll(boolean exportAll) {
-      return new Options(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
-    }
-
-    public Options withExportsRecheck(Duration exportsRecheck) {
-      return new Options(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
-    }
-
-    public Options withRetryInterval(Duration retryInterval) {
-      return new Options(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
-    }
-  }
-
   private record Change(ClusterId cluster, ServiceKey key) {}
 
-  private final Options options;
+  private final WatchOptions options;
   private final ScheduledExecutorService publisher;
   private final ScheduledExecutorService control;
   // Pending changes and when each was first observed; informer threads add, the publisher takes.
@@ -119,7 +61,7 @@ public final class MeshWatcher implements AutoCloseable {
   // When the last publication pass started; read by informer threads to schedule the next one.
   private volatile long lastPublishNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
-  public MeshWatcher(Options options) {
+  public MeshWatcher(WatchOptions options) {
     this.options = Objects.requireNonNull(options);
     this.publisher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "meshdns-discovery"));
     // Blocking API calls (the ServiceExport CRD probe) stay off the publisher thread.

@@ -16,7 +16,6 @@ import io.fabric8.kubernetes.api.model.discovery.v1.EndpointPort;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.meshdns.core.DnsLabel;
 import io.meshdns.core.IpLiteral;
-import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.time.Instant;
@@ -411,58 +410,5 @@ final class ServiceMapper {
     if (warned.add(kind + " " + name + "@" + meta.getResourceVersion() + ": " + problem)) {
       log.warn("cluster {}: {} {} {}", cluster.id(), kind, name, problem);
     }
-  }
-
-  /**
-   * The per-endpoint DNS label of an address without a hostname, as CoreDNS's kubernetes plugin makes it:
-   * the IP with '.' or ':' replaced by '-' ({@code 10-10-0-7}, {@code fd00--7} from RFC 5952 text).
-   */
-  static String hostnameFor(InetAddress address) {
-    if (address instanceof Inet4Address) {
-      return address.getHostAddress().replace('.', '-');
-    }
-    return rfc5952((Inet6Address) address).replace(':', '-');
-  }
-
-  /** The canonical text form of an IPv6 address: lowercase, no leading zeros, longest zero run as "::". */
-  static String rfc5952(Inet6Address address) {
-    byte[] b = address.getAddress();
-    int[] groups = new int[8];
-    for (int i = 0; i < 8; i++) {
-      groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
-    }
-    int bestStart = -1;
-    int bestLen = 0;
-    for (int i = 0; i < 8; ) {
-      if (groups[i] != 0) {
-        i++;
-        continue;
-      }
-      int j = i;
-      while (j < 8 && groups[j] == 0) {
-        j++;
-      }
-      if (j - i > bestLen) {
-        bestStart = i;
-        bestLen = j - i;
-      }
-      i = j;
-    }
-    if (bestLen < 2) {
-      bestStart = -1; // RFC 5952 4.2.2: a single zero group is not shortened
-    }
-    StringBuilder sb = new StringBuilder();
-    for (int i = 0; i < 8; i++) {
-      if (i == bestStart) {
-        sb.append("::");
-        i += bestLen - 1;
-        continue;
-      }
-      if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
-        sb.append(':');
-      }
-      sb.append(Integer.toHexString(groups[i]));
-    }
-    return sb.toString();
   }
 }

@@ -112,7 +112,7 @@ class ClusterHealthTest extends WatchedClusters {
   @Test
   void clusterIsSyncedAgainSoonAfterItsApiServerAnswersAfterALongOutage() throws InterruptedException {
     // Production intervals: the backoff must not have grown past retryInterval during the outage.
-    MeshWatcher.Options options = MeshWatcher.Options.defaults().withCoalesce(Duration.ofMillis(20));
+    WatchOptions options = WatchOptions.defaults().withCoalesce(Duration.ofMillis(20));
     mesh = TestMesh.start(options, spec(east), spec(west));
     awaitSynced(mesh, east, west);
     await(mesh, "east's web", has(east, "shop", "web"));

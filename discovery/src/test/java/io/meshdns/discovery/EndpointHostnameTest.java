@@ -19,6 +19,6 @@ class EndpointHostnameTest {
       "2001:DB8:0000:0000:0000:0000:0000:0ABC, 2001-db8--abc"
   })
   void derivedFromTheCanonicalText(String ip, String hostname) throws Exception {
-    assertThat(ServiceMapper.hostnameFor(InetAddress.getByName(ip))).isEqualTo(hostname);
+    assertThat(Endpoint.hostnameFor(InetAddress.getByName(ip))).isEqualTo(hostname);
   }
 }

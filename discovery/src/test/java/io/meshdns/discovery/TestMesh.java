@@ -47,15 +47,15 @@ final class TestMesh {
     return MeshObjects.sliceOf(namespace, service, sliceName, "http", 8080, MeshObjects.ready(ips));
   }
 
-  static MeshWatcher.Options fast() {
-    return MeshWatcher.Options.defaults()
+  static WatchOptions fast() {
+    return WatchOptions.defaults()
         .withCoalesce(Duration.ofMillis(20))
         .withHealthInterval(Duration.ofMillis(100))
         .withExportsRecheck(Duration.ofMillis(200))
         .withRetryInterval(Duration.ofMillis(100));
   }
 
-  static MeshWatcher start(MeshWatcher.Options options, ClusterSpec... clusters) {
+  static MeshWatcher start(WatchOptions options, ClusterSpec... clusters) {
     MeshWatcher mesh = new MeshWatcher(options);
     mesh.setClusters(List.of(clusters)).join();
     return mesh;

@@ -7,6 +7,7 @@ import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.discovery.MeshWatcher;
+import io.meshdns.discovery.WatchOptions;
 import io.meshdns.loadbalancer.EndpointSelector;
 import io.meshdns.loadbalancer.LoadBalancingConfig;
 import io.meshdns.loadbalancer.QuerierResolver;
@@ -132,7 +133,7 @@ public final class MeshdnsServer implements AutoCloseable {
     var zone = new ServedZone(settings);
     var responder = responder(zone, config.dns(), config.axfr(), selector, new QuerierResolver(balancing), registry);
     var meshMetrics = new MeshMetrics(registry, responder::cacheStats);
-    var mesh = new MeshWatcher(MeshWatcher.Options.defaults()
+    var mesh = new MeshWatcher(WatchOptions.defaults()
         .withStaleAfter(config.staleAfter())
         .withExportAll(config.exportAll()));
     mesh.addListener(selector::update); // before the responder, so a published name is already prepared

@@ -10,6 +10,7 @@ import io.meshdns.discovery.GlobalService;
 import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.discovery.MeshWatcher;
 import io.meshdns.discovery.ServiceKey;
+import io.meshdns.discovery.WatchOptions;
 import io.meshdns.testkit.MeshObjects;
 import io.meshdns.testkit.MockCluster;
 import java.io.ByteArrayOutputStream;
@@ -52,7 +53,7 @@ class ConfigFileWatcherTest {
     }
     MeshObjects.slice(east.client(), "shop", "web", "web-1", MeshObjects.pods("10.10.1.", 1, 2, true));
     MeshObjects.slice(west.client(), "shop", "web", "web-1", MeshObjects.pods("10.20.1.", 1, 2, true));
-    mesh = new MeshWatcher(MeshWatcher.Options.defaults()
+    mesh = new MeshWatcher(WatchOptions.defaults()
         .withHealthInterval(Duration.ofMillis(100)).withRetryInterval(Duration.ofMillis(100)));
   }
 
