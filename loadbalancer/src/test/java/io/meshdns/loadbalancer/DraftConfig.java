@@ -8,12 +8,16 @@ record DraftConfig(String policy, int maxAnswers, List<LoadBalancingConfig.Clust
 
   /** Local-first, 8 answers, no per-cluster settings, no zones. */
   static DraftConfig defaults() {
-    return new DraftConfig(LoadBalancingConfig.DEFAULT_POLICY, LoadBalancingConfig.DEFAULT_MAX_ANSWERS, List.of(),
+    return new DraftConfig(LoadBalancingConfig.DEFAULT_POLICY.configName(), LoadBalancingConfig.DEFAULT_MAX_ANSWERS, List.of(),
         List.of());
   }
 
   DraftConfig withPolicy(String policy) {
     return new DraftConfig(policy, maxAnswers, clusters, zones);
+  }
+
+  DraftConfig withPolicy(Policy policy) {
+    return withPolicy(policy.configName());
   }
 
   DraftConfig withMaxAnswers(int maxAnswers) {
@@ -29,6 +33,6 @@ record DraftConfig(String policy, int maxAnswers, List<LoadBalancingConfig.Clust
   }
 
   LoadBalancingConfig config() {
-    return new LoadBalancingConfig(policy, maxAnswers, LoadBalancingConfig.DEFAULT_EDNS_CLUSTER_OPTION, clusters, zones);
+    return LoadBalancingConfig.of(policy, maxAnswers, LoadBalancingConfig.DEFAULT_EDNS_CLUSTER_OPTION, clusters, zones);
   }
 }

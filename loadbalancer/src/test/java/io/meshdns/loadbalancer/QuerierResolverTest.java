@@ -110,7 +110,7 @@ class QuerierResolverTest {
   @Test
   void theOptionCodeIsConfigurable() {
     assertThat(new QuerierResolver(DraftConfig.defaults().config()).ednsOptionCode()).isEqualTo(65300);
-    var custom = new LoadBalancingConfig("local-first", 8, 65001, List.of(), List.of());
+    var custom = LoadBalancingConfig.of("local-first", 8, 65001, List.of(), List.of());
     assertThat(new QuerierResolver(custom).ednsOptionCode()).isEqualTo(65001);
   }
 }

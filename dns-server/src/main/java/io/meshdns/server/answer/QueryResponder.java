@@ -149,13 +149,13 @@ public final class QueryResponder {
 
   /** The default load-balancing policy, for the status page. */
   public String policyName() {
-    return selector.config().policy();
+    return selector.config().policy().configName();
   }
 
   /** The policy that applies to the service named {@code qname} (its annotation's or the default). */
   public String policyName(Name qname) {
     ZoneIndex.Node node = index.node(qname);
-    return node instanceof ZoneIndex.ServiceNode s ? selector.policyOf(s.service()) : policyName();
+    return node instanceof ZoneIndex.ServiceNode s ? selector.policyOf(s.service()).configName() : policyName();
   }
 
   /** The same answer as bytes, off the hot path (the status page's resolve form, tests). */
