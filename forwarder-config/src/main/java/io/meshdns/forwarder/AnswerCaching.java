@@ -47,16 +47,16 @@ public record AnswerCaching(int cacheTtl, int denialTtl, boolean shuffle, String
    * @param soaMinimum meshdns's negative TTL (its SOA minimum)
    * @param cache the operator's cache TTL, or {@code null} for {@code recordTtl}; above {@code recordTtl} is refused
    * @param loadbalance the operator's choice, or {@code null} to decide from the policy
-   * @param querierZonesKnown whether meshdns maps source networks to topology zones ({@code loadBalancing.zones})
+   * @param querierTopologyZonesKnown whether meshdns maps source networks to topology zones ({@code loadBalancing.zones})
    */
   public static AnswerCaching of(Policy policy, int recordTtl, int soaMinimum, Integer cache, Boolean loadbalance,
-      boolean querierZonesKnown) {
-    return of(policy.configName(), recordTtl, soaMinimum, cache, loadbalance, querierZonesKnown);
+      boolean querierTopologyZonesKnown) {
+    return of(policy.configName(), recordTtl, soaMinimum, cache, loadbalance, querierTopologyZonesKnown);
   }
 
   /** As {@link #of(Policy, int, int, Integer, Boolean, boolean)}, for a policy given by its config name. */
   public static AnswerCaching of(String policy, int recordTtl, int soaMinimum, Integer cache, Boolean loadbalance,
-      boolean querierZonesKnown) {
+      boolean querierTopologyZonesKnown) {
     if (cache != null && cache < 0) {
       throw new IllegalArgumentException("the cache TTL must be 0 (no cache) or more seconds; was " + cache);
     }
@@ -65,7 +65,7 @@ public record AnswerCaching(int cacheTtl, int denialTtl, boolean shuffle, String
           + recordTtl + " s, config key ttl): pods would get answers meshdns no longer gives; use at most " + recordTtl);
     }
     int ttl = cache != null ? cache : recordTtl;
-    boolean ordered = orderMatters(policy, querierZonesKnown);
+    boolean ordered = orderMatters(policy, querierTopologyZonesKnown);
     return new AnswerCaching(ttl, Math.min(soaMinimum, ttl), loadbalance != null ? loadbalance : !ordered, policy,
         ordered);
   }
@@ -79,8 +79,8 @@ public record AnswerCaching(int cacheTtl, int denialTtl, boolean shuffle, String
    * Whether the order of the addresses in meshdns's answers means something a shuffle would destroy, as the
    * policy says ({@link Policy#orderMatters}). Unknown policies count as ordered, the safe side.
    */
-  public static boolean orderMatters(String policy, boolean querierZonesKnown) {
-    return Policy.byName(policy).map(p -> p.orderMatters(querierZonesKnown)).orElse(true);
+  public static boolean orderMatters(String policy, boolean querierTopologyZonesKnown) {
+    return Policy.byName(policy).map(p -> p.orderMatters(querierTopologyZonesKnown)).orElse(true);
   }
 
   /** The block's lines for caching and order: plugin lines, with {@code indent} before nested ones. */

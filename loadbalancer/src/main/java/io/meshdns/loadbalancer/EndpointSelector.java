@@ -223,16 +223,16 @@ public final class EndpointSelector {
       EndpointOrder.Validity validity) {
     List<Endpoint> inPodOrder = Candidates.inPodOrder(service.endpoints());
     LoadBalancingPolicy policy = policies.get(rule.policy());
-    boolean zones = policy.ordersByZone();
+    boolean topologyZones = policy.ordersByTopologyZone();
     int cap = rule.maxAnswers();
     boolean complete = rule.complete();
     int salt = service.key().hashCode();
     // Only a headless service's SRV answer names endpoints; any other's names the service itself.
-    Candidates any = service.headless() ? Candidates.of(inPodOrder, null, degraded, settings, zones) : Candidates.NONE;
+    Candidates any = service.headless() ? Candidates.of(inPodOrder, null, degraded, settings, topologyZones) : Candidates.NONE;
     return new Plan(service, rule,
-        new EndpointOrder(Candidates.of(inPodOrder, false, degraded, settings, zones), policy, cap, complete,
+        new EndpointOrder(Candidates.of(inPodOrder, false, degraded, settings, topologyZones), policy, cap, complete,
             turns.ipv4(), turns.subsets(), slots, validity, random, clock, salt),
-        new EndpointOrder(Candidates.of(inPodOrder, true, degraded, settings, zones), policy, cap, complete,
+        new EndpointOrder(Candidates.of(inPodOrder, true, degraded, settings, topologyZones), policy, cap, complete,
             turns.ipv6(), turns.subsets(), slots, validity, random, clock, salt),
         new EndpointOrder(any, policy, cap, complete, turns.any(), turns.subsets(), slots, validity, random, clock, salt),
         turns, validity);

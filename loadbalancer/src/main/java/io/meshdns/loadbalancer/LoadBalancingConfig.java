@@ -17,10 +17,10 @@ import java.util.Set;
  * @param ednsClusterOption the EDNS0 option code whose data is the querier's cluster id
  * @param clusters per-cluster weight, failover priority and source networks; clusters not listed get
  *     weight 1, priority 0 and no source networks
- * @param zones the querier's topology zone by source network
+ * @param topologyZones the querier's topology zone by source network
  */
 public record LoadBalancingConfig(
-    Policy policy, int maxAnswers, int ednsClusterOption, List<Cluster> clusters, List<Zone> zones) {
+    Policy policy, int maxAnswers, int ednsClusterOption, List<Cluster> clusters, List<TopologyZone> topologyZones) {
 
   public static final Policy DEFAULT_POLICY = Policy.LOCAL_FIRST;
   public static final int DEFAULT_MAX_ANSWERS = 8;
@@ -45,7 +45,7 @@ public record LoadBalancingConfig(
       throw keyed("loadBalancing.ednsClusterOption", e);
     }
     clusters = clusters == null ? List.of() : List.copyOf(clusters);
-    zones = zones == null ? List.of() : List.copyOf(zones);
+    topologyZones = topologyZones == null ? List.of() : List.copyOf(topologyZones);
     Set<ClusterId> ids = new HashSet<>();
     for (Cluster c : clusters) {
       if (!ids.add(c.id())) {
@@ -60,14 +60,14 @@ public record LoadBalancingConfig(
    * @throws IllegalArgumentException naming {@code loadBalancing.policy} and the policy names
    */
   public static LoadBalancingConfig of(String policy, int maxAnswers, int ednsClusterOption, List<Cluster> clusters,
-      List<Zone> zones) {
+      List<TopologyZone> topologyZones) {
     Policy parsed;
     try {
       parsed = policy == null ? null : Policy.parse(policy);
     } catch (IllegalArgumentException e) {
       throw keyed("loadBalancing.policy", e);
     }
-    return new LoadBalancingConfig(parsed, maxAnswers, ednsClusterOption, clusters, zones);
+    return new LoadBalancingConfig(parsed, maxAnswers, ednsClusterOption, clusters, topologyZones);
   }
 
   /**
@@ -122,9 +122,12 @@ public record LoadBalancingConfig(
     }
   }
 
-  /** Queriers whose source address is in {@code cidr} are in topology zone {@code zone}. */
-  public record Zone(Cidr cidr, String zone) {
-    public Zone {
+  /**
+   * Queriers whose source address is in {@code cidr} are in topology zone {@code zone}: one item of
+   * {@code loadBalancing.zones}, its components named as the config's keys (dns-server's loader binds it).
+   */
+  public record TopologyZone(Cidr cidr, String zone) {
+    public TopologyZone {
       if (cidr == null) {
         throw new IllegalArgumentException("loadBalancing.zones.cidr is required (for zone " + zone + ")");
       }

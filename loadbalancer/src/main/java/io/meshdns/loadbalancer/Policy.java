@@ -39,12 +39,12 @@ public enum Policy {
    * {@code weighted} puts the weighted draw first, and {@code zone-aware} puts the querier's zone first once
    * meshdns knows the queriers' zones ({@code loadBalancing.zones}; without them it is plain round-robin).
    *
-   * @param querierZonesKnown whether meshdns maps source networks to topology zones
+   * @param querierTopologyZonesKnown whether meshdns maps source networks to topology zones
    */
-  public boolean orderMatters(boolean querierZonesKnown) {
+  public boolean orderMatters(boolean querierTopologyZonesKnown) {
     return switch (this) {
       case WEIGHTED -> true;
-      case ZONE_AWARE -> querierZonesKnown;
+      case ZONE_AWARE -> querierTopologyZonesKnown;
       case ROUND_ROBIN, RANDOM, LOCAL_FIRST -> false;
     };
   }

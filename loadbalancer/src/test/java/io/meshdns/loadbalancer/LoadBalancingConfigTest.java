@@ -43,7 +43,7 @@ class LoadBalancingConfigTest {
 
   @Test
   void aZoneNeedsAName() {
-    assertThatThrownBy(() -> new LoadBalancingConfig.Zone(Cidr.parse("10.0.0.0/8"), " ")).hasMessageContaining("zones.zone");
+    assertThatThrownBy(() -> new LoadBalancingConfig.TopologyZone(Cidr.parse("10.0.0.0/8"), " ")).hasMessageContaining("zones.zone");
   }
 
   @Test

@@ -110,7 +110,7 @@ class ZoneAwarePolicyTest {
     List<Integer> inZone = new ArrayList<>();
     List<Integer> rest = new ArrayList<>();
     for (int i = 0; i < candidates.size(); i++) {
-      (zone != null && zone.equals(candidates.get(i).zone()) ? inZone : rest).add(i);
+      (zone != null && zone.equals(candidates.get(i).topologyZone()) ? inZone : rest).add(i);
     }
     List<Integer> order = new ArrayList<>(rotated(inZone, turn));
     order.addAll(rotated(rest, turn));

@@ -204,7 +204,7 @@ public final class ConfigLoader {
       }
       message = invalid.getMessage();
     } else if (e instanceof ValueInstantiationException && cause instanceof IllegalArgumentException invalid) {
-      // A value type of the load balancer (LoadBalancingConfig.Zone), whose own check names its key.
+      // A value type of the load balancer (LoadBalancingConfig.TopologyZone), whose own check names its key.
       message = invalid.getMessage();
     } else if (e instanceof UnrecognizedPropertyException u) {
       message = "unknown key; known keys here: " + u.getKnownPropertyIds().stream()

@@ -648,7 +648,7 @@ public record ServerConfig(
    * cluster, and the querier's topology zone by source network.
    */
   public record LoadBalancing(Policy policy, Integer maxAnswers, Integer ednsClusterOption,
-      List<LoadBalancingConfig.Zone> zones) {
+      List<LoadBalancingConfig.TopologyZone> zones) {
     public LoadBalancing {
       // The values are the load balancer's, and so are their checks; here they get the file, line and key.
       policy = policy == null ? LoadBalancingConfig.DEFAULT_POLICY : policy;

@@ -302,7 +302,7 @@ public final class StatusApi {
     List<ServiceClusterView> parts = new ArrayList<>();
     for (ClusterService cs : g.byCluster().values()) {
       List<EndpointView> eps = cs.endpoints().stream().map(e -> new EndpointView(e.address().getHostAddress(),
-          e.ready(), e.serving(), e.terminating(), e.hostname(), e.nodeName(), e.zone())).toList();
+          e.ready(), e.serving(), e.terminating(), e.hostname(), e.nodeName(), e.topologyZone())).toList();
       List<String> ports = cs.ports().stream().map(StatusApi::port).toList();
       parts.add(new ServiceClusterView(cs.cluster().value(), cs.type(), cs.headless(), cs.externalName(), ports,
           readyCount(cs), eps, answeredBy(g, cs), reason(g, cs)));

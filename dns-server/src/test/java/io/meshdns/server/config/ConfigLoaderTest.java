@@ -766,7 +766,7 @@ class ConfigLoaderTest {
     assertThat(c.axfr().notifyTo()).containsExactly(new InetSocketAddress(InetAddress.getByName("192.0.2.10"), 53),
         new InetSocketAddress(InetAddress.getByName("fd00::53"), 5353));
     assertThat(c.axfr().journal().size()).isEqualTo(1L << 30);
-    assertThat(c.loadBalancing().zones()).extracting(LoadBalancingConfig.Zone::cidr).containsExactly(Cidr.parse("10.10.1.0/24"));
+    assertThat(c.loadBalancing().zones()).extracting(LoadBalancingConfig.TopologyZone::cidr).containsExactly(Cidr.parse("10.10.1.0/24"));
     assertThat(c.clusters().get(0).sourceCidrs()).containsExactly(Cidr.parse("10.10.0.0/16"));
   }
 
