@@ -68,7 +68,7 @@ public class LoadBalancerBench {
     for (int c = 0; c < CLUSTERS; c++) {
       clusters.add(LoadBalancingConfig.Cluster.of(ClusterId.of("c" + c)));
     }
-    selector = new EndpointSelector(new LoadBalancingConfig(policy, LoadBalancingConfig.DEFAULT_MAX_ANSWERS,
+    selector = new EndpointSelector(LoadBalancingConfig.of(policy, LoadBalancingConfig.DEFAULT_MAX_ANSWERS,
         LoadBalancingConfig.DEFAULT_EDNS_CLUSTER_OPTION, clusters, List.of()));
     snapshots[0] = snapshot(1);
     snapshots[1] = snapshot(2);

@@ -197,7 +197,7 @@ class DefaultValuesTest {
     assertThat(config.admin().tokenFile()).isNull();
     assertThat(config.http().limits()).isEqualTo(ServerConfig.defaults().http().limits());
     assertThat(config.admin().limits()).isEqualTo(ServerConfig.defaults().admin().limits());
-    assertThat(config.loadBalancing().policy()).isEqualTo("local-first");
+    assertThat(config.loadBalancing().policy().configName()).isEqualTo("local-first");
     assertThat(config.kubeconfigDir()).isNull();
     List<ClusterSpec> specs = config.clusterSpecs(tmp);
     assertThat(specs).singleElement().satisfies(spec -> {

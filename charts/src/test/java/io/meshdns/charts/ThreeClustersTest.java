@@ -76,7 +76,7 @@ class ThreeClustersTest {
     assertThat(config.dns().chaos().id()).isNull();
     assertThat(config.http().limits()).isEqualTo(new ServerConfig.HttpConnectionLimits("http", 512, 32,
         Duration.ofSeconds(3), Duration.ofSeconds(30)));
-    assertThat(config.loadBalancing().policy()).isEqualTo("weighted");
+    assertThat(config.loadBalancing().policy().configName()).isEqualTo("weighted");
     assertThat(config.loadBalancing().maxAnswers()).isEqualTo(4);
     assertThat(config.loadBalancing().zones()).singleElement()
         .satisfies(z -> assertThat(List.of(z.cidr().text(), z.zone())).containsExactly("10.10.1.0/24", "hub-a"));

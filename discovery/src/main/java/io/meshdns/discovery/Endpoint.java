@@ -18,7 +18,8 @@ import java.util.Objects;
  *     the EndpointSlice hostname, else derived from the IP as CoreDNS does ({@code 10-10-0-7},
  *     {@code fd00--7}), which is not stored but derived on each call (publisher thread, not the query path)
  * @param nodeName the node the pod runs on, or {@code null}
- * @param zone the topology zone, or {@code null}
+ * @param topologyZone the topology zone (the EndpointSlice's {@code zone}: its node's
+ *     {@code topology.kubernetes.io/zone}), or {@code null}
  * @param targetRef the object behind the address (usually the Pod), or {@code null}
  * @param ports the ports the endpoint listens on (the EndpointSlice's ports; for Service addresses the
  *     Service's ports), by the Service port name they serve
@@ -31,7 +32,7 @@ public record Endpoint(
     boolean terminating,
     String hostname,
     String nodeName,
-    String zone,
+    String topologyZone,
     TargetRef targetRef,
     List<ServicePort> ports) {
 
@@ -54,8 +55,8 @@ public record Endpoint(
 
   /** An endpoint without target reference or ports. */
   public Endpoint(ClusterId cluster, InetAddress address, boolean ready, boolean serving, boolean terminating,
-      String hostname, String nodeName, String zone) {
-    this(cluster, address, ready, serving, terminating, hostname, nodeName, zone, null, List.of());
+      String hostname, String nodeName, String topologyZone) {
+    this(cluster, address, ready, serving, terminating, hostname, nodeName, topologyZone, null, List.of());
   }
 
   public boolean isIpv6() {

@@ -156,7 +156,7 @@ class CachedFieldsTest {
         List.of(CachedFields.endpointSlice(slice)));
 
     assertThat(fromFull.headless()).isTrue();
-    assertThat(fromFull.endpoints()).extracting(Endpoint::hostname, Endpoint::nodeName, Endpoint::zone)
+    assertThat(fromFull.endpoints()).extracting(Endpoint::hostname, Endpoint::nodeName, Endpoint::topologyZone)
         .containsExactly(org.assertj.core.groups.Tuple.tuple("web-0", "node-a", "zone-a"),
             org.assertj.core.groups.Tuple.tuple("10-10-0-8", "node-b", "zone-b"));
     assertThat(fromCache).isEqualTo(fromFull);

@@ -59,7 +59,7 @@ class ServiceShapesTest extends WatchedClusters {
     assertThat(web.ports()).containsExactly(new ServicePort("http", 80, "TCP"));
     assertThat(web.endpoints())
         .extracting(e -> e.address().getHostAddress(), Endpoint::ready, Endpoint::serving, Endpoint::terminating,
-            Endpoint::nodeName, Endpoint::zone)
+            Endpoint::nodeName, Endpoint::topologyZone)
         .containsExactly(
             tuple("10.10.1.1", true, true, false, "node-a", "zone-a"),
             tuple("10.10.1.2", false, true, true, "node-b", "zone-b"),

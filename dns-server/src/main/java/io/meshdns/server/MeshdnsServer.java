@@ -49,7 +49,6 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -335,12 +334,8 @@ public final class MeshdnsServer implements AutoCloseable {
       byId.putIfAbsent(spec.id(), LoadBalancingConfig.Cluster.of(spec.id()));
     }
     var lb = config.loadBalancing();
-    List<LoadBalancingConfig.Zone> zones = new ArrayList<>();
-    for (ServerConfig.ZoneSource z : lb.zones()) {
-      zones.add(new LoadBalancingConfig.Zone(z.cidr(), z.zone()));
-    }
     return new LoadBalancingConfig(lb.policy(), lb.maxAnswers(), lb.ednsClusterOption(),
-        List.copyOf(byId.values()), zones);
+        List.copyOf(byId.values()), lb.zones());
   }
 
   public InetSocketAddress dnsAddress() {

@@ -41,7 +41,7 @@ class LayeringTest {
         .layer("core").definedBy("io.meshdns.core..")
         .whereLayer("dns-server").mayNotBeAccessedByAnyLayer()
         .whereLayer("forwarder-config").mayOnlyBeAccessedByLayers("dns-server")
-        .whereLayer("loadbalancer").mayOnlyBeAccessedByLayers("dns-server")
+        .whereLayer("loadbalancer").mayOnlyBeAccessedByLayers("forwarder-config", "dns-server")
         .whereLayer("discovery").mayOnlyBeAccessedByLayers("loadbalancer", "forwarder-config", "dns-server")
         .whereLayer("core").mayOnlyBeAccessedByLayers("discovery", "loadbalancer", "forwarder-config", "dns-server")
         .check(MESHDNS);

@@ -1,5 +1,6 @@
 package io.meshdns.forwarder;
 
+import io.meshdns.loadbalancer.Policy;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,11 +21,6 @@ import java.util.List;
 public record AnswerCaching(int cacheTtl, int denialTtl, boolean shuffle, String policy, boolean ordered) {
   /** Capacity written on the {@code denial} line: CoreDNS's default (10000 rounded to 256 shards of 39). */
   static final int DENIAL_CAPACITY = 9984;
-  static final String WEIGHTED = "weighted";
-  static final String ZONE_AWARE = "zone-aware";
-  static final String LOCAL_FIRST = "local-first";
-  // Policies whose order carries no meaning once the set of addresses is chosen.
-  private static final List<String> ORDER_FREE = List.of("round-robin", "random", LOCAL_FIRST);
 
   public AnswerCaching {
     if (cacheTtl < 0 || cacheTtl > 86400) {
@@ -51,10 +47,16 @@ public record AnswerCaching(int cacheTtl, int denialTtl, boolean shuffle, String
    * @param soaMinimum meshdns's negative TTL (its SOA minimum)
    * @param cache the operator's cache TTL, or {@code null} for {@code recordTtl}; above {@code recordTtl} is refused
    * @param loadbalance the operator's choice, or {@code null} to decide from the policy
-   * @param querierZonesKnown whether meshdns maps source networks to topology zones ({@code loadBalancing.zones})
+   * @param querierTopologyZonesKnown whether meshdns maps source networks to topology zones ({@code loadBalancing.zones})
    */
+  public static AnswerCaching of(Policy policy, int recordTtl, int soaMinimum, Integer cache, Boolean loadbalance,
+      boolean querierTopologyZonesKnown) {
+    return of(policy.configName(), recordTtl, soaMinimum, cache, loadbalance, querierTopologyZonesKnown);
+  }
+
+  /** As {@link #of(Policy, int, int, Integer, Boolean, boolean)}, for a policy given by its config name. */
   public static AnswerCaching of(String policy, int recordTtl, int soaMinimum, Integer cache, Boolean loadbalance,
-      boolean querierZonesKnown) {
+      boolean querierTopologyZonesKnown) {
     if (cache != null && cache < 0) {
       throw new IllegalArgumentException("the cache TTL must be 0 (no cache) or more seconds; was " + cache);
     }
@@ -63,27 +65,22 @@ public record AnswerCaching(int cacheTtl, int denialTtl, boolean shuffle, String
           + recordTtl + " s, config key ttl): pods would get answers meshdns no longer gives; use at most " + recordTtl);
     }
     int ttl = cache != null ? cache : recordTtl;
-    boolean ordered = orderMatters(policy, querierZonesKnown);
+    boolean ordered = orderMatters(policy, querierTopologyZonesKnown);
     return new AnswerCaching(ttl, Math.min(soaMinimum, ttl), loadbalance != null ? loadbalance : !ordered, policy,
         ordered);
   }
 
   /** The defaults: meshdns's TTL of 5 s and the {@code local-first} policy. */
   public static AnswerCaching defaults() {
-    return of(LOCAL_FIRST, 5, 5, null, null, false);
+    return of(Policy.LOCAL_FIRST, 5, 5, null, null, false);
   }
 
   /**
-   * Whether the order of the addresses in meshdns's answers means something a shuffle would destroy:
-   * {@code weighted} puts the weighted draw first, and {@code zone-aware} puts the querier's zone first once
-   * meshdns knows zones ({@code loadBalancing.zones}; without them it is plain round-robin). Unknown policies
-   * count as ordered, the safe side.
+   * Whether the order of the addresses in meshdns's answers means something a shuffle would destroy, as the
+   * policy says ({@link Policy#orderMatters}). Unknown policies count as ordered, the safe side.
    */
-  public static boolean orderMatters(String policy, boolean querierZonesKnown) {
-    if (ZONE_AWARE.equals(policy)) {
-      return querierZonesKnown;
-    }
-    return !ORDER_FREE.contains(policy);
+  public static boolean orderMatters(String policy, boolean querierTopologyZonesKnown) {
+    return Policy.byName(policy).map(p -> p.orderMatters(querierTopologyZonesKnown)).orElse(true);
   }
 
   /** The block's lines for caching and order: plugin lines, with {@code indent} before nested ones. */
@@ -120,11 +117,11 @@ public record AnswerCaching(int cacheTtl, int denialTtl, boolean shuffle, String
   }
 
   private String firstMeaning() {
-    return switch (policy) {
+    return switch (Policy.byName(policy).orElse(Policy.ROUND_ROBIN)) {
       case WEIGHTED -> "the weighted draw";
       case ZONE_AWARE -> "the querier's zone";
       case LOCAL_FIRST -> "the querier's cluster";
-      default -> "the address it chose";
+      case ROUND_ROBIN, RANDOM -> "the address it chose";
     };
   }
 
@@ -150,7 +147,7 @@ public record AnswerCaching(int cacheTtl, int denialTtl, boolean shuffle, String
       if (ordered) {
         out.add("Policy " + policy + " puts " + firstMeaning() + " first, and the shuffle undoes that: the"
             + " first address is uniformly random among the answer's.");
-      } else if (LOCAL_FIRST.equals(policy)) {
+      } else if (Policy.LOCAL_FIRST.configName().equals(policy)) {
         out.add("Policy local-first: pods get their own cluster's endpoints while it has a ready one; during"
             + " failover the shuffle makes any other cluster's endpoint first, not the lowest priority's.");
       }
@@ -160,7 +157,7 @@ public record AnswerCaching(int cacheTtl, int denialTtl, boolean shuffle, String
       String meaning = ordered ? "policy " + policy + " puts " + firstMeaning() + " first" : "";
       out.add("The order is meshdns's (no loadbalance)" + (sameFirst.isEmpty() && meaning.isEmpty() ? ""
           : ": " + sameFirst + (sameFirst.isEmpty() || meaning.isEmpty() ? "" : ", and ") + meaning)
-          + (cacheTtl > 0 && WEIGHTED.equals(policy) ? "; the weights hold over many cache periods and replicas,"
+          + (cacheTtl > 0 && Policy.WEIGHTED.configName().equals(policy) ? "; the weights hold over many cache periods and replicas,"
               + " not per lookup: --cache 0 for a draw per lookup" : "") + ".");
     }
     out.add("The block is per zone, not per service: services with their own meshdns.io/lb-policy are "

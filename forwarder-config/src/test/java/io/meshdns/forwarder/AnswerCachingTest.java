@@ -3,6 +3,7 @@ package io.meshdns.forwarder;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.meshdns.loadbalancer.Policy;
 import org.junit.jupiter.api.Test;
 
 class AnswerCachingTest {
@@ -75,6 +76,17 @@ class AnswerCachingTest {
   void zoneAwareIsShuffledOnlyWhileMeshdnsKnowsNoZones() {
     assertThat(AnswerCaching.of("zone-aware", 5, 5, null, null, false).shuffle()).isTrue();
     assertThat(AnswerCaching.of("zone-aware", 5, 5, null, null, true).shuffle()).isFalse();
+  }
+
+  @Test
+  void whetherTheOrderMattersIsThePolicysOwnWord() {
+    for (Policy policy : Policy.values()) {
+      for (boolean zonesKnown : new boolean[] {false, true}) {
+        AnswerCaching caching = AnswerCaching.of(policy.configName(), 5, 5, null, null, zonesKnown);
+        assertThat(caching.ordered()).as(policy + ", zones known " + zonesKnown).isEqualTo(policy.orderMatters(zonesKnown));
+        assertThat(caching.shuffle()).as(policy + ", zones known " + zonesKnown).isEqualTo(!policy.orderMatters(zonesKnown));
+      }
+    }
   }
 
   @Test

@@ -28,7 +28,7 @@ import java.util.Set;
  */
 final class Candidates {
   static final Candidates NONE =
-      new Candidates(List.of(), null, new ClusterId[0], new int[] {0}, new int[0], new int[0], Zones.NONE);
+      new Candidates(List.of(), null, new ClusterId[0], new int[] {0}, new int[0], new int[0], TopologyZones.NONE);
 
   private final List<Endpoint> endpoints;
   /** Member m's addresses are {@code endpoints[memberStarts[m] .. memberStarts[m + 1])}; {@code null}: one each. */
@@ -37,17 +37,17 @@ final class Candidates {
   private final int[] starts;
   private final int[] weights;
   private final int[] failoverOrder;
-  private final Zones zones;
+  private final TopologyZones topologyZones;
 
   private Candidates(List<Endpoint> endpoints, int[] memberStarts, ClusterId[] clusters, int[] starts, int[] weights,
-      int[] failoverOrder, Zones zones) {
+      int[] failoverOrder, TopologyZones topologyZones) {
     this.endpoints = endpoints;
     this.memberStarts = memberStarts;
     this.clusters = clusters;
     this.starts = starts;
     this.weights = weights;
     this.failoverOrder = failoverOrder;
-    this.zones = zones;
+    this.topologyZones = topologyZones;
   }
 
   /**
@@ -91,10 +91,10 @@ final class Candidates {
   /**
    * @param inPodOrder the service's endpoints as {@link #inPodOrder} sorts them
    * @param ipv6 the address family, or {@code null} for both (SRV targets name endpoints of either)
-   * @param withZones whether to index the candidates by zone (for a policy that orders by zone)
+   * @param withTopologyZones whether to index the candidates by zone (for a policy that orders by zone)
    */
   static Candidates of(List<Endpoint> inPodOrder, Boolean ipv6, Set<ClusterId> degraded, ClusterSettings settings,
-      boolean withZones) {
+      boolean withTopologyZones) {
     int best = Integer.MAX_VALUE;
     for (Endpoint e : inPodOrder) {
       if (ipv6 == null || e.isIpv6() == ipv6) {
@@ -155,7 +155,7 @@ final class Candidates {
       firstOfEach = List.of(first);
     }
     return new Candidates(endpoints, memberStarts, ids.toArray(new ClusterId[0]), starts, weights, failoverOrder,
-        withZones ? Zones.of(firstOfEach) : Zones.NONE);
+        withTopologyZones ? TopologyZones.of(firstOfEach) : TopologyZones.NONE);
   }
 
   /** The pod behind an address (its targetRef, else its hostname), or {@code null}: an address of its own. */
@@ -275,9 +275,9 @@ final class Candidates {
     return -1;
   }
 
-  /** The candidates' positions by zone; {@link Zones#NONE} unless built {@code withZones}. */
-  Zones zones() {
-    return zones;
+  /** The candidates' positions by zone; {@link TopologyZones#NONE} unless built {@code withTopologyZones}. */
+  TopologyZones topologyZones() {
+    return topologyZones;
   }
 
   /** The groups by failover rank: configured priority (lowest first), then weight (highest first), then id. */

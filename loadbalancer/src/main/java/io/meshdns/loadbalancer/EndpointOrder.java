@@ -120,7 +120,7 @@ public final class EndpointOrder {
    * @param scratch at least {@code candidates().size()} long
    * @return how many positions were written (0 when there is no candidate)
    */
-  public int next(ClusterId querier, String zone, int[] out, int[] scratch) {
+  public int next(ClusterId querier, String topologyZone, int[] out, int[] scratch) {
     int members = candidates.size();
     if (members == 0) {
       return 0;
@@ -130,14 +130,14 @@ public final class EndpointOrder {
     int turn = turns.getAndIncrement(slot);
     int count;
     if (complete) {
-      count = policy.orderAll(candidates, querier, zone, turn, out, scratch, random.get());
+      count = policy.orderAll(candidates, querier, topologyZone, turn, out, scratch, random.get());
     } else if (members <= cap) {
-      count = policy.order(candidates, querier, zone, turn, members, out, scratch, random.get());
+      count = policy.order(candidates, querier, topologyZone, turn, members, out, scratch, random.get());
     } else {
       int subsetTurn = subsetTurn(slot);
       RandomGenerator seeded = SubsetRandom.seeded(subsetTurn, slot, salt);
-      count = policy.order(candidates, querier, zone, subsetTurn, cap, out, scratch, seeded);
-      policy.rotate(candidates, querier, zone, out, count, turn);
+      count = policy.order(candidates, querier, topologyZone, subsetTurn, cap, out, scratch, seeded);
+      policy.rotate(candidates, querier, topologyZone, out, count, turn);
     }
     return candidates.expand(out, count);
   }

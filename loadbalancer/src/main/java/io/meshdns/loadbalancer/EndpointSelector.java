@@ -8,6 +8,7 @@ import io.meshdns.discovery.MeshSnapshot;
 import io.meshdns.discovery.ServiceKey;
 import java.time.InstantSource;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -69,7 +70,7 @@ public final class EndpointSelector {
 
   private final LoadBalancingConfig config;
   private final ClusterSettings settings;
-  private final Map<String, LoadBalancingPolicy> policies;
+  private final Map<Policy, LoadBalancingPolicy> policies;
   private final Map<ClusterId, Integer> slots;
   private final Supplier<RandomGenerator> random;
   private final InstantSource clock;
@@ -95,12 +96,17 @@ public final class EndpointSelector {
     this.settings = new ClusterSettings(config);
     this.random = random;
     this.clock = clock;
-    this.policies = Map.of(
-        LoadBalancingConfig.ROUND_ROBIN, new RoundRobinPolicy(),
-        LoadBalancingConfig.RANDOM, new RandomPolicy(),
-        LoadBalancingConfig.WEIGHTED, new WeightedPolicy(),
-        LoadBalancingConfig.LOCAL_FIRST, new LocalFirstPolicy(),
-        LoadBalancingConfig.ZONE_AWARE, new ZoneAwarePolicy());
+    Map<Policy, LoadBalancingPolicy> byPolicy = new EnumMap<>(Policy.class);
+    for (Policy p : Policy.values()) {
+      byPolicy.put(p, switch (p) {
+        case ROUND_ROBIN -> new RoundRobinPolicy();
+        case RANDOM -> new RandomPolicy();
+        case WEIGHTED -> new WeightedPolicy();
+        case LOCAL_FIRST -> new LocalFirstPolicy();
+        case ZONE_AWARE -> new ZoneAwarePolicy();
+      });
+    }
+    this.policies = byPolicy;
     Map<ClusterId, Integer> bySlot = new HashMap<>();
     for (LoadBalancingConfig.Cluster c : config.clusters()) {
       bySlot.putIfAbsent(c.id(), bySlot.size());
@@ -197,7 +203,7 @@ public final class EndpointSelector {
   }
 
   /** The policy that applies to {@code service}: the default, or its annotation's. */
-  public String policyOf(GlobalService service) {
+  public Policy policyOf(GlobalService service) {
     return plan(service).rule().policy();
   }
 
@@ -217,16 +223,16 @@ public final class EndpointSelector {
       EndpointOrder.Validity validity) {
     List<Endpoint> inPodOrder = Candidates.inPodOrder(service.endpoints());
     LoadBalancingPolicy policy = policies.get(rule.policy());
-    boolean zones = policy.ordersByZone();
+    boolean topologyZones = policy.ordersByTopologyZone();
     int cap = rule.maxAnswers();
     boolean complete = rule.complete();
     int salt = service.key().hashCode();
     // Only a headless service's SRV answer names endpoints; any other's names the service itself.
-    Candidates any = service.headless() ? Candidates.of(inPodOrder, null, degraded, settings, zones) : Candidates.NONE;
+    Candidates any = service.headless() ? Candidates.of(inPodOrder, null, degraded, settings, topologyZones) : Candidates.NONE;
     return new Plan(service, rule,
-        new EndpointOrder(Candidates.of(inPodOrder, false, degraded, settings, zones), policy, cap, complete,
+        new EndpointOrder(Candidates.of(inPodOrder, false, degraded, settings, topologyZones), policy, cap, complete,
             turns.ipv4(), turns.subsets(), slots, validity, random, clock, salt),
-        new EndpointOrder(Candidates.of(inPodOrder, true, degraded, settings, zones), policy, cap, complete,
+        new EndpointOrder(Candidates.of(inPodOrder, true, degraded, settings, topologyZones), policy, cap, complete,
             turns.ipv6(), turns.subsets(), slots, validity, random, clock, salt),
         new EndpointOrder(any, policy, cap, complete, turns.any(), turns.subsets(), slots, validity, random, clock, salt),
         turns, validity);

@@ -12,25 +12,17 @@ import java.util.Set;
  * it from its YAML config, whose loader has already parsed the networks; every check here names the key it
  * failed on.
  *
- * @param policy the default policy, one of {@link #POLICIES}
+ * @param policy the default policy
  * @param maxAnswers the default answer size cap
  * @param ednsClusterOption the EDNS0 option code whose data is the querier's cluster id
  * @param clusters per-cluster weight, failover priority and source networks; clusters not listed get
  *     weight 1, priority 0 and no source networks
- * @param zones the querier's topology zone by source network
+ * @param topologyZones the querier's topology zone by source network
  */
 public record LoadBalancingConfig(
-    String policy, int maxAnswers, int ednsClusterOption, List<Cluster> clusters, List<Zone> zones) {
+    Policy policy, int maxAnswers, int ednsClusterOption, List<Cluster> clusters, List<TopologyZone> topologyZones) {
 
-  public static final String ROUND_ROBIN = "round-robin";
-  public static final String RANDOM = "random";
-  public static final String WEIGHTED = "weighted";
-  public static final String LOCAL_FIRST = "local-first";
-  public static final String ZONE_AWARE = "zone-aware";
-  /** Every policy name accepted in config and in the {@code meshdns.io/lb-policy} annotation. */
-  public static final List<String> POLICIES = List.of(ROUND_ROBIN, RANDOM, WEIGHTED, LOCAL_FIRST, ZONE_AWARE);
-
-  public static final String DEFAULT_POLICY = LOCAL_FIRST;
+  public static final Policy DEFAULT_POLICY = Policy.LOCAL_FIRST;
   public static final int DEFAULT_MAX_ANSWERS = 8;
   /**
    * The largest cap, in config and annotation: 4,096 is more A records than one 65,535-byte TCP message
@@ -42,26 +34,67 @@ public record LoadBalancingConfig(
 
   public LoadBalancingConfig {
     policy = policy == null ? DEFAULT_POLICY : policy;
-    if (!POLICIES.contains(policy)) {
-      throw new IllegalArgumentException(
-          "loadBalancing.policy must be one of " + String.join(", ", POLICIES) + "; was '" + policy + "'");
+    try {
+      checkMaxAnswers(maxAnswers);
+    } catch (IllegalArgumentException e) {
+      throw keyed("loadBalancing.maxAnswers", e);
     }
-    if (maxAnswers < 1 || maxAnswers > MAX_ANSWERS_LIMIT) {
-      throw new IllegalArgumentException(
-          "loadBalancing.maxAnswers must be between 1 and " + MAX_ANSWERS_LIMIT + ", was " + maxAnswers);
-    }
-    if (ednsClusterOption < 1 || ednsClusterOption > 65535) {
-      throw new IllegalArgumentException(
-          "loadBalancing.ednsClusterOption must be an EDNS0 option code 1-65535, was " + ednsClusterOption);
+    try {
+      checkEdnsClusterOption(ednsClusterOption);
+    } catch (IllegalArgumentException e) {
+      throw keyed("loadBalancing.ednsClusterOption", e);
     }
     clusters = clusters == null ? List.of() : List.copyOf(clusters);
-    zones = zones == null ? List.of() : List.copyOf(zones);
+    topologyZones = topologyZones == null ? List.of() : List.copyOf(topologyZones);
     Set<ClusterId> ids = new HashSet<>();
     for (Cluster c : clusters) {
       if (!ids.add(c.id())) {
         throw new IllegalArgumentException("clusters: cluster id '" + c.id() + "' appears twice");
       }
     }
+  }
+
+  /**
+   * A config whose policy is given by name, as written in config ({@code null} for the default).
+   *
+   * @throws IllegalArgumentException naming {@code loadBalancing.policy} and the policy names
+   */
+  public static LoadBalancingConfig of(String policy, int maxAnswers, int ednsClusterOption, List<Cluster> clusters,
+      List<TopologyZone> topologyZones) {
+    Policy parsed;
+    try {
+      parsed = policy == null ? null : Policy.parse(policy);
+    } catch (IllegalArgumentException e) {
+      throw keyed("loadBalancing.policy", e);
+    }
+    return new LoadBalancingConfig(parsed, maxAnswers, ednsClusterOption, clusters, topologyZones);
+  }
+
+  /**
+   * Checks an answer cap, in config or as the default of an annotation. The one place this check is made:
+   * the YAML config names its file, line and key around the message.
+   *
+   * @throws IllegalArgumentException whose message names no key
+   */
+  public static void checkMaxAnswers(int maxAnswers) {
+    if (maxAnswers < 1 || maxAnswers > MAX_ANSWERS_LIMIT) {
+      throw new IllegalArgumentException("must be between 1 and " + MAX_ANSWERS_LIMIT + ", was " + maxAnswers);
+    }
+  }
+
+  /**
+   * Checks the EDNS0 option code carrying the querier's cluster.
+   *
+   * @throws IllegalArgumentException whose message names no key
+   */
+  public static void checkEdnsClusterOption(int code) {
+    if (code < 1 || code > 65535) {
+      throw new IllegalArgumentException("must be an EDNS0 option code 1-65535, was " + code);
+    }
+  }
+
+  private static IllegalArgumentException keyed(String key, IllegalArgumentException e) {
+    return new IllegalArgumentException(key + " " + e.getMessage(), e);
   }
 
   /**
@@ -89,10 +122,15 @@ public record LoadBalancingConfig(
     }
   }
 
-  /** Queriers whose source address is in {@code cidr} are in topology zone {@code zone}. */
-  public record Zone(Cidr cidr, String zone) {
-    public Zone {
-      Objects.requireNonNull(cidr, "loadBalancing.zones.cidr");
+  /**
+   * Queriers whose source address is in {@code cidr} are in topology zone {@code zone}: one item of
+   * {@code loadBalancing.zones}, its components named as the config's keys (dns-server's loader binds it).
+   */
+  public record TopologyZone(Cidr cidr, String zone) {
+    public TopologyZone {
+      if (cidr == null) {
+        throw new IllegalArgumentException("loadBalancing.zones.cidr is required (for zone " + zone + ")");
+      }
       if (zone == null || zone.isBlank()) {
         throw new IllegalArgumentException("loadBalancing.zones.zone is required (for cidr " + cidr + ")");
       }

@@ -16,7 +16,7 @@ interface LoadBalancingPolicy {
    * @param candidates the endpoints allowed to be answered (address family, readiness and cluster health
    *     already applied), grouped by cluster; never empty
    * @param querier the querier's cluster, or {@code null} when unknown
-   * @param zone the querier's topology zone, or {@code null} when unknown
+   * @param topologyZone the querier's topology zone, or {@code null} when unknown
    * @param turn this query's number for this service: consecutive queries get consecutive turns, so a
    *     policy that rotates by it covers every endpoint over time even when the answer is capped
    * @param limit the most endpoints to return (the answer size cap), at least 1, at most {@code out.length}
@@ -25,7 +25,7 @@ interface LoadBalancingPolicy {
    * @param random the random numbers to draw from (seeded per subset for a capped answer)
    * @return how many positions were written, at most {@code limit}
    */
-  int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out, int[] scratch,
+  int order(Candidates candidates, ClusterId querier, String topologyZone, int turn, int limit, int[] out, int[] scratch,
       RandomGenerator random);
 
   /**
@@ -33,9 +33,9 @@ interface LoadBalancingPolicy {
    * A, AAAA and SRV records carry every ready endpoint). Only a policy that leaves candidates out by design
    * ({@code local-first}) orders differently here.
    */
-  default int orderAll(Candidates candidates, ClusterId querier, String zone, int turn, int[] out, int[] scratch,
+  default int orderAll(Candidates candidates, ClusterId querier, String topologyZone, int turn, int[] out, int[] scratch,
       RandomGenerator random) {
-    return order(candidates, querier, zone, turn, candidates.size(), out, scratch, random);
+    return order(candidates, querier, topologyZone, turn, candidates.size(), out, scratch, random);
   }
 
   /**
@@ -43,12 +43,12 @@ interface LoadBalancingPolicy {
    * second (a capped answer), for one query: rotated by {@code turn} while keeping what the policy's order
    * means (clusters in failover rank, the querier's zone first). By default the whole subset rotates.
    */
-  default void rotate(Candidates candidates, ClusterId querier, String zone, int[] out, int count, int turn) {
+  default void rotate(Candidates candidates, ClusterId querier, String topologyZone, int[] out, int count, int turn) {
     Candidates.rotate(out, 0, count, turn);
   }
 
-  /** Whether {@link #order} reads {@link Candidates#zones()}, which is then built with the candidates. */
-  default boolean ordersByZone() {
+  /** Whether {@link #order} reads {@link Candidates#topologyZones()}, which is then built with the candidates. */
+  default boolean ordersByTopologyZone() {
     return false;
   }
 }

@@ -17,7 +17,7 @@ import java.util.random.RandomGenerator;
  */
 final class LocalFirstPolicy implements LoadBalancingPolicy {
   @Override
-  public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
+  public int order(Candidates candidates, ClusterId querier, String topologyZone, int turn, int limit, int[] out,
       int[] scratch, RandomGenerator random) {
     if (querier == null) {
       return candidates.addRotated(out, 0, 0, candidates.size(), turn, limit);
@@ -34,7 +34,7 @@ final class LocalFirstPolicy implements LoadBalancingPolicy {
    * each rotated; every cluster when the querier is unknown, rotated as one.
    */
   @Override
-  public int orderAll(Candidates candidates, ClusterId querier, String zone, int turn, int[] out, int[] scratch,
+  public int orderAll(Candidates candidates, ClusterId querier, String topologyZone, int turn, int[] out, int[] scratch,
       RandomGenerator random) {
     int all = candidates.size();
     if (querier == null) {
@@ -47,7 +47,7 @@ final class LocalFirstPolicy implements LoadBalancingPolicy {
 
   /** The subset keeps its clusters in failover rank (the querier's first); each cluster's part rotates. */
   @Override
-  public void rotate(Candidates candidates, ClusterId querier, String zone, int[] out, int count, int turn) {
+  public void rotate(Candidates candidates, ClusterId querier, String topologyZone, int[] out, int count, int turn) {
     if (querier == null) {
       Candidates.rotate(out, 0, count, turn);
     } else {

@@ -25,7 +25,7 @@ public final class QuerierResolver {
   private final ClusterId[] clusters;
   private final byte[][] clusterNames;
   private final List<Network<ClusterId>> clusterNetworks;
-  private final List<Network<String>> zoneNetworks;
+  private final List<Network<String>> topologyZoneNetworks;
 
   public QuerierResolver(LoadBalancingConfig config) {
     this.ednsOptionCode = config.ednsClusterOption();
@@ -43,10 +43,10 @@ public final class QuerierResolver {
     }
     this.clusterNetworks = longestFirst(byCluster);
     List<Network<String>> byZone = new ArrayList<>();
-    for (LoadBalancingConfig.Zone z : config.zones()) {
+    for (LoadBalancingConfig.TopologyZone z : config.topologyZones()) {
       byZone.add(new Network<>(z.cidr(), z.zone()));
     }
-    this.zoneNetworks = longestFirst(byZone);
+    this.topologyZoneNetworks = longestFirst(byZone);
   }
 
   /** The EDNS0 option code that carries the querier's cluster id. */
@@ -67,15 +67,15 @@ public final class QuerierResolver {
    */
   public QueryContext resolve(InetAddress client, byte[] optionData, int offset, int length) {
     ClusterId cluster = optionData == null ? null : clusterOfOption(optionData, offset, length);
-    String zone = null;
-    if (client != null && (cluster == null && !clusterNetworks.isEmpty() || !zoneNetworks.isEmpty())) {
+    String topologyZone = null;
+    if (client != null && (cluster == null && !clusterNetworks.isEmpty() || !topologyZoneNetworks.isEmpty())) {
       byte[] address = client.getAddress();
       if (cluster == null) {
         cluster = match(clusterNetworks, address);
       }
-      zone = match(zoneNetworks, address);
+      topologyZone = match(topologyZoneNetworks, address);
     }
-    return new QueryContext(client, cluster, zone);
+    return new QueryContext(client, cluster, topologyZone);
   }
 
   /** The configured cluster named by an option's data (ASCII, case-insensitive), else {@code null}. */
@@ -97,8 +97,8 @@ public final class QuerierResolver {
   }
 
   /** The zone whose network contains {@code client} (longest prefix), else {@code null}. */
-  public String zoneOfSource(InetAddress client) {
-    return zoneNetworks.isEmpty() ? null : match(zoneNetworks, client.getAddress());
+  public String topologyZoneOfSource(InetAddress client) {
+    return topologyZoneNetworks.isEmpty() ? null : match(topologyZoneNetworks, client.getAddress());
   }
 
   private static <T> T match(List<Network<T>> networks, byte[] address) {

@@ -8,6 +8,6 @@ import java.net.InetAddress;
  *
  * @param client the query's source address (for CoreDNS forwarding, the CoreDNS pod)
  * @param querierCluster the querier's cluster if known (EDNS0 option or source CIDR), else {@code null}
- * @param querierZone the querier's topology zone if known, else {@code null}
+ * @param querierTopologyZone the querier's topology zone if known, else {@code null}
  */
-public record QueryContext(InetAddress client, ClusterId querierCluster, String querierZone) {}
+public record QueryContext(InetAddress client, ClusterId querierCluster, String querierTopologyZone) {}

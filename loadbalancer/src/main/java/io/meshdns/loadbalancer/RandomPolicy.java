@@ -16,7 +16,7 @@ final class RandomPolicy implements LoadBalancingPolicy {
   private static final int EMPTY = -1;
 
   @Override
-  public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
+  public int order(Candidates candidates, ClusterId querier, String topologyZone, int turn, int limit, int[] out,
       int[] scratch, RandomGenerator random) {
     int n = candidates.size();
     int k = Math.min(limit, n);

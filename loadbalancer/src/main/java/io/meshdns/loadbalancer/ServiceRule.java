@@ -21,22 +21,23 @@ import java.util.Map;
  *
  * @param complete whether every candidate is answered (a headless service without the cap annotation)
  */
-record ServiceRule(String policy, int maxAnswers, boolean complete, List<String> warnings) {
+record ServiceRule(Policy policy, int maxAnswers, boolean complete, List<String> warnings) {
 
   static ServiceRule resolve(GlobalService service, LoadBalancingConfig config) {
     List<String> warnings = new ArrayList<>();
-    String policy = config.policy();
+    Policy policy = config.policy();
     Annotation p = annotation(service, KubernetesNames.POLICY_ANNOTATION, warnings);
     if (p == null && prefersLocal(service)) {
       // Kubernetes' own words for "keep traffic near the client", honoured across the mesh as local-first.
-      policy = LoadBalancingConfig.LOCAL_FIRST;
+      policy = Policy.LOCAL_FIRST;
     }
     if (p != null) {
-      if (LoadBalancingConfig.POLICIES.contains(p.value)) {
-        policy = p.value;
+      var named = Policy.byName(p.value);
+      if (named.isPresent()) {
+        policy = named.get();
       } else {
         warnings.add("service " + service.key() + ": annotation " + KubernetesNames.POLICY_ANNOTATION + " '"
-            + p.value + "' (cluster " + p.cluster + ") is not a policy (" + String.join(", ", LoadBalancingConfig.POLICIES)
+            + p.value + "' (cluster " + p.cluster + ") is not a policy (" + String.join(", ", Policy.NAMES)
             + "); using the default '" + config.policy() + "'");
       }
     }

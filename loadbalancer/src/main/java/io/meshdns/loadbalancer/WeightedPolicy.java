@@ -10,7 +10,7 @@ import java.util.random.RandomGenerator;
  */
 final class WeightedPolicy implements LoadBalancingPolicy {
   @Override
-  public int order(Candidates candidates, ClusterId querier, String zone, int turn, int limit, int[] out,
+  public int order(Candidates candidates, ClusterId querier, String topologyZone, int turn, int limit, int[] out,
       int[] scratch, RandomGenerator random) {
     int groups = candidates.groups();
     if (groups == 1) {
@@ -35,7 +35,7 @@ final class WeightedPolicy implements LoadBalancingPolicy {
 
   /** The subset keeps this second's cluster order (the draw by weight); each cluster's part rotates. */
   @Override
-  public void rotate(Candidates candidates, ClusterId querier, String zone, int[] out, int count, int turn) {
+  public void rotate(Candidates candidates, ClusterId querier, String topologyZone, int[] out, int count, int turn) {
     candidates.rotateWithinClusters(out, count, turn);
   }
 

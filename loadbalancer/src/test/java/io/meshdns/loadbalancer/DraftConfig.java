@@ -4,31 +4,35 @@ import java.util.List;
 
 /** A load-balancing config as a test writes it: the defaults, then what the test changes. */
 record DraftConfig(String policy, int maxAnswers, List<LoadBalancingConfig.Cluster> clusters,
-    List<LoadBalancingConfig.Zone> zones) {
+    List<LoadBalancingConfig.TopologyZone> topologyZones) {
 
   /** Local-first, 8 answers, no per-cluster settings, no zones. */
   static DraftConfig defaults() {
-    return new DraftConfig(LoadBalancingConfig.DEFAULT_POLICY, LoadBalancingConfig.DEFAULT_MAX_ANSWERS, List.of(),
+    return new DraftConfig(LoadBalancingConfig.DEFAULT_POLICY.configName(), LoadBalancingConfig.DEFAULT_MAX_ANSWERS, List.of(),
         List.of());
   }
 
   DraftConfig withPolicy(String policy) {
-    return new DraftConfig(policy, maxAnswers, clusters, zones);
+    return new DraftConfig(policy, maxAnswers, clusters, topologyZones);
+  }
+
+  DraftConfig withPolicy(Policy policy) {
+    return withPolicy(policy.configName());
   }
 
   DraftConfig withMaxAnswers(int maxAnswers) {
-    return new DraftConfig(policy, maxAnswers, clusters, zones);
+    return new DraftConfig(policy, maxAnswers, clusters, topologyZones);
   }
 
   DraftConfig withClusters(List<LoadBalancingConfig.Cluster> clusters) {
-    return new DraftConfig(policy, maxAnswers, clusters, zones);
+    return new DraftConfig(policy, maxAnswers, clusters, topologyZones);
   }
 
-  DraftConfig withZones(List<LoadBalancingConfig.Zone> zones) {
-    return new DraftConfig(policy, maxAnswers, clusters, zones);
+  DraftConfig withTopologyZones(List<LoadBalancingConfig.TopologyZone> topologyZones) {
+    return new DraftConfig(policy, maxAnswers, clusters, topologyZones);
   }
 
   LoadBalancingConfig config() {
-    return new LoadBalancingConfig(policy, maxAnswers, LoadBalancingConfig.DEFAULT_EDNS_CLUSTER_OPTION, clusters, zones);
+    return LoadBalancingConfig.of(policy, maxAnswers, LoadBalancingConfig.DEFAULT_EDNS_CLUSTER_OPTION, clusters, topologyZones);
   }
 }

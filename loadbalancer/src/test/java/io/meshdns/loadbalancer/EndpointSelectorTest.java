@@ -23,7 +23,7 @@ import org.junit.jupiter.params.provider.FieldSource;
 
 /** The rules every policy shares: readiness, address family, the answer cap. */
 class EndpointSelectorTest {
-  static final List<String> POLICIES = LoadBalancingConfig.POLICIES;
+  static final List<String> POLICIES = Policy.NAMES;
 
   private static List<String> selectOnce(EndpointSelector selector, Mesh mesh, boolean ipv6) {
     GlobalService web = mesh.service();
@@ -110,7 +110,7 @@ class EndpointSelectorTest {
     EndpointSelector selector = selector(policy, 8, clock);
     GlobalService web = mesh.service();
     selector.update(mesh.snapshot(1, web));
-    int seconds = policy.equals(LoadBalancingConfig.RANDOM) ? 200 : 20;
+    int seconds = policy.equals(Policy.RANDOM.configName()) ? 200 : 20;
     Set<String> seen = new HashSet<>();
     for (int i = 0; i < seconds; i++) {
       seen.addAll(ips(answer(selector.addresses(web, false), Mesh.ANYONE)));
@@ -188,7 +188,7 @@ class EndpointSelectorTest {
   void aHeadlessServiceIsCappedOnlyByItsAnnotation() {
     Mesh mesh = Mesh.web().headless().annotate("east", io.meshdns.core.KubernetesNames.MAX_ANSWERS_ANNOTATION, "5")
         .in("east", readyRange("10.10.1.", 30));
-    EndpointSelector selector = selector(LoadBalancingConfig.ROUND_ROBIN, 8);
+    EndpointSelector selector = selector(Policy.ROUND_ROBIN.configName(), 8);
     GlobalService db = mesh.service();
     selector.update(mesh.snapshot(1, db));
     assertThat(answer(selector.addresses(db, false), Mesh.ANYONE)).hasSize(5);

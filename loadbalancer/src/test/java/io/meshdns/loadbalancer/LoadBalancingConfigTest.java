@@ -13,14 +13,14 @@ class LoadBalancingConfigTest {
 
   @Test
   void defaultsAreLocalFirstEightAnswersAndOption65300() {
-    assertThat(LoadBalancingConfig.DEFAULT_POLICY).isEqualTo("local-first");
+    assertThat(LoadBalancingConfig.DEFAULT_POLICY.configName()).isEqualTo("local-first");
     assertThat(LoadBalancingConfig.DEFAULT_MAX_ANSWERS).isEqualTo(8);
     assertThat(LoadBalancingConfig.DEFAULT_EDNS_CLUSTER_OPTION).isEqualTo(0xff14);
   }
 
   @Test
   void aConfigWithoutAPolicyHasTheDefaultOne() {
-    assertThat(new LoadBalancingConfig(null, 8, 0xff14, null, null).policy()).isEqualTo("local-first");
+    assertThat(new LoadBalancingConfig(null, 8, 0xff14, null, null).policy().configName()).isEqualTo("local-first");
   }
 
   @Test
@@ -43,7 +43,7 @@ class LoadBalancingConfigTest {
 
   @Test
   void aZoneNeedsAName() {
-    assertThatThrownBy(() -> new LoadBalancingConfig.Zone(Cidr.parse("10.0.0.0/8"), " ")).hasMessageContaining("zones.zone");
+    assertThatThrownBy(() -> new LoadBalancingConfig.TopologyZone(Cidr.parse("10.0.0.0/8"), " ")).hasMessageContaining("zones.zone");
   }
 
   @Test

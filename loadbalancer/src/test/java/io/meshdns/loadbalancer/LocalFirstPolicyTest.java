@@ -35,7 +35,7 @@ class LocalFirstPolicyTest {
   @Test
   void isTheDefaultPolicy() {
     GlobalService web = Mesh.web().in("east", ready("10.10.1.1")).service();
-    assertThat(new EndpointSelector(DraftConfig.defaults().config()).policyOf(web)).isEqualTo("local-first");
+    assertThat(new EndpointSelector(DraftConfig.defaults().config()).policyOf(web).configName()).isEqualTo("local-first");
   }
 
   @Test

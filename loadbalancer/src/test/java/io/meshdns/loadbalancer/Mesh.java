@@ -150,7 +150,7 @@ final class Mesh {
     int[] out = new int[order.candidates().size()];
     int[] scratch = new int[order.candidates().size()];
     Arrays.fill(scratch, LEFTOVER);
-    int n = order.next(query.querierCluster(), query.querierZone(), out, scratch);
+    int n = order.next(query.querierCluster(), query.querierTopologyZone(), out, scratch);
     List<Endpoint> chosen = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       chosen.add(order.candidates().get(out[i]));

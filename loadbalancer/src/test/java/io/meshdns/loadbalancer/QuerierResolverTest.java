@@ -18,8 +18,8 @@ class QuerierResolverTest {
       .withClusters(List.of(
           new LoadBalancingConfig.Cluster(EAST, 1, 0, List.of(Cidr.parse("10.10.0.0/16"), Cidr.parse("fd00:10::/32"))),
           new LoadBalancingConfig.Cluster(WEST, 1, 0, List.of(Cidr.parse("10.0.0.0/8"), Cidr.parse("192.168.7.7")))))
-      .withZones(List.of(new LoadBalancingConfig.Zone(Cidr.parse("10.10.1.0/24"), "zone-a"),
-          new LoadBalancingConfig.Zone(Cidr.parse("10.0.0.0/8"), "zone-b"))).config());
+      .withTopologyZones(List.of(new LoadBalancingConfig.TopologyZone(Cidr.parse("10.10.1.0/24"), "zone-a"),
+          new LoadBalancingConfig.TopologyZone(Cidr.parse("10.0.0.0/8"), "zone-b"))).config());
 
   private static InetAddress ip(String literal) throws UnknownHostException {
     return InetAddress.getByName(literal);
@@ -89,14 +89,14 @@ class QuerierResolverTest {
   void aSourceOutsideEveryNetworkIsOfUnknownClusterAndZone() throws Exception {
     QueryContext q = resolver.resolve(ip("127.0.0.1"));
     assertThat(q.querierCluster()).isNull();
-    assertThat(q.querierZone()).isNull();
+    assertThat(q.querierTopologyZone()).isNull();
     assertThat(q.client()).isEqualTo(ip("127.0.0.1"));
   }
 
   @Test
   void theZoneComesFromTheLongestMatchingZoneNetwork() throws Exception {
-    assertThat(resolver.resolve(ip("10.10.1.9")).querierZone()).isEqualTo("zone-a");
-    assertThat(resolver.resolve(ip("10.10.2.9")).querierZone()).isEqualTo("zone-b");
+    assertThat(resolver.resolve(ip("10.10.1.9")).querierTopologyZone()).isEqualTo("zone-a");
+    assertThat(resolver.resolve(ip("10.10.2.9")).querierTopologyZone()).isEqualTo("zone-b");
   }
 
   @Test
@@ -104,13 +104,13 @@ class QuerierResolverTest {
     byte[] data = ascii("west");
     QueryContext q = resolver.resolve(ip("10.10.1.9"), data, 0, data.length);
     assertThat(q.querierCluster()).isEqualTo(WEST);
-    assertThat(q.querierZone()).isEqualTo("zone-a");
+    assertThat(q.querierTopologyZone()).isEqualTo("zone-a");
   }
 
   @Test
   void theOptionCodeIsConfigurable() {
     assertThat(new QuerierResolver(DraftConfig.defaults().config()).ednsOptionCode()).isEqualTo(65300);
-    var custom = new LoadBalancingConfig("local-first", 8, 65001, List.of(), List.of());
+    var custom = LoadBalancingConfig.of("local-first", 8, 65001, List.of(), List.of());
     assertThat(new QuerierResolver(custom).ednsOptionCode()).isEqualTo(65001);
   }
 }

@@ -27,7 +27,7 @@ class RandomPolicyTest {
   private final GlobalService web = mesh.service();
   private final Random random = new Random(SEED);
   private final EndpointSelector selector =
-      new EndpointSelector(DraftConfig.defaults().withPolicy(LoadBalancingConfig.RANDOM).config(), () -> random);
+      new EndpointSelector(DraftConfig.defaults().withPolicy(Policy.RANDOM).config(), () -> random);
 
   /** 5 endpoints, 50,000 queries, seed 42: each endpoint is first in 20% of answers, within 1 point. */
   @Test
@@ -135,7 +135,7 @@ class RandomPolicyTest {
     GlobalService service = mesh.service();
     ManualClock clock = new ManualClock();
     EndpointSelector selector = new EndpointSelector(
-        DraftConfig.defaults().withPolicy(LoadBalancingConfig.RANDOM).withMaxAnswers(8).config(), () -> random, clock);
+        DraftConfig.defaults().withPolicy(Policy.RANDOM).withMaxAnswers(8).config(), () -> random, clock);
     selector.update(mesh.snapshot(1, service));
     EndpointOrder order = selector.addresses(service, false);
     Map<Endpoint, Integer> answered = new HashMap<>();

@@ -16,7 +16,7 @@ class RoundRobinPolicyTest {
       .in("west", ready("10.20.1.1"));
   private final GlobalService web = mesh.service();
   private final EndpointSelector selector =
-      new EndpointSelector(DraftConfig.defaults().withPolicy(LoadBalancingConfig.ROUND_ROBIN).config());
+      new EndpointSelector(DraftConfig.defaults().withPolicy(Policy.ROUND_ROBIN).config());
 
   @Test
   void consecutiveQueriesStartOneEndpointLaterAndWrapAround() {

@@ -25,7 +25,7 @@ class ServiceAnnotationTest {
     Mesh mesh = web().annotate("west", POLICY_ANNOTATION, "round-robin");
     GlobalService service = mesh.service();
     assertThat(selector.update(mesh.snapshot(1, service))).isEmpty();
-    assertThat(selector.policyOf(service)).isEqualTo("round-robin");
+    assertThat(selector.policyOf(service).configName()).isEqualTo("round-robin");
     var fromWest = new QueryContext(null, ClusterId.of("west"), null);
     assertThat(ips(answer(selector.addresses(service, false), fromWest))).anyMatch(ip -> ip.startsWith("10.10."));
   }
@@ -44,7 +44,7 @@ class ServiceAnnotationTest {
     Mesh mesh = web().annotate("west", POLICY_ANNOTATION, "random").annotate("east", POLICY_ANNOTATION, "zone-aware");
     GlobalService service = mesh.service();
     List<String> warnings = selector.update(mesh.snapshot(1, service));
-    assertThat(selector.policyOf(service)).isEqualTo("zone-aware");
+    assertThat(selector.policyOf(service).configName()).isEqualTo("zone-aware");
     assertThat(warnings).singleElement().asString()
         .contains("shop/web", "meshdns.io/lb-policy", "'zone-aware' in cluster east", "'random' in cluster west");
   }
@@ -62,7 +62,7 @@ class ServiceAnnotationTest {
     Mesh mesh = web().annotate("west", POLICY_ANNOTATION, "fastest");
     GlobalService service = mesh.service();
     List<String> warnings = selector.update(mesh.snapshot(1, service));
-    assertThat(selector.policyOf(service)).isEqualTo("local-first");
+    assertThat(selector.policyOf(service).configName()).isEqualTo("local-first");
     assertThat(warnings).singleElement().asString().contains("shop/web", "'fastest'", "cluster west", "local-first");
   }
 
@@ -87,7 +87,7 @@ class ServiceAnnotationTest {
     assertThat(selector.update(mesh.snapshot(2, first))).isEmpty();
     GlobalService changed = mesh.in("west", readyRange("10.20.2.", 1)).service(); // endpoints changed
     assertThat(selector.update(mesh.snapshot(3, changed))).isEmpty();
-    assertThat(selector.policyOf(changed)).isEqualTo("local-first");
+    assertThat(selector.policyOf(changed).configName()).isEqualTo("local-first");
   }
 
   @Test

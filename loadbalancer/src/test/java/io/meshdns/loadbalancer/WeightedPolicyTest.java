@@ -24,7 +24,7 @@ class WeightedPolicyTest {
   private static EndpointSelector selector(long seed, LoadBalancingConfig.Cluster... clusters) {
     Random random = new Random(seed);
     return new EndpointSelector(DraftConfig.defaults()
-        .withPolicy(LoadBalancingConfig.WEIGHTED).withClusters(List.of(clusters)).config(), () -> random);
+        .withPolicy(Policy.WEIGHTED).withClusters(List.of(clusters)).config(), () -> random);
   }
 
   private static LoadBalancingConfig.Cluster weight(String id, int weight) {

@@ -21,7 +21,7 @@ class ZoneAwarePolicyTest {
       .in("west", ready("10.20.1.1", "zone-b"), ready("10.20.1.2", "zone-a"));
   private final GlobalService web = mesh.service();
   private final EndpointSelector selector =
-      new EndpointSelector(DraftConfig.defaults().withPolicy(LoadBalancingConfig.ZONE_AWARE).config());
+      new EndpointSelector(DraftConfig.defaults().withPolicy(Policy.ZONE_AWARE).config());
 
   private static QueryContext inZone(String zone) {
     return new QueryContext(null, null, zone);
@@ -52,7 +52,7 @@ class ZoneAwarePolicyTest {
   void theCapKeepsTheQueriersZoneAndMovesInsideItEachSecond() {
     ManualClock clock = new ManualClock();
     EndpointSelector capped = new EndpointSelector(
-        DraftConfig.defaults().withPolicy(LoadBalancingConfig.ZONE_AWARE).withMaxAnswers(1).config(), clock);
+        DraftConfig.defaults().withPolicy(Policy.ZONE_AWARE).withMaxAnswers(1).config(), clock);
     capped.update(mesh.snapshot(1, web));
     List<String> firsts = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
@@ -110,7 +110,7 @@ class ZoneAwarePolicyTest {
     List<Integer> inZone = new ArrayList<>();
     List<Integer> rest = new ArrayList<>();
     for (int i = 0; i < candidates.size(); i++) {
-      (zone != null && zone.equals(candidates.get(i).zone()) ? inZone : rest).add(i);
+      (zone != null && zone.equals(candidates.get(i).topologyZone()) ? inZone : rest).add(i);
     }
     List<Integer> order = new ArrayList<>(rotated(inZone, turn));
     order.addAll(rotated(rest, turn));

@@ -51,16 +51,16 @@ final class AnswerStore {
     private int sizeLimit;
     private boolean edns;
     private ClusterId cluster;
-    private String zone;
+    private String topologyZone;
     private int hash;
 
-    AnswerKey set(byte[] question, int questionLength, int sizeLimit, boolean edns, ClusterId cluster, String zone) {
+    AnswerKey set(byte[] question, int questionLength, int sizeLimit, boolean edns, ClusterId cluster, String topologyZone) {
       this.question = question;
       this.questionLength = questionLength;
       this.sizeLimit = sizeLimit;
       this.edns = edns;
       this.cluster = cluster;
-      this.zone = zone;
+      this.topologyZone = topologyZone;
       int h = 1;
       for (int i = 0; i < questionLength; i++) {
         h = 31 * h + question[i];
@@ -71,7 +71,7 @@ final class AnswerStore {
 
     /** An immutable key with this probe's values, for storing. */
     AnswerKey copy() {
-      return new AnswerKey().set(Arrays.copyOf(question, questionLength), questionLength, sizeLimit, edns, cluster, zone);
+      return new AnswerKey().set(Arrays.copyOf(question, questionLength), questionLength, sizeLimit, edns, cluster, topologyZone);
     }
 
     int weight() {
@@ -82,7 +82,7 @@ final class AnswerStore {
     public boolean equals(Object o) {
       return o instanceof AnswerKey k && k.hash == hash && k.sizeLimit == sizeLimit && k.edns == edns
           && Arrays.equals(k.question, 0, k.questionLength, question, 0, questionLength)
-          && Objects.equals(k.cluster, cluster) && Objects.equals(k.zone, zone);
+          && Objects.equals(k.cluster, cluster) && Objects.equals(k.topologyZone, topologyZone);
     }
 
     @Override

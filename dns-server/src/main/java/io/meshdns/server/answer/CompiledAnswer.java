@@ -159,15 +159,15 @@ final class CompiledAnswer {
    * @param nameLength the length of the query's name in wire form
    * @param positions and {@code scratch} at least {@link #candidates()} long
    */
-  ByteBuf write(ByteBufAllocator alloc, byte[] query, int nameLength, ClusterId querier, String zone,
+  ByteBuf write(ByteBufAllocator alloc, byte[] query, int nameLength, ClusterId querier, String topologyZone,
       int[] positions, int[] scratch) {
     ByteBuf out;
     if (srv != null) {
-      out = writeSrv(alloc, querier, zone, positions, scratch);
+      out = writeSrv(alloc, querier, topologyZone, positions, scratch);
     } else if (order == null) {
       out = alloc.ioBuffer(wire.length).writeBytes(wire);
     } else {
-      int chosen = order.next(querier, zone, positions, scratch);
+      int chosen = order.next(querier, topologyZone, positions, scratch);
       int n = Math.min(fit, chosen);
       int tail = blocksAt + blockCount * blockSize;
       out = alloc.ioBuffer(wire.length - (blockCount - n) * blockSize);
@@ -203,8 +203,8 @@ final class CompiledAnswer {
    * each weighing 100 / records; then their address records while the answer stays within the size limit (the
    * additional section goes first; SRV records that do not fit set TC).
    */
-  private ByteBuf writeSrv(ByteBufAllocator alloc, ClusterId querier, String zone, int[] positions, int[] scratch) {
-    int chosen = order.next(querier, zone, positions, scratch);
+  private ByteBuf writeSrv(ByteBufAllocator alloc, ClusterId querier, String topologyZone, int[] positions, int[] scratch) {
+    int chosen = order.next(querier, topologyZone, positions, scratch);
     int[] srvAt = srv.srvAt();
     int[] group = srv.group();
     int srvBlocks = blocksAt;

@@ -166,15 +166,15 @@ public final class QueryResponder {
       cluster = querier.clusterOfSource(client);
     }
     s.querier = cluster;
-    String querierZone = querier.zoneOfSource(client);
+    String querierTopologyZone = querier.topologyZoneOfSource(client);
     // An answer that leaves room for the query's own options (a cookie) is one of its own size class.
     AnswerStore.AnswerKey probe = s.probe.set(wire.question, wire.questionLength, limit - options.reserve(),
-        wire.ednsPayload >= 0, cluster, querierZone);
+        wire.ednsPayload >= 0, cluster, querierTopologyZone);
     CompiledAnswer answer = store.get(probe);
     // No in-zone answer is stored before readiness (SERVFAIL is never stored), so a hit needs no check.
     if (answer != null && answer.reusable(zone)) {
       hits.increment();
-      return options.write(answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions(answer),
+      return options.write(answer.write(alloc, s.packet, wire.nameLength, cluster, querierTopologyZone, s.positions(answer),
           s.scratch(answer)), answer.endsWithOpt(), limit);
     }
     misses.increment();
@@ -184,13 +184,13 @@ public final class QueryResponder {
     } catch (IOException | RuntimeException e) {
       return bytes(alloc, Responses.formerr(Arrays.copyOf(s.packet, length)));
     }
-    answer = compiler.compile(parsed, new QueryContext(client, cluster, querierZone), tcp, options.reserve(), zone,
+    answer = compiler.compile(parsed, new QueryContext(client, cluster, querierTopologyZone), tcp, options.reserve(), zone,
         ready);
     if (answer == null) {
       return null;
     }
     store.put(probe.copy(), answer);
-    return options.write(answer.write(alloc, s.packet, wire.nameLength, cluster, querierZone, s.positions(answer),
+    return options.write(answer.write(alloc, s.packet, wire.nameLength, cluster, querierTopologyZone, s.positions(answer),
         s.scratch(answer)), answer.endsWithOpt(), limit);
   }
 
@@ -236,7 +236,7 @@ public final class QueryResponder {
       return null;
     }
     int limit = AnswerCompiler.sizeLimit(tcp, opt == null ? -1 : opt.getPayloadSize()) - room;
-    return s.options.write(answer.write(alloc, null, 0, context.querierCluster(), context.querierZone(),
+    return s.options.write(answer.write(alloc, null, 0, context.querierCluster(), context.querierTopologyZone(),
         s.positions(answer), s.scratch(answer)), answer.endsWithOpt(), limit);
   }
 

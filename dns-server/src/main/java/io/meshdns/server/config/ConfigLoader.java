@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.meshdns.core.ConfigException;
 import java.io.IOException;
@@ -201,6 +202,9 @@ public final class ConfigLoader {
       } else if (segments.isEmpty() || !invalid.key.equals(segments.get(segments.size() - 1))) {
         segments.add(invalid.key);
       }
+      message = invalid.getMessage();
+    } else if (e instanceof ValueInstantiationException && cause instanceof IllegalArgumentException invalid) {
+      // A value type of the load balancer (LoadBalancingConfig.TopologyZone), whose own check names its key.
       message = invalid.getMessage();
     } else if (e instanceof UnrecognizedPropertyException u) {
       message = "unknown key; known keys here: " + u.getKnownPropertyIds().stream()

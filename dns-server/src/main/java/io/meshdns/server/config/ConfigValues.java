@@ -10,6 +10,7 @@ import io.meshdns.core.Cidr;
 import io.meshdns.core.IpLiteral;
 import io.meshdns.core.UpstreamAddress;
 import io.meshdns.discovery.Reachability;
+import io.meshdns.loadbalancer.Policy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -37,7 +38,8 @@ final class ConfigValues {
         .addDeserializer(Cidr.class, new CidrValue())
         // Never Jackson's own: it would look a name up in DNS.
         .addDeserializer(InetAddress.class, new AddressValue())
-        .addDeserializer(Reachability.class, new ReachabilityValue());
+        .addDeserializer(Reachability.class, new ReachabilityValue())
+        .addDeserializer(Policy.class, new PolicyValue());
   }
 
   /** One kind of a cluster's reachability, by the name the config, the status page and reasons use. */
@@ -48,6 +50,15 @@ final class ConfigValues {
       }
     }
     throw unknownReachability(key, value);
+  }
+
+  /** A load-balancing policy, by its name ({@link Policy#parse} says which names there are). */
+  static Policy policy(String key, String value) {
+    try {
+      return Policy.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidValue(key, e.getMessage());
+    }
   }
 
   static InvalidValue unknownReachability(String key, String value) {
@@ -295,6 +306,14 @@ final class ConfigValues {
 
     ReachabilityValue() {
       super(Reachability.class, ConfigValues::reachability);
+    }
+  }
+
+  static final class PolicyValue extends Scalar<Policy> {
+    private static final long serialVersionUID = 1L;
+
+    PolicyValue() {
+      super(Policy.class, ConfigValues::policy);
     }
   }
 

@@ -12,6 +12,7 @@ import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.ClusterSpec;
 import io.meshdns.discovery.Reachability;
 import io.meshdns.loadbalancer.LoadBalancingConfig;
+import io.meshdns.loadbalancer.Policy;
 import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -646,36 +647,24 @@ public record ServerConfig(
    * How answers are chosen: the default policy, the answer cap, the EDNS0 option carrying the querier's
    * cluster, and the querier's topology zone by source network.
    */
-  public record LoadBalancing(String policy, Integer maxAnswers, Integer ednsClusterOption, List<ZoneSource> zones) {
-    public static final List<String> POLICIES = LoadBalancingConfig.POLICIES;
-
+  public record LoadBalancing(Policy policy, Integer maxAnswers, Integer ednsClusterOption,
+      List<LoadBalancingConfig.TopologyZone> zones) {
     public LoadBalancing {
+      // The values are the load balancer's, and so are their checks; here they get the file, line and key.
       policy = policy == null ? LoadBalancingConfig.DEFAULT_POLICY : policy;
-      if (!POLICIES.contains(policy)) {
-        throw new InvalidValue("policy", "must be one of " + String.join(", ", POLICIES) + "; was '" + policy + "'");
-      }
       maxAnswers = maxAnswers == null ? LoadBalancingConfig.DEFAULT_MAX_ANSWERS : maxAnswers;
-      if (maxAnswers < 1 || maxAnswers > LoadBalancingConfig.MAX_ANSWERS_LIMIT) {
-        throw new InvalidValue("maxAnswers",
-            "must be between 1 and " + LoadBalancingConfig.MAX_ANSWERS_LIMIT + ", was " + maxAnswers);
+      try {
+        LoadBalancingConfig.checkMaxAnswers(maxAnswers);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidValue("maxAnswers", e.getMessage());
       }
       ednsClusterOption = ednsClusterOption == null ? LoadBalancingConfig.DEFAULT_EDNS_CLUSTER_OPTION : ednsClusterOption;
-      if (ednsClusterOption < 1 || ednsClusterOption > 65535) {
-        throw new InvalidValue("ednsClusterOption", "must be an EDNS0 option code 1-65535, was " + ednsClusterOption);
+      try {
+        LoadBalancingConfig.checkEdnsClusterOption(ednsClusterOption);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidValue("ednsClusterOption", e.getMessage());
       }
       zones = zones == null ? List.of() : List.copyOf(zones);
-    }
-  }
-
-  /** Queriers whose source address is in {@code cidr} are in topology zone {@code zone}. */
-  public record ZoneSource(Cidr cidr, String zone) {
-    public ZoneSource {
-      if (cidr == null) {
-        throw new InvalidValue("cidr", "is required");
-      }
-      if (zone == null || zone.isBlank()) {
-        throw new InvalidValue("zone", "is required");
-      }
     }
   }
 

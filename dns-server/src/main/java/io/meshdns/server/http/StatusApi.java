@@ -311,7 +311,7 @@ public final class StatusApi {
     List<ServiceClusterView> parts = new ArrayList<>();
     for (ClusterService cs : g.byCluster().values()) {
       List<EndpointView> eps = cs.endpoints().stream().map(e -> new EndpointView(e.address().getHostAddress(),
-          e.ready(), e.serving(), e.terminating(), e.hostname(), e.nodeName(), e.zone())).toList();
+          e.ready(), e.serving(), e.terminating(), e.hostname(), e.nodeName(), e.topologyZone())).toList();
       List<String> ports = cs.ports().stream().map(StatusApi::port).toList();
       parts.add(new ServiceClusterView(cs.cluster().value(), cs.type(), cs.headless(), cs.externalName(), ports,
           readyCount(cs), eps, answeredBy(g, cs), reason(g, cs)));
@@ -482,13 +482,13 @@ public final class StatusApi {
 
   /** The default load-balancing policy. */
   private String policyName() {
-    return selector.config().policy();
+    return selector.config().policy().configName();
   }
 
   /** The policy that applies to the service named {@code qname} (its annotation's or the default). */
   private String policyName(Name qname) {
     ZoneIndex.Node node = served.index().node(qname);
-    return node instanceof ZoneIndex.ServiceNode s ? selector.policyOf(s.service()) : policyName();
+    return node instanceof ZoneIndex.ServiceNode s ? selector.policyOf(s.service()).configName() : policyName();
   }
 
   private static int readyCount(ClusterService cs) {

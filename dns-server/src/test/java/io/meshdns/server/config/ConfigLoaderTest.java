@@ -8,6 +8,7 @@ import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.ClusterId;
 import io.meshdns.discovery.Reachability;
 import io.meshdns.forwarder.MeshdnsStanza;
+import io.meshdns.loadbalancer.LoadBalancingConfig;
 import io.meshdns.server.zone.ZoneSettings;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -41,7 +42,7 @@ class ConfigLoaderTest {
     assertThat(c.admin().port()).isEqualTo(9154);
     assertThat(c.admin().tokenFile()).isNull();
     assertThat(c.staleAfter()).isEqualTo(Duration.ofMinutes(5));
-    assertThat(c.loadBalancing().policy()).isEqualTo("local-first");
+    assertThat(c.loadBalancing().policy().configName()).isEqualTo("local-first");
     assertThat(c.loadBalancing().maxAnswers()).isEqualTo(8);
     assertThat(c.dns().tcpIdleTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.dns().tcpQueryTimeout()).isEqualTo(Duration.ofSeconds(2));
@@ -471,6 +472,33 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aZoneNetworkWithoutItsTopologyZoneIsAnErrorNamingFileLineAndKey() throws Exception {
+    Path file = write("ttl: 5\nloadBalancing:\n  zones:\n    - {cidr: 10.10.1.0/24}\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file)).hasMessage("config " + file + ", line 4, key loadBalancing.zones[0]:"
+        + " loadBalancing.zones.zone is required (for cidr 10.10.1.0/24)");
+  }
+
+  @Test
+  void anUnknownPolicyIsAnErrorNamingFileLineKeyAndThePolicies() throws Exception {
+    Path file = write("loadBalancing:\n  maxAnswers: 4\n  policy: fastest\n");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file)).hasMessage("config " + file + ", line 3, key loadBalancing.policy:"
+        + " must be one of round-robin, random, weighted, local-first, zone-aware; was 'fastest'");
+  }
+
+  @Test
+  void maxAnswersAndTheEdnsOptionOutOfRangeAreErrorsNamingFileLineAndKey() throws Exception {
+    Path max = write("loadBalancing:\n  maxAnswers: 4097\n");
+    assertThatThrownBy(() -> ConfigLoader.load(max)).hasMessage("config " + max + ", line 2, key loadBalancing.maxAnswers:"
+        + " must be between 1 and 4096, was 4097");
+
+    Path option = write("loadBalancing:\n  ednsClusterOption: 0\n");
+    assertThatThrownBy(() -> ConfigLoader.load(option)).hasMessage("config " + option + ", line 2,"
+        + " key loadBalancing.ednsClusterOption: must be an EDNS0 option code 1-65535, was 0");
+  }
+
+  @Test
   void adminListenerOnAWiderAddressWithoutATokenIsAnErrorNamingTheKey() throws Exception {
     Path file = write("admin:\n  bind: 0.0.0.0\n  port: 9154\n");
 
@@ -738,7 +766,7 @@ class ConfigLoaderTest {
     assertThat(c.axfr().notifyTo()).containsExactly(new InetSocketAddress(InetAddress.getByName("192.0.2.10"), 53),
         new InetSocketAddress(InetAddress.getByName("fd00::53"), 5353));
     assertThat(c.axfr().journal().size()).isEqualTo(1L << 30);
-    assertThat(c.loadBalancing().zones()).extracting(ServerConfig.ZoneSource::cidr).containsExactly(Cidr.parse("10.10.1.0/24"));
+    assertThat(c.loadBalancing().zones()).extracting(LoadBalancingConfig.TopologyZone::cidr).containsExactly(Cidr.parse("10.10.1.0/24"));
     assertThat(c.clusters().get(0).sourceCidrs()).containsExactly(Cidr.parse("10.10.0.0/16"));
   }
 

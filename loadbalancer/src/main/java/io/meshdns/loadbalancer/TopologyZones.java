@@ -14,8 +14,8 @@ import java.util.Map;
  * runs from there; the positions outside it are the gaps between the runs, each non-empty, so walking
  * them crosses at most one run per position written.
  */
-final class Zones {
-  static final Zones NONE = new Zones(0, Map.of(), new int[] {0}, new int[0], new int[0], new int[0]);
+final class TopologyZones {
+  static final TopologyZones NONE = new TopologyZones(0, Map.of(), new int[] {0}, new int[0], new int[0], new int[0]);
 
   private final int size;
   private final Map<String, Integer> byName;
@@ -27,7 +27,7 @@ final class Zones {
   /** Positions of the zone in its runs before this one. */
   private final int[] membersBefore;
 
-  private Zones(int size, Map<String, Integer> byName, int[] firstRun, int[] runStart, int[] runEnd,
+  private TopologyZones(int size, Map<String, Integer> byName, int[] firstRun, int[] runStart, int[] runEnd,
       int[] membersBefore) {
     this.size = size;
     this.byName = byName;
@@ -37,15 +37,15 @@ final class Zones {
     this.membersBefore = membersBefore;
   }
 
-  static Zones of(List<Endpoint> candidates) {
+  static TopologyZones of(List<Endpoint> candidates) {
     int n = candidates.size();
     Map<String, Integer> byName = new HashMap<>();
     int[] zoneOf = new int[n];
     int runs = 0;
     for (int i = 0; i < n; i++) {
-      String zone = candidates.get(i).zone();
-      Integer z = zone == null ? null : byName.putIfAbsent(zone, byName.size());
-      zoneOf[i] = zone == null ? -1 : z == null ? byName.size() - 1 : z;
+      String topologyZone = candidates.get(i).topologyZone();
+      Integer z = topologyZone == null ? null : byName.putIfAbsent(topologyZone, byName.size());
+      zoneOf[i] = topologyZone == null ? -1 : z == null ? byName.size() - 1 : z;
       if (zoneOf[i] >= 0 && (i == 0 || zoneOf[i - 1] != zoneOf[i])) {
         runs++;
       }
@@ -78,12 +78,12 @@ final class Zones {
       runEnd[firstRun[z] + nextRun[z] - 1] = i + 1;
       members[z]++;
     }
-    return new Zones(n, Map.copyOf(byName), firstRun, runStart, runEnd, membersBefore);
+    return new TopologyZones(n, Map.copyOf(byName), firstRun, runStart, runEnd, membersBefore);
   }
 
   /** The index of {@code zone}, or -1 when no candidate is in it (or it is {@code null}). */
-  int of(String zone) {
-    Integer z = zone == null ? null : byName.get(zone);
+  int of(String topologyZone) {
+    Integer z = topologyZone == null ? null : byName.get(topologyZone);
     return z == null ? -1 : z;
   }
 
