@@ -45,66 +45,93 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Xms512m", "-Xmx512m"})
 public class LoadBalancerBench {
-  static final int PODS = 1000;
-  static final int CLUSTERS = 3;
-  static final int ZONES = 3;
+    static final int PODS = 1000;
+    static final int CLUSTERS = 3;
+    static final int ZONES = 3;
 
-  @Param({"random", "zone-aware", "round-robin"})
-  public String policy;
+    @Param({"random", "zone-aware", "round-robin"})
+    public String policy;
 
-  private EndpointSelector selector;
-  private EndpointOrder order;
-  private final int[] out = new int[PODS];
-  private final int[] scratch = new int[PODS];
-  /** Two publications of the same service: each update replaces the other's plan, as a changed service does. */
-  private final MeshSnapshot[] snapshots = new MeshSnapshot[2];
-  private int next;
+    private EndpointSelector selector;
+    private EndpointOrder order;
+    private final int[] out = new int[PODS];
+    private final int[] scratch = new int[PODS];
+    /** Two publications of the same service: each update replaces the other's plan, as a changed service does. */
+    private final MeshSnapshot[] snapshots = new MeshSnapshot[2];
 
-  @Setup(Level.Trial)
-  public void setUp() throws Exception {
-    List<LoadBalancingConfig.Cluster> clusters = new ArrayList<>();
-    for (int c = 0; c < CLUSTERS; c++) {
-      clusters.add(LoadBalancingConfig.Cluster.of(ClusterId.of("c" + c)));
+    private int next;
+
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        List<LoadBalancingConfig.Cluster> clusters = new ArrayList<>();
+        for (int c = 0; c < CLUSTERS; c++) {
+            clusters.add(LoadBalancingConfig.Cluster.of(ClusterId.of("c" + c)));
+        }
+        selector = new EndpointSelector(LoadBalancingConfig.of(
+                policy,
+                LoadBalancingConfig.DEFAULT_MAX_ANSWERS,
+                LoadBalancingConfig.DEFAULT_EDNS_CLUSTER_OPTION,
+                clusters,
+                List.of()));
+        snapshots[0] = snapshot(1);
+        snapshots[1] = snapshot(2);
+        selector.update(snapshots[0]);
+        order = selector.addresses(snapshots[0].services().values().iterator().next(), false);
     }
-    selector = new EndpointSelector(LoadBalancingConfig.of(policy, LoadBalancingConfig.DEFAULT_MAX_ANSWERS,
-        LoadBalancingConfig.DEFAULT_EDNS_CLUSTER_OPTION, clusters, List.of()));
-    snapshots[0] = snapshot(1);
-    snapshots[1] = snapshot(2);
-    selector.update(snapshots[0]);
-    order = selector.addresses(snapshots[0].services().values().iterator().next(), false);
-  }
 
-  @Benchmark
-  public int order() {
-    return order.next(null, "zone-a", out, scratch);
-  }
-
-  @Benchmark
-  public int update() {
-    next ^= 1;
-    return selector.update(snapshots[next]).size();
-  }
-
-  private static MeshSnapshot snapshot(long version) throws Exception {
-    ServiceKey key = ServiceKey.of("shop", "web");
-    Map<ClusterId, List<Endpoint>> pods = new HashMap<>();
-    Map<ClusterId, ClusterHealth> health = new HashMap<>();
-    for (int p = 0; p < PODS; p++) {
-      ClusterId id = ClusterId.of("c" + p % CLUSTERS);
-      InetAddress ip = InetAddress.getByAddress(new byte[] {10, (byte) (p % CLUSTERS), (byte) (p >> 8), (byte) p});
-      // Names not in address order, as a Deployment's random pod suffixes are.
-      String pod = "web-" + Integer.toHexString(p * 7919 % 65_521);
-      pods.computeIfAbsent(id, k -> new ArrayList<>()).add(new Endpoint(id, ip, true, true, false, null, null,
-          "zone-" + (char) ('a' + p / CLUSTERS % ZONES), new Endpoint.TargetRef("Pod", "shop", pod), List.of()));
+    @Benchmark
+    public int order() {
+        return order.next(null, "zone-a", out, scratch);
     }
-    Map<ClusterId, ClusterService> byCluster = new HashMap<>();
-    pods.forEach((id, list) -> {
-      byCluster.put(id, new ClusterService(id, key, "ClusterIP", false, null,
-          List.of(new ServicePort("http", 80, "TCP")), list, Map.of()));
-      health.put(id, new ClusterHealth(id, ClusterState.SYNCED, Instant.EPOCH, null, 1, list.size(), 0, null));
-    });
-    return MeshSnapshot.of(version, Map.of(key, new GlobalService(key, byCluster)), health);
-  }
+
+    @Benchmark
+    public int update() {
+        next ^= 1;
+        return selector.update(snapshots[next]).size();
+    }
+
+    private static MeshSnapshot snapshot(long version) throws Exception {
+        ServiceKey key = ServiceKey.of("shop", "web");
+        Map<ClusterId, List<Endpoint>> pods = new HashMap<>();
+        Map<ClusterId, ClusterHealth> health = new HashMap<>();
+        for (int p = 0; p < PODS; p++) {
+            ClusterId id = ClusterId.of("c" + p % CLUSTERS);
+            InetAddress ip =
+                    InetAddress.getByAddress(new byte[] {10, (byte) (p % CLUSTERS), (byte) (p >> 8), (byte) p});
+            // Names not in address order, as a Deployment's random pod suffixes are.
+            String pod = "web-" + Integer.toHexString(p * 7919 % 65_521);
+            pods.computeIfAbsent(id, k -> new ArrayList<>())
+                    .add(new Endpoint(
+                            id,
+                            ip,
+                            true,
+                            true,
+                            false,
+                            null,
+                            null,
+                            "zone-" + (char) ('a' + p / CLUSTERS % ZONES),
+                            new Endpoint.TargetRef("Pod", "shop", pod),
+                            List.of()));
+        }
+        Map<ClusterId, ClusterService> byCluster = new HashMap<>();
+        pods.forEach((id, list) -> {
+            byCluster.put(
+                    id,
+                    new ClusterService(
+                            id,
+                            key,
+                            "ClusterIP",
+                            false,
+                            null,
+                            List.of(new ServicePort("http", 80, "TCP")),
+                            list,
+                            Map.of()));
+            health.put(id, new ClusterHealth(id, ClusterState.SYNCED, Instant.EPOCH, null, 1, list.size(), 0, null));
+        });
+        return MeshSnapshot.of(version, Map.of(key, new GlobalService(key, byCluster)), health);
+    }
 }

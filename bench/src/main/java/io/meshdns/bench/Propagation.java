@@ -35,106 +35,118 @@ import org.xbill.DNS.Type;
  *     [--clusters 2] [--services 100] [--pods-per-cluster 3]</pre>
  */
 public final class Propagation {
-  static final String USAGE = "Propagation [--changes N] [--warmup N] [--clusters C] [--services N] [--pods-per-cluster K]";
+    static final String USAGE =
+            "Propagation [--changes N] [--warmup N] [--clusters C] [--services N] [--pods-per-cluster K]";
 
-  /** Exits with 0, 1 when the measurement failed, 2 for bad options; never leaves a server running. */
-  public static void main(String[] args) {
-    Options.runAndExit("propagation", () -> run(args));
-  }
-
-  private static int run(String[] args) throws Exception {
-    Options o;
-    DemoMesh.Size size;
-    try {
-      o = new Options(args, USAGE, "--changes", "--warmup", "--clusters", "--services", "--pods-per-cluster");
-      size = new DemoMesh.Size(o.integer("--clusters", 2), o.integer("--services", 100),
-          o.integer("--pods-per-cluster", 3));
-      if (size.podsPerCluster() < 1) {
-        throw new IllegalArgumentException("--pods-per-cluster must be at least 1: a pod address is what changes");
-      }
-    } catch (IllegalArgumentException e) {
-      System.err.println("propagation: " + e.getMessage());
-      return 2;
+    /** Exits with 0, 1 when the measurement failed, 2 for bad options; never leaves a server running. */
+    public static void main(String[] args) {
+        Options.runAndExit("propagation", () -> run(args));
     }
-    int changes = o.integer("--changes", 500);
-    int warmup = o.integer("--warmup", 20);
-    try (var bench = SyntheticMeshUnderTest.start(size, Duration.ofMinutes(10))) {
-      System.out.printf("mesh: %d clusters x %d services x %d pods; seeded in %.1f s, synced in %.1f s%n",
-          size.clusters(), size.services(), size.podsPerCluster(), bench.seedSeconds, bench.syncSeconds);
-      measure(bench, changes, warmup);
-    }
-    return 0;
-  }
 
-  private static void measure(SyntheticMeshUnderTest bench, int changes, int warmup) throws Exception {
-    KubernetesClient client = bench.mesh.cluster("c0").client();
-    String ns = DemoMesh.namespaceName(0);
-    EndpointSlice slice = client.discovery().v1().endpointSlices().inNamespace(ns)
-        .withName(DemoMesh.serviceName(0) + "-c0-0").get();
-    Name name = Name.fromString(SyntheticMeshUnderTest.serviceName(0));
-    Random random = new Random(8);
-    double[] millis = new double[changes];
-    double[] putMillis = new double[changes];
-    int lost = 0;
-    try (DatagramSocket socket = new DatagramSocket()) {
-      socket.connect(bench.server.dnsAddress());
-      socket.setSoTimeout(1000);
-      for (int i = -warmup; i < changes; i++) {
-        int n = i + warmup;
-        String address = "10.255." + (n >> 8 & 0xFF) + "." + (n & 0xFF);
-        var endpoints = new ArrayList<>(slice.getEndpoints());
-        endpoints.set(0, new EndpointBuilder(endpoints.get(0)).withAddresses(address).build());
-        slice.setEndpoints(endpoints);
-        long start = System.nanoTime();
-        slice = client.discovery().v1().endpointSlices().resource(slice).update();
-        long put = System.nanoTime();
-        long deadline = start + Duration.ofSeconds(5).toNanos();
-        boolean seen = false;
-        while (!seen && System.nanoTime() < deadline) {
-          seen = answers(socket, name, address);
-          if (!seen) {
-            Thread.sleep(1);
-          }
+    private static int run(String[] args) throws Exception {
+        Options o;
+        DemoMesh.Size size;
+        try {
+            o = new Options(args, USAGE, "--changes", "--warmup", "--clusters", "--services", "--pods-per-cluster");
+            size = new DemoMesh.Size(
+                    o.integer("--clusters", 2), o.integer("--services", 100), o.integer("--pods-per-cluster", 3));
+            if (size.podsPerCluster() < 1) {
+                throw new IllegalArgumentException(
+                        "--pods-per-cluster must be at least 1: a pod address is what changes");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("propagation: " + e.getMessage());
+            return 2;
         }
-        long end = System.nanoTime();
-        if (i >= 0) {
-          millis[i] = (end - start) / 1e6;
-          putMillis[i] = (put - start) / 1e6;
-          if (!seen) {
-            lost++;
-          }
+        int changes = o.integer("--changes", 500);
+        int warmup = o.integer("--warmup", 20);
+        try (var bench = SyntheticMeshUnderTest.start(size, Duration.ofMinutes(10))) {
+            System.out.printf(
+                    "mesh: %d clusters x %d services x %d pods; seeded in %.1f s, synced in %.1f s%n",
+                    size.clusters(), size.services(), size.podsPerCluster(), bench.seedSeconds, bench.syncSeconds);
+            measure(bench, changes, warmup);
         }
-        Thread.sleep(random.nextInt(101));
-      }
+        return 0;
     }
-    System.out.printf("propagation over %d changes (after %d warm-up): %s%n", changes, warmup, Percentiles.of(millis));
-    System.out.printf("  of which the PUT round trip: %s%n", Percentiles.of(putMillis));
-    System.out.printf("  changes not answered within 5 s: %d%n", lost);
-  }
 
-  /** One UDP query; whether the answer lists {@code address}. */
-  private static boolean answers(DatagramSocket socket, Name name, String address) throws IOException {
-    Message q = Message.newQuery(Record.newRecord(name, Type.A, DClass.IN));
-    byte[] query = q.toWire();
-    socket.send(new DatagramPacket(query, query.length));
-    byte[] buffer = new byte[1232];
-    Message answer;
-    do { // a late reply to an earlier query that timed out is not this one's
-      DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
-      try {
-        socket.receive(reply);
-      } catch (SocketTimeoutException e) {
+    private static void measure(SyntheticMeshUnderTest bench, int changes, int warmup) throws Exception {
+        KubernetesClient client = bench.mesh.cluster("c0").client();
+        String ns = DemoMesh.namespaceName(0);
+        EndpointSlice slice = client.discovery()
+                .v1()
+                .endpointSlices()
+                .inNamespace(ns)
+                .withName(DemoMesh.serviceName(0) + "-c0-0")
+                .get();
+        Name name = Name.fromString(SyntheticMeshUnderTest.serviceName(0));
+        Random random = new Random(8);
+        double[] millis = new double[changes];
+        double[] putMillis = new double[changes];
+        int lost = 0;
+        try (DatagramSocket socket = new DatagramSocket()) {
+            socket.connect(bench.server.dnsAddress());
+            socket.setSoTimeout(1000);
+            for (int i = -warmup; i < changes; i++) {
+                int n = i + warmup;
+                String address = "10.255." + (n >> 8 & 0xFF) + "." + (n & 0xFF);
+                var endpoints = new ArrayList<>(slice.getEndpoints());
+                endpoints.set(
+                        0,
+                        new EndpointBuilder(endpoints.get(0))
+                                .withAddresses(address)
+                                .build());
+                slice.setEndpoints(endpoints);
+                long start = System.nanoTime();
+                slice = client.discovery().v1().endpointSlices().resource(slice).update();
+                long put = System.nanoTime();
+                long deadline = start + Duration.ofSeconds(5).toNanos();
+                boolean seen = false;
+                while (!seen && System.nanoTime() < deadline) {
+                    seen = answers(socket, name, address);
+                    if (!seen) {
+                        Thread.sleep(1);
+                    }
+                }
+                long end = System.nanoTime();
+                if (i >= 0) {
+                    millis[i] = (end - start) / 1e6;
+                    putMillis[i] = (put - start) / 1e6;
+                    if (!seen) {
+                        lost++;
+                    }
+                }
+                Thread.sleep(random.nextInt(101));
+            }
+        }
+        System.out.printf(
+                "propagation over %d changes (after %d warm-up): %s%n", changes, warmup, Percentiles.of(millis));
+        System.out.printf("  of which the PUT round trip: %s%n", Percentiles.of(putMillis));
+        System.out.printf("  changes not answered within 5 s: %d%n", lost);
+    }
+
+    /** One UDP query; whether the answer lists {@code address}. */
+    private static boolean answers(DatagramSocket socket, Name name, String address) throws IOException {
+        Message q = Message.newQuery(Record.newRecord(name, Type.A, DClass.IN));
+        byte[] query = q.toWire();
+        socket.send(new DatagramPacket(query, query.length));
+        byte[] buffer = new byte[1232];
+        Message answer;
+        do { // a late reply to an earlier query that timed out is not this one's
+            DatagramPacket reply = new DatagramPacket(buffer, buffer.length);
+            try {
+                socket.receive(reply);
+            } catch (SocketTimeoutException e) {
+                return false;
+            }
+            answer = new Message(Arrays.copyOf(buffer, reply.getLength()));
+        } while (answer.getHeader().getID() != q.getHeader().getID());
+        for (Record r : answer.getSection(Section.ANSWER)) {
+            if (r instanceof ARecord a && a.getAddress().getHostAddress().equals(address)) {
+                return true;
+            }
+        }
         return false;
-      }
-      answer = new Message(Arrays.copyOf(buffer, reply.getLength()));
-    } while (answer.getHeader().getID() != q.getHeader().getID());
-    for (Record r : answer.getSection(Section.ANSWER)) {
-      if (r instanceof ARecord a && a.getAddress().getHostAddress().equals(address)) {
-        return true;
-      }
     }
-    return false;
-  }
 
-  private Propagation() {}
+    private Propagation() {}
 }

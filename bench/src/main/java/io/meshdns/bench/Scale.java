@@ -33,127 +33,151 @@ import java.util.concurrent.TimeUnit;
  *     [--pods-per-cluster 4] [--changes 20] [--histogram 0]</pre>
  */
 public final class Scale {
-  static final String USAGE = "Scale [--clusters C] [--services N] [--pods-per-cluster K] [--changes N] [--histogram N]";
+    static final String USAGE =
+            "Scale [--clusters C] [--services N] [--pods-per-cluster K] [--changes N] [--histogram N]";
 
-  /** Exits with 0, 1 when the measurement failed, 2 for bad options; never leaves a server running. */
-  public static void main(String[] args) {
-    Options.runAndExit("scale", () -> run(args));
-  }
-
-  private static int run(String[] args) throws Exception {
-    Options o;
-    DemoMesh.Size size;
-    try {
-      o = new Options(args, USAGE, "--clusters", "--services", "--pods-per-cluster", "--changes", "--histogram");
-      size = new DemoMesh.Size(o.integer("--clusters", 20), o.integer("--services", 2500),
-          o.integer("--pods-per-cluster", 4));
-      if (size.podsPerCluster() < 1) {
-        throw new IllegalArgumentException("--pods-per-cluster must be at least 1: a pod address is what changes");
-      }
-    } catch (IllegalArgumentException e) {
-      System.err.println("scale: " + e.getMessage());
-      return 2;
+    /** Exits with 0, 1 when the measurement failed, 2 for bad options; never leaves a server running. */
+    public static void main(String[] args) {
+        Options.runAndExit("scale", () -> run(args));
     }
-    int changes = o.integer("--changes", 20);
-    System.out.printf("mesh: %d clusters x %d services x %d pods = %d endpoints; %d cores, max heap %d MiB%n",
-        size.clusters(), size.services(), size.podsPerCluster(), size.endpoints(),
-        Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
-    try (var bench = SyntheticMeshUnderTest.start(size, Duration.ofMinutes(15))) {
-      System.out.printf("seeded the mock API servers in %.1f s%n", bench.seedSeconds);
-      System.out.printf("first full sync: %.1f s (of which %.1f s until every cluster's client and informers were started)%n",
-          bench.syncSeconds, bench.startSeconds);
-      publications(bench, changes);
-      System.out.printf("heap after full GC, meshdns and the %d mock API servers: %d MiB%n", size.clusters(),
-          heapAfterGc() >> 20);
-      bench.mesh.close(); // meshdns keeps its last known state of the clusters it can no longer reach
-      long alone = settledHeapAfterGc();
-      System.out.printf("heap after full GC, meshdns alone (mock API servers stopped): %d MiB, %d bytes per endpoint%n",
-          alone >> 20, alone / size.endpoints());
-      int top = o.integer("--histogram", 0);
-      if (top > 0) {
-        System.out.println(histogram(top));
-      }
+
+    private static int run(String[] args) throws Exception {
+        Options o;
+        DemoMesh.Size size;
+        try {
+            o = new Options(args, USAGE, "--clusters", "--services", "--pods-per-cluster", "--changes", "--histogram");
+            size = new DemoMesh.Size(
+                    o.integer("--clusters", 20), o.integer("--services", 2500), o.integer("--pods-per-cluster", 4));
+            if (size.podsPerCluster() < 1) {
+                throw new IllegalArgumentException(
+                        "--pods-per-cluster must be at least 1: a pod address is what changes");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("scale: " + e.getMessage());
+            return 2;
+        }
+        int changes = o.integer("--changes", 20);
+        System.out.printf(
+                "mesh: %d clusters x %d services x %d pods = %d endpoints; %d cores, max heap %d MiB%n",
+                size.clusters(),
+                size.services(),
+                size.podsPerCluster(),
+                size.endpoints(),
+                Runtime.getRuntime().availableProcessors(),
+                Runtime.getRuntime().maxMemory() >> 20);
+        try (var bench = SyntheticMeshUnderTest.start(size, Duration.ofMinutes(15))) {
+            System.out.printf("seeded the mock API servers in %.1f s%n", bench.seedSeconds);
+            System.out.printf(
+                    "first full sync: %.1f s (of which %.1f s until every cluster's client and informers were started)%n",
+                    bench.syncSeconds, bench.startSeconds);
+            publications(bench, changes);
+            System.out.printf(
+                    "heap after full GC, meshdns and the %d mock API servers: %d MiB%n",
+                    size.clusters(), heapAfterGc() >> 20);
+            bench.mesh.close(); // meshdns keeps its last known state of the clusters it can no longer reach
+            long alone = settledHeapAfterGc();
+            System.out.printf(
+                    "heap after full GC, meshdns alone (mock API servers stopped): %d MiB, %d bytes per endpoint%n",
+                    alone >> 20, alone / size.endpoints());
+            int top = o.integer("--histogram", 0);
+            if (top > 0) {
+                System.out.println(histogram(top));
+            }
+        }
+        return 0;
     }
-    return 0;
-  }
 
-  /** Replaces one pod address of one slice per round; times the publication that carries the change. */
-  private static void publications(SyntheticMeshUnderTest bench, int changes) throws Exception {
-    record Published(long version, Instant createdAt, long doneNanos) {}
-    BlockingQueue<Published> published = new ArrayBlockingQueue<>(1024);
-    // Added after the load balancer's and the responder's listeners: called when both are done.
-    bench.server.mesh().addListener((MeshSnapshot s) ->
-        published.offer(new Published(s.version(), s.publishedAt(), System.nanoTime())));
-    KubernetesClient client = bench.mesh.cluster("c0").client();
-    String ns = DemoMesh.namespaceName(0);
-    EndpointSlice slice = client.discovery().v1().endpointSlices().inNamespace(ns)
-        .withName(DemoMesh.serviceName(0) + "-c0-0").get();
-    double[] work = new double[changes];
-    double[] endToEnd = new double[changes];
-    for (int i = 0; i < changes; i++) {
-      Thread.sleep(200); // a quiet mesh: the change is published at once, not coalesced with another
-      published.clear();
-      var endpoints = new ArrayList<>(slice.getEndpoints());
-      endpoints.set(0, new EndpointBuilder(endpoints.get(0)).withAddresses("10.255.0." + (i % 250 + 1)).build());
-      slice.setEndpoints(endpoints);
-      long start = System.nanoTime();
-      Instant startWall = Instant.now();
-      slice = client.discovery().v1().endpointSlices().resource(slice).update();
-      Published p = published.poll(30, TimeUnit.SECONDS);
-      if (p == null) {
-        throw new IllegalStateException("no snapshot published within 30 s of change " + i);
-      }
-      // publishedAt is wall-clock time; the listener's completion is converted to the same clock.
-      long doneWallNanos = startWall.getEpochSecond() * 1_000_000_000L + startWall.getNano() + (p.doneNanos - start);
-      long createdNanos = p.createdAt.getEpochSecond() * 1_000_000_000L + p.createdAt.getNano();
-      work[i] = (doneWallNanos - createdNanos) / 1e6;
-      endToEnd[i] = (p.doneNanos - start) / 1e6;
+    /** Replaces one pod address of one slice per round; times the publication that carries the change. */
+    private static void publications(SyntheticMeshUnderTest bench, int changes) throws Exception {
+        record Published(long version, Instant createdAt, long doneNanos) {}
+        BlockingQueue<Published> published = new ArrayBlockingQueue<>(1024);
+        // Added after the load balancer's and the responder's listeners: called when both are done.
+        bench.server
+                .mesh()
+                .addListener((MeshSnapshot s) ->
+                        published.offer(new Published(s.version(), s.publishedAt(), System.nanoTime())));
+        KubernetesClient client = bench.mesh.cluster("c0").client();
+        String ns = DemoMesh.namespaceName(0);
+        EndpointSlice slice = client.discovery()
+                .v1()
+                .endpointSlices()
+                .inNamespace(ns)
+                .withName(DemoMesh.serviceName(0) + "-c0-0")
+                .get();
+        double[] work = new double[changes];
+        double[] endToEnd = new double[changes];
+        for (int i = 0; i < changes; i++) {
+            Thread.sleep(200); // a quiet mesh: the change is published at once, not coalesced with another
+            published.clear();
+            var endpoints = new ArrayList<>(slice.getEndpoints());
+            endpoints.set(
+                    0,
+                    new EndpointBuilder(endpoints.get(0))
+                            .withAddresses("10.255.0." + (i % 250 + 1))
+                            .build());
+            slice.setEndpoints(endpoints);
+            long start = System.nanoTime();
+            Instant startWall = Instant.now();
+            slice = client.discovery().v1().endpointSlices().resource(slice).update();
+            Published p = published.poll(30, TimeUnit.SECONDS);
+            if (p == null) {
+                throw new IllegalStateException("no snapshot published within 30 s of change " + i);
+            }
+            // publishedAt is wall-clock time; the listener's completion is converted to the same clock.
+            long doneWallNanos =
+                    startWall.getEpochSecond() * 1_000_000_000L + startWall.getNano() + (p.doneNanos - start);
+            long createdNanos = p.createdAt.getEpochSecond() * 1_000_000_000L + p.createdAt.getNano();
+            work[i] = (doneWallNanos - createdNanos) / 1e6;
+            endToEnd[i] = (p.doneNanos - start) / 1e6;
+        }
+        System.out.printf(
+                "one endpoint change, publisher work (snapshot + load balancer + zone index): %s%n",
+                Percentiles.of(work));
+        System.out.printf(
+                "one endpoint change, end to end (PUT sent -> snapshot published and indexed): %s%n",
+                Percentiles.of(endToEnd));
     }
-    System.out.printf("one endpoint change, publisher work (snapshot + load balancer + zone index): %s%n",
-        Percentiles.of(work));
-    System.out.printf("one endpoint change, end to end (PUT sent -> snapshot published and indexed): %s%n",
-        Percentiles.of(endToEnd));
-  }
 
-  /**
-   * Bytes in use after full collections, once the stopped mock servers' threads have let go of their objects:
-   * measured each second until it no longer falls by a MiB (at most 10 s).
-   */
-  private static long settledHeapAfterGc() throws InterruptedException {
-    long heap = heapAfterGc();
-    for (int i = 0; i < 10; i++) {
-      Thread.sleep(1000);
-      long next = heapAfterGc();
-      if (next > heap - (1 << 20)) {
-        return Math.min(heap, next);
-      }
-      heap = next;
+    /**
+     * Bytes in use after full collections, once the stopped mock servers' threads have let go of their objects:
+     * measured each second until it no longer falls by a MiB (at most 10 s).
+     */
+    private static long settledHeapAfterGc() throws InterruptedException {
+        long heap = heapAfterGc();
+        for (int i = 0; i < 10; i++) {
+            Thread.sleep(1000);
+            long next = heapAfterGc();
+            if (next > heap - (1 << 20)) {
+                return Math.min(heap, next);
+            }
+            heap = next;
+        }
+        return heap;
     }
-    return heap;
-  }
 
-  /** Bytes in use after full collections. */
-  private static long heapAfterGc() {
-    MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    for (int i = 0; i < 3; i++) {
-      System.gc(); // a full collection with G1 and Parallel unless -XX:+ExplicitGCInvokesConcurrent
+    /** Bytes in use after full collections. */
+    private static long heapAfterGc() {
+        MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+        for (int i = 0; i < 3; i++) {
+            System.gc(); // a full collection with G1 and Parallel unless -XX:+ExplicitGCInvokesConcurrent
+        }
+        return memory.getHeapMemoryUsage().getUsed();
     }
-    return memory.getHeapMemoryUsage().getUsed();
-  }
 
-  /**
-   * The first {@code top} classes of the live heap's histogram ({@code jcmd PID GC.class_histogram}, which
-   * collects first), from the JVM's DiagnosticCommand MBean: where the bytes per endpoint go.
-   */
-  private static String histogram(int top) throws Exception {
-    var server = ManagementFactory.getPlatformMBeanServer();
-    var name = new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand");
-    String text = (String) server.invoke(name, "gcClassHistogram", new Object[] {new String[0]},
-        new String[] {String[].class.getName()});
-    var lines = text.lines().toList();
-    // A header of two lines, then one line per class by size, then a total.
-    return String.join("\n", lines.subList(0, Math.min(lines.size(), top + 2))) + "\n" + lines.get(lines.size() - 1);
-  }
+    /**
+     * The first {@code top} classes of the live heap's histogram ({@code jcmd PID GC.class_histogram}, which
+     * collects first), from the JVM's DiagnosticCommand MBean: where the bytes per endpoint go.
+     */
+    private static String histogram(int top) throws Exception {
+        var server = ManagementFactory.getPlatformMBeanServer();
+        var name = new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand");
+        String text = (String) server.invoke(
+                name, "gcClassHistogram", new Object[] {new String[0]}, new String[] {String[].class.getName()});
+        var lines = text.lines().toList();
+        // A header of two lines, then one line per class by size, then a total.
+        return String.join("\n", lines.subList(0, Math.min(lines.size(), top + 2))) + "\n"
+                + lines.get(lines.size() - 1);
+    }
 
-  private Scale() {}
+    private Scale() {}
 }

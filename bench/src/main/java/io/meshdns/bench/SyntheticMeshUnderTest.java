@@ -14,71 +14,79 @@ import java.time.Duration;
  * real meshdns server watching it over HTTP, DNS on a free loopback port. Times each phase.
  */
 final class SyntheticMeshUnderTest implements AutoCloseable {
-  static {
-    // The mock API servers log through java.util.logging; route it to slf4j, whose config mutes them.
-    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
-    org.slf4j.bridge.SLF4JBridgeHandler.install();
-  }
-
-  final DemoMesh mesh;
-  final MeshdnsServer server;
-  final double seedSeconds;
-  final double startSeconds;
-  final double syncSeconds;
-
-  private SyntheticMeshUnderTest(DemoMesh mesh, MeshdnsServer server, double seedSeconds, double startSeconds,
-      double syncSeconds) {
-    this.mesh = mesh;
-    this.server = server;
-    this.seedSeconds = seedSeconds;
-    this.startSeconds = startSeconds;
-    this.syncSeconds = syncSeconds;
-  }
-
-  /**
-   * Seeds the mesh, starts meshdns and waits until every endpoint is in a published snapshot.
-   *
-   * <p>{@code syncSeconds} runs from starting meshdns (its informers list and watch every cluster) until the
-   * first snapshot holding every endpoint is published and indexed; {@code startSeconds} is the part until
-   * meshdns has started every cluster's client and informers.
-   */
-  static SyntheticMeshUnderTest start(DemoMesh.Size size, Duration syncTimeout) throws Exception {
-    Path dir = Files.createTempDirectory("meshdns-bench-");
-    long t0 = System.nanoTime();
-    DemoMesh mesh = DemoMesh.startSynthetic(dir, size);
-    long t1 = System.nanoTime();
-    Path config = dir.resolve("meshdns.yaml");
-    Files.writeString(config, mesh.config());
-    ServerConfig cfg = ConfigLoader.load(config).withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0)
-        .withAdmin("127.0.0.1", 0);
-    MeshdnsServer server;
-    try {
-      server = MeshdnsServer.start(cfg, mesh.specs());
-    } catch (RuntimeException e) {
-      mesh.close();
-      throw e;
+    static {
+        // The mock API servers log through java.util.logging; route it to slf4j, whose config mutes them.
+        org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+        org.slf4j.bridge.SLF4JBridgeHandler.install();
     }
-    long started = System.nanoTime();
-    boolean synced = server.awaitServed(s -> s.clusters().size() == size.clusters()
-        && s.clusters().values().stream().allMatch(h -> h.state() == ClusterState.SYNCED)
-        && s.clusters().values().stream().mapToLong(h -> h.endpoints()).sum() == size.endpoints(), syncTimeout);
-    long t2 = System.nanoTime();
-    if (!synced) {
-      server.close();
-      mesh.close();
-      throw new IllegalStateException("meshdns did not see all " + size.endpoints() + " endpoints within " + syncTimeout);
+
+    final DemoMesh mesh;
+    final MeshdnsServer server;
+    final double seedSeconds;
+    final double startSeconds;
+    final double syncSeconds;
+
+    private SyntheticMeshUnderTest(
+            DemoMesh mesh, MeshdnsServer server, double seedSeconds, double startSeconds, double syncSeconds) {
+        this.mesh = mesh;
+        this.server = server;
+        this.seedSeconds = seedSeconds;
+        this.startSeconds = startSeconds;
+        this.syncSeconds = syncSeconds;
     }
-    return new SyntheticMeshUnderTest(mesh, server, (t1 - t0) / 1e9, (started - t1) / 1e9, (t2 - t1) / 1e9);
-  }
 
-  /** The DNS name of synthetic service {@code s}. */
-  static String serviceName(int s) {
-    return DemoMesh.serviceName(s) + "." + DemoMesh.namespaceName(s) + ".svc." + ServerConfig.DEFAULT_ZONE + ".";
-  }
+    /**
+     * Seeds the mesh, starts meshdns and waits until every endpoint is in a published snapshot.
+     *
+     * <p>{@code syncSeconds} runs from starting meshdns (its informers list and watch every cluster) until the
+     * first snapshot holding every endpoint is published and indexed; {@code startSeconds} is the part until
+     * meshdns has started every cluster's client and informers.
+     */
+    static SyntheticMeshUnderTest start(DemoMesh.Size size, Duration syncTimeout) throws Exception {
+        Path dir = Files.createTempDirectory("meshdns-bench-");
+        long t0 = System.nanoTime();
+        DemoMesh mesh = DemoMesh.startSynthetic(dir, size);
+        long t1 = System.nanoTime();
+        Path config = dir.resolve("meshdns.yaml");
+        Files.writeString(config, mesh.config());
+        ServerConfig cfg = ConfigLoader.load(config)
+                .withDns("127.0.0.1", 0)
+                .withHttp("127.0.0.1", 0)
+                .withAdmin("127.0.0.1", 0);
+        MeshdnsServer server;
+        try {
+            server = MeshdnsServer.start(cfg, mesh.specs());
+        } catch (RuntimeException e) {
+            mesh.close();
+            throw e;
+        }
+        long started = System.nanoTime();
+        boolean synced = server.awaitServed(
+                s -> s.clusters().size() == size.clusters()
+                        && s.clusters().values().stream().allMatch(h -> h.state() == ClusterState.SYNCED)
+                        && s.clusters().values().stream()
+                                        .mapToLong(h -> h.endpoints())
+                                        .sum()
+                                == size.endpoints(),
+                syncTimeout);
+        long t2 = System.nanoTime();
+        if (!synced) {
+            server.close();
+            mesh.close();
+            throw new IllegalStateException(
+                    "meshdns did not see all " + size.endpoints() + " endpoints within " + syncTimeout);
+        }
+        return new SyntheticMeshUnderTest(mesh, server, (t1 - t0) / 1e9, (started - t1) / 1e9, (t2 - t1) / 1e9);
+    }
 
-  @Override
-  public void close() {
-    server.close();
-    mesh.close();
-  }
+    /** The DNS name of synthetic service {@code s}. */
+    static String serviceName(int s) {
+        return DemoMesh.serviceName(s) + "." + DemoMesh.namespaceName(s) + ".svc." + ServerConfig.DEFAULT_ZONE + ".";
+    }
+
+    @Override
+    public void close() {
+        server.close();
+        mesh.close();
+    }
 }

@@ -12,37 +12,41 @@ import org.junit.jupiter.api.Test;
 
 /** examples/member-cluster-rbac.yaml: the read-only identity meshdns uses in a remote member cluster. */
 class MemberClusterRbacExampleTest {
-  private final Rendered example = parse();
+    private final Rendered example = parse();
 
-  private static Rendered parse() {
-    try {
-      return Rendered.parse(Files.readString(MeshdnsChart.DIR.resolve("examples/member-cluster-rbac.yaml")));
-    } catch (IOException e) {
-      throw new AssertionError(e);
+    private static Rendered parse() {
+        try {
+            return Rendered.parse(Files.readString(MeshdnsChart.DIR.resolve("examples/member-cluster-rbac.yaml")));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
     }
-  }
 
-  @Test
-  void grantsExactlyTheRulesOfTheChartsOwnClusterRole() {
-    ClusterRole chartRole = MeshdnsChart.template().one(ClusterRole.class);
+    @Test
+    void grantsExactlyTheRulesOfTheChartsOwnClusterRole() {
+        ClusterRole chartRole = MeshdnsChart.template().one(ClusterRole.class);
 
-    assertThat(example.one(ClusterRole.class).getRules()).isEqualTo(chartRole.getRules());
-  }
+        assertThat(example.one(ClusterRole.class).getRules()).isEqualTo(chartRole.getRules());
+    }
 
-  @Test
-  void bindsTheRoleToTheServiceAccountWhoseTokenItCreates() {
-    ServiceAccount account = example.one(ServiceAccount.class);
-    ClusterRoleBinding binding = example.one(ClusterRoleBinding.class);
-    Secret token = example.one(Secret.class);
+    @Test
+    void bindsTheRoleToTheServiceAccountWhoseTokenItCreates() {
+        ServiceAccount account = example.one(ServiceAccount.class);
+        ClusterRoleBinding binding = example.one(ClusterRoleBinding.class);
+        Secret token = example.one(Secret.class);
 
-    assertThat(binding.getRoleRef().getName()).isEqualTo(example.one(ClusterRole.class).getMetadata().getName());
-    assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
-      assertThat(s.getName()).isEqualTo(account.getMetadata().getName());
-      assertThat(s.getNamespace()).isEqualTo(account.getMetadata().getNamespace());
-    });
-    assertThat(token.getType()).isEqualTo("kubernetes.io/service-account-token");
-    assertThat(token.getMetadata().getAnnotations())
-        .containsEntry("kubernetes.io/service-account.name", account.getMetadata().getName());
-    assertThat(token.getMetadata().getNamespace()).isEqualTo(account.getMetadata().getNamespace());
-  }
+        assertThat(binding.getRoleRef().getName())
+                .isEqualTo(example.one(ClusterRole.class).getMetadata().getName());
+        assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
+            assertThat(s.getName()).isEqualTo(account.getMetadata().getName());
+            assertThat(s.getNamespace()).isEqualTo(account.getMetadata().getNamespace());
+        });
+        assertThat(token.getType()).isEqualTo("kubernetes.io/service-account-token");
+        assertThat(token.getMetadata().getAnnotations())
+                .containsEntry(
+                        "kubernetes.io/service-account.name",
+                        account.getMetadata().getName());
+        assertThat(token.getMetadata().getNamespace())
+                .isEqualTo(account.getMetadata().getNamespace());
+    }
 }

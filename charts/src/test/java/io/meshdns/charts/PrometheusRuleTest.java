@@ -16,80 +16,101 @@ import org.junit.jupiter.api.Test;
  */
 class PrometheusRuleTest {
 
-  @Test
-  void noPrometheusRuleByDefault() {
-    assertThat(MeshdnsChart.template().kinds()).doesNotContain("PrometheusRule");
-  }
-
-  @Test
-  void deployRulesFileIsTheChartsRulesFile() throws IOException {
-    assertThat(Files.readString(MonitoringFiles.DEPLOY_RULES))
-        .as("deploy/prometheus/meshdns-rules.yaml must equal charts/meshdns/files/meshdns-rules.yaml: edit the"
-            + " chart's copy and cp it to deploy/prometheus/")
-        .isEqualTo(Files.readString(MonitoringFiles.CHART_RULES));
-  }
-
-  @Test
-  void renderedGroupsAreTheRulesFileWithItsDefaultRunbookLinks() {
-    GenericKubernetesResource rule = MeshdnsChart.template(Map.of("prometheusRule.enabled", true)).custom("PrometheusRule");
-
-    assertThat(rule.getApiVersion()).isEqualTo("monitoring.coreos.com/v1");
-    assertThat(groups(rule)).isEqualTo(MonitoringFiles.rulesTree().path("groups"));
-  }
-
-  @Test
-  void runbookLinksFollowRunbookBaseUrlAndKeepEachAlertsAnchor() {
-    String base = "https://git.example.org/platform/meshdns/-/blob/main/docs/runbook.md";
-    GenericKubernetesResource rule = MeshdnsChart.template(Map.of(
-        "prometheusRule.enabled", true, "prometheusRule.runbookBaseUrl", base)).custom("PrometheusRule");
-
-    JsonNode expected = MonitoringFiles.rulesTree().path("groups").deepCopy();
-    for (JsonNode group : expected) {
-      for (JsonNode r : group.path("rules")) {
-        ObjectNode annotations = (ObjectNode) r.path("annotations");
-        annotations.put("runbook_url", annotations.path("runbook_url").asText().replace("http://localhost:9154/runbook", base));
-      }
+    @Test
+    void noPrometheusRuleByDefault() {
+        assertThat(MeshdnsChart.template().kinds()).doesNotContain("PrometheusRule");
     }
-    assertThat(groups(rule)).isEqualTo(expected);
-  }
 
-  @Test
-  void ruleLabelsAreAddedToEveryAlertAndOverrideItsOwn() {
-    GenericKubernetesResource rule = MeshdnsChart.template(Map.of("prometheusRule.enabled", true,
-        "prometheusRule.ruleLabels.team", "platform", "prometheusRule.ruleLabels.severity", "page")).custom("PrometheusRule");
-
-    for (JsonNode group : groups(rule)) {
-      for (JsonNode r : group.path("rules")) {
-        assertThat(r.path("labels").path("team").asText()).as(r.path("alert").asText()).isEqualTo("platform");
-        assertThat(r.path("labels").path("severity").asText()).as(r.path("alert").asText()).isEqualTo("page");
-      }
+    @Test
+    void deployRulesFileIsTheChartsRulesFile() throws IOException {
+        assertThat(Files.readString(MonitoringFiles.DEPLOY_RULES))
+                .as("deploy/prometheus/meshdns-rules.yaml must equal charts/meshdns/files/meshdns-rules.yaml: edit the"
+                        + " chart's copy and cp it to deploy/prometheus/")
+                .isEqualTo(Files.readString(MonitoringFiles.CHART_RULES));
     }
-  }
 
-  @Test
-  void objectLabelsLetThePrometheusRuleSelectorFindIt() {
-    GenericKubernetesResource rule = MeshdnsChart.template(Map.of("prometheusRule.enabled", true,
-        "prometheusRule.labels.release", "kube-prometheus-stack")).custom("PrometheusRule");
+    @Test
+    void renderedGroupsAreTheRulesFileWithItsDefaultRunbookLinks() {
+        GenericKubernetesResource rule =
+                MeshdnsChart.template(Map.of("prometheusRule.enabled", true)).custom("PrometheusRule");
 
-    assertThat(rule.getMetadata().getLabels()).containsEntry("release", "kube-prometheus-stack")
-        .containsEntry("app.kubernetes.io/name", "meshdns");
-    assertThat(rule.getMetadata().getNamespace()).isEqualTo(MeshdnsChart.NAMESPACE);
-  }
+        assertThat(rule.getApiVersion()).isEqualTo("monitoring.coreos.com/v1");
+        assertThat(groups(rule)).isEqualTo(MonitoringFiles.rulesTree().path("groups"));
+    }
 
-  @Test
-  void serviceMonitorGivesTargetsTheJobTheRulesSelectAndKeepsMeshdnsLabels() {
-    Rendered chart = MeshdnsChart.template(Map.of("serviceMonitor.enabled", true));
-    GenericKubernetesResource monitor = chart.custom("ServiceMonitor");
-    String jobLabel = (String) monitor.get("spec", "jobLabel");
+    @Test
+    void runbookLinksFollowRunbookBaseUrlAndKeepEachAlertsAnchor() {
+        String base = "https://git.example.org/platform/meshdns/-/blob/main/docs/runbook.md";
+        GenericKubernetesResource rule = MeshdnsChart.template(
+                        Map.of("prometheusRule.enabled", true, "prometheusRule.runbookBaseUrl", base))
+                .custom("PrometheusRule");
 
-    assertThat(chart.named(io.fabric8.kubernetes.api.model.Service.class, "meshdns-metrics").getMetadata().getLabels())
-        .containsEntry(jobLabel, "meshdns");
-    assertThat(MonitoringFiles.alerts()).filteredOn(a -> a.expr().contains("up{"))
-        .allSatisfy(a -> assertThat(a.expr()).contains("up{job=\"meshdns\"}"));
-    assertThat((Boolean) monitor.get("spec", "endpoints", 0, "honorLabels")).isTrue();
-  }
+        JsonNode expected = MonitoringFiles.rulesTree().path("groups").deepCopy();
+        for (JsonNode group : expected) {
+            for (JsonNode r : group.path("rules")) {
+                ObjectNode annotations = (ObjectNode) r.path("annotations");
+                annotations.put(
+                        "runbook_url",
+                        annotations.path("runbook_url").asText().replace("http://localhost:9154/runbook", base));
+            }
+        }
+        assertThat(groups(rule)).isEqualTo(expected);
+    }
 
-  private static JsonNode groups(GenericKubernetesResource rule) {
-    return MonitoringFiles.JSON.valueToTree(rule.getAdditionalProperties().get("spec")).path("groups");
-  }
+    @Test
+    void ruleLabelsAreAddedToEveryAlertAndOverrideItsOwn() {
+        GenericKubernetesResource rule = MeshdnsChart.template(Map.of(
+                        "prometheusRule.enabled",
+                        true,
+                        "prometheusRule.ruleLabels.team",
+                        "platform",
+                        "prometheusRule.ruleLabels.severity",
+                        "page"))
+                .custom("PrometheusRule");
+
+        for (JsonNode group : groups(rule)) {
+            for (JsonNode r : group.path("rules")) {
+                assertThat(r.path("labels").path("team").asText())
+                        .as(r.path("alert").asText())
+                        .isEqualTo("platform");
+                assertThat(r.path("labels").path("severity").asText())
+                        .as(r.path("alert").asText())
+                        .isEqualTo("page");
+            }
+        }
+    }
+
+    @Test
+    void objectLabelsLetThePrometheusRuleSelectorFindIt() {
+        GenericKubernetesResource rule = MeshdnsChart.template(Map.of(
+                        "prometheusRule.enabled", true, "prometheusRule.labels.release", "kube-prometheus-stack"))
+                .custom("PrometheusRule");
+
+        assertThat(rule.getMetadata().getLabels())
+                .containsEntry("release", "kube-prometheus-stack")
+                .containsEntry("app.kubernetes.io/name", "meshdns");
+        assertThat(rule.getMetadata().getNamespace()).isEqualTo(MeshdnsChart.NAMESPACE);
+    }
+
+    @Test
+    void serviceMonitorGivesTargetsTheJobTheRulesSelectAndKeepsMeshdnsLabels() {
+        Rendered chart = MeshdnsChart.template(Map.of("serviceMonitor.enabled", true));
+        GenericKubernetesResource monitor = chart.custom("ServiceMonitor");
+        String jobLabel = (String) monitor.get("spec", "jobLabel");
+
+        assertThat(chart.named(io.fabric8.kubernetes.api.model.Service.class, "meshdns-metrics")
+                        .getMetadata()
+                        .getLabels())
+                .containsEntry(jobLabel, "meshdns");
+        assertThat(MonitoringFiles.alerts())
+                .filteredOn(a -> a.expr().contains("up{"))
+                .allSatisfy(a -> assertThat(a.expr()).contains("up{job=\"meshdns\"}"));
+        assertThat((Boolean) monitor.get("spec", "endpoints", 0, "honorLabels")).isTrue();
+    }
+
+    private static JsonNode groups(GenericKubernetesResource rule) {
+        return MonitoringFiles.JSON
+                .valueToTree(rule.getAdditionalProperties().get("spec"))
+                .path("groups");
+    }
 }

@@ -40,106 +40,130 @@ import org.xbill.DNS.Type;
  */
 class RenderedConfigServesDnsTest {
 
-  @Test
-  void meshdnsStartedFromTheRenderedPodFilesAnswersFromBothRemoteClusters(@TempDir Path tmp) throws Exception {
-    Path root = tmp.resolve("pod");
-    int dnsPort = freePort();
-    Rendered chart = MeshdnsChart.template(Map.of(
-        "inCluster.enabled", false,
-        "clusters[0].id", "east",
-        "clusters[1].id", "west",
-        "containerPorts.dns", dnsPort,
-        "containerPorts.http", freePort(),
-        "containerPorts.admin", freePort(),
-        "config.dns.bind", "127.0.0.1"));
+    @Test
+    void meshdnsStartedFromTheRenderedPodFilesAnswersFromBothRemoteClusters(@TempDir Path tmp) throws Exception {
+        Path root = tmp.resolve("pod");
+        int dnsPort = freePort();
+        Rendered chart = MeshdnsChart.template(Map.of(
+                "inCluster.enabled",
+                false,
+                "clusters[0].id",
+                "east",
+                "clusters[1].id",
+                "west",
+                "containerPorts.dns",
+                dnsPort,
+                "containerPorts.http",
+                freePort(),
+                "containerPorts.admin",
+                freePort(),
+                "config.dns.bind",
+                "127.0.0.1"));
 
-    DemoMesh demo = DemoMesh.start(tmp.resolve("demo"));
-    try {
-      mountVolumes(chart, root, demo);
-      // `serve --config FILE`, FILE as the container's args name it.
-      Path podConfigFile = Path.of(chart.deployment().getSpec().getTemplate().getSpec().getContainers().get(0).getArgs().get(2));
-      ServerConfig config = chart.loadConfig(inPod(root, podConfigFile));
-      List<ClusterSpec> specs = config.clusterSpecs(podConfigFile.getParent()).stream()
-          .map(s -> new ClusterSpec(s.id(), inPod(root, s.kubeconfig()), s.context(), s.reachability()))
-          .toList();
+        DemoMesh demo = DemoMesh.start(tmp.resolve("demo"));
+        try {
+            mountVolumes(chart, root, demo);
+            // `serve --config FILE`, FILE as the container's args name it.
+            Path podConfigFile = Path.of(chart.deployment()
+                    .getSpec()
+                    .getTemplate()
+                    .getSpec()
+                    .getContainers()
+                    .get(0)
+                    .getArgs()
+                    .get(2));
+            ServerConfig config = chart.loadConfig(inPod(root, podConfigFile));
+            List<ClusterSpec> specs = config.clusterSpecs(podConfigFile.getParent()).stream()
+                    .map(s -> new ClusterSpec(s.id(), inPod(root, s.kubeconfig()), s.context(), s.reachability()))
+                    .toList();
 
-      try (MeshdnsServer server = MeshdnsServer.start(config, specs)) {
-        assertThat(server.dnsAddress().getPort()).isEqualTo(dnsPort);
-        assertThat(server.mesh().await(readyEndpoints(ServiceKey.of("shop", "web"), 5), Duration.ofSeconds(30)))
-            .as("both clusters synced through the mounted kubeconfigs").isTrue();
-        for (boolean tcp : List.of(false, true)) {
-          assertThat(ask(dnsPort, "web.shop.svc.clusterset.local.", tcp)).as(tcp ? "TCP" : "UDP")
-              .containsExactlyInAnyOrder("10.10.1.1", "10.10.1.2", "10.10.1.3", "10.20.1.1", "10.20.1.2");
+            try (MeshdnsServer server = MeshdnsServer.start(config, specs)) {
+                assertThat(server.dnsAddress().getPort()).isEqualTo(dnsPort);
+                assertThat(server.mesh().await(readyEndpoints(ServiceKey.of("shop", "web"), 5), Duration.ofSeconds(30)))
+                        .as("both clusters synced through the mounted kubeconfigs")
+                        .isTrue();
+                for (boolean tcp : List.of(false, true)) {
+                    assertThat(ask(dnsPort, "web.shop.svc.clusterset.local.", tcp))
+                            .as(tcp ? "TCP" : "UDP")
+                            .containsExactlyInAnyOrder("10.10.1.1", "10.10.1.2", "10.10.1.3", "10.20.1.1", "10.20.1.2");
+                }
+            }
+        } finally {
+            closeDemo(demo);
         }
-      }
-    } finally {
-      closeDemo(demo);
     }
-  }
 
-  /**
-   * Fills the kubeconfig volume as Kubernetes would: each Secret item (here: the demo cluster's
-   * kubeconfig, the item's path being the cluster id) at mount path + item path.
-   */
-  private static void mountVolumes(Rendered chart, Path root, DemoMesh demo) throws IOException {
-    var pod = chart.deployment().getSpec().getTemplate().getSpec();
-    for (VolumeMount mount : pod.getContainers().get(0).getVolumeMounts()) {
-      Volume volume = pod.getVolumes().stream().filter(v -> v.getName().equals(mount.getName())).findFirst().orElseThrow();
-      if (volume.getProjected() == null) {
-        continue;
-      }
-      Path dir = Files.createDirectories(inPod(root, Path.of(mount.getMountPath())));
-      for (VolumeProjection source : volume.getProjected().getSources()) {
-        for (KeyToPath item : source.getSecret().getItems()) {
-          Files.copy(demo.cluster(item.getPath()).kubeconfig(), dir.resolve(item.getPath()));
+    /**
+     * Fills the kubeconfig volume as Kubernetes would: each Secret item (here: the demo cluster's
+     * kubeconfig, the item's path being the cluster id) at mount path + item path.
+     */
+    private static void mountVolumes(Rendered chart, Path root, DemoMesh demo) throws IOException {
+        var pod = chart.deployment().getSpec().getTemplate().getSpec();
+        for (VolumeMount mount : pod.getContainers().get(0).getVolumeMounts()) {
+            Volume volume = pod.getVolumes().stream()
+                    .filter(v -> v.getName().equals(mount.getName()))
+                    .findFirst()
+                    .orElseThrow();
+            if (volume.getProjected() == null) {
+                continue;
+            }
+            Path dir = Files.createDirectories(inPod(root, Path.of(mount.getMountPath())));
+            for (VolumeProjection source : volume.getProjected().getSources()) {
+                for (KeyToPath item : source.getSecret().getItems()) {
+                    Files.copy(demo.cluster(item.getPath()).kubeconfig(), dir.resolve(item.getPath()));
+                }
+            }
         }
-      }
     }
-  }
 
-  private static Path inPod(Path root, Path absolute) {
-    return absolute == null ? null : root.resolve(Path.of("/").relativize(absolute).toString());
-  }
+    private static Path inPod(Path root, Path absolute) {
+        return absolute == null
+                ? null
+                : root.resolve(Path.of("/").relativize(absolute).toString());
+    }
 
-  private static Predicate<MeshSnapshot> readyEndpoints(ServiceKey key, int ready) {
-    return snapshot -> {
-      GlobalService service = snapshot.service(key);
-      return service != null && service.endpoints().stream().filter(Endpoint::ready).count() == ready;
-    };
-  }
+    private static Predicate<MeshSnapshot> readyEndpoints(ServiceKey key, int ready) {
+        return snapshot -> {
+            GlobalService service = snapshot.service(key);
+            return service != null
+                    && service.endpoints().stream().filter(Endpoint::ready).count() == ready;
+        };
+    }
 
-  private static List<String> ask(int port, String name, boolean tcp) throws Exception {
-    SimpleResolver resolver = new SimpleResolver(new InetSocketAddress("127.0.0.1", port));
-    resolver.setTimeout(Duration.ofSeconds(2));
-    resolver.setTCP(tcp);
-    Message query = Message.newQuery(Record.newRecord(Name.fromString(name), Type.A, DClass.IN));
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return resolver.send(query).getSection(Section.ANSWER).stream().map(Record::rdataToString).toList();
-      } catch (IOException timedOut) {
-        if (tcp || attempt == 3) {
-          throw timedOut;
+    private static List<String> ask(int port, String name, boolean tcp) throws Exception {
+        SimpleResolver resolver = new SimpleResolver(new InetSocketAddress("127.0.0.1", port));
+        resolver.setTimeout(Duration.ofSeconds(2));
+        resolver.setTCP(tcp);
+        Message query = Message.newQuery(Record.newRecord(Name.fromString(name), Type.A, DClass.IN));
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return resolver.send(query).getSection(Section.ANSWER).stream()
+                        .map(Record::rdataToString)
+                        .toList();
+            } catch (IOException timedOut) {
+                if (tcp || attempt == 3) {
+                    throw timedOut;
+                }
+                // A UDP packet lost on a busy machine: ask again, as a stub resolver would.
+            }
         }
-        // A UDP packet lost on a busy machine: ask again, as a stub resolver would.
-      }
     }
-  }
 
-  /**
-   * The mock API servers sometimes exceed their own shutdown timeout on a loaded machine while closing
-   * the watches meshdns just dropped; that is cleanup of the test's fixtures, not the behaviour under test.
-   */
-  private static void closeDemo(DemoMesh demo) {
-    try {
-      demo.close();
-    } catch (IllegalStateException slowShutdown) {
-      System.err.println("demo mesh shutdown: " + slowShutdown.getMessage());
+    /**
+     * The mock API servers sometimes exceed their own shutdown timeout on a loaded machine while closing
+     * the watches meshdns just dropped; that is cleanup of the test's fixtures, not the behaviour under test.
+     */
+    private static void closeDemo(DemoMesh demo) {
+        try {
+            demo.close();
+        } catch (IllegalStateException slowShutdown) {
+            System.err.println("demo mesh shutdown: " + slowShutdown.getMessage());
+        }
     }
-  }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
-  }
 }

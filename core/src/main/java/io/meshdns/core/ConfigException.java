@@ -5,13 +5,13 @@ package io.meshdns.core;
  * the cluster and kubeconfig file a cluster's settings point to.
  */
 public final class ConfigException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public ConfigException(String message) {
-    super(message);
-  }
+    public ConfigException(String message) {
+        super(message);
+    }
 
-  public ConfigException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public ConfigException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

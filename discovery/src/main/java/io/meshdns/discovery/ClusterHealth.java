@@ -14,23 +14,23 @@ import java.time.Instant;
  * @param reason why the cluster is not synced, or {@code null}
  */
 public record ClusterHealth(
-    ClusterId cluster,
-    ClusterState state,
-    Instant since,
-    Instant lastEventAt,
-    int services,
-    int endpoints,
-    long watchRestarts,
-    String reason) {
+        ClusterId cluster,
+        ClusterState state,
+        Instant since,
+        Instant lastEventAt,
+        int services,
+        int endpoints,
+        long watchRestarts,
+        String reason) {
 
-  /**
-   * Whether the policy should prefer other clusters over this one: meshdns has been out of touch with its
-   * API server for longer than {@code staleAfter}. A cluster disconnected (or refusing the credentials
-   * after having synced) for less is answered exactly as a synced one: losing the control plane says
-   * nothing about its pods, and demoting it at once would move all its own traffic across the mesh. A
-   * cluster that never synced has no endpoints to answer.
-   */
-  public boolean degraded() {
-    return state == ClusterState.STALE;
-  }
+    /**
+     * Whether the policy should prefer other clusters over this one: meshdns has been out of touch with its
+     * API server for longer than {@code staleAfter}. A cluster disconnected (or refusing the credentials
+     * after having synced) for less is answered exactly as a synced one: losing the control plane says
+     * nothing about its pods, and demoting it at once would move all its own traffic across the mesh. A
+     * cluster that never synced has no endpoints to answer.
+     */
+    public boolean degraded() {
+        return state == ClusterState.STALE;
+    }
 }

@@ -8,24 +8,24 @@ import io.meshdns.core.DnsLabel;
  * lowercase DNS label.
  */
 public record ClusterId(String value) implements Comparable<ClusterId> {
-  public ClusterId {
-    if (!DnsLabel.isHostnameLabel(value)) {
-      throw new IllegalArgumentException(
-          "cluster id '" + value + "' is not a lowercase DNS label (a-z, 0-9, '-', at most 63 characters)");
+    public ClusterId {
+        if (!DnsLabel.isHostnameLabel(value)) {
+            throw new IllegalArgumentException(
+                    "cluster id '" + value + "' is not a lowercase DNS label (a-z, 0-9, '-', at most 63 characters)");
+        }
     }
-  }
 
-  public static ClusterId of(String value) {
-    return new ClusterId(value);
-  }
+    public static ClusterId of(String value) {
+        return new ClusterId(value);
+    }
 
-  @Override
-  public int compareTo(ClusterId other) {
-    return value.compareTo(other.value);
-  }
+    @Override
+    public int compareTo(ClusterId other) {
+        return value.compareTo(other.value);
+    }
 
-  @Override
-  public String toString() {
-    return value;
-  }
+    @Override
+    public String toString() {
+        return value;
+    }
 }

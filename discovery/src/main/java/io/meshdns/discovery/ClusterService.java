@@ -32,47 +32,69 @@ import java.util.Objects;
  * @param internalTrafficPolicy {@code spec.internalTrafficPolicy} ({@code Cluster}, {@code Local}), or {@code null}
  */
 public record ClusterService(
-    ClusterId cluster,
-    ServiceKey key,
-    String type,
-    boolean headless,
-    String externalName,
-    List<ServicePort> ports,
-    List<Endpoint> endpoints,
-    Map<String, String> annotations,
-    List<InetAddress> clusterIps,
-    List<InetAddress> loadBalancerIps,
-    List<String> loadBalancerHostnames,
-    Instant exportedAt,
-    Reachability answeredBy,
-    String reason,
-    String trafficDistribution,
-    String internalTrafficPolicy) {
+        ClusterId cluster,
+        ServiceKey key,
+        String type,
+        boolean headless,
+        String externalName,
+        List<ServicePort> ports,
+        List<Endpoint> endpoints,
+        Map<String, String> annotations,
+        List<InetAddress> clusterIps,
+        List<InetAddress> loadBalancerIps,
+        List<String> loadBalancerHostnames,
+        Instant exportedAt,
+        Reachability answeredBy,
+        String reason,
+        String trafficDistribution,
+        String internalTrafficPolicy) {
 
-  /** Why an ExternalName export is never answered: the reason its cluster and the mesh both give. */
-  static final String EXTERNAL_NAME_REASON = "ExternalName services cannot be exported (KEP-1645); not answered";
+    /** Why an ExternalName export is never answered: the reason its cluster and the mesh both give. */
+    static final String EXTERNAL_NAME_REASON = "ExternalName services cannot be exported (KEP-1645); not answered";
 
-  public ClusterService {
-    Objects.requireNonNull(cluster, "cluster");
-    Objects.requireNonNull(key, "key");
-    ports = List.copyOf(ports);
-    endpoints = List.copyOf(endpoints);
-    annotations = Map.copyOf(annotations);
-    clusterIps = clusterIps == null ? List.of() : List.copyOf(clusterIps);
-    loadBalancerIps = loadBalancerIps == null ? List.of() : List.copyOf(loadBalancerIps);
-    loadBalancerHostnames = loadBalancerHostnames == null ? List.of() : List.copyOf(loadBalancerHostnames);
-    exportedAt = exportedAt == null ? Instant.EPOCH : exportedAt;
-  }
+    public ClusterService {
+        Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(key, "key");
+        ports = List.copyOf(ports);
+        endpoints = List.copyOf(endpoints);
+        annotations = Map.copyOf(annotations);
+        clusterIps = clusterIps == null ? List.of() : List.copyOf(clusterIps);
+        loadBalancerIps = loadBalancerIps == null ? List.of() : List.copyOf(loadBalancerIps);
+        loadBalancerHostnames = loadBalancerHostnames == null ? List.of() : List.copyOf(loadBalancerHostnames);
+        exportedAt = exportedAt == null ? Instant.EPOCH : exportedAt;
+    }
 
-  /** A pod-reachable service part without cluster or load balancer IPs (tests and tools). */
-  public ClusterService(ClusterId cluster, ServiceKey key, String type, boolean headless, String externalName,
-      List<ServicePort> ports, List<Endpoint> endpoints, Map<String, String> annotations) {
-    this(cluster, key, type, headless, externalName, ports, endpoints, annotations, List.of(), List.of(), List.of(),
-        Instant.EPOCH, externalName == null ? Reachability.POD : null, null, null, null);
-  }
+    /** A pod-reachable service part without cluster or load balancer IPs (tests and tools). */
+    public ClusterService(
+            ClusterId cluster,
+            ServiceKey key,
+            String type,
+            boolean headless,
+            String externalName,
+            List<ServicePort> ports,
+            List<Endpoint> endpoints,
+            Map<String, String> annotations) {
+        this(
+                cluster,
+                key,
+                type,
+                headless,
+                externalName,
+                ports,
+                endpoints,
+                annotations,
+                List.of(),
+                List.of(),
+                List.of(),
+                Instant.EPOCH,
+                externalName == null ? Reachability.POD : null,
+                null,
+                null,
+                null);
+    }
 
-  /** The cluster exports the service but contributes no address, for the reason given. */
-  public boolean leftOut() {
-    return answeredBy == null;
-  }
+    /** The cluster exports the service but contributes no address, for the reason given. */
+    public boolean leftOut() {
+        return answeredBy == null;
+    }
 }

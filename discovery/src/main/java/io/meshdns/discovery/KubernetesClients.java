@@ -18,103 +18,110 @@ import java.util.stream.Collectors;
  * is made here, so a kubeconfig is checked, and its problems are told, the same way everywhere.
  */
 public final class KubernetesClients {
-  private KubernetesClients() {}
+    private KubernetesClients() {}
 
-  /**
-   * A client of the cluster of {@code spec}.
-   *
-   * @param settings adjusts the client's retries and timeouts to its use (long-lived informers, a one-shot
-   *     command)
-   * @throws ConfigException naming the cluster, the file and what is wrong, when the kubeconfig is
-   *     missing, unreadable or unparsable, or lacks the context
-   */
-  public static KubernetesClient create(ClusterSpec spec, Consumer<Config> settings) {
-    Config config = config(spec);
-    settings.accept(config);
-    return new KubernetesClientBuilder().withConfig(config).build();
-  }
-
-  /**
-   * A client whose failed requests surface quickly (one retry), so the informers' own backoff paces
-   * reconnection and health sees errors at once. fabric8's informers double their delay from
-   * {@code watchReconnectInterval} up to 32 times it; starting at 1/32 of {@code retryInterval} makes
-   * {@code retryInterval} the longest wait between attempts, so a cluster is back within about that long
-   * after its API server answers again, however long the outage was. A failed attempt costs one refused
-   * connection or one error response, and a few per second at most.
-   */
-  static KubernetesClient create(ClusterSpec spec, java.time.Duration retryInterval) {
-    return create(spec, config -> {
-      config.setRequestRetryBackoffLimit(1);
-      config.setWatchReconnectInterval(watchReconnectInterval(retryInterval));
-    });
-  }
-
-  /** fabric8's backoff grows to 2^5 times its first step. */
-  static final int BACKOFF_GROWTH = 32;
-
-  static int watchReconnectInterval(java.time.Duration retryInterval) {
-    return (int) Math.max(1, retryInterval.toMillis() / BACKOFF_GROWTH);
-  }
-
-  /** How fabric8 addresses a resource it has no model class for. */
-  static ResourceDefinitionContext context(ApiResource r) {
-    return new ResourceDefinitionContext.Builder().withGroup(r.group()).withVersion(r.version()).withKind(r.kind())
-        .withPlural(r.plural()).withNamespaced(r.namespaced()).build();
-  }
-
-  static Config config(ClusterSpec spec) {
-    if (spec.inCluster()) {
-      // The service account mounted into the pod (token, CA and KUBERNETES_SERVICE_HOST).
-      return Config.autoConfigure(null);
+    /**
+     * A client of the cluster of {@code spec}.
+     *
+     * @param settings adjusts the client's retries and timeouts to its use (long-lived informers, a one-shot
+     *     command)
+     * @throws ConfigException naming the cluster, the file and what is wrong, when the kubeconfig is
+     *     missing, unreadable or unparsable, or lacks the context
+     */
+    public static KubernetesClient create(ClusterSpec spec, Consumer<Config> settings) {
+        Config config = config(spec);
+        settings.accept(config);
+        return new KubernetesClientBuilder().withConfig(config).build();
     }
-    var file = spec.kubeconfig();
-    if (Files.isDirectory(file)) {
-      throw invalid(spec, "kubeconfig " + file + " is a directory, not a kubeconfig file");
-    }
-    if (!Files.isReadable(file)) {
-      throw invalid(spec, "kubeconfig " + file + " is missing or unreadable");
-    }
-    io.fabric8.kubernetes.api.model.Config parsed;
-    try {
-      parsed = KubeConfigUtils.parseConfig(file.toFile());
-    } catch (RuntimeException e) {
-      throw invalid(spec, "kubeconfig " + file + " cannot be parsed: " + e.getMessage(), e);
-    }
-    String context = spec.context() != null ? spec.context() : parsed.getCurrentContext();
-    if (context == null || context.isEmpty()) {
-      throw invalid(spec, "kubeconfig " + file + " has no current-context; set 'context'");
-    }
-    boolean known = parsed.getContexts() != null
-        && parsed.getContexts().stream().map(NamedContext::getName).anyMatch(context::equals);
-    if (!known) {
-      String names = parsed.getContexts() == null ? ""
-          : parsed.getContexts().stream().map(NamedContext::getName).collect(Collectors.joining(", "));
-      throw invalid(spec, "context '" + context + "' does not exist in kubeconfig " + file + " (contexts: " + names
-          + ")");
-    }
-    try {
-      return Config.fromKubeconfig(context, file.toFile());
-    } catch (RuntimeException e) {
-      throw invalid(spec, "kubeconfig " + file + ", context '" + context + "': " + e.getMessage(), e);
-    }
-  }
 
-  /** Every problem with a cluster's settings begins by naming the cluster. */
-  private static String prefix(ClusterSpec spec) {
-    return "cluster " + spec.id() + ": ";
-  }
+    /**
+     * A client whose failed requests surface quickly (one retry), so the informers' own backoff paces
+     * reconnection and health sees errors at once. fabric8's informers double their delay from
+     * {@code watchReconnectInterval} up to 32 times it; starting at 1/32 of {@code retryInterval} makes
+     * {@code retryInterval} the longest wait between attempts, so a cluster is back within about that long
+     * after its API server answers again, however long the outage was. A failed attempt costs one refused
+     * connection or one error response, and a few per second at most.
+     */
+    static KubernetesClient create(ClusterSpec spec, java.time.Duration retryInterval) {
+        return create(spec, config -> {
+            config.setRequestRetryBackoffLimit(1);
+            config.setWatchReconnectInterval(watchReconnectInterval(retryInterval));
+        });
+    }
 
-  private static ConfigException invalid(ClusterSpec spec, String problem) {
-    return new ConfigException(prefix(spec) + problem);
-  }
+    /** fabric8's backoff grows to 2^5 times its first step. */
+    static final int BACKOFF_GROWTH = 32;
 
-  private static ConfigException invalid(ClusterSpec spec, String problem, Throwable cause) {
-    return new ConfigException(prefix(spec) + problem, cause);
-  }
+    static int watchReconnectInterval(java.time.Duration retryInterval) {
+        return (int) Math.max(1, retryInterval.toMillis() / BACKOFF_GROWTH);
+    }
 
-  /** What a failed {@link #create} says is wrong, without naming the cluster: for that cluster's own health. */
-  static String problem(ClusterSpec spec, RuntimeException e) {
-    String message = String.valueOf(e.getMessage());
-    return message.startsWith(prefix(spec)) ? message.substring(prefix(spec).length()) : message;
-  }
+    /** How fabric8 addresses a resource it has no model class for. */
+    static ResourceDefinitionContext context(ApiResource r) {
+        return new ResourceDefinitionContext.Builder()
+                .withGroup(r.group())
+                .withVersion(r.version())
+                .withKind(r.kind())
+                .withPlural(r.plural())
+                .withNamespaced(r.namespaced())
+                .build();
+    }
+
+    static Config config(ClusterSpec spec) {
+        if (spec.inCluster()) {
+            // The service account mounted into the pod (token, CA and KUBERNETES_SERVICE_HOST).
+            return Config.autoConfigure(null);
+        }
+        var file = spec.kubeconfig();
+        if (Files.isDirectory(file)) {
+            throw invalid(spec, "kubeconfig " + file + " is a directory, not a kubeconfig file");
+        }
+        if (!Files.isReadable(file)) {
+            throw invalid(spec, "kubeconfig " + file + " is missing or unreadable");
+        }
+        io.fabric8.kubernetes.api.model.Config parsed;
+        try {
+            parsed = KubeConfigUtils.parseConfig(file.toFile());
+        } catch (RuntimeException e) {
+            throw invalid(spec, "kubeconfig " + file + " cannot be parsed: " + e.getMessage(), e);
+        }
+        String context = spec.context() != null ? spec.context() : parsed.getCurrentContext();
+        if (context == null || context.isEmpty()) {
+            throw invalid(spec, "kubeconfig " + file + " has no current-context; set 'context'");
+        }
+        boolean known = parsed.getContexts() != null
+                && parsed.getContexts().stream().map(NamedContext::getName).anyMatch(context::equals);
+        if (!known) {
+            String names = parsed.getContexts() == null
+                    ? ""
+                    : parsed.getContexts().stream().map(NamedContext::getName).collect(Collectors.joining(", "));
+            throw invalid(
+                    spec,
+                    "context '" + context + "' does not exist in kubeconfig " + file + " (contexts: " + names + ")");
+        }
+        try {
+            return Config.fromKubeconfig(context, file.toFile());
+        } catch (RuntimeException e) {
+            throw invalid(spec, "kubeconfig " + file + ", context '" + context + "': " + e.getMessage(), e);
+        }
+    }
+
+    /** Every problem with a cluster's settings begins by naming the cluster. */
+    private static String prefix(ClusterSpec spec) {
+        return "cluster " + spec.id() + ": ";
+    }
+
+    private static ConfigException invalid(ClusterSpec spec, String problem) {
+        return new ConfigException(prefix(spec) + problem);
+    }
+
+    private static ConfigException invalid(ClusterSpec spec, String problem, Throwable cause) {
+        return new ConfigException(prefix(spec) + problem, cause);
+    }
+
+    /** What a failed {@link #create} says is wrong, without naming the cluster: for that cluster's own health. */
+    static String problem(ClusterSpec spec, RuntimeException e) {
+        String message = String.valueOf(e.getMessage());
+        return message.startsWith(prefix(spec)) ? message.substring(prefix(spec).length()) : message;
+    }
 }

@@ -36,329 +36,340 @@ import org.slf4j.LoggerFactory;
  * has synced completely (Services, EndpointSlices and, if installed, ServiceExports), never half-listed.
  */
 public final class MeshWatcher implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(MeshWatcher.class);
+    private static final Logger log = LoggerFactory.getLogger(MeshWatcher.class);
 
-  private record Change(ClusterId cluster, ServiceKey key) {}
+    private record Change(ClusterId cluster, ServiceKey key) {}
 
-  private final WatchOptions options;
-  private final ScheduledExecutorService publisher;
-  private final ScheduledExecutorService control;
-  // Pending changes and when each was first observed; informer threads add, the publisher takes.
-  private final Map<Change, Instant> pending = new ConcurrentHashMap<>();
-  private final AtomicBoolean publishScheduled = new AtomicBoolean();
-  private final List<Consumer<MeshSnapshot>> listeners = new CopyOnWriteArrayList<>();
-  private volatile MeshSnapshot current = MeshSnapshot.empty();
-  private volatile List<ClusterSpec> specs = List.of();
+    private final WatchOptions options;
+    private final ScheduledExecutorService publisher;
+    private final ScheduledExecutorService control;
+    // Pending changes and when each was first observed; informer threads add, the publisher takes.
+    private final Map<Change, Instant> pending = new ConcurrentHashMap<>();
+    private final AtomicBoolean publishScheduled = new AtomicBoolean();
+    private final List<Consumer<MeshSnapshot>> listeners = new CopyOnWriteArrayList<>();
+    private volatile MeshSnapshot current = MeshSnapshot.empty();
+    private volatile List<ClusterSpec> specs = List.of();
 
-  // Owned by the publisher thread.
-  private final Map<ClusterId, ClusterWatcher> watchers = new LinkedHashMap<>();
-  private final Map<ServiceKey, Map<ClusterId, ClusterService>> parts = new HashMap<>();
-  // ClusterSetIPs of ServiceImports, by service and importing cluster (which need not export the service).
-  private final Map<ServiceKey, Map<ClusterId, List<InetAddress>>> imported = new HashMap<>();
-  private final Map<ClusterId, int[]> counts = new HashMap<>(); // {services, endpoints}
-  private final List<MeshSnapshot.Change> dropped = new ArrayList<>();
-  private boolean healthChanged;
-  // When the last publication pass started; read by informer threads to schedule the next one.
-  private volatile long lastPublishNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
+    // Owned by the publisher thread.
+    private final Map<ClusterId, ClusterWatcher> watchers = new LinkedHashMap<>();
+    private final Map<ServiceKey, Map<ClusterId, ClusterService>> parts = new HashMap<>();
+    // ClusterSetIPs of ServiceImports, by service and importing cluster (which need not export the service).
+    private final Map<ServiceKey, Map<ClusterId, List<InetAddress>>> imported = new HashMap<>();
+    private final Map<ClusterId, int[]> counts = new HashMap<>(); // {services, endpoints}
+    private final List<MeshSnapshot.Change> dropped = new ArrayList<>();
+    private boolean healthChanged;
+    // When the last publication pass started; read by informer threads to schedule the next one.
+    private volatile long lastPublishNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
-  public MeshWatcher(WatchOptions options) {
-    this.options = Objects.requireNonNull(options);
-    this.publisher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "meshdns-discovery"));
-    // Blocking API calls (the ServiceExport CRD probe) stay off the publisher thread.
-    this.control = Executors.newScheduledThreadPool(2, r -> daemon(r, "meshdns-discovery-probe"));
-    long interval = options.healthInterval().toMillis();
-    publisher.scheduleWithFixedDelay(this::checkHealth, interval, interval, TimeUnit.MILLISECONDS);
-  }
-
-  private static Thread daemon(Runnable r, String name) {
-    Thread t = new Thread(r, name);
-    t.setDaemon(true);
-    return t;
-  }
-
-  /** The newest snapshot; never {@code null}, never blocks. */
-  public MeshSnapshot snapshot() {
-    return current;
-  }
-
-  /** Called on the publisher thread with every new snapshot; must not block. */
-  public void addListener(Consumer<MeshSnapshot> listener) {
-    listeners.add(listener);
-  }
-
-  /**
-   * Makes the watched clusters exactly {@code specs}: new ones are started, removed ones stopped (their
-   * services leave the snapshot), changed ones restarted (their answers pause until they have synced
-   * again). Untouched clusters keep serving throughout.
-   */
-  public CompletableFuture<Void> setClusters(Collection<ClusterSpec> specs) {
-    Map<ClusterId, ClusterSpec> wanted = new LinkedHashMap<>();
-    for (ClusterSpec spec : specs) {
-      if (wanted.put(spec.id(), spec) != null) {
-        throw new IllegalArgumentException("cluster id '" + spec.id() + "' is configured twice");
-      }
+    public MeshWatcher(WatchOptions options) {
+        this.options = Objects.requireNonNull(options);
+        this.publisher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "meshdns-discovery"));
+        // Blocking API calls (the ServiceExport CRD probe) stay off the publisher thread.
+        this.control = Executors.newScheduledThreadPool(2, r -> daemon(r, "meshdns-discovery-probe"));
+        long interval = options.healthInterval().toMillis();
+        publisher.scheduleWithFixedDelay(this::checkHealth, interval, interval, TimeUnit.MILLISECONDS);
     }
-    return CompletableFuture.runAsync(() -> {
-      this.specs = List.copyOf(wanted.values());
-      for (var it = watchers.entrySet().iterator(); it.hasNext(); ) {
-        var entry = it.next();
-        ClusterSpec spec = wanted.get(entry.getKey());
-        if (spec == null || !spec.equals(entry.getValue().spec())) {
-          log.info("cluster {}: {}", entry.getKey(), spec == null ? "removed" : "changed; restarting");
-          it.remove();
-          entry.getValue().close();
-          dropCluster(entry.getKey());
-        }
-      }
-      for (ClusterSpec spec : wanted.values()) {
-        if (!watchers.containsKey(spec.id())) {
-          var watcher = new ClusterWatcher(spec, options, sink, publisher, control);
-          watchers.put(spec.id(), watcher);
-          counts.put(spec.id(), new int[2]);
-          log.info("cluster {}: starting ({}, reachability {})", spec.id(),
-              spec.inCluster() ? "in-cluster service account" : spec.kubeconfig(), spec.reachability());
-          watcher.start();
-          watcher.refreshState(Instant.now(), options.staleAfter());
-        }
-      }
-      healthChanged = true;
-      requestPublish();
-    }, publisher);
-  }
 
-  /** The clusters currently configured. */
-  public List<ClusterSpec> clusters() {
-    return specs;
-  }
-
-  /** Waits until a snapshot satisfies {@code condition}; for start-up and tests. */
-  public boolean await(Predicate<MeshSnapshot> condition, Duration timeout) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.test(current)) {
-      if (System.nanoTime() > deadline) {
-        return false;
-      }
-      Thread.sleep(10);
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
     }
-    return true;
-  }
 
-  private final ClusterWatcher.Sink sink = new ClusterWatcher.Sink() {
+    /** The newest snapshot; never {@code null}, never blocks. */
+    public MeshSnapshot snapshot() {
+        return current;
+    }
+
+    /** Called on the publisher thread with every new snapshot; must not block. */
+    public void addListener(Consumer<MeshSnapshot> listener) {
+        listeners.add(listener);
+    }
+
+    /**
+     * Makes the watched clusters exactly {@code specs}: new ones are started, removed ones stopped (their
+     * services leave the snapshot), changed ones restarted (their answers pause until they have synced
+     * again). Untouched clusters keep serving throughout.
+     */
+    public CompletableFuture<Void> setClusters(Collection<ClusterSpec> specs) {
+        Map<ClusterId, ClusterSpec> wanted = new LinkedHashMap<>();
+        for (ClusterSpec spec : specs) {
+            if (wanted.put(spec.id(), spec) != null) {
+                throw new IllegalArgumentException("cluster id '" + spec.id() + "' is configured twice");
+            }
+        }
+        return CompletableFuture.runAsync(
+                () -> {
+                    this.specs = List.copyOf(wanted.values());
+                    for (var it = watchers.entrySet().iterator(); it.hasNext(); ) {
+                        var entry = it.next();
+                        ClusterSpec spec = wanted.get(entry.getKey());
+                        if (spec == null || !spec.equals(entry.getValue().spec())) {
+                            log.info(
+                                    "cluster {}: {}", entry.getKey(), spec == null ? "removed" : "changed; restarting");
+                            it.remove();
+                            entry.getValue().close();
+                            dropCluster(entry.getKey());
+                        }
+                    }
+                    for (ClusterSpec spec : wanted.values()) {
+                        if (!watchers.containsKey(spec.id())) {
+                            var watcher = new ClusterWatcher(spec, options, sink, publisher, control);
+                            watchers.put(spec.id(), watcher);
+                            counts.put(spec.id(), new int[2]);
+                            log.info(
+                                    "cluster {}: starting ({}, reachability {})",
+                                    spec.id(),
+                                    spec.inCluster() ? "in-cluster service account" : spec.kubeconfig(),
+                                    spec.reachability());
+                            watcher.start();
+                            watcher.refreshState(Instant.now(), options.staleAfter());
+                        }
+                    }
+                    healthChanged = true;
+                    requestPublish();
+                },
+                publisher);
+    }
+
+    /** The clusters currently configured. */
+    public List<ClusterSpec> clusters() {
+        return specs;
+    }
+
+    /** Waits until a snapshot satisfies {@code condition}; for start-up and tests. */
+    public boolean await(Predicate<MeshSnapshot> condition, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.test(current)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    private final ClusterWatcher.Sink sink = new ClusterWatcher.Sink() {
+        @Override
+        public void serviceChanged(ClusterId cluster, ServiceKey key, Instant observedAt) {
+            // Keep the first observation: propagation is measured from the oldest unpublished change.
+            pending.merge(new Change(cluster, key), observedAt, (a, b) -> a.isBefore(b) ? a : b);
+            requestPublish();
+        }
+
+        @Override
+        public void healthChanged(ClusterId cluster) {
+            try {
+                publisher.execute(MeshWatcher.this::checkHealth);
+            } catch (RejectedExecutionException closing) {
+                // the mesh is closing
+            }
+        }
+    };
+
+    private void requestPublish() {
+        if (publishScheduled.compareAndSet(false, true)) {
+            long wait = lastPublishNanos + options.coalesce().toNanos() - System.nanoTime();
+            try {
+                publisher.schedule(this::publish, Math.max(0, wait), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException closing) {
+                // the mesh is closing
+            }
+        }
+    }
+
+    private void checkHealth() {
+        Instant now = Instant.now();
+        for (ClusterWatcher w : watchers.values()) {
+            healthChanged |= w.refreshState(now, options.staleAfter());
+        }
+        if (healthChanged) {
+            requestPublish();
+        }
+    }
+
+    /** Takes a removed (or restarted) cluster's services out of the mesh at once. */
+    private void dropCluster(ClusterId cluster) {
+        counts.remove(cluster);
+        pending.keySet().removeIf(c -> c.cluster().equals(cluster));
+        Instant now = Instant.now();
+        dropFrom(parts, cluster, now);
+        dropFrom(imported, cluster, now);
+    }
+
+    /** Removes the cluster's entry of every service in a by-service, by-cluster map, as changes to publish. */
+    private void dropFrom(Map<ServiceKey, ? extends Map<ClusterId, ?>> byService, ClusterId cluster, Instant now) {
+        for (var it = byService.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            if (entry.getValue().remove(cluster) != null) {
+                dropped.add(new MeshSnapshot.Change(cluster, entry.getKey(), now));
+                if (entry.getValue().isEmpty()) {
+                    it.remove();
+                }
+            }
+        }
+    }
+
+    private void publish() {
+        // Stamp first: a change arriving during this pass is scheduled a full interval later, not at once.
+        lastPublishNanos = System.nanoTime();
+        publishScheduled.set(false);
+        try {
+            publishNow();
+        } catch (RuntimeException e) {
+            // Never let one bad object stop publication for the whole mesh.
+            log.error("snapshot publication failed; will retry on the next change", e);
+        }
+    }
+
+    private void publishNow() {
+        List<MeshSnapshot.Change> changes = new ArrayList<>(dropped);
+        dropped.clear();
+        for (Change change : pending.keySet()) {
+            ClusterWatcher w = watchers.get(change.cluster());
+            if (w != null && !w.ready()) {
+                continue; // published together once the cluster has synced
+            }
+            Instant observedAt = pending.remove(change);
+            if (observedAt == null) {
+                continue;
+            }
+            ClusterService before = get(parts, change);
+            ClusterService next = w == null ? null : build(w, change, before);
+            if (next != null && next.equals(before)) {
+                // Read again unchanged (a late add of the first listing, a relist): keep the object, so a service
+                // rebuilt for another cluster's change still holds this cluster's part untouched.
+                next = before;
+            }
+            set(parts, change, next);
+            count(change.cluster(), before, -1);
+            count(change.cluster(), next, +1);
+            boolean importChanged = updateImport(w, change);
+            if (!Objects.equals(before, next) || importChanged) {
+                changes.add(new MeshSnapshot.Change(change.cluster(), change.key(), observedAt));
+            }
+        }
+        if (changes.isEmpty() && !healthChanged) {
+            return;
+        }
+        MeshSnapshot previous = current;
+        Map<ServiceKey, GlobalService> services = new HashMap<>(previous.services());
+        // Once per service, however many of its clusters changed: rebuilt twice, a new conflict was warned twice.
+        Set<ServiceKey> rebuilt = new HashSet<>();
+        for (MeshSnapshot.Change change : changes) {
+            if (!rebuilt.add(change.service())) {
+                continue;
+            }
+            Map<ClusterId, ClusterService> byCluster = parts.get(change.service());
+            if (byCluster == null) {
+                services.remove(change.service());
+            } else {
+                GlobalService service = new GlobalService(
+                        change.service(), byCluster, imported.getOrDefault(change.service(), Map.of()));
+                logConflicts(previous.service(change.service()), service);
+                services.put(change.service(), service);
+            }
+        }
+        Map<ClusterId, ClusterHealth> health = new HashMap<>();
+        for (var w : watchers.values()) {
+            int[] c = counts.get(w.spec().id());
+            health.put(w.spec().id(), w.health(c[0], c[1]));
+        }
+        healthChanged = false;
+        MeshSnapshot next = new MeshSnapshot(previous.version() + 1, Instant.now(), services, health, changes);
+        current = next;
+        for (Consumer<MeshSnapshot> listener : listeners) {
+            try {
+                listener.accept(next);
+            } catch (RuntimeException e) {
+                log.error("snapshot listener failed", e);
+            }
+        }
+    }
+
+    /** Records the cluster's ServiceImport ClusterSetIPs of the changed service; whether they changed. */
+    private boolean updateImport(ClusterWatcher w, Change change) {
+        List<InetAddress> ips;
+        try {
+            ips = w == null ? List.of() : w.clusterSetIps(change.key());
+        } catch (RuntimeException e) {
+            return false; // keep what was known, as for Services
+        }
+        List<InetAddress> before = set(imported, change, ips.isEmpty() ? null : ips);
+        return !Objects.equals(before == null ? List.of() : before, ips);
+    }
+
+    /** The changed cluster's entry of the changed service in a by-service, by-cluster map, or {@code null}. */
+    private static <V> V get(Map<ServiceKey, Map<ClusterId, V>> byService, Change change) {
+        Map<ClusterId, V> byCluster = byService.get(change.key());
+        return byCluster == null ? null : byCluster.get(change.cluster());
+    }
+
+    /**
+     * Sets ({@code null}: removes) that entry and returns the one it replaced. A service's map exists only while
+     * it holds an entry, so removing what is not there allocates nothing: most changes are of services that are
+     * neither exported nor imported.
+     */
+    private static <V> V set(Map<ServiceKey, Map<ClusterId, V>> byService, Change change, V value) {
+        if (value != null) {
+            return byService.computeIfAbsent(change.key(), k -> new HashMap<>()).put(change.cluster(), value);
+        }
+        Map<ClusterId, V> byCluster = byService.get(change.key());
+        if (byCluster == null) {
+            return null;
+        }
+        V before = byCluster.remove(change.cluster());
+        if (byCluster.isEmpty()) {
+            byService.remove(change.key());
+        }
+        return before;
+    }
+
+    /** One warning per new conflict between clusters (shape or ports), not again while it lasts. */
+    private static void logConflicts(GlobalService before, GlobalService now) {
+        for (ClusterId cluster : now.conflicting()) {
+            String reason = now.leftOut().get(cluster);
+            if (before == null || !reason.equals(before.leftOut().get(cluster))) {
+                log.warn("service {}: cluster {} left out of answers, {}", now.key(), cluster, reason);
+            }
+        }
+    }
+
+    /** One service of one cluster; a mapping failure keeps what was known, so one odd object cannot hide others. */
+    private static ClusterService build(ClusterWatcher w, Change change, ClusterService before) {
+        try {
+            return w.build(change.key());
+        } catch (RuntimeException e) {
+            log.warn(
+                    "cluster {}: service {} could not be read ({}); keeping its last known state",
+                    change.cluster(),
+                    change.key(),
+                    e.toString());
+            return before;
+        }
+    }
+
+    private void count(ClusterId cluster, ClusterService cs, int sign) {
+        int[] c = counts.get(cluster);
+        if (cs != null && c != null) {
+            c[0] += sign;
+            c[1] += sign * cs.endpoints().size();
+        }
+    }
+
     @Override
-    public void serviceChanged(ClusterId cluster, ServiceKey key, Instant observedAt) {
-      // Keep the first observation: propagation is measured from the oldest unpublished change.
-      pending.merge(new Change(cluster, key), observedAt, (a, b) -> a.isBefore(b) ? a : b);
-      requestPublish();
-    }
-
-    @Override
-    public void healthChanged(ClusterId cluster) {
-      try {
-        publisher.execute(MeshWatcher.this::checkHealth);
-      } catch (RejectedExecutionException closing) {
-        // the mesh is closing
-      }
-    }
-  };
-
-  private void requestPublish() {
-    if (publishScheduled.compareAndSet(false, true)) {
-      long wait = lastPublishNanos + options.coalesce().toNanos() - System.nanoTime();
-      try {
-        publisher.schedule(this::publish, Math.max(0, wait), TimeUnit.NANOSECONDS);
-      } catch (RejectedExecutionException closing) {
-        // the mesh is closing
-      }
-    }
-  }
-
-  private void checkHealth() {
-    Instant now = Instant.now();
-    for (ClusterWatcher w : watchers.values()) {
-      healthChanged |= w.refreshState(now, options.staleAfter());
-    }
-    if (healthChanged) {
-      requestPublish();
-    }
-  }
-
-  /** Takes a removed (or restarted) cluster's services out of the mesh at once. */
-  private void dropCluster(ClusterId cluster) {
-    counts.remove(cluster);
-    pending.keySet().removeIf(c -> c.cluster().equals(cluster));
-    Instant now = Instant.now();
-    dropFrom(parts, cluster, now);
-    dropFrom(imported, cluster, now);
-  }
-
-  /** Removes the cluster's entry of every service in a by-service, by-cluster map, as changes to publish. */
-  private void dropFrom(Map<ServiceKey, ? extends Map<ClusterId, ?>> byService, ClusterId cluster, Instant now) {
-    for (var it = byService.entrySet().iterator(); it.hasNext(); ) {
-      var entry = it.next();
-      if (entry.getValue().remove(cluster) != null) {
-        dropped.add(new MeshSnapshot.Change(cluster, entry.getKey(), now));
-        if (entry.getValue().isEmpty()) {
-          it.remove();
+    public void close() {
+        try {
+            publisher
+                    .submit(() -> {
+                        watchers.values().forEach(ClusterWatcher::close);
+                        watchers.clear();
+                    })
+                    .get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            log.warn("closing clusters: {}", e.toString());
         }
-      }
+        control.shutdownNow();
+        publisher.shutdownNow();
     }
-  }
-
-  private void publish() {
-    // Stamp first: a change arriving during this pass is scheduled a full interval later, not at once.
-    lastPublishNanos = System.nanoTime();
-    publishScheduled.set(false);
-    try {
-      publishNow();
-    } catch (RuntimeException e) {
-      // Never let one bad object stop publication for the whole mesh.
-      log.error("snapshot publication failed; will retry on the next change", e);
-    }
-  }
-
-  private void publishNow() {
-    List<MeshSnapshot.Change> changes = new ArrayList<>(dropped);
-    dropped.clear();
-    for (Change change : pending.keySet()) {
-      ClusterWatcher w = watchers.get(change.cluster());
-      if (w != null && !w.ready()) {
-        continue; // published together once the cluster has synced
-      }
-      Instant observedAt = pending.remove(change);
-      if (observedAt == null) {
-        continue;
-      }
-      ClusterService before = get(parts, change);
-      ClusterService next = w == null ? null : build(w, change, before);
-      if (next != null && next.equals(before)) {
-        // Read again unchanged (a late add of the first listing, a relist): keep the object, so a service
-        // rebuilt for another cluster's change still holds this cluster's part untouched.
-        next = before;
-      }
-      set(parts, change, next);
-      count(change.cluster(), before, -1);
-      count(change.cluster(), next, +1);
-      boolean importChanged = updateImport(w, change);
-      if (!Objects.equals(before, next) || importChanged) {
-        changes.add(new MeshSnapshot.Change(change.cluster(), change.key(), observedAt));
-      }
-    }
-    if (changes.isEmpty() && !healthChanged) {
-      return;
-    }
-    MeshSnapshot previous = current;
-    Map<ServiceKey, GlobalService> services = new HashMap<>(previous.services());
-    // Once per service, however many of its clusters changed: rebuilt twice, a new conflict was warned twice.
-    Set<ServiceKey> rebuilt = new HashSet<>();
-    for (MeshSnapshot.Change change : changes) {
-      if (!rebuilt.add(change.service())) {
-        continue;
-      }
-      Map<ClusterId, ClusterService> byCluster = parts.get(change.service());
-      if (byCluster == null) {
-        services.remove(change.service());
-      } else {
-        GlobalService service = new GlobalService(change.service(), byCluster,
-            imported.getOrDefault(change.service(), Map.of()));
-        logConflicts(previous.service(change.service()), service);
-        services.put(change.service(), service);
-      }
-    }
-    Map<ClusterId, ClusterHealth> health = new HashMap<>();
-    for (var w : watchers.values()) {
-      int[] c = counts.get(w.spec().id());
-      health.put(w.spec().id(), w.health(c[0], c[1]));
-    }
-    healthChanged = false;
-    MeshSnapshot next = new MeshSnapshot(previous.version() + 1, Instant.now(), services, health, changes);
-    current = next;
-    for (Consumer<MeshSnapshot> listener : listeners) {
-      try {
-        listener.accept(next);
-      } catch (RuntimeException e) {
-        log.error("snapshot listener failed", e);
-      }
-    }
-  }
-
-  /** Records the cluster's ServiceImport ClusterSetIPs of the changed service; whether they changed. */
-  private boolean updateImport(ClusterWatcher w, Change change) {
-    List<InetAddress> ips;
-    try {
-      ips = w == null ? List.of() : w.clusterSetIps(change.key());
-    } catch (RuntimeException e) {
-      return false; // keep what was known, as for Services
-    }
-    List<InetAddress> before = set(imported, change, ips.isEmpty() ? null : ips);
-    return !Objects.equals(before == null ? List.of() : before, ips);
-  }
-
-  /** The changed cluster's entry of the changed service in a by-service, by-cluster map, or {@code null}. */
-  private static <V> V get(Map<ServiceKey, Map<ClusterId, V>> byService, Change change) {
-    Map<ClusterId, V> byCluster = byService.get(change.key());
-    return byCluster == null ? null : byCluster.get(change.cluster());
-  }
-
-  /**
-   * Sets ({@code null}: removes) that entry and returns the one it replaced. A service's map exists only while
-   * it holds an entry, so removing what is not there allocates nothing: most changes are of services that are
-   * neither exported nor imported.
-   */
-  private static <V> V set(Map<ServiceKey, Map<ClusterId, V>> byService, Change change, V value) {
-    if (value != null) {
-      return byService.computeIfAbsent(change.key(), k -> new HashMap<>()).put(change.cluster(), value);
-    }
-    Map<ClusterId, V> byCluster = byService.get(change.key());
-    if (byCluster == null) {
-      return null;
-    }
-    V before = byCluster.remove(change.cluster());
-    if (byCluster.isEmpty()) {
-      byService.remove(change.key());
-    }
-    return before;
-  }
-
-  /** One warning per new conflict between clusters (shape or ports), not again while it lasts. */
-  private static void logConflicts(GlobalService before, GlobalService now) {
-    for (ClusterId cluster : now.conflicting()) {
-      String reason = now.leftOut().get(cluster);
-      if (before == null || !reason.equals(before.leftOut().get(cluster))) {
-        log.warn("service {}: cluster {} left out of answers, {}", now.key(), cluster, reason);
-      }
-    }
-  }
-
-  /** One service of one cluster; a mapping failure keeps what was known, so one odd object cannot hide others. */
-  private static ClusterService build(ClusterWatcher w, Change change, ClusterService before) {
-    try {
-      return w.build(change.key());
-    } catch (RuntimeException e) {
-      log.warn("cluster {}: service {} could not be read ({}); keeping its last known state",
-          change.cluster(), change.key(), e.toString());
-      return before;
-    }
-  }
-
-  private void count(ClusterId cluster, ClusterService cs, int sign) {
-    int[] c = counts.get(cluster);
-    if (cs != null && c != null) {
-      c[0] += sign;
-      c[1] += sign * cs.endpoints().size();
-    }
-  }
-
-  @Override
-  public void close() {
-    try {
-      publisher.submit(() -> {
-        watchers.values().forEach(ClusterWatcher::close);
-        watchers.clear();
-      }).get(10, TimeUnit.SECONDS);
-    } catch (Exception e) {
-      log.warn("closing clusters: {}", e.toString());
-    }
-    control.shutdownNow();
-    publisher.shutdownNow();
-  }
 }

@@ -15,45 +15,45 @@ import java.util.stream.Stream;
  * old object of an update) sees the copy.
  */
 final class TrimmedItemStore<T extends HasMetadata> implements ItemStore<T> {
-  private final Map<String, T> items = new ConcurrentHashMap<>();
-  private final UnaryOperator<T> trim;
+    private final Map<String, T> items = new ConcurrentHashMap<>();
+    private final UnaryOperator<T> trim;
 
-  TrimmedItemStore(UnaryOperator<T> trim) {
-    this.trim = trim;
-  }
+    TrimmedItemStore(UnaryOperator<T> trim) {
+        this.trim = trim;
+    }
 
-  @Override
-  public String getKey(T obj) {
-    return Cache.metaNamespaceKeyFunc(obj);
-  }
+    @Override
+    public String getKey(T obj) {
+        return Cache.metaNamespaceKeyFunc(obj);
+    }
 
-  @Override
-  public T put(String key, T obj) {
-    return items.put(key, trim.apply(obj));
-  }
+    @Override
+    public T put(String key, T obj) {
+        return items.put(key, trim.apply(obj));
+    }
 
-  @Override
-  public T remove(String key) {
-    return items.remove(key);
-  }
+    @Override
+    public T remove(String key) {
+        return items.remove(key);
+    }
 
-  @Override
-  public Stream<String> keySet() {
-    return items.keySet().stream();
-  }
+    @Override
+    public Stream<String> keySet() {
+        return items.keySet().stream();
+    }
 
-  @Override
-  public Stream<T> values() {
-    return items.values().stream();
-  }
+    @Override
+    public Stream<T> values() {
+        return items.values().stream();
+    }
 
-  @Override
-  public int size() {
-    return items.size();
-  }
+    @Override
+    public int size() {
+        return items.size();
+    }
 
-  @Override
-  public T get(String key) {
-    return items.get(key);
-  }
+    @Override
+    public T get(String key) {
+        return items.get(key);
+    }
 }

@@ -15,50 +15,59 @@ import java.util.Objects;
  * @param retryInterval the longest delay between reconnection attempts (the backoff starts at 1/32 of it
  *     and doubles): how soon a cluster is back after its API server answers again
  */
-public record WatchOptions(Duration coalesce, Duration staleAfter, Duration healthInterval, boolean exportAll,
-    Duration exportsRecheck, Duration retryInterval) {
+public record WatchOptions(
+        Duration coalesce,
+        Duration staleAfter,
+        Duration healthInterval,
+        boolean exportAll,
+        Duration exportsRecheck,
+        Duration retryInterval) {
 
-  public WatchOptions {
-    Objects.requireNonNull(coalesce, "coalesce");
-    Objects.requireNonNull(staleAfter, "staleAfter");
-    Objects.requireNonNull(healthInterval, "healthInterval");
-    Objects.requireNonNull(exportsRecheck, "exportsRecheck");
-    Objects.requireNonNull(retryInterval, "retryInterval");
-    if (healthInterval.isZero() || healthInterval.isNegative() || exportsRecheck.isZero()
-        || exportsRecheck.isNegative() || retryInterval.isZero() || retryInterval.isNegative()) {
-      throw new IllegalArgumentException("healthInterval, exportsRecheck and retryInterval must be positive");
+    public WatchOptions {
+        Objects.requireNonNull(coalesce, "coalesce");
+        Objects.requireNonNull(staleAfter, "staleAfter");
+        Objects.requireNonNull(healthInterval, "healthInterval");
+        Objects.requireNonNull(exportsRecheck, "exportsRecheck");
+        Objects.requireNonNull(retryInterval, "retryInterval");
+        if (healthInterval.isZero()
+                || healthInterval.isNegative()
+                || exportsRecheck.isZero()
+                || exportsRecheck.isNegative()
+                || retryInterval.isZero()
+                || retryInterval.isNegative()) {
+            throw new IllegalArgumentException("healthInterval, exportsRecheck and retryInterval must be positive");
+        }
     }
-  }
 
-  public WatchOptions(Duration coalesce, Duration staleAfter, Duration healthInterval) {
-    this(coalesce, staleAfter, healthInterval, false, Duration.ofSeconds(30), Duration.ofSeconds(1));
-  }
+    public WatchOptions(Duration coalesce, Duration staleAfter, Duration healthInterval) {
+        this(coalesce, staleAfter, healthInterval, false, Duration.ofSeconds(30), Duration.ofSeconds(1));
+    }
 
-  public static WatchOptions defaults() {
-    return new WatchOptions(Duration.ofMillis(50), Duration.ofMinutes(5), Duration.ofSeconds(1));
-  }
+    public static WatchOptions defaults() {
+        return new WatchOptions(Duration.ofMillis(50), Duration.ofMinutes(5), Duration.ofSeconds(1));
+    }
 
-  public WatchOptions withCoalesce(Duration coalesce) {
-    return new WatchOptions(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
-  }
+    public WatchOptions withCoalesce(Duration coalesce) {
+        return new WatchOptions(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
+    }
 
-  public WatchOptions withStaleAfter(Duration staleAfter) {
-    return new WatchOptions(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
-  }
+    public WatchOptions withStaleAfter(Duration staleAfter) {
+        return new WatchOptions(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
+    }
 
-  public WatchOptions withHealthInterval(Duration healthInterval) {
-    return new WatchOptions(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
-  }
+    public WatchOptions withHealthInterval(Duration healthInterval) {
+        return new WatchOptions(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
+    }
 
-  public WatchOptions withExportAll(boolean exportAll) {
-    return new WatchOptions(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
-  }
+    public WatchOptions withExportAll(boolean exportAll) {
+        return new WatchOptions(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
+    }
 
-  public WatchOptions withExportsRecheck(Duration exportsRecheck) {
-    return new WatchOptions(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
-  }
+    public WatchOptions withExportsRecheck(Duration exportsRecheck) {
+        return new WatchOptions(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
+    }
 
-  public WatchOptions withRetryInterval(Duration retryInterval) {
-    return new WatchOptions(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
-  }
+    public WatchOptions withRetryInterval(Duration retryInterval) {
+        return new WatchOptions(coalesce, staleAfter, healthInterval, exportAll, exportsRecheck, retryInterval);
+    }
 }

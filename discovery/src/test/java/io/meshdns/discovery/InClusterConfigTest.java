@@ -18,50 +18,50 @@ import org.junit.jupiter.api.io.TempDir;
  * with the service-account files and ~/.kube/config turned off.
  */
 class InClusterConfigTest {
-  private static final Map<String, String> POD_ENVIRONMENT = Map.of(
-      "kubernetes.auth.tryServiceAccount", "false",
-      "kubernetes.auth.tryKubeConfig", "false",
-      "kubernetes.auth.token", "service-account-token");
+    private static final Map<String, String> POD_ENVIRONMENT = Map.of(
+            "kubernetes.auth.tryServiceAccount", "false",
+            "kubernetes.auth.tryKubeConfig", "false",
+            "kubernetes.auth.token", "service-account-token");
 
-  @TempDir
-  Path dir;
+    @TempDir
+    Path dir;
 
-  final Map<String, String> saved = new HashMap<>();
-  MockCluster local;
-  MeshWatcher mesh;
+    final Map<String, String> saved = new HashMap<>();
+    MockCluster local;
+    MeshWatcher mesh;
 
-  @AfterEach
-  void restore() {
-    if (mesh != null) {
-      mesh.close();
+    @AfterEach
+    void restore() {
+        if (mesh != null) {
+            mesh.close();
+        }
+        if (local != null) {
+            local.close();
+        }
+        saved.forEach((k, v) -> {
+            if (v == null) {
+                System.clearProperty(k);
+            } else {
+                System.setProperty(k, v);
+            }
+        });
     }
-    if (local != null) {
-      local.close();
+
+    private void set(String key, String value) {
+        saved.putIfAbsent(key, System.getProperty(key));
+        System.setProperty(key, value);
     }
-    saved.forEach((k, v) -> {
-      if (v == null) {
-        System.clearProperty(k);
-      } else {
-        System.setProperty(k, v);
-      }
-    });
-  }
 
-  private void set(String key, String value) {
-    saved.putIfAbsent(key, System.getProperty(key));
-    System.setProperty(key, value);
-  }
+    @Test
+    void clusterWithoutKubeconfigIsReachedThroughAutoConfiguration() {
+        local = MockCluster.start("local", dir);
+        local.namespace("shop");
+        local.create(MeshObjects.service("shop", "web", "10.96.0.10", true));
+        POD_ENVIRONMENT.forEach(this::set);
+        set("kubernetes.master", "http://127.0.0.1:" + local.port());
 
-  @Test
-  void clusterWithoutKubeconfigIsReachedThroughAutoConfiguration() {
-    local = MockCluster.start("local", dir);
-    local.namespace("shop");
-    local.create(MeshObjects.service("shop", "web", "10.96.0.10", true));
-    POD_ENVIRONMENT.forEach(this::set);
-    set("kubernetes.master", "http://127.0.0.1:" + local.port());
+        mesh = TestMesh.start(TestMesh.fast(), new ClusterSpec(ClusterId.of("local"), null, null, Reachability.POD));
 
-    mesh = TestMesh.start(TestMesh.fast(), new ClusterSpec(ClusterId.of("local"), null, null, Reachability.POD));
-
-    await(mesh, "the local cluster's web", has(local, "shop", "web"));
-  }
+        await(mesh, "the local cluster's web", has(local, "shop", "web"));
+    }
 }

@@ -18,84 +18,106 @@ import org.junit.jupiter.api.Test;
 
 /** Clusters join and leave the mesh at run time without disturbing the others. */
 class MeshMembershipTest extends WatchedClusters {
-  MeshMembershipTest() {
-    super(2);
-  }
-
-  @BeforeEach
-  void seed() {
-    for (MockCluster c : new MockCluster[] {east, west}) {
-      c.create(service("shop", "web", "10.96.0.10", true));
+    MeshMembershipTest() {
+        super(2);
     }
-    east.create(readySlice("shop", "web", "web-1", "10.10.1.1"));
-    west.create(readySlice("shop", "web", "web-1", "10.20.1.1"));
-  }
 
-  @Test
-  void addedClusterJoinsAndTheOthersPartsAreUntouched() {
-    mesh = TestMesh.start(TestMesh.fast(), spec(east));
-    var before = await(mesh, "east's web", has(east, "shop", "web"));
-    ClusterService eastWeb = part(before, east, "shop", "web");
-    List<MeshSnapshot> published = new CopyOnWriteArrayList<>();
-    mesh.addListener(published::add);
+    @BeforeEach
+    void seed() {
+        for (MockCluster c : new MockCluster[] {east, west}) {
+            c.create(service("shop", "web", "10.96.0.10", true));
+        }
+        east.create(readySlice("shop", "web", "web-1", "10.10.1.1"));
+        west.create(readySlice("shop", "web", "web-1", "10.20.1.1"));
+    }
 
-    mesh.setClusters(List.of(spec(east), spec(west))).join();
+    @Test
+    void addedClusterJoinsAndTheOthersPartsAreUntouched() {
+        mesh = TestMesh.start(TestMesh.fast(), spec(east));
+        var before = await(mesh, "east's web", has(east, "shop", "web"));
+        ClusterService eastWeb = part(before, east, "shop", "web");
+        List<MeshSnapshot> published = new CopyOnWriteArrayList<>();
+        mesh.addListener(published::add);
 
-    var after = await(mesh, "west's web", has(west, "shop", "web"));
-    assertThat(part(after, east, "shop", "web")).as("east's part not rebuilt").isSameAs(eastWeb);
-    assertThat(published).allSatisfy(s -> assertThat(part(s, east, "shop", "web")).isSameAs(eastWeb));
-    assertThat(mesh.clusters()).extracting(ClusterSpec::id).containsExactly(clusterId(east), clusterId(west));
-  }
+        mesh.setClusters(List.of(spec(east), spec(west))).join();
 
-  @Test
-  void aPartReadAgainUnchangedIsStillTheSameObjectWhenAnotherClusterJoins() {
-    mesh = TestMesh.start(TestMesh.fast(), spec(east));
-    var before = await(mesh, "east's web", has(east, "shop", "web"));
-    ClusterService eastWeb = part(before, east, "shop", "web");
-    // An update meshdns reads nothing new from, as a late add of the first listing or a relist under load;
-    // then another service, whose arrival shows the update was read (one informer, in order).
-    east.client().services().inNamespace("shop").withName("web")
-        .edit(s -> new io.fabric8.kubernetes.api.model.ServiceBuilder(s).editMetadata().addToLabels("team", "shop")
-            .endMetadata().build());
-    east.create(service("shop", "cart", "10.96.0.11", true));
-    await(mesh, "east's cart", has(east, "shop", "cart"));
+        var after = await(mesh, "west's web", has(west, "shop", "web"));
+        assertThat(part(after, east, "shop", "web"))
+                .as("east's part not rebuilt")
+                .isSameAs(eastWeb);
+        assertThat(published)
+                .allSatisfy(s -> assertThat(part(s, east, "shop", "web")).isSameAs(eastWeb));
+        assertThat(mesh.clusters()).extracting(ClusterSpec::id).containsExactly(clusterId(east), clusterId(west));
+    }
 
-    mesh.setClusters(List.of(spec(east), spec(west))).join();
+    @Test
+    void aPartReadAgainUnchangedIsStillTheSameObjectWhenAnotherClusterJoins() {
+        mesh = TestMesh.start(TestMesh.fast(), spec(east));
+        var before = await(mesh, "east's web", has(east, "shop", "web"));
+        ClusterService eastWeb = part(before, east, "shop", "web");
+        // An update meshdns reads nothing new from, as a late add of the first listing or a relist under load;
+        // then another service, whose arrival shows the update was read (one informer, in order).
+        east.client()
+                .services()
+                .inNamespace("shop")
+                .withName("web")
+                .edit(s -> new io.fabric8.kubernetes.api.model.ServiceBuilder(s)
+                        .editMetadata()
+                        .addToLabels("team", "shop")
+                        .endMetadata()
+                        .build());
+        east.create(service("shop", "cart", "10.96.0.11", true));
+        await(mesh, "east's cart", has(east, "shop", "cart"));
 
-    var after = await(mesh, "west's web", has(west, "shop", "web"));
-    assertThat(part(after, east, "shop", "web")).as("east's part not rebuilt").isSameAs(eastWeb);
-  }
+        mesh.setClusters(List.of(spec(east), spec(west))).join();
 
-  @Test
-  void removedClusterLeavesWithItsServicesAndHealth() {
-    mesh = TestMesh.start(TestMesh.fast(), spec(east), spec(west));
-    var before = await(mesh, "web from both", has(east, "shop", "web").and(has(west, "shop", "web")));
-    ClusterService eastWeb = part(before, east, "shop", "web");
+        var after = await(mesh, "west's web", has(west, "shop", "web"));
+        assertThat(part(after, east, "shop", "web"))
+                .as("east's part not rebuilt")
+                .isSameAs(eastWeb);
+    }
 
-    mesh.setClusters(List.of(spec(east))).join();
+    @Test
+    void removedClusterLeavesWithItsServicesAndHealth() {
+        mesh = TestMesh.start(TestMesh.fast(), spec(east), spec(west));
+        var before = await(mesh, "web from both", has(east, "shop", "web").and(has(west, "shop", "web")));
+        ClusterService eastWeb = part(before, east, "shop", "web");
 
-    var after = await(mesh, "west gone", lacks(west, "shop", "web"));
-    assertThat(after.clusters().keySet()).containsExactly(clusterId(east));
-    assertThat(part(after, east, "shop", "web")).isSameAs(eastWeb);
-    assertThat(after.changes()).extracting(MeshSnapshot.Change::cluster).containsOnly(clusterId(west));
-  }
+        mesh.setClusters(List.of(spec(east))).join();
 
-  @Test
-  void changedClusterIsRestartedWithItsNewSpec() {
-    mesh = TestMesh.start(TestMesh.fast(), spec(east), spec(west));
-    await(mesh, "west's web", has(west, "shop", "web"));
+        var after = await(mesh, "west gone", lacks(west, "shop", "web"));
+        assertThat(after.clusters().keySet()).containsExactly(clusterId(east));
+        assertThat(part(after, east, "shop", "web")).isSameAs(eastWeb);
+        assertThat(after.changes()).extracting(MeshSnapshot.Change::cluster).containsOnly(clusterId(west));
+    }
 
-    mesh.setClusters(List.of(spec(east), spec(west, Reachability.CLUSTER_IP))).join();
+    @Test
+    void changedClusterIsRestartedWithItsNewSpec() {
+        mesh = TestMesh.start(TestMesh.fast(), spec(east), spec(west));
+        await(mesh, "west's web", has(west, "shop", "web"));
 
-    var after = await(mesh, "west answering its clusterIP", s -> part(s, west, "shop", "web") != null
-        && part(s, west, "shop", "web").endpoints().get(0).address().getHostAddress().equals("10.96.0.10"));
-    assertThat(part(after, east, "shop", "web").endpoints().get(0).address().getHostAddress()).isEqualTo("10.10.1.1");
-  }
+        mesh.setClusters(List.of(spec(east), spec(west, Reachability.CLUSTER_IP)))
+                .join();
 
-  @Test
-  void aClusterIdConfiguredTwiceIsRefused() {
-    mesh = new MeshWatcher(TestMesh.fast());
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> mesh.setClusters(List.of(spec(east), spec(east))))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'east' is configured twice");
-  }
+        var after = await(
+                mesh,
+                "west answering its clusterIP",
+                s -> part(s, west, "shop", "web") != null
+                        && part(s, west, "shop", "web")
+                                .endpoints()
+                                .get(0)
+                                .address()
+                                .getHostAddress()
+                                .equals("10.96.0.10"));
+        assertThat(part(after, east, "shop", "web").endpoints().get(0).address().getHostAddress())
+                .isEqualTo("10.10.1.1");
+    }
+
+    @Test
+    void aClusterIdConfiguredTwiceIsRefused() {
+        mesh = new MeshWatcher(TestMesh.fast());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> mesh.setClusters(List.of(spec(east), spec(east))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'east' is configured twice");
+    }
 }

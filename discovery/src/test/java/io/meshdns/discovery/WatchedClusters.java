@@ -13,41 +13,41 @@ import org.junit.jupiter.api.io.TempDir;
  * the clusters started.
  */
 abstract class WatchedClusters {
-  @TempDir
-  Path dir;
+    @TempDir
+    Path dir;
 
-  MockCluster east;
-  MockCluster west;
-  MeshWatcher mesh;
+    MockCluster east;
+    MockCluster west;
+    MeshWatcher mesh;
 
-  private final boolean withWest;
+    private final boolean withWest;
 
-  /** {@code 1}: east only; {@code 2}: east and west. */
-  WatchedClusters(int clusters) {
-    if (clusters != 1 && clusters != 2) {
-      throw new IllegalArgumentException("east, or east and west: 1 or 2 clusters, not " + clusters);
+    /** {@code 1}: east only; {@code 2}: east and west. */
+    WatchedClusters(int clusters) {
+        if (clusters != 1 && clusters != 2) {
+            throw new IllegalArgumentException("east, or east and west: 1 or 2 clusters, not " + clusters);
+        }
+        this.withWest = clusters == 2;
     }
-    this.withWest = clusters == 2;
-  }
 
-  @BeforeEach
-  final void startMockClusters() {
-    east = MockCluster.start("east", dir);
-    east.namespace("shop");
-    if (withWest) {
-      west = MockCluster.start("west", dir);
-      west.namespace("shop");
+    @BeforeEach
+    final void startMockClusters() {
+        east = MockCluster.start("east", dir);
+        east.namespace("shop");
+        if (withWest) {
+            west = MockCluster.start("west", dir);
+            west.namespace("shop");
+        }
     }
-  }
 
-  @AfterEach
-  final void closeMockClusters() {
-    if (mesh != null) {
-      mesh.close();
+    @AfterEach
+    final void closeMockClusters() {
+        if (mesh != null) {
+            mesh.close();
+        }
+        east.close();
+        if (west != null) {
+            west.close();
+        }
     }
-    east.close();
-    if (west != null) {
-      west.close();
-    }
-  }
 }

@@ -25,96 +25,99 @@ import org.xbill.DNS.Type;
  * a connection the test holds (plain TCP or TLS).
  */
 final class DnsClient {
-  enum Transport { UDP, TCP }
-
-  private final SimpleResolver resolver;
-
-  DnsClient(InetSocketAddress server, Transport transport) {
-    resolver = new SimpleResolver(server);
-    resolver.setTCP(transport == Transport.TCP);
-    resolver.setTimeout(Duration.ofSeconds(2));
-  }
-
-  Message query(String name, int type) {
-    return query(name, type, DClass.IN);
-  }
-
-  Message query(String name, int type, int dclass) {
-    try {
-      Message q = Message.newQuery(Record.newRecord(Name.fromString(name, Name.root), type, dclass));
-      return resolver.send(q);
-    } catch (IOException e) {
-      throw new UncheckedIOException("query " + name + " " + Type.string(type) + " failed", e);
+    enum Transport {
+        UDP,
+        TCP
     }
-  }
 
-  /** The A addresses answered for {@code name}, sorted. */
-  Set<String> addresses(String name) {
-    Set<String> out = new TreeSet<>();
-    for (Record r : query(name, Type.A).getSection(Section.ANSWER)) {
-      if (r instanceof ARecord a) {
-        out.add(a.getAddress().getHostAddress());
-      }
+    private final SimpleResolver resolver;
+
+    DnsClient(InetSocketAddress server, Transport transport) {
+        resolver = new SimpleResolver(server);
+        resolver.setTCP(transport == Transport.TCP);
+        resolver.setTimeout(Duration.ofSeconds(2));
     }
-    return out;
-  }
 
-  /**
-   * Asks until the answer satisfies {@code condition} (discovery is asynchronous) or 15 s pass, and returns
-   * the last answer either way so the caller's assertion shows what was seen.
-   */
-  Set<String> addressesOnceTrue(String name, Predicate<Set<String>> condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-    Set<String> last = addresses(name);
-    while (!condition.test(last) && System.nanoTime() < deadline) {
-      Thread.sleep(20);
-      last = addresses(name);
+    Message query(String name, int type) {
+        return query(name, type, DClass.IN);
     }
-    return last;
-  }
 
-  Set<String> addressesOnce(String name, Set<String> expected) throws InterruptedException {
-    return addressesOnceTrue(name, expected::equals);
-  }
+    Message query(String name, int type, int dclass) {
+        try {
+            Message q = Message.newQuery(Record.newRecord(Name.fromString(name, Name.root), type, dclass));
+            return resolver.send(q);
+        } catch (IOException e) {
+            throw new UncheckedIOException("query " + name + " " + Type.string(type) + " failed", e);
+        }
+    }
 
-  static List<Transport> transports() {
-    return List.of(Transport.UDP, Transport.TCP);
-  }
+    /** The A addresses answered for {@code name}, sorted. */
+    Set<String> addresses(String name) {
+        Set<String> out = new TreeSet<>();
+        for (Record r : query(name, Type.A).getSection(Section.ANSWER)) {
+            if (r instanceof ARecord a) {
+                out.add(a.getAddress().getHostAddress());
+            }
+        }
+        return out;
+    }
 
-  /** Writes {@code query} to a TCP or TLS stream with its two-byte length (RFC 1035 4.2.2). */
-  static void send(Socket socket, Message query) throws IOException {
-    byte[] wire = query.toWire();
-    var out = new DataOutputStream(socket.getOutputStream());
-    out.writeShort(wire.length);
-    out.write(wire);
-    out.flush();
-  }
+    /**
+     * Asks until the answer satisfies {@code condition} (discovery is asynchronous) or 15 s pass, and returns
+     * the last answer either way so the caller's assertion shows what was seen.
+     */
+    Set<String> addressesOnceTrue(String name, Predicate<Set<String>> condition) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        Set<String> last = addresses(name);
+        while (!condition.test(last) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            last = addresses(name);
+        }
+        return last;
+    }
 
-  static void send(Socket socket, String name, int type) throws IOException {
-    send(socket, Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN)));
-  }
+    Set<String> addressesOnce(String name, Set<String> expected) throws InterruptedException {
+        return addressesOnceTrue(name, expected::equals);
+    }
 
-  /** Reads the next length-prefixed message from a TCP or TLS stream. */
-  static Message receive(Socket socket) throws IOException {
-    return new Message(receiveBytes(socket));
-  }
+    static List<Transport> transports() {
+        return List.of(Transport.UDP, Transport.TCP);
+    }
 
-  /** The next length-prefixed message from a TCP or TLS stream, as its bytes. */
-  static byte[] receiveBytes(Socket socket) throws IOException {
-    var in = new DataInputStream(socket.getInputStream());
-    byte[] reply = new byte[in.readUnsignedShort()];
-    in.readFully(reply);
-    return reply;
-  }
+    /** Writes {@code query} to a TCP or TLS stream with its two-byte length (RFC 1035 4.2.2). */
+    static void send(Socket socket, Message query) throws IOException {
+        byte[] wire = query.toWire();
+        var out = new DataOutputStream(socket.getOutputStream());
+        out.writeShort(wire.length);
+        out.write(wire);
+        out.flush();
+    }
 
-  /** One query over an open TCP or TLS connection and its response. */
-  static Message query(Socket socket, Message query) throws IOException {
-    send(socket, query);
-    return receive(socket);
-  }
+    static void send(Socket socket, String name, int type) throws IOException {
+        send(socket, Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN)));
+    }
 
-  static Message query(Socket socket, String name, int type) throws IOException {
-    send(socket, name, type);
-    return receive(socket);
-  }
+    /** Reads the next length-prefixed message from a TCP or TLS stream. */
+    static Message receive(Socket socket) throws IOException {
+        return new Message(receiveBytes(socket));
+    }
+
+    /** The next length-prefixed message from a TCP or TLS stream, as its bytes. */
+    static byte[] receiveBytes(Socket socket) throws IOException {
+        var in = new DataInputStream(socket.getInputStream());
+        byte[] reply = new byte[in.readUnsignedShort()];
+        in.readFully(reply);
+        return reply;
+    }
+
+    /** One query over an open TCP or TLS connection and its response. */
+    static Message query(Socket socket, Message query) throws IOException {
+        send(socket, query);
+        return receive(socket);
+    }
+
+    static Message query(Socket socket, String name, int type) throws IOException {
+        send(socket, name, type);
+        return receive(socket);
+    }
 }

@@ -48,268 +48,345 @@ import org.xbill.DNS.Type;
  * 0xff14 that meshdns's generated stanza sets.
  */
 class McsConformanceDnsTest {
-  private static final String ZONE = "svc.clusterset.local.";
-  private static final String NS = "conformance";
-  /** ClusterIP, exported by both clusters; both import it with one ClusterSetIP. */
-  private static final String HELLO = "hello." + NS + "." + ZONE;
-  private static final String CLUSTER_SET_IP = "10.99.0.42";
-  /** Headless, dual-stack, two ready pods without hostnames (a Deployment) in east and west, one not ready. */
-  private static final String HEADLESS = "hello-headless." + NS + "." + ZONE;
-  /** Headless, two ready pods with hostnames (a StatefulSet) in east and west. */
-  private static final String STATEFUL = "hello-stateful." + NS + "." + ZONE;
-  /** Headless, exported, with no ready pod. */
-  private static final String IDLE = "hello-idle." + NS + "." + ZONE;
-  /** ClusterIP, exported by east, unexported by the test that reads it. */
-  private static final String LEAVING = "hello-leaving." + NS + "." + ZONE;
-  private static final List<String> CLUSTERS = List.of("east", "west");
+    private static final String ZONE = "svc.clusterset.local.";
+    private static final String NS = "conformance";
+    /** ClusterIP, exported by both clusters; both import it with one ClusterSetIP. */
+    private static final String HELLO = "hello." + NS + "." + ZONE;
 
-  @TempDir
-  static Path dir;
-  static MockCluster east;
-  static MockCluster west;
-  static MeshdnsServer server;
+    private static final String CLUSTER_SET_IP = "10.99.0.42";
+    /** Headless, dual-stack, two ready pods without hostnames (a Deployment) in east and west, one not ready. */
+    private static final String HEADLESS = "hello-headless." + NS + "." + ZONE;
+    /** Headless, two ready pods with hostnames (a StatefulSet) in east and west. */
+    private static final String STATEFUL = "hello-stateful." + NS + "." + ZONE;
+    /** Headless, exported, with no ready pod. */
+    private static final String IDLE = "hello-idle." + NS + "." + ZONE;
+    /** ClusterIP, exported by east, unexported by the test that reads it. */
+    private static final String LEAVING = "hello-leaving." + NS + "." + ZONE;
 
-  @BeforeAll
-  static void start() throws Exception {
-    east = MockCluster.start("east", dir);
-    west = MockCluster.start("west", dir);
-    for (MockCluster c : List.of(east, west)) {
-      c.installServiceExportCrd();
-      c.installServiceImportCrd();
-      c.namespace(NS);
-      boolean isEast = c == east;
-      String n = isEast ? "1" : "2";
-      exported(c, hello("hello", "10.9" + n + ".0.42"));
-      c.create(slice("hello", "hello-v4", "IPv4", List.of(pod("10." + n + ".0.1", true, null))));
-      c.client().genericKubernetesResources(MeshObjects.SERVICE_IMPORTS)
-          .resource(MeshObjects.serviceImport(NS, "hello", List.of(CLUSTER_SET_IP))).create();
+    private static final List<String> CLUSTERS = List.of("east", "west");
 
-      exported(c, headless("hello-headless"));
-      c.create(slice("hello-headless", "hello-headless-v4", "IPv4", List.of(pod("10." + n + ".1.1", true, null),
-          pod("10." + n + ".1.2", true, null), pod("10." + n + ".1.3", false, null))));
-      c.create(slice("hello-headless", "hello-headless-v6", "IPv6", List.of(pod("fd00::" + n + ":1:1", true, null),
-          pod("fd00::" + n + ":1:2", true, null), pod("fd00::" + n + ":1:3", false, null))));
+    @TempDir
+    static Path dir;
 
-      exported(c, headless("hello-stateful"));
-      c.create(slice("hello-stateful", "hello-stateful-v4", "IPv4",
-          List.of(pod("10." + n + ".2.1", true, "hello-0"), pod("10." + n + ".2.2", true, "hello-1"))));
+    static MockCluster east;
+    static MockCluster west;
+    static MeshdnsServer server;
 
-      exported(c, headless("hello-idle"));
-      c.create(slice("hello-idle", "hello-idle-v4", "IPv4", List.of(pod("10." + n + ".3.1", false, null))));
+    @BeforeAll
+    static void start() throws Exception {
+        east = MockCluster.start("east", dir);
+        west = MockCluster.start("west", dir);
+        for (MockCluster c : List.of(east, west)) {
+            c.installServiceExportCrd();
+            c.installServiceImportCrd();
+            c.namespace(NS);
+            boolean isEast = c == east;
+            String n = isEast ? "1" : "2";
+            exported(c, hello("hello", "10.9" + n + ".0.42"));
+            c.create(slice("hello", "hello-v4", "IPv4", List.of(pod("10." + n + ".0.1", true, null))));
+            c.client()
+                    .genericKubernetesResources(MeshObjects.SERVICE_IMPORTS)
+                    .resource(MeshObjects.serviceImport(NS, "hello", List.of(CLUSTER_SET_IP)))
+                    .create();
+
+            exported(c, headless("hello-headless"));
+            c.create(slice(
+                    "hello-headless",
+                    "hello-headless-v4",
+                    "IPv4",
+                    List.of(
+                            pod("10." + n + ".1.1", true, null),
+                            pod("10." + n + ".1.2", true, null),
+                            pod("10." + n + ".1.3", false, null))));
+            c.create(slice(
+                    "hello-headless",
+                    "hello-headless-v6",
+                    "IPv6",
+                    List.of(
+                            pod("fd00::" + n + ":1:1", true, null),
+                            pod("fd00::" + n + ":1:2", true, null),
+                            pod("fd00::" + n + ":1:3", false, null))));
+
+            exported(c, headless("hello-stateful"));
+            c.create(slice(
+                    "hello-stateful",
+                    "hello-stateful-v4",
+                    "IPv4",
+                    List.of(pod("10." + n + ".2.1", true, "hello-0"), pod("10." + n + ".2.2", true, "hello-1"))));
+
+            exported(c, headless("hello-idle"));
+            c.create(slice("hello-idle", "hello-idle-v4", "IPv4", List.of(pod("10." + n + ".3.1", false, null))));
+        }
+        exported(east, hello("hello-leaving", "10.91.0.43"));
+        east.create(slice("hello-leaving", "hello-leaving-v4", "IPv4", List.of(pod("10.1.4.1", true, null))));
+
+        server = MeshdnsServer.start(
+                ServerConfig.defaults()
+                        .withDns("127.0.0.1", 0)
+                        .withHttp("127.0.0.1", 0)
+                        .withAdmin("127.0.0.1", 0),
+                List.of(TwoClusterMesh.spec(east), TwoClusterMesh.spec(west)));
+        assertThat(server.awaitServed(everyServiceIn(), Duration.ofSeconds(60)))
+                .as("every service served")
+                .isTrue();
     }
-    exported(east, hello("hello-leaving", "10.91.0.43"));
-    east.create(slice("hello-leaving", "hello-leaving-v4", "IPv4", List.of(pod("10.1.4.1", true, null))));
 
-    server = MeshdnsServer.start(ServerConfig.defaults().withDns("127.0.0.1", 0).withHttp("127.0.0.1", 0)
-        .withAdmin("127.0.0.1", 0), List.of(TwoClusterMesh.spec(east), TwoClusterMesh.spec(west)));
-    assertThat(server.awaitServed(everyServiceIn(), Duration.ofSeconds(60))).as("every service served").isTrue();
-  }
-
-  private static Predicate<MeshSnapshot> everyServiceIn() {
-    return s -> readyIn(s, "hello") == 2 && readyIn(s, "hello-headless") == 8 && readyIn(s, "hello-stateful") == 4
-        && s.service(ServiceKey.of(NS, "hello-idle")) != null && readyIn(s, "hello-leaving") == 1
-        && !s.service(ServiceKey.of(NS, "hello")).clusterSetIps().isEmpty();
-  }
-
-  private static long readyIn(MeshSnapshot s, String name) {
-    GlobalService g = s.service(ServiceKey.of(NS, name));
-    return g == null ? 0 : g.endpoints().stream().filter(e -> e.ready()).count();
-  }
-
-  @AfterAll
-  static void stop() {
-    if (server != null) {
-      server.close();
+    private static Predicate<MeshSnapshot> everyServiceIn() {
+        return s -> readyIn(s, "hello") == 2
+                && readyIn(s, "hello-headless") == 8
+                && readyIn(s, "hello-stateful") == 4
+                && s.service(ServiceKey.of(NS, "hello-idle")) != null
+                && readyIn(s, "hello-leaving") == 1
+                && !s.service(ServiceKey.of(NS, "hello")).clusterSetIps().isEmpty();
     }
-    for (MockCluster c : new MockCluster[] {east, west}) {
-      if (c != null) {
-        c.close();
-      }
+
+    private static long readyIn(MeshSnapshot s, String name) {
+        GlobalService g = s.service(ServiceKey.of(NS, name));
+        return g == null ? 0 : g.endpoints().stream().filter(e -> e.ready()).count();
     }
-  }
 
-  // ---- clusterip_service_dns.go ----
-
-  @Test
-  void aDnsLookupOfAClusterIpServicesClustersetNameResolvesToTheClusterSetIp() throws Exception {
-    for (String cluster : CLUSTERS) {
-      assertThat(addresses(ask(HELLO, Type.A, cluster))).as("from %s", cluster).containsExactly(CLUSTER_SET_IP);
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+        for (MockCluster c : new MockCluster[] {east, west}) {
+            if (c != null) {
+                c.close();
+            }
+        }
     }
-  }
 
-  @Test
-  void aDnsSrvQueryOfAClusterIpServicesClustersetNameReturnsValidSrvRecords() throws Exception {
-    for (String cluster : CLUSTERS) {
-      // Both ports are 42 with the service as target: one record, as nslookup lists it.
-      assertThat(srv(ask(HELLO, Type.SRV, cluster))).as("from %s", cluster).containsExactly("42 " + HELLO);
+    // ---- clusterip_service_dns.go ----
+
+    @Test
+    void aDnsLookupOfAClusterIpServicesClustersetNameResolvesToTheClusterSetIp() throws Exception {
+        for (String cluster : CLUSTERS) {
+            assertThat(addresses(ask(HELLO, Type.A, cluster)))
+                    .as("from %s", cluster)
+                    .containsExactly(CLUSTER_SET_IP);
+        }
     }
-  }
 
-  /** meshdns is not authoritative for cluster.local: each cluster's own DNS answers its local services. */
-  @Test
-  void dnsLookupsOfAClusterIpServicesClusterLocalNameOnlyResolveLocalServices() throws Exception {
-    for (String cluster : CLUSTERS) {
-      Message m = ask("hello." + NS + ".svc.cluster.local.", Type.A, cluster);
-      assertThat(m.getRcode()).as("from %s", cluster).isEqualTo(Rcode.REFUSED);
-      assertThat(m.getSection(Section.ANSWER)).isEmpty();
+    @Test
+    void aDnsSrvQueryOfAClusterIpServicesClustersetNameReturnsValidSrvRecords() throws Exception {
+        for (String cluster : CLUSTERS) {
+            // Both ports are 42 with the service as target: one record, as nslookup lists it.
+            assertThat(srv(ask(HELLO, Type.SRV, cluster)))
+                    .as("from %s", cluster)
+                    .containsExactly("42 " + HELLO);
+        }
     }
-  }
 
-  // ---- headless_service_dns.go ----
-
-  @Test
-  void aDnsQueryOfAHeadlessServicesClustersetNameReturnsTheReadyEndpointAddressesOfAllTheBackingPods()
-      throws Exception {
-    for (String cluster : CLUSTERS) {
-      assertThat(addresses(ask(HEADLESS, Type.A, cluster))).as("A from %s", cluster)
-          .containsExactly("10.1.1.1", "10.1.1.2", "10.2.1.1", "10.2.1.2");
-      assertThat(addresses(ask(HEADLESS, Type.AAAA, cluster))).as("AAAA from %s", cluster)
-          .containsExactly("fd00:0:0:0:0:1:1:1", "fd00:0:0:0:0:1:1:2", "fd00:0:0:0:0:2:1:1", "fd00:0:0:0:0:2:1:2");
+    /** meshdns is not authoritative for cluster.local: each cluster's own DNS answers its local services. */
+    @Test
+    void dnsLookupsOfAClusterIpServicesClusterLocalNameOnlyResolveLocalServices() throws Exception {
+        for (String cluster : CLUSTERS) {
+            Message m = ask("hello." + NS + ".svc.cluster.local.", Type.A, cluster);
+            assertThat(m.getRcode()).as("from %s", cluster).isEqualTo(Rcode.REFUSED);
+            assertThat(m.getSection(Section.ANSWER)).isEmpty();
+        }
     }
-  }
 
-  @Test
-  void aDnsQueryOfAHeadlessStatefulSetPodsHostnameClusterIdNameReturnsTheRequestedPodsEndpointAddress()
-      throws Exception {
-    for (String cluster : CLUSTERS) {
-      for (String owner : CLUSTERS) {
-        String n = owner.equals("east") ? "1" : "2";
-        assertThat(addresses(ask("hello-0." + owner + "." + STATEFUL, Type.A, cluster))).containsExactly("10." + n + ".2.1");
-        assertThat(addresses(ask("hello-1." + owner + "." + STATEFUL, Type.A, cluster))).containsExactly("10." + n + ".2.2");
-      }
+    // ---- headless_service_dns.go ----
+
+    @Test
+    void aDnsQueryOfAHeadlessServicesClustersetNameReturnsTheReadyEndpointAddressesOfAllTheBackingPods()
+            throws Exception {
+        for (String cluster : CLUSTERS) {
+            assertThat(addresses(ask(HEADLESS, Type.A, cluster)))
+                    .as("A from %s", cluster)
+                    .containsExactly("10.1.1.1", "10.1.1.2", "10.2.1.1", "10.2.1.2");
+            assertThat(addresses(ask(HEADLESS, Type.AAAA, cluster)))
+                    .as("AAAA from %s", cluster)
+                    .containsExactly(
+                            "fd00:0:0:0:0:1:1:1", "fd00:0:0:0:0:1:1:2", "fd00:0:0:0:0:2:1:1", "fd00:0:0:0:0:2:1:2");
+        }
     }
-  }
 
-  /**
-   * One record per ready endpoint of each family (the pods have no hostname: each address has the name
-   * derived from it), the target starting with that name, the port the service's.
-   */
-  @Test
-  void aDnsSrvQueryOfAHeadlessServicesClustersetNameReturnsValidSrvRecords() throws Exception {
-    List<String> hostnames = List.of("10-1-1-1", "10-1-1-2", "10-2-1-1", "10-2-1-2",
-        "fd00--1-1-1", "fd00--1-1-2", "fd00--2-1-1", "fd00--2-1-2");
-    for (String cluster : CLUSTERS) {
-      List<String> records = srv(ask(HEADLESS, Type.SRV, cluster));
-      assertThat(records).as("from %s", cluster).hasSize(hostnames.size());
-      for (String hostname : hostnames) {
-        assertThat(records).as("from %s", cluster).anyMatch(r -> r.startsWith("42 " + hostname + "."));
-      }
+    @Test
+    void aDnsQueryOfAHeadlessStatefulSetPodsHostnameClusterIdNameReturnsTheRequestedPodsEndpointAddress()
+            throws Exception {
+        for (String cluster : CLUSTERS) {
+            for (String owner : CLUSTERS) {
+                String n = owner.equals("east") ? "1" : "2";
+                assertThat(addresses(ask("hello-0." + owner + "." + STATEFUL, Type.A, cluster)))
+                        .containsExactly("10." + n + ".2.1");
+                assertThat(addresses(ask("hello-1." + owner + "." + STATEFUL, Type.A, cluster)))
+                        .containsExactly("10." + n + ".2.2");
+            }
+        }
     }
-  }
 
-  // ---- the MCS DNS specification (KEP-1645 specification.md), beyond the suite ----
-
-  /** 2.2: the schema version record. */
-  @Test
-  void theDnsVersionTxtRecordHoldsTheSchemaVersion() throws Exception {
-    Message m = ask("dns-version.clusterset.local.", Type.TXT, "east");
-    assertThat(m.getSection(Section.ANSWER)).singleElement()
-        .satisfies(r -> assertThat(((TXTRecord) r).getStrings()).containsExactly("1.0.0"));
-  }
-
-  /** 2.3.4: no record disambiguating a ClusterSetIP service to one cluster's backends. */
-  @Test
-  void aClusterSetIpServiceHasNoClusterIdServiceName() throws Exception {
-    for (String cluster : CLUSTERS) {
-      assertThat(ask("east." + HELLO, Type.A, cluster).getRcode()).as("from %s", cluster).isEqualTo(Rcode.NXDOMAIN);
+    /**
+     * One record per ready endpoint of each family (the pods have no hostname: each address has the name
+     * derived from it), the target starting with that name, the port the service's.
+     */
+    @Test
+    void aDnsSrvQueryOfAHeadlessServicesClustersetNameReturnsValidSrvRecords() throws Exception {
+        List<String> hostnames = List.of(
+                "10-1-1-1",
+                "10-1-1-2",
+                "10-2-1-1",
+                "10-2-1-2",
+                "fd00--1-1-1",
+                "fd00--1-1-2",
+                "fd00--2-1-1",
+                "fd00--2-1-2");
+        for (String cluster : CLUSTERS) {
+            List<String> records = srv(ask(HEADLESS, Type.SRV, cluster));
+            assertThat(records).as("from %s", cluster).hasSize(hostnames.size());
+            for (String hostname : hostnames) {
+                assertThat(records).as("from %s", cluster).anyMatch(r -> r.startsWith("42 " + hostname + "."));
+            }
+        }
     }
-  }
 
-  /** 2.4.1: a headless service with no ready endpoint is NXDOMAIN. */
-  @Test
-  void aHeadlessServiceWithNoReadyEndpointIsNxdomain() throws Exception {
-    assertThat(ask(IDLE, Type.A, "east").getRcode()).isEqualTo(Rcode.NXDOMAIN);
-  }
+    // ---- the MCS DNS specification (KEP-1645 specification.md), beyond the suite ----
 
-  /** 2.4.2: N ready endpoints and M named ports are N x M SRV records, one name per port. */
-  @Test
-  void aHeadlessServiceHasAnSrvRecordPerReadyEndpointAndNamedPort() throws Exception {
-    for (String port : List.of("_tcp._tcp.", "_udp._udp.")) {
-      assertThat(srv(ask(port + STATEFUL, Type.SRV, "west"))).containsExactlyInAnyOrder(
-          "42 hello-0.east." + STATEFUL, "42 hello-1.east." + STATEFUL,
-          "42 hello-0.west." + STATEFUL, "42 hello-1.west." + STATEFUL);
+    /** 2.2: the schema version record. */
+    @Test
+    void theDnsVersionTxtRecordHoldsTheSchemaVersion() throws Exception {
+        Message m = ask("dns-version.clusterset.local.", Type.TXT, "east");
+        assertThat(m.getSection(Section.ANSWER))
+                .singleElement()
+                .satisfies(r -> assertThat(((TXTRecord) r).getStrings()).containsExactly("1.0.0"));
     }
-  }
 
-  /** The names of a service that is exported by no cluster any more do not exist. */
-  @Test
-  void aServiceUnexportedFromEveryClusterIsNxdomain() throws Exception {
-    assertThat(addresses(ask(LEAVING, Type.A, "east"))).containsExactly("10.1.4.1");
-    east.unexport(NS, "hello-leaving");
-    assertThat(server.awaitServed(s -> s.service(ServiceKey.of(NS, "hello-leaving")) == null, Duration.ofSeconds(30)))
-        .isTrue();
-    for (String cluster : CLUSTERS) {
-      assertThat(ask(LEAVING, Type.A, cluster).getRcode()).isEqualTo(Rcode.NXDOMAIN);
-      assertThat(ask("_tcp._tcp." + LEAVING, Type.SRV, cluster).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+    /** 2.3.4: no record disambiguating a ClusterSetIP service to one cluster's backends. */
+    @Test
+    void aClusterSetIpServiceHasNoClusterIdServiceName() throws Exception {
+        for (String cluster : CLUSTERS) {
+            assertThat(ask("east." + HELLO, Type.A, cluster).getRcode())
+                    .as("from %s", cluster)
+                    .isEqualTo(Rcode.NXDOMAIN);
+        }
     }
-  }
 
-  // ---- the objects, as the suite's k8s_objects.go shapes them ----
-
-  /** A ClusterIP Service with the ports tcp 42/TCP and udp 42/UDP. */
-  private static Service hello(String name, String clusterIp) {
-    return new ServiceBuilder(MeshObjects.service(NS, name, clusterIp, false)).editSpec()
-        .withPorts(new ServicePortBuilder().withName("tcp").withPort(42).withProtocol("TCP").build(),
-            new ServicePortBuilder().withName("udp").withPort(42).withProtocol("UDP").build())
-        .endSpec().build();
-  }
-
-  private static Service headless(String name) {
-    return new ServiceBuilder(hello(name, "None")).editSpec().withClusterIP("None").withClusterIPs("None").endSpec()
-        .build();
-  }
-
-  private static void exported(MockCluster cluster, Service service) {
-    cluster.create(service);
-    cluster.export(NS, service.getMetadata().getName());
-  }
-
-  private static EndpointSpec pod(String ip, boolean ready, String hostname) {
-    return new EndpointSpec(ip, ready, hostname);
-  }
-
-  /** An EndpointSlice with the ports tcp 42/TCP and udp 42/UDP, as the controller writes them. */
-  private static io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice(String service, String name,
-      String addressType, List<EndpointSpec> pods) {
-    var slice = MeshObjects.sliceOf(NS, service, name, addressType, "tcp", 42, pods);
-    slice.getPorts().add(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder()
-        .withName("udp").withPort(42).withProtocol("UDP").build());
-    return slice;
-  }
-
-  // ---- queries, as a pod of {@code cluster} sends them through its CoreDNS ----
-
-  private static Message ask(String name, int type, String cluster) throws Exception {
-    Message query = Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN));
-    query.addRecord(new OPTRecord(1232, 0, 0, 0,
-        List.of(new GenericEDNSOption(0xff14, cluster.getBytes(StandardCharsets.US_ASCII)))), Section.ADDITIONAL);
-    try (Socket tcp = new Socket(server.dnsAddress().getAddress(), server.dnsAddress().getPort())) {
-      return DnsClient.query(tcp, query);
+    /** 2.4.1: a headless service with no ready endpoint is NXDOMAIN. */
+    @Test
+    void aHeadlessServiceWithNoReadyEndpointIsNxdomain() throws Exception {
+        assertThat(ask(IDLE, Type.A, "east").getRcode()).isEqualTo(Rcode.NXDOMAIN);
     }
-  }
 
-  /** The addresses answered, sorted, as the suite's matcher compares them. */
-  private static List<String> addresses(Message m) {
-    Set<String> out = new TreeSet<>();
-    for (Record r : m.getSection(Section.ANSWER)) {
-      if (r.getType() == Type.A || r.getType() == Type.AAAA) {
-        out.add(addressOf(r).getHostAddress());
-      }
+    /** 2.4.2: N ready endpoints and M named ports are N x M SRV records, one name per port. */
+    @Test
+    void aHeadlessServiceHasAnSrvRecordPerReadyEndpointAndNamedPort() throws Exception {
+        for (String port : List.of("_tcp._tcp.", "_udp._udp.")) {
+            assertThat(srv(ask(port + STATEFUL, Type.SRV, "west")))
+                    .containsExactlyInAnyOrder(
+                            "42 hello-0.east." + STATEFUL, "42 hello-1.east." + STATEFUL,
+                            "42 hello-0.west." + STATEFUL, "42 hello-1.west." + STATEFUL);
+        }
     }
-    return new ArrayList<>(out);
-  }
 
-  private static InetAddress addressOf(Record r) {
-    return r instanceof org.xbill.DNS.ARecord a ? a.getAddress() : ((org.xbill.DNS.AAAARecord) r).getAddress();
-  }
-
-  /** Port and target of each SRV record: what the suite reads from nslookup. */
-  private static List<String> srv(Message m) {
-    List<String> out = new ArrayList<>();
-    for (Record r : m.getSection(Section.ANSWER)) {
-      SRVRecord s = (SRVRecord) r;
-      out.add(s.getPort() + " " + s.getTarget());
+    /** The names of a service that is exported by no cluster any more do not exist. */
+    @Test
+    void aServiceUnexportedFromEveryClusterIsNxdomain() throws Exception {
+        assertThat(addresses(ask(LEAVING, Type.A, "east"))).containsExactly("10.1.4.1");
+        east.unexport(NS, "hello-leaving");
+        assertThat(server.awaitServed(
+                        s -> s.service(ServiceKey.of(NS, "hello-leaving")) == null, Duration.ofSeconds(30)))
+                .isTrue();
+        for (String cluster : CLUSTERS) {
+            assertThat(ask(LEAVING, Type.A, cluster).getRcode()).isEqualTo(Rcode.NXDOMAIN);
+            assertThat(ask("_tcp._tcp." + LEAVING, Type.SRV, cluster).getRcode())
+                    .isEqualTo(Rcode.NXDOMAIN);
+        }
     }
-    return out;
-  }
+
+    // ---- the objects, as the suite's k8s_objects.go shapes them ----
+
+    /** A ClusterIP Service with the ports tcp 42/TCP and udp 42/UDP. */
+    private static Service hello(String name, String clusterIp) {
+        return new ServiceBuilder(MeshObjects.service(NS, name, clusterIp, false))
+                .editSpec()
+                .withPorts(
+                        new ServicePortBuilder()
+                                .withName("tcp")
+                                .withPort(42)
+                                .withProtocol("TCP")
+                                .build(),
+                        new ServicePortBuilder()
+                                .withName("udp")
+                                .withPort(42)
+                                .withProtocol("UDP")
+                                .build())
+                .endSpec()
+                .build();
+    }
+
+    private static Service headless(String name) {
+        return new ServiceBuilder(hello(name, "None"))
+                .editSpec()
+                .withClusterIP("None")
+                .withClusterIPs("None")
+                .endSpec()
+                .build();
+    }
+
+    private static void exported(MockCluster cluster, Service service) {
+        cluster.create(service);
+        cluster.export(NS, service.getMetadata().getName());
+    }
+
+    private static EndpointSpec pod(String ip, boolean ready, String hostname) {
+        return new EndpointSpec(ip, ready, hostname);
+    }
+
+    /** An EndpointSlice with the ports tcp 42/TCP and udp 42/UDP, as the controller writes them. */
+    private static io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice slice(
+            String service, String name, String addressType, List<EndpointSpec> pods) {
+        var slice = MeshObjects.sliceOf(NS, service, name, addressType, "tcp", 42, pods);
+        slice.getPorts()
+                .add(new io.fabric8.kubernetes.api.model.discovery.v1.EndpointPortBuilder()
+                        .withName("udp")
+                        .withPort(42)
+                        .withProtocol("UDP")
+                        .build());
+        return slice;
+    }
+
+    // ---- queries, as a pod of {@code cluster} sends them through its CoreDNS ----
+
+    private static Message ask(String name, int type, String cluster) throws Exception {
+        Message query = Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN));
+        query.addRecord(
+                new OPTRecord(
+                        1232,
+                        0,
+                        0,
+                        0,
+                        List.of(new GenericEDNSOption(0xff14, cluster.getBytes(StandardCharsets.US_ASCII)))),
+                Section.ADDITIONAL);
+        try (Socket tcp =
+                new Socket(server.dnsAddress().getAddress(), server.dnsAddress().getPort())) {
+            return DnsClient.query(tcp, query);
+        }
+    }
+
+    /** The addresses answered, sorted, as the suite's matcher compares them. */
+    private static List<String> addresses(Message m) {
+        Set<String> out = new TreeSet<>();
+        for (Record r : m.getSection(Section.ANSWER)) {
+            if (r.getType() == Type.A || r.getType() == Type.AAAA) {
+                out.add(addressOf(r).getHostAddress());
+            }
+        }
+        return new ArrayList<>(out);
+    }
+
+    private static InetAddress addressOf(Record r) {
+        return r instanceof org.xbill.DNS.ARecord a ? a.getAddress() : ((org.xbill.DNS.AAAARecord) r).getAddress();
+    }
+
+    /** Port and target of each SRV record: what the suite reads from nslookup. */
+    private static List<String> srv(Message m) {
+        List<String> out = new ArrayList<>();
+        for (Record r : m.getSection(Section.ANSWER)) {
+            SRVRecord s = (SRVRecord) r;
+            out.add(s.getPort() + " " + s.getTarget());
+        }
+        return out;
+    }
 }

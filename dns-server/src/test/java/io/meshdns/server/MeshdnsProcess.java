@@ -10,20 +10,20 @@ import java.util.List;
  * meshdns's output, and {@code auto} cannot choose the ffm UDP transport.
  */
 final class MeshdnsProcess {
-  private MeshdnsProcess() {}
+    private MeshdnsProcess() {}
 
-  static List<String> command(String... arguments) {
-    List<String> command = new ArrayList<>();
-    command.add(ProcessHandle.current().info().command().orElse("java"));
-    int feature = Runtime.version().feature();
-    if (feature >= 22) {
-      command.add("--enable-native-access=ALL-UNNAMED");
+    static List<String> command(String... arguments) {
+        List<String> command = new ArrayList<>();
+        command.add(ProcessHandle.current().info().command().orElse("java"));
+        int feature = Runtime.version().feature();
+        if (feature >= 22) {
+            command.add("--enable-native-access=ALL-UNNAMED");
+        }
+        if (feature >= 24) {
+            command.add("--sun-misc-unsafe-memory-access=allow");
+        }
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        command.addAll(List.of(arguments));
+        return command;
     }
-    if (feature >= 24) {
-      command.add("--sun-misc-unsafe-memory-access=allow");
-    }
-    command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    command.addAll(List.of(arguments));
-    return command;
-  }
 }

@@ -18,57 +18,65 @@ import org.xbill.DNS.Type;
 
 /** With {@code dns.tls.clientCaFile}, only clients presenting a certificate of that CA are answered. */
 class MutualTlsTest {
-  static final String WEB = "web.shop.svc.clusterset.local.";
-  @TempDir static Path dir;
-  static DemoTls serverCa;
-  static DemoTls clientCa;
-  static TwoClusterMesh mesh;
+    static final String WEB = "web.shop.svc.clusterset.local.";
 
-  @BeforeAll
-  static void start() throws Exception {
-    serverCa = DemoTls.newCa("server CA", Duration.ofDays(1));
-    clientCa = DemoTls.newCa("client CA", Duration.ofDays(1));
-    serverCa.server("meshdns", Duration.ofDays(1)).write(dir.resolve("tls.crt"), dir.resolve("tls.key"));
-    DemoTls.writePem(dir.resolve("client-ca.crt"), clientCa.ca());
-    mesh = new TwoClusterMesh(dir, ConfigLoader.parse("test", """
+    @TempDir
+    static Path dir;
+
+    static DemoTls serverCa;
+    static DemoTls clientCa;
+    static TwoClusterMesh mesh;
+
+    @BeforeAll
+    static void start() throws Exception {
+        serverCa = DemoTls.newCa("server CA", Duration.ofDays(1));
+        clientCa = DemoTls.newCa("client CA", Duration.ofDays(1));
+        serverCa.server("meshdns", Duration.ofDays(1)).write(dir.resolve("tls.crt"), dir.resolve("tls.key"));
+        DemoTls.writePem(dir.resolve("client-ca.crt"), clientCa.ca());
+        mesh = new TwoClusterMesh(dir, ConfigLoader.parse("test", """
         dns:
           tls: {port: 0, certFile: %s, keyFile: %s, clientCaFile: %s}
-        """.formatted(dir.resolve("tls.crt"), dir.resolve("tls.key"), dir.resolve("client-ca.crt"))));
-    mesh.exportWebFromEast();
-  }
-
-  @AfterAll
-  static void stop() {
-    mesh.close();
-  }
-
-  @Test
-  void aClientWithACertificateOfTheClientCaIsAnswered() throws Exception {
-    DotClient client = DotClient.trusting(serverCa.ca(), clientCa.client("coredns east", Duration.ofDays(1)));
-    try (SSLSocket s = client.connect(mesh.server.dotAddress())) {
-      assertThat(DnsClient.query(s, WEB, Type.A).getSection(Section.ANSWER)).hasSize(3);
+        """.formatted(
+                        dir.resolve("tls.crt"), dir.resolve("tls.key"), dir.resolve("client-ca.crt"))));
+        mesh.exportWebFromEast();
     }
-  }
 
-  @Test
-  void aClientWithoutACertificateIsRefused() throws Exception {
-    DotClient client = DotClient.trusting(serverCa.ca(), null);
+    @AfterAll
+    static void stop() {
+        mesh.close();
+    }
 
-    assertThatThrownBy(() -> {
-      try (SSLSocket s = client.connect(mesh.server.dotAddress())) {
-        DnsClient.query(s, WEB, Type.A); // TLS 1.3: the server's refusal arrives after the client's Finished
-      }
-    }).isInstanceOf(IOException.class);
-  }
+    @Test
+    void aClientWithACertificateOfTheClientCaIsAnswered() throws Exception {
+        DotClient client = DotClient.trusting(serverCa.ca(), clientCa.client("coredns east", Duration.ofDays(1)));
+        try (SSLSocket s = client.connect(mesh.server.dotAddress())) {
+            assertThat(DnsClient.query(s, WEB, Type.A).getSection(Section.ANSWER))
+                    .hasSize(3);
+        }
+    }
 
-  @Test
-  void aClientWithACertificateOfAnotherCaIsRefused() throws Exception {
-    DotClient client = DotClient.trusting(serverCa.ca(), serverCa.client("impostor", Duration.ofDays(1)));
+    @Test
+    void aClientWithoutACertificateIsRefused() throws Exception {
+        DotClient client = DotClient.trusting(serverCa.ca(), null);
 
-    assertThatThrownBy(() -> {
-      try (SSLSocket s = client.connect(mesh.server.dotAddress())) {
-        DnsClient.query(s, WEB, Type.A);
-      }
-    }).isInstanceOf(IOException.class);
-  }
+        assertThatThrownBy(() -> {
+                    try (SSLSocket s = client.connect(mesh.server.dotAddress())) {
+                        DnsClient.query(
+                                s, WEB, Type.A); // TLS 1.3: the server's refusal arrives after the client's Finished
+                    }
+                })
+                .isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void aClientWithACertificateOfAnotherCaIsRefused() throws Exception {
+        DotClient client = DotClient.trusting(serverCa.ca(), serverCa.client("impostor", Duration.ofDays(1)));
+
+        assertThatThrownBy(() -> {
+                    try (SSLSocket s = client.connect(mesh.server.dotAddress())) {
+                        DnsClient.query(s, WEB, Type.A);
+                    }
+                })
+                .isInstanceOf(IOException.class);
+    }
 }

@@ -15,49 +15,52 @@ import org.junit.jupiter.api.io.TempDir;
  * own cases are in {@link CorednsConfigCommandTest}.
  */
 class StdoutDisciplineTest {
-  @TempDir Path dir;
-  final StringWriter out = new StringWriter();
-  final StringWriter err = new StringWriter();
+    @TempDir
+    Path dir;
 
-  private int run(String... args) {
-    return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
-  }
+    final StringWriter out = new StringWriter();
+    final StringWriter err = new StringWriter();
 
-  @Test
-  void serveWithABadConfigLeavesStdoutEmpty() throws Exception {
-    Path config = dir.resolve("meshdns.yaml");
-    Files.writeString(config, "logging: {format: xml}\n");
+    private int run(String... args) {
+        return Main.run(new PrintWriter(out, true), new PrintWriter(err, true), args);
+    }
 
-    assertThat(run("serve", "--config", config.toString())).isEqualTo(Main.EXIT_BAD_INPUT);
-    assertThat(out.toString()).isEmpty();
-    assertThat(err.toString()).contains("logging.format");
-  }
+    @Test
+    void serveWithABadConfigLeavesStdoutEmpty() throws Exception {
+        Path config = dir.resolve("meshdns.yaml");
+        Files.writeString(config, "logging: {format: xml}\n");
 
-  @Test
-  void serveWithABadLogFlagLeavesStdoutEmpty() {
-    assertThat(run("serve", "--config", "unused.yaml", "--log-format", "xml")).isEqualTo(Main.EXIT_BAD_INPUT);
-    assertThat(out.toString()).isEmpty();
-    assertThat(err.toString()).contains("--log-format must be text or json");
-  }
+        assertThat(run("serve", "--config", config.toString())).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(out.toString()).isEmpty();
+        assertThat(err.toString()).contains("logging.format");
+    }
 
-  @Test
-  void demoWithABadFlagLeavesStdoutEmpty() {
-    assertThat(run("demo", "--dot-port", "99999")).isEqualTo(Main.EXIT_BAD_INPUT);
-    assertThat(out.toString()).isEmpty();
-    assertThat(err.toString()).contains("--dot-port must be between 0 and 65535");
-  }
+    @Test
+    void serveWithABadLogFlagLeavesStdoutEmpty() {
+        assertThat(run("serve", "--config", "unused.yaml", "--log-format", "xml"))
+                .isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(out.toString()).isEmpty();
+        assertThat(err.toString()).contains("--log-format must be text or json");
+    }
 
-  @Test
-  void corednsConfigWithoutAModeLeavesStdoutEmpty() {
-    assertThat(run("coredns-config", "--log-level", "warn")).isEqualTo(Main.EXIT_BAD_INPUT);
-    assertThat(out.toString()).isEmpty();
-    assertThat(err.toString()).startsWith("meshdns: ");
-  }
+    @Test
+    void demoWithABadFlagLeavesStdoutEmpty() {
+        assertThat(run("demo", "--dot-port", "99999")).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(out.toString()).isEmpty();
+        assertThat(err.toString()).contains("--dot-port must be between 0 and 65535");
+    }
 
-  @Test
-  void versionIsTheOnlyLineOnStdout() {
-    assertThat(run("--version")).isZero();
-    assertThat(out.toString()).matches("meshdns \\S+ \\(revision \\S+, Java \\S+\\)\\R");
-    assertThat(err.toString()).isEmpty();
-  }
+    @Test
+    void corednsConfigWithoutAModeLeavesStdoutEmpty() {
+        assertThat(run("coredns-config", "--log-level", "warn")).isEqualTo(Main.EXIT_BAD_INPUT);
+        assertThat(out.toString()).isEmpty();
+        assertThat(err.toString()).startsWith("meshdns: ");
+    }
+
+    @Test
+    void versionIsTheOnlyLineOnStdout() {
+        assertThat(run("--version")).isZero();
+        assertThat(out.toString()).matches("meshdns \\S+ \\(revision \\S+, Java \\S+\\)\\R");
+        assertThat(err.toString()).isEmpty();
+    }
 }

@@ -29,98 +29,120 @@ import org.xbill.DNS.Type;
  * read by meshdns through the same list and watch as real clusters.
  */
 class SyntheticMeshTest {
-  static final DemoMesh.Size SIZE = new DemoMesh.Size(3, 12, 2);
-  @TempDir static Path kubeconfigs;
-  static DemoMesh mesh;
-  static MeshdnsServer server;
-  static DnsClient dns;
+    static final DemoMesh.Size SIZE = new DemoMesh.Size(3, 12, 2);
 
-  @BeforeAll
-  static void start() throws Exception {
-    mesh = DemoMesh.startSynthetic(kubeconfigs, SIZE);
-    ServerConfig config = ConfigLoader.parse("(demo)", mesh.config()).withDns("127.0.0.1", 0)
-        .withHttp("127.0.0.1", 0).withAdmin("127.0.0.1", 0);
-    server = MeshdnsServer.start(config, mesh.specs());
-    dns = new DnsClient(server.dnsAddress(), DnsClient.Transport.UDP);
-    assertThat(server.awaitServed(s -> s.clusters().values().stream().mapToLong(h -> h.endpoints()).sum()
-        == SIZE.endpoints(), Duration.ofSeconds(60))).isTrue();
-  }
+    @TempDir
+    static Path kubeconfigs;
 
-  @AfterAll
-  static void stop() {
-    Shutdown.closeAll(mesh, server);
-  }
+    static DemoMesh mesh;
+    static MeshdnsServer server;
+    static DnsClient dns;
 
-  @Test
-  void clustersAreNamedC0ToCn() {
-    assertThat(mesh.clusters()).extracting(MockCluster::id).containsExactly("c0", "c1", "c2");
-  }
-
-  @Test
-  void everyServiceAnswersItsReadyPodsOfEveryCluster() {
-    // The cap of 8 answers would hide pods: 3 clusters x 2 pods = 6 fit.
-    for (int s = 0; s < SIZE.services(); s++) {
-      if (DemoMesh.isHeadless(s)) {
-        continue;
-      }
-      Set<String> expected = new HashSet<>();
-      for (int c = 0; c < SIZE.clusters(); c++) {
-        for (int p = 0; p < SIZE.podsPerCluster(); p++) {
-          expected.add(mesh.podAddress(c, s, p));
-        }
-      }
-      String name = DemoMesh.serviceName(s) + "." + DemoMesh.namespaceName(s) + ".svc.clusterset.local.";
-      assertThat(dns.addresses(name)).as(name).isEqualTo(expected);
+    @BeforeAll
+    static void start() throws Exception {
+        mesh = DemoMesh.startSynthetic(kubeconfigs, SIZE);
+        ServerConfig config = ConfigLoader.parse("(demo)", mesh.config())
+                .withDns("127.0.0.1", 0)
+                .withHttp("127.0.0.1", 0)
+                .withAdmin("127.0.0.1", 0);
+        server = MeshdnsServer.start(config, mesh.specs());
+        dns = new DnsClient(server.dnsAddress(), DnsClient.Transport.UDP);
+        assertThat(server.awaitServed(
+                        s -> s.clusters().values().stream()
+                                        .mapToLong(h -> h.endpoints())
+                                        .sum()
+                                == SIZE.endpoints(),
+                        Duration.ofSeconds(60)))
+                .isTrue();
     }
-  }
 
-  @Test
-  void podAddressesAreDistinctAcrossTheMesh() {
-    Set<String> seen = new HashSet<>();
-    for (int c = 0; c < SIZE.clusters(); c++) {
-      for (int s = 0; s < SIZE.services(); s++) {
-        for (int p = 0; p < SIZE.podsPerCluster(); p++) {
-          seen.add(mesh.podAddress(c, s, p));
-        }
-      }
+    @AfterAll
+    static void stop() {
+        Shutdown.closeAll(mesh, server);
     }
-    assertThat(seen).hasSize((int) SIZE.endpoints());
-  }
 
-  @Test
-  void everyTenthServiceIsHeadlessWithSrvPerPod() {
-    assertThat(DemoMesh.isHeadless(9)).isTrue();
-    var answer = dns.query("_tcp-db._tcp.svc-9.ns-1.svc.clusterset.local.", Type.SRV);
+    @Test
+    void clustersAreNamedC0ToCn() {
+        assertThat(mesh.clusters()).extracting(MockCluster::id).containsExactly("c0", "c1", "c2");
+    }
 
-    assertThat(answer.getSection(Section.ANSWER).stream().map(r -> r.rdataToString()).collect(Collectors.toSet()))
-        .contains("0 16 5432 pod-0.c0.svc-9.ns-1.svc.clusterset.local.",
-            "0 16 5432 pod-1.c2.svc-9.ns-1.svc.clusterset.local.")
-        .hasSize(6);
-    assertThat(dns.addresses("pod-1.c2.svc-9.ns-1.svc.clusterset.local.")).containsExactly(mesh.podAddress(2, 9, 1));
-  }
+    @Test
+    void everyServiceAnswersItsReadyPodsOfEveryCluster() {
+        // The cap of 8 answers would hide pods: 3 clusters x 2 pods = 6 fit.
+        for (int s = 0; s < SIZE.services(); s++) {
+            if (DemoMesh.isHeadless(s)) {
+                continue;
+            }
+            Set<String> expected = new HashSet<>();
+            for (int c = 0; c < SIZE.clusters(); c++) {
+                for (int p = 0; p < SIZE.podsPerCluster(); p++) {
+                    expected.add(mesh.podAddress(c, s, p));
+                }
+            }
+            String name = DemoMesh.serviceName(s) + "." + DemoMesh.namespaceName(s) + ".svc.clusterset.local.";
+            assertThat(dns.addresses(name)).as(name).isEqualTo(expected);
+        }
+    }
 
-  @Test
-  void podAddressesHavePtrRecords() throws Exception {
-    var answer = dns.query(ReverseMap.fromAddress(mesh.podAddress(1, 0, 1)).toString(), Type.PTR);
+    @Test
+    void podAddressesAreDistinctAcrossTheMesh() {
+        Set<String> seen = new HashSet<>();
+        for (int c = 0; c < SIZE.clusters(); c++) {
+            for (int s = 0; s < SIZE.services(); s++) {
+                for (int p = 0; p < SIZE.podsPerCluster(); p++) {
+                    seen.add(mesh.podAddress(c, s, p));
+                }
+            }
+        }
+        assertThat(seen).hasSize((int) SIZE.endpoints());
+    }
 
-    assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
-    assertThat(answer.getSection(Section.ANSWER)).singleElement()
-        .satisfies(r -> assertThat(((PTRRecord) r).getTarget().toString()).isEqualTo("svc-0.ns-0.svc.clusterset.local."));
-  }
+    @Test
+    void everyTenthServiceIsHeadlessWithSrvPerPod() {
+        assertThat(DemoMesh.isHeadless(9)).isTrue();
+        var answer = dns.query("_tcp-db._tcp.svc-9.ns-1.svc.clusterset.local.", Type.SRV);
 
-  @Test
-  void sizeBeyondThePodNetworkIsRefusedNamingTheFlags() {
-    assertThatThrownBy(() -> new DemoMesh.Size(20, 1_000_000, 4))
-        .hasMessageContaining("--clusters x --services x --pods-per-cluster must be at most 16777214");
-  }
+        assertThat(answer.getSection(Section.ANSWER).stream()
+                        .map(r -> r.rdataToString())
+                        .collect(Collectors.toSet()))
+                .contains(
+                        "0 16 5432 pod-0.c0.svc-9.ns-1.svc.clusterset.local.",
+                        "0 16 5432 pod-1.c2.svc-9.ns-1.svc.clusterset.local.")
+                .hasSize(6);
+        assertThat(dns.addresses("pod-1.c2.svc-9.ns-1.svc.clusterset.local."))
+                .containsExactly(mesh.podAddress(2, 9, 1));
+    }
 
-  @Test
-  void badSizeFlagExitsWithCode2() {
-    StringWriter err = new StringWriter();
-    int code = Main.run(new PrintWriter(new StringWriter(), true), new PrintWriter(err, true),
-        "demo", "--clusters", "0", "--dns-port", "0");
+    @Test
+    void podAddressesHavePtrRecords() throws Exception {
+        var answer = dns.query(ReverseMap.fromAddress(mesh.podAddress(1, 0, 1)).toString(), Type.PTR);
 
-    assertThat(code).isEqualTo(2);
-    assertThat(err.toString()).startsWith("--clusters must be between 1 and 1000, was 0");
-  }
+        assertThat(answer.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(answer.getSection(Section.ANSWER))
+                .singleElement()
+                .satisfies(r -> assertThat(((PTRRecord) r).getTarget().toString())
+                        .isEqualTo("svc-0.ns-0.svc.clusterset.local."));
+    }
+
+    @Test
+    void sizeBeyondThePodNetworkIsRefusedNamingTheFlags() {
+        assertThatThrownBy(() -> new DemoMesh.Size(20, 1_000_000, 4))
+                .hasMessageContaining("--clusters x --services x --pods-per-cluster must be at most 16777214");
+    }
+
+    @Test
+    void badSizeFlagExitsWithCode2() {
+        StringWriter err = new StringWriter();
+        int code = Main.run(
+                new PrintWriter(new StringWriter(), true),
+                new PrintWriter(err, true),
+                "demo",
+                "--clusters",
+                "0",
+                "--dns-port",
+                "0");
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString()).startsWith("--clusters must be between 1 and 1000, was 0");
+    }
 }

@@ -34,204 +34,250 @@ import org.xbill.DNS.Type;
  * also where truncated UDP answers go.
  */
 class TcpAbuseTest {
-  static final String WEB = "web.shop.svc.clusterset.local.";
-  /** 60 addresses: about 1 KB an answer. */
-  static final String BIG = "big.shop.svc.clusterset.local.";
-  @TempDir static Path kubeconfigs;
-  static TwoClusterMesh mesh;
+    static final String WEB = "web.shop.svc.clusterset.local.";
+    /** 60 addresses: about 1 KB an answer. */
+    static final String BIG = "big.shop.svc.clusterset.local.";
 
-  @BeforeAll
-  static void start() throws Exception {
-    // The default caps (1000 in all, 100 per source) and a query deadline of 1 s.
-    mesh = new TwoClusterMesh(kubeconfigs, ConfigLoader.parse("test", "dns:\n  tcpQueryTimeout: 1s\n"));
-    mesh.exportWebFromEast();
-    exportBig(mesh, "10.96.0.11", 60);
-  }
+    @TempDir
+    static Path kubeconfigs;
 
-  /** {@code shop/big} from east: {@code pods} ready pods, all of them answered; waits until TCP answers them. */
-  static void exportBig(TwoClusterMesh mesh, String clusterIp, int pods) throws InterruptedException {
-    mesh.east().services().resource(new ServiceBuilder(service("shop", "big", clusterIp, true))
-        .editMetadata().addToAnnotations(KubernetesNames.MAX_ANSWERS_ANNOTATION, String.valueOf(pods)).endMetadata()
-        .build()).create();
-    for (int first = 0; first < pods; first += 250) {
-      // 10.20.<n>.1 to .250, 250 to a slice
-      slice(mesh.east(), "shop", "big", "big-east-" + first / 250,
-          pods("10.20." + (first / 250) + ".", 1, Math.min(250, pods - first), true));
+    static TwoClusterMesh mesh;
+
+    @BeforeAll
+    static void start() throws Exception {
+        // The default caps (1000 in all, 100 per source) and a query deadline of 1 s.
+        mesh = new TwoClusterMesh(kubeconfigs, ConfigLoader.parse("test", "dns:\n  tcpQueryTimeout: 1s\n"));
+        mesh.exportWebFromEast();
+        exportBig(mesh, "10.96.0.11", 60);
     }
-    assertThat(mesh.tcp().addressesOnceTrue(BIG, s -> s.size() == pods)).hasSize(pods);
-  }
 
-  @AfterAll
-  static void stop() {
-    mesh.close();
-  }
-
-  @Test
-  void freshQueriesAreAnsweredWithinASecondWhileAThousandConnectionsTrickle() throws Exception {
-    // 1,000 connections from ten addresses (100 each: the per-source cap), filling the global cap.
-    List<SocketChannel> tricklers = new ArrayList<>();
-    try {
-      for (int source = 0; source < 10; source++) {
-        InetAddress from = InetAddress.getByName("127.0.0." + (2 + source));
-        for (int i = 0; i < 100; i++) {
-          SocketChannel ch = SocketChannel.open();
-          ch.bind(new InetSocketAddress(from, 0));
-          ch.connect(mesh.dns());
-          ch.configureBlocking(false);
-          tricklers.add(ch);
+    /** {@code shop/big} from east: {@code pods} ready pods, all of them answered; waits until TCP answers them. */
+    static void exportBig(TwoClusterMesh mesh, String clusterIp, int pods) throws InterruptedException {
+        mesh.east()
+                .services()
+                .resource(new ServiceBuilder(service("shop", "big", clusterIp, true))
+                        .editMetadata()
+                        .addToAnnotations(KubernetesNames.MAX_ANSWERS_ANNOTATION, String.valueOf(pods))
+                        .endMetadata()
+                        .build())
+                .create();
+        for (int first = 0; first < pods; first += 250) {
+            // 10.20.<n>.1 to .250, 250 to a slice
+            slice(
+                    mesh.east(),
+                    "shop",
+                    "big",
+                    "big-east-" + first / 250,
+                    pods("10.20." + (first / 250) + ".", 1, Math.min(250, pods - first), true));
         }
-      }
-      Thread trickle = new Thread(() -> trickle(tricklers, 300), "trickle");
-      trickle.setDaemon(true);
-      trickle.start();
-
-      long worstMillis = 0;
-      int answered = 0;
-      long end = System.nanoTime() + 5_000_000_000L;
-      while (System.nanoTime() < end) {
-        long start = System.nanoTime();
-        try (Socket fresh = new Socket(mesh.dns().getAddress(), mesh.dns().getPort())) {
-          fresh.setSoTimeout(3000);
-          assertThat(DnsClient.query(fresh, WEB, Type.A).getRcode()).isEqualTo(Rcode.NOERROR);
-        }
-        worstMillis = Math.max(worstMillis, (System.nanoTime() - start) / 1_000_000);
-        answered++;
-        Thread.sleep(50);
-      }
-      trickle.interrupt();
-      System.out.println("fresh TCP queries answered: " + answered + ", slowest " + worstMillis + " ms");
-      assertThat(worstMillis).as("the slowest fresh query, in ms").isLessThan(1000);
-      long closed = tricklers.stream().filter(TcpAbuseTest::closedByServer).count();
-      assertThat(closed).as("trickling connections cut off by the query deadline or the cap").isEqualTo(1000);
-    } finally {
-      for (SocketChannel ch : tricklers) {
-        ch.close();
-      }
+        assertThat(mesh.tcp().addressesOnceTrue(BIG, s -> s.size() == pods)).hasSize(pods);
     }
-  }
 
-  @Test
-  void aQueryTricklingInIsCutOffAtTheQueryDeadlineThoughEachByteResetsTheIdleTimer() throws Exception {
-    try (SocketChannel ch = SocketChannel.open(mesh.dns())) {
-      ch.configureBlocking(false);
-      long start = System.nanoTime();
-      while (!closedByServer(ch) && System.nanoTime() - start < 5_000_000_000L) {
+    @AfterAll
+    static void stop() {
+        mesh.close();
+    }
+
+    @Test
+    void freshQueriesAreAnsweredWithinASecondWhileAThousandConnectionsTrickle() throws Exception {
+        // 1,000 connections from ten addresses (100 each: the per-source cap), filling the global cap.
+        List<SocketChannel> tricklers = new ArrayList<>();
         try {
-          ch.write(ByteBuffer.wrap(new byte[] {1})); // 0x0101: a 257-byte message that never completes
-        } catch (IOException reset) {
-          break;
+            for (int source = 0; source < 10; source++) {
+                InetAddress from = InetAddress.getByName("127.0.0." + (2 + source));
+                for (int i = 0; i < 100; i++) {
+                    SocketChannel ch = SocketChannel.open();
+                    ch.bind(new InetSocketAddress(from, 0));
+                    ch.connect(mesh.dns());
+                    ch.configureBlocking(false);
+                    tricklers.add(ch);
+                }
+            }
+            Thread trickle = new Thread(() -> trickle(tricklers, 300), "trickle");
+            trickle.setDaemon(true);
+            trickle.start();
+
+            long worstMillis = 0;
+            int answered = 0;
+            long end = System.nanoTime() + 5_000_000_000L;
+            while (System.nanoTime() < end) {
+                long start = System.nanoTime();
+                try (Socket fresh =
+                        new Socket(mesh.dns().getAddress(), mesh.dns().getPort())) {
+                    fresh.setSoTimeout(3000);
+                    assertThat(DnsClient.query(fresh, WEB, Type.A).getRcode()).isEqualTo(Rcode.NOERROR);
+                }
+                worstMillis = Math.max(worstMillis, (System.nanoTime() - start) / 1_000_000);
+                answered++;
+                Thread.sleep(50);
+            }
+            trickle.interrupt();
+            System.out.println("fresh TCP queries answered: " + answered + ", slowest " + worstMillis + " ms");
+            assertThat(worstMillis).as("the slowest fresh query, in ms").isLessThan(1000);
+            long closed =
+                    tricklers.stream().filter(TcpAbuseTest::closedByServer).count();
+            assertThat(closed)
+                    .as("trickling connections cut off by the query deadline or the cap")
+                    .isEqualTo(1000);
+        } finally {
+            for (SocketChannel ch : tricklers) {
+                ch.close();
+            }
         }
-        Thread.sleep(200);
-      }
-      long millis = (System.nanoTime() - start) / 1_000_000;
-      assertThat(closedByServer(ch) || !ch.isConnected()).as("closed by the server").isTrue();
-      assertThat(millis).as("ms until closed (deadline 1 s, idle timeout 10 s)").isBetween(900L, 3000L);
     }
-  }
 
-  @Test
-  void aClientThatPipelinesAndNeverReadsIsCutOffAtTheQueryDeadlineWhileOthersAreAnswered() throws Exception {
-    double cutBefore = metric("write_timeout");
-    // 30,000 answers of 1 KB: far more than the sockets' buffers hold, so the server has to hold them back.
-    try (NonReadingClient attacker = NonReadingClient.start(NonReadingClient.connect(mesh.dns()), BIG, Type.A, 30_000)) {
-      int answered = 0;
-      long guard = System.nanoTime() + Duration.ofSeconds(60).toNanos(); // a failure guard only
-      while (metric("write_timeout") == cutBefore && System.nanoTime() < guard) {
-        assertThat(mesh.tcp().addresses(WEB)).as("a fresh TCP client, while the attack runs").hasSize(3);
-        answered++;
-      }
-
-      assertThat(metric("write_timeout")).as("connections closed for not reading their answers (%s)",
-          DotConnectionCapsTest.metrics(mesh, "meshdns_dns_tcp_pending_output_bytes")).isEqualTo(cutBefore + 1);
-      assertThat(attacker.closedByServer()).as("the attacker's connection is closed").isTrue();
-      assertThat(answered).as("queries of another client answered while the attack ran").isPositive();
-      assertThat(mesh.tcp().addresses(WEB)).hasSize(3);
+    @Test
+    void aQueryTricklingInIsCutOffAtTheQueryDeadlineThoughEachByteResetsTheIdleTimer() throws Exception {
+        try (SocketChannel ch = SocketChannel.open(mesh.dns())) {
+            ch.configureBlocking(false);
+            long start = System.nanoTime();
+            while (!closedByServer(ch) && System.nanoTime() - start < 5_000_000_000L) {
+                try {
+                    ch.write(ByteBuffer.wrap(new byte[] {1})); // 0x0101: a 257-byte message that never completes
+                } catch (IOException reset) {
+                    break;
+                }
+                Thread.sleep(200);
+            }
+            long millis = (System.nanoTime() - start) / 1_000_000;
+            assertThat(closedByServer(ch) || !ch.isConnected())
+                    .as("closed by the server")
+                    .isTrue();
+            assertThat(millis)
+                    .as("ms until closed (deadline 1 s, idle timeout 10 s)")
+                    .isBetween(900L, 3000L);
+        }
     }
-  }
 
-  @Test
-  void overTheOutputBudgetTheConnectionHoldingTheMostIsClosedAndAnOlderSmallerOffenderKeepsItsAnswers(
-      @TempDir Path dir) throws Exception {
-    // Each connection is held back once it holds 1 KiB of answers, until it holds less than half; all together
-    // may hold 4 KiB. The small offender's answers are 95 bytes: it holds at most 1 KiB and one answer (1,313
-    // bytes with Netty's 96 bytes a buffer), never over the budget. The big one's are 4 KB (256 addresses):
-    // held back, it holds at least one, over the budget, and the most. No deadline fires during the test.
-    try (TwoClusterMesh budgeted = new TwoClusterMesh(dir, ConfigLoader.parse("test", """
+    @Test
+    void aClientThatPipelinesAndNeverReadsIsCutOffAtTheQueryDeadlineWhileOthersAreAnswered() throws Exception {
+        double cutBefore = metric("write_timeout");
+        // 30,000 answers of 1 KB: far more than the sockets' buffers hold, so the server has to hold them back.
+        try (NonReadingClient attacker =
+                NonReadingClient.start(NonReadingClient.connect(mesh.dns()), BIG, Type.A, 30_000)) {
+            int answered = 0;
+            long guard = System.nanoTime() + Duration.ofSeconds(60).toNanos(); // a failure guard only
+            while (metric("write_timeout") == cutBefore && System.nanoTime() < guard) {
+                assertThat(mesh.tcp().addresses(WEB))
+                        .as("a fresh TCP client, while the attack runs")
+                        .hasSize(3);
+                answered++;
+            }
+
+            assertThat(metric("write_timeout"))
+                    .as(
+                            "connections closed for not reading their answers (%s)",
+                            DotConnectionCapsTest.metrics(mesh, "meshdns_dns_tcp_pending_output_bytes"))
+                    .isEqualTo(cutBefore + 1);
+            assertThat(attacker.closedByServer())
+                    .as("the attacker's connection is closed")
+                    .isTrue();
+            assertThat(answered)
+                    .as("queries of another client answered while the attack ran")
+                    .isPositive();
+            assertThat(mesh.tcp().addresses(WEB)).hasSize(3);
+        }
+    }
+
+    @Test
+    void overTheOutputBudgetTheConnectionHoldingTheMostIsClosedAndAnOlderSmallerOffenderKeepsItsAnswers(
+            @TempDir Path dir) throws Exception {
+        // Each connection is held back once it holds 1 KiB of answers, until it holds less than half; all together
+        // may hold 4 KiB. The small offender's answers are 95 bytes: it holds at most 1 KiB and one answer (1,313
+        // bytes with Netty's 96 bytes a buffer), never over the budget. The big one's are 4 KB (256 addresses):
+        // held back, it holds at least one, over the budget, and the most. No deadline fires during the test.
+        try (TwoClusterMesh budgeted = new TwoClusterMesh(dir, ConfigLoader.parse("test", """
         dns:
           tcpIdleTimeout: 5m
           tcpQueryTimeout: 5m
           maxTcpPendingOutputPerConnection: 1Ki
           maxTcpPendingOutput: 4Ki
         """))) {
-      budgeted.exportWebFromEast();
-      exportBig(budgeted, "10.96.0.11", 256);
-      double shedBefore = metric(budgeted, "output_budget");
+            budgeted.exportWebFromEast();
+            exportBig(budgeted, "10.96.0.11", 256);
+            double shedBefore = metric(budgeted, "output_budget");
 
-      try (NonReadingClient small = NonReadingClient.start(NonReadingClient.connect(budgeted.dns()), WEB, Type.A, 300_000)) {
-        long guard = System.nanoTime() + Duration.ofSeconds(60).toNanos(); // a failure guard only
-        while (pendingOutput(budgeted) <= 512 && System.nanoTime() < guard) {
-          Thread.sleep(10); // until the small offender is held back: over the low water mark, not read
+            try (NonReadingClient small =
+                    NonReadingClient.start(NonReadingClient.connect(budgeted.dns()), WEB, Type.A, 300_000)) {
+                long guard = System.nanoTime() + Duration.ofSeconds(60).toNanos(); // a failure guard only
+                while (pendingOutput(budgeted) <= 512 && System.nanoTime() < guard) {
+                    Thread.sleep(10); // until the small offender is held back: over the low water mark, not read
+                }
+                assertThat(pendingOutput(budgeted))
+                        .as("answers held for the small offender")
+                        .isBetween(513.0, 1313.0);
+
+                try (NonReadingClient big =
+                        NonReadingClient.start(NonReadingClient.connect(budgeted.dns()), BIG, Type.A, 30_000)) {
+                    while (metric(budgeted, "output_budget") == shedBefore && System.nanoTime() < guard) {
+                        Thread.sleep(10);
+                    }
+
+                    assertThat(metric(budgeted, "output_budget"))
+                            .as("connections shed over the budget")
+                            .isEqualTo(shedBefore + 1);
+                    assertThat(big.closedByServer())
+                            .as("the connection holding the most is closed")
+                            .isTrue();
+                    for (int i = 0; i < 1000; i++) {
+                        Message answer = DnsClient.receive(small.socket);
+                        assertThat(answer.getSection(Section.ANSWER))
+                                .as("the small offender's answer " + i)
+                                .hasSize(3);
+                    }
+                    assertThat(budgeted.tcp().addresses(WEB))
+                            .as("a fresh TCP client")
+                            .hasSize(3);
+                    assertThat(metric(budgeted, "output_budget"))
+                            .as("connections shed over the budget")
+                            .isEqualTo(shedBefore + 1);
+                }
+            }
         }
-        assertThat(pendingOutput(budgeted)).as("answers held for the small offender").isBetween(513.0, 1313.0);
-
-        try (NonReadingClient big = NonReadingClient.start(NonReadingClient.connect(budgeted.dns()), BIG, Type.A, 30_000)) {
-          while (metric(budgeted, "output_budget") == shedBefore && System.nanoTime() < guard) {
-            Thread.sleep(10);
-          }
-
-          assertThat(metric(budgeted, "output_budget")).as("connections shed over the budget").isEqualTo(shedBefore + 1);
-          assertThat(big.closedByServer()).as("the connection holding the most is closed").isTrue();
-          for (int i = 0; i < 1000; i++) {
-            Message answer = DnsClient.receive(small.socket);
-            assertThat(answer.getSection(Section.ANSWER)).as("the small offender's answer " + i).hasSize(3);
-          }
-          assertThat(budgeted.tcp().addresses(WEB)).as("a fresh TCP client").hasSize(3);
-          assertThat(metric(budgeted, "output_budget")).as("connections shed over the budget").isEqualTo(shedBefore + 1);
-        }
-      }
     }
-  }
 
-  private static double metric(String reason) {
-    return metric(mesh, reason);
-  }
+    private static double metric(String reason) {
+        return metric(mesh, reason);
+    }
 
-  /** {@code meshdns_dns_tcp_closed_total} for {@code reason}. */
-  private static double metric(TwoClusterMesh mesh, String reason) {
-    String text = new HttpFetch(mesh.server.httpAddress()).get("/metrics").body();
-    return PrometheusText.parse(text).family("meshdns_dns_tcp_closed_total").value(Map.of("reason", reason));
-  }
+    /** {@code meshdns_dns_tcp_closed_total} for {@code reason}. */
+    private static double metric(TwoClusterMesh mesh, String reason) {
+        String text = new HttpFetch(mesh.server.httpAddress()).get("/metrics").body();
+        return PrometheusText.parse(text).family("meshdns_dns_tcp_closed_total").value(Map.of("reason", reason));
+    }
 
-  private static double pendingOutput(TwoClusterMesh mesh) {
-    String text = new HttpFetch(mesh.server.httpAddress()).get("/metrics").body();
-    return PrometheusText.parse(text).family("meshdns_dns_tcp_pending_output_bytes").value(Map.of());
-  }
+    private static double pendingOutput(TwoClusterMesh mesh) {
+        String text = new HttpFetch(mesh.server.httpAddress()).get("/metrics").body();
+        return PrometheusText.parse(text)
+                .family("meshdns_dns_tcp_pending_output_bytes")
+                .value(Map.of());
+    }
 
-  /** Sends one byte to every connection every {@code periodMillis}: never a whole query. */
-  private static void trickle(List<SocketChannel> channels, long periodMillis) {
-    ByteBuffer one = ByteBuffer.wrap(new byte[] {1}); // 0x0101: a 257-byte message, 1 byte per period
-    while (!Thread.currentThread().isInterrupted()) {
-      for (SocketChannel ch : channels) {
+    /** Sends one byte to every connection every {@code periodMillis}: never a whole query. */
+    private static void trickle(List<SocketChannel> channels, long periodMillis) {
+        ByteBuffer one = ByteBuffer.wrap(new byte[] {1}); // 0x0101: a 257-byte message, 1 byte per period
+        while (!Thread.currentThread().isInterrupted()) {
+            for (SocketChannel ch : channels) {
+                try {
+                    one.clear();
+                    ch.write(one);
+                } catch (IOException closed) {
+                    // cut off by the server
+                }
+            }
+            try {
+                Thread.sleep(periodMillis);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private static boolean closedByServer(SocketChannel ch) {
         try {
-          one.clear();
-          ch.write(one);
-        } catch (IOException closed) {
-          // cut off by the server
+            return ch.read(ByteBuffer.allocate(64)) < 0;
+        } catch (IOException reset) {
+            return true;
         }
-      }
-      try {
-        Thread.sleep(periodMillis);
-      } catch (InterruptedException e) {
-        return;
-      }
     }
-  }
-
-  private static boolean closedByServer(SocketChannel ch) {
-    try {
-      return ch.read(ByteBuffer.allocate(64)) < 0;
-    } catch (IOException reset) {
-      return true;
-    }
-  }
 }

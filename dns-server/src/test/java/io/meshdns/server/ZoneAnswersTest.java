@@ -25,108 +25,113 @@ import org.xbill.DNS.Type;
 
 /** How the zone answers names that exist, names that do not, and names it is not authoritative for. */
 class ZoneAnswersTest {
-  @TempDir static Path kubeconfigs;
-  static TwoClusterMesh mesh;
+    @TempDir
+    static Path kubeconfigs;
 
-  @BeforeAll
-  static void start() throws Exception {
-    mesh = new TwoClusterMesh(kubeconfigs);
-    exported(mesh.east(), "shop", "web", "10.96.0.10");
-    slice(mesh.east(), "shop", "web", "web-east", pods("10.10.1.", 1, 1, true));
-    mesh.udp().addressesOnce("web.shop.svc.clusterset.local", Set.of("10.10.1.1"));
-  }
+    static TwoClusterMesh mesh;
 
-  @AfterAll
-  static void stop() {
-    mesh.close();
-  }
+    @BeforeAll
+    static void start() throws Exception {
+        mesh = new TwoClusterMesh(kubeconfigs);
+        exported(mesh.east(), "shop", "web", "10.96.0.10");
+        slice(mesh.east(), "shop", "web", "web-east", pods("10.10.1.", 1, 1, true));
+        mesh.udp().addressesOnce("web.shop.svc.clusterset.local", Set.of("10.10.1.1"));
+    }
 
-  private static DnsClient client(DnsClient.Transport transport) {
-    return new DnsClient(mesh.dns(), transport);
-  }
+    @AfterAll
+    static void stop() {
+        mesh.close();
+    }
 
-  @ParameterizedTest
-  @EnumSource(DnsClient.Transport.class)
-  void apexAnswersItsSoaAuthoritatively(DnsClient.Transport transport) {
-    Message m = client(transport).query("clusterset.local.", Type.SOA);
+    private static DnsClient client(DnsClient.Transport transport) {
+        return new DnsClient(mesh.dns(), transport);
+    }
 
-    assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
-    assertThat(m.getHeader().getFlag(Flags.AA)).isTrue();
-    assertThat(m.getHeader().getFlag(Flags.RA)).isFalse();
-    List<Record> answer = m.getSection(Section.ANSWER);
-    assertThat(answer).hasSize(1).first().isInstanceOf(SOARecord.class);
-    assertThat(answer.get(0).getName().toString()).isEqualTo("clusterset.local.");
-  }
+    @ParameterizedTest
+    @EnumSource(DnsClient.Transport.class)
+    void apexAnswersItsSoaAuthoritatively(DnsClient.Transport transport) {
+        Message m = client(transport).query("clusterset.local.", Type.SOA);
 
-  /** Without nameservers in the config: ns.<zone>, with the DNS listener's address as glue. */
-  @ParameterizedTest
-  @EnumSource(DnsClient.Transport.class)
-  void apexAnswersItsNameServerWithItsAddressAsGlue(DnsClient.Transport transport) {
-    Message m = client(transport).query("clusterset.local.", Type.NS);
+        assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(m.getHeader().getFlag(Flags.AA)).isTrue();
+        assertThat(m.getHeader().getFlag(Flags.RA)).isFalse();
+        List<Record> answer = m.getSection(Section.ANSWER);
+        assertThat(answer).hasSize(1).first().isInstanceOf(SOARecord.class);
+        assertThat(answer.get(0).getName().toString()).isEqualTo("clusterset.local.");
+    }
 
-    assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
-    assertThat(m.getHeader().getFlag(Flags.AA)).isTrue();
-    assertThat(m.getSection(Section.ANSWER)).hasSize(1).first().isInstanceOf(NSRecord.class);
-    assertThat(((NSRecord) m.getSection(Section.ANSWER).get(0)).getTarget().toString()).isEqualTo("ns.clusterset.local.");
-    assertThat(m.getSection(Section.ADDITIONAL)).filteredOn(r -> r.getType() == Type.A)
-        .extracting(r -> r.getName() + " " + r.rdataToString()).containsExactly("ns.clusterset.local. 127.0.0.1");
-  }
+    /** Without nameservers in the config: ns.<zone>, with the DNS listener's address as glue. */
+    @ParameterizedTest
+    @EnumSource(DnsClient.Transport.class)
+    void apexAnswersItsNameServerWithItsAddressAsGlue(DnsClient.Transport transport) {
+        Message m = client(transport).query("clusterset.local.", Type.NS);
 
-  /** The NS target is not lame: its address record exists in the zone. */
-  @ParameterizedTest
-  @EnumSource(DnsClient.Transport.class)
-  void theNameServersNameResolvesToTheDnsListenersAddress(DnsClient.Transport transport) {
-    assertThat(client(transport).addresses("ns.clusterset.local.")).containsExactly("127.0.0.1");
-  }
+        assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(m.getHeader().getFlag(Flags.AA)).isTrue();
+        assertThat(m.getSection(Section.ANSWER)).hasSize(1).first().isInstanceOf(NSRecord.class);
+        assertThat(((NSRecord) m.getSection(Section.ANSWER).get(0)).getTarget().toString())
+                .isEqualTo("ns.clusterset.local.");
+        assertThat(m.getSection(Section.ADDITIONAL))
+                .filteredOn(r -> r.getType() == Type.A)
+                .extracting(r -> r.getName() + " " + r.rdataToString())
+                .containsExactly("ns.clusterset.local. 127.0.0.1");
+    }
 
-  @ParameterizedTest
-  @EnumSource(DnsClient.Transport.class)
-  void unknownNameInTheZoneIsNxdomainWithTheSoaInAuthority(DnsClient.Transport transport) {
-    Message m = client(transport).query("nope.shop.svc.clusterset.local.", Type.A);
+    /** The NS target is not lame: its address record exists in the zone. */
+    @ParameterizedTest
+    @EnumSource(DnsClient.Transport.class)
+    void theNameServersNameResolvesToTheDnsListenersAddress(DnsClient.Transport transport) {
+        assertThat(client(transport).addresses("ns.clusterset.local.")).containsExactly("127.0.0.1");
+    }
 
-    assertThat(m.getRcode()).isEqualTo(Rcode.NXDOMAIN);
-    assertThat(m.getHeader().getFlag(Flags.AA)).isTrue();
-    assertThat(m.getSection(Section.ANSWER)).isEmpty();
-    assertThat(m.getSection(Section.AUTHORITY)).hasSize(1).first().isInstanceOf(SOARecord.class);
-  }
+    @ParameterizedTest
+    @EnumSource(DnsClient.Transport.class)
+    void unknownNameInTheZoneIsNxdomainWithTheSoaInAuthority(DnsClient.Transport transport) {
+        Message m = client(transport).query("nope.shop.svc.clusterset.local.", Type.A);
 
-  @ParameterizedTest
-  @EnumSource(DnsClient.Transport.class)
-  void knownNameAskedForAnotherTypeIsNodataWithTheSoaInAuthority(DnsClient.Transport transport) {
-    Message m = client(transport).query("web.shop.svc.clusterset.local.", Type.TXT);
+        assertThat(m.getRcode()).isEqualTo(Rcode.NXDOMAIN);
+        assertThat(m.getHeader().getFlag(Flags.AA)).isTrue();
+        assertThat(m.getSection(Section.ANSWER)).isEmpty();
+        assertThat(m.getSection(Section.AUTHORITY)).hasSize(1).first().isInstanceOf(SOARecord.class);
+    }
 
-    assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
-    assertThat(m.getHeader().getFlag(Flags.AA)).isTrue();
-    assertThat(m.getSection(Section.ANSWER)).isEmpty();
-    assertThat(m.getSection(Section.AUTHORITY)).hasSize(1).first().isInstanceOf(SOARecord.class);
-  }
+    @ParameterizedTest
+    @EnumSource(DnsClient.Transport.class)
+    void knownNameAskedForAnotherTypeIsNodataWithTheSoaInAuthority(DnsClient.Transport transport) {
+        Message m = client(transport).query("web.shop.svc.clusterset.local.", Type.TXT);
 
-  @ParameterizedTest
-  @EnumSource(DnsClient.Transport.class)
-  void namespaceLevelNameIsAnEmptyNonTerminalNotNxdomain(DnsClient.Transport transport) {
-    Message m = client(transport).query("shop.svc.clusterset.local.", Type.A);
+        assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(m.getHeader().getFlag(Flags.AA)).isTrue();
+        assertThat(m.getSection(Section.ANSWER)).isEmpty();
+        assertThat(m.getSection(Section.AUTHORITY)).hasSize(1).first().isInstanceOf(SOARecord.class);
+    }
 
-    assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
-    assertThat(m.getSection(Section.ANSWER)).isEmpty();
-    assertThat(m.getSection(Section.AUTHORITY)).hasSize(1).first().isInstanceOf(SOARecord.class);
-  }
+    @ParameterizedTest
+    @EnumSource(DnsClient.Transport.class)
+    void namespaceLevelNameIsAnEmptyNonTerminalNotNxdomain(DnsClient.Transport transport) {
+        Message m = client(transport).query("shop.svc.clusterset.local.", Type.A);
 
-  @ParameterizedTest
-  @EnumSource(DnsClient.Transport.class)
-  void nameOutsideTheZoneIsRefusedWithoutRecursion(DnsClient.Transport transport) {
-    Message m = client(transport).query("example.com.", Type.A);
+        assertThat(m.getRcode()).isEqualTo(Rcode.NOERROR);
+        assertThat(m.getSection(Section.ANSWER)).isEmpty();
+        assertThat(m.getSection(Section.AUTHORITY)).hasSize(1).first().isInstanceOf(SOARecord.class);
+    }
 
-    assertThat(m.getRcode()).isEqualTo(Rcode.REFUSED);
-    assertThat(m.getHeader().getFlag(Flags.AA)).isFalse();
-    assertThat(m.getHeader().getFlag(Flags.RA)).isFalse();
-    assertThat(m.getSection(Section.ANSWER)).isEmpty();
-  }
+    @ParameterizedTest
+    @EnumSource(DnsClient.Transport.class)
+    void nameOutsideTheZoneIsRefusedWithoutRecursion(DnsClient.Transport transport) {
+        Message m = client(transport).query("example.com.", Type.A);
 
-  @ParameterizedTest
-  @EnumSource(DnsClient.Transport.class)
-  void zoneNameInAnotherClassIsRefused(DnsClient.Transport transport) {
-    Message m = client(transport).query("web.shop.svc.clusterset.local.", Type.A, DClass.CH);
+        assertThat(m.getRcode()).isEqualTo(Rcode.REFUSED);
+        assertThat(m.getHeader().getFlag(Flags.AA)).isFalse();
+        assertThat(m.getHeader().getFlag(Flags.RA)).isFalse();
+        assertThat(m.getSection(Section.ANSWER)).isEmpty();
+    }
 
-    assertThat(m.getRcode()).isEqualTo(Rcode.REFUSED);
-  }
+    @ParameterizedTest
+    @EnumSource(DnsClient.Transport.class)
+    void zoneNameInAnotherClassIsRefused(DnsClient.Transport transport) {
+        Message m = client(transport).query("web.shop.svc.clusterset.local.", Type.A, DClass.CH);
+
+        assertThat(m.getRcode()).isEqualTo(Rcode.REFUSED);
+    }
 }

@@ -5,13 +5,13 @@ package io.meshdns.forwarder;
  * (file or ConfigMap key) and the line.
  */
 public final class CorefileException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public CorefileException(String message) {
-    super(message);
-  }
+    public CorefileException(String message) {
+        super(message);
+    }
 
-  static CorefileException at(String source, int line, String what) {
-    return new CorefileException(source + ", line " + line + ": " + what);
-  }
+    static CorefileException at(String source, int line, String what) {
+        return new CorefileException(source + ", line " + line + ": " + what);
+    }
 }

@@ -19,62 +19,63 @@ import java.util.regex.Pattern;
  * @param keyFile the client certificate's key
  */
 public record ForwardTls(String serverName, Integer port, String caFile, String certFile, String keyFile) {
-  private static final Pattern TOKEN = Pattern.compile("[^\\s{}\"#;]+");
-  public static final int DEFAULT_PORT = 853;
+    private static final Pattern TOKEN = Pattern.compile("[^\\s{}\"#;]+");
+    public static final int DEFAULT_PORT = 853;
 
-  public ForwardTls {
-    if (serverName == null || !isHostName(serverName)) {
-      throw new IllegalArgumentException("the TLS server name must be a DNS name such as meshdns.example.com; was '"
-          + serverName + "'");
+    public ForwardTls {
+        if (serverName == null || !isHostName(serverName)) {
+            throw new IllegalArgumentException(
+                    "the TLS server name must be a DNS name such as meshdns.example.com; was '" + serverName + "'");
+        }
+        port = port == null ? DEFAULT_PORT : port;
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("the DNS-over-TLS port must be between 1 and 65535; was " + port);
+        }
+        if ((certFile == null) != (keyFile == null)) {
+            throw new IllegalArgumentException("a client certificate and its key go together (mutual TLS): give both");
+        }
+        for (String file : new String[] {caFile, certFile, keyFile}) {
+            if (file != null && !TOKEN.matcher(file).matches()) {
+                throw new IllegalArgumentException(
+                        "'" + file + "' cannot be written into a Corefile: a path without spaces,"
+                                + " braces, quotes, '#' or ';' is needed");
+            }
+        }
     }
-    port = port == null ? DEFAULT_PORT : port;
-    if (port < 1 || port > 65535) {
-      throw new IllegalArgumentException("the DNS-over-TLS port must be between 1 and 65535; was " + port);
-    }
-    if ((certFile == null) != (keyFile == null)) {
-      throw new IllegalArgumentException("a client certificate and its key go together (mutual TLS): give both");
-    }
-    for (String file : new String[] {caFile, certFile, keyFile}) {
-      if (file != null && !TOKEN.matcher(file).matches()) {
-        throw new IllegalArgumentException("'" + file + "' cannot be written into a Corefile: a path without spaces,"
-            + " braces, quotes, '#' or ';' is needed");
-      }
-    }
-  }
 
-  /** A DNS name of RFC 1123 labels in any case, with or without the final dot. */
-  private static boolean isHostName(String name) {
-    try {
-      DnsLabel.zone(name, false);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
+    /** A DNS name of RFC 1123 labels in any case, with or without the final dot. */
+    private static boolean isHostName(String name) {
+        try {
+            DnsLabel.zone(name, false);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
-  }
 
-  /** {@code tls://HOST:PORT} for a forward address {@code HOST}, {@code HOST:P}, {@code [V6]:P} or {@code V6}. */
-  String upstream(String address) {
-    return "tls://" + UpstreamAddress.parseAsWritten(address).withPort(port);
-  }
+    /** {@code tls://HOST:PORT} for a forward address {@code HOST}, {@code HOST:P}, {@code [V6]:P} or {@code V6}. */
+    String upstream(String address) {
+        return "tls://" + UpstreamAddress.parseAsWritten(address).withPort(port);
+    }
 
-  /**
-   * The lines inside {@code forward ... { }}: CoreDNS's {@code tls [CERT KEY] [CA]} (no arguments would mean
-   * the system's CAs and no client certificate, its default) and {@code tls_servername}.
-   */
-  List<String> lines() {
-    List<String> lines = new ArrayList<>();
-    List<String> args = new ArrayList<>();
-    if (certFile != null) {
-      args.add(certFile);
-      args.add(keyFile);
+    /**
+     * The lines inside {@code forward ... { }}: CoreDNS's {@code tls [CERT KEY] [CA]} (no arguments would mean
+     * the system's CAs and no client certificate, its default) and {@code tls_servername}.
+     */
+    List<String> lines() {
+        List<String> lines = new ArrayList<>();
+        List<String> args = new ArrayList<>();
+        if (certFile != null) {
+            args.add(certFile);
+            args.add(keyFile);
+        }
+        if (caFile != null) {
+            args.add(caFile);
+        }
+        if (!args.isEmpty()) {
+            lines.add("tls " + String.join(" ", args));
+        }
+        lines.add("tls_servername " + serverName);
+        return lines;
     }
-    if (caFile != null) {
-      args.add(caFile);
-    }
-    if (!args.isEmpty()) {
-      lines.add("tls " + String.join(" ", args));
-    }
-    lines.add("tls_servername " + serverName);
-    return lines;
-  }
 }

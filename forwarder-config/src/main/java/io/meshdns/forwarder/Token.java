@@ -11,13 +11,17 @@ package io.meshdns.forwarder;
  *     directive (or ends a key list) there
  */
 record Token(Kind kind, String leading, String raw, String value, int offset, int line, boolean newlineBefore) {
-  enum Kind { WORD, OPEN, CLOSE }
+    enum Kind {
+        WORD,
+        OPEN,
+        CLOSE
+    }
 
-  int end() {
-    return offset + raw.length();
-  }
+    int end() {
+        return offset + raw.length();
+    }
 
-  boolean isWord(String text) {
-    return kind == Kind.WORD && value.equals(text);
-  }
+    boolean isWord(String text) {
+        return kind == Kind.WORD && value.equals(text);
+    }
 }

@@ -19,116 +19,117 @@ import java.util.List;
  * from the source address matched against the configured zones.
  */
 public final class QuerierResolver {
-  private record Network<T>(Cidr cidr, T value) {}
+    private record Network<T>(Cidr cidr, T value) {}
 
-  private final int ednsOptionCode;
-  private final ClusterId[] clusters;
-  private final byte[][] clusterNames;
-  private final List<Network<ClusterId>> clusterNetworks;
-  private final List<Network<String>> topologyZoneNetworks;
+    private final int ednsOptionCode;
+    private final ClusterId[] clusters;
+    private final byte[][] clusterNames;
+    private final List<Network<ClusterId>> clusterNetworks;
+    private final List<Network<String>> topologyZoneNetworks;
 
-  public QuerierResolver(LoadBalancingConfig config) {
-    this.ednsOptionCode = config.ednsClusterOption();
-    int n = config.clusters().size();
-    this.clusters = new ClusterId[n];
-    this.clusterNames = new byte[n][];
-    List<Network<ClusterId>> byCluster = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      LoadBalancingConfig.Cluster c = config.clusters().get(i);
-      clusters[i] = c.id();
-      clusterNames[i] = c.id().value().getBytes(StandardCharsets.US_ASCII);
-      for (Cidr cidr : c.sourceCidrs()) {
-        byCluster.add(new Network<>(cidr, c.id()));
-      }
+    public QuerierResolver(LoadBalancingConfig config) {
+        this.ednsOptionCode = config.ednsClusterOption();
+        int n = config.clusters().size();
+        this.clusters = new ClusterId[n];
+        this.clusterNames = new byte[n][];
+        List<Network<ClusterId>> byCluster = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            LoadBalancingConfig.Cluster c = config.clusters().get(i);
+            clusters[i] = c.id();
+            clusterNames[i] = c.id().value().getBytes(StandardCharsets.US_ASCII);
+            for (Cidr cidr : c.sourceCidrs()) {
+                byCluster.add(new Network<>(cidr, c.id()));
+            }
+        }
+        this.clusterNetworks = longestFirst(byCluster);
+        List<Network<String>> byZone = new ArrayList<>();
+        for (LoadBalancingConfig.TopologyZone z : config.topologyZones()) {
+            byZone.add(new Network<>(z.cidr(), z.zone()));
+        }
+        this.topologyZoneNetworks = longestFirst(byZone);
     }
-    this.clusterNetworks = longestFirst(byCluster);
-    List<Network<String>> byZone = new ArrayList<>();
-    for (LoadBalancingConfig.TopologyZone z : config.topologyZones()) {
-      byZone.add(new Network<>(z.cidr(), z.zone()));
+
+    /** The EDNS0 option code that carries the querier's cluster id. */
+    public int ednsOptionCode() {
+        return ednsOptionCode;
     }
-    this.topologyZoneNetworks = longestFirst(byZone);
-  }
 
-  /** The EDNS0 option code that carries the querier's cluster id. */
-  public int ednsOptionCode() {
-    return ednsOptionCode;
-  }
-
-  /** The query context of a client that sent no cluster option. */
-  public QueryContext resolve(InetAddress client) {
-    return resolve(client, null, 0, 0);
-  }
-
-  /**
-   * The query context of one query.
-   *
-   * @param optionData the buffer holding the cluster option's data, or {@code null} when the query has
-   *     none; {@code offset} and {@code length} delimit the data in it
-   */
-  public QueryContext resolve(InetAddress client, byte[] optionData, int offset, int length) {
-    ClusterId cluster = optionData == null ? null : clusterOfOption(optionData, offset, length);
-    String topologyZone = null;
-    if (client != null && (cluster == null && !clusterNetworks.isEmpty() || !topologyZoneNetworks.isEmpty())) {
-      byte[] address = client.getAddress();
-      if (cluster == null) {
-        cluster = match(clusterNetworks, address);
-      }
-      topologyZone = match(topologyZoneNetworks, address);
+    /** The query context of a client that sent no cluster option. */
+    public QueryContext resolve(InetAddress client) {
+        return resolve(client, null, 0, 0);
     }
-    return new QueryContext(client, cluster, topologyZone);
-  }
 
-  /** The configured cluster named by an option's data (ASCII, case-insensitive), else {@code null}. */
-  public ClusterId clusterOfOption(byte[] data, int offset, int length) {
-    if (offset < 0 || length < 0 || offset + length > data.length) {
-      return null;
+    /**
+     * The query context of one query.
+     *
+     * @param optionData the buffer holding the cluster option's data, or {@code null} when the query has
+     *     none; {@code offset} and {@code length} delimit the data in it
+     */
+    public QueryContext resolve(InetAddress client, byte[] optionData, int offset, int length) {
+        ClusterId cluster = optionData == null ? null : clusterOfOption(optionData, offset, length);
+        String topologyZone = null;
+        if (client != null && (cluster == null && !clusterNetworks.isEmpty() || !topologyZoneNetworks.isEmpty())) {
+            byte[] address = client.getAddress();
+            if (cluster == null) {
+                cluster = match(clusterNetworks, address);
+            }
+            topologyZone = match(topologyZoneNetworks, address);
+        }
+        return new QueryContext(client, cluster, topologyZone);
     }
-    for (int i = 0; i < clusters.length; i++) {
-      if (equalsIgnoreAsciiCase(clusterNames[i], data, offset, length)) {
-        return clusters[i];
-      }
+
+    /** The configured cluster named by an option's data (ASCII, case-insensitive), else {@code null}. */
+    public ClusterId clusterOfOption(byte[] data, int offset, int length) {
+        if (offset < 0 || length < 0 || offset + length > data.length) {
+            return null;
+        }
+        for (int i = 0; i < clusters.length; i++) {
+            if (equalsIgnoreAsciiCase(clusterNames[i], data, offset, length)) {
+                return clusters[i];
+            }
+        }
+        return null;
     }
-    return null;
-  }
 
-  /** The cluster whose source networks contain {@code client} (longest prefix), else {@code null}. */
-  public ClusterId clusterOfSource(InetAddress client) {
-    return clusterNetworks.isEmpty() ? null : match(clusterNetworks, client.getAddress());
-  }
-
-  /** The zone whose network contains {@code client} (longest prefix), else {@code null}. */
-  public String topologyZoneOfSource(InetAddress client) {
-    return topologyZoneNetworks.isEmpty() ? null : match(topologyZoneNetworks, client.getAddress());
-  }
-
-  private static <T> T match(List<Network<T>> networks, byte[] address) {
-    for (int i = 0, n = networks.size(); i < n; i++) {
-      Network<T> net = networks.get(i);
-      if (net.cidr().contains(address)) {
-        return net.value();
-      }
+    /** The cluster whose source networks contain {@code client} (longest prefix), else {@code null}. */
+    public ClusterId clusterOfSource(InetAddress client) {
+        return clusterNetworks.isEmpty() ? null : match(clusterNetworks, client.getAddress());
     }
-    return null;
-  }
 
-  private static <T> List<Network<T>> longestFirst(List<Network<T>> networks) {
-    networks.sort(Comparator.comparingInt((Network<T> n) -> n.cidr().prefix()).reversed());
-    return List.copyOf(networks);
-  }
+    /** The zone whose network contains {@code client} (longest prefix), else {@code null}. */
+    public String topologyZoneOfSource(InetAddress client) {
+        return topologyZoneNetworks.isEmpty() ? null : match(topologyZoneNetworks, client.getAddress());
+    }
 
-  private static boolean equalsIgnoreAsciiCase(byte[] lower, byte[] data, int offset, int length) {
-    if (lower.length != length) {
-      return false;
+    private static <T> T match(List<Network<T>> networks, byte[] address) {
+        for (int i = 0, n = networks.size(); i < n; i++) {
+            Network<T> net = networks.get(i);
+            if (net.cidr().contains(address)) {
+                return net.value();
+            }
+        }
+        return null;
     }
-    for (int i = 0; i < length; i++) {
-      int b = data[offset + i];
-      if (b >= 'A' && b <= 'Z') {
-        b += 'a' - 'A';
-      }
-      if (b != lower[i]) {
-        return false;
-      }
+
+    private static <T> List<Network<T>> longestFirst(List<Network<T>> networks) {
+        networks.sort(
+                Comparator.comparingInt((Network<T> n) -> n.cidr().prefix()).reversed());
+        return List.copyOf(networks);
     }
-    return true;
-  }
+
+    private static boolean equalsIgnoreAsciiCase(byte[] lower, byte[] data, int offset, int length) {
+        if (lower.length != length) {
+            return false;
+        }
+        for (int i = 0; i < length; i++) {
+            int b = data[offset + i];
+            if (b >= 'A' && b <= 'Z') {
+                b += 'a' - 'A';
+            }
+            if (b != lower[i]) {
+                return false;
+            }
+        }
+        return true;
+    }
 }

@@ -9,28 +9,28 @@ import java.util.random.RandomGenerator;
  * thread, reseeded per query: nothing is allocated on the query path.
  */
 final class SubsetRandom implements RandomGenerator {
-  private static final ThreadLocal<SubsetRandom> PER_THREAD = ThreadLocal.withInitial(SubsetRandom::new);
+    private static final ThreadLocal<SubsetRandom> PER_THREAD = ThreadLocal.withInitial(SubsetRandom::new);
 
-  private long state;
+    private long state;
 
-  private SubsetRandom() {}
+    private SubsetRandom() {}
 
-  /** This thread's generator, reseeded; valid until the thread's next call. */
-  static RandomGenerator seeded(int turn, int slot, int salt) {
-    SubsetRandom r = PER_THREAD.get();
-    r.state = mix(((long) turn << 32) ^ ((long) slot << 16) ^ salt);
-    return r;
-  }
+    /** This thread's generator, reseeded; valid until the thread's next call. */
+    static RandomGenerator seeded(int turn, int slot, int salt) {
+        SubsetRandom r = PER_THREAD.get();
+        r.state = mix(((long) turn << 32) ^ ((long) slot << 16) ^ salt);
+        return r;
+    }
 
-  @Override
-  public long nextLong() {
-    return mix(state += 0x9E3779B97F4A7C15L);
-  }
+    @Override
+    public long nextLong() {
+        return mix(state += 0x9E3779B97F4A7C15L);
+    }
 
-  /** SplitMix64's finaliser (Steele, Lea, Flood 2014). */
-  private static long mix(long z) {
-    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-    return z ^ (z >>> 31);
-  }
+    /** SplitMix64's finaliser (Steele, Lea, Flood 2014). */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
 }

@@ -10,31 +10,38 @@ import java.util.random.RandomGenerator;
  * it writes, not a scan of the candidates.
  */
 final class ZoneAwarePolicy implements LoadBalancingPolicy {
-  @Override
-  public boolean ordersByTopologyZone() {
-    return true;
-  }
-
-  @Override
-  public int order(Candidates candidates, ClusterId querier, String topologyZone, int turn, int limit, int[] out,
-      int[] scratch, RandomGenerator random) {
-    int n = candidates.size();
-    TopologyZones zones = candidates.topologyZones();
-    int z = zones.of(topologyZone);
-    if (z < 0 || zones.members(z) == n) {
-      return candidates.addRotated(out, 0, 0, n, turn, limit);
+    @Override
+    public boolean ordersByTopologyZone() {
+        return true;
     }
-    int count = zones.addMembers(z, out, 0, turn, limit);
-    return count < limit ? zones.addOthers(z, out, count, turn, limit) : count;
-  }
 
-  /** The subset's candidates in the querier's zone stay first; each part rotates. */
-  @Override
-  public void rotate(Candidates candidates, ClusterId querier, String topologyZone, int[] out, int count, int turn) {
-    TopologyZones zones = candidates.topologyZones();
-    int z = zones.of(topologyZone);
-    int inZone = z < 0 ? count : Math.min(count, zones.members(z));
-    Candidates.rotate(out, 0, inZone, turn);
-    Candidates.rotate(out, inZone, count, turn);
-  }
+    @Override
+    public int order(
+            Candidates candidates,
+            ClusterId querier,
+            String topologyZone,
+            int turn,
+            int limit,
+            int[] out,
+            int[] scratch,
+            RandomGenerator random) {
+        int n = candidates.size();
+        TopologyZones zones = candidates.topologyZones();
+        int z = zones.of(topologyZone);
+        if (z < 0 || zones.members(z) == n) {
+            return candidates.addRotated(out, 0, 0, n, turn, limit);
+        }
+        int count = zones.addMembers(z, out, 0, turn, limit);
+        return count < limit ? zones.addOthers(z, out, count, turn, limit) : count;
+    }
+
+    /** The subset's candidates in the querier's zone stay first; each part rotates. */
+    @Override
+    public void rotate(Candidates candidates, ClusterId querier, String topologyZone, int[] out, int count, int turn) {
+        TopologyZones zones = candidates.topologyZones();
+        int z = zones.of(topologyZone);
+        int inZone = z < 0 ? count : Math.min(count, zones.members(z));
+        Candidates.rotate(out, 0, inZone, turn);
+        Candidates.rotate(out, inZone, count, turn);
+    }
 }

@@ -7,11 +7,11 @@ import java.nio.file.Path;
 
 /** The kubeconfig file of one cluster: one context named after the cluster, a token, namespace {@code default}. */
 public final class Kubeconfig {
-  private Kubeconfig() {}
+    private Kubeconfig() {}
 
-  /** The kubeconfig text for cluster {@code id} whose API server is at {@code serverUrl}. */
-  public static String of(String id, String serverUrl) {
-    return """
+    /** The kubeconfig text for cluster {@code id} whose API server is at {@code serverUrl}. */
+    public static String of(String id, String serverUrl) {
+        return """
         apiVersion: v1
         kind: Config
         clusters:
@@ -30,17 +30,17 @@ public final class Kubeconfig {
             namespace: default
         current-context: %1$s
         """.formatted(id, serverUrl);
-  }
-
-  /** Writes {@code <dir>/<id>.kubeconfig} (creating {@code dir}) and returns its path. */
-  public static Path write(Path dir, String id, String serverUrl) {
-    Path file = dir.resolve(id + ".kubeconfig");
-    try {
-      Files.createDirectories(dir);
-      Files.writeString(file, of(id, serverUrl));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write kubeconfig " + file, e);
     }
-    return file;
-  }
+
+    /** Writes {@code <dir>/<id>.kubeconfig} (creating {@code dir}) and returns its path. */
+    public static Path write(Path dir, String id, String serverUrl) {
+        Path file = dir.resolve(id + ".kubeconfig");
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(file, of(id, serverUrl));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write kubeconfig " + file, e);
+        }
+        return file;
+    }
 }

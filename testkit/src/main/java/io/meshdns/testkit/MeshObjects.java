@@ -35,179 +35,273 @@ import java.util.Map;
  * EndpointSlices, the MCS ServiceExport and ServiceImport (and their CRDs), ClusterProperty.
  */
 public final class MeshObjects {
-  /** ServiceExports, as a generic resource (fabric8 has no model class for the MCS API). */
-  public static final ResourceDefinitionContext SERVICE_EXPORTS = context(SERVICE_EXPORT);
-  /** ServiceImports, as a generic resource. */
-  public static final ResourceDefinitionContext SERVICE_IMPORTS = context(SERVICE_IMPORT);
-  /** ClusterProperties (KEP-2149), cluster-scoped. */
-  public static final ResourceDefinitionContext CLUSTER_PROPERTIES = context(CLUSTER_PROPERTY);
+    /** ServiceExports, as a generic resource (fabric8 has no model class for the MCS API). */
+    public static final ResourceDefinitionContext SERVICE_EXPORTS = context(SERVICE_EXPORT);
+    /** ServiceImports, as a generic resource. */
+    public static final ResourceDefinitionContext SERVICE_IMPORTS = context(SERVICE_IMPORT);
+    /** ClusterProperties (KEP-2149), cluster-scoped. */
+    public static final ResourceDefinitionContext CLUSTER_PROPERTIES = context(CLUSTER_PROPERTY);
 
-  private MeshObjects() {}
+    private MeshObjects() {}
 
-  /** The resource as meshdns's watchers address it: the same names from {@code KubernetesNames}. */
-  private static ResourceDefinitionContext context(ApiResource r) {
-    return new ResourceDefinitionContext.Builder().withGroup(r.group()).withVersion(r.version()).withKind(r.kind())
-        .withPlural(r.plural()).withNamespaced(r.namespaced()).build();
-  }
-
-  public static Namespace namespace(String name) {
-    return new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build();
-  }
-
-  /**
-   * A ClusterIP Service selecting {@code app: <name>} with one TCP port {@code http} 80 (targetPort unset, so
-   * 80), exported by the {@code meshdns.io/export} annotation when {@code exported}.
-   */
-  public static Service service(String namespace, String name, String clusterIp, boolean exported) {
-    var b = new ServiceBuilder().withNewMetadata().withNamespace(namespace).withName(name);
-    if (exported) {
-      b.addToAnnotations(EXPORT_ANNOTATION, "true");
+    /** The resource as meshdns's watchers address it: the same names from {@code KubernetesNames}. */
+    private static ResourceDefinitionContext context(ApiResource r) {
+        return new ResourceDefinitionContext.Builder()
+                .withGroup(r.group())
+                .withVersion(r.version())
+                .withKind(r.kind())
+                .withPlural(r.plural())
+                .withNamespaced(r.namespaced())
+                .build();
     }
-    return b.endMetadata()
-        .withNewSpec().withType("ClusterIP").withClusterIP(clusterIp).withClusterIPs(clusterIp)
-        .addToSelector("app", name)
-        .addNewPort().withName("http").withPort(80).withProtocol("TCP").endPort()
-        .endSpec().build();
-  }
 
-  /** Creates the exported {@link #service} in {@code client}'s cluster. */
-  public static void exported(KubernetesClient client, String namespace, String name, String clusterIp) {
-    client.services().resource(service(namespace, name, clusterIp, true)).create();
-  }
-
-  /** The service with its first port's targetPort set to {@code targetPort}. */
-  public static Service withTargetPort(Service service, int targetPort) {
-    return withTargetPort(service, new IntOrString(targetPort));
-  }
-
-  /** The service with its first port's targetPort set to a number or a port name ({@code null}: unset). */
-  public static Service withTargetPort(Service service, IntOrString targetPort) {
-    return new ServiceBuilder(service).editSpec().editFirstPort().withTargetPort(targetPort).endPort().endSpec()
-        .build();
-  }
-
-  /** The service made headless ({@code clusterIP: None}) with one named TCP port. */
-  public static Service headless(Service service, String portName, int port) {
-    return new ServiceBuilder(service).editSpec().withClusterIP("None").withClusterIPs("None")
-        .withPorts(new ServicePortBuilder().withName(portName).withPort(port).withProtocol("TCP").build())
-        .endSpec().build();
-  }
-
-  /** Pods {@code <prefix><first>} ... {@code <prefix><first + count - 1>}, all ready or all not. */
-  public static List<EndpointSpec> pods(String prefix, int first, int count, boolean ready) {
-    List<EndpointSpec> out = new ArrayList<>();
-    for (int i = first; i < first + count; i++) {
-      out.add(new EndpointSpec(prefix + i, ready));
+    public static Namespace namespace(String name) {
+        return new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .build();
     }
-    return out;
-  }
 
-  /** Ready pods with these IPs. */
-  public static List<EndpointSpec> ready(String... ips) {
-    return java.util.Arrays.stream(ips).map(ip -> new EndpointSpec(ip, true)).toList();
-  }
+    /**
+     * A ClusterIP Service selecting {@code app: <name>} with one TCP port {@code http} 80 (targetPort unset, so
+     * 80), exported by the {@code meshdns.io/export} annotation when {@code exported}.
+     */
+    public static Service service(String namespace, String name, String clusterIp, boolean exported) {
+        var b = new ServiceBuilder().withNewMetadata().withNamespace(namespace).withName(name);
+        if (exported) {
+            b.addToAnnotations(EXPORT_ANNOTATION, "true");
+        }
+        return b.endMetadata()
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withClusterIP(clusterIp)
+                .withClusterIPs(clusterIp)
+                .addToSelector("app", name)
+                .addNewPort()
+                .withName("http")
+                .withPort(80)
+                .withProtocol("TCP")
+                .endPort()
+                .endSpec()
+                .build();
+    }
 
-  /** An IPv4 EndpointSlice of a {@link #service} whose port {@code http} 80 targets 80. */
-  public static EndpointSlice sliceOf(String namespace, String service, String sliceName,
-      List<EndpointSpec> endpoints) {
-    return sliceOf(namespace, service, sliceName, "http", 80, endpoints);
-  }
+    /** Creates the exported {@link #service} in {@code client}'s cluster. */
+    public static void exported(KubernetesClient client, String namespace, String name, String clusterIp) {
+        client.services().resource(service(namespace, name, clusterIp, true)).create();
+    }
 
-  /**
-   * An IPv4 EndpointSlice whose one port is the Service port {@code portName} resolved to {@code targetPort}
-   * (what the controller writes: the Service port's name, the pods' port number).
-   */
-  public static EndpointSlice sliceOf(String namespace, String service, String sliceName, String portName,
-      int targetPort, List<EndpointSpec> endpoints) {
-    return sliceOf(namespace, service, sliceName, "IPv4", portName, targetPort, endpoints);
-  }
+    /** The service with its first port's targetPort set to {@code targetPort}. */
+    public static Service withTargetPort(Service service, int targetPort) {
+        return withTargetPort(service, new IntOrString(targetPort));
+    }
 
-  /**
-   * An EndpointSlice of {@code addressType} (IPv4, IPv6, FQDN), labelled as the EndpointSlice controller labels
-   * them; a ready endpoint is also serving, none is terminating.
-   */
-  public static EndpointSlice sliceOf(String namespace, String service, String sliceName, String addressType,
-      String portName, int targetPort, List<EndpointSpec> endpoints) {
-    return new EndpointSliceBuilder()
-        .withNewMetadata().withNamespace(namespace).withName(sliceName)
-        .addToLabels(SERVICE_NAME_LABEL, service)
-        .addToLabels(MANAGED_BY_LABEL, ENDPOINTSLICE_CONTROLLER)
-        .endMetadata()
-        .withAddressType(addressType)
-        .addNewPort().withName(portName).withPort(targetPort).withProtocol("TCP").endPort()
-        .withEndpoints(endpoints.stream().map(e -> new EndpointBuilder()
-            .withAddresses(e.ip())
-            .withHostname(e.hostname())
-            .withNewConditions().withReady(e.ready()).withServing(e.ready()).withTerminating(false).endConditions()
-            .build()).toList())
-        .build();
-  }
+    /** The service with its first port's targetPort set to a number or a port name ({@code null}: unset). */
+    public static Service withTargetPort(Service service, IntOrString targetPort) {
+        return new ServiceBuilder(service)
+                .editSpec()
+                .editFirstPort()
+                .withTargetPort(targetPort)
+                .endPort()
+                .endSpec()
+                .build();
+    }
 
-  /** Creates or replaces the {@link #sliceOf IPv4 slice} with port {@code http} 80 in {@code client}'s cluster. */
-  public static EndpointSlice slice(KubernetesClient client, String namespace, String service, String sliceName,
-      List<EndpointSpec> endpoints) {
-    return slice(client, namespace, service, sliceName, "http", 80, endpoints);
-  }
+    /** The service made headless ({@code clusterIP: None}) with one named TCP port. */
+    public static Service headless(Service service, String portName, int port) {
+        return new ServiceBuilder(service)
+                .editSpec()
+                .withClusterIP("None")
+                .withClusterIPs("None")
+                .withPorts(new ServicePortBuilder()
+                        .withName(portName)
+                        .withPort(port)
+                        .withProtocol("TCP")
+                        .build())
+                .endSpec()
+                .build();
+    }
 
-  /** As {@link #slice}, for a Service port {@code portName} whose pods listen on {@code targetPort}. */
-  public static EndpointSlice slice(KubernetesClient client, String namespace, String service, String sliceName,
-      String portName, int targetPort, List<EndpointSpec> endpoints) {
-    return client.discovery().v1().endpointSlices()
-        .resource(sliceOf(namespace, service, sliceName, portName, targetPort, endpoints))
-        .createOr(existing -> existing.update());
-  }
+    /** Pods {@code <prefix><first>} ... {@code <prefix><first + count - 1>}, all ready or all not. */
+    public static List<EndpointSpec> pods(String prefix, int first, int count, boolean ready) {
+        List<EndpointSpec> out = new ArrayList<>();
+        for (int i = first; i < first + count; i++) {
+            out.add(new EndpointSpec(prefix + i, ready));
+        }
+        return out;
+    }
 
-  /** A ServiceExport of the Service {@code namespace/name}. */
-  public static GenericKubernetesResource serviceExport(String namespace, String name) {
-    return new GenericKubernetesResourceBuilder()
-        .withApiVersion(SERVICE_EXPORT.apiVersion()).withKind(SERVICE_EXPORT.kind())
-        .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
-        .build();
-  }
+    /** Ready pods with these IPs. */
+    public static List<EndpointSpec> ready(String... ips) {
+        return java.util.Arrays.stream(ips)
+                .map(ip -> new EndpointSpec(ip, true))
+                .toList();
+    }
 
-  /** A ServiceImport of type ClusterSetIP with these IPs and one TCP port {@code http} 80. */
-  public static GenericKubernetesResource serviceImport(String namespace, String name, List<String> ips) {
-    return new GenericKubernetesResourceBuilder()
-        .withApiVersion(SERVICE_IMPORT.apiVersion()).withKind(SERVICE_IMPORT.kind())
-        .withNewMetadata().withNamespace(namespace).withName(name).endMetadata()
-        .addToAdditionalProperties("spec", Map.of("type", CLUSTER_SET_IP_TYPE, "ips", ips,
-            "ports", List.of(Map.of("name", "http", "port", 80, "protocol", "TCP"))))
-        .build();
-  }
+    /** An IPv4 EndpointSlice of a {@link #service} whose port {@code http} 80 targets 80. */
+    public static EndpointSlice sliceOf(
+            String namespace, String service, String sliceName, List<EndpointSpec> endpoints) {
+        return sliceOf(namespace, service, sliceName, "http", 80, endpoints);
+    }
 
-  /** A ClusterProperty, e.g. {@code id.k8s.io} naming the cluster. */
-  public static GenericKubernetesResource clusterProperty(String name, String value) {
-    return new GenericKubernetesResourceBuilder()
-        .withApiVersion(CLUSTER_PROPERTY.apiVersion()).withKind(CLUSTER_PROPERTY.kind())
-        .withNewMetadata().withName(name).endMetadata()
-        .addToAdditionalProperties("spec", Map.of("value", value))
-        .build();
-  }
+    /**
+     * An IPv4 EndpointSlice whose one port is the Service port {@code portName} resolved to {@code targetPort}
+     * (what the controller writes: the Service port's name, the pods' port number).
+     */
+    public static EndpointSlice sliceOf(
+            String namespace,
+            String service,
+            String sliceName,
+            String portName,
+            int targetPort,
+            List<EndpointSpec> endpoints) {
+        return sliceOf(namespace, service, sliceName, "IPv4", portName, targetPort, endpoints);
+    }
 
-  /** The CRD of ServiceExport, as {@code kubectl apply -f multicluster.x-k8s.io_serviceexports.yaml} installs it. */
-  public static CustomResourceDefinition serviceExportCrd() {
-    return crd(SERVICE_EXPORT);
-  }
+    /**
+     * An EndpointSlice of {@code addressType} (IPv4, IPv6, FQDN), labelled as the EndpointSlice controller labels
+     * them; a ready endpoint is also serving, none is terminating.
+     */
+    public static EndpointSlice sliceOf(
+            String namespace,
+            String service,
+            String sliceName,
+            String addressType,
+            String portName,
+            int targetPort,
+            List<EndpointSpec> endpoints) {
+        return new EndpointSliceBuilder()
+                .withNewMetadata()
+                .withNamespace(namespace)
+                .withName(sliceName)
+                .addToLabels(SERVICE_NAME_LABEL, service)
+                .addToLabels(MANAGED_BY_LABEL, ENDPOINTSLICE_CONTROLLER)
+                .endMetadata()
+                .withAddressType(addressType)
+                .addNewPort()
+                .withName(portName)
+                .withPort(targetPort)
+                .withProtocol("TCP")
+                .endPort()
+                .withEndpoints(endpoints.stream()
+                        .map(e -> new EndpointBuilder()
+                                .withAddresses(e.ip())
+                                .withHostname(e.hostname())
+                                .withNewConditions()
+                                .withReady(e.ready())
+                                .withServing(e.ready())
+                                .withTerminating(false)
+                                .endConditions()
+                                .build())
+                        .toList())
+                .build();
+    }
 
-  /** The CRD of ServiceImport. */
-  public static CustomResourceDefinition serviceImportCrd() {
-    return crd(SERVICE_IMPORT);
-  }
+    /** Creates or replaces the {@link #sliceOf IPv4 slice} with port {@code http} 80 in {@code client}'s cluster. */
+    public static EndpointSlice slice(
+            KubernetesClient client, String namespace, String service, String sliceName, List<EndpointSpec> endpoints) {
+        return slice(client, namespace, service, sliceName, "http", 80, endpoints);
+    }
 
-  private static CustomResourceDefinition crd(ApiResource resource) {
-    String kind = resource.kind();
-    return new CustomResourceDefinitionBuilder()
-        .withNewMetadata().withName(resource.crdName()).endMetadata()
-        .withNewSpec()
-        .withGroup(resource.group())
-        .withScope(resource.namespaced() ? "Namespaced" : "Cluster")
-        .withNewNames().withKind(kind).withPlural(resource.plural())
-        .withSingular(kind.toLowerCase(Locale.ROOT)).withListKind(kind + "List").endNames()
-        .addNewVersion().withName(resource.version()).withServed(true).withStorage(true)
-        .withNewSchema().withNewOpenAPIV3Schema().withType("object").withXKubernetesPreserveUnknownFields(true)
-        .endOpenAPIV3Schema().endSchema()
-        .endVersion()
-        .endSpec()
-        .build();
-  }
+    /** As {@link #slice}, for a Service port {@code portName} whose pods listen on {@code targetPort}. */
+    public static EndpointSlice slice(
+            KubernetesClient client,
+            String namespace,
+            String service,
+            String sliceName,
+            String portName,
+            int targetPort,
+            List<EndpointSpec> endpoints) {
+        return client.discovery()
+                .v1()
+                .endpointSlices()
+                .resource(sliceOf(namespace, service, sliceName, portName, targetPort, endpoints))
+                .createOr(existing -> existing.update());
+    }
+
+    /** A ServiceExport of the Service {@code namespace/name}. */
+    public static GenericKubernetesResource serviceExport(String namespace, String name) {
+        return new GenericKubernetesResourceBuilder()
+                .withApiVersion(SERVICE_EXPORT.apiVersion())
+                .withKind(SERVICE_EXPORT.kind())
+                .withNewMetadata()
+                .withNamespace(namespace)
+                .withName(name)
+                .endMetadata()
+                .build();
+    }
+
+    /** A ServiceImport of type ClusterSetIP with these IPs and one TCP port {@code http} 80. */
+    public static GenericKubernetesResource serviceImport(String namespace, String name, List<String> ips) {
+        return new GenericKubernetesResourceBuilder()
+                .withApiVersion(SERVICE_IMPORT.apiVersion())
+                .withKind(SERVICE_IMPORT.kind())
+                .withNewMetadata()
+                .withNamespace(namespace)
+                .withName(name)
+                .endMetadata()
+                .addToAdditionalProperties(
+                        "spec",
+                        Map.of(
+                                "type",
+                                CLUSTER_SET_IP_TYPE,
+                                "ips",
+                                ips,
+                                "ports",
+                                List.of(Map.of("name", "http", "port", 80, "protocol", "TCP"))))
+                .build();
+    }
+
+    /** A ClusterProperty, e.g. {@code id.k8s.io} naming the cluster. */
+    public static GenericKubernetesResource clusterProperty(String name, String value) {
+        return new GenericKubernetesResourceBuilder()
+                .withApiVersion(CLUSTER_PROPERTY.apiVersion())
+                .withKind(CLUSTER_PROPERTY.kind())
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .addToAdditionalProperties("spec", Map.of("value", value))
+                .build();
+    }
+
+    /** The CRD of ServiceExport, as {@code kubectl apply -f multicluster.x-k8s.io_serviceexports.yaml} installs it. */
+    public static CustomResourceDefinition serviceExportCrd() {
+        return crd(SERVICE_EXPORT);
+    }
+
+    /** The CRD of ServiceImport. */
+    public static CustomResourceDefinition serviceImportCrd() {
+        return crd(SERVICE_IMPORT);
+    }
+
+    private static CustomResourceDefinition crd(ApiResource resource) {
+        String kind = resource.kind();
+        return new CustomResourceDefinitionBuilder()
+                .withNewMetadata()
+                .withName(resource.crdName())
+                .endMetadata()
+                .withNewSpec()
+                .withGroup(resource.group())
+                .withScope(resource.namespaced() ? "Namespaced" : "Cluster")
+                .withNewNames()
+                .withKind(kind)
+                .withPlural(resource.plural())
+                .withSingular(kind.toLowerCase(Locale.ROOT))
+                .withListKind(kind + "List")
+                .endNames()
+                .addNewVersion()
+                .withName(resource.version())
+                .withServed(true)
+                .withStorage(true)
+                .withNewSchema()
+                .withNewOpenAPIV3Schema()
+                .withType("object")
+                .withXKubernetesPreserveUnknownFields(true)
+                .endOpenAPIV3Schema()
+                .endSchema()
+                .endVersion()
+                .endSpec()
+                .build();
+    }
 }

@@ -38,226 +38,268 @@ import java.util.function.UnaryOperator;
  * about 2 KB per API call).
  */
 final class MockApiDispatcher extends KubernetesCrudDispatcher {
-  /** Faults to inject; they outlive a restart of the API server. */
-  static final class Faults {
-    final Map<String, AtomicInteger> stallWatches = new ConcurrentHashMap<>();
-    final List<WebSocket> stalled = new CopyOnWriteArrayList<>();
-    final Map<String, Integer> answers = new ConcurrentHashMap<>();
-    volatile int refuse;
-    volatile String interferePath;
-    volatile UnaryOperator<ConfigMap> edit;
-    volatile boolean interferenceRead;
-    final AtomicInteger interferences = new AtomicInteger();
-    final AtomicInteger interfered = new AtomicInteger();
-  }
-
-  private final MockWebServer web;
-  private final Faults faults;
-
-  MockApiDispatcher(MockWebServer web, Faults faults) {
-    this.web = web;
-    this.faults = faults;
-  }
-
-  /** Empties the mock web server's request record; returns how many requests it held. */
-  int takeRecorded() {
-    int n = 0;
-    try {
-      while (web.takeRequest(0, TimeUnit.NANOSECONDS) != null) {
-        n++;
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    /** Faults to inject; they outlive a restart of the API server. */
+    static final class Faults {
+        final Map<String, AtomicInteger> stallWatches = new ConcurrentHashMap<>();
+        final List<WebSocket> stalled = new CopyOnWriteArrayList<>();
+        final Map<String, Integer> answers = new ConcurrentHashMap<>();
+        volatile int refuse;
+        volatile String interferePath;
+        volatile UnaryOperator<ConfigMap> edit;
+        volatile boolean interferenceRead;
+        final AtomicInteger interferences = new AtomicInteger();
+        final AtomicInteger interfered = new AtomicInteger();
     }
-    return n;
-  }
 
-  @Override
-  public MockResponse dispatch(RecordedRequest request) {
-    takeRecorded(); // the server recorded this request just before dispatching it
-    String path = request.getPath();
-    int query = path.indexOf('?');
-    String bare = query < 0 ? path : path.substring(0, query);
-    ApiPath api = ApiPath.of(bare);
-    int refuse = faults.refuse;
-    if (refuse != 0) {
-      return status(refuse, request.getMethod(), path, api);
-    }
-    Integer answer = api.resource == null ? null : faults.answers.get(api.resource);
-    if (answer != null) {
-      return status(answer, request.getMethod(), path, api);
-    }
-    if ("GET".equals(request.getMethod())) {
-      String document = DOCUMENTS.get(bare);
-      if (document == null) {
-        document = OPENAPI_V3.get(bare);
-      }
-      if (document != null) {
-        return new MockResponse().setResponseCode(200).addHeader("Content-Type", "application/json").setBody(document);
-      }
-    }
-    if (path.contains("watch=true") && api.resource != null) {
-      AtomicInteger stall = faults.stallWatches.get(api.resource);
-      if (stall != null && stall.getAndDecrement() > 0) {
-        return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
-          @Override
-          public void onOpen(WebSocket ws, Response response) {
-            faults.stalled.add(ws);
-          }
-        });
-      }
-    }
-    interfere(request, bare);
-    return super.dispatch(request);
-  }
+    private final MockWebServer web;
+    private final Faults faults;
 
-  /**
-   * Another writer's edit lands between a client's read of the watched ConfigMap and that client's next
-   * request for it, while interferences are left.
-   */
-  private void interfere(RecordedRequest request, String bare) {
-    String target = faults.interferePath;
-    if (target == null || !target.equals(bare)) {
-      return;
+    MockApiDispatcher(MockWebServer web, Faults faults) {
+        this.web = web;
+        this.faults = faults;
     }
-    if (faults.interferenceRead && faults.interferences.getAndDecrement() > 0) {
-      faults.interferenceRead = false;
-      MockResponse current = super.dispatch(new RecordedRequest("HTTP/1.1", HttpMethod.GET, target,
-          Headers.builder().build(), new Buffer()));
-      ConfigMap edited = faults.edit.apply(Serialization.unmarshal(current.getBody().readUtf8(), ConfigMap.class));
-      super.dispatch(new RecordedRequest("HTTP/1.1", HttpMethod.PUT, target,
-          Headers.builder().add("Content-Type", "application/json").build(),
-          new Buffer(Serialization.asJson(edited).getBytes(StandardCharsets.UTF_8))));
-      faults.interfered.incrementAndGet();
+
+    /** Empties the mock web server's request record; returns how many requests it held. */
+    int takeRecorded() {
+        int n = 0;
+        try {
+            while (web.takeRequest(0, TimeUnit.NANOSECONDS) != null) {
+                n++;
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return n;
     }
-    if ("GET".equals(request.getMethod())) {
-      faults.interferenceRead = true;
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+        takeRecorded(); // the server recorded this request just before dispatching it
+        String path = request.getPath();
+        int query = path.indexOf('?');
+        String bare = query < 0 ? path : path.substring(0, query);
+        ApiPath api = ApiPath.of(bare);
+        int refuse = faults.refuse;
+        if (refuse != 0) {
+            return status(refuse, request.getMethod(), path, api);
+        }
+        Integer answer = api.resource == null ? null : faults.answers.get(api.resource);
+        if (answer != null) {
+            return status(answer, request.getMethod(), path, api);
+        }
+        if ("GET".equals(request.getMethod())) {
+            String document = DOCUMENTS.get(bare);
+            if (document == null) {
+                document = OPENAPI_V3.get(bare);
+            }
+            if (document != null) {
+                return new MockResponse()
+                        .setResponseCode(200)
+                        .addHeader("Content-Type", "application/json")
+                        .setBody(document);
+            }
+        }
+        if (path.contains("watch=true") && api.resource != null) {
+            AtomicInteger stall = faults.stallWatches.get(api.resource);
+            if (stall != null && stall.getAndDecrement() > 0) {
+                return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+                    @Override
+                    public void onOpen(WebSocket ws, Response response) {
+                        faults.stalled.add(ws);
+                    }
+                });
+            }
+        }
+        interfere(request, bare);
+        return super.dispatch(request);
     }
-  }
 
-  /** The Status an API server answers with this code; a 403 words it the way RBAC does. */
-  private static MockResponse status(int code, String method, String path, ApiPath api) {
-    String resource = api.resource == null ? "" : api.resource;
-    String reason;
-    String message;
-    switch (code) {
-      case 401 -> {
-        reason = "Unauthorized";
-        message = "Unauthorized";
-      }
-      case 403 -> {
-        reason = "Forbidden";
-        message = resource + " is forbidden: User \"system:serviceaccount:meshdns:meshdns\" cannot "
-            + verb(method, path, api) + " resource \"" + resource + "\" in API group \"" + api.group + "\""
-            + (api.namespace == null ? " at the cluster scope" : " in the namespace \"" + api.namespace + "\"");
-      }
-      case 404 -> {
-        reason = "NotFound";
-        message = "the server could not find the requested resource";
-      }
-      case 410 -> {
-        reason = "Expired";
-        message = "too old resource version";
-      }
-      default -> {
-        reason = "InternalError";
-        message = "HTTP " + code;
-      }
+    /**
+     * Another writer's edit lands between a client's read of the watched ConfigMap and that client's next
+     * request for it, while interferences are left.
+     */
+    private void interfere(RecordedRequest request, String bare) {
+        String target = faults.interferePath;
+        if (target == null || !target.equals(bare)) {
+            return;
+        }
+        if (faults.interferenceRead && faults.interferences.getAndDecrement() > 0) {
+            faults.interferenceRead = false;
+            MockResponse current = super.dispatch(new RecordedRequest(
+                    "HTTP/1.1", HttpMethod.GET, target, Headers.builder().build(), new Buffer()));
+            ConfigMap edited =
+                    faults.edit.apply(Serialization.unmarshal(current.getBody().readUtf8(), ConfigMap.class));
+            super.dispatch(new RecordedRequest(
+                    "HTTP/1.1",
+                    HttpMethod.PUT,
+                    target,
+                    Headers.builder().add("Content-Type", "application/json").build(),
+                    new Buffer(Serialization.asJson(edited).getBytes(StandardCharsets.UTF_8))));
+            faults.interfered.incrementAndGet();
+        }
+        if ("GET".equals(request.getMethod())) {
+            faults.interferenceRead = true;
+        }
     }
-    String body = Serialization.asJson(new StatusBuilder().withApiVersion("v1").withKind("Status")
-        .withStatus("Failure").withCode(code).withReason(reason).withMessage(message).build());
-    return new MockResponse().setResponseCode(code).addHeader("Content-Type", "application/json").setBody(body);
-  }
 
-  private static String verb(String method, String path, ApiPath api) {
-    return switch (method) {
-      case "GET" -> path.contains("watch=true") ? "watch" : api.name == null ? "list" : "get";
-      case "POST" -> "create";
-      case "PUT" -> "update";
-      case "PATCH" -> "patch";
-      case "DELETE" -> "delete";
-      default -> method.toLowerCase(Locale.ROOT);
-    };
-  }
-
-  /** {@code /api/v1/namespaces/N/R/NAME} or {@code /apis/G/V/...}: group, namespace, resource, name. */
-  record ApiPath(String group, String namespace, String resource, String name) {
-    static ApiPath of(String path) {
-      String[] s = path.replaceAll("^/+", "").split("/");
-      int rest;
-      String group;
-      if (s.length >= 2 && s[0].equals("api")) {
-        group = "";
-        rest = 2;
-      } else if (s.length >= 3 && s[0].equals("apis")) {
-        group = s[1];
-        rest = 3;
-      } else {
-        return new ApiPath("", null, null, null);
-      }
-      String namespace = null;
-      if (s.length > rest + 2 && s[rest].equals("namespaces")) {
-        namespace = s[rest + 1];
-        rest += 2;
-      }
-      String resource = s.length > rest ? s[rest] : null;
-      String name = s.length > rest + 1 ? s[rest + 1] : null;
-      return new ApiPath(group, namespace, resource, name);
+    /** The Status an API server answers with this code; a 403 words it the way RBAC does. */
+    private static MockResponse status(int code, String method, String path, ApiPath api) {
+        String resource = api.resource == null ? "" : api.resource;
+        String reason;
+        String message;
+        switch (code) {
+            case 401 -> {
+                reason = "Unauthorized";
+                message = "Unauthorized";
+            }
+            case 403 -> {
+                reason = "Forbidden";
+                message = resource + " is forbidden: User \"system:serviceaccount:meshdns:meshdns\" cannot "
+                        + verb(method, path, api) + " resource \"" + resource + "\" in API group \"" + api.group + "\""
+                        + (api.namespace == null
+                                ? " at the cluster scope"
+                                : " in the namespace \"" + api.namespace + "\"");
+            }
+            case 404 -> {
+                reason = "NotFound";
+                message = "the server could not find the requested resource";
+            }
+            case 410 -> {
+                reason = "Expired";
+                message = "too old resource version";
+            }
+            default -> {
+                reason = "InternalError";
+                message = "HTTP " + code;
+            }
+        }
+        String body = Serialization.asJson(new StatusBuilder()
+                .withApiVersion("v1")
+                .withKind("Status")
+                .withStatus("Failure")
+                .withCode(code)
+                .withReason(reason)
+                .withMessage(message)
+                .build());
+        return new MockResponse()
+                .setResponseCode(code)
+                .addHeader("Content-Type", "application/json")
+                .setBody(body);
     }
-  }
 
-  private static final Map<String, String> DOCUMENTS = Map.of(
-      "/api", Serialization.asJson(new APIVersionsBuilder().withVersions("v1").build()),
-      "/api/v1", Serialization.asJson(new APIResourceListBuilder().withGroupVersion("v1").withResources(
-          resource("services", "Service", "svc", true),
-          resource("namespaces", "Namespace", "ns", false),
-          resource("pods", "Pod", "po", true)).build()),
-      "/apis", Serialization.asJson(new APIGroupListBuilder().withGroups(new APIGroupBuilder()
-          .withName("discovery.k8s.io")
-          .withVersions(new GroupVersionForDiscoveryBuilder().withGroupVersion("discovery.k8s.io/v1").withVersion("v1").build())
-          .withPreferredVersion(new GroupVersionForDiscoveryBuilder().withGroupVersion("discovery.k8s.io/v1").withVersion("v1").build())
-          .build()).build()),
-      "/apis/discovery.k8s.io/v1", Serialization.asJson(new APIResourceListBuilder()
-          .withGroupVersion("discovery.k8s.io/v1")
-          .withResources(resource("endpointslices", "EndpointSlice", null, true)).build()));
+    private static String verb(String method, String path, ApiPath api) {
+        return switch (method) {
+            case "GET" -> path.contains("watch=true") ? "watch" : api.name == null ? "list" : "get";
+            case "POST" -> "create";
+            case "PUT" -> "update";
+            case "PATCH" -> "patch";
+            case "DELETE" -> "delete";
+            default -> method.toLowerCase(Locale.ROOT);
+        };
+    }
 
-  /**
-   * Just enough OpenAPI v3 for kubectl to see that the server validates fields itself (the
-   * {@code fieldValidation} parameter on create), so {@code kubectl create -f} works without a schema.
-   */
-  private static final Map<String, String> OPENAPI_V3 = Map.of(
-      "/openapi/v3", """
+    /** {@code /api/v1/namespaces/N/R/NAME} or {@code /apis/G/V/...}: group, namespace, resource, name. */
+    record ApiPath(String group, String namespace, String resource, String name) {
+        static ApiPath of(String path) {
+            String[] s = path.replaceAll("^/+", "").split("/");
+            int rest;
+            String group;
+            if (s.length >= 2 && s[0].equals("api")) {
+                group = "";
+                rest = 2;
+            } else if (s.length >= 3 && s[0].equals("apis")) {
+                group = s[1];
+                rest = 3;
+            } else {
+                return new ApiPath("", null, null, null);
+            }
+            String namespace = null;
+            if (s.length > rest + 2 && s[rest].equals("namespaces")) {
+                namespace = s[rest + 1];
+                rest += 2;
+            }
+            String resource = s.length > rest ? s[rest] : null;
+            String name = s.length > rest + 1 ? s[rest + 1] : null;
+            return new ApiPath(group, namespace, resource, name);
+        }
+    }
+
+    private static final Map<String, String> DOCUMENTS = Map.of(
+            "/api",
+                    Serialization.asJson(
+                            new APIVersionsBuilder().withVersions("v1").build()),
+            "/api/v1",
+                    Serialization.asJson(new APIResourceListBuilder()
+                            .withGroupVersion("v1")
+                            .withResources(
+                                    resource("services", "Service", "svc", true),
+                                    resource("namespaces", "Namespace", "ns", false),
+                                    resource("pods", "Pod", "po", true))
+                            .build()),
+            "/apis",
+                    Serialization.asJson(new APIGroupListBuilder()
+                            .withGroups(new APIGroupBuilder()
+                                    .withName("discovery.k8s.io")
+                                    .withVersions(new GroupVersionForDiscoveryBuilder()
+                                            .withGroupVersion("discovery.k8s.io/v1")
+                                            .withVersion("v1")
+                                            .build())
+                                    .withPreferredVersion(new GroupVersionForDiscoveryBuilder()
+                                            .withGroupVersion("discovery.k8s.io/v1")
+                                            .withVersion("v1")
+                                            .build())
+                                    .build())
+                            .build()),
+            "/apis/discovery.k8s.io/v1",
+                    Serialization.asJson(new APIResourceListBuilder()
+                            .withGroupVersion("discovery.k8s.io/v1")
+                            .withResources(resource("endpointslices", "EndpointSlice", null, true))
+                            .build()));
+
+    /**
+     * Just enough OpenAPI v3 for kubectl to see that the server validates fields itself (the
+     * {@code fieldValidation} parameter on create), so {@code kubectl create -f} works without a schema.
+     */
+    private static final Map<String, String> OPENAPI_V3 = Map.of(
+            "/openapi/v3", """
           {"paths":{"api/v1":{"serverRelativeURL":"/openapi/v3/api/v1"},
           "apis/discovery.k8s.io/v1":{"serverRelativeURL":"/openapi/v3/apis/discovery.k8s.io/v1"}}}""",
-      "/openapi/v3/api/v1", openApi(
-          createPath("/api/v1/namespaces/{namespace}/services", "", "v1", "Service"),
-          createPath("/api/v1/namespaces/{namespace}/pods", "", "v1", "Pod"),
-          createPath("/api/v1/namespaces", "", "v1", "Namespace")),
-      "/openapi/v3/apis/discovery.k8s.io/v1", openApi(
-          createPath("/apis/discovery.k8s.io/v1/namespaces/{namespace}/endpointslices",
-              "discovery.k8s.io", "v1", "EndpointSlice")));
+            "/openapi/v3/api/v1",
+                    openApi(
+                            createPath("/api/v1/namespaces/{namespace}/services", "", "v1", "Service"),
+                            createPath("/api/v1/namespaces/{namespace}/pods", "", "v1", "Pod"),
+                            createPath("/api/v1/namespaces", "", "v1", "Namespace")),
+            "/openapi/v3/apis/discovery.k8s.io/v1",
+                    openApi(createPath(
+                            "/apis/discovery.k8s.io/v1/namespaces/{namespace}/endpointslices",
+                            "discovery.k8s.io",
+                            "v1",
+                            "EndpointSlice")));
 
-  private static String openApi(String... paths) {
-    return "{\"openapi\":\"3.0.0\",\"info\":{\"title\":\"Kubernetes\",\"version\":\"v1.32.0\"},\"paths\":{"
-        + String.join(",", paths) + "}}";
-  }
+    private static String openApi(String... paths) {
+        return "{\"openapi\":\"3.0.0\",\"info\":{\"title\":\"Kubernetes\",\"version\":\"v1.32.0\"},\"paths\":{"
+                + String.join(",", paths) + "}}";
+    }
 
-  /** kubectl looks for {@code fieldValidation} on the PATCH operation of the kind's path. */
-  private static String createPath(String path, String group, String version, String kind) {
-    String operation = """
+    /** kubectl looks for {@code fieldValidation} on the PATCH operation of the kind's path. */
+    private static String createPath(String path, String group, String version, String kind) {
+        String operation = """
         {"parameters":[{"name":"fieldValidation","in":"query","schema":{"type":"string"}}],
         "responses":{"200":{"description":"OK"}},
         "x-kubernetes-group-version-kind":{"group":"%s","version":"%s","kind":"%s"}}""".formatted(group, version, kind);
-    return "\"" + path + "\":{\"post\":" + operation + ",\"patch\":" + operation + "}";
-  }
-
-  private static APIResource resource(String plural, String kind, String shortName, boolean namespaced) {
-    var b = new APIResourceBuilder().withName(plural).withKind(kind).withNamespaced(namespaced)
-        .withSingularName(kind.toLowerCase(Locale.ROOT))
-        .withVerbs("create", "delete", "get", "list", "patch", "update", "watch");
-    if (shortName != null) {
-      b.withShortNames(shortName);
+        return "\"" + path + "\":{\"post\":" + operation + ",\"patch\":" + operation + "}";
     }
-    return b.build();
-  }
+
+    private static APIResource resource(String plural, String kind, String shortName, boolean namespaced) {
+        var b = new APIResourceBuilder()
+                .withName(plural)
+                .withKind(kind)
+                .withNamespaced(namespaced)
+                .withSingularName(kind.toLowerCase(Locale.ROOT))
+                .withVerbs("create", "delete", "get", "list", "patch", "update", "watch");
+        if (shortName != null) {
+            b.withShortNames(shortName);
+        }
+        return b.build();
+    }
 }

@@ -62,88 +62,112 @@ import org.xbill.DNS.Type;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "-Dio.netty.allocator.useCacheForAllThreads=true",
-    "-Dio.netty.recycler.batchFastThreadLocalOnly=false"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {
+            "-Xms1g",
+            "-Xmx1g",
+            "-Dio.netty.allocator.useCacheForAllThreads=true",
+            "-Dio.netty.recycler.batchFastThreadLocalOnly=false"
+        })
 public class HeadlessAnswerBenchmark {
-  static final int CLUSTERS = 3;
-  private static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
+    static final int CLUSTERS = 3;
+    private static final ByteBufAllocator ALLOC = PooledByteBufAllocator.DEFAULT;
 
-  @Param({"5", "1200"})
-  public int pods;
+    @Param({"5", "1200"})
+    public int pods;
 
-  private QueryResponder responder;
-  private ByteBuf a;
-  private ByteBuf srv;
-  private InetAddress client;
+    private QueryResponder responder;
+    private ByteBuf a;
+    private ByteBuf srv;
+    private InetAddress client;
 
-  @Setup(Level.Trial)
-  public void setUp() throws Exception {
-    ServerConfig config = ConfigLoader.parse("(bench)", "clusters: [{id: c0}, {id: c1}, {id: c2}]\n");
-    var balancing = MeshdnsServer.loadBalancing(config, List.of());
-    var selector = new EndpointSelector(balancing);
-    var zone = new ServedZone(ZoneSettings.of(config));
-    responder = MeshdnsServer.responder(zone, config.dns(), config.axfr(), selector,
-        new QuerierResolver(balancing));
-    MeshSnapshot snapshot = mesh(pods);
-    selector.update(snapshot);
-    zone.update(snapshot);
-    a = query("db.shop.svc.clusterset.local.", Type.A);
-    srv = query("_peer._tcp.db.shop.svc.clusterset.local.", Type.SRV);
-    client = InetAddress.getByName("127.0.0.1");
-    for (ByteBuf q : new ByteBuf[] {a, srv}) {
-      ByteBuf answer = responder.respond(q, client, true, ALLOC);
-      Message m = new Message(io.netty.buffer.ByteBufUtil.getBytes(answer));
-      int records = m.getSection(Section.ANSWER).size();
-      if (records != pods || m.getHeader().getFlag(org.xbill.DNS.Flags.TC)) {
-        throw new IllegalStateException("expected all " + pods + " records, got " + records);
-      }
-      answer.release();
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        ServerConfig config = ConfigLoader.parse("(bench)", "clusters: [{id: c0}, {id: c1}, {id: c2}]\n");
+        var balancing = MeshdnsServer.loadBalancing(config, List.of());
+        var selector = new EndpointSelector(balancing);
+        var zone = new ServedZone(ZoneSettings.of(config));
+        responder =
+                MeshdnsServer.responder(zone, config.dns(), config.axfr(), selector, new QuerierResolver(balancing));
+        MeshSnapshot snapshot = mesh(pods);
+        selector.update(snapshot);
+        zone.update(snapshot);
+        a = query("db.shop.svc.clusterset.local.", Type.A);
+        srv = query("_peer._tcp.db.shop.svc.clusterset.local.", Type.SRV);
+        client = InetAddress.getByName("127.0.0.1");
+        for (ByteBuf q : new ByteBuf[] {a, srv}) {
+            ByteBuf answer = responder.respond(q, client, true, ALLOC);
+            Message m = new Message(io.netty.buffer.ByteBufUtil.getBytes(answer));
+            int records = m.getSection(Section.ANSWER).size();
+            if (records != pods || m.getHeader().getFlag(org.xbill.DNS.Flags.TC)) {
+                throw new IllegalStateException("expected all " + pods + " records, got " + records);
+            }
+            answer.release();
+        }
     }
-  }
 
-  /** Returned to the pool as the server's write does once the answer is sent. */
-  @Benchmark
-  public int a() {
-    ByteBuf answer = responder.respond(a, client, true, ALLOC);
-    int length = answer.readableBytes();
-    answer.release();
-    return length;
-  }
-
-  @Benchmark
-  public int srv() {
-    ByteBuf answer = responder.respond(srv, client, true, ALLOC);
-    int length = answer.readableBytes();
-    answer.release();
-    return length;
-  }
-
-  /** A query from a pod of c0, through its CoreDNS (EDNS0 option 0xff14), in a direct buffer as epoll reads it. */
-  private static ByteBuf query(String name, int type) throws Exception {
-    Message query = Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN));
-    query.addRecord(new OPTRecord(1232, 0, 0, 0,
-        List.of(new GenericEDNSOption(0xff14, "c0".getBytes(StandardCharsets.US_ASCII)))), Section.ADDITIONAL);
-    byte[] wire = query.toWire();
-    return Unpooled.directBuffer(wire.length).writeBytes(wire);
-  }
-
-  /** {@code shop/db}: headless, port peer 7000, {@code pods} ready pods db-N spread over the clusters. */
-  static MeshSnapshot mesh(int pods) throws Exception {
-    ServiceKey key = ServiceKey.of("shop", "db");
-    ServicePort peer = new ServicePort("peer", 7000, "TCP");
-    Map<ClusterId, List<Endpoint>> byCluster = new HashMap<>();
-    for (int p = 0; p < pods; p++) {
-      ClusterId id = ClusterId.of("c" + p % CLUSTERS);
-      InetAddress ip = InetAddress.getByAddress(new byte[] {10, (byte) (p % CLUSTERS), (byte) (p >> 8), (byte) p});
-      byCluster.computeIfAbsent(id, k -> new ArrayList<>()).add(new Endpoint(id, ip, true, true, false, "db-" + p,
-          null, null, new Endpoint.TargetRef("Pod", "shop", "db-" + p), List.of(peer)));
+    /** Returned to the pool as the server's write does once the answer is sent. */
+    @Benchmark
+    public int a() {
+        ByteBuf answer = responder.respond(a, client, true, ALLOC);
+        int length = answer.readableBytes();
+        answer.release();
+        return length;
     }
-    Map<ClusterId, ClusterService> parts = new HashMap<>();
-    Map<ClusterId, ClusterHealth> health = new HashMap<>();
-    byCluster.forEach((id, list) -> {
-      parts.put(id, new ClusterService(id, key, "ClusterIP", true, null, List.of(peer), list, Map.of()));
-      health.put(id, new ClusterHealth(id, ClusterState.SYNCED, Instant.EPOCH, null, 1, list.size(), 0, null));
-    });
-    return MeshSnapshot.of(1, Map.of(key, new GlobalService(key, parts)), health);
-  }
+
+    @Benchmark
+    public int srv() {
+        ByteBuf answer = responder.respond(srv, client, true, ALLOC);
+        int length = answer.readableBytes();
+        answer.release();
+        return length;
+    }
+
+    /** A query from a pod of c0, through its CoreDNS (EDNS0 option 0xff14), in a direct buffer as epoll reads it. */
+    private static ByteBuf query(String name, int type) throws Exception {
+        Message query = Message.newQuery(Record.newRecord(Name.fromString(name), type, DClass.IN));
+        query.addRecord(
+                new OPTRecord(
+                        1232,
+                        0,
+                        0,
+                        0,
+                        List.of(new GenericEDNSOption(0xff14, "c0".getBytes(StandardCharsets.US_ASCII)))),
+                Section.ADDITIONAL);
+        byte[] wire = query.toWire();
+        return Unpooled.directBuffer(wire.length).writeBytes(wire);
+    }
+
+    /** {@code shop/db}: headless, port peer 7000, {@code pods} ready pods db-N spread over the clusters. */
+    static MeshSnapshot mesh(int pods) throws Exception {
+        ServiceKey key = ServiceKey.of("shop", "db");
+        ServicePort peer = new ServicePort("peer", 7000, "TCP");
+        Map<ClusterId, List<Endpoint>> byCluster = new HashMap<>();
+        for (int p = 0; p < pods; p++) {
+            ClusterId id = ClusterId.of("c" + p % CLUSTERS);
+            InetAddress ip =
+                    InetAddress.getByAddress(new byte[] {10, (byte) (p % CLUSTERS), (byte) (p >> 8), (byte) p});
+            byCluster
+                    .computeIfAbsent(id, k -> new ArrayList<>())
+                    .add(new Endpoint(
+                            id,
+                            ip,
+                            true,
+                            true,
+                            false,
+                            "db-" + p,
+                            null,
+                            null,
+                            new Endpoint.TargetRef("Pod", "shop", "db-" + p),
+                            List.of(peer)));
+        }
+        Map<ClusterId, ClusterService> parts = new HashMap<>();
+        Map<ClusterId, ClusterHealth> health = new HashMap<>();
+        byCluster.forEach((id, list) -> {
+            parts.put(id, new ClusterService(id, key, "ClusterIP", true, null, List.of(peer), list, Map.of()));
+            health.put(id, new ClusterHealth(id, ClusterState.SYNCED, Instant.EPOCH, null, 1, list.size(), 0, null));
+        });
+        return MeshSnapshot.of(1, Map.of(key, new GlobalService(key, parts)), health);
+    }
 }

@@ -43,47 +43,47 @@ import org.xbill.DNS.Type;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class TopNamesBenchmark {
-  @Param({"on", "off"})
-  public String topNames;
+    @Param({"on", "off"})
+    public String topNames;
 
-  private QueryMetrics metrics;
-  private TopNames names;
-  private ScheduledExecutorService drainer;
-  private final ByteBuf[] queries = new ByteBuf[64];
-  private final ByteBuf[] responses = new ByteBuf[64];
-  private int next;
+    private QueryMetrics metrics;
+    private TopNames names;
+    private ScheduledExecutorService drainer;
+    private final ByteBuf[] queries = new ByteBuf[64];
+    private final ByteBuf[] responses = new ByteBuf[64];
+    private int next;
 
-  @Setup(Level.Trial)
-  public void setUp() throws Exception {
-    metrics = new QueryMetrics(new SimpleMeterRegistry());
-    ClusterId east = ClusterId.of("east");
-    if (topNames.equals("on")) {
-      names = new TopNames(Clock.systemUTC(), () -> east);
-      metrics.sampleNames(names);
-      drainer = Executors.newSingleThreadScheduledExecutor();
-      drainer.scheduleAtFixedRate(names::drain, 200, 200, TimeUnit.MILLISECONDS);
+    @Setup(Level.Trial)
+    public void setUp() throws Exception {
+        metrics = new QueryMetrics(new SimpleMeterRegistry());
+        ClusterId east = ClusterId.of("east");
+        if (topNames.equals("on")) {
+            names = new TopNames(Clock.systemUTC(), () -> east);
+            metrics.sampleNames(names);
+            drainer = Executors.newSingleThreadScheduledExecutor();
+            drainer.scheduleAtFixedRate(names::drain, 200, 200, TimeUnit.MILLISECONDS);
+        }
+        for (int i = 0; i < queries.length; i++) {
+            // 64 names, one in eight missing, in mixed case as resolvers send them (0x20 encoding).
+            String name = (i % 8 == 7 ? "Gone-" : "Svc-") + i + ".Shop.svc.clusterset.local.";
+            Message q = Message.newQuery(Record.newRecord(Name.fromString(name), Type.A, DClass.IN));
+            Message r = new Message(q.getHeader().getID());
+            r.getHeader().setRcode(i % 8 == 7 ? Rcode.NXDOMAIN : Rcode.NOERROR);
+            queries[i] = Unpooled.directBuffer().writeBytes(q.toWire());
+            responses[i] = Unpooled.directBuffer().writeBytes(r.toWire());
+        }
     }
-    for (int i = 0; i < queries.length; i++) {
-      // 64 names, one in eight missing, in mixed case as resolvers send them (0x20 encoding).
-      String name = (i % 8 == 7 ? "Gone-" : "Svc-") + i + ".Shop.svc.clusterset.local.";
-      Message q = Message.newQuery(Record.newRecord(Name.fromString(name), Type.A, DClass.IN));
-      Message r = new Message(q.getHeader().getID());
-      r.getHeader().setRcode(i % 8 == 7 ? Rcode.NXDOMAIN : Rcode.NOERROR);
-      queries[i] = Unpooled.directBuffer().writeBytes(q.toWire());
-      responses[i] = Unpooled.directBuffer().writeBytes(r.toWire());
-    }
-  }
 
-  @TearDown(Level.Trial)
-  public void tearDown() {
-    if (drainer != null) {
-      drainer.shutdownNow();
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        if (drainer != null) {
+            drainer.shutdownNow();
+        }
     }
-  }
 
-  @Benchmark
-  public void record() {
-    int i = next++ & 63;
-    metrics.record(QueryMetrics.Proto.UDP, queries[i], responses[i], 20_000);
-  }
+    @Benchmark
+    public void record() {
+        int i = next++ & 63;
+        metrics.record(QueryMetrics.Proto.UDP, queries[i], responses[i], 20_000);
+    }
 }

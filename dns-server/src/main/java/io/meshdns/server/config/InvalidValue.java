@@ -7,19 +7,19 @@ import java.util.List;
  * checks across objects, its whole path from the top ({@code clusters}, 1, {@code reverseZones}).
  */
 final class InvalidValue extends IllegalArgumentException {
-  private static final long serialVersionUID = 1L;
-  final String key;
-  final List<Object> path;
+    private static final long serialVersionUID = 1L;
+    final String key;
+    final List<Object> path;
 
-  InvalidValue(String key, String message) {
-    super(message);
-    this.key = key;
-    this.path = null;
-  }
+    InvalidValue(String key, String message) {
+        super(message);
+        this.key = key;
+        this.path = null;
+    }
 
-  InvalidValue(List<Object> path, String message) {
-    super(message);
-    this.key = String.valueOf(path.get(path.size() - 1));
-    this.path = List.copyOf(path);
-  }
+    InvalidValue(List<Object> path, String message) {
+        super(message);
+        this.key = String.valueOf(path.get(path.size() - 1));
+        this.path = List.copyOf(path);
+    }
 }

@@ -21,42 +21,43 @@ import org.slf4j.event.KeyValuePair;
  * carries MDC entries or SLF4J key-value pairs.
  */
 public final class JsonLineLayout extends LayoutBase<ILoggingEvent> {
-  private static final JsonFactory JSON = new JsonFactory();
+    private static final JsonFactory JSON = new JsonFactory();
 
-  @Override
-  public String doLayout(ILoggingEvent event) {
-    StringWriter line = new StringWriter(256);
-    try (JsonGenerator json = JSON.createGenerator(line)) {
-      json.writeStartObject();
-      json.writeStringField("timestamp", Instant.ofEpochMilli(event.getTimeStamp()).toString());
-      json.writeStringField("level", event.getLevel().toString());
-      json.writeStringField("logger", event.getLoggerName());
-      json.writeStringField("thread", event.getThreadName());
-      json.writeStringField("message", event.getFormattedMessage());
-      IThrowableProxy thrown = event.getThrowableProxy();
-      if (thrown != null) {
-        json.writeStringField("exception", ThrowableProxyUtil.asString(thrown));
-      }
-      Map<String, String> mdc = event.getMDCPropertyMap();
-      if (mdc != null && !mdc.isEmpty()) {
-        json.writeObjectFieldStart("mdc");
-        for (var e : mdc.entrySet()) {
-          json.writeStringField(e.getKey(), e.getValue());
+    @Override
+    public String doLayout(ILoggingEvent event) {
+        StringWriter line = new StringWriter(256);
+        try (JsonGenerator json = JSON.createGenerator(line)) {
+            json.writeStartObject();
+            json.writeStringField(
+                    "timestamp", Instant.ofEpochMilli(event.getTimeStamp()).toString());
+            json.writeStringField("level", event.getLevel().toString());
+            json.writeStringField("logger", event.getLoggerName());
+            json.writeStringField("thread", event.getThreadName());
+            json.writeStringField("message", event.getFormattedMessage());
+            IThrowableProxy thrown = event.getThrowableProxy();
+            if (thrown != null) {
+                json.writeStringField("exception", ThrowableProxyUtil.asString(thrown));
+            }
+            Map<String, String> mdc = event.getMDCPropertyMap();
+            if (mdc != null && !mdc.isEmpty()) {
+                json.writeObjectFieldStart("mdc");
+                for (var e : mdc.entrySet()) {
+                    json.writeStringField(e.getKey(), e.getValue());
+                }
+                json.writeEndObject();
+            }
+            var pairs = event.getKeyValuePairs();
+            if (pairs != null && !pairs.isEmpty()) {
+                json.writeObjectFieldStart("kv");
+                for (KeyValuePair pair : pairs) {
+                    json.writeStringField(pair.key, String.valueOf(pair.value));
+                }
+                json.writeEndObject();
+            }
+            json.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        json.writeEndObject();
-      }
-      var pairs = event.getKeyValuePairs();
-      if (pairs != null && !pairs.isEmpty()) {
-        json.writeObjectFieldStart("kv");
-        for (KeyValuePair pair : pairs) {
-          json.writeStringField(pair.key, String.valueOf(pair.value));
-        }
-        json.writeEndObject();
-      }
-      json.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+        return line.append('\n').toString();
     }
-    return line.append('\n').toString();
-  }
 }

@@ -10,27 +10,29 @@ import java.util.Locale;
  * runs is decided by the transport package ({@code UdpTransportSelector}).
  */
 public enum UdpTransport {
-  AUTO, NETTY, FFM;
+    AUTO,
+    NETTY,
+    FFM;
 
-  /** The value as written in the config or on the command line. */
-  public final String key = name().toLowerCase(Locale.ROOT);
+    /** The value as written in the config or on the command line. */
+    public final String key = name().toLowerCase(Locale.ROOT);
 
-  /** {@code auto}, {@code netty} or {@code ffm}, as written in the config or on the command line. */
-  static UdpTransport of(String key, String value) {
-    for (UdpTransport t : values()) {
-      if (t.key.equals(value.trim())) {
-        return t;
-      }
+    /** {@code auto}, {@code netty} or {@code ffm}, as written in the config or on the command line. */
+    static UdpTransport of(String key, String value) {
+        for (UdpTransport t : values()) {
+            if (t.key.equals(value.trim())) {
+                return t;
+            }
+        }
+        throw new InvalidValue(key, "must be auto, netty or ffm, was '" + value + "'");
     }
-    throw new InvalidValue(key, "must be auto, netty or ffm, was '" + value + "'");
-  }
 
-  /** Reads {@code dns.udpTransport}. */
-  static final class Value extends ConfigValues.Scalar<UdpTransport> {
-    private static final long serialVersionUID = 1L;
+    /** Reads {@code dns.udpTransport}. */
+    static final class Value extends ConfigValues.Scalar<UdpTransport> {
+        private static final long serialVersionUID = 1L;
 
-    Value() {
-      super(UdpTransport.class, UdpTransport::of);
+        Value() {
+            super(UdpTransport.class, UdpTransport::of);
+        }
     }
-  }
 }

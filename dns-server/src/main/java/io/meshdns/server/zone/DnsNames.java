@@ -9,23 +9,23 @@ import org.xbill.DNS.TextParseException;
  * configuration error (already checked by the loader), not bad input from the network.
  */
 public final class DnsNames {
-  private DnsNames() {}
+    private DnsNames() {}
 
-  /** {@code label.parent}. */
-  public static Name child(String label, Name parent) {
-    try {
-      return Name.concatenate(Name.fromString(label), parent);
-    } catch (TextParseException | NameTooLongException e) {
-      throw new IllegalArgumentException("cannot build DNS name " + label + "." + parent, e);
+    /** {@code label.parent}. */
+    public static Name child(String label, Name parent) {
+        try {
+            return Name.concatenate(Name.fromString(label), parent);
+        } catch (TextParseException | NameTooLongException e) {
+            throw new IllegalArgumentException("cannot build DNS name " + label + "." + parent, e);
+        }
     }
-  }
 
-  /** {@code name} relative to the root: {@code clusterset.local} is {@code clusterset.local.}. */
-  public static Name absolute(String name) {
-    try {
-      return Name.fromString(name, Name.root);
-    } catch (TextParseException e) {
-      throw new IllegalArgumentException("not a DNS name: " + name, e);
+    /** {@code name} relative to the root: {@code clusterset.local} is {@code clusterset.local.}. */
+    public static Name absolute(String name) {
+        try {
+            return Name.fromString(name, Name.root);
+        } catch (TextParseException e) {
+            throw new IllegalArgumentException("not a DNS name: " + name, e);
+        }
     }
-  }
 }

@@ -6,13 +6,13 @@ package io.meshdns.server.zone;
  * the query path only reads the flag.
  */
 public final class Lifetime {
-  private volatile boolean ended;
+    private volatile boolean ended;
 
-  void end() {
-    ended = true;
-  }
+    void end() {
+        ended = true;
+    }
 
-  public boolean alive() {
-    return !ended;
-  }
+    public boolean alive() {
+        return !ended;
+    }
 }

@@ -14,15 +14,15 @@ import io.meshdns.core.ConfigException;
  * {@code JAZZER_FUZZ=1} fuzzes.
  */
 class ConfigLoaderFuzzTest {
-  @FuzzTest(maxDuration = "60s")
-  void anyTextLoadsOrIsOneConfigErrorNamingTheFile(@NotNull String yaml) {
-    try {
-      ServerConfig config = ConfigLoader.parse("fuzz.yaml", yaml);
-      assertThat(config.zone()).isNotEmpty();
-      assertThat(config.dns()).isNotNull();
-      assertThat(config.clusters()).isNotNull();
-    } catch (ConfigException e) {
-      assertThat(e.getMessage()).startsWith("config fuzz.yaml");
+    @FuzzTest(maxDuration = "60s")
+    void anyTextLoadsOrIsOneConfigErrorNamingTheFile(@NotNull String yaml) {
+        try {
+            ServerConfig config = ConfigLoader.parse("fuzz.yaml", yaml);
+            assertThat(config.zone()).isNotEmpty();
+            assertThat(config.dns()).isNotNull();
+            assertThat(config.clusters()).isNotNull();
+        } catch (ConfigException e) {
+            assertThat(e.getMessage()).startsWith("config fuzz.yaml");
+        }
     }
-  }
 }

@@ -20,40 +20,51 @@ import java.util.Random;
  * the same.
  */
 public final class RandomServices {
-  public static final List<ClusterId> CLUSTERS = List.of(ClusterId.of("east"), ClusterId.of("west"));
+    public static final List<ClusterId> CLUSTERS = List.of(ClusterId.of("east"), ClusterId.of("west"));
 
-  private final Random random;
-  /** One service in this many is an ExternalName; 0 for none (and no draw for it). */
-  private final int externalOneIn;
+    private final Random random;
+    /** One service in this many is an ExternalName; 0 for none (and no draw for it). */
+    private final int externalOneIn;
 
-  public RandomServices(Random random, int externalOneIn) {
-    this.random = random;
-    this.externalOneIn = externalOneIn;
-  }
-
-  public GlobalService next(ServiceKey key) throws UnknownHostException {
-    boolean headless = random.nextBoolean();
-    boolean external = externalOneIn > 0 && random.nextInt(externalOneIn) == 0;
-    Map<ClusterId, ClusterService> byCluster = new HashMap<>();
-    for (ClusterId cluster : CLUSTERS) {
-      if (random.nextInt(3) == 0) {
-        continue;
-      }
-      List<Endpoint> endpoints = new ArrayList<>();
-      for (int i = random.nextInt(4); i > 0; i--) {
-        InetAddress address = random.nextInt(4) == 0
-            ? InetAddress.getByName("fd00::" + (random.nextInt(6) + 1))
-            : InetAddress.getByName("10.10." + random.nextInt(4) + "." + (random.nextInt(6) + 1));
-        String hostname = random.nextBoolean() ? "pod-" + random.nextInt(3) : null;
-        endpoints.add(new Endpoint(cluster, address, random.nextInt(4) != 0, true, false, hostname, null, null));
-      }
-      byCluster.put(cluster, new ClusterService(cluster, key, external ? "ExternalName" : "ClusterIP", headless,
-          external ? "docs.example.com" : null, List.of(new ServicePort("http", 80, "TCP")), endpoints, Map.of()));
+    public RandomServices(Random random, int externalOneIn) {
+        this.random = random;
+        this.externalOneIn = externalOneIn;
     }
-    if (byCluster.isEmpty()) {
-      ClusterId only = CLUSTERS.get(0);
-      byCluster.put(only, new ClusterService(only, key, "ClusterIP", headless, null, List.of(), List.of(), Map.of()));
+
+    public GlobalService next(ServiceKey key) throws UnknownHostException {
+        boolean headless = random.nextBoolean();
+        boolean external = externalOneIn > 0 && random.nextInt(externalOneIn) == 0;
+        Map<ClusterId, ClusterService> byCluster = new HashMap<>();
+        for (ClusterId cluster : CLUSTERS) {
+            if (random.nextInt(3) == 0) {
+                continue;
+            }
+            List<Endpoint> endpoints = new ArrayList<>();
+            for (int i = random.nextInt(4); i > 0; i--) {
+                InetAddress address = random.nextInt(4) == 0
+                        ? InetAddress.getByName("fd00::" + (random.nextInt(6) + 1))
+                        : InetAddress.getByName("10.10." + random.nextInt(4) + "." + (random.nextInt(6) + 1));
+                String hostname = random.nextBoolean() ? "pod-" + random.nextInt(3) : null;
+                endpoints.add(
+                        new Endpoint(cluster, address, random.nextInt(4) != 0, true, false, hostname, null, null));
+            }
+            byCluster.put(
+                    cluster,
+                    new ClusterService(
+                            cluster,
+                            key,
+                            external ? "ExternalName" : "ClusterIP",
+                            headless,
+                            external ? "docs.example.com" : null,
+                            List.of(new ServicePort("http", 80, "TCP")),
+                            endpoints,
+                            Map.of()));
+        }
+        if (byCluster.isEmpty()) {
+            ClusterId only = CLUSTERS.get(0);
+            byCluster.put(
+                    only, new ClusterService(only, key, "ClusterIP", headless, null, List.of(), List.of(), Map.of()));
+        }
+        return new GlobalService(key, byCluster);
     }
-    return new GlobalService(key, byCluster);
-  }
 }
