@@ -51,7 +51,8 @@ public final class MeshObjects {
   }
 
   public static Namespace namespace(String name) {
-    return new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build();
+    return new NamespaceBuilder().withNewMetadata().withName(name).endMetadata()
+        .withNewStatus().withPhase("Active").endStatus().build(); // as the API server stores a new namespace
   }
 
   /**
