@@ -101,9 +101,14 @@ EOF
   k apply -f "$manifest" >/dev/null || fail "kubectl apply -f of a Service and its EndpointSlice"
   wait_for_dns "$port" "api.shop.svc.$Z" || fail "the applied service got no answer"
   check applied "10.10.9.1" dig @127.0.0.1 -p "$port" "api.shop.svc.$Z" A +short
+  # a changed object: kubectl sends a strategic merge patch, which the mock refuses at once
+  rc=0
+  err=$(sed 's/10.10.9.1/10.10.9.2/' "$manifest" | k apply -f - 2>&1) || rc=$?
+  [ "$rc" -ne 124 ] || fail "kubectl apply of a changed object did not return within 10 s"
+  echo "$err" | grep -q 'UnsupportedMediaType' || fail "kubectl apply of a changed object said: $err"
   k delete -f "$manifest" >/dev/null || fail "kubectl delete -f"
   echo "e2e-demo: kubectl get -o wide, endpointslices, version, describe, namespaces, api-resources, apply and delete" \
-    "answered; create namespace/service refused at once with a clear message"
+    "answered; create namespace/service and apply of a change refused at once with a clear message"
 else
   echo "e2e-demo: kubectl is not on PATH: the kubectl checks are SKIPPED"
 fi

@@ -111,6 +111,11 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
         });
       }
     }
+    if (!bare.startsWith("/api/") && !bare.startsWith("/apis/") && !bare.equals("/api") && !bare.equals("/apis")) {
+      // Not a resource path (/openapi/v2, /healthz, ...): the CRUD store would answer 200 with every object
+      // it holds, as if the path were a collection.
+      return status(404, request.getMethod(), path, api);
+    }
     if ((path.contains("watch=true") || path.contains("watch=1")) && request.getHeader("Upgrade") == null) {
       // The mock server streams watch events over WebSocket only (as fabric8's informers watch); kubectl's
       // watch is a long HTTP response, which it would refuse with a bare 400 before any dispatcher saw it.
@@ -178,7 +183,7 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
       // not a kind with a Table: the plain object, which kubectl prints as NAME and AGE
       response.setBody(table == null ? body : table);
     }
-    String listPrefix = LIST_PREFIXES.get(api.resource);
+    String listPrefix = api.resource == null ? null : LIST_PREFIXES.get(api.resource);
     if ("GET".equals(request.getMethod()) && response.code() == 200 && api.name == null && listPrefix != null) {
       String body = response.getBody().readUtf8();
       // An API server names a list's kind (ServiceList); kubectl's typed commands (cluster-info) need it.

@@ -168,6 +168,15 @@ class KubectlRequestsTest {
   }
 
   @Test
+  void aPathOutsideTheApiIsAnsweredAtOnce() throws Exception {
+    // kubectl apply of a changed object reads /openapi/v2 (protobuf) when the OpenAPI v3 lacks patch details
+    HttpResponse<String> r = send(at("/openapi/v2?timeout=32s")
+        .header("Accept", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"));
+
+    assertThat(r.statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void theAgeColumnIsWordedAsKubectlWordsIt() {
     assertThat(KubectlTable.humanDuration(Duration.ofSeconds(119))).isEqualTo("119s");
     assertThat(KubectlTable.humanDuration(Duration.ofSeconds(150))).isEqualTo("2m30s");

@@ -154,6 +154,30 @@ class DemoPlaygroundTest {
   }
 
   @Test
+  void kubectlApplyOfAChangedObjectFailsAtOnceSayingWhy() throws Exception {
+    String slice = """
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: cart-east-2, namespace: shop, labels: {kubernetes.io/service-name: cart}}
+        addressType: IPv4
+        ports: [{name: http, port: 80}]
+        endpoints: [{addresses: [%s], conditions: {ready: false}}]
+        """;
+    assertThat(kubectl(10, "apply", "-f", Files.writeString(dir.resolve("cart-1.yaml"), slice.formatted("10.10.2.9"))
+        .toString()).code()).isZero();
+
+    // kubectl sends a strategic merge patch, which the mock does not implement
+    Kubectl changed = kubectl(10, "apply", "-f", Files.writeString(dir.resolve("cart-2.yaml"),
+        slice.formatted("10.10.2.8")).toString());
+
+    assertThat(changed.code()).isNotZero();
+    assertThat(changed.err()).contains("Error from server (UnsupportedMediaType)", "accepted media types include:"
+        + " application/json-patch+json, application/merge-patch+json");
+    demo.cluster("east").client().discovery().v1().endpointSlices().inNamespace("shop").withName("cart-east-2")
+        .delete();
+  }
+
+  @Test
   void everyDemoClusterHoldsTheCorednsConfigMapKubeadmInstalls() {
     for (MockCluster c : demo.clusters()) {
       assertThat(c.client().configMaps().inNamespace("kube-system").withName("coredns").get().getData())
