@@ -9,6 +9,8 @@ import static io.meshdns.core.KubernetesNames.SERVICE_EXPORT;
 import static io.meshdns.core.KubernetesNames.SERVICE_IMPORT;
 import static io.meshdns.core.KubernetesNames.SERVICE_NAME_LABEL;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -60,7 +62,10 @@ public final class MeshObjects {
                 .withNewMetadata()
                 .withName(name)
                 .endMetadata()
-                .build();
+                .withNewStatus()
+                .withPhase("Active")
+                .endStatus()
+                .build(); // as the API server stores a new namespace
     }
 
     /**
@@ -218,6 +223,47 @@ public final class MeshObjects {
                 .endpointSlices()
                 .resource(sliceOf(namespace, service, sliceName, portName, targetPort, endpoints))
                 .createOr(existing -> existing.update());
+    }
+
+    /**
+     * The Corefile kubeadm installs (its CoreDNS addon, Kubernetes 1.32, cluster domain cluster.local), as the
+     * {@code Corefile} key of ConfigMap kube-system/coredns holds it.
+     */
+    public static final String KUBEADM_COREFILE = """
+      .:53 {
+          errors
+          health {
+             lameduck 5s
+          }
+          ready
+          kubernetes cluster.local in-addr.arpa ip6.arpa {
+             pods insecure
+             fallthrough in-addr.arpa ip6.arpa
+             ttl 30
+          }
+          prometheus :9153
+          forward . /etc/resolv.conf {
+             max_concurrent 1000
+          }
+          cache 30 {
+             disable success cluster.local
+             disable denial cluster.local
+          }
+          loop
+          reload
+          loadbalance
+      }
+      """;
+
+    /** ConfigMap kube-system/coredns as kubeadm creates it: the Corefile CoreDNS reads ({@link #KUBEADM_COREFILE}). */
+    public static ConfigMap corednsConfigMap() {
+        return new ConfigMapBuilder()
+                .withNewMetadata()
+                .withName("coredns")
+                .withNamespace("kube-system")
+                .endMetadata()
+                .withData(Map.of("Corefile", KUBEADM_COREFILE))
+                .build();
     }
 
     /** A ServiceExport of the Service {@code namespace/name}. */

@@ -21,6 +21,7 @@ import io.fabric8.mockwebserver.http.Response;
 import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -88,6 +89,9 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
             return status(answer, request.getMethod(), path, api);
         }
         if ("GET".equals(request.getMethod())) {
+            if (bare.equals("/version")) {
+                return json(200, VERSION);
+            }
             String document = DOCUMENTS.get(bare);
             if (document == null) {
                 document = OPENAPI_V3.get(bare);
@@ -110,8 +114,142 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
                 });
             }
         }
+        if (!bare.startsWith("/api/") && !bare.startsWith("/apis/") && !bare.equals("/api") && !bare.equals("/apis")) {
+            // Not a resource path (/openapi/v2, /healthz, ...): the CRUD store would answer 200 with every object
+            // it holds, as if the path were a collection.
+            return status(404, request.getMethod(), path, api);
+        }
+        if ((path.contains("watch=true") || path.contains("watch=1")) && request.getHeader("Upgrade") == null) {
+            // The mock server streams watch events over WebSocket only (as fabric8's informers watch); kubectl's
+            // watch is a long HTTP response, which it would refuse with a bare 400 before any dispatcher saw it.
+            return failure(
+                    400,
+                    "BadRequest",
+                    "this mock API server serves watches over WebSocket only (as fabric8"
+                            + " clients watch), not as a streamed HTTP response: kubectl get --watch is not available here");
+        }
+        MockResponse unreadable = unsupportedMediaType(request.getMethod(), request.getHeader("Content-Type"));
+        if (unreadable != null) {
+            return unreadable;
+        }
         interfere(request, bare);
-        return super.dispatch(request);
+        MockResponse response;
+        try {
+            response = super.dispatch(request);
+        } catch (RuntimeException e) {
+            // The CRUD dispatcher throws on a body it cannot parse, and the mock web server then never answers:
+            // kubectl would wait for minutes. An API server answers a failure at once.
+            return failure(500, "InternalError", "Internal error occurred: " + e.getMessage());
+        }
+        return asServed(request, path, api, response);
+    }
+
+    /**
+     * A body the CRUD store cannot read gets 415 with the Status an API server answers (its
+     * errUnsupportedMediaType): kubectl's typed commands ({@code create namespace}, {@code create service})
+     * send protobuf ({@code application/vnd.kubernetes.protobuf}), which the store cannot decode and used to
+     * leave unanswered; {@code kubectl apply} of a change sends a strategic merge patch, which it does not
+     * implement. JSON bodies, JSON patches and JSON merge patches pass.
+     */
+    private static MockResponse unsupportedMediaType(String method, String contentType) {
+        List<String> accepted = switch (method) {
+            case "POST", "PUT" -> List.of("application/json");
+            case "PATCH" -> List.of("application/json-patch+json", "application/merge-patch+json");
+            default -> List.of();
+        };
+        if (accepted.isEmpty() || contentType == null) {
+            return null;
+        }
+        String mediaType = contentType.split(";", 2)[0].trim().toLowerCase(Locale.ROOT);
+        if (accepted.contains(mediaType)) {
+            return null;
+        }
+        String message = "the body of the request was in an unknown format - accepted media types include: "
+                + String.join(", ", accepted);
+        if (mediaType.equals("application/vnd.kubernetes.protobuf")) {
+            message += " (this mock API server cannot read protobuf, which kubectl's typed create commands send; pipe"
+                    + " their --dry-run=client -o yaml into kubectl apply -f -, which sends JSON)";
+        }
+        return failure(415, "UnsupportedMediaType", message);
+    }
+
+    /**
+     * What the CRUD store answered, as an API server sends it: a Table when kubectl asks for one and the
+     * resource is one {@link KubectlTable} renders, and a {@code Content-Type} on every JSON body (client-go
+     * decodes a body without one with the content type it asked for first, protobuf for {@code describe}).
+     */
+    private static MockResponse asServed(RecordedRequest request, String path, ApiPath api, MockResponse response) {
+        if (response.getWebSocketListener() != null) {
+            return response;
+        }
+        if ("GET".equals(request.getMethod())
+                && response.code() == 200
+                && api.resource != null
+                && !path.contains("watch=true")
+                && KubectlTable.wanted(request.getHeader("Accept"))) {
+            String body = response.getBody().readUtf8(); // reading empties the buffer: the body is set again below
+            String table = KubectlTable.of(api.resource, body, queryParameter(path, "includeObject"), Instant.now());
+            // not a kind with a Table: the plain object, which kubectl prints as NAME and AGE
+            response.setBody(table == null ? body : table);
+        }
+        String listPrefix = api.resource == null ? null : LIST_PREFIXES.get(api.resource);
+        if ("GET".equals(request.getMethod()) && response.code() == 200 && api.name == null && listPrefix != null) {
+            String body = response.getBody().readUtf8();
+            // An API server names a list's kind (ServiceList); kubectl's typed commands (cluster-info) need it.
+            response.setBody(
+                    body.startsWith(CRUD_LIST_PREFIX) ? listPrefix + body.substring(CRUD_LIST_PREFIX.length()) : body);
+        }
+        if (response.header("Content-Type") == null
+                && response.getBody() != null
+                && response.getBody().size() > 0) {
+            response.addHeader("Content-Type", "application/json");
+        }
+        return response;
+    }
+
+    /** How fabric8's CRUD store begins every list it answers, whatever it holds. */
+    private static final String CRUD_LIST_PREFIX = "{\"apiVersion\":\"v1\",\"kind\":\"List\",";
+
+    /** How an API server begins the list of each resource of the discovery documents below. */
+    private static final Map<String, String> LIST_PREFIXES = Map.of(
+            "services", "{\"apiVersion\":\"v1\",\"kind\":\"ServiceList\",",
+            "namespaces", "{\"apiVersion\":\"v1\",\"kind\":\"NamespaceList\",",
+            "configmaps", "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMapList\",",
+            "pods", "{\"apiVersion\":\"v1\",\"kind\":\"PodList\",",
+            "endpointslices", "{\"apiVersion\":\"discovery.k8s.io/v1\",\"kind\":\"EndpointSliceList\",");
+
+    private static String queryParameter(String path, String name) {
+        int query = path.indexOf('?');
+        if (query < 0) {
+            return null;
+        }
+        for (String pair : path.substring(query + 1).split("&")) {
+            if (pair.startsWith(name + "=")) {
+                return pair.substring(name.length() + 1);
+            }
+        }
+        return null;
+    }
+
+    private static MockResponse json(int code, String body) {
+        return new MockResponse()
+                .setResponseCode(code)
+                .addHeader("Content-Type", "application/json")
+                .setBody(body);
+    }
+
+    /** A Status an API server answers a failure with. */
+    private static MockResponse failure(int code, String reason, String message) {
+        return json(
+                code,
+                Serialization.asJson(new StatusBuilder()
+                        .withApiVersion("v1")
+                        .withKind("Status")
+                        .withStatus("Failure")
+                        .withCode(code)
+                        .withReason(reason)
+                        .withMessage(message)
+                        .build()));
     }
 
     /**
@@ -224,6 +362,18 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
         }
     }
 
+    /**
+     * {@code GET /version}: the version.Info an API server answers ({@code kubectl version}, client-go's
+     * discovery). The mock serves the API of Kubernetes 1.32 (see the OpenAPI below); gitVersion says it is a
+     * mock, in semver build metadata as k3s does ({@code v1.32.0+k3s1}). It was built by no Go toolchain and from
+     * no Kubernetes commit, so those fields are empty, and the build date is the epoch.
+     */
+    static final String VERSION = """
+      {"major":"1","minor":"32","gitVersion":"v1.32.0+meshdns.mock","gitCommit":"","gitTreeState":"",\
+      "buildDate":"1970-01-01T00:00:00Z","goVersion":"","compiler":"","platform":"%s/%s"}""".formatted(
+            System.getProperty("os.name").toLowerCase(Locale.ROOT),
+            System.getProperty("os.arch").equals("aarch64") ? "arm64" : System.getProperty("os.arch")); // as GOARCH
+
     private static final Map<String, String> DOCUMENTS = Map.of(
             "/api",
                     Serialization.asJson(
@@ -234,6 +384,7 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
                             .withResources(
                                     resource("services", "Service", "svc", true),
                                     resource("namespaces", "Namespace", "ns", false),
+                                    resource("configmaps", "ConfigMap", "cm", true),
                                     resource("pods", "Pod", "po", true))
                             .build()),
             "/apis",
@@ -268,7 +419,8 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
                     openApi(
                             createPath("/api/v1/namespaces/{namespace}/services", "", "v1", "Service"),
                             createPath("/api/v1/namespaces/{namespace}/pods", "", "v1", "Pod"),
-                            createPath("/api/v1/namespaces", "", "v1", "Namespace")),
+                            createPath("/api/v1/namespaces", "", "v1", "Namespace"),
+                            createPath("/api/v1/namespaces/{namespace}/configmaps", "", "v1", "ConfigMap")),
             "/openapi/v3/apis/discovery.k8s.io/v1",
                     openApi(createPath(
                             "/apis/discovery.k8s.io/v1/namespaces/{namespace}/endpointslices",

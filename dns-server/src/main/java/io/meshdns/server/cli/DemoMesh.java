@@ -1,5 +1,6 @@
 package io.meshdns.server.cli;
 
+import static io.meshdns.testkit.MeshObjects.corednsConfigMap;
 import static io.meshdns.testkit.MeshObjects.exported;
 import static io.meshdns.testkit.MeshObjects.headless;
 import static io.meshdns.testkit.MeshObjects.namespace;
@@ -213,6 +214,8 @@ public final class DemoMesh implements AutoCloseable {
                     for (int n = 0; n < namespaces; n++) {
                         target.load(namespace("ns-" + n));
                     }
+                    target.load(namespace("kube-system"));
+                    target.load(corednsConfigMap());
                     for (int s = 0; s < size.services(); s++) {
                         seedService(target, cluster, s);
                     }
@@ -280,6 +283,9 @@ public final class DemoMesh implements AutoCloseable {
     private void seed() {
         clusters.get("east").namespace("shop");
         clusters.get("west").namespace("shop");
+        for (MockCluster c : clusters.values()) {
+            coredns(c);
+        }
         KubernetesClient east = clusters.get("east").client();
         KubernetesClient west = clusters.get("west").client();
         // web: exported from both clusters; west has one pod that is not ready and must never be answered.
@@ -329,6 +335,19 @@ public final class DemoMesh implements AutoCloseable {
                 .resource(service("shop", "payments", "10.97.0.12", false))
                 .create();
         slice(west, "shop", "payments", "payments-west-1", pods("10.20.3.", 1, 2, true));
+    }
+
+    /**
+     * kube-system and its CoreDNS ConfigMap as kubeadm installs them, so {@code meshdns coredns-config --dry-run}
+     * and {@code --apply} can be tried on the demo. meshdns watches neither, so the mesh's answers do not change.
+     */
+    private static void coredns(MockCluster cluster) {
+        cluster.namespace("kube-system");
+        cluster.client()
+                .configMaps()
+                .inNamespace("kube-system")
+                .resource(corednsConfigMap())
+                .create();
     }
 
     private static void create(KubernetesClient client, Service service) {
