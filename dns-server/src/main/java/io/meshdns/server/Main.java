@@ -2,6 +2,7 @@ package io.meshdns.server;
 
 import io.meshdns.core.ConfigException;
 import io.meshdns.discovery.ClusterState;
+import io.meshdns.server.cli.ClusterCommand;
 import io.meshdns.server.cli.CorednsConfigCommand;
 import io.meshdns.server.cli.DemoMesh;
 import io.meshdns.server.cli.DemoTls;
@@ -25,7 +26,8 @@ import picocli.CommandLine;
 /** The {@code meshdns} command line. Exit codes: 0 done, 1 runtime failure, 2 bad usage, config or input. */
 @Command(name = "meshdns", mixinStandardHelpOptions = true, versionProvider = BuildInfo.VersionProvider.class,
     description = "Cross-cluster DNS and service discovery for Kubernetes cluster meshes.",
-    subcommands = {Main.Serve.class, Main.Demo.class, CorednsConfigCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {Main.Serve.class, Main.Demo.class, CorednsConfigCommand.class, ClusterCommand.class,
+        CommandLine.HelpCommand.class})
 public final class Main {
   /** A runtime failure (for {@code coredns-config}: a cluster failed). */
   public static final int EXIT_FAILED = ExitCode.FAILED;
