@@ -188,13 +188,14 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
    * and the namespace in its data.
    */
   private RecordedRequest withServiceAccountToken(RecordedRequest request, String collection) {
-    Secret secret = Serialization.unmarshal(request.getBody().readUtf8(), Secret.class);
+    String body = request.getBody().readUtf8(); // reading consumes it: every path below sends a new request
+    Secret secret = Serialization.unmarshal(body, Secret.class);
     String account = secret.getMetadata() == null || secret.getMetadata().getAnnotations() == null ? null
         : secret.getMetadata().getAnnotations().get("kubernetes.io/service-account.name");
     String namespace = ApiPath.of(collection).namespace;
     if (!"kubernetes.io/service-account-token".equals(secret.getType()) || account == null || namespace == null
         || !exists(serviceAccountPath(namespace, account)) || exists(collection + "/" + secret.getMetadata().getName())) {
-      return request; // left to the CRUD store as sent (a conflict is answered there)
+      return copy(request, body); // left to the CRUD store as sent (a conflict is answered there)
     }
     Map<String, String> data = new HashMap<>(secret.getData() == null ? Map.of() : secret.getData());
     Base64.Encoder base64 = Base64.getEncoder();
@@ -202,8 +203,12 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
         .getBytes(StandardCharsets.UTF_8)));
     data.put("namespace", base64.encodeToString(namespace.getBytes(StandardCharsets.UTF_8)));
     secret.setData(data);
+    return copy(request, Serialization.asJson(secret));
+  }
+
+  private static RecordedRequest copy(RecordedRequest request, String body) {
     return new RecordedRequest(request.getHttpVersion(), request.method(), request.getPath(), request.getHeaders(),
-        new Buffer(Serialization.asJson(secret).getBytes(StandardCharsets.UTF_8)));
+        new Buffer(body.getBytes(StandardCharsets.UTF_8)));
   }
 
   /**

@@ -151,6 +151,15 @@ class ServiceAccountAccessTest {
   }
 
   @Test
+  void otherSecretsAreStoredAsSent() {
+    admin.secrets().inNamespace("meshdns").resource(new SecretBuilder().withNewMetadata().withName("plain").endMetadata()
+        .withType("Opaque").addToData("key", "dmFsdWU=").build()).create();
+
+    assertThat(admin.secrets().inNamespace("meshdns").withName("plain").get().getData()).containsExactly(
+        java.util.Map.entry("key", "dmFsdWU="));
+  }
+
+  @Test
   void aTokenStopsAuthenticatingWhenItsServiceAccountIsDeleted() {
     try (KubernetesClient reader = as(tokenRequest("reader", 3600).getStatus().getToken())) {
       admin.serviceAccounts().inNamespace("meshdns").withName("reader").delete();
