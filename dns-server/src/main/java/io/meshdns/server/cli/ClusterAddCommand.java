@@ -56,7 +56,9 @@ import picocli.CommandLine.Option;
             + " 'cluster remove').",
         "",
         "Writes <output-dir>/<id>.kubeconfig (mode 0600; server and CA from the admin context), and prints on stdout"
-            + " the entry to put under 'clusters:' in meshdns's config."})
+            + " the entry to put under 'clusters:' in meshdns's config; with --secret-context, stores it as a Secret"
+            + " where meshdns runs and prints the chart's clusters: values entry instead. Everything else goes to"
+            + " stderr."})
 public final class ClusterAddCommand implements Callable<Integer> {
   /** The shortest TokenRequest the API server accepts. */
   static final Duration SHORTEST_TOKEN = Duration.ofMinutes(10);
@@ -72,9 +74,27 @@ public final class ClusterAddCommand implements Callable<Integer> {
   @Option(names = "--id", paramLabel = "ID", description = "The cluster id in meshdns's config and in DNS names (default: the context's name).")
   String id;
 
-  @Option(names = "--output-dir", paramLabel = "DIR", defaultValue = ".",
-      description = "Where to write <id>.kubeconfig. Default: the current directory.")
+  @Option(names = "--output-dir", paramLabel = "DIR",
+      description = "Where to write <id>.kubeconfig. Default: the current directory, unless --secret-context is given.")
   Path outputDir;
+
+  @Option(names = "--secret-context", paramLabel = "NAME",
+      description = "Store the kubeconfig as a Secret (key 'kubeconfig') in the cluster meshdns runs in, through this"
+          + " context, where the Helm chart mounts it; stdout then prints the chart's clusters: values entry. A file"
+          + " is written too only with --output-dir.")
+  String secretContext;
+
+  @Option(names = "--secret-kubeconfig", paramLabel = "FILE",
+      description = "The kubeconfig holding --secret-context (default: the one of --kubeconfig).")
+  Path secretKubeconfig;
+
+  @Option(names = "--secret-namespace", paramLabel = "NS", defaultValue = "meshdns",
+      description = "The namespace meshdns runs in, for the Secret. Default: ${DEFAULT-VALUE}.")
+  String secretNamespace;
+
+  @Option(names = "--secret-name", paramLabel = "NAME",
+      description = "The Secret's name (default: meshdns-kubeconfig-<id>, the chart's default for a release named meshdns).")
+  String secretName;
 
   @Option(names = "--server", paramLabel = "URL",
       description = "The API server address meshdns reaches the cluster at, when not the admin context's (e.g. a kind"
@@ -109,6 +129,7 @@ public final class ClusterAddCommand implements Callable<Integer> {
       String context = target.contextName(admin);
       Cluster cluster = target.cluster(admin, context);
       String clusterId = clusterId(context);
+      KubeconfigContextOptions hub = secretContext == null ? null : hub();
       apiServer = cluster.getServer();
       String token;
       try (KubernetesClient client = target.connect(context)) {
@@ -116,14 +137,29 @@ public final class ClusterAddCommand implements Callable<Integer> {
         createIdentity(client, err);
         token = longLivedToken ? longLivedToken(client, err) : tokenRequest(client, ttl, err);
       }
-      Path file = outputDir.resolve(clusterId + ".kubeconfig").toAbsolutePath().normalize();
-      MemberKubeconfig.write(file, MemberKubeconfig.text(clusterId, cluster,
-          target.file().toAbsolutePath().getParent(), server, token));
-      err.printf("cluster add: wrote %s (context %s, user %s@%s)%n", file, clusterId, MemberClusterRbac.NAME, clusterId);
-      out.print(entry(clusterId, file));
+      String kubeconfig = MemberKubeconfig.text(clusterId, cluster, target.file().toAbsolutePath().getParent(), server,
+          token);
+      Path file = null;
+      if (outputDir != null || hub == null) {
+        file = (outputDir != null ? outputDir : Path.of(".")).resolve(clusterId + ".kubeconfig").toAbsolutePath().normalize();
+        MemberKubeconfig.write(file, kubeconfig);
+        err.printf("cluster add: wrote %s (context %s, user %s@%s)%n", file, clusterId, MemberClusterRbac.NAME, clusterId);
+      }
+      if (hub != null) {
+        String name = secretName != null ? secretName : "meshdns-kubeconfig-" + clusterId;
+        apiServer = "?";
+        try (KubernetesClient client = hub.connect(hub.context)) {
+          apiServer = client.getMasterUrl().toString();
+          apply(client, MemberClusterRbac.kubeconfigSecret(secretNamespace, name, kubeconfig), err);
+        }
+        out.print(valuesEntry(clusterId, name));
+        err.println("cluster add: put the entry above under 'clusters:' in the chart's values");
+      } else {
+        out.print(entry(clusterId, file));
+        err.println("cluster add: put the entry above under 'clusters:' in meshdns's config; 'meshdns cluster check"
+            + " --kubeconfig " + file + "' verifies its permissions");
+      }
       out.flush();
-      err.println("cluster add: put the entry above under 'clusters:' in meshdns's config; 'meshdns cluster check"
-          + " --kubeconfig " + file + "' verifies its permissions");
       err.flush();
       return 0;
     } catch (IllegalArgumentException e) {
@@ -141,6 +177,15 @@ public final class ClusterAddCommand implements Callable<Integer> {
       err.flush();
       return ExitCode.FAILED;
     }
+  }
+
+  /** The context of the cluster meshdns runs in, checked before anything is changed. */
+  private KubeconfigContextOptions hub() {
+    KubeconfigContextOptions hub = new KubeconfigContextOptions();
+    hub.kubeconfig = secretKubeconfig != null ? secretKubeconfig : target.file();
+    hub.context = secretContext;
+    hub.contextName(hub.read());
+    return hub;
   }
 
   private Duration ttl() {
@@ -196,7 +241,7 @@ public final class ClusterAddCommand implements Callable<Integer> {
     if (!MemberClusterRbac.managed(existing)) {
       throw new IllegalStateException(what + " exists and was not made by 'meshdns cluster add' (it lacks the label "
           + MemberClusterRbac.MANAGED_BY + "=" + MemberClusterRbac.MESHDNS + "); delete it, or choose another"
-          + " --namespace");
+          + " namespace or name");
     }
     desired.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
     client.resource(desired).update();
@@ -246,14 +291,26 @@ public final class ClusterAddCommand implements Callable<Integer> {
     return new String(Base64.getDecoder().decode(filled.getData().get("token")), StandardCharsets.UTF_8);
   }
 
+  /** The list item for the Helm chart's {@code clusters:} values: the cluster and the Secret of its kubeconfig. */
+  static String valuesEntry(String clusterId, String secret) {
+    Map<String, Object> entry = new LinkedHashMap<>();
+    entry.put("id", clusterId);
+    entry.put("kubeconfigSecret", Map.of("name", secret, "key", MemberClusterRbac.KUBECONFIG_KEY));
+    return yaml(List.of(entry));
+  }
+
   /** The list item for meshdns's {@code clusters:}. */
   static String entry(String clusterId, Path kubeconfig) {
     Map<String, String> entry = new LinkedHashMap<>();
     entry.put("id", clusterId);
     entry.put("kubeconfig", kubeconfig.toString());
+    return yaml(List.of(entry));
+  }
+
+  private static String yaml(Object value) {
     try {
       return new YAMLMapper().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
-          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).writeValueAsString(List.of(entry));
+          .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES).writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write the clusters entry as YAML", e);
     }

@@ -14,7 +14,9 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.meshdns.core.KubernetesNames;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -109,6 +111,16 @@ final class MemberClusterRbac {
     return new SecretBuilder().withNewMetadata().withName(TOKEN_SECRET).withNamespace(namespace).withLabels(LABELS)
         .addToAnnotations("kubernetes.io/service-account.name", NAME).endMetadata()
         .withType("kubernetes.io/service-account-token").build();
+  }
+
+  /** The key of the kubeconfig in its Secret, where the Helm chart looks for it. */
+  static final String KUBECONFIG_KEY = "kubeconfig";
+
+  /** The member kubeconfig as a Secret in the cluster meshdns runs in (not in the member cluster). */
+  static Secret kubeconfigSecret(String namespace, String name, String kubeconfig) {
+    return new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace).withLabels(LABELS).endMetadata()
+        .withType("Opaque").addToData(KUBECONFIG_KEY,
+            Base64.getEncoder().encodeToString(kubeconfig.getBytes(StandardCharsets.UTF_8))).build();
   }
 
   /** Whether {@code object} was made by {@code cluster add} (and so may be changed or deleted by it). */

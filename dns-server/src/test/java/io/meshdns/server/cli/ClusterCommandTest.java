@@ -267,6 +267,29 @@ class ClusterCommandTest {
   }
 
   @Test
+  void withASecretContextTheKubeconfigBecomesASecretWhereMeshdnsRunsAndStdoutTheChartsValuesEntry() throws Exception {
+    try (MockCluster hub = MockCluster.start("hub", dir)) {
+      hub.namespace("meshdns");
+
+      assertThat(run("add", "--kubeconfig", west.kubeconfig().toString(), "--context", "west",
+          "--secret-kubeconfig", hub.kubeconfig().toString(), "--secret-context", "hub")).as(err.toString()).isZero();
+
+      assertThat(out.toString()).isEqualTo("""
+          - id: west
+            kubeconfigSecret:
+              name: meshdns-kubeconfig-west
+              key: kubeconfig
+          """);
+      var secret = hub.client().secrets().inNamespace("meshdns").withName("meshdns-kubeconfig-west").get();
+      assertThat(secret.getMetadata().getLabels()).isEqualTo(LABEL);
+      Path fromSecret = dir.resolve("from-secret.kubeconfig");
+      Files.write(fromSecret, Base64.getDecoder().decode(secret.getData().get("kubeconfig")));
+      assertThat(err.toString()).doesNotContain("wrote").contains("created Secret meshdns/meshdns-kubeconfig-west");
+      assertThat(check(fromSecret)).as(err.toString()).isZero();
+    }
+  }
+
+  @Test
   void checkReportsEveryPermissionAllowedAfterAdd() {
     assertThat(add()).isZero();
 
