@@ -117,6 +117,41 @@ class ClusterCommandTest {
   }
 
   @Test
+  void clusterWithoutASubcommandIsBadUsage() {
+    assertThat(run()).isEqualTo(2);
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString()).contains("give a subcommand: add, remove or check");
+  }
+
+  @Test
+  void aMissingKubeconfigIsBadInputNamingTheFile() {
+    Path missing = dir.resolve("missing.kubeconfig");
+
+    assertThat(run("add", "--kubeconfig", missing.toString(), "--context", "west")).isEqualTo(2);
+
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString()).isEqualTo("meshdns: kubeconfig " + missing + " is missing or unreadable (give"
+        + " --kubeconfig FILE)\n");
+  }
+
+  @Test
+  void anUnknownContextIsBadInputListingTheKnownOnes() {
+    assertThat(run("check", "--kubeconfig", west.kubeconfig().toString(), "--context", "east")).isEqualTo(2);
+
+    assertThat(out.toString()).isEmpty();
+    assertThat(err.toString()).contains("context 'east' does not exist in kubeconfig " + west.kubeconfig()
+        + " (contexts: west)");
+  }
+
+  @Test
+  void anIdThatIsNotADnsLabelIsBadInputAndChangesNothing() {
+    assertThat(add("--id", "West_1")).isEqualTo(2);
+
+    assertThat(err.toString()).contains("--id: cluster id 'West_1' is not a lowercase DNS label");
+    assertThat(admin.namespaces().withName("meshdns").get()).isNull();
+  }
+
+  @Test
   void addCreatesExactlyTheDocumentedObjects() {
     assertThat(add()).as(err.toString()).isZero();
 
