@@ -111,17 +111,6 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
         return new MockResponse().setResponseCode(200).addHeader("Content-Type", "application/json").setBody(document);
       }
     }
-    if (path.contains("watch=true") && api.resource != null) {
-      AtomicInteger stall = faults.stallWatches.get(api.resource);
-      if (stall != null && stall.getAndDecrement() > 0) {
-        return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
-          @Override
-          public void onOpen(WebSocket ws, Response response) {
-            faults.stalled.add(ws);
-          }
-        });
-      }
-    }
     ServiceAccountTokens.Issued caller = tokens.of(request.getHeader("Authorization"));
     if (caller != null && !valid(caller)) {
       return status(401, request.getMethod(), path, api);
@@ -134,6 +123,17 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
         verb(request.getMethod(), path, api), api.group,
         api.subresource == null ? api.resource : api.resource + "/" + api.subresource, api.name)) {
       return status(403, request.getMethod(), path, api, caller.user());
+    }
+    if (path.contains("watch=true") && api.resource != null) {
+      AtomicInteger stall = faults.stallWatches.get(api.resource);
+      if (stall != null && stall.getAndDecrement() > 0) {
+        return new MockResponse().withWebSocketUpgrade(new WebSocketListener() {
+          @Override
+          public void onOpen(WebSocket ws, Response response) {
+            faults.stalled.add(ws);
+          }
+        });
+      }
     }
     if (post && "serviceaccounts".equals(api.resource) && "token".equals(api.subresource)) {
       return tokenRequest(request, api);
