@@ -295,7 +295,10 @@ public final class ClusterAddCommand implements Callable<Integer> {
   static String valuesEntry(String clusterId, String secret) {
     Map<String, Object> entry = new LinkedHashMap<>();
     entry.put("id", clusterId);
-    entry.put("kubeconfigSecret", Map.of("name", secret, "key", MemberClusterRbac.KUBECONFIG_KEY));
+    Map<String, String> ref = new LinkedHashMap<>(); // in the order charts/meshdns/values.yaml shows them
+    ref.put("name", secret);
+    ref.put("key", MemberClusterRbac.KUBECONFIG_KEY);
+    entry.put("kubeconfigSecret", ref);
     return yaml(List.of(entry));
   }
 

@@ -61,9 +61,12 @@ final class MemberKubeconfig {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("apiVersion", "v1");
     config.put("kind", "Config");
-    config.put("clusters", List.of(Map.of("name", id, "cluster", cluster)));
-    config.put("users", List.of(Map.of("name", user, "user", Map.of("token", token))));
-    config.put("contexts", List.of(Map.of("name", id, "context", Map.of("cluster", id, "user", user))));
+    config.put("clusters", List.of(named(id, "cluster", cluster)));
+    config.put("users", List.of(named(user, "user", Map.of("token", token))));
+    Map<String, Object> context = new LinkedHashMap<>();
+    context.put("cluster", id);
+    context.put("user", user);
+    config.put("contexts", List.of(named(id, "context", context)));
     config.put("current-context", id);
     try {
       return new YAMLMapper().disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -71,6 +74,14 @@ final class MemberKubeconfig {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("cannot write a kubeconfig as YAML", e);
     }
+  }
+
+  /** A kubeconfig list item, {@code name} first as kubectl writes it. */
+  private static Map<String, Object> named(String name, String key, Object value) {
+    Map<String, Object> item = new LinkedHashMap<>();
+    item.put("name", name);
+    item.put(key, value);
+    return item;
   }
 
   /**
