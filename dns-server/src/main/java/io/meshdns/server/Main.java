@@ -7,6 +7,7 @@ import io.meshdns.server.cli.DemoMesh;
 import io.meshdns.server.cli.DemoTls;
 import io.meshdns.server.cli.ExitCode;
 import io.meshdns.server.cli.LogOptions;
+import io.meshdns.server.cli.cluster.ClusterCommand;
 import io.meshdns.server.config.ConfigFileWatcher;
 import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.server.config.LogOutput;
@@ -28,7 +29,13 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = BuildInfo.VersionProvider.class,
         description = "Cross-cluster DNS and service discovery for Kubernetes cluster meshes.",
-        subcommands = {Main.Serve.class, Main.Demo.class, CorednsConfigCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            Main.Serve.class,
+            Main.Demo.class,
+            CorednsConfigCommand.class,
+            ClusterCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
     /** A runtime failure (for {@code coredns-config}: a cluster failed). */
     public static final int EXIT_FAILED = ExitCode.FAILED;

@@ -8,7 +8,13 @@ import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
 import io.fabric8.kubernetes.api.model.APIVersionsBuilder;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GroupVersionForDiscoveryBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.authorization.v1.ResourceAttributes;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SubjectAccessReviewStatusBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -22,6 +28,10 @@ import io.fabric8.mockwebserver.http.WebSocket;
 import io.fabric8.mockwebserver.http.WebSocketListener;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -34,7 +44,9 @@ import java.util.function.UnaryOperator;
 /**
  * CRUD for objects (fabric8's {@link KubernetesCrudDispatcher}), plus: the legacy discovery documents
  * ({@code /api}, {@code /apis}, ...) and just enough OpenAPI for kubectl; the faults a {@link MockCluster}
- * injects; and taking each request out of the mock web server's record of requests as it answers it (that
+ * injects; ServiceAccount tokens (TokenRequest, token Secrets) and RBAC for requests bearing them
+ * ({@link ServiceAccountTokens}, {@link ClusterRbac}), SelfSubjectAccessReviews included; and taking each
+ * request out of the mock web server's record of requests as it answers it (that
  * record, for tests' {@code takeRequest()}, is an unbounded queue, which made a long-running demo grow by
  * about 2 KB per API call).
  */
@@ -54,6 +66,8 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
 
     private final MockWebServer web;
     private final Faults faults;
+    private final ServiceAccountTokens tokens = new ServiceAccountTokens();
+    private final ClusterRbac rbac = new ClusterRbac(this::handleGet);
 
     MockApiDispatcher(MockWebServer web, Faults faults) {
         this.web = web;
@@ -103,6 +117,25 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
                         .setBody(document);
             }
         }
+        ServiceAccountTokens.Issued caller = tokens.of(request.getHeader("Authorization"));
+        if (caller != null && !valid(caller)) {
+            return status(401, request.getMethod(), path, api);
+        }
+        boolean post = "POST".equals(request.getMethod());
+        if (post && "authorization.k8s.io".equals(api.group) && "selfsubjectaccessreviews".equals(api.resource)) {
+            return accessReview(request, caller); // every authenticated user may ask about itself (system:basic-user)
+        }
+        if (caller != null
+                && api.resource != null
+                && !rbac.allows(
+                        caller.namespace(),
+                        caller.serviceAccount(),
+                        verb(request.getMethod(), path, api),
+                        api.group,
+                        api.subresource == null ? api.resource : api.resource + "/" + api.subresource,
+                        api.name)) {
+            return status(403, request.getMethod(), path, api, caller.user());
+        }
         if (path.contains("watch=true") && api.resource != null) {
             AtomicInteger stall = faults.stallWatches.get(api.resource);
             if (stall != null && stall.getAndDecrement() > 0) {
@@ -131,6 +164,12 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
         MockResponse unreadable = unsupportedMediaType(request.getMethod(), request.getHeader("Content-Type"));
         if (unreadable != null) {
             return unreadable;
+        }
+        if (post && "serviceaccounts".equals(api.resource) && "token".equals(api.subresource)) {
+            return tokenRequest(request, api);
+        }
+        if (post && "secrets".equals(api.resource) && api.name == null) {
+            request = withServiceAccountToken(request, bare);
         }
         interfere(request, bare);
         MockResponse response;
@@ -252,6 +291,145 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
                         .build()));
     }
 
+    // ---- ServiceAccount tokens and RBAC, as a real API server's authenticator and authorizer ----
+
+    private static String serviceAccountPath(String namespace, String name) {
+        return "/api/v1/namespaces/" + namespace + "/serviceaccounts/" + name;
+    }
+
+    /** Whether the stored object at {@code path} exists (a missing one reads as a Status or nothing). */
+    private boolean exists(String path) {
+        return ClusterRbac.stored(handleGet(path)) != null;
+    }
+
+    /** A token authenticates while unexpired and while its ServiceAccount (and Secret, if any) exist. */
+    private boolean valid(ServiceAccountTokens.Issued token) {
+        return (token.expires() == null || Instant.now().isBefore(token.expires()))
+                && exists(serviceAccountPath(token.namespace(), token.serviceAccount()))
+                && (token.secret() == null
+                        || exists("/api/v1/namespaces/" + token.namespace() + "/secrets/" + token.secret()));
+    }
+
+    /**
+     * {@code POST .../serviceaccounts/NAME/token} (TokenRequest): a token for an existing ServiceAccount that
+     * expires after {@code spec.expirationSeconds} (default one hour, as the API server's), 404 otherwise.
+     */
+    private MockResponse tokenRequest(RecordedRequest request, ApiPath api) {
+        if (!exists(serviceAccountPath(api.namespace, api.name))) {
+            return notFound("serviceaccounts", api.name);
+        }
+        TokenRequest asked = Serialization.unmarshal(request.getBody().readUtf8(), TokenRequest.class);
+        Long seconds = asked.getSpec() == null ? null : asked.getSpec().getExpirationSeconds();
+        Instant expires =
+                Instant.now().plusSeconds(seconds == null ? 3600 : seconds).truncatedTo(ChronoUnit.SECONDS);
+        String token = tokens.issue(api.namespace, api.name, expires, null);
+        TokenRequest answered = new TokenRequestBuilder(asked)
+                .withNewStatus()
+                .withToken(token)
+                .withExpirationTimestamp(DateTimeFormatter.ISO_INSTANT.format(expires))
+                .endStatus()
+                .build();
+        return new MockResponse()
+                .setResponseCode(201)
+                .addHeader("Content-Type", "application/json")
+                .setBody(Serialization.asJson(answered));
+    }
+
+    /**
+     * What the token controller does to a new {@code kubernetes.io/service-account-token} Secret of an existing
+     * ServiceAccount (asynchronously in a real cluster, at create here): it puts a token that does not expire
+     * and the namespace in its data.
+     */
+    private RecordedRequest withServiceAccountToken(RecordedRequest request, String collection) {
+        String body = request.getBody().readUtf8(); // reading consumes it: every path below sends a new request
+        Secret secret = Serialization.unmarshal(body, Secret.class);
+        String account = secret.getMetadata() == null || secret.getMetadata().getAnnotations() == null
+                ? null
+                : secret.getMetadata().getAnnotations().get("kubernetes.io/service-account.name");
+        String namespace = ApiPath.of(collection).namespace;
+        if (!"kubernetes.io/service-account-token".equals(secret.getType())
+                || account == null
+                || namespace == null
+                || !exists(serviceAccountPath(namespace, account))
+                || exists(collection + "/" + secret.getMetadata().getName())) {
+            return copy(request, body); // left to the CRUD store as sent (a conflict is answered there)
+        }
+        Map<String, String> data = new HashMap<>(secret.getData() == null ? Map.of() : secret.getData());
+        Base64.Encoder base64 = Base64.getEncoder();
+        data.put(
+                "token",
+                base64.encodeToString(tokens.issue(
+                                namespace, account, null, secret.getMetadata().getName())
+                        .getBytes(StandardCharsets.UTF_8)));
+        data.put("namespace", base64.encodeToString(namespace.getBytes(StandardCharsets.UTF_8)));
+        secret.setData(data);
+        return copy(request, Serialization.asJson(secret));
+    }
+
+    private static RecordedRequest copy(RecordedRequest request, String body) {
+        return new RecordedRequest(
+                request.getHttpVersion(),
+                request.method(),
+                request.getPath(),
+                request.getHeaders(),
+                new Buffer(body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /**
+     * {@code POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews}: whether the caller may do what the
+     * review's resourceAttributes describe, by {@link ClusterRbac}; the testkit's admin credential may do all.
+     */
+    private MockResponse accessReview(RecordedRequest request, ServiceAccountTokens.Issued caller) {
+        SelfSubjectAccessReview review =
+                Serialization.unmarshal(request.getBody().readUtf8(), SelfSubjectAccessReview.class);
+        ResourceAttributes a =
+                review.getSpec() == null ? null : review.getSpec().getResourceAttributes();
+        boolean allowed;
+        String reason;
+        if (caller == null) {
+            allowed = true;
+            reason = "the mock cluster's admin credential";
+        } else if (a == null) {
+            allowed = false;
+            reason = "only resourceAttributes are evaluated";
+        } else {
+            String resource = a.getSubresource() == null || a.getSubresource().isEmpty()
+                    ? a.getResource()
+                    : a.getResource() + "/" + a.getSubresource();
+            allowed = rbac.allows(
+                    caller.namespace(),
+                    caller.serviceAccount(),
+                    a.getVerb(),
+                    a.getGroup() == null ? "" : a.getGroup(),
+                    resource,
+                    a.getName());
+            reason = allowed ? "allowed by a ClusterRoleBinding" : "";
+        }
+        review.setStatus(new SubjectAccessReviewStatusBuilder()
+                .withAllowed(allowed)
+                .withReason(reason)
+                .build());
+        return new MockResponse()
+                .setResponseCode(201)
+                .addHeader("Content-Type", "application/json")
+                .setBody(Serialization.asJson(review));
+    }
+
+    private static MockResponse notFound(String resource, String name) {
+        String body = Serialization.asJson(new StatusBuilder()
+                .withApiVersion("v1")
+                .withKind("Status")
+                .withStatus("Failure")
+                .withCode(404)
+                .withReason("NotFound")
+                .withMessage(resource + " \"" + name + "\" not found")
+                .build());
+        return new MockResponse()
+                .setResponseCode(404)
+                .addHeader("Content-Type", "application/json")
+                .setBody(body);
+    }
+
     /**
      * Another writer's edit lands between a client's read of the watched ConfigMap and that client's next
      * request for it, while interferences are left.
@@ -282,6 +460,10 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
 
     /** The Status an API server answers with this code; a 403 words it the way RBAC does. */
     private static MockResponse status(int code, String method, String path, ApiPath api) {
+        return status(code, method, path, api, "system:serviceaccount:meshdns:meshdns");
+    }
+
+    private static MockResponse status(int code, String method, String path, ApiPath api, String user) {
         String resource = api.resource == null ? "" : api.resource;
         String reason;
         String message;
@@ -292,7 +474,7 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
             }
             case 403 -> {
                 reason = "Forbidden";
-                message = resource + " is forbidden: User \"system:serviceaccount:meshdns:meshdns\" cannot "
+                message = resource + " is forbidden: User \"" + user + "\" cannot "
                         + verb(method, path, api) + " resource \"" + resource + "\" in API group \"" + api.group + "\""
                         + (api.namespace == null
                                 ? " at the cluster scope"
@@ -336,8 +518,8 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
         };
     }
 
-    /** {@code /api/v1/namespaces/N/R/NAME} or {@code /apis/G/V/...}: group, namespace, resource, name. */
-    record ApiPath(String group, String namespace, String resource, String name) {
+    /** {@code /api/v1/namespaces/N/R/NAME/SUB} or {@code /apis/G/V/...}: group, namespace, resource, name, subresource. */
+    record ApiPath(String group, String namespace, String resource, String name, String subresource) {
         static ApiPath of(String path) {
             String[] s = path.replaceAll("^/+", "").split("/");
             int rest;
@@ -349,7 +531,7 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
                 group = s[1];
                 rest = 3;
             } else {
-                return new ApiPath("", null, null, null);
+                return new ApiPath("", null, null, null, null);
             }
             String namespace = null;
             if (s.length > rest + 2 && s[rest].equals("namespaces")) {
@@ -358,7 +540,8 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
             }
             String resource = s.length > rest ? s[rest] : null;
             String name = s.length > rest + 1 ? s[rest + 1] : null;
-            return new ApiPath(group, namespace, resource, name);
+            String subresource = s.length > rest + 2 ? s[rest + 2] : null;
+            return new ApiPath(group, namespace, resource, name, subresource);
         }
     }
 
