@@ -145,8 +145,8 @@ public final class TopNames {
   /**
    * Empties every thread's ring into this minute's summaries. Off the query path; returns the generation.
    * Allocates nothing per sample (the summaries keep names in wire form, text is made only by
-   * {@link #view}): at full query rate it takes thousands of samples a second, and its garbage would
-   * otherwise match the query path's own and double the young collections that pause the event loops.
+   * {@link #view}): at full query rate it takes thousands of samples a second, and its garbage was of the
+   * order of the query path's own (bench/RESULTS.md), more young collections pausing the event loops.
    */
   public synchronized long drain() {
     long minute = clock.millis() / 60_000;
