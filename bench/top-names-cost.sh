@@ -90,6 +90,9 @@ for t in os.listdir('/proc/%s/task' % pid):
              else 'GC' if comm.startswith(('GC Thread', 'VM Thread', 'G1 '))
              else 'JIT' if 'CompilerThre' in comm else 'other')
     groups[group] += int(stat[11]) + int(stat[12])
+# The process's own total also counts threads that have exited: "other" is the rest of it.
+stat = open('/proc/%s/stat' % pid).read().rsplit(')', 1)[1].split()
+groups['other'] += int(stat[11]) + int(stat[12]) - sum(groups.values())
 print(json.dumps(groups))
 EOF
 }
