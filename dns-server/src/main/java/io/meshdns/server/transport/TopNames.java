@@ -19,8 +19,8 @@ import org.xbill.DNS.Name;
  * does not exist, such as a search-path expansion or a service never exported) and those answered NOERROR,
  * each with the querier's cluster when known.
  *
- * <p>The query path pays a few arithmetic operations per query and never locks or allocates: each thread
- * draws a pseudo-random number (xorshift, its own state) and one query in {@link #SAMPLE_EVERY} on average
+ * <p>The query path pays a decrement per query and never locks or allocates: each thread counts down a
+ * random gap (xorshift, its own state, drawn at each sample) and one query in {@link #SAMPLE_EVERY} on average
  * copies its question name and rcode into the next slot of that thread's preallocated single-producer ring.
  * A sample that finds the ring full is dropped and counted. Off the query path, {@link #drain} (a background
  * tick, and every API read) empties the rings into Space-Saving summaries (Metwally, Agrawal, El Abbadi,
@@ -88,12 +88,13 @@ public final class TopNames {
      */
     void record(ByteBuf query, ByteBuf response) {
         Ring r = ring.get();
-        long x = r.random;
-        x ^= x << 13;
-        x ^= x >>> 7;
-        x ^= x << 17;
-        r.random = x;
-        if ((x & (SAMPLE_EVERY - 1)) != 0 || response == null || response.readableBytes() < 12) {
+        // A countdown per thread, drawn afresh after each sample: one decrement per query, and the gaps stay
+        // random (a client repeating a cycle of 16 queries is not always sampled on the same one).
+        if (--r.countdown > 0) {
+            return;
+        }
+        r.countdown = r.nextGap();
+        if (response == null || response.readableBytes() < 12) {
             return;
         }
         int rcode = response.getByte(response.readerIndex() + 3) & 0x0F;
@@ -126,33 +127,46 @@ public final class TopNames {
         if (n < 17 || (q.getByte(base + 2) & 0x80) != 0 || q.getByte(base + 4) != 0 || q.getByte(base + 5) != 1) {
             return 0;
         }
-        int i = 12;
-        int out = 0;
-        while (i < n) {
-            int len = q.getByte(base + i) & 0xFF;
-            if (len > 63 || out + len + 1 > NAME_MAX || i + len >= n) {
+        // One bulk copy (a memory copy from a direct buffer) rather than an index-checked read per byte, then
+        // the labels are checked and lowercased in place; bytes past the name stay unused in the slot.
+        int copied = Math.min(n - 12, NAME_MAX);
+        q.getBytes(base + 12, to, at, copied);
+        int i = 0;
+        while (i < copied) {
+            int len = to[at + i] & 0xFF;
+            if (len > 63 || i + len >= copied) {
                 return 0;
             }
-            to[at + out++] = (byte) len;
             if (len == 0) {
-                return out;
+                return i + 1;
             }
-            for (int k = 1; k <= len; k++) {
-                byte b = q.getByte(base + i + k);
-                to[at + out++] = b >= 'A' && b <= 'Z' ? (byte) (b + 32) : b;
+            for (int k = at + i + 1, end = k + len; k < end; k++) {
+                byte c = to[k];
+                if (c >= 'A' && c <= 'Z') {
+                    to[k] = (byte) (c + 32);
+                }
             }
             i += len + 1;
         }
         return 0;
     }
 
-    /** Empties every thread's ring into this minute's summaries. Off the query path; returns the generation. */
+    /**
+     * Empties every thread's ring into this minute's summaries. Off the query path; returns the generation.
+     * Allocates nothing per sample (the summaries keep names in wire form, text is made only by
+     * {@link #view}): at full query rate it takes thousands of samples a second, and its garbage was of the
+     * order of the query path's own (bench/RESULTS.md), more young collections pausing the event loops.
+     */
     public synchronized long drain() {
         long minute = clock.millis() / 60_000;
-        Minute m = minutes[(int) (minute % MINUTES)];
-        if (m == null || m.minute != minute) {
+        int index = (int) (minute % MINUTES);
+        Minute m = minutes[index];
+        if (m == null) {
             m = new Minute(minute);
-            minutes[(int) (minute % MINUTES)] = m;
+            minutes[index] = m;
+            generation++;
+        } else if (m.minute != minute) {
+            m.reset(minute); // the slot's last use was 15 minutes ago or more: out of the window
             generation++;
         }
         for (Ring r : rings) {
@@ -160,11 +174,10 @@ public final class TopNames {
             long head = r.head.get();
             for (long i = tail; i < head; i++) {
                 int slot = (int) (i & (RING_SLOTS - 1));
-                String name = text(r.names, slot * (NAME_MAX + 1), r.lengths[slot]);
                 ClusterId cluster = r.clusters[slot];
                 r.clusters[slot] = null;
                 (r.rcodes[slot] == NXDOMAIN ? m.nxdomain : m.existing)
-                        .add(new Key(name, cluster == null ? null : cluster.value()));
+                        .add(r.names, slot * (NAME_MAX + 1), r.lengths[slot], cluster);
                 m.sampled++;
             }
             r.tail.lazySet(head); // the slots are free again
@@ -222,8 +235,29 @@ public final class TopNames {
 
     private record Key(String name, String cluster) {}
 
+    /**
+     * Padding around a ring's per-query state: the two event loops' rings are reachable from one list, so a
+     * copying collection can place them side by side, and a counter each thread writes on every query must
+     * not share a 64-byte cache line with the other's (HotSpot lays out a superclass's fields first).
+     */
+    abstract static class RingPaddingBefore {
+        long p01, p02, p03, p04, p05, p06, p07, p08;
+    }
+
+    /** The fields the producer writes on every query. */
+    abstract static class RingCountdown extends RingPaddingBefore {
+        /** Queries left until the next sample. */
+        int countdown;
+        /** The xorshift state drawing the gaps between samples. */
+        long random;
+    }
+
+    abstract static class RingPaddingAfter extends RingCountdown {
+        long q01, q02, q03, q04, q05, q06, q07, q08;
+    }
+
     /** One thread's samples: written by that thread only, read by {@link #drain} (single producer, single consumer). */
-    private static final class Ring {
+    private static final class Ring extends RingPaddingAfter {
         final byte[] names = new byte[RING_SLOTS * (NAME_MAX + 1)];
         final int[] lengths = new int[RING_SLOTS];
         final byte[] rcodes = new byte[RING_SLOTS];
@@ -236,16 +270,25 @@ public final class TopNames {
         /** The consumer's last reading of {@link #dropped}. */
         long droppedSeen;
 
-        long random;
-
         Ring(int seed) {
             random = seed == 0 ? 0x9E3779B97F4A7C15L : seed * 0x9E3779B97F4A7C15L;
+            countdown = nextGap();
+        }
+
+        /** Queries until the next sample: 1 to 2 x {@link #SAMPLE_EVERY} - 1, evenly, so one in {@link #SAMPLE_EVERY} on average. */
+        int nextGap() {
+            long x = random;
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+            random = x;
+            return 1 + (int) ((x >>> 1) % (2 * SAMPLE_EVERY - 1));
         }
     }
 
-    /** One minute's samples of one rcode. */
+    /** One minute's samples of one rcode; reused for the same slot fifteen minutes on. */
     private static final class Minute {
-        final long minute;
+        long minute;
         final SpaceSaving nxdomain = new SpaceSaving(CAPACITY);
         final SpaceSaving existing = new SpaceSaving(CAPACITY);
         long sampled;
@@ -254,55 +297,139 @@ public final class TopNames {
         Minute(long minute) {
             this.minute = minute;
         }
+
+        void reset(long minute) {
+            this.minute = minute;
+            nxdomain.clear();
+            existing.clear();
+            sampled = 0;
+            dropped = 0;
+        }
     }
 
     /**
      * Space-Saving: at most {@code capacity} counters; a new key takes over the smallest counter (its count
      * plus one), so every key counted more than total/capacity times is kept, its count over-estimated by at
-     * most the count it took over.
+     * most the count it took over. A key is a name in wire form (lowercased) and the querier's cluster, kept
+     * in preallocated slots and found through an open-addressing table of slot numbers, so counting a sample
+     * allocates nothing; the smallest counter is found by a scan of one array of counts.
      */
     static final class SpaceSaving {
+        private static final int SLOT = NAME_MAX + 1;
         private final int capacity;
-        private final Map<Object, long[]> counters = new HashMap<>();
+        private final byte[] names;
+        private final int[] lengths;
+        private final ClusterId[] clusters;
+        private final long[] counts;
+        private final int[] hashes;
+        /** Slot number + 1 of each key by its hash, linear probing; 0 is empty. At most half full. */
+        private final int[] table;
+        /** Each slot's text, made by {@link #addTo} and kept until the slot takes another key. */
+        private final String[] texts;
+
+        private int size;
 
         SpaceSaving(int capacity) {
             this.capacity = capacity;
+            this.names = new byte[capacity * SLOT];
+            this.lengths = new int[capacity];
+            this.clusters = new ClusterId[capacity];
+            this.counts = new long[capacity];
+            this.hashes = new int[capacity];
+            this.table = new int[Integer.highestOneBit(capacity * 2 - 1) << 1];
+            this.texts = new String[capacity];
         }
 
-        void add(Object key) {
-            long[] c = counters.get(key);
-            if (c != null) {
-                c[0]++;
-                return;
-            }
-            if (counters.size() < capacity) {
-                counters.put(key, new long[] {1});
-                return;
-            }
-            Object smallest = null;
-            long min = Long.MAX_VALUE;
-            for (Map.Entry<Object, long[]> e : counters.entrySet()) {
-                if (e.getValue()[0] < min) {
-                    min = e.getValue()[0];
-                    smallest = e.getKey();
+        /** Counts the name {@code wire[at, at + length)} asked from {@code cluster} (null: unknown). */
+        void add(byte[] wire, int at, int length, ClusterId cluster) {
+            int hash = hash(wire, at, length, cluster);
+            int mask = table.length - 1;
+            for (int i = hash & mask; table[i] != 0; i = (i + 1) & mask) {
+                int slot = table[i] - 1;
+                if (hashes[slot] == hash
+                        && lengths[slot] == length
+                        && java.util.Objects.equals(clusters[slot], cluster)
+                        && java.util.Arrays.equals(names, slot * SLOT, slot * SLOT + length, wire, at, at + length)) {
+                    counts[slot]++;
+                    return;
                 }
             }
-            counters.remove(smallest);
-            counters.put(key, new long[] {min + 1});
+            int slot;
+            long count;
+            if (size < capacity) {
+                slot = size++;
+                count = 1;
+            } else {
+                slot = 0;
+                for (int s = 1; s < capacity; s++) {
+                    if (counts[s] < counts[slot]) {
+                        slot = s;
+                    }
+                }
+                count = counts[slot] + 1;
+                unlink(slot);
+            }
+            System.arraycopy(wire, at, names, slot * SLOT, length);
+            lengths[slot] = length;
+            clusters[slot] = cluster;
+            counts[slot] = count;
+            hashes[slot] = hash;
+            texts[slot] = null;
+            int i = hash & mask;
+            while (table[i] != 0) {
+                i = (i + 1) & mask;
+            }
+            table[i] = slot + 1;
         }
 
-        long count(Object key) {
-            long[] c = counters.get(key);
-            return c == null ? 0 : c[0];
+        /** Takes {@code slot} out of the table, moving later entries of its probe run back (no tombstones). */
+        private void unlink(int slot) {
+            int mask = table.length - 1;
+            int i = hashes[slot] & mask;
+            while (table[i] != slot + 1) {
+                i = (i + 1) & mask;
+            }
+            for (int j = (i + 1) & mask; table[j] != 0; j = (j + 1) & mask) {
+                int home = hashes[table[j] - 1] & mask;
+                // The entry at j may fill the hole at i when its home is not cyclically within (i, j].
+                if (i <= j ? home <= i || home > j : home <= i && home > j) {
+                    table[i] = table[j];
+                    i = j;
+                }
+            }
+            table[i] = 0;
         }
 
-        @SuppressWarnings("unchecked")
-        <K> void addTo(Map<K, Long> sums) {
-            counters.forEach((k, c) -> sums.merge((K) k, c[0], Long::sum));
+        private static int hash(byte[] wire, int at, int length, ClusterId cluster) {
+            int h = cluster == null ? 0 : cluster.hashCode();
+            for (int k = at, end = at + length; k < end; k++) {
+                h = 31 * h + wire[k];
+            }
+            return h ^ (h >>> 16);
         }
 
-        int size() {
-            return counters.size();
+        void clear() {
+            java.util.Arrays.fill(table, 0);
+            java.util.Arrays.fill(clusters, null);
+            java.util.Arrays.fill(texts, null);
+            size = 0;
+        }
+
+        /** Adds each counter to {@code sums}, by name and cluster as text. */
+        void addTo(Map<Key, Long> sums) {
+            for (int slot = 0; slot < size; slot++) {
+                ClusterId cluster = clusters[slot];
+                sums.merge(new Key(text(slot), cluster == null ? null : cluster.value()), counts[slot], Long::sum);
+            }
+        }
+
+        private String text(int slot) {
+            String t = texts[slot];
+            if (t == null) {
+                t = TopNames.text(names, slot * SLOT, lengths[slot]);
+                texts[slot] = t;
+            }
+            return t;
         }
     }
 }
