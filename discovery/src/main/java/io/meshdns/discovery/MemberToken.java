@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * (a token Secret's, or another credential) is left as it is.
  *
  * <p>Renewals run on the control thread, never on the query path. A failed renewal is logged with the cluster
- * id and retried after {@code retryInterval} (sooner if the token ends before that) while the token is valid.
+ * id and retried after {@code retryInterval} (sooner if the token ends before that); each failure also looks
+ * whether the kubeconfig file holds another token meanwhile, and takes it.
  */
 final class MemberToken implements OAuthTokenProvider, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MemberToken.class);
@@ -195,11 +196,60 @@ final class MemberToken implements OAuthTokenProvider, AutoCloseable {
                     current.serviceAccount(),
                     left.isNegative() ? "expired" : left.withNanos(0),
                     WatchErrors.describe("TokenRequest", e));
-            if (!left.isNegative()) {
-                Duration wait = retryInterval.compareTo(left.dividedBy(2)) < 0 ? retryInterval : left.dividedBy(2);
-                schedule(now.plus(wait));
+            if (adoptFromKubeconfig(current)) {
+                return;
+            }
+            // Until the token ends, retry within its remaining time; after, only a new kubeconfig can help.
+            Duration wait = !left.isNegative() && left.dividedBy(2).compareTo(retryInterval) < 0
+                    ? left.dividedBy(2)
+                    : retryInterval;
+            schedule(now.plus(wait));
+        }
+    }
+
+    /**
+     * Takes the token the kubeconfig file holds now when it is another one than {@code current}'s (an operator ran
+     * {@code cluster add} again, or the Secret holding the file was updated): fabric8 would reread the file after
+     * a 401 if this provider did not answer for it. Returns whether it did.
+     */
+    private boolean adoptFromKubeconfig(Claims current) {
+        String inFile;
+        try {
+            inFile = userEntry(new YAMLMapper().readTree(spec.kubeconfig().toFile()))
+                    .path("token")
+                    .asText(null);
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        if (inFile == null || inFile.equals(token)) {
+            return false;
+        }
+        Claims read = claims(inFile);
+        token = inFile;
+        log.info("cluster {}: using the new token of kubeconfig {}", spec.id(), spec.kubeconfig());
+        if (read != null) {
+            claims = read;
+            schedule(renewalTime(read));
+        }
+        renewed.run();
+        return true;
+    }
+
+    /** The {@code user} map of the context's user entry, or a missing node. */
+    private JsonNode userEntry(JsonNode root) {
+        String name = context != null ? context : root.path("current-context").asText(null);
+        String user = null;
+        for (JsonNode c : root.path("contexts")) {
+            if (c.path("name").asText("").equals(name)) {
+                user = c.path("context").path("user").asText(null);
             }
         }
+        for (JsonNode u : root.path("users")) {
+            if (u.path("name").asText("").equals(user)) {
+                return u.path("user");
+            }
+        }
+        return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
     }
 
     /**
@@ -212,23 +262,13 @@ final class MemberToken implements OAuthTokenProvider, AutoCloseable {
         try {
             YAMLMapper yaml = new YAMLMapper();
             JsonNode root = yaml.readTree(file.toFile());
-            String name =
-                    context != null ? context : root.path("current-context").asText(null);
-            String user = null;
-            for (JsonNode c : root.path("contexts")) {
-                if (c.path("name").asText("").equals(name)) {
-                    user = c.path("context").path("user").asText(null);
-                }
-            }
             boolean written = false;
-            for (JsonNode u : root.path("users")) {
-                if (u.path("name").asText("").equals(user) && u.path("user") instanceof ObjectNode entry) {
-                    entry.put("token", renewed);
-                    written = true;
-                }
+            if (userEntry(root) instanceof ObjectNode entry) {
+                entry.put("token", renewed);
+                written = true;
             }
             if (!written) {
-                throw new IOException("no user entry of context '" + name + "' holds the token");
+                throw new IOException("the context's user entry cannot be found");
             }
             write(
                     file,
