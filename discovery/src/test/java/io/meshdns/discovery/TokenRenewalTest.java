@@ -50,6 +50,9 @@ class TokenRenewalTest extends WatchedClusters {
         east.create(MeshObjects.service("shop", "web", "10.96.0.10", true));
         east.create(readySlice("shop", "web", "web-1", "10.0.0.1"));
 
+        // The services watch delivers nothing until it ends: east learns of cart only by a relist, made after the
+        // original token ended, which must authenticate with the renewed one.
+        east.stallNextWatchOf("services");
         mesh = TestMesh.start(TestMesh.fast(), ClusterSpec.ofKubeconfig(east.id(), kubeconfig, east.id()));
         await(mesh, "east's web", has(east, "shop", "web"));
         // Renewed at 80% of each 3 s lifetime: the second renewal comes after the original token ended.
@@ -64,7 +67,8 @@ class TokenRenewalTest extends WatchedClusters {
 
         east.create(MeshObjects.service("shop", "cart", "10.96.0.11", true));
         east.create(readySlice("shop", "cart", "cart-1", "10.0.0.2"));
-        await(mesh, "east's cart, created after the original token expired", has(east, "shop", "cart"));
+        east.expireStalledWatches();
+        await(mesh, "east's cart, relisted after the original token expired", has(east, "shop", "cart"));
 
         String saved = Files.readAllLines(kubeconfig).stream()
                 .filter(l -> l.trim().startsWith("token:"))
@@ -76,6 +80,34 @@ class TokenRenewalTest extends WatchedClusters {
         assertThat(readAs(saved)).isNotNull();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(kubeconfig)))
                 .isEqualTo("rw-------");
+    }
+
+    @Test
+    void aClusterRefusingAnExpiredTokenTakesTheNewTokenAnOperatorWritesIntoTheKubeconfig() throws IOException {
+        KubernetesClient admin = east.client();
+        readerIdentity(admin);
+        Path kubeconfig = dir.resolve("east-member.kubeconfig");
+        String template = Files.readString(east.kubeconfig());
+        // Ended already (a pod restarted from a Secret whose token nobody renewed): renewing with it is refused.
+        Files.writeString(kubeconfig, template.replace("token: mock", "token: " + token(admin, 0)));
+        east.create(MeshObjects.service("shop", "web", "10.96.0.10", true));
+        east.create(readySlice("shop", "web", "web-1", "10.0.0.1"));
+
+        mesh = TestMesh.start(TestMesh.fast(), ClusterSpec.ofKubeconfig(east.id(), kubeconfig, east.id()));
+        await(mesh, "east refusing the expired token", s -> {
+            ClusterHealth h = s.clusters().get(ClusterId.of("east"));
+            return h.state() == ClusterState.ERROR
+                    && h.reason() != null
+                    && h.reason().contains("401");
+        });
+
+        // What 'meshdns cluster add' run again does: a new token in the kubeconfig file (or its Secret).
+        String fresh = token(admin, 600);
+        Files.writeString(kubeconfig, template.replace("token: mock", "token: " + fresh));
+
+        var s = await(mesh, "east's web, read with the operator's new token", has(east, "shop", "web"));
+        assertThat(s.clusters().get(ClusterId.of("east")).credentialExpires())
+                .isEqualTo(MemberToken.claims(fresh).expires());
     }
 
     /** What {@code meshdns cluster add} creates: read rules cluster-wide, token renewal in its own namespace. */
