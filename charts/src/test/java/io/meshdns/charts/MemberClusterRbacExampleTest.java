@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import java.io.IOException;
 import java.nio.file.Files;
 import org.junit.jupiter.api.Test;
@@ -27,6 +29,31 @@ class MemberClusterRbacExampleTest {
         ClusterRole chartRole = MeshdnsChart.template().one(ClusterRole.class);
 
         assertThat(example.one(ClusterRole.class).getRules()).isEqualTo(chartRole.getRules());
+    }
+
+    @Test
+    void letsTheServiceAccountRenewOnlyItsOwnTokenInItsOwnNamespace() {
+        ServiceAccount account = example.one(ServiceAccount.class);
+        Role role = example.one(Role.class);
+        RoleBinding binding = example.one(RoleBinding.class);
+
+        assertThat(role.getMetadata().getNamespace())
+                .isEqualTo(account.getMetadata().getNamespace());
+        assertThat(role.getRules()).singleElement().satisfies(rule -> {
+            assertThat(rule.getApiGroups()).containsExactly("");
+            assertThat(rule.getResources()).containsExactly("serviceaccounts/token");
+            assertThat(rule.getResourceNames())
+                    .containsExactly(account.getMetadata().getName());
+            assertThat(rule.getVerbs()).containsExactly("create");
+        });
+        assertThat(binding.getMetadata().getNamespace())
+                .isEqualTo(account.getMetadata().getNamespace());
+        assertThat(binding.getRoleRef().getKind()).isEqualTo("Role");
+        assertThat(binding.getRoleRef().getName()).isEqualTo(role.getMetadata().getName());
+        assertThat(binding.getSubjects()).singleElement().satisfies(s -> {
+            assertThat(s.getName()).isEqualTo(account.getMetadata().getName());
+            assertThat(s.getNamespace()).isEqualTo(account.getMetadata().getNamespace());
+        });
     }
 
     @Test

@@ -12,6 +12,8 @@ import java.time.Instant;
  * @param watchRestarts how often a watch had to be re-established with a fresh list (lost connection,
  *     expired resource version: HTTP 410)
  * @param reason why the cluster is not synced, or {@code null}
+ * @param credentialExpires when the kubeconfig's ServiceAccount token ends (renewed before, see
+ *     {@link MemberToken}), or {@code null} for a credential without an expiry
  */
 public record ClusterHealth(
         ClusterId cluster,
@@ -21,7 +23,21 @@ public record ClusterHealth(
         int services,
         int endpoints,
         long watchRestarts,
-        String reason) {
+        String reason,
+        Instant credentialExpires) {
+
+    /** The health of a cluster whose credential does not expire. */
+    public ClusterHealth(
+            ClusterId cluster,
+            ClusterState state,
+            Instant since,
+            Instant lastEventAt,
+            int services,
+            int endpoints,
+            long watchRestarts,
+            String reason) {
+        this(cluster, state, since, lastEventAt, services, endpoints, watchRestarts, reason, null);
+    }
 
     /**
      * Whether the policy should prefer other clusters over this one: meshdns has been out of touch with its

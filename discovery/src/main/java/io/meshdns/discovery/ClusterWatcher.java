@@ -71,6 +71,8 @@ final class ClusterWatcher implements AutoCloseable {
     private volatile boolean credentialsRefused;
     private volatile boolean closed;
     private KubernetesClient client;
+    // The kubeconfig's expiring ServiceAccount token, renewed before it ends; null for any other credential.
+    private MemberToken token;
     // Set in start(), before any informer whose exception handler asks it to look again.
     private McsCrdProbe probe;
 
@@ -86,6 +88,7 @@ final class ClusterWatcher implements AutoCloseable {
     private boolean everSynced;
     private String configError;
     private String loggedReason;
+    private Instant publishedExpiry;
 
     ClusterWatcher(
             ClusterSpec spec, WatchOptions options, Sink sink, Executor publisher, ScheduledExecutorService control) {
@@ -107,10 +110,16 @@ final class ClusterWatcher implements AutoCloseable {
      */
     void start() {
         try {
-            client = KubernetesClients.create(spec, options.retryInterval());
+            client = KubernetesClients.create(
+                    spec,
+                    options.retryInterval(),
+                    config -> token = MemberToken.of(spec, config, control, options.retryInterval()));
         } catch (RuntimeException e) {
             configError = KubernetesClients.problem(spec, e);
             return;
+        }
+        if (token != null) {
+            token.start(client, () -> sink.healthChanged(spec.id()));
         }
         services = new Watched<>(
                 "services",
@@ -295,8 +304,11 @@ final class ClusterWatcher implements AutoCloseable {
             since = now;
         }
         String reason = reason();
+        Instant expires = token == null ? null : token.expires();
+        boolean renewed = !Objects.equals(expires, publishedExpiry);
+        publishedExpiry = expires;
         if (!changed && Objects.equals(reason, loggedReason)) {
-            return false;
+            return renewed; // a renewed token changes the health published, not the state logged
         }
         loggedReason = reason;
         if (state == ClusterState.SYNCED) {
@@ -309,7 +321,15 @@ final class ClusterWatcher implements AutoCloseable {
 
     ClusterHealth health(int serviceCount, int endpointCount) {
         return new ClusterHealth(
-                spec.id(), state, since, lastEventAt, serviceCount, endpointCount, watchRestarts.get(), reason());
+                spec.id(),
+                state,
+                since,
+                lastEventAt,
+                serviceCount,
+                endpointCount,
+                watchRestarts.get(),
+                reason(),
+                token == null ? null : token.expires());
     }
 
     private String reason() {
@@ -338,6 +358,9 @@ final class ClusterWatcher implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        if (token != null) {
+            token.close();
+        }
         if (probe != null) {
             probe.close();
         }

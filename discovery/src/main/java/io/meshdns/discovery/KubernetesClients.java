@@ -43,9 +43,15 @@ public final class KubernetesClients {
      * connection or one error response, and a few per second at most.
      */
     static KubernetesClient create(ClusterSpec spec, java.time.Duration retryInterval) {
+        return create(spec, retryInterval, config -> {});
+    }
+
+    /** As {@link #create(ClusterSpec, java.time.Duration)}, letting {@code more} see and adjust the config. */
+    static KubernetesClient create(ClusterSpec spec, java.time.Duration retryInterval, Consumer<Config> more) {
         return create(spec, config -> {
             config.setRequestRetryBackoffLimit(1);
             config.setWatchReconnectInterval(watchReconnectInterval(retryInterval));
+            more.accept(config);
         });
     }
 

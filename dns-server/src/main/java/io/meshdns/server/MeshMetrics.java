@@ -139,6 +139,20 @@ final class MeshMetrics {
                 .baseUnit("seconds")
                 .tag("cluster", cluster)
                 .register(registry));
+        meters.add(Gauge.builder("meshdns.cluster.token.expiry", () -> {
+                    ClusterHealth h = health(id);
+                    if (h == null || h.credentialExpires() == null) {
+                        return Double.NaN; // a credential that does not expire
+                    }
+                    return Duration.between(Instant.now(), h.credentialExpires())
+                                    .toNanos()
+                            / 1e9;
+                })
+                .description("Seconds until the cluster's ServiceAccount token expires; meshdns renews it at 80% of its"
+                        + " lifetime (NaN for a credential without an expiry)")
+                .baseUnit("seconds")
+                .tag("cluster", cluster)
+                .register(registry));
         meters.add(Gauge.builder("meshdns.cluster.endpoints", () -> {
                     ClusterHealth h = health(id);
                     return h == null ? 0 : h.endpoints();

@@ -75,6 +75,31 @@ class MeshMetricsTest {
     }
 
     @Test
+    void theTokenExpiryIsTheTimeLeftOnARenewedTokenAndNaNForACredentialThatDoesNotExpire() {
+        Instant expires = Instant.now().plusSeconds(3600);
+        metrics.installed(snapshot(
+                1,
+                new ClusterHealth(
+                        ClusterId.of("east"),
+                        ClusterState.SYNCED,
+                        Instant.now(),
+                        Instant.now(),
+                        1,
+                        1,
+                        0,
+                        null,
+                        expires),
+                health("west", ClusterState.SYNCED, 1, 0)));
+
+        PrometheusText m = scrape();
+
+        assertThat(m.family("meshdns_cluster_token_expiry_seconds").value(Map.of("cluster", "east")))
+                .isBetween(3500.0, 3600.0);
+        assertThat(m.family("meshdns_cluster_token_expiry_seconds").value(Map.of("cluster", "west")))
+                .isNaN();
+    }
+
+    @Test
     void aClusterWithoutEventsHasNoLastEventAge() {
         metrics.installed(snapshot(
                 1,

@@ -133,7 +133,8 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
                         verb(request.getMethod(), path, api),
                         api.group,
                         api.subresource == null ? api.resource : api.resource + "/" + api.subresource,
-                        api.name)) {
+                        api.name,
+                        api.namespace)) {
             return status(403, request.getMethod(), path, api, caller.user());
         }
         if (path.contains("watch=true") && api.resource != null) {
@@ -402,8 +403,9 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
                     a.getVerb(),
                     a.getGroup() == null ? "" : a.getGroup(),
                     resource,
-                    a.getName());
-            reason = allowed ? "allowed by a ClusterRoleBinding" : "";
+                    a.getName(),
+                    a.getNamespace() == null || a.getNamespace().isEmpty() ? null : a.getNamespace());
+            reason = allowed ? "allowed by a ClusterRoleBinding or RoleBinding" : "";
         }
         review.setStatus(new SubjectAccessReviewStatusBuilder()
                 .withAllowed(allowed)

@@ -1,8 +1,9 @@
 package io.meshdns.testkit;
 
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.HexFormat;
+import java.util.Base64;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -25,11 +26,36 @@ final class ServiceAccountTokens {
     private static final SecureRandom RANDOM = new SecureRandom();
     private final Map<String, Issued> issued = new ConcurrentHashMap<>();
 
-    /** A new token for {@code namespace/serviceAccount}. */
+    /**
+     * A new token for {@code namespace/serviceAccount}, shaped as the API server's: a JWT whose claims say who
+     * it is ({@code sub}, {@code kubernetes.io}) and, for a TokenRequest, when it was issued and expires
+     * ({@code iat}, {@code exp}), so that a client can tell when to renew it. Its signature is random bytes: this
+     * mock knows its tokens by their whole text, not by verifying them.
+     */
     String issue(String namespace, String serviceAccount, Instant expires, String secret) {
         byte[] bytes = new byte[24];
         RANDOM.nextBytes(bytes);
-        String token = "sa." + HexFormat.of().formatHex(bytes);
+        Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
+        StringBuilder claims = new StringBuilder("{\"iss\":\"https://kubernetes.default.svc\"")
+                .append(",\"sub\":\"system:serviceaccount:")
+                .append(namespace)
+                .append(':')
+                .append(serviceAccount)
+                .append('"');
+        if (expires != null) {
+            claims.append(",\"iat\":")
+                    .append(Instant.now().getEpochSecond())
+                    .append(",\"exp\":")
+                    .append(expires.getEpochSecond());
+        }
+        claims.append(",\"kubernetes.io\":{\"namespace\":\"")
+                .append(namespace)
+                .append("\",\"serviceaccount\":{\"name\":\"")
+                .append(serviceAccount)
+                .append("\"}}}");
+        String token = base64.encodeToString("{\"alg\":\"RS256\",\"typ\":\"JWT\"}".getBytes(StandardCharsets.UTF_8))
+                + "." + base64.encodeToString(claims.toString().getBytes(StandardCharsets.UTF_8))
+                + "." + base64.encodeToString(bytes);
         issued.put(token, new Issued(namespace, serviceAccount, expires, secret));
         return token;
     }

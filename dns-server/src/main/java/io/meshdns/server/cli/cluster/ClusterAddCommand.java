@@ -275,6 +275,8 @@ public final class ClusterAddCommand implements Callable<Integer> {
         apply(client, MemberClusterRbac.serviceAccount(namespace), err);
         apply(client, MemberClusterRbac.clusterRole(), err);
         apply(client, MemberClusterRbac.clusterRoleBinding(namespace), err);
+        apply(client, MemberClusterRbac.tokenRenewalRole(namespace), err);
+        apply(client, MemberClusterRbac.tokenRenewalRoleBinding(namespace), err);
     }
 
     /** Creates {@code desired}, or replaces the one {@code cluster add} made before; never takes over another's. */

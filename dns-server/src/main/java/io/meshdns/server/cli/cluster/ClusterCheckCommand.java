@@ -25,7 +25,8 @@ import picocli.CommandLine.Command;
         sortOptions = false,
         description = {
             "Check that a kubeconfig (the member kubeconfig 'cluster add' wrote, or any context) may read what meshdns"
-                    + " reads in that cluster: one SelfSubjectAccessReview per permission, printed as 'allowed' or"
+                    + " reads in that cluster, and renew its token in --namespace: one SelfSubjectAccessReview per permission,"
+                    + " printed as 'allowed' or"
                     + " 'missing' on stdout.",
             "",
             "Exit codes: 0 every permission allowed, 1 one missing or the cluster unreachable or refusing the"
@@ -34,6 +35,14 @@ import picocli.CommandLine.Command;
 public final class ClusterCheckCommand implements Callable<Integer> {
     @CommandLine.Mixin
     KubeconfigContextOptions target = new KubeconfigContextOptions();
+
+    @CommandLine.Option(
+            names = "--namespace",
+            paramLabel = "NS",
+            defaultValue = "meshdns",
+            description =
+                    "The namespace of the ServiceAccount, where it may renew its token. Default: ${DEFAULT-VALUE}.")
+    String namespace;
 
     @CommandLine.Mixin
     LogOptions logs = new LogOptions();
@@ -51,7 +60,7 @@ public final class ClusterCheckCommand implements Callable<Integer> {
         try {
             String context = target.contextName(target.read());
             List<String> missing = new ArrayList<>();
-            List<MemberClusterRbac.Permission> permissions = MemberClusterRbac.permissions();
+            List<MemberClusterRbac.Permission> permissions = MemberClusterRbac.permissions(namespace);
             try (KubernetesClient client = target.connect(context)) {
                 apiServer = client.getMasterUrl().toString();
                 for (MemberClusterRbac.Permission p : permissions) {
@@ -68,7 +77,7 @@ public final class ClusterCheckCommand implements Callable<Integer> {
             } else {
                 err.printf(
                         "cluster check: %d of %d permissions missing (context %s): %s; run 'meshdns cluster add' with an"
-                                + " admin context to restore the ClusterRole %s%n",
+                                + " admin context to restore the ClusterRole and Role %s%n",
                         missing.size(),
                         permissions.size(),
                         context,
@@ -99,8 +108,11 @@ public final class ClusterCheckCommand implements Callable<Integer> {
                         .withNewResourceAttributes()
                         .withVerb(p.verb())
                         .withGroup(p.group())
-                        .withResource(p.resource())
+                        .withResource(p.resource().split("/")[0])
+                        .withSubresource(
+                                p.resource().contains("/") ? p.resource().split("/", 2)[1] : null)
                         .withName(p.name())
+                        .withNamespace(p.namespace())
                         .endResourceAttributes()
                         .endSpec()
                         .build());

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Delete what 'meshdns cluster add' created in a member cluster: ClusterRoleBinding, ClusterRole,"
+            "Delete what 'meshdns cluster add' created in a member cluster: RoleBinding, Role, ClusterRoleBinding, ClusterRole,"
                     + " ServiceAccount and token Secret " + MemberClusterRbac.NAME + "*, each only if labelled"
                     + " app.kubernetes.io/managed-by=meshdns. Its tokens stop working. The namespace is deleted only if add"
                     + " created it and it holds nothing else (pods, services, configmaps, secrets, serviceaccounts,"
@@ -60,6 +60,8 @@ public final class ClusterRemoveCommand implements Callable<Integer> {
             try (KubernetesClient client = target.connect(context)) {
                 apiServer = client.getMasterUrl().toString();
                 int removed = 0;
+                removed += delete(client, MemberClusterRbac.tokenRenewalRoleBinding(namespace), err);
+                removed += delete(client, MemberClusterRbac.tokenRenewalRole(namespace), err);
                 removed += delete(client, MemberClusterRbac.clusterRoleBinding(namespace), err);
                 removed += delete(client, MemberClusterRbac.clusterRole(), err);
                 removed += delete(client, MemberClusterRbac.tokenSecret(namespace), err);

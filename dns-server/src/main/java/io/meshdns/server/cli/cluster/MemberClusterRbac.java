@@ -13,6 +13,10 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.meshdns.core.KubernetesNames;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -24,7 +28,7 @@ import java.util.Map;
 /**
  * The read-only identity meshdns uses in a member cluster, as {@code meshdns cluster add} creates it: a
  * ServiceAccount in a namespace of its own, a ClusterRole with the rules below and nothing else, the binding of
- * the two, and (with {@code --long-lived-token}) a token Secret. Every object carries
+ * the two, a Role and RoleBinding letting it renew its own token ({@link #tokenRenewalRule}), and (with {@code --long-lived-token}) a token Secret. Every object carries
  * {@code app.kubernetes.io/managed-by: meshdns}, so that {@code cluster remove} deletes only what add made.
  * The rules are those of the chart's ClusterRole and of {@code charts/meshdns/examples/member-cluster-rbac.yaml}:
  * what {@code ClusterWatcher} reads. {@code cluster check} checks exactly these permissions.
@@ -79,11 +83,32 @@ final class MemberClusterRbac {
     }
 
     /** One permission of {@link #rules}: {@code verb} on {@code resource} of {@code group}, {@code name} or all. */
-    record Permission(String verb, String group, String resource, String name) {
-        /** As kubectl names it: {@code list services}, {@code get customresourcedefinitions.apiextensions.k8s.io/NAME}. */
-        String text() {
-            return verb + " " + resource + (group.isEmpty() ? "" : "." + group) + (name == null ? "" : "/" + name);
+    record Permission(String verb, String group, String resource, String name, String namespace) {
+        Permission(String verb, String group, String resource, String name) {
+            this(verb, group, resource, name, null);
         }
+
+        /**
+         * As kubectl names it: {@code list services}, {@code get customresourcedefinitions.apiextensions.k8s.io/NAME},
+         * {@code create serviceaccounts/token/NAME in namespace NS}.
+         */
+        String text() {
+            return verb + " " + resource + (group.isEmpty() ? "" : "." + group) + (name == null ? "" : "/" + name)
+                    + (namespace == null ? "" : " in namespace " + namespace);
+        }
+    }
+
+    /** Every permission the rules grant, and the renewal of the ServiceAccount's token in {@code namespace}. */
+    static List<Permission> permissions(String namespace) {
+        List<Permission> all = new ArrayList<>(permissions());
+        PolicyRule renewal = tokenRenewalRule();
+        all.add(new Permission(
+                renewal.getVerbs().get(0),
+                renewal.getApiGroups().get(0),
+                renewal.getResources().get(0),
+                renewal.getResourceNames().get(0),
+                namespace));
+        return all;
     }
 
     /** Every permission the rules grant, one per verb, resource and name. */
@@ -141,6 +166,48 @@ final class MemberClusterRbac {
                 .withLabels(LABELS)
                 .endMetadata()
                 .withNewRoleRef(RBAC_GROUP, "ClusterRole", NAME)
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName(NAME)
+                .withNamespace(namespace)
+                .endSubject()
+                .build();
+    }
+
+    /**
+     * The one thing meshdns may do in the namespace of its ServiceAccount: request a new token for that
+     * ServiceAccount (TokenRequest, {@code create serviceaccounts/token} by name), so that the server renews the
+     * expiring token of its kubeconfig before it ends. A Role, not a rule of the ClusterRole: it grants in this
+     * namespace only, and the ClusterRole stays the read-only rules the chart's own ClusterRole has.
+     */
+    static PolicyRule tokenRenewalRule() {
+        return new PolicyRuleBuilder()
+                .withApiGroups("")
+                .withResources("serviceaccounts/token")
+                .withResourceNames(NAME)
+                .withVerbs("create")
+                .build();
+    }
+
+    static Role tokenRenewalRole(String namespace) {
+        return new RoleBuilder()
+                .withNewMetadata()
+                .withName(NAME)
+                .withNamespace(namespace)
+                .withLabels(LABELS)
+                .endMetadata()
+                .withRules(tokenRenewalRule())
+                .build();
+    }
+
+    static RoleBinding tokenRenewalRoleBinding(String namespace) {
+        return new RoleBindingBuilder()
+                .withNewMetadata()
+                .withName(NAME)
+                .withNamespace(namespace)
+                .withLabels(LABELS)
+                .endMetadata()
+                .withNewRoleRef(RBAC_GROUP, "Role", NAME)
                 .addNewSubject()
                 .withKind("ServiceAccount")
                 .withName(NAME)

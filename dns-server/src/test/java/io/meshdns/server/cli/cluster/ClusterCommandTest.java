@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleRefBuilder;
 import io.fabric8.kubernetes.api.model.rbac.SubjectBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -225,6 +227,40 @@ class ClusterCommandTest {
         assertThat(admin.secrets().inAnyNamespace().list().getItems()).isEmpty();
     }
 
+    @Test
+    void addLetsTheServiceAccountRenewItsOwnTokenInItsNamespaceOnly() {
+        assertThat(add()).as(err.toString()).isZero();
+
+        Role role =
+                admin.rbac().roles().inAnyNamespace().list().getItems().stream().collect(single());
+        assertThat(role.getMetadata().getNamespace()).isEqualTo("meshdns");
+        assertThat(role.getMetadata().getName()).isEqualTo("meshdns-reader");
+        assertThat(role.getMetadata().getLabels()).isEqualTo(LABEL);
+        assertThat(role.getRules())
+                .containsExactly(new PolicyRuleBuilder()
+                        .withApiGroups("")
+                        .withResources("serviceaccounts/token")
+                        .withResourceNames("meshdns-reader")
+                        .withVerbs("create")
+                        .build());
+        RoleBinding binding = admin.rbac().roleBindings().inAnyNamespace().list().getItems().stream()
+                .collect(single());
+        assertThat(binding.getMetadata().getNamespace()).isEqualTo("meshdns");
+        assertThat(binding.getMetadata().getLabels()).isEqualTo(LABEL);
+        assertThat(binding.getRoleRef())
+                .isEqualTo(new RoleRefBuilder()
+                        .withApiGroup("rbac.authorization.k8s.io")
+                        .withKind("Role")
+                        .withName("meshdns-reader")
+                        .build());
+        assertThat(binding.getSubjects())
+                .containsExactly(new SubjectBuilder()
+                        .withKind("ServiceAccount")
+                        .withName("meshdns-reader")
+                        .withNamespace("meshdns")
+                        .build());
+    }
+
     private static <T> java.util.stream.Collector<T, ?, T> single() {
         return java.util.stream.Collectors.collectingAndThen(java.util.stream.Collectors.toList(), list -> {
             assertThat(list).hasSize(1);
@@ -244,6 +280,20 @@ class ClusterCommandTest {
                 .singleElement()
                 .satisfies(o -> assertThat(((ClusterRole) o).getRules())
                         .isEqualTo(MemberClusterRbac.clusterRole().getRules()));
+    }
+
+    @Test
+    void theTokenRenewalRoleHasTheRulesOfTheChartsMemberClusterExample() throws Exception {
+        List<HasMetadata> example;
+        try (var in = Files.newInputStream(Path.of("../charts/meshdns/examples/member-cluster-rbac.yaml"))) {
+            example = admin.load(in).items();
+        }
+
+        assertThat(example)
+                .filteredOn(o -> o instanceof Role)
+                .singleElement()
+                .satisfies(o -> assertThat(((Role) o).getRules())
+                        .isEqualTo(MemberClusterRbac.tokenRenewalRole("meshdns").getRules()));
     }
 
     @Test
@@ -437,8 +487,9 @@ class ClusterCommandTest {
         allowed  get customresourcedefinitions.apiextensions.k8s.io/serviceexports.multicluster.x-k8s.io
         allowed  get customresourcedefinitions.apiextensions.k8s.io/serviceimports.multicluster.x-k8s.io
         allowed  get clusterproperties.about.k8s.io/id.k8s.io
+        allowed  create serviceaccounts/token/meshdns-reader in namespace meshdns
         """);
-        assertThat(err.toString()).contains("all 15 permissions allowed");
+        assertThat(err.toString()).contains("all 16 permissions allowed");
     }
 
     @Test
@@ -453,8 +504,23 @@ class ClusterCommandTest {
 
         assertThat(out.toString().lines().filter(l -> l.startsWith("missing")))
                 .containsExactly("missing  watch endpointslices.discovery.k8s.io");
-        assertThat(out.toString().lines()).hasSize(15);
-        assertThat(err.toString()).contains("1 of 15 permissions missing", "watch endpointslices.discovery.k8s.io");
+        assertThat(out.toString().lines()).hasSize(16);
+        assertThat(err.toString()).contains("1 of 16 permissions missing", "watch endpointslices.discovery.k8s.io");
+    }
+
+    @Test
+    void checkNamesTheTokenRenewalWhenItsRoleBindingIsGone() {
+        assertThat(add()).isZero();
+        admin.rbac()
+                .roleBindings()
+                .inNamespace("meshdns")
+                .withName("meshdns-reader")
+                .delete();
+
+        assertThat(check(written())).isEqualTo(1);
+
+        assertThat(out.toString().lines().filter(l -> l.startsWith("missing")))
+                .containsExactly("missing  create serviceaccounts/token/meshdns-reader in namespace meshdns");
     }
 
     @Test
@@ -486,15 +552,20 @@ class ClusterCommandTest {
         assertThat(out.toString()).isEmpty();
         assertThat(err.toString())
                 .contains(
+                        "deleted RoleBinding meshdns/meshdns-reader",
+                        "deleted Role meshdns/meshdns-reader",
                         "deleted ClusterRoleBinding meshdns-reader",
                         "deleted ClusterRole meshdns-reader",
                         "deleted ServiceAccount meshdns/meshdns-reader",
                         "deleted Namespace meshdns",
-                        "4 object(s) deleted");
+                        "6 object(s) deleted");
         assertThat(admin.rbac().clusterRoles().list().getItems())
                 .extracting(r -> r.getMetadata().getName())
                 .containsExactly("someone-elses");
         assertThat(admin.rbac().clusterRoleBindings().list().getItems()).isEmpty();
+        assertThat(admin.rbac().roles().inAnyNamespace().list().getItems()).isEmpty();
+        assertThat(admin.rbac().roleBindings().inAnyNamespace().list().getItems())
+                .isEmpty();
         assertThat(admin.serviceAccounts().inAnyNamespace().list().getItems()).isEmpty();
         assertThat(admin.namespaces().withName("meshdns").get()).isNull();
 
