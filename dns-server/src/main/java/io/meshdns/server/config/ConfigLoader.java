@@ -222,8 +222,15 @@ public final class ConfigLoader {
             }
             message = invalid.getMessage();
         } else if (e instanceof ValueInstantiationException && cause instanceof IllegalArgumentException invalid) {
-            // A value type of the load balancer (LoadBalancingConfig.TopologyZone), whose own check names its key.
+            // A value type of the load balancer (LoadBalancingConfig.TopologyZone) names its key as a dotted path
+            // ("loadBalancing.zones.zone is required ..."): its last name goes on the path, the rest is the message.
             message = invalid.getMessage();
+            int space = message.indexOf(' ');
+            String key = space > 0 ? message.substring(0, space) : "";
+            if (key.indexOf('.') > 0) {
+                segments.add(key.substring(key.lastIndexOf('.') + 1));
+                message = message.substring(space + 1);
+            }
         } else if (e instanceof UnrecognizedPropertyException u) {
             message = "unknown key; known keys here: "
                     + u.getKnownPropertyIds().stream()

@@ -515,8 +515,8 @@ class ConfigLoaderTest {
         Path file = write("ttl: 5\nloadBalancing:\n  zones:\n    - {cidr: 10.10.1.0/24}\n");
 
         assertThatThrownBy(() -> ConfigLoader.load(file))
-                .hasMessage("config " + file + ", line 4, key loadBalancing.zones[0]:"
-                        + " loadBalancing.zones.zone is required (for cidr 10.10.1.0/24)");
+                .hasMessage("config " + file + ", line 4, key loadBalancing.zones[0].zone:"
+                        + " is required (for cidr 10.10.1.0/24)");
     }
 
     @Test
