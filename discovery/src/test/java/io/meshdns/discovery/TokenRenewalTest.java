@@ -95,8 +95,9 @@ class TokenRenewalTest extends WatchedClusters {
 
         mesh = TestMesh.start(TestMesh.fast(), ClusterSpec.ofKubeconfig(east.id(), kubeconfig, east.id()));
         await(mesh, "east refusing the expired token", s -> {
-            ClusterHealth h = s.clusters().get(ClusterId.of("east"));
-            return h.state() == ClusterState.ERROR
+            ClusterHealth h = s.clusters().get(ClusterId.of("east")); // absent from snapshots before it is added
+            return h != null
+                    && h.state() == ClusterState.ERROR
                     && h.reason() != null
                     && h.reason().contains("401");
         });
