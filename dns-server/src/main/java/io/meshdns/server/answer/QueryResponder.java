@@ -8,7 +8,6 @@ import io.meshdns.loadbalancer.QueryContext;
 import io.meshdns.server.config.ServerConfig;
 import io.meshdns.server.zone.ServedZone;
 import io.meshdns.server.zone.ZoneIndex;
-import io.meshdns.server.zone.ZoneSettings;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -27,7 +26,6 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 import org.xbill.DNS.EDNSOption;
 import org.xbill.DNS.Message;
-import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Type;
 
@@ -50,8 +48,6 @@ public final class QueryResponder {
      */
     private static final int SIGNATURE_ROOM = 1024;
 
-    private final ZoneSettings settings;
-    private final EndpointSelector selector;
     private final QuerierResolver querier;
     private final int clusterOptionCode;
     private final AnswerCompiler compiler;
@@ -87,17 +83,14 @@ public final class QueryResponder {
             QuerierResolver querier,
             MeterRegistry registry,
             Function<AnswerCompiler, Transfers> transfers) {
-        ZoneSettings settings = zone.settings();
         this.zone = zone;
-        this.settings = settings;
-        this.selector = selector;
         this.querier = querier;
         this.clusterOptionCode = querier.ednsOptionCode();
         this.notReady = Counter.builder("meshdns.dns.not.ready")
                 .description("In-zone queries answered SERVFAIL because the mesh was not ready yet (start-up)")
                 .register(registry);
         this.compiler = new AnswerCompiler(
-                settings,
+                zone.settings(),
                 selector,
                 dns.chaos(),
                 notReady,
@@ -114,10 +107,6 @@ public final class QueryResponder {
         // The IXFR journal (when transfers are on) hears of each index after it is served, so it never delays
         // answers: while it lags, an IXFR gets a full transfer. It compares only the changed names of the two.
         zone.addListener(transfer::published);
-    }
-
-    Name origin() {
-        return settings.origin();
     }
 
     /** Queries answered from a stored compiled answer, and those that had to compile one. */
