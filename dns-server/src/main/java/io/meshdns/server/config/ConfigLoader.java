@@ -223,12 +223,17 @@ public final class ConfigLoader {
             message = invalid.getMessage();
         } else if (e instanceof ValueInstantiationException && cause instanceof IllegalArgumentException invalid) {
             // A value type of the load balancer (LoadBalancingConfig.TopologyZone) names its key as a dotted path
-            // ("loadBalancing.zones.zone is required ..."): its last name goes on the path, the rest is the message.
+            // ("loadBalancing.zones.zone is required ..."): when that path continues the object's own, its last
+            // name goes on the path and the rest is the message.
             message = invalid.getMessage();
+            String object = segments.stream()
+                    .filter(String.class::isInstance)
+                    .map(String.class::cast)
+                    .collect(Collectors.joining("."));
             int space = message.indexOf(' ');
             String key = space > 0 ? message.substring(0, space) : "";
-            if (key.indexOf('.') > 0) {
-                segments.add(key.substring(key.lastIndexOf('.') + 1));
+            if (!object.isEmpty() && key.startsWith(object + ".") && key.indexOf('.', object.length() + 1) < 0) {
+                segments.add(key.substring(object.length() + 1));
                 message = message.substring(space + 1);
             }
         } else if (e instanceof UnrecognizedPropertyException u) {
