@@ -8,7 +8,14 @@ import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
 import io.meshdns.core.ConfigException;
 import io.meshdns.core.KubernetesNames.ApiResource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -129,5 +136,31 @@ public final class KubernetesClients {
     static String problem(ClusterSpec spec, RuntimeException e) {
         String message = String.valueOf(e.getMessage());
         return message.startsWith(prefix(spec)) ? message.substring(prefix(spec).length()) : message;
+    }
+
+    /**
+     * Writes a kubeconfig whole, readable by its owner only (0600, where the file system has POSIX modes): a
+     * temporary file beside it is renamed over it, so a reader (a restarting meshdns, kubectl) never sees half
+     * a file, and the token in it is never readable by others, not even for a moment.
+     */
+    public static void writeKubeconfig(Path file, String text) throws IOException {
+        Path dir = file.toAbsolutePath().getParent();
+        Path temporary = FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
+                ? Files.createTempFile(
+                        dir,
+                        "." + file.getFileName(),
+                        ".tmp",
+                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                : Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
+        try {
+            Files.writeString(temporary, text, StandardCharsets.UTF_8);
+            try {
+                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
     }
 }

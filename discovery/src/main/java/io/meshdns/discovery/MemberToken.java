@@ -11,13 +11,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.OAuthTokenProvider;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileSystems;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -270,7 +264,7 @@ final class MemberToken implements OAuthTokenProvider, AutoCloseable {
             if (!written) {
                 throw new IOException("the context's user entry cannot be found");
             }
-            write(
+            KubernetesClients.writeKubeconfig(
                     file,
                     yaml.copy()
                             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
@@ -282,27 +276,6 @@ final class MemberToken implements OAuthTokenProvider, AutoCloseable {
                     spec.id(),
                     file,
                     e.getMessage());
-        }
-    }
-
-    private static void write(Path file, String text) throws IOException {
-        Path dir = file.toAbsolutePath().getParent();
-        Path temporary = FileSystems.getDefault().supportedFileAttributeViews().contains("posix")
-                ? Files.createTempFile(
-                        dir,
-                        "." + file.getFileName(),
-                        ".tmp",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
-                : Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-        try {
-            Files.writeString(temporary, text, StandardCharsets.UTF_8);
-            try {
-                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(temporary);
         }
     }
 

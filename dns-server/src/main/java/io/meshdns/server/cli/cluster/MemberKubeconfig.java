@@ -4,15 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.Cluster;
+import io.meshdns.discovery.KubernetesClients;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,29 +90,9 @@ final class MemberKubeconfig {
      * the file in one step so a server rereading it never sees half of it.
      */
     static void write(Path file, String text) {
-        Path dir = file.toAbsolutePath().getParent();
         try {
-            Files.createDirectories(dir);
-            Path temporary;
-            if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-                temporary = Files.createTempFile(
-                        dir,
-                        "." + file.getFileName(),
-                        ".tmp",
-                        PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            } else {
-                temporary = Files.createTempFile(dir, "." + file.getFileName(), ".tmp");
-            }
-            try {
-                Files.writeString(temporary, text, StandardCharsets.UTF_8);
-                try {
-                    Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING);
-                }
-            } finally {
-                Files.deleteIfExists(temporary);
-            }
+            Files.createDirectories(file.toAbsolutePath().getParent());
+            KubernetesClients.writeKubeconfig(file, text);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write kubeconfig " + file + ": " + e.getMessage(), e);
         }
