@@ -250,6 +250,9 @@ empty values are left out so meshdns's own defaults apply.
 {{- end }}
 {{- $_ := set $dns "tls" $tls }}
 {{- end }}
+{{- with $c.dns.udpTransport }}
+{{- $_ := set $dns "udpTransport" . }}
+{{- end }}
 {{- $_ := set $cfg "dns" $dns }}
 {{- $_ := set $cfg "http" (dict "bind" $c.http.bind "port" .Values.containerPorts.http "maxConnections" $c.http.maxConnections "maxConnectionsPerSource" $c.http.maxConnectionsPerSource "requestTimeout" $c.http.requestTimeout "idleTimeout" $c.http.idleTimeout) }}
 {{- $admin := dict "bind" $c.admin.bind "port" .Values.containerPorts.admin "maxConnections" $c.admin.maxConnections "maxConnectionsPerSource" $c.admin.maxConnectionsPerSource "requestTimeout" $c.admin.requestTimeout "idleTimeout" $c.admin.idleTimeout }}
@@ -257,6 +260,11 @@ empty values are left out so meshdns's own defaults apply.
 {{- $_ := set $admin "tokenFile" (printf "%s/%s" (include "meshdns.adminTokenDir" .) .Values.adminToken.key) }}
 {{- end }}
 {{- $_ := set $cfg "admin" $admin }}
+{{- with $c.status }}
+{{- if hasKey (.topNames | default dict) "enabled" }}
+{{- $_ := set $cfg "status" (dict "topNames" (dict "enabled" .topNames.enabled)) }}
+{{- end }}
+{{- end }}
 {{- $clusters := list }}
 {{- if .Values.inCluster.enabled }}
 {{- $ic := .Values.inCluster }}
