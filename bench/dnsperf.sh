@@ -365,12 +365,17 @@ if [ "$bare" = 1 ]; then
 else
   bare_goal="; no bare responder (it needs a JDK 22+)"
 fi
+if [ "$bare" = 1 ]; then
+  bare_what="the bare responder: the ffm transport answering one fixed A record with no zone, on the same JVM"
+else
+  bare_what="no bare responder (the ffm transport needs a JDK 22+ and a jar built by one)"
+fi
 report=$(cat <<EOF
 
 ## dnsperf: meshdns vs Knot DNS and NSD, $(date -u '+%Y-%m-%d %H:%M UTC')
 
 - commit $(git rev-parse --short HEAD)$(git diff --quiet HEAD -- . ':!bench/RESULTS.md' 2>/dev/null || echo " (with uncommitted changes)"), $(knotd --version | head -1), NSD $(nsd -v 2>&1 | sed -n 's/^NSD version //p' | head -1), dnsperf $(dnsperf -h 2>&1 | sed -n 's/^Version //p')
-- meshdns on $jvm (\`$java\`), UDP transport ${running:-unknown} (\`--udp-transport $transport\`); the bare responder: the ffm transport answering one fixed A record with no zone, on the same JVM
+- meshdns on $jvm (\`$java\`), UDP transport ${running:-unknown} (\`--udp-transport $transport\`); $bare_what
 - machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), shared with dnsperf; load average before $load_before, after $load_after
 - command: \`bench/dnsperf.sh${args[*]:+ ${args[*]}}\`; mesh $clusters clusters x $services services x $pods pods, zone of $records records;
   queries: $count lines, 80% A, 5% AAAA (NODATA), 5% SRV, 10% NXDOMAIN, half in mixed case;
