@@ -59,9 +59,11 @@ import picocli.CommandLine.Option;
                     + ". Running it again updates them and renews the token.",
             "",
             "The token is a TokenRequest token that EXPIRES after --token-ttl (default 24h; the API server may shorten"
-                    + " it): meshdns does not renew it, so run 'cluster add' again before it expires (e.g. from a CronJob),"
-                    + " or use --long-lived-token (a kubernetes.io/service-account-token Secret, valid until"
-                    + " 'cluster remove').",
+                    + " it). A running meshdns renews it at 80% of its lifetime (Role " + MemberClusterRbac.NAME
+                    + " lets the ServiceAccount request its own tokens) and rewrites the kubeconfig file; where that"
+                    + " file is read-only (the chart's Secret) a restarted meshdns starts from the token written here,"
+                    + " so run 'cluster add' again before it expires (e.g. from a CronJob), or use --long-lived-token"
+                    + " (a kubernetes.io/service-account-token Secret, valid until 'cluster remove').",
             "",
             "Writes <output-dir>/<id>.kubeconfig (mode 0600; server and CA from the admin context), and prints on stdout"
                     + " the entry to put under 'clusters:' in meshdns's config; with --secret-context, stores it as a Secret"
