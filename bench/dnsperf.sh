@@ -256,9 +256,13 @@ median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? 
 ratio() { python3 -c "print('%.2f' % ($1 / $2))"; }
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "== warm-up, $warmup s each (not counted); load average $load_before"
+echo "== warm-up, $warmup s each over UDP and over TCP (not counted); load average $load_before"
 for name in "${udp_servers[@]}"; do
   run "$name" "$work/warm-$name.txt" -l "$warmup" >/dev/null
+done
+# Over TCP too: otherwise the first TCP round measures meshdns's JIT compiling the TCP path.
+for name in "${servers[@]}"; do
+  run "$name" "$work/warm-tcp-$name.txt" -l "$warmup" -m tcp >/dev/null
 done
 
 table="| round | server | queries/s | mean latency | lost | server CPU/query | response codes |"$'\n'
@@ -379,7 +383,7 @@ report=$(cat <<EOF
 - machine: $(nproc) cores ($(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)), shared with dnsperf; load average before $load_before, after $load_after
 - command: \`bench/dnsperf.sh${args[*]:+ ${args[*]}}\`; mesh $clusters clusters x $services services x $pods pods, zone of $records records;
   queries: $count lines, 80% A, 5% AAAA (NODATA), 5% SRV, 10% NXDOMAIN, half in mixed case;
-  \`dnsperf -c $clients -l $duration\` per round, rounds alternate ${udp_servers[*]} after a $warmup s warm-up of each
+  \`dnsperf -c $clients -l $duration\` per round, rounds alternate ${udp_servers[*]} after a $warmup s warm-up of each over UDP and over TCP
 
 $table$tcp_rows
 $ratios

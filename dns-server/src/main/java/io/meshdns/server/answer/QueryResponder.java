@@ -313,11 +313,17 @@ public final class QueryResponder {
      * @return the messages to send in order, owned by the caller; empty when the query is to be dropped
      */
     public List<ByteBuf> respondTcp(ByteBuf query, InetAddress client, ByteBufAllocator alloc) {
-        return respondTcp(query, client, false, alloc);
+        List<ByteBuf> out = new ArrayList<>(1);
+        respondTcp(query, client, false, alloc, out);
+        return out;
     }
 
-    /** As {@link #respondTcp(ByteBuf, InetAddress, ByteBufAllocator)}, over TLS when {@code encrypted} (padded). */
-    public List<ByteBuf> respondTcp(ByteBuf query, InetAddress client, boolean encrypted, ByteBufAllocator alloc) {
+    /**
+     * As {@link #respondTcp(ByteBuf, InetAddress, ByteBufAllocator)}, over TLS when {@code encrypted} (padded),
+     * adding the messages to {@code out}: the TCP listener's list, reused from query to query.
+     */
+    public void respondTcp(
+            ByteBuf query, InetAddress client, boolean encrypted, ByteBufAllocator alloc, List<ByteBuf> out) {
         Scratch s = scratch.get();
         int length = Math.min(query.readableBytes(), s.packet.length);
         query.getBytes(query.readerIndex(), s.packet, 0, length);
@@ -327,15 +333,16 @@ public final class QueryResponder {
             // Possibly a zone transfer (signed requests carry a TSIG record the wire reader leaves to dnsjava).
             List<byte[]> messages = transfer.transferTcp(Arrays.copyOf(s.packet, length), client, zone.index());
             if (messages != null) {
-                List<ByteBuf> out = new ArrayList<>();
                 for (byte[] message : messages) {
                     out.add(Unpooled.wrappedBuffer(message));
                 }
-                return out;
+                return;
             }
         }
         ByteBuf one = respond(query, client, true, encrypted, alloc);
-        return one == null ? List.of() : List.of(one);
+        if (one != null) {
+            out.add(one);
+        }
     }
 
     /** The querier's cluster from the EDNS0 cluster option, else from its source address; and its zone. */

@@ -30,12 +30,9 @@ import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.LengthFieldPrepender;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
-import io.netty.handler.timeout.IdleStateEvent;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -76,7 +73,6 @@ public final class DnsServer implements AutoCloseable {
     /** Read once: when off, the query path pays one branch on a final field. */
     private final Logger queryLog;
 
-    private final long tcpIdleMillis;
     private final long tcpQueryMillis;
     private final TcpConnections tcpConnections;
     /** Each TCP connection's answers not taken: over the high mark it is not read until below the low one. */
@@ -133,11 +129,11 @@ public final class DnsServer implements AutoCloseable {
         this.metrics = metrics;
         Logger q = LoggerFactory.getLogger(QUERY_LOG);
         this.queryLog = q.isDebugEnabled() ? q : null;
-        this.tcpIdleMillis = tcpIdle.toMillis();
         this.tcpQueryMillis = tcpQueryTimeout.toMillis();
         this.tcpConnections = new TcpConnections(
                 maxTcpConnections,
                 maxTcpConnectionsPerSource,
+                tcpIdle,
                 tcpQueryTimeout,
                 maxTcpPendingOutput,
                 metrics::tcpClosed);
@@ -261,13 +257,11 @@ public final class DnsServer implements AutoCloseable {
                         ChannelHandler[] guard = tcpConnections.handlers();
                         ch.pipeline()
                                 .addLast(
-                                        guard[0], // caps, the query deadline and the output's see every (decrypted)
-                                        // byte
-                                        new IdleStateHandler(0, 0, tcpIdleMillis, TimeUnit.MILLISECONDS),
+                                        guard[0], // caps, idle time, the query deadline and the output's see every
+                                        // (decrypted) byte
                                         guard[1], // the two-byte length framing (RFC 1035 4.2.2), held back while the
                                         // output is full
                                         guard[2], // and every whole message
-                                        new LengthFieldPrepender(2),
                                         new TcpQueryHandler(proto));
                     }
                 });
@@ -395,23 +389,35 @@ public final class DnsServer implements AutoCloseable {
         }
     }
 
+    /** One per connection (it holds the connection's reused list of messages to send). */
     private final class TcpQueryHandler extends SimpleChannelInboundHandler<ByteBuf> {
         private final QueryMetrics.Proto proto;
+        /** The messages answering the query being handled: one, or a zone transfer's; emptied after each. */
+        private final List<ByteBuf> answers = new ArrayList<>(1);
+
+        private InetAddress client;
 
         TcpQueryHandler(QueryMetrics.Proto proto) {
             this.proto = proto;
         }
 
         @Override
+        public void channelActive(ChannelHandlerContext ctx) throws Exception {
+            client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
+            super.channelActive(ctx);
+        }
+
+        @Override
         protected void channelRead0(ChannelHandlerContext ctx, ByteBuf frame) {
             long start = System.nanoTime();
-            InetAddress client = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress();
-            List<ByteBuf> answers;
             try {
-                answers = responder.respondTcp(frame, client, proto == QueryMetrics.Proto.DOT, ctx.alloc());
+                responder.respondTcp(frame, client, proto == QueryMetrics.Proto.DOT, ctx.alloc(), answers);
             } catch (RuntimeException e) {
+                release(answers);
                 ByteBuf servfail = servfail(frame, e);
-                answers = servfail == null ? List.of() : List.of(servfail);
+                if (servfail != null) {
+                    answers.add(servfail);
+                }
             }
             long nanos = System.nanoTime() - start;
             ByteBuf first = answers.isEmpty() ? null : answers.get(0);
@@ -420,10 +426,41 @@ public final class DnsServer implements AutoCloseable {
                 logQuery(client, proto.label, frame, first, nanos);
             }
             // RFC 7766: queries on one connection are answered as they come (pipelining); each answer is
-            // written without waiting for the client to read the previous one.
-            for (ByteBuf answer : answers) {
-                ctx.write(answer);
+            // written without waiting for the client to read the previous one. A write that fails reaches
+            // exceptionCaught, which closes the connection.
+            try {
+                for (int i = 0; i < answers.size(); i++) {
+                    ctx.write(framed(answers.set(i, null), ctx.alloc()), ctx.voidPromise());
+                }
+            } finally {
+                release(answers);
             }
+        }
+
+        /**
+         * The message with its two-byte length in front (RFC 1035 4.2.2), in one buffer: one write, one entry in
+         * the connection's output and one iovec, where a separate prefix buffer costs a second of each.
+         */
+        private static ByteBuf framed(ByteBuf message, ByteBufAllocator alloc) {
+            try {
+                int length = message.readableBytes();
+                if (length > TcpConnections.MAX_MESSAGE) {
+                    throw new IllegalStateException("a DNS message of " + length + " bytes has no TCP length prefix");
+                }
+                return alloc.ioBuffer(2 + length).writeShort(length).writeBytes(message);
+            } finally {
+                message.release();
+            }
+        }
+
+        /** Releases and forgets the messages not written (after a failure), and empties the list. */
+        private static void release(List<ByteBuf> messages) {
+            for (ByteBuf m : messages) {
+                if (m != null) {
+                    m.release();
+                }
+            }
+            messages.clear();
         }
 
         /** After every query of one read: their answers go out together. */
@@ -434,9 +471,7 @@ public final class DnsServer implements AutoCloseable {
 
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-            if (evt instanceof IdleStateEvent) {
-                ctx.close(); // RFC 7766 6.2.3: servers close idle connections
-            } else if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
+            if (evt instanceof SslHandshakeCompletionEvent done && !done.isSuccess()) {
                 // SslHandler closes the connection itself; a stalled handshake is counted as a defence.
                 if (done.cause() instanceof SslHandshakeTimeoutException) {
                     metrics.tcpClosed(TcpConnections.Closed.TLS_HANDSHAKE_TIMEOUT);

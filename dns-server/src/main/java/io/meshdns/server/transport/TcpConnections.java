@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The open DNS-over-TCP connections, kept from being used to deny service (RFC 7766 6.2, as Knot does):
  * <ul>
+ *   <li>a connection with nothing read and no answer moving for {@code idleTimeout} is closed (RFC 7766
+ *       6.2.3);
  *   <li>a query must arrive whole within {@code queryTimeout} of its first byte, so a client trickling
  *       bytes cannot hold a connection by resetting the idle timer;
  *   <li>at most {@code maxPerSource} connections from one address and {@code max} in all; a connection over
@@ -46,7 +48,10 @@ import org.slf4j.LoggerFactory;
  *       holding the most is closed, then the next, until they fit.
  * </ul>
  * Bookkeeping happens per connection (open, close) and per received TCP segment on the connection's own
- * event loop; the only scans, for the connection to close, run when a cap or the budget is reached.
+ * event loop; the only scans, for the connection to close, run when a cap or the budget is reached. The idle
+ * timer and the query deadline cost a query a field write, not a scheduled task or a listener on its answer's
+ * write: each is one timer per connection that, when it fires early, looks at the times noted and sets itself
+ * again for the rest.
  */
 final class TcpConnections {
     private static final Logger log = LoggerFactory.getLogger(TcpConnections.class);
@@ -72,6 +77,7 @@ final class TcpConnections {
     private final int max;
     private final int maxPerSource;
     private final long queryTimeoutNanos;
+    private final long idleNanos;
     private final Listener listener;
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger count = new AtomicInteger();
@@ -81,12 +87,20 @@ final class TcpConnections {
     private final AtomicLong pendingOutput = new AtomicLong();
 
     /**
+     * @param idleTimeout how long a connection may go with nothing read and no answer bytes taken
      * @param maxPendingOutput the bytes of answers not yet taken by their clients that all connections
      *     together may hold; the write-buffer water marks bound each connection's share
      */
-    TcpConnections(int max, int maxPerSource, Duration queryTimeout, long maxPendingOutput, Listener listener) {
+    TcpConnections(
+            int max,
+            int maxPerSource,
+            Duration idleTimeout,
+            Duration queryTimeout,
+            long maxPendingOutput,
+            Listener listener) {
         this.max = max;
         this.maxPerSource = maxPerSource;
+        this.idleNanos = idleTimeout.toNanos();
         this.queryTimeoutNanos = queryTimeout.toNanos();
         this.maxPendingOutput = maxPendingOutput;
         this.listener = listener;
@@ -94,7 +108,8 @@ final class TcpConnections {
 
     /**
      * A new connection's handlers: {@code [0]} first (right after TLS), {@code [1]} the frame decoder (RFC
-     * 1035 4.2.2: each message prefixed with its two-byte length), {@code [2]} right after it.
+     * 1035 4.2.2: each message prefixed with its two-byte length), {@code [2]} right after it. The answers
+     * written carry their own two-byte length.
      */
     ChannelHandler[] handlers() {
         Connection c = new Connection();
@@ -204,9 +219,18 @@ final class TcpConnections {
 
         InetAddress source;
         ChannelHandlerContext ctx;
-        // Event-loop only: bytes received that no complete message has consumed yet, and their deadline.
+        // Event-loop only: bytes received that no complete message has consumed yet; whether they have a deadline,
+        // counted from when; the timer that checks it (armed for that deadline or an earlier one).
         long pending;
+        boolean receiving;
+        long receivingSince;
         ScheduledFuture<?> deadline;
+        // Event-loop only: when bytes were last read or answers taken; the idle timer; the output as it last saw it.
+        long lastActivity;
+        ScheduledFuture<?> idleTimer;
+        long idleOutputPending;
+        long idleOutputProgress;
+        int idleOutputHead;
         // Event-loop only: reading stopped for the answers to drain, and the deadline for them to move.
         boolean paused;
         ScheduledFuture<?> writeDeadline;
@@ -215,6 +239,8 @@ final class TcpConnections {
         int outputHead;
         final Runnable resume = this::resume;
         final Runnable checkOutput = this::checkOutput;
+        final Runnable checkDeadline = this::checkDeadline;
+        final Runnable checkIdle = this::checkIdle;
 
         final ChannelHandler bytes = new ChannelDuplexHandler() {
             @Override
@@ -226,13 +252,19 @@ final class TcpConnections {
             public void channelActive(ChannelHandlerContext context) throws Exception {
                 source = ((InetSocketAddress) context.channel().remoteAddress()).getAddress();
                 register(Connection.this);
+                lastActivity = System.nanoTime();
+                idleTimer = context.executor().schedule(checkIdle, idleNanos, TimeUnit.NANOSECONDS);
                 super.channelActive(context);
             }
 
             @Override
             public void channelInactive(ChannelHandlerContext context) throws Exception {
                 unregister(Connection.this);
-                cancelDeadline();
+                receiving = false;
+                cancel(deadline);
+                deadline = null;
+                cancel(idleTimer);
+                idleTimer = null;
                 cancelWriteDeadline();
                 pendingOutput.addAndGet(-reportedOutput);
                 reportedOutput = 0;
@@ -242,9 +274,11 @@ final class TcpConnections {
             @Override
             public void channelRead(ChannelHandlerContext context, Object msg) throws Exception {
                 if (msg instanceof ByteBuf buf) {
+                    long now = System.nanoTime();
+                    lastActivity = now;
                     pending += buf.readableBytes();
-                    if (deadline == null && pending > 0 && !paused) {
-                        startDeadline(context);
+                    if (!receiving && pending > 0 && !paused) {
+                        startDeadline(now);
                     }
                 }
                 super.channelRead(context, msg);
@@ -270,6 +304,7 @@ final class TcpConnections {
                         // Later, not inside the flush that drained the output: the resume writes and flushes again.
                         context.executor().execute(resume);
                     }
+                    lastActivity = System.nanoTime(); // answers taken: not idle (RFC 7766 6.2.3)
                     account();
                 }
                 super.channelWritabilityChanged(context);
@@ -320,10 +355,11 @@ final class TcpConnections {
                         }
                         return;
                     }
-                    lastProgress = System.nanoTime();
+                    long now = System.nanoTime();
+                    lastProgress = now;
                     cancelDeadline();
                     if (pending > 0 && !paused) {
-                        startDeadline(context); // the next message has begun
+                        startDeadline(now); // the next message has begun
                     }
                 }
                 super.channelRead(context, msg);
@@ -374,8 +410,8 @@ final class TcpConnections {
             }
             if (!paused) {
                 ch.config().setAutoRead(true);
-                if (pending > 0 && deadline == null) {
-                    startDeadline(ctx);
+                if (pending > 0 && !receiving) {
+                    startDeadline(System.nanoTime());
                 }
             }
             account();
@@ -457,24 +493,69 @@ final class TcpConnections {
             }
         }
 
-        private void startDeadline(ChannelHandlerContext context) {
-            deadline = context.executor()
-                    .schedule(
-                            () -> {
-                                deadline = null;
-                                if (closing.compareAndSet(false, true)) {
-                                    listener.closed(Closed.QUERY_TIMEOUT);
-                                    context.close();
-                                }
-                            },
-                            queryTimeoutNanos,
-                            TimeUnit.NANOSECONDS);
+        /** The message being received began at {@code now}: it must be whole within the query deadline. */
+        private void startDeadline(long now) {
+            receiving = true;
+            receivingSince = now;
+            if (deadline == null) {
+                deadline = ctx.executor().schedule(checkDeadline, queryTimeoutNanos, TimeUnit.NANOSECONDS);
+            }
         }
 
+        /** No message is being received, or none that is the client's fault: the timer, when it fires, lets go. */
         private void cancelDeadline() {
-            if (deadline != null) {
-                deadline.cancel(false);
-                deadline = null;
+            receiving = false;
+        }
+
+        /** The deadline timer: closes the connection when its message is late; else waits for its deadline. */
+        private void checkDeadline() {
+            deadline = null;
+            if (!receiving) {
+                return;
+            }
+            long left = receivingSince + queryTimeoutNanos - System.nanoTime();
+            if (left > 0) {
+                deadline = ctx.executor().schedule(checkDeadline, left, TimeUnit.NANOSECONDS);
+            } else if (closing.compareAndSet(false, true)) {
+                listener.closed(Closed.QUERY_TIMEOUT);
+                ctx.close();
+            }
+        }
+
+        /**
+         * The idle timer (RFC 7766 6.2.3: servers close idle connections): closes the connection when nothing was
+         * read for the idle timeout and its answers, if it holds any, did not move since the timer last looked.
+         */
+        private void checkIdle() {
+            idleTimer = null;
+            Channel ch = ctx.channel();
+            if (!ch.isActive() || closing.get()) {
+                return;
+            }
+            long quiet = System.nanoTime() - lastActivity;
+            if (quiet < idleNanos) {
+                idleTimer = ctx.executor().schedule(checkIdle, idleNanos - quiet, TimeUnit.NANOSECONDS);
+                return;
+            }
+            ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
+            long pendingNow = out == null ? 0 : out.totalPendingWriteBytes();
+            long progressNow = out == null ? 0 : out.currentProgress();
+            int headNow = out == null ? 0 : System.identityHashCode(out.current());
+            boolean moved =
+                    pendingNow != idleOutputPending || progressNow != idleOutputProgress || headNow != idleOutputHead;
+            idleOutputPending = pendingNow;
+            idleOutputProgress = progressNow;
+            idleOutputHead = headNow;
+            if (moved) {
+                idleTimer = ctx.executor().schedule(checkIdle, idleNanos, TimeUnit.NANOSECONDS);
+                return;
+            }
+            ctx.close();
+        }
+
+        private void cancel(ScheduledFuture<?> timer) {
+            if (timer != null) {
+                timer.cancel(false);
             }
         }
     }
