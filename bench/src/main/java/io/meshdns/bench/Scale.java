@@ -74,8 +74,8 @@ public final class Scale {
             // the steadier figure, and the publisher thread's share of it is meshdns's own part beyond the informers.
             System.out.printf(
                     "first full sync, CPU: %.1f s in the whole process (mock API servers, clients, JIT, GC included),"
-                            + " of which meshdns's publisher thread %.1f s and its clients' task threads (decoding,"
-                            + " informer stores, handlers) %.1f s%n",
+                            + " of which meshdns's publisher thread %.1f s and its clients' task threads (watch"
+                            + " events, handlers) %.1f s%n",
                     bench.syncCpuSeconds, bench.publisherCpuSeconds, bench.clientTaskCpuSeconds);
             publications(bench, changes);
             System.out.printf(

@@ -34,8 +34,8 @@ final class SyntheticMeshUnderTest implements AutoCloseable {
     /** CPU time of meshdns's snapshot publisher thread during the sync (snapshots, load balancer, zone). */
     final double publisherCpuSeconds;
     /**
-     * CPU time of the member clients' task threads during the sync: decoding what the API servers sent, the
-     * informer stores and their trimmed copies, discovery's event handlers. Not their Vert.x event loops,
+     * CPU time of the member clients' task threads during the sync: watch events and discovery's event
+     * handlers. Not the clients' Vert.x event loops (where fabric8 decodes the lists and fills the stores),
      * whose threads share their names with the mock API servers'.
      */
     final double clientTaskCpuSeconds;
