@@ -5,9 +5,13 @@ import io.meshdns.server.MeshdnsServer;
 import io.meshdns.server.cli.DemoMesh;
 import io.meshdns.server.config.ConfigLoader;
 import io.meshdns.server.config.ServerConfig;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Predicate;
 
 /**
  * A synthetic mesh (the one {@code meshdns demo --clusters --services --pods-per-cluster} serves) and the
@@ -25,14 +29,34 @@ final class SyntheticMeshUnderTest implements AutoCloseable {
     final double seedSeconds;
     final double startSeconds;
     final double syncSeconds;
+    /** CPU time of the whole process during the sync: meshdns, the mock API servers, JIT compilers, GC. */
+    final double syncCpuSeconds;
+    /** CPU time of meshdns's snapshot publisher thread during the sync (snapshots, load balancer, zone). */
+    final double publisherCpuSeconds;
+    /**
+     * CPU time of the member clients' task threads during the sync: watch events and discovery's event
+     * handlers. Not the clients' Vert.x event loops (where fabric8 decodes the lists and fills the stores),
+     * whose threads share their names with the mock API servers'.
+     */
+    final double clientTaskCpuSeconds;
 
     private SyntheticMeshUnderTest(
-            DemoMesh mesh, MeshdnsServer server, double seedSeconds, double startSeconds, double syncSeconds) {
+            DemoMesh mesh,
+            MeshdnsServer server,
+            double seedSeconds,
+            double startSeconds,
+            double syncSeconds,
+            double syncCpuSeconds,
+            double publisherCpuSeconds,
+            double clientTaskCpuSeconds) {
         this.mesh = mesh;
         this.server = server;
         this.seedSeconds = seedSeconds;
         this.startSeconds = startSeconds;
         this.syncSeconds = syncSeconds;
+        this.syncCpuSeconds = syncCpuSeconds;
+        this.publisherCpuSeconds = publisherCpuSeconds;
+        this.clientTaskCpuSeconds = clientTaskCpuSeconds;
     }
 
     /**
@@ -47,6 +71,7 @@ final class SyntheticMeshUnderTest implements AutoCloseable {
         long t0 = System.nanoTime();
         DemoMesh mesh = DemoMesh.startSynthetic(dir, size);
         long t1 = System.nanoTime();
+        long cpu1 = processCpuNanos();
         Path config = dir.resolve("meshdns.yaml");
         Files.writeString(config, mesh.config());
         ServerConfig cfg = ConfigLoader.load(config)
@@ -70,13 +95,47 @@ final class SyntheticMeshUnderTest implements AutoCloseable {
                                 == size.endpoints(),
                 syncTimeout);
         long t2 = System.nanoTime();
+        long cpu2 = processCpuNanos();
+        long publisherCpu = threadCpuNanos(name -> name.equals(PUBLISHER_THREAD));
+        long clientTaskCpu = threadCpuNanos(name -> name.startsWith(CLIENT_TASK_THREADS));
         if (!synced) {
             server.close();
             mesh.close();
             throw new IllegalStateException(
                     "meshdns did not see all " + size.endpoints() + " endpoints within " + syncTimeout);
         }
-        return new SyntheticMeshUnderTest(mesh, server, (t1 - t0) / 1e9, (started - t1) / 1e9, (t2 - t1) / 1e9);
+        return new SyntheticMeshUnderTest(
+                mesh,
+                server,
+                (t1 - t0) / 1e9,
+                (started - t1) / 1e9,
+                (t2 - t1) / 1e9,
+                (cpu2 - cpu1) / 1e9,
+                publisherCpu / 1e9,
+                clientTaskCpu / 1e9);
+    }
+
+    /** The name of discovery's publisher thread (MeshWatcher), which starts with meshdns. */
+    static final String PUBLISHER_THREAD = "meshdns-discovery";
+    /** How the names of the member clients' task threads begin (discovery's KubernetesClients). */
+    static final String CLIENT_TASK_THREADS = "meshdns-cluster-";
+
+    /** CPU time of every thread of this process so far. */
+    static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+
+    /** CPU time so far of the live threads whose names {@code named} accepts. */
+    static long threadCpuNanos(Predicate<String> named) {
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (ThreadInfo info : threads.getThreadInfo(threads.getAllThreadIds())) {
+            if (info != null && named.test(info.getThreadName())) {
+                total += Math.max(0, threads.getThreadCpuTime(info.getThreadId()));
+            }
+        }
+        return total;
     }
 
     /** The DNS name of synthetic service {@code s}. */

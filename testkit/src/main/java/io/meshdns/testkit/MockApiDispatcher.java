@@ -39,6 +39,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 /**
@@ -72,6 +73,32 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
     MockApiDispatcher(MockWebServer web, Faults faults) {
         this.web = web;
         this.faults = faults;
+    }
+
+    /** The highest resourceVersion this store has given an object. */
+    private final AtomicLong issued = new AtomicLong();
+
+    @Override
+    public long requestResourceVersion() {
+        long version = super.requestResourceVersion();
+        issued.accumulateAndGet(version, Math::max);
+        return version;
+    }
+
+    /**
+     * A watch from a resourceVersion this store has reached gets only the changes after it ({@link ResumedWatch}),
+     * as from an API server. Without one (or with "0") the watch starts with every object as ADDED, as an API
+     * server's does; so does one from a version this store never reached (it restarted empty, see
+     * {@link MockCluster#restartEmpty}), where an API server would answer 410 and the client relist.
+     */
+    @Override
+    public MockResponse handleWatch(String path) {
+        MockResponse response = super.handleWatch(path);
+        long from = ResumedWatch.from(path);
+        if (from <= 0 || from > issued.get() || response.getWebSocketListener() == null) {
+            return response;
+        }
+        return response.withWebSocketUpgrade(new ResumedWatch(response.getWebSocketListener(), from));
     }
 
     /** Empties the mock web server's request record; returns how many requests it held. */

@@ -11,6 +11,7 @@ import io.meshdns.discovery.ServicePort;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -321,7 +322,9 @@ public final class ZoneIndex {
                     byName,
                     ptrGroups,
                     reverseBelow,
-                    everything ? null : Set.copyOf(changedNames));
+                    // This update's own set, never written again: wrapped, not copied (a first sync changes
+                    // hundreds of thousands of names per publication).
+                    everything ? null : Collections.unmodifiableSet(changedNames));
         }
 
         private static Set<ClusterId> degraded(MeshSnapshot snapshot) {
