@@ -349,7 +349,7 @@ public final class DnsServer implements AutoCloseable {
             answer = servfail(query, e);
         }
         long nanos = System.nanoTime() - start;
-        metrics.record(QueryMetrics.Proto.UDP, query, answer, nanos);
+        metrics.record(QueryMetrics.Proto.UDP, responder.lastQueryType(), query, answer, nanos);
         if (queryLog != null) {
             logQuery(client, "udp", query, answer, nanos);
         }
