@@ -6,8 +6,10 @@
 # median. A fixed rate makes both do the same work per second, so the ratio is CPU per query, not who got
 # more of the two cores. See bench/README.md.
 #
-#   bench/udp-cpu-ab.sh DIR_A DIR_B [--rounds 6] [--duration 10] [--warmup 15] [--rate 70000] [--java PATH] [--bare]
+#   bench/udp-cpu-ab.sh DIR_A DIR_B [--rounds 6] [--duration 10] [--warmup 15] [--rate 70000] [--java PATH] [--bare] [--together]
 #
+# --together: A and B are sent to at the same time, each by its own dnsperf at RATE/2, so both see the same
+# moment of a shared machine (use it when the load of others moves faster than a round).
 # --bare: each jar's bare responder (BareUdpResponder, as dnsperf.sh starts it: the ffm transport answering one
 # fixed A record, no zone) instead of meshdns, so the two transports alone are compared.
 #
@@ -17,7 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib.sh
 
-rounds=6 duration=10 warmup=15 rate=70000 clients=64 bare=0
+rounds=6 duration=10 warmup=15 rate=70000 clients=64 bare=0 together=0
 java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 [ -x "$java" ] || java=$(command -v java || echo java)
 fail() { echo "udp-cpu-ab.sh: $*" >&2; exit 1; }
@@ -32,6 +34,7 @@ while [ $# -gt 0 ]; do
     --rate) rate=$2; shift 2 ;;
     --java) java=$2; shift 2 ;;
     --bare) bare=1; shift ;;
+    --together) together=1; shift ;;
     *) fail "unknown option '$1'" ;;
   esac
 done
@@ -113,6 +116,24 @@ for v in A B; do run "$v" "$warmup" "$work/warm-$v.txt" >/dev/null; done
 echo "| round | build | queries/s | lost | CPU/query | load |"
 echo "|---|---|---|---|---|---|"
 ratios=()
+if [ "$together" = 1 ]; then
+  rate=$((rate / 2))
+  for r in $(seq 1 "$rounds"); do
+    run A "$duration" "$work/A-$r.txt" >"$work/A-$r.res" &
+    a=$!
+    run B "$duration" "$work/B-$r.txt" >"$work/B-$r.res"
+    wait "$a"
+    declare -A cpu=()
+    for v in A B; do
+      read -r qps lost us <"$work/$v-$r.res"
+      cpu[$v]=$us
+      echo "| $r | $v (together) | $qps | $lost | $us µs | $(cut -d' ' -f1 /proc/loadavg) |"
+    done
+    ratios+=("$(python3 -c "print('%.3f' % (${cpu[B]} / ${cpu[A]}))")")
+    unset cpu
+  done
+  rounds=0
+fi
 for r in $(seq 1 "$rounds"); do
   order="A B"
   [ $((r % 2)) = 0 ] && order="B A"
