@@ -146,6 +146,7 @@ public final class QueryResponder {
     public ByteBuf respond(ByteBuf query, InetAddress client, boolean tcp, boolean encrypted, ByteBufAllocator alloc) {
         Scratch s = scratch.get();
         s.querier = null;
+        s.qtype = -1;
         ResponseOptions options = s.options;
         options.clear();
         int length = Math.min(query.readableBytes(), s.packet.length);
@@ -157,6 +158,7 @@ public final class QueryResponder {
         if (!wire.read(s.packet, length, clusterOptionCode) || wire.qtype == Type.AXFR || wire.qtype == Type.IXFR) {
             return respondUnusual(Arrays.copyOf(s.packet, length), client, tcp, encrypted, zone, ready, alloc);
         }
+        s.qtype = wire.qtype;
         if (wire.ednsPayload >= 0 && !options.read(wire, s.packet, client, encrypted)) {
             return bytes(
                     alloc, Responses.formerr(Arrays.copyOf(s.packet, length))); // a malformed cookie (RFC 7873 5.2.2)
@@ -298,6 +300,14 @@ public final class QueryResponder {
         return scratch.get().options.cookieValid();
     }
 
+    /**
+     * The question's type of the query this thread answered last when it was a plain one (read from the wire,
+     * {@link WireQuery}), else -1: the metrics take it from here rather than reading the question again.
+     */
+    public int lastQueryType() {
+        return scratch.get().qtype;
+    }
+
     /** The querier's cluster of the query this thread answered last, or null (unknown, or an unusual query). */
     public ClusterId lastQuerierCluster() {
         return scratch.get().querier;
@@ -366,6 +376,8 @@ public final class QueryResponder {
         final AnswerStore.AnswerKey probe = new AnswerStore.AnswerKey();
         /** The querier's cluster of the last query answered, for {@link TopNames}. */
         ClusterId querier;
+        /** The question's type of the last query answered when the wire reader took it, else -1. */
+        int qtype = -1;
         /** The positions a policy picks (every candidate of a headless service): grows like the policy's scratch. */
         private int[] positions = new int[64];
 

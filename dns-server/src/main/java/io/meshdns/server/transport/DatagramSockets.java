@@ -39,5 +39,19 @@ interface DatagramSockets extends AutoCloseable {
          * echoing its header (it was not received whole), or {@code null} to drop it. Counted like any answer.
          */
         ByteBuf answerCut(ByteBuf query, InetAddress client, ByteBufAllocator alloc);
+
+        /**
+         * As {@link #answer(ByteBuf, InetAddress, ByteBufAllocator)} for a datagram read at {@code readAt}
+         * ({@link System#nanoTime}, read once for all the datagrams of one {@code recvmmsg}): the transport's way
+         * in, so that the time to answer is measured from the read, with one clock read per query.
+         */
+        default ByteBuf answer(ByteBuf query, InetAddress client, ByteBufAllocator alloc, long readAt) {
+            return answer(query, client, alloc);
+        }
+
+        /** As {@link #answerCut(ByteBuf, InetAddress, ByteBufAllocator)} for a datagram read at {@code readAt}. */
+        default ByteBuf answerCut(ByteBuf query, InetAddress client, ByteBufAllocator alloc, long readAt) {
+            return answerCut(query, client, alloc);
+        }
     }
 }

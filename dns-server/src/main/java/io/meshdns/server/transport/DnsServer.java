@@ -331,7 +331,11 @@ public final class DnsServer implements AutoCloseable {
      * @return the answer to send, owned by the caller, or {@code null} to drop the query
      */
     private ByteBuf answerUdp(ByteBuf query, InetAddress client, ByteBufAllocator alloc) {
-        long start = System.nanoTime();
+        return answerUdp(query, client, alloc, System.nanoTime());
+    }
+
+    /** @param start when the query was read ({@link System#nanoTime}): its time to answer counts from there */
+    private ByteBuf answerUdp(ByteBuf query, InetAddress client, ByteBufAllocator alloc, long start) {
         ByteBuf answer;
         try {
             answer = responder.respond(query, client, false, alloc);
@@ -339,7 +343,7 @@ public final class DnsServer implements AutoCloseable {
             answer = servfail(query, e);
         }
         long nanos = System.nanoTime() - start;
-        metrics.record(QueryMetrics.Proto.UDP, query, answer, nanos);
+        metrics.record(QueryMetrics.Proto.UDP, responder.lastQueryType(), query, answer, nanos);
         if (queryLog != null) {
             logQuery(client, "udp", query, answer, nanos);
         }
@@ -372,9 +376,19 @@ public final class DnsServer implements AutoCloseable {
             return answerUdp(query, client, alloc);
         }
 
+        /** From the {@code recvmmsg} that read it: one clock read per query, the other per batch. */
+        @Override
+        public ByteBuf answer(ByteBuf query, InetAddress client, ByteBufAllocator alloc, long readAt) {
+            return answerUdp(query, client, alloc, readAt);
+        }
+
         @Override
         public ByteBuf answerCut(ByteBuf query, InetAddress client, ByteBufAllocator alloc) {
-            long start = System.nanoTime();
+            return answerCut(query, client, alloc, System.nanoTime());
+        }
+
+        @Override
+        public ByteBuf answerCut(ByteBuf query, InetAddress client, ByteBufAllocator alloc, long start) {
             byte[] header = new byte[Math.min(query.readableBytes(), 12)];
             query.getBytes(query.readerIndex(), header);
             byte[] formerr = Responses.formerr(header);

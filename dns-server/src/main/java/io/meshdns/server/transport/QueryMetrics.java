@@ -162,8 +162,17 @@ public final class QueryMetrics {
      * @param response the response, or {@code null} when the packet was dropped
      */
     void record(Proto proto, io.netty.buffer.ByteBuf query, io.netty.buffer.ByteBuf response, long nanos) {
+        record(proto, -1, query, response, nanos);
+    }
+
+    /**
+     * As {@link #record(Proto, io.netty.buffer.ByteBuf, io.netty.buffer.ByteBuf, long)} with the question's type
+     * when the responder has read it already ({@code knownType}), else -1: then it is read from the query.
+     */
+    void record(
+            Proto proto, int knownType, io.netty.buffer.ByteBuf query, io.netty.buffer.ByteBuf response, long nanos) {
         Counter[] byType = byProtoAndType[proto.ordinal()];
-        int qtype = qtype(query);
+        int qtype = knownType >= 0 ? knownType : qtype(query);
         if (qtype >= 0 && qtype < byType.length) {
             byType[qtype].increment();
         } else {

@@ -45,8 +45,8 @@ import org.slf4j.LoggerFactory;
  * queries came from. Two system calls per batch, no object per datagram: the slots are wrapped in Netty
  * buffers once, and a client's {@link InetAddress} is kept in a small per-thread table.
  *
- * <p>The sockets are IPv6 with IPv4-mapped addresses as Netty's epoll sockets are: an IPv4 bind address
- * binds its mapped form (IPv4 only, {@code 0.0.0.0} any IPv4 address), an IPv6 one itself ({@code ::} both
+ * <p>An IPv4 bind address gets IPv4 sockets ({@code 0.0.0.0}: any IPv4 address), taking the datagrams Netty's
+ * epoll sockets take on its IPv4-mapped form; an IPv6 one IPv6 sockets as Netty's ({@code ::} both
  * families). Closing shuts each socket down for reading, which wakes its thread from {@code recvmmsg} (Linux
  * does so even for an unconnected datagram socket), waits for it, then frees the sockets and slots.
  */
@@ -73,7 +73,6 @@ final class FfmDatagramSockets implements DatagramSockets {
     private static final int SHUT_RD = 0;
     private static final int EINTR = 4;
     private static final int EAGAIN = 11;
-    private static final int EAFNOSUPPORT = 97;
     private static final int PROT_READ_WRITE = 0x1 | 0x2;
     private static final int MAP_PRIVATE_ANONYMOUS = 0x02 | 0x20;
     /** As Netty's UDP sockets. */
@@ -133,9 +132,13 @@ final class FfmDatagramSockets implements DatagramSockets {
     private static final MethodHandle SETSOCKOPT =
             errnoCall("setsockopt", JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
     private static final MethodHandle BIND = errnoCall("bind", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT);
+    // The message vectors go as raw addresses (a pointer is a 64-bit integer argument on LP64): a MemorySegment
+    // of the shared arena would be acquired and released (two atomic updates) around every call. They stay
+    // valid while the reader runs: close() frees them only after its thread has stopped.
     private static final MethodHandle RECVMMSG =
-            errnoCall("recvmmsg", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS);
-    private static final MethodHandle SENDMMSG = errnoCall("sendmmsg", JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT);
+            errnoCall("recvmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG);
+    private static final MethodHandle SENDMMSG =
+            errnoCall("sendmmsg", JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT);
     private static final MethodHandle SHUTDOWN = errnoCall("shutdown", JAVA_INT, JAVA_INT, JAVA_INT);
     private static final MethodHandle CLOSE = errnoCall("close", JAVA_INT, JAVA_INT);
     private static final MethodHandle MMAP =
@@ -274,7 +277,6 @@ final class FfmDatagramSockets implements DatagramSockets {
 
         final MemorySegment sendIov;
         final MemorySegment names;
-        final MemorySegment state;
         /** The mapped receive and send slots ({@code batch} each), committed by the kernel as they are touched. */
         final MemorySegment slots;
 
@@ -293,7 +295,7 @@ final class FfmDatagramSockets implements DatagramSockets {
             this.path = path;
             this.batch = batch;
             this.slot = slot;
-            this.state = arena.allocate(CALL_STATE);
+            MemorySegment state = arena.allocate(CALL_STATE);
             this.received = arena.allocate(MMSGHDR, batch);
             this.sending = arena.allocate(MMSGHDR, batch);
             MemorySegment recvIov = arena.allocate(IOVEC, batch);
@@ -333,15 +335,26 @@ final class FfmDatagramSockets implements DatagramSockets {
 
         @Override
         public void run() {
+            // errno is captured into memory of this thread's own arena: a confined arena's segment costs a downcall
+            // no atomic update, a shared one's two.
+            try (Arena confined = Arena.ofConfined()) {
+                run(confined.allocate(CALL_STATE));
+            }
+        }
+
+        private void run(MemorySegment state) {
+            long headers = received.address();
+            int written = batch;
             while (!closing) {
-                for (int i = 0; i < batch; i++) {
-                    // The kernel writes back how long each source address was and the flags; reset both.
+                // The kernel writes back how long each source address was, into the headers of the datagrams it
+                // returned only: those get their room back (msg_flags is only written, never read, by recvmmsg).
+                for (int i = 0; i < written; i++) {
                     received.set(JAVA_INT, i * MMSG_SIZE + MSG_NAMELEN, (int) NAME_SIZE);
-                    received.set(JAVA_INT, i * MMSG_SIZE + MSG_FLAGS, 0);
                 }
+                written = 0;
                 int n;
                 try {
-                    n = (int) RECVMMSG.invokeExact(state, fd, received, batch, MSG_WAITFORONE, MemorySegment.NULL);
+                    n = (int) RECVMMSG.invokeExact(state, fd, headers, batch, MSG_WAITFORONE, 0L);
                 } catch (Throwable e) {
                     throw new IllegalStateException(e);
                 }
@@ -356,14 +369,19 @@ final class FfmDatagramSockets implements DatagramSockets {
                     }
                     continue;
                 }
+                written = n;
+                long readAt = System.nanoTime();
                 reads++;
                 datagrams += n;
-                answer(n);
+                answer(n, readAt, state);
             }
         }
 
-        /** Answers the {@code n} datagrams just read, then sends the answers in one batch. */
-        private void answer(int n) {
+        /**
+         * Answers the {@code n} datagrams just read at {@code readAt} ({@link System#nanoTime}), then sends the
+         * answers in one batch.
+         */
+        private void answer(int n, long readAt, MemorySegment state) {
             int answers = 0;
             for (int i = 0; i < n; i++) {
                 long r = i * MMSG_SIZE;
@@ -373,7 +391,8 @@ final class FfmDatagramSockets implements DatagramSockets {
                 ByteBuf query = in[i].setIndex(0, Math.min(length, slot));
                 ByteBuf sendSlot = out[answers];
                 alloc.offer(sendSlot);
-                ByteBuf answer = cut ? path.answerCut(query, client, alloc) : path.answer(query, client, alloc);
+                ByteBuf answer =
+                        cut ? path.answerCut(query, client, alloc, readAt) : path.answer(query, client, alloc, readAt);
                 if (answer == null) {
                     continue;
                 }
@@ -398,20 +417,20 @@ final class FfmDatagramSockets implements DatagramSockets {
                 // To the address the query came from: the name it was read into, until the next recvmmsg.
                 sending.set(JAVA_LONG, s + MSG_NAME, names.address() + i * NAME_SIZE);
                 sending.set(JAVA_INT, s + MSG_NAMELEN, received.get(JAVA_INT, r + MSG_NAMELEN));
-                sending.set(JAVA_INT, s + MSG_FLAGS, 0);
                 answers++;
             }
-            send(answers);
+            send(answers, state);
         }
 
-        private void send(int count) {
+        private void send(int count, MemorySegment state) {
             int sent = 0;
             while (sent < count) {
                 int n;
                 try {
                     n = sent == 0
-                            ? (int) SENDMMSG.invokeExact(state, fd, sending, count, 0)
-                            : (int) SENDMMSG.invokeExact(state, fd, sending.asSlice(sent * MMSG_SIZE), count - sent, 0);
+                            ? (int) SENDMMSG.invokeExact(state, fd, sending.address(), count, 0)
+                            : (int) SENDMMSG.invokeExact(
+                                    state, fd, sending.address() + sent * MMSG_SIZE, count - sent, 0);
                 } catch (Throwable e) {
                     throw new IllegalStateException(e);
                 }
@@ -431,14 +450,16 @@ final class FfmDatagramSockets implements DatagramSockets {
         }
     }
 
-    /** Opens and binds one SO_REUSEPORT datagram socket: IPv6 (dual-stack as Netty's), IPv4 without IPv6. */
+    /**
+     * Opens and binds one SO_REUSEPORT datagram socket: IPv4 for an IPv4 address, IPv6 (dual-stack as Netty's)
+     * for an IPv6 one.
+     */
     private int bind(InetSocketAddress at, MemorySegment state) throws IOException {
         InetAddress host = at.getAddress();
-        int fd = call(() -> (int) SOCKET.invokeExact(state, AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-        boolean v6 = fd >= 0;
-        if (!v6 && errno(state) == EAFNOSUPPORT && host instanceof Inet4Address) {
-            fd = call(() -> (int) SOCKET.invokeExact(state, AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-        }
+        // An IPv4 address gets an IPv4 socket: the datagrams its mapped form would take on an IPv6 socket (IPv4
+        // only), without the IPv6 layer handing each one over to IPv4 (udpv6_sendmsg, mapped source addresses).
+        boolean v6 = !(host instanceof Inet4Address);
+        int fd = call(() -> (int) SOCKET.invokeExact(state, v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
         if (fd < 0) {
             throw new IOException("socket: " + strerror(errno(state)));
         }
