@@ -6,6 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib.sh
+source bench/side_by_side.sh
 
 rounds=6 duration=10 warmup=15 clients=64
 java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
@@ -35,45 +36,21 @@ command -v python3 >/dev/null || fail "python3 not found (it writes the zone and
 ensure_tool dnsperf dnsperf
 ensure_tool kdig knot-dnsutils
 
-work=$(mktemp -d /tmp/meshdns-tcp-jars.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+side_by_side_workdir tcp-jars
 
 declare -A port_of=() pid_of=()
 for v in a b; do
   port_of[$v]=$(free_port)
   while [ "$v" = b ] && [ "${port_of[b]}" = "${port_of[a]}" ]; do port_of[b]=$(free_port); done
-  "$java" ${MESHDNS_JAVA_OPTS:-} -jar "${jar_of[$v]}" demo --clusters 2 --services 1000 --pods-per-cluster 3 \
-    --dns-port "${port_of[$v]}" --http-port 0 --admin-port 0 --kubeconfig-dir "$work/kube-$v" >"$work/$v.log" 2>&1 &
-  pid_of[$v]=$!
-  pids+=("$!")
+  side_by_side_demo "$work/$v.log" "${port_of[$v]}" "$work/kube-$v" -jar "${jar_of[$v]}"
+  pid_of[$v]=$started
 done
 for v in a b; do
-  for _ in $(seq 1 1200); do
-    grep -q "^mesh synced" "$work/$v.log" && break
-    kill -0 "${pid_of[$v]}" 2>/dev/null || { tail -20 "$work/$v.log" >&2; fail "meshdns ($v) exited"; }
-    sleep 0.5
-  done
-  grep -q "^mesh synced" "$work/$v.log" || fail "meshdns ($v) did not sync the mesh within 10 minutes"
+  side_by_side_ready "meshdns ($v)" "${pid_of[$v]}" "$work/$v.log" "^mesh synced"
 done
-kdig @127.0.0.1 -p "${port_of[a]}" clusterset.local AXFR >"$work/axfr.txt" || fail "AXFR from meshdns failed"
-python3 bench/dnsperf_lib.py zone "$work/axfr.txt" "$work/zone" >/dev/null
-python3 bench/dnsperf_lib.py queries "$work/zone" "$work/queries.txt" 100000 8 >/dev/null
+side_by_side_queries "${port_of[a]}" >/dev/null
 
 # run A|B OUT SECONDS: one dnsperf round; prints qps=... cpu_us=... (the server's CPU per query).
-ticks() {
-  local stat
-  stat=$(cat "/proc/$1/stat") || fail "process $1 is gone"
-  stat=${stat##*) }
-  set -- $stat
-  echo $(( ${12} + ${13} ))
-}
 run() {
   local before after
   before=$(ticks "${pid_of[$1]}")

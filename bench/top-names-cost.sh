@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib.sh
+source bench/side_by_side.sh
 
 rounds=4 duration=10 warmup=10 clients=64 modes="tcp udp" record=1
 java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
@@ -39,39 +40,22 @@ jar=dns-server/target/meshdns.jar
 [ -f "$jar" ] && [ -f dns-server/target/meshdns-demo.jar ] \
   || fail "$jar and meshdns-demo.jar are missing: ./mvnw -B -q -pl dns-server -am -DskipTests package"
 
-work=$(mktemp -d /tmp/meshdns-top-names-cost.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+side_by_side_workdir top-names-cost
 
 declare -A port_of=() pid_of=()
 for v in on off; do
   port_of[$v]=$(free_port)
   while [ "$v" = off ] && [ "${port_of[off]}" = "${port_of[on]}" ]; do port_of[off]=$(free_port); done
   # ${MESHDNS_JAVA_OPTS} first: the sampling's own switch comes last and wins.
-  "$java" ${MESHDNS_JAVA_OPTS:-} "-Dmeshdns.topNames=$([ "$v" = on ] && echo true || echo false)" -jar "$jar" demo \
-    --clusters 2 --services 1000 --pods-per-cluster 3 --dns-port "${port_of[$v]}" --http-port 0 --admin-port 0 \
-    --kubeconfig-dir "$work/kube-$v" >"$work/$v.log" 2>&1 &
-  pid_of[$v]=$!
-  pids+=("$!")
+  side_by_side_demo "$work/$v.log" "${port_of[$v]}" "$work/kube-$v" \
+    "-Dmeshdns.topNames=$([ "$v" = on ] && echo true || echo false)" -jar "$jar"
+  pid_of[$v]=$started
 done
 for v in on off; do
-  for _ in $(seq 1 1200); do
-    grep -q "^mesh synced" "$work/$v.log" && break
-    kill -0 "${pid_of[$v]}" 2>/dev/null || { tail -20 "$work/$v.log" >&2; fail "meshdns ($v) exited"; }
-    sleep 0.5
-  done
-  grep -q "^mesh synced" "$work/$v.log" || fail "meshdns ($v) did not sync the mesh within 10 minutes"
+  side_by_side_ready "meshdns ($v)" "${pid_of[$v]}" "$work/$v.log" "^mesh synced"
   echo "sampling $v: $(grep -o 'status page top names: .*' "$work/$v.log" | head -1), DNS on port ${port_of[$v]}"
 done
-kdig @127.0.0.1 -p "${port_of[on]}" clusterset.local AXFR >"$work/axfr.txt" || fail "AXFR from meshdns failed"
-python3 bench/dnsperf_lib.py zone "$work/axfr.txt" "$work/zone" >/dev/null
-python3 bench/dnsperf_lib.py queries "$work/zone" "$work/queries.txt" 100000 8
+side_by_side_queries "${port_of[on]}"
 
 # CPU ticks by thread group of a process, as JSON: the JVM names its threads (15 characters in comm).
 threads() {

@@ -18,6 +18,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source .ci/lib.sh
+source bench/side_by_side.sh
 
 rounds=6 duration=10 warmup=15 rate=70000 clients=64 bare=0 together=0
 java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
@@ -44,15 +45,7 @@ done
 ensure_tool dnsperf dnsperf
 ensure_tool kdig knot-dnsutils
 
-work=$(mktemp -d /tmp/meshdns-udp-cpu-ab.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+side_by_side_workdir udp-cpu-ab
 
 declare -A port_of=() pid_of=()
 for v in A B; do
@@ -64,35 +57,26 @@ for v in A B; do
       bench/src/main/java/io/meshdns/server/transport/BareUdpResponder.java
     "$java" ${MESHDNS_JAVA_OPTS:-} --enable-native-access=ALL-UNNAMED -cp "${dir_of[$v]}/meshdns.jar:$work/bare-$v" \
       io.meshdns.server.transport.BareUdpResponder "${port_of[$v]}" >"$work/$v.log" 2>&1 &
+    started=$!
+    pids+=("$started")
   else
-    "$java" ${MESHDNS_JAVA_OPTS:-} -jar "${dir_of[$v]}/meshdns.jar" demo \
-      --clusters 2 --services 1000 --pods-per-cluster 3 --dns-port "${port_of[$v]}" --http-port 0 --admin-port 0 \
-      --kubeconfig-dir "$work/kube-$v" >"$work/$v.log" 2>&1 &
+    side_by_side_demo "$work/$v.log" "${port_of[$v]}" "$work/kube-$v" -jar "${dir_of[$v]}/meshdns.jar"
   fi
-  pid_of[$v]=$!
-  pids+=("$!")
+  pid_of[$v]=$started
 done
 ready="^mesh synced"
 [ "$bare" = 1 ] && ready="^bare responder on"
 for v in A B; do
-  for _ in $(seq 1 1200); do
-    grep -q "$ready" "$work/$v.log" && break
-    kill -0 "${pid_of[$v]}" 2>/dev/null || { tail -20 "$work/$v.log" >&2; fail "meshdns ($v) exited"; }
-    sleep 0.5
-  done
-  grep -q "$ready" "$work/$v.log" || fail "$v did not start within 10 minutes"
+  side_by_side_ready "$v" "${pid_of[$v]}" "$work/$v.log" "$ready"
   echo "$v: ${dir_of[$v]}, pid ${pid_of[$v]}, $(grep -o 'UDP x[0-9]* on [a-z-]*' "$work/$v.log" | head -1)"
 done
 if [ "$bare" = 1 ]; then
   # Any names: the bare responder answers every query alike.
   python3 -c "print('\n'.join('svc-%d.ns-%d.svc.clusterset.local A' % (i, i % 50) for i in range(1000)))" >"$work/queries.txt"
 else
-  kdig @127.0.0.1 -p "${port_of[A]}" clusterset.local AXFR >"$work/axfr.txt" || fail "AXFR from meshdns failed"
-  python3 bench/dnsperf_lib.py zone "$work/axfr.txt" "$work/zone" >/dev/null
-  python3 bench/dnsperf_lib.py queries "$work/zone" "$work/queries.txt" 100000 8
+  side_by_side_queries "${port_of[A]}"
 fi
 
-ticks() { local s; s=$(cat "/proc/$1/stat"); s=${s##*) }; set -- $s; echo $(( ${12} + ${13} )); }
 # run A|B SECONDS OUT: prints "qps completed cpu_us"
 run() {
   local before after
