@@ -62,11 +62,13 @@ class StatusPageBrowserTest {
                         .withHttp("127.0.0.1", 0)
                         .withAdmin("127.0.0.1", 0),
                 demo.specs());
-        server.awaitServed(
-                s -> s.services().size() == 2
-                        && s.clusters().values().stream()
-                                .allMatch(c -> c.state() == io.meshdns.discovery.ClusterState.SYNCED),
-                Duration.ofSeconds(30));
+        // The demo's five global services (as TopNamesTest counts them), both clusters synced.
+        assertThat(server.awaitServed(
+                        s -> s.services().size() == 5
+                                && s.clusters().values().stream()
+                                        .allMatch(c -> c.state() == io.meshdns.discovery.ClusterState.SYNCED),
+                        Duration.ofSeconds(30)))
+                .isTrue();
         int closedPort;
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             closedPort = s.getLocalPort();
