@@ -228,15 +228,11 @@ final class TcpConnections {
         // Event-loop only: when bytes were last read or answers taken; the idle timer; the output as it last saw it.
         long lastActivity;
         ScheduledFuture<?> idleTimer;
-        long idleOutputPending;
-        long idleOutputProgress;
-        int idleOutputHead;
+        final OutputMark idleMark = new OutputMark();
         // Event-loop only: reading stopped for the answers to drain, and the deadline for them to move.
         boolean paused;
         ScheduledFuture<?> writeDeadline;
-        long outputPending;
-        long outputProgress;
-        int outputHead;
+        final OutputMark writeMark = new OutputMark();
         final Runnable resume = this::resume;
         final Runnable checkOutput = this::checkOutput;
         final Runnable checkDeadline = this::checkDeadline;
@@ -451,30 +447,15 @@ final class TcpConnections {
             (tls != null ? tls : ctx).close();
         }
 
-        /**
-         * Notes where the output stands, as Netty's IdleStateHandler does to see output progress: the bytes
-         * pending, the message being written and how far; whether any moved since the last note.
-         */
+        /** Whether the output moved since the write deadline last looked; false once the channel has none. */
         private boolean markOutput() {
             ChannelOutboundBuffer out = ctx.channel().unsafe().outboundBuffer();
-            if (out == null) {
-                return false;
-            }
-            long pendingNow = out.totalPendingWriteBytes();
-            long progressNow = out.currentProgress();
-            int headNow = System.identityHashCode(out.current());
-            boolean moved = pendingNow != outputPending || progressNow != outputProgress || headNow != outputHead;
-            outputPending = pendingNow;
-            outputProgress = progressNow;
-            outputHead = headNow;
-            return moved;
+            return out != null && writeMark.moved(out);
         }
 
         private void cancelWriteDeadline() {
-            if (writeDeadline != null) {
-                writeDeadline.cancel(false);
-                writeDeadline = null;
-            }
+            cancel(writeDeadline);
+            writeDeadline = null;
         }
 
         /**
@@ -537,16 +518,7 @@ final class TcpConnections {
                 idleTimer = ctx.executor().schedule(checkIdle, idleNanos - quiet, TimeUnit.NANOSECONDS);
                 return;
             }
-            ChannelOutboundBuffer out = ch.unsafe().outboundBuffer();
-            long pendingNow = out == null ? 0 : out.totalPendingWriteBytes();
-            long progressNow = out == null ? 0 : out.currentProgress();
-            int headNow = out == null ? 0 : System.identityHashCode(out.current());
-            boolean moved =
-                    pendingNow != idleOutputPending || progressNow != idleOutputProgress || headNow != idleOutputHead;
-            idleOutputPending = pendingNow;
-            idleOutputProgress = progressNow;
-            idleOutputHead = headNow;
-            if (moved) {
+            if (idleMark.moved(ch.unsafe().outboundBuffer())) {
                 idleTimer = ctx.executor().schedule(checkIdle, idleNanos, TimeUnit.NANOSECONDS);
                 return;
             }
@@ -557,6 +529,28 @@ final class TcpConnections {
             if (timer != null) {
                 timer.cancel(false);
             }
+        }
+    }
+
+    /**
+     * Where a connection's output stood when last noted, as Netty's IdleStateHandler notes it to see output
+     * progress: the bytes pending, the message being written and how far. Event-loop only.
+     */
+    private static final class OutputMark {
+        private long pending;
+        private long progress;
+        private int head;
+
+        /** Notes where {@code out} stands ({@code null}: nothing pending); whether any of it moved since the last note. */
+        boolean moved(ChannelOutboundBuffer out) {
+            long pendingNow = out == null ? 0 : out.totalPendingWriteBytes();
+            long progressNow = out == null ? 0 : out.currentProgress();
+            int headNow = out == null ? 0 : System.identityHashCode(out.current());
+            boolean moved = pendingNow != pending || progressNow != progress || headNow != head;
+            pending = pendingNow;
+            progress = progressNow;
+            head = headNow;
+            return moved;
         }
     }
 }

@@ -427,10 +427,7 @@ final class FfmDatagramSockets implements DatagramSockets {
             while (sent < count) {
                 int n;
                 try {
-                    n = sent == 0
-                            ? (int) SENDMMSG.invokeExact(state, fd, sending.address(), count, 0)
-                            : (int) SENDMMSG.invokeExact(
-                                    state, fd, sending.address() + sent * MMSG_SIZE, count - sent, 0);
+                    n = (int) SENDMMSG.invokeExact(state, fd, sending.address() + sent * MMSG_SIZE, count - sent, 0);
                 } catch (Throwable e) {
                     throw new IllegalStateException(e);
                 }
