@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import org.xbill.DNS.AAAARecord;
 import org.xbill.DNS.ARecord;
 import org.xbill.DNS.DClass;
@@ -116,6 +117,10 @@ public final class ZoneIndex {
     private final int serviceLabels;
     /** The names whose records may differ from the previous index's; {@code null} when every name may. */
     private final Set<Name> changedNames;
+    /** This index's place among all built, from 1: see {@link #generation}. */
+    private final long generation = GENERATIONS.incrementAndGet();
+
+    private static final AtomicLong GENERATIONS = new AtomicLong();
 
     private ZoneIndex(
             ZoneSettings settings,
@@ -178,6 +183,14 @@ public final class ZoneIndex {
 
     public List<Zone> zones() {
         return zones;
+    }
+
+    /**
+     * A number no other index has, larger than every earlier index's: a stored answer can remember the index
+     * it was last checked against without holding on to it (the serial moves only when records may differ).
+     */
+    public long generation() {
+        return generation;
     }
 
     /** The zones' serial (one for all zones, see {@link ZoneSerial}). */

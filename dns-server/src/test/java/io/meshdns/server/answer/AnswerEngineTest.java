@@ -270,6 +270,18 @@ class AnswerEngineTest {
     }
 
     @Test
+    void anAnswerReusedUnderOneIndexIsCheckedAgainstTheNext() throws Exception {
+        // A ClusterSetIP answer has no load-balanced order: only its service's lifetime says when it is stale.
+        String api = "api.shop.svc." + Z;
+        assertThat(addresses(ask(api, Type.A, "east"))).containsExactly("10.99.0.1"); // compiled and stored
+        long misses = responder.cacheStats().missCount();
+        assertThat(addresses(ask(api, Type.A, "east"))).containsExactly("10.99.0.1");
+        assertThat(responder.cacheStats().missCount()).as("reused").isEqualTo(misses);
+        install(snapshot(2, web(5, 0), db(), imported("10.99.0.2")));
+        assertThat(addresses(ask(api, Type.A, "east"))).containsExactly("10.99.0.2");
+    }
+
+    @Test
     void anUnchangedServiceKeepsItsCompiledAnswerAcrossSnapshots() throws Exception {
         GlobalService db = db();
         install(snapshot(2, web(5, 0), db, imported()));
@@ -402,11 +414,16 @@ class AnswerEngineTest {
 
     /** api: exported by west (pod 10.2.2.1); east imports it with ClusterSetIP 10.99.0.1. */
     private static GlobalService imported() {
+        return imported("10.99.0.1");
+    }
+
+    /** api, imported by east with {@code clusterSetIp}. */
+    private static GlobalService imported(String clusterSetIp) {
         ServiceKey key = ServiceKey.of("shop", "api");
         return new GlobalService(
                 key,
                 Map.of(WEST, part(WEST, key, false, pods(WEST, "10.2.2.", 1), Map.of())),
-                Map.of(EAST, List.of(address("10.99.0.1"))));
+                Map.of(EAST, List.of(address(clusterSetIp))));
     }
 
     private static ClusterService part(
