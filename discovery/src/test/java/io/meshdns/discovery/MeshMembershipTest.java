@@ -114,6 +114,23 @@ class MeshMembershipTest extends WatchedClusters {
     }
 
     @Test
+    void clusterListsSetBackToBackApplyInOrderThoughClustersStartSideBySide() {
+        mesh = TestMesh.start(TestMesh.fast(), spec(east));
+        await(mesh, "east's web", has(east, "shop", "web"));
+
+        // Not joined in between: the second list's removal of west waits until the first list's start of west is done.
+        var added = mesh.setClusters(List.of(spec(east), spec(west)));
+        var removed = mesh.setClusters(List.of(spec(east)));
+        removed.join();
+
+        assertThat(added).isCompleted();
+        var after = await(mesh, "west gone", s -> s.clusters().keySet().equals(java.util.Set.of(clusterId(east))));
+        assertThat(part(after, west, "shop", "web")).isNull();
+        assertThat(part(after, east, "shop", "web")).isNotNull();
+        assertThat(mesh.clusters()).extracting(ClusterSpec::id).containsExactly(clusterId(east));
+    }
+
+    @Test
     void aClusterIdConfiguredTwiceIsRefused() {
         mesh = new MeshWatcher(TestMesh.fast());
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> mesh.setClusters(List.of(spec(east), spec(east))))
