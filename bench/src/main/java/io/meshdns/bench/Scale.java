@@ -96,13 +96,20 @@ public final class Scale {
 
     /** Replaces one pod address of one slice per round; times the publication that carries the change. */
     private static void publications(SyntheticMeshUnderTest bench, int changes) throws Exception {
-        record Published(long version, Instant createdAt, long doneNanos) {}
+        // observedAt: the oldest change this snapshot carries, as discovery's event handler saw it.
+        record Published(long version, Instant createdAt, Instant observedAt, long doneNanos) {}
         BlockingQueue<Published> published = new ArrayBlockingQueue<>(1024);
         // Added after the load balancer's and the responder's listeners: called when both are done.
         bench.server
                 .mesh()
-                .addListener((MeshSnapshot s) ->
-                        published.offer(new Published(s.version(), s.publishedAt(), System.nanoTime())));
+                .addListener((MeshSnapshot s) -> published.offer(new Published(
+                        s.version(),
+                        s.publishedAt(),
+                        s.changes().stream()
+                                .map(MeshSnapshot.Change::observedAt)
+                                .min(Instant::compareTo)
+                                .orElse(s.publishedAt()),
+                        System.nanoTime())));
         KubernetesClient client = bench.mesh.cluster("c0").client();
         String ns = DemoMesh.namespaceName(0);
         EndpointSlice slice = client.discovery()
@@ -113,6 +120,10 @@ public final class Scale {
                 .get();
         double[] work = new double[changes];
         double[] endToEnd = new double[changes];
+        double[] toObserved = new double[changes];
+        double[] toCreated = new double[changes];
+        long gcCount = gcCount();
+        long gcMillis = gcMillis();
         for (int i = 0; i < changes; i++) {
             Thread.sleep(200); // a quiet mesh: the change is published at once, not coalesced with another
             published.clear();
@@ -134,9 +145,25 @@ public final class Scale {
             long doneWallNanos =
                     startWall.getEpochSecond() * 1_000_000_000L + startWall.getNano() + (p.doneNanos - start);
             long createdNanos = p.createdAt.getEpochSecond() * 1_000_000_000L + p.createdAt.getNano();
+            long startWallNanos = startWall.getEpochSecond() * 1_000_000_000L + startWall.getNano();
+            long observedNanos = p.observedAt.getEpochSecond() * 1_000_000_000L + p.observedAt.getNano();
             work[i] = (doneWallNanos - createdNanos) / 1e6;
             endToEnd[i] = (p.doneNanos - start) / 1e6;
+            toObserved[i] = (observedNanos - startWallNanos) / 1e6;
+            toCreated[i] = (createdNanos - observedNanos) / 1e6;
         }
+        // End to end = PUT -> observed (the mock API server, the watch, the client's decoding and task thread, up
+        // to discovery's handler) + observed -> snapshot created (coalescing, the publisher's queue, rebuilding the
+        // service) + publisher work (the listeners). Wall-clock instants: microseconds apart at best.
+        System.out.printf(
+                "one endpoint change, PUT sent -> observed by discovery's event handler: %s%n",
+                Percentiles.of(toObserved));
+        System.out.printf(
+                "one endpoint change, observed -> snapshot created (coalescing, publisher queue, service rebuilt): %s%n",
+                Percentiles.of(toCreated));
+        System.out.printf(
+                "garbage collections during the %d changes: %d, %d ms in all%n",
+                changes, gcCount() - gcCount, gcMillis() - gcMillis);
         System.out.printf(
                 "one endpoint change, publisher work (snapshot + load balancer + zone index): %s%n",
                 Percentiles.of(work));
@@ -160,6 +187,18 @@ public final class Scale {
             heap = next;
         }
         return heap;
+    }
+
+    private static long gcCount() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(b -> Math.max(0, b.getCollectionCount()))
+                .sum();
+    }
+
+    private static long gcMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(b -> Math.max(0, b.getCollectionTime()))
+                .sum();
     }
 
     /** Bytes in use after full collections. */

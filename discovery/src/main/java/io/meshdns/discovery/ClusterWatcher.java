@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * the MCS CRD is installed, ServiceExports (as generic resources, so no MCS client library is needed).
  *
  * <p>Threading: informer threads only report "this service changed"; a control thread looks for the
- * ServiceExport CRD ({@link McsCrdProbe}); everything else ({@link #build}, {@link #refreshState}, starting
- * and stopping informers) runs on the mesh's publisher thread, which reads the informers' thread-safe stores.
+ * ServiceExport CRD ({@link McsCrdProbe}); {@link #start} runs once on a starter thread; everything else
+ * ({@link #build}, {@link #refreshState}, replacing and stopping informers) runs on the mesh's publisher thread,
+ * which reads the informers' thread-safe stores.
  *
  * <p>Reconnection: fabric8 re-establishes a dropped watch itself (with a backoff capped at
  * {@code retryInterval}, see {@link KubernetesClients#create}) and relists
@@ -86,6 +87,9 @@ final class ClusterWatcher implements AutoCloseable {
     private Instant since = Instant.now();
     private Instant disconnectedAt;
     private boolean everSynced;
+    // Whether start() has returned: until then another thread is writing the fields it sets (MeshWatcher starts
+    // clusters side by side), so this thread reads none of them and the cluster is CONNECTING.
+    private boolean started;
     private String configError;
     private String loggedReason;
     private Instant publishedExpiry;
@@ -106,7 +110,8 @@ final class ClusterWatcher implements AutoCloseable {
 
     /**
      * Starts the informers and the ServiceExport CRD probe; never throws and never blocks on the network: a
-     * cluster that cannot start is put in {@link ClusterState#ERROR}. Publisher thread.
+     * cluster that cannot start is put in {@link ClusterState#ERROR}. Runs on a starter thread, before anything
+     * else touches this watcher on the publisher thread, which then calls {@link #started()}.
      */
     void start() {
         try {
@@ -137,6 +142,11 @@ final class ClusterWatcher implements AutoCloseable {
         slices.start(null);
         probe = new McsCrdProbe(spec, client, options, control, publisher, this::crdsFound, this::noteError);
         probe.start();
+    }
+
+    /** Publisher thread, once {@link #start} has returned: its fields may be read from now on. */
+    void started() {
+        started = true;
     }
 
     /** Whether the cluster has synced once: before that its half-listed objects are not published. */
@@ -257,6 +267,9 @@ final class ClusterWatcher implements AutoCloseable {
      * health changed. Publisher thread.
      */
     boolean refreshState(Instant now, Duration staleAfter) {
+        if (!started) {
+            return false; // still CONNECTING, as it was created
+        }
         ClusterState next;
         if (configError != null) {
             next = ClusterState.ERROR;
@@ -329,10 +342,13 @@ final class ClusterWatcher implements AutoCloseable {
                 endpointCount,
                 watchRestarts.get(),
                 reason(),
-                token == null ? null : token.expires());
+                token == null || !started ? null : token.expires());
     }
 
     private String reason() {
+        if (!started) {
+            return null;
+        }
         if (configError != null) {
             return configError;
         }

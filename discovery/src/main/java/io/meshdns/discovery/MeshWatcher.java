@@ -13,11 +13,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -34,6 +37,7 @@ import org.slf4j.LoggerFactory;
  * at most one per {@code coalesce} interval, and the first change after a quiet period is published at
  * once, so no change waits longer than {@code coalesce}. A cluster's objects are published only once it
  * has synced completely (Services, EndpointSlices and, if installed, ServiceExports), never half-listed.
+ * New clusters start side by side on starter threads (one per core), not one after another on the publisher.
  */
 public final class MeshWatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MeshWatcher.class);
@@ -43,6 +47,10 @@ public final class MeshWatcher implements AutoCloseable {
     private final WatchOptions options;
     private final ScheduledExecutorService publisher;
     private final ScheduledExecutorService control;
+    // Starts new clusters side by side (ClusterWatcher.start: kubeconfig, client, informers; CPU, no network wait).
+    private final ThreadPoolExecutor starter;
+    // The last change of the cluster list; the next one runs after it. Guarded by this.
+    private CompletableFuture<Void> clustersSet = CompletableFuture.completedFuture(null);
     // Pending changes and when each was first observed; informer threads add, the publisher takes.
     private final Map<Change, Instant> pending = new ConcurrentHashMap<>();
     private final AtomicBoolean publishScheduled = new AtomicBoolean();
@@ -66,6 +74,15 @@ public final class MeshWatcher implements AutoCloseable {
         this.publisher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "meshdns-discovery"));
         // Blocking API calls (the ServiceExport CRD probe) stay off the publisher thread.
         this.control = Executors.newScheduledThreadPool(2, r -> daemon(r, "meshdns-discovery-probe"));
+        int cores = Runtime.getRuntime().availableProcessors();
+        this.starter = new ThreadPoolExecutor(
+                cores,
+                cores,
+                10,
+                TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(),
+                r -> daemon(r, "meshdns-discovery-start"));
+        starter.allowCoreThreadTimeOut(true);
         long interval = options.healthInterval().toMillis();
         publisher.scheduleWithFixedDelay(this::checkHealth, interval, interval, TimeUnit.MILLISECONDS);
     }
@@ -98,38 +115,70 @@ public final class MeshWatcher implements AutoCloseable {
                 throw new IllegalArgumentException("cluster id '" + spec.id() + "' is configured twice");
             }
         }
-        return CompletableFuture.runAsync(
-                () -> {
-                    this.specs = List.copyOf(wanted.values());
-                    for (var it = watchers.entrySet().iterator(); it.hasNext(); ) {
-                        var entry = it.next();
-                        ClusterSpec spec = wanted.get(entry.getKey());
-                        if (spec == null || !spec.equals(entry.getValue().spec())) {
-                            log.info(
-                                    "cluster {}: {}", entry.getKey(), spec == null ? "removed" : "changed; restarting");
-                            it.remove();
-                            entry.getValue().close();
-                            dropCluster(entry.getKey());
-                        }
-                    }
-                    for (ClusterSpec spec : wanted.values()) {
-                        if (!watchers.containsKey(spec.id())) {
-                            var watcher = new ClusterWatcher(spec, options, sink, publisher, control);
-                            watchers.put(spec.id(), watcher);
-                            counts.put(spec.id(), new int[2]);
-                            log.info(
-                                    "cluster {}: starting ({}, reachability {})",
-                                    spec.id(),
-                                    spec.inCluster() ? "in-cluster service account" : spec.kubeconfig(),
-                                    spec.reachability());
-                            watcher.start();
-                            watcher.refreshState(Instant.now(), options.staleAfter());
-                        }
-                    }
-                    healthChanged = true;
-                    requestPublish();
-                },
-                publisher);
+        synchronized (this) {
+            // One change of the cluster list at a time: the next one's removals wait until this one's clusters
+            // have started, so a cluster is never closed while another thread is starting it.
+            CompletableFuture<Void> next =
+                    clustersSet.exceptionally(e -> null).thenComposeAsync(v -> applyClusters(wanted), publisher);
+            clustersSet = next;
+            return next;
+        }
+    }
+
+    /**
+     * Publisher thread: stops removed and changed clusters, then starts the new ones side by side on the
+     * {@code starter} threads (each reads its kubeconfig, builds its client and informers: tens of ms, and seconds
+     * for many clusters one after another on a busy machine). Until a cluster has started, the publisher treats
+     * it as connecting and reads nothing of it; the returned future completes once every new cluster has started
+     * and its state has been taken, as before.
+     */
+    private CompletableFuture<Void> applyClusters(Map<ClusterId, ClusterSpec> wanted) {
+        this.specs = List.copyOf(wanted.values());
+        for (var it = watchers.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            ClusterSpec spec = wanted.get(entry.getKey());
+            if (spec == null || !spec.equals(entry.getValue().spec())) {
+                log.info("cluster {}: {}", entry.getKey(), spec == null ? "removed" : "changed; restarting");
+                it.remove();
+                entry.getValue().close();
+                dropCluster(entry.getKey());
+            }
+        }
+        List<ClusterWatcher> added = new ArrayList<>();
+        List<CompletableFuture<Void>> starts = new ArrayList<>();
+        for (ClusterSpec spec : wanted.values()) {
+            if (!watchers.containsKey(spec.id())) {
+                var watcher = new ClusterWatcher(spec, options, sink, publisher, control);
+                watchers.put(spec.id(), watcher);
+                counts.put(spec.id(), new int[2]);
+                log.info(
+                        "cluster {}: starting ({}, reachability {})",
+                        spec.id(),
+                        spec.inCluster() ? "in-cluster service account" : spec.kubeconfig(),
+                        spec.reachability());
+                added.add(watcher);
+                starts.add(CompletableFuture.runAsync(watcher::start, starter));
+            }
+        }
+        // Removed clusters leave the answers now, not after the new ones have started.
+        healthChanged = true;
+        requestPublish();
+        return CompletableFuture.allOf(starts.toArray(CompletableFuture[]::new))
+                .handleAsync(
+                        (ok, failed) -> {
+                            Instant now = Instant.now();
+                            for (ClusterWatcher watcher : added) {
+                                watcher.started();
+                                watcher.refreshState(now, options.staleAfter());
+                            }
+                            healthChanged = true;
+                            requestPublish();
+                            if (failed != null) {
+                                throw failed instanceof CompletionException c ? c : new CompletionException(failed);
+                            }
+                            return null;
+                        },
+                        publisher);
     }
 
     /** The clusters currently configured. */
@@ -359,6 +408,15 @@ public final class MeshWatcher implements AutoCloseable {
 
     @Override
     public void close() {
+        CompletableFuture<Void> lastSet;
+        synchronized (this) {
+            lastSet = clustersSet;
+        }
+        try {
+            lastSet.get(10, TimeUnit.SECONDS); // no cluster is closed while it is being started
+        } catch (Exception e) {
+            log.debug("closing while the clusters were set: {}", e.toString());
+        }
         try {
             publisher
                     .submit(() -> {
@@ -369,6 +427,7 @@ public final class MeshWatcher implements AutoCloseable {
         } catch (Exception e) {
             log.warn("closing clusters: {}", e.toString());
         }
+        starter.shutdownNow();
         control.shutdownNow();
         publisher.shutdownNow();
     }

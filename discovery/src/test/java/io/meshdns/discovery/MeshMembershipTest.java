@@ -94,7 +94,8 @@ class MeshMembershipTest extends WatchedClusters {
     @Test
     void changedClusterIsRestartedWithItsNewSpec() {
         mesh = TestMesh.start(TestMesh.fast(), spec(east), spec(west));
-        await(mesh, "west's web", has(west, "shop", "web"));
+        // Both, not west alone: the clusters start side by side, so west may sync first.
+        await(mesh, "web from both", has(east, "shop", "web").and(has(west, "shop", "web")));
 
         mesh.setClusters(List.of(spec(east), spec(west, Reachability.CLUSTER_IP)))
                 .join();
@@ -111,6 +112,23 @@ class MeshMembershipTest extends WatchedClusters {
                                 .equals("10.96.0.10"));
         assertThat(part(after, east, "shop", "web").endpoints().get(0).address().getHostAddress())
                 .isEqualTo("10.10.1.1");
+    }
+
+    @Test
+    void clusterListsSetBackToBackApplyInOrderThoughClustersStartSideBySide() {
+        mesh = TestMesh.start(TestMesh.fast(), spec(east));
+        await(mesh, "east's web", has(east, "shop", "web"));
+
+        // Not joined in between: the second list's removal of west waits until the first list's start of west is done.
+        var added = mesh.setClusters(List.of(spec(east), spec(west)));
+        var removed = mesh.setClusters(List.of(spec(east)));
+        removed.join();
+
+        assertThat(added).isCompleted();
+        var after = await(mesh, "west gone", s -> s.clusters().keySet().equals(java.util.Set.of(clusterId(east))));
+        assertThat(part(after, west, "shop", "web")).isNull();
+        assertThat(part(after, east, "shop", "web")).isNotNull();
+        assertThat(mesh.clusters()).extracting(ClusterSpec::id).containsExactly(clusterId(east));
     }
 
     @Test
