@@ -453,14 +453,21 @@ public final class DnsServer implements AutoCloseable {
 
         /**
          * The message with its two-byte length in front (RFC 1035 4.2.2), in one buffer: one write, one entry in
-         * the connection's output and one iovec, where a separate prefix buffer costs a second of each.
+         * the connection's output and one iovec, where a separate prefix buffer costs a second of each. An answer
+         * written with room for the length before it (the responder leaves it) gets it there, in place; any other
+         * message is copied behind it.
          */
         private static ByteBuf framed(ByteBuf message, ByteBufAllocator alloc) {
+            int length = message.readableBytes();
+            int at = message.readerIndex() - QueryResponder.TCP_LENGTH_PREFIX;
+            if (length > TcpConnections.MAX_MESSAGE) {
+                message.release();
+                throw new IllegalStateException("a DNS message of " + length + " bytes has no TCP length prefix");
+            }
+            if (at >= 0) {
+                return message.setShort(at, length).readerIndex(at);
+            }
             try {
-                int length = message.readableBytes();
-                if (length > TcpConnections.MAX_MESSAGE) {
-                    throw new IllegalStateException("a DNS message of " + length + " bytes has no TCP length prefix");
-                }
                 return alloc.ioBuffer(2 + length).writeShort(length).writeBytes(message);
             } finally {
                 message.release();
