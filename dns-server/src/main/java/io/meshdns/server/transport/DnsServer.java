@@ -81,6 +81,16 @@ public final class DnsServer implements AutoCloseable {
     private final ResponseRateLimiter rateLimiter;
 
     private final EventLoopGroup group;
+    /**
+     * The bytes of answers a TCP connection's socket may hold not yet sent (TCP_NOTSENT_LOWAT): beyond them (and
+     * what is in flight to the client) answers wait in the connection's output, where the write deadline sees
+     * them move as the client reads and the output budget counts them. Without it the kernel takes megabytes
+     * (its send buffer grows to net.ipv4.tcp_wmem's maximum) and the output moves only when most of them are
+     * gone: a secondary steadily taking a large zone transfer at a few hundred KB/s was cut as not reading, and
+     * a slow client's answers sat in the kernel, uncounted.
+     */
+    private static final long TCP_NOT_SENT_LIMIT = 16 * 1024;
+
     /** Event-loop threads; with epoll, one UDP socket each. */
     private final int threads;
 
@@ -237,7 +247,11 @@ public final class DnsServer implements AutoCloseable {
 
     /** The TCP query path; behind TLS with the certificate's current context when {@code certificate} is set. */
     private ServerBootstrap tcpBootstrap(QueryMetrics.Proto proto, DotCertificate certificate) {
-        return new ServerBootstrap()
+        ServerBootstrap bootstrap = new ServerBootstrap();
+        if (epoll) {
+            bootstrap.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, TCP_NOT_SENT_LIMIT);
+        }
+        return bootstrap
                 .group(group)
                 .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
