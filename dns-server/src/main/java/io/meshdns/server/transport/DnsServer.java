@@ -274,8 +274,7 @@ public final class DnsServer implements AutoCloseable {
                                         guard[0], // caps, idle time, the query deadline and the output's see every
                                         // (decrypted) byte
                                         guard[1], // the two-byte length framing (RFC 1035 4.2.2), held back while the
-                                        // output is full
-                                        guard[2], // and every whole message
+                                        // output is full; it sees every whole message
                                         new TcpQueryHandler(proto));
                     }
                 });
