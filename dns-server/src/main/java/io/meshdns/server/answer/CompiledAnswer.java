@@ -230,6 +230,8 @@ final class CompiledAnswer {
     /**
      * The answer to one query, in a buffer of {@code alloc} that the caller owns.
      *
+     * @param headroom bytes left free before the answer (its reader index): over TCP, 2 for the length that
+     *     frames it (RFC 1035 4.2.2), so that framing needs no second buffer and copy
      * @param query the query's bytes (at least its header and question), or {@code null} when the answer
      *     was compiled for this very query (its ID and name are already in place)
      * @param nameLength the length of the query's name in wire form
@@ -237,6 +239,7 @@ final class CompiledAnswer {
      */
     ByteBuf write(
             ByteBufAllocator alloc,
+            int headroom,
             byte[] query,
             int nameLength,
             ClusterId querier,
@@ -245,14 +248,14 @@ final class CompiledAnswer {
             int[] scratch) {
         ByteBuf out;
         if (srv != null) {
-            out = writeSrv(alloc, querier, topologyZone, positions, scratch);
+            out = writeSrv(alloc, headroom, querier, topologyZone, positions, scratch);
         } else if (order == null) {
-            out = alloc.ioBuffer(wire.length).writeBytes(wire);
+            out = start(alloc, headroom, wire.length).writeBytes(wire);
         } else {
             int chosen = order.next(querier, topologyZone, positions, scratch);
             int n = Math.min(fit, chosen);
             int tail = blocksAt + blockCount * blockSize;
-            out = alloc.ioBuffer(wire.length - (blockCount - n) * blockSize);
+            out = start(alloc, headroom, wire.length - (blockCount - n) * blockSize);
             out.writeBytes(wire, 0, blocksAt);
             // Consecutive positions are one copy: a rotated cluster is one or two runs, however many endpoints.
             for (int i = 0; i < n; ) {
@@ -264,20 +267,25 @@ final class CompiledAnswer {
                 i += run;
             }
             out.writeBytes(wire, tail, wire.length - tail);
-            out.setShort(ANCOUNT, n);
+            out.setShort(headroom + ANCOUNT, n);
             if (chosen > n) {
                 truncated(out);
             }
         }
         if (query != null) {
-            out.setByte(0, query[0]);
-            out.setByte(1, query[1]);
-            out.setByte(2, (out.getByte(2) & ~0x01) | (query[2] & 0x01));
-            if (out.writerIndex() >= WireQuery.HEADER + nameLength) { // a header-only answer has no question
-                out.setBytes(WireQuery.HEADER, query, WireQuery.HEADER, nameLength);
+            out.setByte(headroom, query[0]);
+            out.setByte(headroom + 1, query[1]);
+            out.setByte(headroom + 2, (out.getByte(headroom + 2) & ~0x01) | (query[2] & 0x01));
+            if (out.readableBytes() >= WireQuery.HEADER + nameLength) { // a header-only answer has no question
+                out.setBytes(headroom + WireQuery.HEADER, query, WireQuery.HEADER, nameLength);
             }
         }
         return out;
+    }
+
+    /** A buffer for an answer of about {@code size} bytes, {@code headroom} bytes before its reader index. */
+    private static ByteBuf start(ByteBufAllocator alloc, int headroom, int size) {
+        return alloc.ioBuffer(headroom + size).setIndex(headroom, headroom);
     }
 
     /**
@@ -286,7 +294,12 @@ final class CompiledAnswer {
      * additional section goes first; SRV records that do not fit set TC).
      */
     private ByteBuf writeSrv(
-            ByteBufAllocator alloc, ClusterId querier, String topologyZone, int[] positions, int[] scratch) {
+            ByteBufAllocator alloc,
+            int headroom,
+            ClusterId querier,
+            String topologyZone,
+            int[] positions,
+            int[] scratch) {
         int chosen = order.next(querier, topologyZone, positions, scratch);
         int[] srvAt = srv.srvAt();
         int[] group = srv.group();
@@ -319,7 +332,7 @@ final class CompiledAnswer {
             size += length;
             records += srv.records()[g];
         }
-        ByteBuf buf = alloc.ioBuffer(Math.min(srv.sizeLimit(), wire.length));
+        ByteBuf buf = start(alloc, headroom, Math.min(srv.sizeLimit(), wire.length));
         buf.writeBytes(wire, 0, blocksAt);
         int weight = Math.max(1, 100 / Math.max(1, records));
         for (int k = 0; k < chosen; k++) {
@@ -327,11 +340,11 @@ final class CompiledAnswer {
             if (g < 0 || scratch[g] != -2) {
                 continue;
             }
-            scratch[g] = buf.writerIndex();
+            scratch[g] = buf.readableBytes(); // its offset in the message, as a compression pointer has it
             int length = srvAt[g + 1] - srvAt[g];
             buf.writeBytes(wire, srvBlocks + srvAt[g], length);
             int each = length / srv.records()[g];
-            for (int at = scratch[g] + 14; at < scratch[g] + length; at += each) {
+            for (int at = headroom + scratch[g] + 14; at < headroom + scratch[g] + length; at += each) {
                 buf.setShort(at, weight);
             }
         }
@@ -357,8 +370,8 @@ final class CompiledAnswer {
             }
         }
         buf.writeBytes(wire, tailAt, tail);
-        buf.setShort(ANCOUNT, records);
-        buf.setShort(ARCOUNT, buf.getUnsignedShort(ARCOUNT) + additional);
+        buf.setShort(headroom + ANCOUNT, records);
+        buf.setShort(headroom + ARCOUNT, buf.getUnsignedShort(headroom + ARCOUNT) + additional);
         if (truncated) {
             truncated(buf);
         }
@@ -367,7 +380,7 @@ final class CompiledAnswer {
 
     /** Sets TC; over TCP, where the client has no bigger transport to retry on, counts it too. */
     private void truncated(ByteBuf out) {
-        out.setByte(2, out.getByte(2) | TC);
+        out.setByte(out.readerIndex() + 2, out.getByte(out.readerIndex() + 2) | TC);
         if (tcpTruncated != null) {
             tcpTruncated.increment();
         }

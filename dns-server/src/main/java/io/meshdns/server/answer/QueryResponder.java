@@ -42,6 +42,8 @@ import org.xbill.DNS.Type;
  */
 public final class QueryResponder {
     static final int TCP_MAX = AnswerCompiler.TCP_MAX;
+    /** The two-byte length in front of each message over TCP (RFC 1035 4.2.2). */
+    public static final int TCP_LENGTH_PREFIX = 2;
     /**
      * What a signed answer's padding leaves free for its TSIG record (RFC 8945 4.2: two names of up to 255
      * bytes, a MAC of up to 64 and about 30 bytes of fields), so that signing never takes it past 64 KiB.
@@ -145,17 +147,33 @@ public final class QueryResponder {
      */
     public ByteBuf respond(ByteBuf query, InetAddress client, boolean tcp, boolean encrypted, ByteBufAllocator alloc) {
         Scratch s = scratch.get();
+        int length = Math.min(query.readableBytes(), s.packet.length);
+        query.getBytes(query.readerIndex(), s.packet, 0, length);
+        return respond(s, length, s.wire.read(s.packet, length, clusterOptionCode), client, tcp, encrypted, alloc, 0);
+    }
+
+    /**
+     * Answers the query in {@code s.packet} ({@code length} bytes), which {@code s.wire} has read ({@code read}:
+     * whether it could), its answer {@code headroom} bytes into its buffer.
+     */
+    private ByteBuf respond(
+            Scratch s,
+            int length,
+            boolean read,
+            InetAddress client,
+            boolean tcp,
+            boolean encrypted,
+            ByteBufAllocator alloc,
+            int headroom) {
         s.querier = null;
         s.qtype = -1;
         ResponseOptions options = s.options;
         options.clear();
-        int length = Math.min(query.readableBytes(), s.packet.length);
-        query.getBytes(query.readerIndex(), s.packet, 0, length);
         WireQuery wire = s.wire;
         // Before the index: readiness is set after the index it judged, so ready here means that index or newer.
         boolean ready = this.zone.ready();
         ZoneIndex zone = this.zone.index();
-        if (!wire.read(s.packet, length, clusterOptionCode) || wire.qtype == Type.AXFR || wire.qtype == Type.IXFR) {
+        if (!read || wire.qtype == Type.AXFR || wire.qtype == Type.IXFR) {
             return respondUnusual(Arrays.copyOf(s.packet, length), client, tcp, encrypted, zone, ready, alloc);
         }
         s.qtype = wire.qtype;
@@ -188,6 +206,7 @@ public final class QueryResponder {
             return options.write(
                     answer.write(
                             alloc,
+                            headroom,
                             s.packet,
                             wire.nameLength,
                             cluster,
@@ -213,6 +232,7 @@ public final class QueryResponder {
         return options.write(
                 answer.write(
                         alloc,
+                        headroom,
                         s.packet,
                         wire.nameLength,
                         cluster,
@@ -281,6 +301,7 @@ public final class QueryResponder {
         return s.options.write(
                 answer.write(
                         alloc,
+                        0,
                         null,
                         0,
                         context.querierCluster(),
@@ -330,16 +351,16 @@ public final class QueryResponder {
 
     /**
      * As {@link #respondTcp(ByteBuf, InetAddress, ByteBufAllocator)}, over TLS when {@code encrypted} (padded),
-     * adding the messages to {@code out}: the TCP listener's list, reused from query to query.
+     * adding the messages to {@code out}: the TCP listener's list, reused from query to query. A message may
+     * leave {@link #TCP_LENGTH_PREFIX} bytes free before its reader index, for the length that frames it.
      */
     public void respondTcp(
             ByteBuf query, InetAddress client, boolean encrypted, ByteBufAllocator alloc, List<ByteBuf> out) {
         Scratch s = scratch.get();
         int length = Math.min(query.readableBytes(), s.packet.length);
         query.getBytes(query.readerIndex(), s.packet, 0, length);
-        if (!s.wire.read(s.packet, length, clusterOptionCode)
-                || s.wire.qtype == Type.AXFR
-                || s.wire.qtype == Type.IXFR) {
+        boolean read = s.wire.read(s.packet, length, clusterOptionCode);
+        if (!read || s.wire.qtype == Type.AXFR || s.wire.qtype == Type.IXFR) {
             // Possibly a zone transfer (signed requests carry a TSIG record the wire reader leaves to dnsjava).
             List<byte[]> messages = transfer.transferTcp(Arrays.copyOf(s.packet, length), client, zone.index());
             if (messages != null) {
@@ -349,7 +370,8 @@ public final class QueryResponder {
                 return;
             }
         }
-        ByteBuf one = respond(query, client, true, encrypted, alloc);
+        // The question is read once: what the wire reader found goes on to the answer.
+        ByteBuf one = respond(s, length, read, client, true, encrypted, alloc, TCP_LENGTH_PREFIX);
         if (one != null) {
             out.add(one);
         }

@@ -81,6 +81,16 @@ public final class DnsServer implements AutoCloseable {
     private final ResponseRateLimiter rateLimiter;
 
     private final EventLoopGroup group;
+    /**
+     * The bytes of answers a TCP connection's socket may hold not yet sent (TCP_NOTSENT_LOWAT): beyond them (and
+     * what is in flight to the client) answers wait in the connection's output, where the write deadline sees
+     * them move as the client reads and the output budget counts them. Without it the kernel takes megabytes
+     * (its send buffer grows to net.ipv4.tcp_wmem's maximum) and the output moves only when most of them are
+     * gone: a secondary steadily taking a large zone transfer at a few hundred KB/s was cut as not reading, and
+     * a slow client's answers sat in the kernel, uncounted.
+     */
+    private static final long TCP_NOT_SENT_LIMIT = 16 * 1024;
+
     /** Event-loop threads; with epoll, one UDP socket each. */
     private final int threads;
 
@@ -237,7 +247,11 @@ public final class DnsServer implements AutoCloseable {
 
     /** The TCP query path; behind TLS with the certificate's current context when {@code certificate} is set. */
     private ServerBootstrap tcpBootstrap(QueryMetrics.Proto proto, DotCertificate certificate) {
-        return new ServerBootstrap()
+        ServerBootstrap bootstrap = new ServerBootstrap();
+        if (epoll) {
+            bootstrap.childOption(EpollChannelOption.TCP_NOTSENT_LOWAT, TCP_NOT_SENT_LIMIT);
+        }
+        return bootstrap
                 .group(group)
                 .channel(epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
@@ -260,8 +274,7 @@ public final class DnsServer implements AutoCloseable {
                                         guard[0], // caps, idle time, the query deadline and the output's see every
                                         // (decrypted) byte
                                         guard[1], // the two-byte length framing (RFC 1035 4.2.2), held back while the
-                                        // output is full
-                                        guard[2], // and every whole message
+                                        // output is full; it sees every whole message
                                         new TcpQueryHandler(proto));
                     }
                 });
@@ -453,14 +466,21 @@ public final class DnsServer implements AutoCloseable {
 
         /**
          * The message with its two-byte length in front (RFC 1035 4.2.2), in one buffer: one write, one entry in
-         * the connection's output and one iovec, where a separate prefix buffer costs a second of each.
+         * the connection's output and one iovec, where a separate prefix buffer costs a second of each. An answer
+         * written with room for the length before it (the responder leaves it) gets it there, in place; any other
+         * message is copied behind it.
          */
         private static ByteBuf framed(ByteBuf message, ByteBufAllocator alloc) {
+            int length = message.readableBytes();
+            int at = message.readerIndex() - QueryResponder.TCP_LENGTH_PREFIX;
+            if (length > TcpConnections.MAX_MESSAGE) {
+                message.release();
+                throw new IllegalStateException("a DNS message of " + length + " bytes has no TCP length prefix");
+            }
+            if (at >= 0) {
+                return message.setShort(at, length).readerIndex(at);
+            }
             try {
-                int length = message.readableBytes();
-                if (length > TcpConnections.MAX_MESSAGE) {
-                    throw new IllegalStateException("a DNS message of " + length + " bytes has no TCP length prefix");
-                }
                 return alloc.ioBuffer(2 + length).writeShort(length).writeBytes(message);
             } finally {
                 message.release();

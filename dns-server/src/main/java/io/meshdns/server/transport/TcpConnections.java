@@ -8,7 +8,6 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
@@ -108,12 +107,12 @@ final class TcpConnections {
 
     /**
      * A new connection's handlers: {@code [0]} first (right after TLS), {@code [1]} the frame decoder (RFC
-     * 1035 4.2.2: each message prefixed with its two-byte length), {@code [2]} right after it. The answers
-     * written carry their own two-byte length.
+     * 1035 4.2.2: each message prefixed with its two-byte length), which passes on every whole message and
+     * notes it. The answers written carry their own two-byte length.
      */
     ChannelHandler[] handlers() {
         Connection c = new Connection();
-        return new ChannelHandler[] {c.bytes, c.frames, c.messages};
+        return new ChannelHandler[] {c.bytes, c.frames};
     }
 
     /** The bytes of answers not yet taken by their clients, in all connections. */
@@ -309,7 +308,11 @@ final class TcpConnections {
 
         final Frames frames = new Frames();
 
-        /** The frame decoder, holding back what it has read while the answers are over the water mark. */
+        /**
+         * The frame decoder, holding back what it has read while the answers are over the water mark; each whole
+         * message completes the one being received (its deadline), in the decoder rather than in a handler of its
+         * own, which would cost every query a step through the pipeline.
+         */
         final class Frames extends LengthFieldBasedFrameDecoder {
             Frames() {
                 super(MAX_MESSAGE + 2, 0, 2, 0, 2);
@@ -325,40 +328,8 @@ final class TcpConnections {
                     pause();
                     return null;
                 }
-                return super.decode(context, in);
-            }
-
-            /** Whether bytes read are held back, undecoded. */
-            boolean holding() {
-                ByteBuf held = internalBuffer();
-                return held != null && held.isReadable();
-            }
-        }
-
-        final ChannelHandler messages = new ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(ChannelHandlerContext context, Object msg) throws Exception {
-                if (msg instanceof ByteBuf frame) {
-                    pending -= frame.readableBytes() + 2L; // the decoder stripped the two-byte length
-                    if (frame.readableBytes() < WireQuery.HEADER) {
-                        // Not even a header to answer: closing also keeps empty messages from holding the connection.
-                        // The answers to the messages before it, written in this same read, go out first.
-                        frame.release();
-                        if (closing.compareAndSet(false, true)) {
-                            cancelDeadline();
-                            pause(); // nothing more is read or decoded; the write deadline still applies
-                            context.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-                        }
-                        return;
-                    }
-                    long now = System.nanoTime();
-                    lastProgress = now;
-                    cancelDeadline();
-                    if (pending > 0 && !paused) {
-                        startDeadline(now); // the next message has begun
-                    }
-                }
-                super.channelRead(context, msg);
+                Object frame = super.decode(context, in);
+                return frame == null ? null : received(context, (ByteBuf) frame);
             }
 
             /** After the query handler has flushed the read's answers: what the client has not taken yet counts. */
@@ -371,7 +342,39 @@ final class TcpConnections {
                 }
                 account();
             }
-        };
+
+            /** Whether bytes read are held back, undecoded. */
+            boolean holding() {
+                ByteBuf held = internalBuffer();
+                return held != null && held.isReadable();
+            }
+        }
+
+        /**
+         * A whole message decoded: the one being received is complete, and the next has begun if bytes of it were
+         * read. Returns the message to pass on, or {@code null} for one too short to answer.
+         */
+        private ByteBuf received(ChannelHandlerContext context, ByteBuf frame) {
+            pending -= frame.readableBytes() + 2L; // the decoder stripped the two-byte length
+            if (frame.readableBytes() < WireQuery.HEADER) {
+                // Not even a header to answer: closing also keeps empty messages from holding the connection.
+                // The answers to the messages before it, written in this same read, go out first.
+                frame.release();
+                if (closing.compareAndSet(false, true)) {
+                    cancelDeadline();
+                    pause(); // nothing more is read or decoded; the write deadline still applies
+                    context.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                }
+                return null;
+            }
+            long now = System.nanoTime();
+            lastProgress = now;
+            cancelDeadline();
+            if (pending > 0 && !paused) {
+                startDeadline(now); // the next message has begun
+            }
+            return frame;
+        }
 
         /** Stops reading and decoding until the answers are below the low water mark; their deadline starts. */
         private void pause() {
