@@ -70,11 +70,13 @@ if command -v kubectl >/dev/null 2>&1; then
   echo "$got" | head -1 | grep -Eq '^NAMESPACE +NAME +TYPE +CLUSTER-IP +EXTERNAL-IP +PORT\(S\) +AGE +SELECTOR$' \
     || fail "kubectl get -o wide lacks the API server's columns: $got"
   echo "$got" | grep -Eq '^shop +web +ClusterIP +10\.96\.0\.10 +<none> +80/TCP ' || fail "no row for web: $got"
-  k get endpointslices -A | grep -q '10.10.1.1,10.10.1.2,10.10.1.3' || fail "kubectl get endpointslices"
-  k version | grep -q '^Server Version: v1.32.0+meshdns.mock$' || fail "kubectl version"
-  k describe service web -n shop | grep -Eq '^Selector: +app=web$' || fail "kubectl describe service"
-  k get namespaces | grep -Eq '^kube-system +Active ' || fail "kubectl get namespaces"
-  k api-resources | grep -q '^configmaps ' || fail "kubectl api-resources"
+  # grep reads kubectl's whole output (no -q): under pipefail, a grep that quits at its first match can leave
+  # kubectl writing to a closed pipe, and its SIGPIPE fails the check (seen once with api-resources).
+  k get endpointslices -A | grep '10.10.1.1,10.10.1.2,10.10.1.3' >/dev/null || fail "kubectl get endpointslices"
+  k version | grep '^Server Version: v1.32.0+meshdns.mock$' >/dev/null || fail "kubectl version"
+  k describe service web -n shop | grep -E '^Selector: +app=web$' >/dev/null || fail "kubectl describe service"
+  k get namespaces | grep -E '^kube-system +Active ' >/dev/null || fail "kubectl get namespaces"
+  k api-resources | grep '^configmaps ' >/dev/null || fail "kubectl api-resources"
   for cmd in "create namespace x" "create service clusterip x --tcp=80:8080 -n shop"; do
     rc=0
     # shellcheck disable=SC2086 # the words of $cmd are kubectl's arguments
@@ -82,7 +84,7 @@ if command -v kubectl >/dev/null 2>&1; then
     [ "$rc" -ne 124 ] || fail "kubectl $cmd did not return within 5 s"
     echo "$err" | grep -q 'the body of the request was in an unknown format' || fail "kubectl $cmd said: $err"
   done
-  k create namespace x --dry-run=client -o yaml | k apply -f - | grep -q '^namespace/x created$' \
+  k create namespace x --dry-run=client -o yaml | k apply -f - | grep '^namespace/x created$' >/dev/null \
     || fail "kubectl create --dry-run=client -o yaml | kubectl apply -f - did not create the namespace"
   manifest=$kdir/api.yaml
   cat >"$manifest" <<'EOF'
