@@ -18,10 +18,7 @@ import io.meshdns.core.DnsLabel;
 import io.meshdns.core.IpLiteral;
 import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.time.DateTimeException;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -272,64 +269,15 @@ final class ServiceMapper {
         return kinds.stream().map(Reachability::configName).toList().toString();
     }
 
-    static Instant timestamp(String rfc3339) {
+    private static Instant timestamp(String rfc3339) {
         if (rfc3339 == null || rfc3339.isEmpty()) {
             return Instant.EPOCH;
-        }
-        Instant utcSeconds = utcSeconds(rfc3339);
-        if (utcSeconds != null) {
-            return utcSeconds;
         }
         try {
             return Instant.parse(rfc3339);
         } catch (DateTimeParseException e) {
             return Instant.EPOCH;
         }
-    }
-
-    /**
-     * {@code 2026-12-07T18:33:27Z}, the only form the API server writes metadata times in (RFC 3339 in UTC to the
-     * second), read without {@link Instant#parse}'s general formatter: every service is mapped again whenever any
-     * of its objects changes, and at 200,000 endpoints that parse was a tenth of the mapping's CPU. {@code null}
-     * for any other form (fractions, offsets, a bad date), which {@link Instant#parse} then reads or refuses.
-     */
-    private static Instant utcSeconds(String t) {
-        if (t.length() != 20
-                || t.charAt(4) != '-'
-                || t.charAt(7) != '-'
-                || t.charAt(10) != 'T'
-                || t.charAt(13) != ':'
-                || t.charAt(16) != ':'
-                || t.charAt(19) != 'Z') {
-            return null;
-        }
-        int year = digits(t, 0, 4);
-        int month = digits(t, 5, 7);
-        int day = digits(t, 8, 10);
-        int hour = digits(t, 11, 13);
-        int minute = digits(t, 14, 16);
-        int second = digits(t, 17, 19);
-        if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
-            return null;
-        }
-        try {
-            return LocalDateTime.of(year, month, day, hour, minute, second).toInstant(ZoneOffset.UTC);
-        } catch (DateTimeException e) {
-            return null; // out of range (month 13, second 60): Instant.parse decides
-        }
-    }
-
-    /** The decimal number in {@code t} from {@code from} to {@code to}, or -1 if a character is not a digit. */
-    private static int digits(String t, int from, int to) {
-        int n = 0;
-        for (int i = from; i < to; i++) {
-            char c = t.charAt(i);
-            if (c < '0' || c > '9') {
-                return -1;
-            }
-            n = n * 10 + (c - '0');
-        }
-        return n;
     }
 
     /** When a ServiceExport (or any object) was created, from its metadata. */
