@@ -481,7 +481,9 @@ public final class DnsServer implements AutoCloseable {
                 return message.setShort(at, length).readerIndex(at);
             }
             try {
-                return alloc.ioBuffer(2 + length).writeShort(length).writeBytes(message);
+                return alloc.ioBuffer(QueryResponder.TCP_LENGTH_PREFIX + length)
+                        .writeShort(length)
+                        .writeBytes(message);
             } finally {
                 message.release();
             }
