@@ -117,5 +117,11 @@ if got=$(kdig @127.0.0.1 -p "$s_dot" +tls-ca="$work/ca.crt" +tls-hostname=localh
   "web.shop.svc.$Z" A +short 2>&1); then
   fail "mutual TLS answered a client without a certificate: '$got'"
 fi
-case "$got" in *"failed to query server"*) ;; *) fail "kdig without a client certificate: '$got'" ;; esac
+# Under TLS 1.3 the client's handshake is done before the server has checked its (absent) certificate, so
+# kdig meets the server's alert either while it queries or while it waits for the reply; both are refusals.
+case "$got" in
+  *10.10.1.*|*10.20.1.*) fail "mutual TLS answered a client without a certificate: '$got'" ;;
+  *"failed to query server"*|*"failed to receive reply"*) ;;
+  *) fail "kdig without a client certificate: '$got'" ;;
+esac
 echo "e2e-dot: mutual TLS answers kdig with the client certificate and refuses it without"
