@@ -195,7 +195,7 @@ for field in '{{.OCIv1.Config.Entrypoint}}' '{{.OCIv1.Config.User}}' '{{.OCIv1.C
 done
 [ ! -e "$server_rootfs/opt/meshdns/meshdns-demo.jar" ] && [ -f "$demo_rootfs/opt/meshdns/meshdns-demo.jar" ] \
   || fail "meshdns-demo.jar (the mock API servers) must be in the demo image only"
-if unzip -l "$server_rootfs/opt/meshdns/meshdns.jar" | grep -q 'io/fabric8/mockwebserver/\|io/meshdns/testkit/'; then
+if unzip -l "$server_rootfs/opt/meshdns/meshdns.jar" | grep 'io/fabric8/mockwebserver/\|io/meshdns/testkit/' >/dev/null; then
   fail "the server image's meshdns.jar holds the demo's mock API server"
 fi
 user=$(buildah inspect --format '{{.OCIv1.Config.User}}' "$ctr")
