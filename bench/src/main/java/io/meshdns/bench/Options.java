@@ -33,6 +33,16 @@ final class Options {
         }
     }
 
+    /** The value of {@code name}, which must be one of {@code allowed}; the first when it is not given. */
+    String oneOf(String name, String... allowed) {
+        String v = values.getOrDefault(name, allowed[0]);
+        if (!java.util.List.of(allowed).contains(v)) {
+            throw new IllegalArgumentException(
+                    name + " must be one of " + String.join(", ", allowed) + ", was '" + v + "'");
+        }
+        return v;
+    }
+
     /** A benchmark main's body: returns its exit code (2 for bad options). */
     interface Body {
         int run() throws Exception;

@@ -70,7 +70,7 @@ public final class Propagation {
     }
 
     private static void measure(SyntheticMeshUnderTest bench, int changes, int warmup) throws Exception {
-        KubernetesClient client = bench.mesh.cluster("c0").client();
+        KubernetesClient client = bench.mesh.client("c0");
         String ns = DemoMesh.namespaceName(0);
         EndpointSlice slice = client.discovery()
                 .v1()

@@ -24,17 +24,21 @@ import java.util.concurrent.TimeUnit;
  *   <li>snapshot publication for one endpoint change, {@code --changes} times: the publisher thread's work
  *       (from the snapshot's creation until every listener, load balancer and zone index, is done) and
  *       end to end (from sending the EndpointSlice PUT until then);
- *   <li>heap after a full GC, with the mock API servers (same JVM) and after stopping them, which leaves
- *       meshdns with its informer caches, snapshot and zone index; with {@code --histogram N}, the top N
- *       classes of that heap.
+ *   <li>heap after a full GC once the mock API servers are stopped, which leaves meshdns with its informer
+ *       caches, snapshot and zone index; with {@code --histogram N}, the top N classes of that heap.
  * </ol>
  *
+ * <p>The mock API servers run in a JVM of their own by default ({@code --mock-servers child-jvm}), as a member
+ * cluster's API server is not in meshdns's process: its heap, allocations and collections are then meshdns's
+ * alone. {@code --mock-servers same-jvm} runs them in this one, as the bench did before.
+ *
  * <pre>java -Xmx4g -cp bench/target/benchmarks.jar io.meshdns.bench.Scale [--clusters 20] [--services 2500]
- *     [--pods-per-cluster 4] [--changes 20] [--histogram 0]</pre>
+ *     [--pods-per-cluster 4] [--changes 20] [--histogram 0] [--mock-servers child-jvm|same-jvm]</pre>
  */
 public final class Scale {
     static final String USAGE =
-            "Scale [--clusters C] [--services N] [--pods-per-cluster K] [--changes N] [--histogram N]";
+            "Scale [--clusters C] [--services N] [--pods-per-cluster K] [--changes N] [--histogram N]"
+                    + " [--mock-servers child-jvm|same-jvm]";
 
     /** Exits with 0, 1 when the measurement failed, 2 for bad options; never leaves a server running. */
     public static void main(String[] args) {
@@ -44,8 +48,18 @@ public final class Scale {
     private static int run(String[] args) throws Exception {
         Options o;
         DemoMesh.Size size;
+        boolean childJvm;
         try {
-            o = new Options(args, USAGE, "--clusters", "--services", "--pods-per-cluster", "--changes", "--histogram");
+            o = new Options(
+                    args,
+                    USAGE,
+                    "--clusters",
+                    "--services",
+                    "--pods-per-cluster",
+                    "--changes",
+                    "--histogram",
+                    "--mock-servers");
+            childJvm = o.oneOf("--mock-servers", "child-jvm", "same-jvm").equals("child-jvm");
             size = new DemoMesh.Size(
                     o.integer("--clusters", 20), o.integer("--services", 2500), o.integer("--pods-per-cluster", 4));
             if (size.podsPerCluster() < 1) {
@@ -58,29 +72,47 @@ public final class Scale {
         }
         int changes = o.integer("--changes", 20);
         System.out.printf(
-                "mesh: %d clusters x %d services x %d pods = %d endpoints; %d cores, max heap %d MiB%n",
+                "mesh: %d clusters x %d services x %d pods = %d endpoints; %d cores, max heap %d MiB; mock API"
+                        + " servers in %s%n",
                 size.clusters(),
                 size.services(),
                 size.podsPerCluster(),
                 size.endpoints(),
                 Runtime.getRuntime().availableProcessors(),
-                Runtime.getRuntime().maxMemory() >> 20);
-        try (var bench = SyntheticMeshUnderTest.start(size, Duration.ofMinutes(15))) {
+                Runtime.getRuntime().maxMemory() >> 20,
+                childJvm ? "a JVM of their own" : "this JVM");
+        Duration timeout = Duration.ofMinutes(15);
+        try (var bench = childJvm
+                ? SyntheticMeshUnderTest.startWithServersInChildJvm(size, timeout)
+                : SyntheticMeshUnderTest.start(size, timeout)) {
             System.out.printf("seeded the mock API servers in %.1f s%n", bench.seedSeconds);
             System.out.printf(
                     "first full sync: %.1f s (of which %.1f s until every cluster's client and informers were started)%n",
                     bench.syncSeconds, bench.startSeconds);
             // On 2 shared cores the wall time measures the machine's load as much as the work: the CPU spent is
             // the steadier figure, and the publisher thread's share of it is meshdns's own part beyond the informers.
-            System.out.printf(
-                    "first full sync, CPU: %.1f s in the whole process (mock API servers, clients, JIT, GC included),"
-                            + " of which meshdns's publisher thread %.1f s and its clients' task threads (watch"
-                            + " events, handlers) %.1f s%n",
-                    bench.syncCpuSeconds, bench.publisherCpuSeconds, bench.clientTaskCpuSeconds);
+            if (childJvm) {
+                System.out.printf(
+                        "first full sync, CPU: %.1f s in meshdns's JVM (clients, JIT, GC included), of which its"
+                                + " publisher thread %.1f s and its clients' task threads (watch events, handlers)"
+                                + " %.1f s; %.1f s in the mock API servers' JVM%n",
+                        bench.syncCpuSeconds,
+                        bench.publisherCpuSeconds,
+                        bench.clientTaskCpuSeconds,
+                        bench.mockCpuSeconds);
+            } else {
+                System.out.printf(
+                        "first full sync, CPU: %.1f s in the whole process (mock API servers, clients, JIT, GC"
+                                + " included), of which meshdns's publisher thread %.1f s and its clients' task"
+                                + " threads (watch events, handlers) %.1f s%n",
+                        bench.syncCpuSeconds, bench.publisherCpuSeconds, bench.clientTaskCpuSeconds);
+            }
             publications(bench, changes);
-            System.out.printf(
-                    "heap after full GC, meshdns and the %d mock API servers: %d MiB%n",
-                    size.clusters(), heapAfterGc() >> 20);
+            if (!childJvm) {
+                System.out.printf(
+                        "heap after full GC, meshdns and the %d mock API servers: %d MiB%n",
+                        size.clusters(), heapAfterGc() >> 20);
+            }
             bench.mesh.close(); // meshdns keeps its last known state of the clusters it can no longer reach
             long alone = settledHeapAfterGc();
             System.out.printf(
@@ -110,7 +142,7 @@ public final class Scale {
                                 .min(Instant::compareTo)
                                 .orElse(s.publishedAt()),
                         System.nanoTime())));
-        KubernetesClient client = bench.mesh.cluster("c0").client();
+        KubernetesClient client = bench.mesh.client("c0");
         String ns = DemoMesh.namespaceName(0);
         EndpointSlice slice = client.discovery()
                 .v1()

@@ -24,13 +24,18 @@ final class SyntheticMeshUnderTest implements AutoCloseable {
         org.slf4j.bridge.SLF4JBridgeHandler.install();
     }
 
-    final DemoMesh mesh;
+    final MockApiServers mesh;
     final MeshdnsServer server;
     final double seedSeconds;
     final double startSeconds;
     final double syncSeconds;
-    /** CPU time of the whole process during the sync: meshdns, the mock API servers, JIT compilers, GC. */
+    /**
+     * CPU time of this process during the sync: meshdns, JIT compilers, GC, and the mock API servers when
+     * they run in this JVM.
+     */
     final double syncCpuSeconds;
+    /** CPU time of the mock API servers' own JVM during the sync, or -1 when they run in this one. */
+    final double mockCpuSeconds;
     /** CPU time of meshdns's snapshot publisher thread during the sync (snapshots, load balancer, zone). */
     final double publisherCpuSeconds;
     /**
@@ -41,20 +46,21 @@ final class SyntheticMeshUnderTest implements AutoCloseable {
     final double clientTaskCpuSeconds;
 
     private SyntheticMeshUnderTest(
-            DemoMesh mesh,
+            MockApiServers mesh,
             MeshdnsServer server,
-            double seedSeconds,
             double startSeconds,
             double syncSeconds,
             double syncCpuSeconds,
+            double mockCpuSeconds,
             double publisherCpuSeconds,
             double clientTaskCpuSeconds) {
         this.mesh = mesh;
         this.server = server;
-        this.seedSeconds = seedSeconds;
+        this.seedSeconds = mesh.seedSeconds;
         this.startSeconds = startSeconds;
         this.syncSeconds = syncSeconds;
         this.syncCpuSeconds = syncCpuSeconds;
+        this.mockCpuSeconds = mockCpuSeconds;
         this.publisherCpuSeconds = publisherCpuSeconds;
         this.clientTaskCpuSeconds = clientTaskCpuSeconds;
     }
@@ -68,12 +74,22 @@ final class SyntheticMeshUnderTest implements AutoCloseable {
      */
     static SyntheticMeshUnderTest start(DemoMesh.Size size, Duration syncTimeout) throws Exception {
         Path dir = Files.createTempDirectory("meshdns-bench-");
-        long t0 = System.nanoTime();
-        DemoMesh mesh = DemoMesh.startSynthetic(dir, size);
+        return start(MockApiServers.inThisJvm(dir, size), dir, syncTimeout);
+    }
+
+    /** The same, with the mock API servers in a JVM of their own ({@link MockApiServers#inChildJvm}). */
+    static SyntheticMeshUnderTest startWithServersInChildJvm(DemoMesh.Size size, Duration syncTimeout)
+            throws Exception {
+        Path dir = Files.createTempDirectory("meshdns-bench-");
+        return start(MockApiServers.inChildJvm(dir, size, syncTimeout), dir, syncTimeout);
+    }
+
+    private static SyntheticMeshUnderTest start(MockApiServers mesh, Path dir, Duration syncTimeout) throws Exception {
+        DemoMesh.Size size = mesh.size;
         long t1 = System.nanoTime();
         long cpu1 = processCpuNanos();
-        Path config = dir.resolve("meshdns.yaml");
-        Files.writeString(config, mesh.config());
+        long mockCpu1 = mesh.cpuNanos();
+        Path config = dir.resolve(MockApiServers.CONFIG);
         ServerConfig cfg = ConfigLoader.load(config)
                 .withDns("127.0.0.1", 0)
                 .withHttp("127.0.0.1", 0)
@@ -96,6 +112,7 @@ final class SyntheticMeshUnderTest implements AutoCloseable {
                 syncTimeout);
         long t2 = System.nanoTime();
         long cpu2 = processCpuNanos();
+        long mockCpu2 = mesh.cpuNanos();
         long publisherCpu = threadCpuNanos(name -> name.equals(PUBLISHER_THREAD));
         long clientTaskCpu = threadCpuNanos(name -> name.startsWith(CLIENT_TASK_THREADS));
         if (!synced) {
@@ -107,10 +124,10 @@ final class SyntheticMeshUnderTest implements AutoCloseable {
         return new SyntheticMeshUnderTest(
                 mesh,
                 server,
-                (t1 - t0) / 1e9,
                 (started - t1) / 1e9,
                 (t2 - t1) / 1e9,
                 (cpu2 - cpu1) / 1e9,
+                mockCpu1 < 0 ? -1 : (mockCpu2 - mockCpu1) / 1e9,
                 publisherCpu / 1e9,
                 clientTaskCpu / 1e9);
     }
