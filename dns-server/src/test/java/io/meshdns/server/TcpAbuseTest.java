@@ -150,35 +150,42 @@ class TcpAbuseTest {
     }
 
     @Test
-    void aClientThatPipelinesAndNeverReadsIsCutOffAtTheQueryDeadlineWhileOthersAreAnswered() throws Exception {
-        double cutBefore = metric("write_timeout");
-        // The fresh client's path asked once before the attack: the attack lasts about the 1 s deadline, and a
-        // first connection's setup on a loaded machine could take that long and miss the whole window.
-        assertThat(mesh.tcp().addresses(WEB)).hasSize(3);
-        // 30,000 answers of 1 KB: far more than the sockets' buffers hold, so the server has to hold them back.
-        try (NonReadingClient attacker =
-                NonReadingClient.start(NonReadingClient.connect(mesh.dns()), BIG, Type.A, 30_000)) {
-            int answered = 0;
-            long guard = System.nanoTime() + Duration.ofSeconds(60).toNanos(); // a failure guard only
-            while (metric("write_timeout") == cutBefore && System.nanoTime() < guard) {
-                assertThat(mesh.tcp().addresses(WEB))
-                        .as("a fresh TCP client, while the attack runs")
-                        .hasSize(3);
-                answered++;
-            }
+    void aClientThatPipelinesAndNeverReadsIsCutOffAtTheQueryDeadlineWhileOthersAreAnswered(@TempDir Path dir)
+            throws Exception {
+        // A mesh of its own with a 3 s deadline: the fresh client below must get answers while the attack lasts,
+        // and with the class's 1 s a loaded machine could spend the whole window starting the attacker.
+        try (TwoClusterMesh deadline =
+                new TwoClusterMesh(dir, ConfigLoader.parse("test", "dns:\n  tcpQueryTimeout: 3s\n"))) {
+            deadline.exportWebFromEast();
+            exportBig(deadline, "10.96.0.11", 60);
+            double cutBefore = metric(deadline, "write_timeout");
+            // The fresh client's path asked once before the attack, so its first connection's setup is not timed.
+            assertThat(deadline.tcp().addresses(WEB)).hasSize(3);
+            // 30,000 answers of 1 KB: far more than the sockets' buffers hold, so the server has to hold them back.
+            try (NonReadingClient attacker =
+                    NonReadingClient.start(NonReadingClient.connect(deadline.dns()), BIG, Type.A, 30_000)) {
+                int answered = 0;
+                long guard = System.nanoTime() + Duration.ofSeconds(60).toNanos(); // a failure guard only
+                while (metric(deadline, "write_timeout") == cutBefore && System.nanoTime() < guard) {
+                    assertThat(deadline.tcp().addresses(WEB))
+                            .as("a fresh TCP client, while the attack runs")
+                            .hasSize(3);
+                    answered++;
+                }
 
-            assertThat(metric("write_timeout"))
-                    .as(
-                            "connections closed for not reading their answers (%s)",
-                            DotConnectionCapsTest.metrics(mesh, "meshdns_dns_tcp_pending_output_bytes"))
-                    .isEqualTo(cutBefore + 1);
-            assertThat(attacker.closedByServer())
-                    .as("the attacker's connection is closed")
-                    .isTrue();
-            assertThat(answered)
-                    .as("queries of another client answered while the attack ran")
-                    .isPositive();
-            assertThat(mesh.tcp().addresses(WEB)).hasSize(3);
+                assertThat(metric(deadline, "write_timeout"))
+                        .as(
+                                "connections closed for not reading their answers (%s)",
+                                DotConnectionCapsTest.metrics(deadline, "meshdns_dns_tcp_pending_output_bytes"))
+                        .isEqualTo(cutBefore + 1);
+                assertThat(attacker.closedByServer())
+                        .as("the attacker's connection is closed")
+                        .isTrue();
+                assertThat(answered)
+                        .as("queries of another client answered while the attack ran")
+                        .isPositive();
+                assertThat(deadline.tcp().addresses(WEB)).hasSize(3);
+            }
         }
     }
 
