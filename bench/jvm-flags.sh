@@ -4,9 +4,9 @@
 # --pods-per-cluster K`, default 6 x 2500 x 4 = 60,000 endpoints) serves as the member clusters' API
 # servers; each option set then runs `dns-server/target/meshdns serve` against it, in turn, with
 # -XX:MaxRAM=LIMIT standing in for the container's memory limit (the JVM sizes its heap from either).
-# For each: seconds to /readyz 200, then 10 s of dnsperf at RATE queries/s over every service name, then
-# RSS (ps), the heap after a full GC and its capacity (jcmd GC.heap_info), and the server's CPU time
-# per answered query during dnsperf.
+# For each: seconds to /readyz 200 and the server's CPU until then, then 10 s of dnsperf at RATE
+# queries/s over every service name, then RSS (ps), the heap after a full GC and its capacity (jcmd
+# GC.heap_info), and the server's CPU time per answered query during dnsperf.
 #
 #   bench/jvm-flags.sh [LIMIT [RATE]]     # defaults 768m, 5000
 #   MESHDNS_MESH="--clusters 6 --services 2500 --pods-per-cluster 4" bench/jvm-flags.sh
@@ -67,7 +67,7 @@ for i in range(n):
     print(f"svc-{i}.ns-{i % 50}.svc.clusterset.local A")
 PY
 
-printf '| JVM options | ready after | RSS | heap after full GC / capacity | CPU per query | queries answered |\n|---|---|---|---|---|---|\n' >"$work/table"
+printf '| JVM options | ready after | CPU until ready | RSS | heap after full GC / capacity | CPU per query | queries answered |\n|---|---|---|---|---|---|---|\n' >"$work/table"
 for set in "${sets[@]}"; do
   IFS='|' read -r label home opts <<<"$set"
   [ -x "$home/bin/java" ] || { echo "skipped $label: no $home"; continue; }
@@ -87,6 +87,7 @@ for set in "${sets[@]}"; do
   ready=$(python3 -c "import sys,time; print(f'{time.time()-float(sys.argv[1]):.1f} s')" "$started")
   ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
   before=$(ticks)
+  ready_cpu=$(awk -v t="$before" 'BEGIN {printf "%.1f s", t / 100}')
   dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -l 10 -Q "$rate" -c 4 >"$work/dnsperf.out" 2>&1
   after=$(ticks)
   answered=$(sed -n 's/^ *Queries completed: *\([0-9]*\).*/\1/p' "$work/dnsperf.out")
@@ -104,8 +105,8 @@ for line in sys.stdin:
         u += int(re.search(r"used (\d+)K", line).group(1))
         t += int((re.search(r"committed (\d+)K", line) or re.search(r"total (\d+)K", line)).group(1))
 print(f"{u/1024:.0f} / {t/1024:.0f} MiB")')
-  echo "| \`$opts\` ($label) | $ready | $rss MiB | $heap | $cpu | ${answered:-0} |" >>"$work/table"
-  echo "$label: ready $ready, RSS $rss MiB, heap $heap, CPU/query $cpu, answered ${answered:-0}; load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "| \`$opts\` ($label) | $ready | $ready_cpu | $rss MiB | $heap | $cpu | ${answered:-0} |" >>"$work/table"
+  echo "$label: ready $ready, CPU until ready $ready_cpu, RSS $rss MiB, heap $heap, CPU/query $cpu, answered ${answered:-0}; load $(cut -d' ' -f1-3 /proc/loadavg)"
   kill "$pid"
   wait "$pid" 2>/dev/null || true
 done
