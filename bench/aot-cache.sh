@@ -4,8 +4,8 @@
 # serve through the launcher with the image's JVM options against a demo mesh of 4 x 500 services in
 # another JVM, until ready, then SIGTERM) on Temurin 25 and the build directory's jar (meshdns-demo.jar
 # beside it for training and measuring alike), then runs bench/jvm-flags.sh with the options alone and
-# the options plus -XX:AOTCache (AOTMode=on: a cache the JVM cannot use stops it), alternating, ROUNDS
-# times each.
+# the options plus -XX:AOTCache (AOTMode=on: a cache the JVM cannot use stops it), with and without its
+# method profiles, alternating, ROUNDS times each.
 #
 #   MESHDNS_MESH="--clusters 20 --services 2500 --pods-per-cluster 4" bench/aot-cache.sh 1280m 5000
 #   MESHDNS_AOT_ROUNDS=N (default 2); MESHDNS_AOT_OPTS: the options (default: the image's and the chart's)
@@ -26,5 +26,7 @@ JAVA_HOME=$jdk25 MESHDNS_JAVA_OPTS=$opts dns-server/src/main/docker/aot-training
 for _ in $(seq 1 "$rounds"); do
   echo "no cache|$jdk25|$opts" >>"$work/sets"
   echo "AOT cache|$jdk25|$opts -XX:AOTCache=$work/meshdns.aot -XX:AOTMode=on" >>"$work/sets"
+  # JEP 483 alone: the cache's classes, not its method profiles (JEP 515) for the JIT.
+  echo "AOT cache, no profiles|$jdk25|$opts -XX:AOTCache=$work/meshdns.aot -XX:AOTMode=on -XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining" >>"$work/sets"
 done
 MESHDNS_FLAG_SETS=$work/sets bench/jvm-flags.sh "$@"
