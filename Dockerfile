@@ -5,7 +5,8 @@
 #
 # Stages: `build` compiles meshdns with the Maven Wrapper on a JDK 25 (the jar still targets Java 17);
 # `jre` makes a Java 25 runtime with jlink holding only the modules the jar needs (found with jdeps);
-# `server` is that runtime, the jar and the `meshdns` launcher on a small Debian, run as uid 10001.
+# `server` is that runtime, the jar and the `meshdns` launcher on a small Debian, run as uid 10001, plus
+# the AOT cache (/opt/meshdns/meshdns.aot) that `aot` trains on them.
 #
 # Build arguments (all optional):
 #   BUILD_IMAGE   a JDK 25 image with jdeps and jlink at $JAVA_HOME (default Temurin 25, by digest)
@@ -97,11 +98,25 @@ ENV MESHDNS_JAVA_OPTS="-XX:+UseSerialGC -XX:+UseCompactObjectHeaders -XX:MaxRAMP
 
 ENTRYPOINT ["/opt/meshdns/meshdns"]
 
+# --- aot: the AOT cache of `serve` (JEPs 483, 514, 515), trained on the runtime stage as it is ---------
+# The image's runtime, jar, path, user and MESHDNS_JAVA_OPTS: the JVM uses a cache only where the class
+# path and the options that shape it match the training run (see the launcher). The demo mesh it trains
+# against runs from a copy in /tmp with meshdns-demo.jar; /opt/meshdns has none, as in the server image.
+# Loopback only; nothing is downloaded. The launcher picks the cache up beside meshdns.jar on Java 25+
+# (MESHDNS_AOT_CACHE=off to do without). In bench/RESULTS.md ("AOT cache"): sync CPU and ready time.
+FROM runtime AS aot
+COPY --from=jar /out/meshdns /out/meshdns.jar /out/meshdns-demo.jar /tmp/demo/
+COPY dns-server/src/main/docker/aot-training.sh /tmp/
+RUN sh /tmp/aot-training.sh /opt/meshdns/meshdns /tmp/demo/meshdns /tmp/meshdns.aot
+
 # --- demo: the server image plus the demo's mock Kubernetes API servers (meshdns-demo.jar) ---------------
 FROM runtime AS demo
 COPY --from=jar /out/meshdns-demo.jar /opt/meshdns/
 CMD ["demo", "--bind", "0.0.0.0", "--kubeconfig-dir", "/tmp"]
 
 # --- server (the default target) ---------------------------------------------------------------------
+# The demo image has no cache: meshdns.jar's manifest Class-Path names meshdns-demo.jar, and the JVM
+# refuses a cache trained without that file where it exists.
 FROM runtime AS server
+COPY --from=aot --chown=0:0 /tmp/meshdns.aot /opt/meshdns/
 CMD ["serve", "--config", "/etc/meshdns/config/config.yaml"]

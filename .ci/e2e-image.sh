@@ -276,6 +276,22 @@ wait $! || { cat "$work/version.log"; fail "the entrypoint ${entrypoint[*]} --ve
 ! grep -q '^jdk.compiler@\|^jdk.jshell@' "$work/version.log" \
   || { cat "$work/version.log"; fail "the image holds a whole JDK, not the jlinked runtime"; }
 echo "e2e-image: entrypoint ${entrypoint[*]} on $(sed -n 2p "$work/version.log"), $(grep -c '@' "$work/version.log") modules"
+
+# The server image's AOT cache (the Dockerfile's aot stage): root's, and used by the image's JVM with the
+# image's options under the chart's default memory limit (-XX:MaxRAM=768m): -XX:AOTMode=on stops the JVM
+# when it cannot use the cache. The demo image has none (its meshdns-demo.jar would make the JVM refuse it).
+cache=$server_rootfs/opt/meshdns/meshdns.aot
+[ -f "$cache" ] && [ "$(stat -c %u:%a "$cache")" = 0:644 ] \
+  || fail "the server image has no /opt/meshdns/meshdns.aot owned by root, mode 644 ($(stat -c %u:%a "$cache" 2>&1))"
+[ ! -e "$demo_rootfs/opt/meshdns/meshdns.aot" ] || fail "the demo image holds an AOT cache its class path does not match"
+start_in_image "$work/aot.log" "" sh -c \
+  'MESHDNS_JAVA_OPTS="$MESHDNS_JAVA_OPTS -XX:MaxRAM=768m -XX:AOTMode=on -Xlog:aot" exec "$0" --version' "${entrypoint[@]}"
+wait $! || { cat "$work/aot.log"; fail "the image's JVM cannot use /opt/meshdns/meshdns.aot with the image's options"; }
+grep -q "Opened AOT cache /opt/meshdns/meshdns.aot" "$work/aot.log" && grep -q "Using AOT-linked classes: true" "$work/aot.log" \
+  || { cat "$work/aot.log"; fail "the image's JVM did not open /opt/meshdns/meshdns.aot with its AOT-linked classes"; }
+# The training's own report (none when buildah took the aot stage from its layer cache).
+trained=$(sed -n 's/^.*aot-training: [^,]*, //p' "$work/build-demo.log" "$work/build-server.log" | head -1)
+echo "e2e-image: the server image's JVM uses its AOT cache /opt/meshdns/meshdns.aot ($(du -m "$cache" | cut -f1) MB)${trained:+; trained: $trained}"
 start_in_image "$work/nodemo.log" "" "${entrypoint[@]}" demo
 wait $! && fail "demo ran in the server image"
 grep -q "meshdns demo needs meshdns-demo.jar" "$work/nodemo.log" || { cat "$work/nodemo.log"; fail "demo in the server image: no clear error"; }

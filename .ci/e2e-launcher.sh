@@ -91,3 +91,72 @@ cp "$launcher" "$jar" "$work/server-only/"
 if out=$("$work/server-only/meshdns" demo 2>&1); then fail "demo ran without meshdns-demo.jar: $out"; fi
 grep -q "meshdns demo needs meshdns-demo.jar" <<<"$out" || fail "demo without meshdns-demo.jar: '$out'"
 echo "e2e-launcher: without meshdns-demo.jar, demo fails at once naming it"
+
+# 4. The AOT cache (Java 25+): meshdns.aot beside the jar is used unless MESHDNS_AOT_CACHE says otherwise;
+# on the exact command line first (the stand-in java), then with Temurin 25 and a real cache.
+mkdir "$work/cached"
+cp "$launcher" "$work/cached/"
+ln -s "$jar" "$work/cached/meshdns.jar"
+: >"$work/cached/meshdns.aot"
+cached() { # cached NAME JAVA_HOME [VAR=VALUE...] -- EXPECTED-LINES...: the launcher in $work/cached
+  local name=$1 home=$2 vars=()
+  shift 2
+  while [ "$1" != -- ]; do vars+=("$1"); shift; done
+  shift
+  got=$(env JAVA_HOME="$home" JAVA_OPTS="-Xss1m" "${vars[@]}" dash "$work/cached/meshdns" serve)
+  want=$(printf '%s\n' "$@")
+  [ "$got" = "$want" ] || fail "$name: the launcher ran java with:
+$got
+expected:
+$want"
+}
+java25=$(fake_home 'JAVA_VERSION="25.0.3"')
+access=(--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow)
+cached_tail=(-Xss1m -jar "$work/cached/meshdns.jar" serve)
+cached "Java 25, cache beside the jar" "$java25" -- "${access[@]}" "-XX:AOTCache=$work/cached/meshdns.aot" \
+  -Xlog:aot=off "${cached_tail[@]}"
+cached "Java 25, MESHDNS_AOT_CACHE=auto" "$java25" MESHDNS_AOT_CACHE=auto -- "${access[@]}" \
+  "-XX:AOTCache=$work/cached/meshdns.aot" -Xlog:aot=off "${cached_tail[@]}"
+cached "Java 25, MESHDNS_AOT_CACHE=off" "$java25" MESHDNS_AOT_CACHE=off -- "${access[@]}" "${cached_tail[@]}"
+: >"$work/other cache.aot"
+cached "Java 25, MESHDNS_AOT_CACHE=FILE" "$java25" "MESHDNS_AOT_CACHE=$work/other cache.aot" -- "${access[@]}" \
+  "-XX:AOTCache=$work/other cache.aot" -Xlog:aot=off "${cached_tail[@]}"
+cached "Java 21, cache beside the jar" "$(fake_home 'JAVA_VERSION="21"')" -- "${cached_tail[@]}"
+expect_args "Java 25, no cache beside the jar" "$java25" "${access[@]}" "${tail[@]}"
+# A cache named but missing, or named on a Java without AOT caches: a clear error, java never run.
+if out=$(JAVA_HOME=$java25 MESHDNS_AOT_CACHE=$work/none.aot dash "$work/cached/meshdns" --version 2>&1); then
+  fail "MESHDNS_AOT_CACHE naming a missing file: the launcher ran: $out"
+fi
+grep -q "MESHDNS_AOT_CACHE is $work/none.aot, but that is not a readable file" <<<"$out" \
+  || fail "MESHDNS_AOT_CACHE naming a missing file: '$out'"
+if out=$(JAVA_HOME=$(fake_home 'JAVA_VERSION="21"') MESHDNS_AOT_CACHE=$work/cached/meshdns.aot \
+  dash "$work/cached/meshdns" --version 2>&1); then
+  fail "MESHDNS_AOT_CACHE on Java 21: the launcher ran: $out"
+fi
+grep -q "AOT caches need Java 25 or newer" <<<"$out" || fail "MESHDNS_AOT_CACHE on Java 21: '$out'"
+echo "e2e-launcher: AOT cache on the command line: beside the jar on Java 25 (auto), off, a file; none on Java 21" \
+  "or without meshdns.aot; a missing file or Java 21 with MESHDNS_AOT_CACHE refused with a clear error"
+
+# With Temurin 25: a cache trained by `--version` through the launcher (AOTCacheOutput, a few seconds) is
+# used (-XX:AOTMode=on would stop the JVM otherwise); with options it was not trained with (compact
+# object headers), or a cache that is not one, the JVM starts without it and says nothing.
+temurin=/usr/lib/jvm/temurin-25-jdk-amd64
+if [ -x "$temurin/bin/java" ]; then
+  rm "$work/cached/meshdns.aot"
+  JAVA_HOME=$temurin MESHDNS_AOT_CACHE=off MESHDNS_JAVA_OPTS="-XX:AOTCacheOutput=$work/cached/meshdns.aot -Xlog:aot=error" \
+    "$work/cached/meshdns" --version >"$work/train.log" 2>&1 || { cat "$work/train.log"; fail "training a cache failed"; }
+  [ -s "$work/cached/meshdns.aot" ] || { cat "$work/train.log"; fail "--version with -XX:AOTCacheOutput wrote no cache"; }
+  run25() { # run25 MESHDNS_JAVA_OPTS: --version through the launcher with the cache beside the jar; stderr to $work/stderr
+    JAVA_HOME=$temurin MESHDNS_JAVA_OPTS=$1 "$work/cached/meshdns" --version 2>"$work/stderr"
+  }
+  out=$(run25 "-XX:AOTMode=on -Xlog:aot") || { cat "$work/stderr"; fail "Temurin 25: the matching cache was not used"; }
+  grep -q "Opened AOT cache $work/cached/meshdns.aot" <<<"$out" || fail "Temurin 25: -Xlog:aot says no cache was opened: $out"
+  for opts in "-XX:+UseCompactObjectHeaders" ""; do
+    [ -n "$opts" ] || head -c 4096 /dev/urandom >"$work/cached/meshdns.aot"
+    case $(run25 "$opts") in "meshdns $version "*) ;; *) cat "$work/stderr"; fail "Temurin 25 '$opts' with a cache it cannot use: --version failed" ;; esac
+    [ ! -s "$work/stderr" ] || { cat "$work/stderr"; fail "Temurin 25 '$opts' with a cache it cannot use wrote to stderr"; }
+    ! run25 "$opts -XX:AOTMode=on" >/dev/null || fail "Temurin 25 '$opts': -XX:AOTMode=on used a cache that does not match"
+  done
+  echo "e2e-launcher: Temurin 25 uses a matching cache beside the jar; one trained with other options, or not a" \
+    "cache, is passed over in silence"
+fi

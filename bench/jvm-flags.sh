@@ -4,13 +4,14 @@
 # --pods-per-cluster K`, default 6 x 2500 x 4 = 60,000 endpoints) serves as the member clusters' API
 # servers; each option set then runs `dns-server/target/meshdns serve` against it, in turn, with
 # -XX:MaxRAM=LIMIT standing in for the container's memory limit (the JVM sizes its heap from either).
-# For each: seconds to /readyz 200, then 10 s of dnsperf at RATE queries/s over every service name, then
-# RSS (ps), the heap after a full GC and its capacity (jcmd GC.heap_info), and the server's CPU time
-# per answered query during dnsperf.
+# For each: seconds to /readyz 200 and the server's CPU until then, then 10 s of dnsperf at RATE
+# queries/s over every service name, then RSS (ps), the heap after a full GC and its capacity (jcmd
+# GC.heap_info), and the server's CPU time per answered query during dnsperf.
 #
 #   bench/jvm-flags.sh [LIMIT [RATE]]     # defaults 768m, 5000
 #   MESHDNS_MESH="--clusters 6 --services 2500 --pods-per-cluster 4" bench/jvm-flags.sh
 #   MESHDNS_FLAG_SETS=FILE: lines "label|JAVA_HOME|options" in place of the sets below
+#   MESHDNS_WARMUP=S: S seconds of dnsperf before the measured 10 s (default 0)
 #
 # Needs a build (./mvnw -B -q -DskipTests package), dnsperf, curl; Temurin 25 for its sets.
 set -euo pipefail
@@ -37,7 +38,7 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
-echo "== mesh: demo $mesh; limit (MaxRAM) $limit; dnsperf $rate q/s for 10 s; load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "== mesh: demo $mesh; limit (MaxRAM) $limit; dnsperf $rate q/s for 10 s after ${MESHDNS_WARMUP:-0} s; load $(cut -d' ' -f1-3 /proc/loadavg)"
 demo_port=$(free_port)
 # shellcheck disable=SC2086
 dns-server/target/meshdns demo $mesh --dns-port "$demo_port" --http-port 0 --admin-port 0 \
@@ -67,7 +68,7 @@ for i in range(n):
     print(f"svc-{i}.ns-{i % 50}.svc.clusterset.local A")
 PY
 
-printf '| JVM options | ready after | RSS | heap after full GC / capacity | CPU per query | queries answered |\n|---|---|---|---|---|---|\n' >"$work/table"
+printf '| JVM options | ready after | CPU until ready | RSS | heap after full GC / capacity | CPU per query | queries answered |\n|---|---|---|---|---|---|---|\n' >"$work/table"
 for set in "${sets[@]}"; do
   IFS='|' read -r label home opts <<<"$set"
   [ -x "$home/bin/java" ] || { echo "skipped $label: no $home"; continue; }
@@ -87,11 +88,18 @@ for set in "${sets[@]}"; do
   ready=$(python3 -c "import sys,time; print(f'{time.time()-float(sys.argv[1]):.1f} s')" "$started")
   ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
   before=$(ticks)
+  # MESHDNS_WARMUP=S: S seconds of dnsperf at RATE before the measured 10 s, so that the figure is the
+  # compiled query path's, not the JIT's first work on it.
+  if [ "${MESHDNS_WARMUP:-0}" -gt 0 ]; then
+    dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -l "$MESHDNS_WARMUP" -Q "$rate" -c 4 >/dev/null 2>&1
+  fi
+  ready_cpu=$(awk -v t="$before" 'BEGIN {printf "%.1f s", t / 100}')
+  measured=$(ticks)
   dnsperf -s 127.0.0.1 -p "$port" -d "$work/queries.txt" -l 10 -Q "$rate" -c 4 >"$work/dnsperf.out" 2>&1
   after=$(ticks)
   answered=$(sed -n 's/^ *Queries completed: *\([0-9]*\).*/\1/p' "$work/dnsperf.out")
   cpu=$(python3 -c "import sys; t=(int(sys.argv[2])-int(sys.argv[1]))/100; n=int(sys.argv[3]); print(f'{t/n*1e6:.1f} µs' if n else 'n/a')" \
-    "$before" "$after" "${answered:-0}")
+    "$measured" "$after" "${answered:-0}")
   rss=$(( $(ps -o rss= -p "$pid") / 1024 ))
   "$home/bin/jcmd" "$pid" GC.run >/dev/null
   heap=$("$home/bin/jcmd" "$pid" GC.heap_info | python3 -c '
@@ -104,8 +112,8 @@ for line in sys.stdin:
         u += int(re.search(r"used (\d+)K", line).group(1))
         t += int((re.search(r"committed (\d+)K", line) or re.search(r"total (\d+)K", line)).group(1))
 print(f"{u/1024:.0f} / {t/1024:.0f} MiB")')
-  echo "| \`$opts\` ($label) | $ready | $rss MiB | $heap | $cpu | ${answered:-0} |" >>"$work/table"
-  echo "$label: ready $ready, RSS $rss MiB, heap $heap, CPU/query $cpu, answered ${answered:-0}; load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "| \`$opts\` ($label) | $ready | $ready_cpu | $rss MiB | $heap | $cpu | ${answered:-0} |" >>"$work/table"
+  echo "$label: ready $ready, CPU until ready $ready_cpu, RSS $rss MiB, heap $heap, CPU/query $cpu, answered ${answered:-0}; load $(cut -d' ' -f1-3 /proc/loadavg)"
   kill "$pid"
   wait "$pid" 2>/dev/null || true
 done
