@@ -10,7 +10,8 @@
 #
 # Build arguments (all optional):
 #   BUILD_IMAGE   a JDK 25 image with jdeps and jlink at $JAVA_HOME (default Temurin 25, by digest)
-#   RUNTIME_BASE  the runtime's base: /bin/sh, groupadd and useradd (default Debian bookworm slim, by digest)
+#   RUNTIME_BASE  the runtime's base: /bin/sh, groupadd and useradd, and bash and dd for the AOT training
+#                 (default Debian bookworm slim, by digest)
 #   JAR_FROM      build (default: compile in the image) or prebuilt (take dns-server/target/meshdns.jar,
 #                 meshdns-demo.jar and meshdns from the build context, after ./mvnw -B -DskipTests package;
 #                 what .ci/e2e-image.sh does, on an mmdebstrap base and the machine's own Temurin 25)
