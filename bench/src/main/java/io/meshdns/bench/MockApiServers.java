@@ -48,9 +48,6 @@ abstract class MockApiServers implements AutoCloseable {
     @Override
     public abstract void close();
 
-    /** How a bench names where the servers run: {@code same-jvm} or {@code child-jvm}. */
-    abstract String where();
-
     static MockApiServers inThisJvm(Path dir, DemoMesh.Size size) throws IOException {
         long start = System.nanoTime();
         DemoMesh mesh = DemoMesh.startSynthetic(dir, size);
@@ -74,11 +71,6 @@ abstract class MockApiServers implements AutoCloseable {
             @Override
             public void close() {
                 mesh.close();
-            }
-
-            @Override
-            String where() {
-                return "same-jvm";
             }
         };
     }
@@ -141,11 +133,6 @@ abstract class MockApiServers implements AutoCloseable {
                 public void close() {
                     clients.forEach(KubernetesClient::close);
                     stop(child);
-                }
-
-                @Override
-                String where() {
-                    return "child-jvm";
                 }
             };
         } catch (IOException | RuntimeException e) {

@@ -91,22 +91,16 @@ public final class Scale {
                     bench.syncSeconds, bench.startSeconds);
             // On 2 shared cores the wall time measures the machine's load as much as the work: the CPU spent is
             // the steadier figure, and the publisher thread's share of it is meshdns's own part beyond the informers.
-            if (childJvm) {
-                System.out.printf(
-                        "first full sync, CPU: %.1f s in meshdns's JVM (clients, JIT, GC included), of which its"
-                                + " publisher thread %.1f s and its clients' task threads (watch events, handlers)"
-                                + " %.1f s; %.1f s in the mock API servers' JVM%n",
-                        bench.syncCpuSeconds,
-                        bench.publisherCpuSeconds,
-                        bench.clientTaskCpuSeconds,
-                        bench.mockCpuSeconds);
-            } else {
-                System.out.printf(
-                        "first full sync, CPU: %.1f s in the whole process (mock API servers, clients, JIT, GC"
-                                + " included), of which meshdns's publisher thread %.1f s and its clients' task"
-                                + " threads (watch events, handlers) %.1f s%n",
-                        bench.syncCpuSeconds, bench.publisherCpuSeconds, bench.clientTaskCpuSeconds);
-            }
+            System.out.printf(
+                    "first full sync, CPU: %.1f s in %s, of which meshdns's publisher thread %.1f s and its clients'"
+                            + " task threads (watch events, handlers) %.1f s%s%n",
+                    bench.syncCpuSeconds,
+                    childJvm
+                            ? "meshdns's JVM (clients, JIT, GC included)"
+                            : "the whole process (mock API servers, clients, JIT, GC included)",
+                    bench.publisherCpuSeconds,
+                    bench.clientTaskCpuSeconds,
+                    childJvm ? String.format("; %.1f s in the mock API servers' JVM", bench.mockCpuSeconds) : "");
             publications(bench, changes);
             if (!childJvm) {
                 System.out.printf(
