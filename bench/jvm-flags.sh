@@ -64,8 +64,8 @@ services=$(sed -n 's/.*--services \([0-9]*\).*/\1/p' <<<"$mesh")
 python3 - "${services:-2500}" >"$work/queries.txt" <<'PY'
 import sys
 n = int(sys.argv[1])
-for i in range(n):
-    print(f"svc-{i}.ns-{i % 50}.svc.clusterset.local A")
+for i in range(n):  # the demo names service i svc-i in namespace ns-<i mod 4> (DemoMesh.namespaceName)
+    print(f"svc-{i}.ns-{i % 4}.svc.clusterset.local A")
 PY
 
 printf '| JVM options | ready after | CPU until ready | RSS | heap after full GC / capacity | CPU per query | queries answered |\n|---|---|---|---|---|---|---|\n' >"$work/table"
