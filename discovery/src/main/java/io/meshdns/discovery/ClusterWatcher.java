@@ -65,6 +65,7 @@ final class ClusterWatcher implements AutoCloseable {
     private final Sink sink;
     private final Executor publisher;
     private final ScheduledExecutorService control;
+    private final MemberHttpTransport transport;
     private final ServiceMapper mapper;
     private final AtomicLong watchRestarts = new AtomicLong();
     private volatile Instant lastEventAt;
@@ -95,12 +96,18 @@ final class ClusterWatcher implements AutoCloseable {
     private Instant publishedExpiry;
 
     ClusterWatcher(
-            ClusterSpec spec, WatchOptions options, Sink sink, Executor publisher, ScheduledExecutorService control) {
+            ClusterSpec spec,
+            WatchOptions options,
+            Sink sink,
+            Executor publisher,
+            ScheduledExecutorService control,
+            MemberHttpTransport transport) {
         this.spec = spec;
         this.options = options;
         this.sink = sink;
         this.publisher = publisher;
         this.control = control;
+        this.transport = transport;
         this.mapper = new ServiceMapper(spec, options.exportAll());
     }
 
@@ -118,6 +125,7 @@ final class ClusterWatcher implements AutoCloseable {
             client = KubernetesClients.create(
                     spec,
                     options.retryInterval(),
+                    transport.factory(),
                     config -> token = MemberToken.of(spec, config, control, options.retryInterval()));
         } catch (RuntimeException e) {
             configError = KubernetesClients.problem(spec, e);

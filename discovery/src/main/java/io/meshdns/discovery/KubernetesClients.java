@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
+import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
 import io.meshdns.core.ConfigException;
 import io.meshdns.core.KubernetesNames.ApiResource;
@@ -51,24 +52,20 @@ public final class KubernetesClients {
      * {@code watchReconnectInterval} up to 32 times it; starting at 1/32 of {@code retryInterval} makes
      * {@code retryInterval} the longest wait between attempts, so a cluster is back within about that long
      * after its API server answers again, however long the outage was. A failed attempt costs one refused
-     * connection or one error response, and a few per second at most.
+     * connection or one error response, and a few per second at most. Its HTTP clients come from {@code http},
+     * the transport the member clusters share ({@link MemberHttpTransport}); {@code more} may see and adjust the
+     * config. Its informers' work (decoding what the API server sends, updating the stores, calling
+     * discovery's handlers) runs on one thread of its own ({@link #oneTaskThread}).
      */
-    static KubernetesClient create(ClusterSpec spec, java.time.Duration retryInterval) {
-        return create(spec, retryInterval, config -> {});
-    }
-
-    /**
-     * As {@link #create(ClusterSpec, java.time.Duration)}, letting {@code more} see and adjust the config. Its
-     * informers' work (decoding what the API server sends, updating the stores, calling discovery's handlers)
-     * runs on one thread of its own ({@link #oneTaskThread}).
-     */
-    static KubernetesClient create(ClusterSpec spec, java.time.Duration retryInterval, Consumer<Config> more) {
+    static KubernetesClient create(
+            ClusterSpec spec, java.time.Duration retryInterval, HttpClient.Factory http, Consumer<Config> more) {
         Config config = config(spec);
         config.setRequestRetryBackoffLimit(1);
         config.setWatchReconnectInterval(watchReconnectInterval(retryInterval));
         more.accept(config);
         return new KubernetesClientBuilder()
                 .withConfig(config)
+                .withHttpClientFactory(http)
                 .withTaskExecutorSupplier(oneTaskThread(spec))
                 .build();
     }

@@ -47,6 +47,8 @@ public final class MeshWatcher implements AutoCloseable {
     private final WatchOptions options;
     private final ScheduledExecutorService publisher;
     private final ScheduledExecutorService control;
+    // The member clusters' clients' HTTP transport, which they share; closed after the last of them.
+    private final MemberHttpTransport transport;
     // Starts new clusters side by side (ClusterWatcher.start: kubeconfig, client, informers; CPU, no network wait).
     private final ThreadPoolExecutor starter;
     // The last change of the cluster list; the next one runs after it. Guarded by this.
@@ -74,6 +76,7 @@ public final class MeshWatcher implements AutoCloseable {
         this.publisher = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "meshdns-discovery"));
         // Blocking API calls (the ServiceExport CRD probe) stay off the publisher thread.
         this.control = Executors.newScheduledThreadPool(2, r -> daemon(r, "meshdns-discovery-probe"));
+        this.transport = new MemberHttpTransport();
         int cores = Runtime.getRuntime().availableProcessors();
         this.starter = new ThreadPoolExecutor(
                 cores,
@@ -148,7 +151,7 @@ public final class MeshWatcher implements AutoCloseable {
         List<CompletableFuture<Void>> starts = new ArrayList<>();
         for (ClusterSpec spec : wanted.values()) {
             if (!watchers.containsKey(spec.id())) {
-                var watcher = new ClusterWatcher(spec, options, sink, publisher, control);
+                var watcher = new ClusterWatcher(spec, options, sink, publisher, control, transport);
                 watchers.put(spec.id(), watcher);
                 counts.put(spec.id(), new int[2]);
                 log.info(
@@ -430,5 +433,6 @@ public final class MeshWatcher implements AutoCloseable {
         starter.shutdownNow();
         control.shutdownNow();
         publisher.shutdownNow();
+        transport.close();
     }
 }

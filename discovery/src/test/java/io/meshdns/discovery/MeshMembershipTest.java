@@ -92,6 +92,26 @@ class MeshMembershipTest extends WatchedClusters {
     }
 
     @Test
+    void theClustersThatStayKeepWatchingAfterAnotherClustersClientIsClosed() {
+        // The member clients share one HTTP transport (MemberHttpTransport): closing west's must not end east's.
+        mesh = TestMesh.start(TestMesh.fast(), spec(east), spec(west));
+        await(mesh, "web from both", has(east, "shop", "web").and(has(west, "shop", "web")));
+        mesh.setClusters(List.of(spec(east))).join();
+        await(mesh, "west gone", lacks(west, "shop", "web"));
+
+        east.create(service("shop", "cart", "10.96.0.11", true));
+        east.create(readySlice("shop", "cart", "cart-1", "10.10.2.1"));
+
+        var after = await(mesh, "east's cart", has(east, "shop", "cart"));
+        assertThat(part(after, east, "shop", "cart")
+                        .endpoints()
+                        .get(0)
+                        .address()
+                        .getHostAddress())
+                .isEqualTo("10.10.2.1");
+    }
+
+    @Test
     void changedClusterIsRestartedWithItsNewSpec() {
         mesh = TestMesh.start(TestMesh.fast(), spec(east), spec(west));
         // Both, not west alone: the clusters start side by side, so west may sync first.
