@@ -76,21 +76,24 @@ abstract class MockApiServers implements AutoCloseable {
     }
 
     /**
-     * Starts {@link MockMeshProcess} with this JVM's {@code java} and class path ({@code -Xmx4g}, its default
-     * collector) and waits until it has seeded the mesh. Its standard error is this process's.
+     * Starts {@link MockMeshProcess} with this JVM's {@code java} and class path, and {@code jvmOptions}, and
+     * waits until it has seeded the mesh. Its standard error is this process's.
      */
-    static MockApiServers inChildJvm(Path dir, DemoMesh.Size size, Duration timeout) throws IOException {
+    static MockApiServers inChildJvm(Path dir, DemoMesh.Size size, List<String> jvmOptions, Duration timeout)
+            throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process child = new ProcessBuilder(
-                        java,
-                        "-Xmx4g",
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        MockMeshProcess.class.getName(),
-                        dir.toString(),
-                        Integer.toString(size.clusters()),
-                        Integer.toString(size.services()),
-                        Integer.toString(size.podsPerCluster()))
+        List<String> command = new ArrayList<>();
+        command.add(java);
+        command.addAll(jvmOptions);
+        command.addAll(List.of(
+                "-cp",
+                System.getProperty("java.class.path"),
+                MockMeshProcess.class.getName(),
+                dir.toString(),
+                Integer.toString(size.clusters()),
+                Integer.toString(size.services()),
+                Integer.toString(size.podsPerCluster())));
+        Process child = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         List<KubernetesClient> clients = new ArrayList<>();

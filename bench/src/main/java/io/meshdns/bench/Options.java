@@ -33,6 +33,16 @@ final class Options {
         }
     }
 
+    /** The value of {@code name} as given, or {@code fallback}. */
+    String text(String name, String fallback) {
+        return values.getOrDefault(name, fallback);
+    }
+
+    /** Whether {@code name} was given. */
+    boolean given(String name) {
+        return values.containsKey(name);
+    }
+
     /** The value of {@code name}, which must be one of {@code allowed}; the first when it is not given. */
     String oneOf(String name, String... allowed) {
         String v = values.getOrDefault(name, allowed[0]);

@@ -10,6 +10,7 @@ import java.lang.management.MemoryMXBean;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -30,15 +31,22 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>The mock API servers run in a JVM of their own by default ({@code --mock-servers child-jvm}), as a member
  * cluster's API server is not in meshdns's process: its heap, allocations and collections are then meshdns's
- * alone. {@code --mock-servers same-jvm} runs them in this one, as the bench did before.
+ * alone. {@code --mock-servers same-jvm} runs them in this one, as the bench did before. That JVM runs with
+ * {@code --mock-jvm-options}, by default {@value #MOCK_JVM_OPTIONS}: a Kubernetes API server is a Go program,
+ * whose collector runs beside it and stops it for well under a millisecond; the mock servers' Java, which re-reads
+ * every stored object of a cluster for each request, makes ~100 MB of garbage per change at 10,000 objects, and
+ * a stop-the-world collector's pauses there (up to 250-550 ms under load) would be timed as meshdns's.
  *
  * <pre>java -Xmx4g -cp bench/target/benchmarks.jar io.meshdns.bench.Scale [--clusters 20] [--services 2500]
- *     [--pods-per-cluster 4] [--changes 20] [--histogram 0] [--mock-servers child-jvm|same-jvm]</pre>
+ *     [--pods-per-cluster 4] [--changes 20] [--histogram 0] [--mock-servers child-jvm|same-jvm]
+ *     [--mock-jvm-options "-Xmx4g -XX:+UseZGC"]</pre>
  */
 public final class Scale {
     static final String USAGE =
             "Scale [--clusters C] [--services N] [--pods-per-cluster K] [--changes N] [--histogram N]"
-                    + " [--mock-servers child-jvm|same-jvm]";
+                    + " [--mock-servers child-jvm|same-jvm] [--mock-jvm-options \"OPTIONS\"]";
+    /** The mock API servers' JVM options by default: see the class comment. */
+    static final String MOCK_JVM_OPTIONS = "-Xmx4g -XX:+UseZGC";
 
     /** Exits with 0, 1 when the measurement failed, 2 for bad options; never leaves a server running. */
     public static void main(String[] args) {
@@ -49,6 +57,7 @@ public final class Scale {
         Options o;
         DemoMesh.Size size;
         boolean childJvm;
+        List<String> mockJvmOptions;
         try {
             o = new Options(
                     args,
@@ -58,8 +67,14 @@ public final class Scale {
                     "--pods-per-cluster",
                     "--changes",
                     "--histogram",
-                    "--mock-servers");
+                    "--mock-servers",
+                    "--mock-jvm-options");
             childJvm = o.oneOf("--mock-servers", "child-jvm", "same-jvm").equals("child-jvm");
+            if (!childJvm && o.given("--mock-jvm-options")) {
+                throw new IllegalArgumentException("--mock-jvm-options needs --mock-servers child-jvm");
+            }
+            mockJvmOptions = List.of(
+                    o.text("--mock-jvm-options", MOCK_JVM_OPTIONS).strip().split("\\s+"));
             size = new DemoMesh.Size(
                     o.integer("--clusters", 20), o.integer("--services", 2500), o.integer("--pods-per-cluster", 4));
             if (size.podsPerCluster() < 1) {
@@ -80,10 +95,10 @@ public final class Scale {
                 size.endpoints(),
                 Runtime.getRuntime().availableProcessors(),
                 Runtime.getRuntime().maxMemory() >> 20,
-                childJvm ? "a JVM of their own" : "this JVM");
+                childJvm ? "a JVM of their own (" + String.join(" ", mockJvmOptions) + ")" : "this JVM");
         Duration timeout = Duration.ofMinutes(15);
         try (var bench = childJvm
-                ? SyntheticMeshUnderTest.startWithServersInChildJvm(size, timeout)
+                ? SyntheticMeshUnderTest.startWithServersInChildJvm(size, mockJvmOptions, timeout)
                 : SyntheticMeshUnderTest.start(size, timeout)) {
             System.out.printf("seeded the mock API servers in %.1f s%n", bench.seedSeconds);
             System.out.printf(
@@ -101,6 +116,12 @@ public final class Scale {
                     bench.publisherCpuSeconds,
                     bench.clientTaskCpuSeconds,
                     childJvm ? String.format("; %.1f s in the mock API servers' JVM", bench.mockCpuSeconds) : "");
+            if (childJvm) {
+                // One Vert.x for every member cluster's client (MemberHttpTransport): not one per cluster.
+                System.out.printf(
+                        "threads in meshdns's JVM after the sync: %d%n",
+                        ManagementFactory.getThreadMXBean().getThreadCount());
+            }
             publications(bench, changes);
             if (!childJvm) {
                 System.out.printf(

@@ -11,6 +11,7 @@ import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Predicate;
 
 /**
@@ -78,10 +79,10 @@ final class SyntheticMeshUnderTest implements AutoCloseable {
     }
 
     /** The same, with the mock API servers in a JVM of their own ({@link MockApiServers#inChildJvm}). */
-    static SyntheticMeshUnderTest startWithServersInChildJvm(DemoMesh.Size size, Duration syncTimeout)
-            throws Exception {
+    static SyntheticMeshUnderTest startWithServersInChildJvm(
+            DemoMesh.Size size, List<String> jvmOptions, Duration syncTimeout) throws Exception {
         Path dir = Files.createTempDirectory("meshdns-bench-");
-        return start(MockApiServers.inChildJvm(dir, size, syncTimeout), dir, syncTimeout);
+        return start(MockApiServers.inChildJvm(dir, size, jvmOptions, syncTimeout), dir, syncTimeout);
     }
 
     private static SyntheticMeshUnderTest start(MockApiServers mesh, Path dir, Duration syncTimeout) throws Exception {
