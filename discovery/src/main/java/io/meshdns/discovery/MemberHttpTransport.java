@@ -12,16 +12,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The HTTP transport of every member cluster's client: one Vert.x instance, and so one set of event loops (two
  * per core), for all the clusters a {@link MeshWatcher} watches. fabric8's default gives each client a Vert.x
- * of its own: at 20 clusters that was 160 threads where 66 do (the event loops, a blocked-thread checker and
- * its timers, twenty times over), and more CPU and heap for the first sync (bench/RESULTS.md, "One Vert.x for
- * the member clusters' clients"). A client closed with its cluster leaves the transport running for the
+ * of its own (event loops, a blocked-thread checker, timers): with 20 clusters meshdns ran 160 threads, and 66
+ * with one, and its first sync took less CPU and heap (bench/RESULTS.md, "One Vert.x for the member clusters'
+ * clients"). A client closed with its cluster leaves the transport running for the
  * others; {@link #close} ends it, after the last client.
  */
 final class MemberHttpTransport implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MemberHttpTransport.class);
     // Read by Vert.x when an instance is made: without it Vert.x resolves host names with a DNS client of its own
-    // (reading /etc/resolv.conf once), where fabric8's default transport uses the JDK's resolver, as kubectl's
-    // users expect (/etc/hosts, nsswitch). fabric8 sets it the same way around the Vert.x it makes.
+    // (its reading of /etc/resolv.conf and /etc/hosts), not the JDK's resolver (nsswitch, the JVM's address
+    // cache) that fabric8's default transport uses. fabric8 sets it the same way around the Vert.x it makes.
     private static final String DISABLE_DNS_RESOLVER = "vertx.disableDnsResolver";
 
     private final Vertx vertx;
