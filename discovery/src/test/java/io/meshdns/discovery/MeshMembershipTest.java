@@ -102,7 +102,11 @@ class MeshMembershipTest extends WatchedClusters {
         east.create(service("shop", "cart", "10.96.0.11", true));
         east.create(readySlice("shop", "cart", "cart-1", "10.10.2.1"));
 
-        var after = await(mesh, "east's cart", has(east, "shop", "cart"));
+        var after = await(
+                mesh,
+                "east's cart with its endpoint",
+                s -> part(s, east, "shop", "cart") != null
+                        && !part(s, east, "shop", "cart").endpoints().isEmpty());
         assertThat(part(after, east, "shop", "cart")
                         .endpoints()
                         .get(0)
