@@ -121,6 +121,12 @@ public final class Scale {
                 System.out.printf(
                         "threads in meshdns's JVM after the sync: %d%n",
                         ManagementFactory.getThreadMXBean().getThreadCount());
+                // The serial collector keeps the heap it grew to during the sync: the process's RSS follows it.
+                var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+                System.out.printf(
+                        "meshdns's heap after the sync: %d MiB committed, %d MiB in use; collections since the JVM"
+                                + " started: %d, %d ms%n",
+                        heap.getCommitted() >> 20, heap.getUsed() >> 20, gcCount(), gcMillis());
             }
             publications(bench, changes);
             if (!childJvm) {
