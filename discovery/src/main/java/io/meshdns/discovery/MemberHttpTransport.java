@@ -33,17 +33,17 @@ final class MemberHttpTransport implements AutoCloseable {
                 .setFileSystemOptions(
                         new FileSystemOptions().setFileCachingEnabled(false).setClassPathResolvingEnabled(false))
                 .setUseDaemonThread(true);
-        this.vertx = withJdkResolver(() -> Vertx.vertx(options));
+        this.vertx = withJdkResolver(options);
         this.factory = new VertxHttpClientFactory(vertx);
     }
 
-    private static synchronized Vertx withJdkResolver(java.util.function.Supplier<Vertx> create) {
+    private static synchronized Vertx withJdkResolver(VertxOptions options) {
         if (System.getProperty(DISABLE_DNS_RESOLVER) != null) {
-            return create.get();
+            return Vertx.vertx(options);
         }
         System.setProperty(DISABLE_DNS_RESOLVER, "true");
         try {
-            return create.get();
+            return Vertx.vertx(options);
         } finally {
             System.clearProperty(DISABLE_DNS_RESOLVER);
         }
