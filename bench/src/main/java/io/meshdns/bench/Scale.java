@@ -73,8 +73,9 @@ public final class Scale {
             if (!childJvm && o.given("--mock-jvm-options")) {
                 throw new IllegalArgumentException("--mock-jvm-options needs --mock-servers child-jvm");
             }
-            mockJvmOptions = List.of(
-                    o.text("--mock-jvm-options", MOCK_JVM_OPTIONS).strip().split("\\s+"));
+            // Blank: no options (an empty word would reach java as an argument, the name of a main class).
+            String given = o.text("--mock-jvm-options", MOCK_JVM_OPTIONS).strip();
+            mockJvmOptions = given.isEmpty() ? List.of() : List.of(given.split("\\s+"));
             size = new DemoMesh.Size(
                     o.integer("--clusters", 20), o.integer("--services", 2500), o.integer("--pods-per-cluster", 4));
             if (size.podsPerCluster() < 1) {
