@@ -4,6 +4,7 @@ import static io.meshdns.core.KubernetesNames.ANNOTATION_PREFIX;
 import static io.meshdns.core.KubernetesNames.SERVICE_NAME_LABEL;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LoadBalancerIngress;
 import io.fabric8.kubernetes.api.model.LoadBalancerStatus;
@@ -49,7 +50,8 @@ import java.util.function.Function;
  * <p>The copies are never modified: every reader treats cached objects as read-only.
  */
 final class CachedFields {
-    private static final Map<String, Object> NONE = Map.of();
+    // An instance of its own (not Map.of()'s shared one): isCopy tells the copies made here by it.
+    private static final Map<String, Object> NONE = Collections.unmodifiableMap(new LinkedHashMap<>(0));
     // One object per (ready, serving, terminating), each true, false or unset: 27 at most.
     private static final EndpointConditions[] CONDITIONS = new EndpointConditions[27];
 
@@ -63,6 +65,12 @@ final class CachedFields {
     }
 
     private CachedFields() {}
+
+    /** Whether {@code o} is a copy made here (each has the one shared empty map of extra properties). */
+    static boolean isCopy(HasMetadata o) {
+        return o instanceof EndpointSlice e && e.getAdditionalProperties() == NONE
+                || o instanceof Service s && s.getAdditionalProperties() == NONE;
+    }
 
     /** The cached copy of a Service. */
     static Service service(Service full) {

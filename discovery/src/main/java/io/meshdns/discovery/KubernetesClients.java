@@ -1,5 +1,6 @@
 package io.meshdns.discovery;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.NamedContext;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -7,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.http.HttpClient;
 import io.fabric8.kubernetes.client.internal.KubeConfigUtils;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.meshdns.core.ConfigException;
 import io.meshdns.core.KubernetesNames.ApiResource;
 import java.io.IOException;
@@ -66,8 +68,22 @@ public final class KubernetesClients {
         return new KubernetesClientBuilder()
                 .withConfig(config)
                 .withHttpClientFactory(http)
+                .withKubernetesSerialization(memberSerialization())
                 .withTaskExecutorSupplier(oneTaskThread(spec))
                 .build();
+    }
+
+    /**
+     * The member clients' one decoder (shared, as its mapper's caches can be): it decodes Services and
+     * EndpointSlices into the copies discovery caches ({@link CachedFieldsModule}).
+     */
+    static KubernetesSerialization memberSerialization() {
+        return MemberSerialization.INSTANCE;
+    }
+
+    private static final class MemberSerialization {
+        static final KubernetesSerialization INSTANCE =
+                new KubernetesSerialization(new ObjectMapper().registerModule(new CachedFieldsModule()), true);
     }
 
     /**

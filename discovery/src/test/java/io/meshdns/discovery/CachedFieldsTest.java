@@ -5,10 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ListMetaBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServiceList;
+import io.fabric8.kubernetes.api.model.ServiceListBuilder;
+import io.fabric8.kubernetes.api.model.WatchEvent;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSlice;
 import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceBuilder;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceList;
+import io.fabric8.kubernetes.api.model.discovery.v1.EndpointSliceListBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.meshdns.core.KubernetesNames;
 import java.time.Instant;
@@ -226,6 +232,55 @@ class CachedFieldsTest {
             "conditions": {"ready": false, "serving": true, "terminating": true},
             "targetRef": {"kind": "Pod", "namespace": "shop", "name": "web-1"}}]}
         """));
+    }
+
+    @Test
+    void memberClientsDecodeListedEndpointSlicesStraightIntoTheirCachedCopies() throws Exception {
+        EndpointSliceList listed = new EndpointSliceListBuilder()
+                .withMetadata(new ListMetaBuilder().withResourceVersion("78").build())
+                .withItems(fullSlice("web", "web-abcde"), fullSlice("api", "api-fghij"))
+                .build();
+
+        EndpointSliceList decoded =
+                KubernetesClients.memberSerialization().unmarshal(JSON.asJson(listed), EndpointSliceList.class);
+
+        assertThat(decoded.getMetadata().getResourceVersion()).isEqualTo("78");
+        assertThat(decoded.getItems()).allMatch(CachedFields::isCopy);
+        assertThat(json(decoded.getItems().get(0)))
+                .isEqualTo(json(CachedFields.endpointSlice(fullSlice("web", "web-abcde"))));
+    }
+
+    @Test
+    void memberClientsDecodeListedServicesStraightIntoTheirCachedCopies() throws Exception {
+        ServiceList listed = new ServiceListBuilder()
+                .withItems(fullService("web", "10.96.0.10"))
+                .build();
+
+        ServiceList decoded = KubernetesClients.memberSerialization().unmarshal(JSON.asJson(listed), ServiceList.class);
+
+        assertThat(decoded.getItems()).allMatch(CachedFields::isCopy);
+        assertThat(json(decoded.getItems().get(0)))
+                .isEqualTo(json(CachedFields.service(fullService("web", "10.96.0.10"))));
+    }
+
+    @Test
+    void memberClientsDecodeWatchedObjectsStraightIntoTheirCachedCopies() throws Exception {
+        String event = "{\"type\": \"MODIFIED\", \"object\": " + JSON.asJson(fullSlice("web", "web-abcde")) + "}";
+
+        WatchEvent decoded = KubernetesClients.memberSerialization().unmarshal(event, WatchEvent.class);
+
+        assertThat(decoded.getObject()).isInstanceOf(EndpointSlice.class);
+        assertThat(CachedFields.isCopy((EndpointSlice) decoded.getObject())).isTrue();
+        assertThat(json(decoded.getObject()))
+                .isEqualTo(json(CachedFields.endpointSlice(fullSlice("web", "web-abcde"))));
+    }
+
+    @Test
+    void otherClientsDecodeTheFullObjects() throws Exception {
+        EndpointSlice decoded = JSON.unmarshal(JSON.asJson(fullSlice("web", "web-abcde")), EndpointSlice.class);
+
+        assertThat(CachedFields.isCopy(decoded)).isFalse();
+        assertThat(decoded.getMetadata().getUid()).isEqualTo("slice-uid");
     }
 
     @Test
