@@ -162,6 +162,15 @@ final class ClusterWatcher implements AutoCloseable {
         return everSynced;
     }
 
+    /**
+     * Whether the cluster is making its first lists and nothing has gone wrong yet: not started, or started and
+     * neither synced nor failed (a cluster that cannot start, is refused or has seen an error is not waited for).
+     * Publisher thread.
+     */
+    boolean firstListing() {
+        return !started || !everSynced && configError == null && lastError == null && !credentialsRefused;
+    }
+
     /** This cluster's part of a service now, or {@code null} if it does not export it. Publisher thread. */
     ClusterService build(ServiceKey key) {
         if (services == null) {

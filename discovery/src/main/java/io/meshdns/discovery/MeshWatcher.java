@@ -68,6 +68,10 @@ public final class MeshWatcher implements AutoCloseable {
     private final Map<ClusterId, int[]> counts = new HashMap<>(); // {services, endpoints}
     private final List<MeshSnapshot.Change> dropped = new ArrayList<>();
     private boolean healthChanged;
+    // Until when a starting mesh publishes no cluster's services while others still make their first lists
+    // (options.firstListsWait); null once that is over, for good.
+    private Instant firstListsDeadline;
+    private boolean clustersEverSet;
     // When the last publication pass started; read by informer threads to schedule the next one.
     private volatile long lastPublishNanos = System.nanoTime() - TimeUnit.DAYS.toNanos(1);
 
@@ -137,6 +141,18 @@ public final class MeshWatcher implements AutoCloseable {
      */
     private CompletableFuture<Void> applyClusters(Map<ClusterId, ClusterSpec> wanted) {
         this.specs = List.copyOf(wanted.values());
+        if (!clustersEverSet && !wanted.isEmpty() && !options.firstListsWait().isZero()) {
+            firstListsDeadline = Instant.now().plus(options.firstListsWait());
+            // Then the clusters that have synced are published, whoever is still listing.
+            publisher.schedule(
+                    () -> {
+                        healthChanged = true;
+                        requestPublish();
+                    },
+                    options.firstListsWait().toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+        clustersEverSet = true;
         for (var it = watchers.entrySet().iterator(); it.hasNext(); ) {
             var entry = it.next();
             ClusterSpec spec = wanted.get(entry.getKey());
@@ -274,13 +290,37 @@ public final class MeshWatcher implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a starting mesh still waits for first lists before publishing services: before the deadline, while
+     * some cluster is making its first lists. A cluster joining the first publication late would have every
+     * global service it shares built again, with its answers, zone records and the garbage of the last ones: at
+     * 20 clusters, 20 times over.
+     */
+    private int stillListing(Instant now) {
+        if (firstListsDeadline == null) {
+            return 0;
+        }
+        int listing = 0;
+        if (now.isBefore(firstListsDeadline)) {
+            for (ClusterWatcher w : watchers.values()) {
+                listing += w.firstListing() ? 1 : 0;
+            }
+        }
+        if (listing == 0) {
+            firstListsDeadline = null;
+        }
+        return listing;
+    }
+
     private void publishNow() {
         List<MeshSnapshot.Change> changes = new ArrayList<>(dropped);
         dropped.clear();
+        Instant deadline = firstListsDeadline;
+        int listing = stillListing(Instant.now());
         for (Change change : pending.keySet()) {
             ClusterWatcher w = watchers.get(change.cluster());
-            if (w != null && !w.ready()) {
-                continue; // published together once the cluster has synced
+            if (w != null && (!w.ready() || listing > 0)) {
+                continue; // published together once the cluster has synced (and the first lists are in)
             }
             Instant observedAt = pending.remove(change);
             if (observedAt == null) {
@@ -325,7 +365,23 @@ public final class MeshWatcher implements AutoCloseable {
         Map<ClusterId, ClusterHealth> health = new HashMap<>();
         for (var w : watchers.values()) {
             int[] c = counts.get(w.spec().id());
-            health.put(w.spec().id(), w.health(c[0], c[1]));
+            ClusterHealth h = w.health(c[0], c[1]);
+            if (listing > 0 && w.ready()) {
+                // Synced but not published: shown as connecting, so that no reader (readiness above all) takes it
+                // for a cluster whose services are in this snapshot.
+                h = new ClusterHealth(
+                        h.cluster(),
+                        ClusterState.CONNECTING,
+                        h.since(),
+                        h.lastEventAt(),
+                        h.services(),
+                        h.endpoints(),
+                        h.watchRestarts(),
+                        "listed; published with the first lists of " + listing + " more cluster"
+                                + (listing == 1 ? "" : "s") + ", or at " + deadline,
+                        h.credentialExpires());
+            }
+            health.put(w.spec().id(), h);
         }
         healthChanged = false;
         MeshSnapshot next = new MeshSnapshot(previous.version() + 1, Instant.now(), services, health, changes);

@@ -144,8 +144,14 @@ public final class MeshdnsServer implements AutoCloseable {
         var responder =
                 responder(zone, config.dns(), config.axfr(), selector, new QuerierResolver(balancing), registry);
         var meshMetrics = new MeshMetrics(registry, responder::cacheStats);
-        var mesh = new MeshWatcher(
-                WatchOptions.defaults().withStaleAfter(config.staleAfter()).withExportAll(config.exportAll()));
+        WatchOptions watching =
+                WatchOptions.defaults().withStaleAfter(config.staleAfter()).withExportAll(config.exportAll());
+        // Never wait for first lists beyond readyAfter: a cluster waiting is not shown synced, so it would hold
+        // readiness by readyAfter back.
+        if (config.readyAfter().compareTo(watching.firstListsWait()) < 0) {
+            watching = watching.withFirstListsWait(config.readyAfter());
+        }
+        var mesh = new MeshWatcher(watching);
         mesh.addListener(selector::update); // before the responder, so a published name is already prepared
         mesh.addListener(snapshot -> {
             zone.update(snapshot);
