@@ -98,6 +98,7 @@ final class MockApiDispatcher extends KubernetesCrudDispatcher {
         if (from <= 0 || from > issued.get() || response.getWebSocketListener() == null) {
             return response;
         }
+        ResumedWatch.replayOnlyAfter(response.getWebSocketListener(), this, map, from);
         return response.withWebSocketUpgrade(new ResumedWatch(response.getWebSocketListener(), from));
     }
 
