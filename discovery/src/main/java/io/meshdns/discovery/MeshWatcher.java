@@ -146,8 +146,10 @@ public final class MeshWatcher implements AutoCloseable {
             // Then the clusters that have synced are published, whoever is still listing.
             publisher.schedule(
                     () -> {
-                        healthChanged = true;
-                        requestPublish();
+                        if (firstListsDeadline != null) { // not over yet: the last first list is still to come
+                            healthChanged = true;
+                            requestPublish();
+                        }
                     },
                     options.firstListsWait().toMillis(),
                     TimeUnit.MILLISECONDS);
