@@ -293,10 +293,10 @@ public final class MeshWatcher implements AutoCloseable {
     }
 
     /**
-     * Whether a starting mesh still waits for first lists before publishing services: before the deadline, while
-     * some cluster is making its first lists. A cluster joining the first publication late would have every
-     * global service it shares built again, with its answers, zone records and the garbage of the last ones: at
-     * 20 clusters, 20 times over.
+     * How many clusters a starting mesh still waits for before publishing services (0: none, the wait is over for
+     * good): before the deadline, those making their first lists. A cluster joining the first publication late
+     * would have every global service it shares built again, with its answers, zone records and the garbage of the
+     * last ones: at 20 clusters, 20 times over.
      */
     private int stillListing(Instant now) {
         if (firstListsDeadline == null) {
