@@ -17,7 +17,7 @@ import java.util.function.UnaryOperator;
  * Decodes Services and EndpointSlices straight into their cached copies ({@link CachedFields}), each as soon as
  * it is read. fabric8 decodes a whole list before its informer stores the first item, so without this every
  * full object of every list in flight stays alive until the last one is decoded: at 200,000 endpoints across 20
- * clusters listing at once, hundreds of MiB that the collector copies and promotes only to drop them a moment
+ * clusters listing at once, ~200 MiB that the collector copied and promoted only to drop them a moment
  * later. Decoded this way, a full object dies as soon as its copy is made, young and cheap.
  */
 final class CachedFieldsModule extends SimpleModule {
