@@ -3,13 +3,10 @@ package io.meshdns.discovery;
 import static io.meshdns.discovery.TestMesh.await;
 import static io.meshdns.discovery.TestMesh.clusterId;
 import static io.meshdns.discovery.TestMesh.has;
-import static io.meshdns.discovery.TestMesh.readySlice;
 import static io.meshdns.discovery.TestMesh.spec;
-import static io.meshdns.testkit.MeshObjects.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.meshdns.testkit.Kubeconfig;
-import io.meshdns.testkit.MockCluster;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -36,11 +33,7 @@ class FirstListsWaitTest extends WatchedClusters {
 
     @BeforeEach
     void seed() {
-        for (MockCluster c : new MockCluster[] {east, west}) {
-            c.create(service("shop", "web", "10.96.0.10", true));
-        }
-        east.create(readySlice("shop", "web", "web-1", "10.10.1.1"));
-        west.create(readySlice("shop", "web", "web-1", "10.20.1.1"));
+        webInBoth();
     }
 
     private void start(Duration firstListsWait, ClusterSpec... clusters) {

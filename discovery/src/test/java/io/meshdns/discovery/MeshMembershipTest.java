@@ -10,7 +10,6 @@ import static io.meshdns.discovery.TestMesh.spec;
 import static io.meshdns.testkit.MeshObjects.service;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.meshdns.testkit.MockCluster;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,11 +23,7 @@ class MeshMembershipTest extends WatchedClusters {
 
     @BeforeEach
     void seed() {
-        for (MockCluster c : new MockCluster[] {east, west}) {
-            c.create(service("shop", "web", "10.96.0.10", true));
-        }
-        east.create(readySlice("shop", "web", "web-1", "10.10.1.1"));
-        west.create(readySlice("shop", "web", "web-1", "10.20.1.1"));
+        webInBoth();
     }
 
     @Test

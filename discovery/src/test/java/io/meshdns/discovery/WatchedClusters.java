@@ -1,5 +1,6 @@
 package io.meshdns.discovery;
 
+import io.meshdns.testkit.MeshObjects;
 import io.meshdns.testkit.MockCluster;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -38,6 +39,15 @@ abstract class WatchedClusters {
             west = MockCluster.start("west", dir);
             west.namespace("shop");
         }
+    }
+
+    /** Service shop/web (10.96.0.10, exported) in east and west, one ready pod each: 10.10.1.1 and 10.20.1.1. */
+    final void webInBoth() {
+        for (MockCluster c : new MockCluster[] {east, west}) {
+            c.create(MeshObjects.service("shop", "web", "10.96.0.10", true));
+        }
+        east.create(TestMesh.readySlice("shop", "web", "web-1", "10.10.1.1"));
+        west.create(TestMesh.readySlice("shop", "web", "web-1", "10.20.1.1"));
     }
 
     @AfterEach
