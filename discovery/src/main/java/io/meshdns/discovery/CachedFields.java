@@ -72,8 +72,11 @@ final class CachedFields {
                 || o instanceof Service s && s.getAdditionalProperties() == NONE;
     }
 
-    /** The cached copy of a Service. */
+    /** The cached copy of a Service: {@code full} itself when it is one. */
     static Service service(Service full) {
+        if (isCopy(full)) {
+            return full; // decoded as a copy already (CachedFieldsModule), or an informer's seed
+        }
         Service copy = new Service();
         copy.setAdditionalProperties(NONE);
         copy.setMetadata(metadata(full.getMetadata(), true, false));
@@ -120,6 +123,9 @@ final class CachedFields {
      * arrays ({@link PackedEndpointSlice}): a few bytes per endpoint instead of three objects.
      */
     static EndpointSlice endpointSlice(EndpointSlice full) {
+        if (isCopy(full)) {
+            return full;
+        }
         List<Endpoint> endpoints = full.getEndpoints();
         int[] ipv4 = endpoints == null ? null : canonicalIpv4(endpoints);
         EndpointSlice copy = ipv4 == null ? new EndpointSlice() : new PackedEndpointSlice(endpoints, ipv4);

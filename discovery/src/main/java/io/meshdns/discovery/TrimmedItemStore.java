@@ -13,7 +13,7 @@ import java.util.stream.Stream;
  * ({@link CachedFields}) instead of the object as listed or watched. fabric8 hands the event handlers the
  * object it received; every later read (the store, the indexes when an object is replaced or deleted, the
  * old object of an update) sees the copy. Services and EndpointSlices arrive as copies already (the member
- * clients decode them so, {@link CachedFieldsModule}) and are kept as they come.
+ * clients decode them so, {@link CachedFieldsModule}), and the copy of a copy is that copy.
  */
 final class TrimmedItemStore<T extends HasMetadata> implements ItemStore<T> {
     private final Map<String, T> items = new ConcurrentHashMap<>();
@@ -30,7 +30,7 @@ final class TrimmedItemStore<T extends HasMetadata> implements ItemStore<T> {
 
     @Override
     public T put(String key, T obj) {
-        return items.put(key, CachedFields.isCopy(obj) ? obj : trim.apply(obj));
+        return items.put(key, trim.apply(obj));
     }
 
     @Override

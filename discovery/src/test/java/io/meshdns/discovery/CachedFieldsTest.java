@@ -276,6 +276,16 @@ class CachedFieldsTest {
     }
 
     @Test
+    void theCopyOfACopyIsThatCopy() {
+        // What the informers' stores get from the member clients, and what a replaced informer is seeded with.
+        EndpointSlice slice = CachedFields.endpointSlice(fullSlice("web", "web-abcde"));
+        Service service = CachedFields.service(fullService("web", "10.96.0.10"));
+
+        assertThat(CachedFields.endpointSlice(slice)).isSameAs(slice);
+        assertThat(CachedFields.service(service)).isSameAs(service);
+    }
+
+    @Test
     void otherClientsDecodeTheFullObjects() throws Exception {
         EndpointSlice decoded = JSON.unmarshal(JSON.asJson(fullSlice("web", "web-abcde")), EndpointSlice.class);
 
